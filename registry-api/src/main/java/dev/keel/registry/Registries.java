@@ -1,0 +1,88 @@
+package dev.keel.registry;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.keel.registry.internal.GuardedRegistryClient;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.TreeSet;
+
+/**
+ * Opens registry clients by URI: {@code memory://name}, {@code static://h:p,h:p},
+ * {@code zookeeper://h:2181/services}, {@code etcd://h:2379?prefix=/keel},
+ * {@code nacos://h:8848?namespace=...}; adapters are found through {@link ServiceLoader}.
+ *
+ * <p>Every client it returns is wrapped with the shared guards: an update that would empty a
+ * non-empty set is held until a fresh read confirms it, the last good set can be cached on disk
+ * and served (stale) when the registry is unreachable at start-up, no-op updates are dropped, and
+ * each listener gets its updates in order on its own lane.
+ */
+public final class Registries {
+  private Registries() {}
+
+  /** Opens {@code uri} with default options, overridden by the URI's common parameters. */
+  public static RegistryClient open(String uri) {
+    return open(uri, RegistryOptions.defaults());
+  }
+
+  /**
+   * Opens {@code uri}.
+   *
+   * @throws IllegalArgumentException naming the part of the URI that is wrong, or the scheme when
+   *     no provider serves it
+   * @throws RegistryException when the registry cannot be reached and the adapter connects eagerly
+   */
+  public static RegistryClient open(String uri, RegistryOptions options) {
+    requireNonNull(options, "options");
+    RegistryUri parsed = RegistryUri.parse(uri);
+    RegistryProvider provider = provider(parsed.scheme());
+    RegistryOptions effective = options.withUriParams(parsed);
+    return guard(provider.open(parsed, effective), effective);
+  }
+
+  /**
+   * Wraps an adapter's raw client with the shared guards. Adapters' own builders call this so
+   * that the guards are on whichever way a client is made. Closing the result closes {@code raw}.
+   */
+  public static RegistryClient guard(RegistryClient raw, RegistryOptions options) {
+    if (raw instanceof GuardedRegistryClient) {
+      return raw;
+    }
+    return new GuardedRegistryClient(raw, options);
+  }
+
+  /** The provider of {@code scheme} with the highest priority. */
+  public static RegistryProvider provider(String scheme) {
+    requireNonNull(scheme, "scheme");
+    RegistryProvider best = null;
+    for (RegistryProvider p : providers()) {
+      if (p.scheme().equalsIgnoreCase(scheme) && (best == null || p.priority() > best.priority())) {
+        best = p;
+      }
+    }
+    if (best == null) {
+      TreeSet<String> known = new TreeSet<>();
+      providers().forEach(p -> known.add(p.scheme()));
+      throw new IllegalArgumentException("registry uri scheme: '" + scheme + "' (expected one of: " + known
+          + "; adapters are found on the class path through META-INF/services/" + RegistryProvider.class.getName() + ")");
+    }
+    return best;
+  }
+
+  /** Every provider on the class path. */
+  public static List<RegistryProvider> providers() {
+    List<RegistryProvider> out = new ArrayList<>();
+    ClassLoader loader = Thread.currentThread().getContextClassLoader();
+    for (RegistryProvider p : ServiceLoader.load(RegistryProvider.class, loader == null ? Registries.class.getClassLoader() : loader)) {
+      out.add(p);
+    }
+    if (out.stream().noneMatch(p -> p.scheme().equals("memory"))) {
+      // A class loader that cannot see our service file (some containers): fall back to ours.
+      for (RegistryProvider p : ServiceLoader.load(RegistryProvider.class, Registries.class.getClassLoader())) {
+        out.add(p);
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,157 @@
+package dev.keel.registry.memory;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.keel.registry.InstanceSet;
+import dev.keel.registry.Registration;
+import dev.keel.registry.RegistryClient;
+import dev.keel.registry.ServiceInstance;
+import dev.keel.registry.Subscription;
+import dev.keel.registry.internal.GuardedRegistryClient;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/** A raw client of one {@link MemoryRegistry}; {@link dev.keel.registry.Registries} guards it. */
+final class MemoryRegistryClient implements RegistryClient {
+  private static final AtomicLong SESSIONS = new AtomicLong();
+
+  private final MemoryRegistry store;
+  private final long session = SESSIONS.incrementAndGet();
+  private final Map<String, MemoryRegistration> registrations = new LinkedHashMap<>(); // guarded by this
+  private final List<Subscription> subscriptions = new ArrayList<>(); // guarded by this
+  private boolean closed;
+
+  MemoryRegistryClient(MemoryRegistry store) {
+    this.store = requireNonNull(store, "store");
+    store.attach(this);
+  }
+
+  long sessionId() {
+    return session;
+  }
+
+  boolean isOrWraps(RegistryClient client) {
+    return client == this
+        || (client instanceof GuardedRegistryClient && ((GuardedRegistryClient) client).delegate() == this);
+  }
+
+  @Override
+  public Registration register(ServiceInstance instance) {
+    requireNonNull(instance, "instance");
+    MemoryRegistration r = new MemoryRegistration(instance);
+    synchronized (this) {
+      checkOpen();
+      MemoryRegistration previous = registrations.put(key(instance), r);
+      if (previous != null) {
+        previous.superseded = true;
+      }
+      store.put(session, instance);
+    }
+    return r;
+  }
+
+  @Override
+  public InstanceSet resolve(String service) {
+    checkOpen();
+    return store.instances(service);
+  }
+
+  @Override
+  public Subscription watch(String service, Consumer<InstanceSet> listener) {
+    requireNonNull(listener, "listener");
+    Subscription s;
+    synchronized (this) {
+      checkOpen();
+      Watcher w = new Watcher(listener);
+      Runnable cancel = store.watch(service, w);
+      s = () -> {
+        w.closed = true;
+        cancel.run();
+      };
+      subscriptions.add(s);
+    }
+    return s;
+  }
+
+  /** Puts every live registration back, as a client does after reconnecting. */
+  void restoreRegistrations() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      for (MemoryRegistration r : registrations.values()) {
+        store.put(session, r.instance);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      subscriptions.forEach(Subscription::close);
+      subscriptions.clear();
+      registrations.clear();
+    }
+    store.removeAllOf(session);
+    store.detach(this);
+  }
+
+  private synchronized void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("registry client is closed");
+    }
+  }
+
+  private static String key(ServiceInstance instance) {
+    return instance.service() + '\u0000' + instance.id();
+  }
+
+  private static final class Watcher implements Consumer<InstanceSet> {
+    final Consumer<InstanceSet> listener;
+    volatile boolean closed;
+
+    Watcher(Consumer<InstanceSet> listener) {
+      this.listener = listener;
+    }
+
+    @Override
+    public void accept(InstanceSet set) {
+      if (!closed) {
+        listener.accept(set);
+      }
+    }
+  }
+
+  private final class MemoryRegistration implements Registration {
+    final ServiceInstance instance;
+    volatile boolean superseded;
+
+    MemoryRegistration(ServiceInstance instance) {
+      this.instance = instance;
+    }
+
+    @Override
+    public ServiceInstance instance() {
+      return instance;
+    }
+
+    @Override
+    public void close() {
+      synchronized (MemoryRegistryClient.this) {
+        if (superseded || registrations.get(key(instance)) != this) {
+          return;
+        }
+        registrations.remove(key(instance));
+        store.remove(session, instance);
+      }
+    }
+  }
+}

@@ -1,0 +1,110 @@
+package dev.keel.registry.tck;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.keel.registry.InstanceSet;
+import dev.keel.registry.RegistryClient;
+import dev.keel.registry.ServiceInstance;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+
+/** What every part of the contract needs: clients, names, waiting. See {@link RegistryContract}. */
+public abstract class ContractSupport {
+  private final List<RegistryClient> clients = new ArrayList<>();
+
+  /**
+   * A new client against the server under test, opened as users open it, so that the shared guards
+   * of {@code Registries} are on.
+   */
+  protected abstract RegistryClient newClient() throws Exception;
+
+  /**
+   * Restarts the server: it goes away (clients lose their connection) and comes back on the same
+   * address. Servers that keep no state across restarts must make clients restore theirs. The
+   * default aborts the cases that need it.
+   */
+  protected void restartServer() throws Exception {
+    unsupported("restarting the server");
+  }
+
+  /**
+   * Makes the server forget {@code client}'s session or lease (ZooKeeper session expiry, etcd lease
+   * revocation, a dropped Nacos connection), so that its registrations vanish until it restores
+   * them. The default aborts the cases that need it.
+   */
+  protected void loseSession(RegistryClient client) throws Exception {
+    unsupported("losing a session");
+  }
+
+  /** How long a change may take to be seen by another client. */
+  protected Duration timeout() {
+    return Duration.ofSeconds(15);
+  }
+
+  /** A new client, closed after the case. */
+  protected final RegistryClient client() {
+    try {
+      RegistryClient c = newClient();
+      synchronized (clients) {
+        clients.add(c);
+      }
+      return c;
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException("newClient() failed", e);
+    }
+  }
+
+  @AfterEach
+  final void closeClients() {
+    List<RegistryClient> all;
+    synchronized (clients) {
+      all = new ArrayList<>(clients);
+      clients.clear();
+    }
+    for (RegistryClient c : all) {
+      try {
+        c.close();
+      } catch (RuntimeException e) {
+        System.err.println("closing a client after the case failed: " + e);
+      }
+    }
+  }
+
+  /** Makes a unique service name for this case. */
+  protected String service(String base) {
+    return "tck-" + base + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  protected static ServiceInstance instance(String service, String id, int port) {
+    return ServiceInstance.builder().service(service).id(id).host("127.0.0.1").port(port).build();
+  }
+
+  /** Waits until a fresh resolve of {@code service} holds exactly {@code ids}, in that order. */
+  protected void awaitIds(RegistryClient c, String service, String... ids) {
+    await().atMost(timeout()).ignoreExceptions()
+        .untilAsserted(() -> assertThat(ids(c.resolve(service))).containsExactly(ids));
+  }
+
+  /** Waits until {@code recorder}'s last snapshot holds exactly {@code ids}. */
+  protected void awaitIds(Recorder recorder, String... ids) {
+    await().atMost(timeout()).untilAsserted(() -> assertThat(recorder.lastIds()).containsExactly(ids));
+  }
+
+  protected static List<String> ids(InstanceSet set) {
+    List<String> out = new ArrayList<>();
+    set.instances().forEach(i -> out.add(i.id()));
+    return out;
+  }
+
+  /** Aborts (not fails) the calling case, with the reason, when the server cannot do what it needs. */
+  protected static void unsupported(String what) {
+    Assumptions.abort(what + " is not supported by this adapter's test server");
+  }
+}

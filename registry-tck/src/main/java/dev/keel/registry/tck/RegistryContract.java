@@ -1,0 +1,290 @@
+package dev.keel.registry.tck;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.keel.registry.InstanceSet;
+import dev.keel.registry.Registration;
+import dev.keel.registry.RegistryClient;
+import dev.keel.registry.ServiceInstance;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The contract every registry adapter must honour, run against a real server.
+ *
+ * <p>To prove an adapter, extend this class in its tests and implement {@link #newClient()}: a new
+ * client, opened the way users open it (through {@code Registries.open} or the adapter's builder,
+ * so the shared guards are on), against one server that lives at least as long as the test.
+ * Override {@link #restartServer()} and {@link #loseSession(RegistryClient)} where the server can
+ * do that; the cases that need them are otherwise reported as aborted with the reason.
+ *
+ * <p>Every case uses service names of its own, so cases may share one server. Clients made through
+ * {@link #client()} are closed after each case.
+ */
+@Timeout(120)
+public abstract class RegistryContract extends WatchContract {
+  /** Registering then resolving returns the instance as registered. */
+  @Test
+  void registeredInstanceIsResolved() {
+    RegistryClient c = client();
+    String s = service("orders");
+    ServiceInstance i = instance(s, "i-1", 9001);
+    Registration r = c.register(i);
+    assertThat(r.instance()).isEqualTo(i);
+    awaitIds(c, s, "i-1");
+    assertThat(c.resolve(s).instances()).containsExactly(i);
+  }
+
+  @Test
+  void resolvingAServiceNobodyRegisteredIsEmpty() {
+    assertThat(client().resolve(service("nobody")).instances()).isEmpty();
+  }
+
+  @Test
+  void closingARegistrationDeregisters() {
+    RegistryClient c = client();
+    String s = service("orders");
+    Registration r = c.register(instance(s, "i-1", 9001));
+    c.register(instance(s, "i-2", 9002));
+    awaitIds(c, s, "i-1", "i-2");
+    r.close();
+    awaitIds(c, s, "i-2");
+  }
+
+  @Test
+  void deregisteringTwiceIsHarmless() {
+    RegistryClient c = client();
+    String s = service("orders");
+    Registration r = c.register(instance(s, "i-1", 9001));
+    awaitIds(c, s, "i-1");
+    r.close();
+    r.close();
+    awaitIds(c, s);
+  }
+
+  @Test
+  void instancesAreSortedById() {
+    RegistryClient c = client();
+    String s = service("orders");
+    c.register(instance(s, "b", 9002));
+    c.register(instance(s, "c", 9003));
+    c.register(instance(s, "a", 9001));
+    awaitIds(c, s, "a", "b", "c");
+  }
+
+  @Test
+  void idDefaultsToHostAndPort() {
+    RegistryClient c = client();
+    String s = service("orders");
+    ServiceInstance i = ServiceInstance.builder().service(s).host("127.0.0.1").port(9001).build();
+    c.register(i);
+    awaitIds(c, s, "127.0.0.1:9001");
+    assertThat(c.resolve(s).instances().get(0).address()).isEqualTo("127.0.0.1:9001");
+  }
+
+  @Test
+  void weightsRoundTrip() {
+    RegistryClient c = client();
+    String s = service("weights");
+    int[] weights = {0, 1, 37, 100, 9999, 10_000};
+    for (int w : weights) {
+      c.register(instance(s, "w" + w, 9000 + (w % 1000)).toBuilder().weight(w).build());
+    }
+    await().atMost(timeout()).untilAsserted(() -> assertThat(c.resolve(s).size()).isEqualTo(weights.length));
+    for (int w : weights) {
+      assertThat(c.resolve(s).get("w" + w)).as("instance w%d", w).isNotNull()
+          .extracting(ServiceInstance::weight).isEqualTo(w);
+    }
+  }
+
+  @Test
+  void unicodeMetadataRoundTrips() {
+    Map<String, String> meta = Map.of("zone", "eu-west-1a", "描述", "负载均衡 ✓", "emoji", "🚀 go", "quote", "a\"b\\c");
+    assertMetadataRoundTrips(meta);
+  }
+
+  @Test
+  void emptyMetadataValuesRoundTrip() {
+    assertMetadataRoundTrips(Map.of("empty", "", "version", "1.2.3"));
+  }
+
+  @Test
+  void hundredMetadataKeysRoundTrip() {
+    Map<String, String> meta = new LinkedHashMap<>();
+    for (int k = 0; k < 100; k++) {
+      meta.put("key-" + k, "value-" + k);
+    }
+    assertMetadataRoundTrips(meta);
+  }
+
+  private void assertMetadataRoundTrips(Map<String, String> meta) {
+    RegistryClient c = client();
+    String s = service("meta");
+    c.register(instance(s, "i-1", 9001).toBuilder().metadata(meta).build());
+    awaitIds(c, s, "i-1");
+    assertThat(c.resolve(s).get("i-1").metadata()).containsAllEntriesOf(meta);
+  }
+
+  @Test
+  void registeringTheSameIdAgainReplacesTheInstance() {
+    RegistryClient c = client();
+    String s = service("orders");
+    Registration first = c.register(instance(s, "i-1", 9001).toBuilder().weight(10).build());
+    Registration second = c.register(instance(s, "i-1", 9001).toBuilder().weight(20).build());
+    await().atMost(timeout()).untilAsserted(() -> {
+      InstanceSet set = c.resolve(s);
+      assertThat(set.size()).isEqualTo(1);
+      assertThat(set.get("i-1").weight()).isEqualTo(20);
+    });
+    first.close(); // superseded: does nothing
+    assertThat(c.resolve(s).get("i-1")).isNotNull();
+    second.close();
+    awaitIds(c, s);
+  }
+
+  @Test
+  void sameIdInTwoServicesAreIndependent() {
+    RegistryClient c = client();
+    String a = service("a");
+    String b = service("b");
+    Registration ra = c.register(instance(a, "i-1", 9001));
+    c.register(instance(b, "i-1", 9002));
+    awaitIds(c, a, "i-1");
+    awaitIds(c, b, "i-1");
+    ra.close();
+    awaitIds(c, a);
+    assertThat(c.resolve(b).get("i-1").port()).isEqualTo(9002);
+  }
+
+  @Test
+  void twoClientsSeeEachOthersRegistrations() {
+    RegistryClient x = client();
+    RegistryClient y = client();
+    String s = service("shared");
+    x.register(instance(s, "x-1", 9001));
+    awaitIds(y, s, "x-1");
+    y.register(instance(s, "y-1", 9002));
+    awaitIds(x, s, "x-1", "y-1");
+  }
+
+  @Test
+  void closingAClientRemovesItsRegistrations() throws Exception {
+    RegistryClient owner = newClient();
+    RegistryClient observer = client();
+    String s1 = service("one");
+    String s2 = service("two");
+    try {
+      owner.register(instance(s1, "i-1", 9001));
+      owner.register(instance(s2, "i-2", 9002));
+      observer.register(instance(s1, "keep", 9003));
+      awaitIds(observer, s1, "i-1", "keep");
+      awaitIds(observer, s2, "i-2");
+    } finally {
+      owner.close();
+    }
+    awaitIds(observer, s1, "keep");
+    awaitIds(observer, s2);
+  }
+
+  @Test
+  void thousandInstancesInOneService() {
+    RegistryClient c = client();
+    String s = service("big");
+    for (int n = 0; n < 1000; n++) {
+      c.register(instance(s, String.format(Locale.ROOT, "i-%04d", n), 10_000 + n));
+    }
+    Recorder r = new Recorder();
+    c.watch(s, r);
+    await().atMost(timeout().multipliedBy(2)).untilAsserted(() -> assertThat(r.last()).isNotNull()
+        .extracting(InstanceSet::size).isEqualTo(1000));
+    assertThat(r.last().instances().get(999).id()).isEqualTo("i-0999");
+  }
+
+  @Test
+  void fiftyServices() {
+    RegistryClient c = client();
+    List<String> services = new ArrayList<>();
+    for (int n = 0; n < 50; n++) {
+      String s = service("svc" + n);
+      services.add(s);
+      c.register(instance(s, "i-" + n, 9000 + n));
+    }
+    for (int n = 0; n < 50; n++) {
+      awaitIds(c, services.get(n), "i-" + n);
+    }
+  }
+
+  @Test
+  void concurrentRegisterAndDeregisterFromEightThreads() throws Exception {
+    RegistryClient c = client();
+    String s = service("concurrent");
+    List<Thread> threads = new ArrayList<>();
+    List<Throwable> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+    CountDownLatch start = new CountDownLatch(1);
+    for (int t = 0; t < 8; t++) {
+      int thread = t;
+      threads.add(new Thread(() -> {
+        try {
+          start.await();
+          List<Registration> mine = new ArrayList<>();
+          for (int n = 0; n < 20; n++) {
+            mine.add(c.register(instance(s, "t" + thread + "-" + n, 20_000 + thread * 100 + n)));
+          }
+          for (int n = 0; n < 20; n += 2) {
+            mine.get(n).close();
+          }
+        } catch (Throwable e) {
+          errors.add(e);
+        }
+      }));
+    }
+    threads.forEach(Thread::start);
+    start.countDown();
+    for (Thread t : threads) {
+      t.join(timeout().toMillis() * 4);
+    }
+    assertThat(errors).isEmpty();
+    List<String> expected = new ArrayList<>();
+    for (int t = 0; t < 8; t++) {
+      for (int n = 1; n < 20; n += 2) {
+        expected.add("t" + t + "-" + n);
+      }
+    }
+    awaitIds(c, s, expected.stream().sorted().toArray(String[]::new));
+  }
+
+  @Test
+  void invalidInputsAreRejectedNamingTheField() {
+    RegistryClient c = client();
+    assertThatThrownBy(() -> c.resolve(" ")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("service");
+    assertThatThrownBy(() -> c.watch("", set -> { })).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("service");
+    assertThatThrownBy(() -> ServiceInstance.builder().service("s").host("h").port(70000).build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("port").hasMessageContaining("70000");
+    assertThatThrownBy(() -> ServiceInstance.builder().service("s").host("h").port(0).build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("port").hasMessageContaining("0");
+    assertThatThrownBy(() -> ServiceInstance.builder().service(" ").host("h").port(1).build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("service");
+    assertThatThrownBy(() -> ServiceInstance.builder().service("s").host("h").port(1).weight(10_001).build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("weight").hasMessageContaining("10001");
+  }
+
+  @Test
+  void closedClientRefusesWork() throws Exception {
+    RegistryClient c = newClient();
+    c.close();
+    c.close();
+    String s = service("closed");
+    assertThatThrownBy(() -> c.register(instance(s, "i-1", 9001))).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> c.watch(s, set -> { })).isInstanceOf(IllegalStateException.class);
+  }
+}
