@@ -1,0 +1,116 @@
+package dev.keel.registry.nacos;
+
+import com.alibaba.nacos.api.exception.NacosException;
+import com.alibaba.nacos.api.naming.NamingService;
+import com.alibaba.nacos.api.naming.pojo.Instance;
+import dev.keel.registry.Registration;
+import dev.keel.registry.RegistryException;
+import dev.keel.registry.ServiceInstance;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This client's registrations of one service. Nacos keeps one registration entry per service per
+ * connection, so every change sends the whole list as a batch registration; nacos-client remembers
+ * the last list and sends it again after a reconnect (its "redo"), which restores the registrations
+ * after a server restart or a lost connection. All changes of one service are serialized on this
+ * object's monitor.
+ */
+final class ServiceRegistrations {
+  private static final Logger log = LoggerFactory.getLogger(ServiceRegistrations.class);
+
+  private final NamingService naming;
+  private final String service;
+  private final String group;
+  private final String cluster;
+  private final Map<String, NacosRegistration> byId = new LinkedHashMap<>(); // guarded by this
+  private boolean closed; // guarded by this
+
+  ServiceRegistrations(NamingService naming, String service, String group, String cluster) {
+    this.naming = naming;
+    this.service = service;
+    this.group = group;
+    this.cluster = cluster;
+  }
+
+  /** Registers (or replaces) {@code instance}; throws {@link RegistryException} when Nacos refuses. */
+  synchronized Registration register(ServiceInstance instance) {
+    NacosRegistration r = new NacosRegistration(instance);
+    NacosRegistration previous = byId.put(instance.id(), r);
+    try {
+      send();
+    } catch (NacosException e) {
+      // Put the list back as it was; nacos-client keeps retrying whatever was sent last.
+      if (previous == null) {
+        byId.remove(instance.id());
+      } else {
+        byId.put(instance.id(), previous);
+      }
+      sendQuietly();
+      throw new RegistryException("nacos: could not register " + instance + " (" + e.getErrMsg() + ")", e);
+    }
+    return r;
+  }
+
+  /**
+   * Forgets every registration, after which closing one does nothing. With {@code deregister} the
+   * empty list is sent (for a NamingService that outlives the client); without, the caller is about
+   * to shut the connection down, which removes them on the server.
+   */
+  synchronized void closeAll(boolean deregister) {
+    closed = true;
+    if (!byId.isEmpty()) {
+      byId.clear();
+      if (deregister) {
+        sendQuietly();
+      }
+    }
+  }
+
+  private synchronized void deregister(NacosRegistration r) {
+    if (closed || byId.get(r.instance.id()) != r) {
+      return; // superseded or already gone
+    }
+    byId.remove(r.instance.id());
+    sendQuietly();
+  }
+
+  private void send() throws NacosException {
+    List<Instance> list = new ArrayList<>(byId.size());
+    for (NacosRegistration r : byId.values()) {
+      list.add(InstanceMapping.toNacos(r.instance, cluster));
+    }
+    naming.batchRegisterInstance(service, group, list);
+  }
+
+  private void sendQuietly() {
+    try {
+      send();
+    } catch (NacosException | RuntimeException e) {
+      log.warn("nacos: could not update the registrations of service '{}' now ({}); nacos-client retries "
+          + "after it reconnects", service, e instanceof NacosException ? ((NacosException) e).getErrMsg() : e.toString());
+    }
+  }
+
+  private final class NacosRegistration implements Registration {
+    final ServiceInstance instance;
+
+    NacosRegistration(ServiceInstance instance) {
+      this.instance = instance;
+    }
+
+    @Override
+    public ServiceInstance instance() {
+      return instance;
+    }
+
+    @Override
+    public void close() {
+      deregister(this);
+    }
+  }
+}
