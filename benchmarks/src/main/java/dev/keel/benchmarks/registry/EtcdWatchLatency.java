@@ -1,8 +1,6 @@
 package dev.keel.benchmarks.registry;
 
-import dev.keel.registry.InstanceSet;
 import dev.keel.registry.RegistryClient;
-import dev.keel.registry.ServiceInstance;
 import dev.keel.registry.etcd.EtcdRegistry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,13 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -42,7 +35,6 @@ public final class EtcdWatchLatency {
 
   public static void main(String[] args) throws Exception {
     int n = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
-    int warmup = Math.min(100, n / 10);
     Path dir = Files.createTempDirectory("keel-etcd-bench-");
     int clientPort = freePort();
     int peerPort = freePort();
@@ -50,36 +42,9 @@ public final class EtcdWatchLatency {
     Thread backstop = new Thread(etcd::destroyForcibly);
     Runtime.getRuntime().addShutdownHook(backstop);
     String endpoint = "127.0.0.1:" + clientPort;
-    Map<String, CompletableFuture<Long>> waiting = new ConcurrentHashMap<>();
     try (RegistryClient registrant = EtcdRegistry.builder().endpoints(endpoint).build();
          RegistryClient watcher = EtcdRegistry.builder().endpoints(endpoint).build()) {
-      watcher.watch("bench", (InstanceSet set) -> {
-        long now = System.nanoTime();
-        for (ServiceInstance i : set.instances()) {
-          CompletableFuture<Long> f = waiting.remove(i.id());
-          if (f != null) {
-            f.complete(now);
-          }
-        }
-      });
-      long[] micros = new long[n];
-      for (int k = -warmup; k < n; k++) {
-        String id = (k < 0 ? "warm-" : "i-") + Math.abs(k);
-        CompletableFuture<Long> seen = new CompletableFuture<>();
-        waiting.put(id, seen);
-        long start = System.nanoTime();
-        registrant.register(ServiceInstance.builder().service("bench").id(id).host("10.0.0.1").port(10_000 + (k & 0x3fff) + 1)
-            .build());
-        long seenAt = seen.get(10, TimeUnit.SECONDS); // a TimeoutException ends the run: the watch lost it
-        if (k >= 0) {
-          micros[k] = (seenAt - start) / 1000;
-        }
-      }
-      Arrays.sort(micros);
-      System.out.printf(Locale.ROOT, "etcd %s, %d registrations (after %d warm-up), register-to-watch latency:%n",
-          etcdVersion(), n, warmup);
-      System.out.printf(Locale.ROOT, "  p50 %.2f ms   p90 %.2f ms   p99 %.2f ms   max %.2f ms%n",
-          pct(micros, 50), pct(micros, 90), pct(micros, 99), micros[n - 1] / 1000.0);
+      WatchLatency.measureAndPrint("etcd " + etcdVersion(), registrant, watcher, n);
     } finally {
       etcd.destroy();
       if (!etcd.waitFor(10, TimeUnit.SECONDS)) {
@@ -90,11 +55,6 @@ public final class EtcdWatchLatency {
         paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
-  }
-
-  private static double pct(long[] sorted, int p) {
-    int index = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
-    return sorted[Math.max(0, index)] / 1000.0;
   }
 
   private static Process startEtcd(Path dir, int clientPort, int peerPort) throws Exception {
