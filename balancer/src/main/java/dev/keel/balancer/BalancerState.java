@@ -1,0 +1,31 @@
+package dev.keel.balancer;
+
+import java.util.List;
+
+/**
+ * An immutable view of what a balancer currently balances over, published together with its picker.
+ *
+ * @param members every endpoint of the current discovery snapshot, sorted by id
+ * @param available the endpoints the picker chooses from: the healthy, non-ejected members with
+ *     weight &gt; 0, or in panic mode every member with weight &gt; 0; empty means "none available"
+ * @param panic true when fewer than the panic threshold of members were healthy
+ * @param membershipChangedAtNanos the balancer-clock time of the last change to {@code members}
+ * @param version increases with every published picker
+ */
+public record BalancerState(List<Endpoint> members, List<Endpoint> available, boolean panic,
+    long membershipChangedAtNanos, long version) {
+  public BalancerState {
+    members = List.copyOf(members);
+    available = List.copyOf(available);
+  }
+
+  /** The member with {@code id}, or null. */
+  public @org.jspecify.annotations.Nullable Endpoint member(String id) {
+    for (Endpoint e : members) {
+      if (e.id().equals(id)) {
+        return e;
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,68 @@
+package dev.keel.balancer;
+
+import dev.keel.balancer.internal.DefaultConnectionBalancer;
+import dev.keel.registry.Subscription;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Keeps long-lived connections (WebSocket and other tunnels, L4 relays, an application's own
+ * persistent connections) spread over a {@link Balancer}'s available endpoints in proportion to
+ * their weights. It decides; the transport opens and closes.
+ *
+ * <ul>
+ *   <li><b>Placement</b>: {@link #open()} puts a new connection on the endpoint furthest below its
+ *       weighted share.
+ *   <li><b>Shedding</b>: the transport calls {@link #shedCandidates()} periodically (say every
+ *       100 ms–1 s) and gracefully closes the connections returned. Shedding starts once the
+ *       membership has been quiet for {@link BalancerConfig#rebalanceSettle()} and the spread
+ *       leaves the tolerance (some endpoint above share × (1 + tolerance), or below share × (1 −
+ *       tolerance)); it then moves connections off over-loaded endpoints, idle ones first, chosen at
+ *       random, at most {@link BalancerConfig#rebalanceMaxShedPerSecond()}, until no endpoint holds
+ *       more than its share rounded up.
+ * </ul>
+ *
+ * Shares count only the balancer's available (live, healthy) endpoints; connections on removed or
+ * unhealthy endpoints are neither counted nor shed (the transport closes them as they fail).
+ * Counters live on the {@link Endpoint}s, which survive membership updates.
+ *
+ * <p>Thread-safe. {@link #open()} and {@link #shedCandidates()} take a short lock and run in
+ * O(endpoints) and O(connections) respectively: they are not per-request operations.
+ */
+public interface ConnectionBalancer {
+  /** A connection balancer over {@code balancer}'s endpoints, with its config's rebalance settings. */
+  static ConnectionBalancer create(Balancer balancer) {
+    return new DefaultConnectionBalancer(balancer);
+  }
+
+  /**
+   * Places a new connection.
+   *
+   * @return its lease, or null when no endpoint is available
+   */
+  @Nullable ConnectionLease open();
+
+  /**
+   * The leases to close now, each already marked {@link ConnectionLease#shedding()}; empty when the
+   * spread is within tolerance, the membership is settling, or the rate budget is spent. Uses the
+   * balancer's clock.
+   */
+  List<ConnectionLease> shedCandidates();
+
+  /**
+   * Calls {@link #shedCandidates()} every {@code period} on the balancer's clock and hands each
+   * lease to {@code closer}, until the returned subscription is closed. {@code closer} runs on the
+   * clock's timer thread: it must only start the graceful close (for example by scheduling it on
+   * the connection's event loop), never block; an exception from it is logged and the lease stays
+   * open.
+   */
+  Subscription shedEvery(Duration period, Consumer<ConnectionLease> closer);
+
+  /** The current spread over the available endpoints. */
+  Evenness evenness();
+
+  /** Open leases, on any endpoint. */
+  int connections();
+}

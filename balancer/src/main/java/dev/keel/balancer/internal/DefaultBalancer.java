@@ -1,0 +1,338 @@
+package dev.keel.balancer.internal;
+
+import dev.keel.balancer.Balancer;
+import dev.keel.balancer.BalancerClock;
+import dev.keel.balancer.BalancerConfig;
+import dev.keel.balancer.BalancerState;
+import dev.keel.balancer.BalancingPolicy;
+import dev.keel.balancer.Endpoint;
+import dev.keel.balancer.HealthChecker;
+import dev.keel.balancer.Picker;
+import dev.keel.balancer.Ticket;
+import dev.keel.registry.Discovery;
+import dev.keel.registry.InstanceSet;
+import dev.keel.registry.RegistryException;
+import dev.keel.registry.ServiceInstance;
+import dev.keel.registry.Subscription;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.random.RandomGenerator;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link Balancer}: diffs discovery snapshots into per-id {@link EndpointState}s, runs outlier
+ * ejection, active health and slow start beside them, and publishes a new picker with one volatile
+ * write. Fields below {@code state} are confined to the serial executor.
+ */
+public final class DefaultBalancer implements Balancer {
+  private static final Logger log = LoggerFactory.getLogger(DefaultBalancer.class);
+  private static final Picker NONE = key -> null;
+  private static final long MAX_TICK_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  /** The picker and the view it was built from, published together. */
+  private record State(Picker picker, BalancerState view) {}
+
+  private final String service;
+  private final BalancerConfig config;
+  private final BalancingPolicy policy;
+  private final BalancerClock clock;
+  private final RandomGenerator random;
+  private final SerialExecutor serial;
+  private final LongAdder inFlight = new LongAdder();
+  private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+  private final OutlierDetector outliers;
+  private final @Nullable ActiveHealth health;
+  private final long tickNanos;
+  private volatile State state;
+
+  // Serial-executor confined.
+  private Map<String, EndpointState> members = new LinkedHashMap<>();
+  // Removed endpoints that still carry requests or long connections: if the id comes back (a
+  // registry flap), the same object returns with its counters (apisix#7301 lost them on rebuild).
+  private final Map<String, EndpointState> retired = new LinkedHashMap<>();
+  private @Nullable InstanceSet lastSet;
+  private boolean started;
+  private long membershipChangedAt;
+  private long version;
+  private boolean closed;
+  private @Nullable Subscription watch;
+  private BalancerClock.@Nullable Cancellable tickTask;
+
+  private DefaultBalancer(String service, BalancerConfig config, BalancingPolicy policy,
+      BalancerClock clock, RandomGenerator random, Executor executor, @Nullable HealthChecker checker) {
+    this.service = service;
+    this.config = config;
+    this.policy = policy;
+    this.clock = clock;
+    this.random = random;
+    this.serial = new SerialExecutor(executor);
+    long now = clock.nanoTime();
+    this.membershipChangedAt = now;
+    this.outliers = new OutlierDetector(config, now);
+    this.health = checker == null ? null
+        : new ActiveHealth(checker, config, serial, clock::nanoTime, this::rebuild);
+    this.tickNanos = checker == null ? MAX_TICK_NANOS
+        : Math.min(MAX_TICK_NANOS, config.healthInterval().toNanos());
+    this.state = new State(NONE, new BalancerState(List.of(), List.of(), false, now, 0));
+  }
+
+  /** Builds the first picker from {@code discovery.resolve}, then watches; see {@link Balancer.Builder}. */
+  public static Balancer start(Discovery discovery, String service, BalancerConfig config,
+      BalancingPolicy policy, BalancerClock clock, RandomGenerator random,
+      @Nullable Executor executor, @Nullable HealthChecker checker) {
+    DefaultBalancer b = new DefaultBalancer(service, config, policy, clock, random,
+        executor != null ? executor : Threads.SHARED, checker);
+    InstanceSet initial;
+    try {
+      initial = discovery.resolve(service);
+    } catch (RegistryException e) {
+      log.warn("{}: cannot resolve yet, starting empty until the watch delivers: {}", service, e.toString());
+      initial = InstanceSet.empty(service);
+    }
+    // Applied on the calling thread, before anyone else can see the balancer or the executor runs.
+    b.update(initial);
+    b.watch = discovery.watch(service, set -> b.serial.execute(() -> b.update(set)));
+    b.serial.execute(b::scheduleTick);
+    return b;
+  }
+
+  @Override
+  public String service() {
+    return service;
+  }
+
+  @Override
+  public BalancerConfig config() {
+    return config;
+  }
+
+  @Override
+  public @Nullable Endpoint pick(@Nullable CharSequence key) {
+    Endpoint e = state.picker().pick(key);
+    if (e != null) {
+      ((EndpointState) e).acquire();
+    }
+    return e;
+  }
+
+  @Override
+  public @Nullable Ticket begin(@Nullable CharSequence key) {
+    Endpoint e = pick(key);
+    return e == null ? null : new OneShotTicket(e);
+  }
+
+  @Override
+  public BalancerState state() {
+    return state.view();
+  }
+
+  @Override
+  public BalancerClock clock() {
+    return clock;
+  }
+
+  @Override
+  public Subscription onStateChange(Runnable listener) {
+    listeners.add(listener);
+    return () -> listeners.remove(listener);
+  }
+
+  /** Requests in flight over all endpoints of this balancer, including removed ones. */
+  public long inFlight() {
+    return inFlight.sum();
+  }
+
+  @Override
+  public void close() {
+    serial.execute(() -> {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      if (watch != null) {
+        watch.close();
+      }
+      if (tickTask != null) {
+        tickTask.cancel();
+      }
+      state = new State(NONE, new BalancerState(List.of(), List.of(), false, clock.nanoTime(), ++version));
+    });
+  }
+
+  // ---- serial executor from here on ----
+
+  private void update(InstanceSet set) {
+    if (closed || set.equals(lastSet)) {
+      return; // no-op updates are dropped
+    }
+    long now = clock.nanoTime();
+    boolean first = !started;
+    started = true;
+    lastSet = set;
+    Map<String, EndpointState> next = new LinkedHashMap<>();
+    List<EndpointState> added = new ArrayList<>();
+    for (ServiceInstance instance : set.instances()) {
+      EndpointState e = members.get(instance.id());
+      if (e == null && (e = retired.remove(instance.id())) != null) {
+        e.instance(instance);
+        if (config.slowStartWindow().toNanos() > 0) {
+          e.startRamp(now);
+        }
+        added.add(e);
+      } else if (e == null) {
+        e = new EndpointState(instance, clock::nanoTime, config.ewmaDecay().toNanos(), inFlight,
+            this::failuresReached, config.outlierConsecutiveFailures());
+        if (!first && config.slowStartWindow().toNanos() > 0) {
+          e.startRamp(now); // slow start, from the moment this balancer first saw it
+        }
+        added.add(e);
+      } else if (!e.instance().equals(instance)) {
+        e.instance(instance); // weight or metadata changed: keep the counters
+      }
+      next.put(instance.id(), e);
+    }
+    List<EndpointState> removed = new ArrayList<>();
+    for (EndpointState old : members.values()) {
+      if (!next.containsKey(old.id())) {
+        removed.add(old);
+      }
+    }
+    seedColdStart(added, next, now);
+    boolean membershipChanged = !added.isEmpty() || !removed.isEmpty();
+    members = next;
+    if (membershipChanged) {
+      membershipChangedAt = now;
+    }
+    for (EndpointState e : added) {
+      if (health != null) {
+        health.add(e, now);
+      }
+    }
+    rebuild();
+    // Shut down after the swap: the new picker no longer names them.
+    for (EndpointState e : removed) {
+      outliers.remove(e);
+      if (e.ejected()) {
+        e.ejected(false); // its ejection record is gone; should it return, it starts afresh
+      }
+      if (health != null) {
+        health.remove(e);
+      }
+      if (e.activeConnections() > 0 || e.inFlight() > 0) {
+        retired.put(e.id(), e);
+      }
+    }
+    retired.values().removeIf(e -> e.activeConnections() == 0 && e.inFlight() == 0);
+    if (membershipChanged) {
+      log.debug("{}: +{} -{} = {} endpoints", service, added.size(), removed.size(), next.size());
+    }
+  }
+
+  /** New endpoints start at the mean latency estimate of sampled peers (tower#134). */
+  private static void seedColdStart(List<EndpointState> added, Map<String, EndpointState> all, long now) {
+    if (added.isEmpty()) {
+      return;
+    }
+    double sum = 0;
+    int n = 0;
+    for (EndpointState e : all.values()) {
+      if (e.sampled()) {
+        sum += e.ewmaAt(now);
+        n++;
+      }
+    }
+    if (n > 0) {
+      for (EndpointState e : added) {
+        if (!e.sampled()) {
+          e.seedEwma(sum / n, now);
+        }
+      }
+    }
+  }
+
+  private void failuresReached(EndpointState e) {
+    serial.execute(() -> {
+      if (members.get(e.id()) == e && outliers.onConsecutiveFailures(e, clock.nanoTime(), members.size())) {
+        rebuild();
+      }
+    });
+  }
+
+  private void scheduleTick() {
+    if (!closed) {
+      tickTask = clock.schedule(() -> serial.execute(this::tick), tickNanos);
+    }
+  }
+
+  private void tick() {
+    if (closed) {
+      return;
+    }
+    long now = clock.nanoTime();
+    boolean changed = outliers.tick(now, members.values());
+    if (health != null) {
+      health.tick(now);
+    }
+    boolean ramping = false;
+    for (EndpointState e : members.values()) {
+      ramping |= e.ramping();
+    }
+    if (changed || ramping) {
+      rebuild();
+    }
+    scheduleTick();
+  }
+
+  /** Builds and publishes the picker for the current members; the one volatile write. */
+  private void rebuild() {
+    if (closed) {
+      return;
+    }
+    long now = clock.nanoTime();
+    List<EndpointState> weighted = new ArrayList<>(members.size());
+    List<EndpointState> available = new ArrayList<>(members.size());
+    for (EndpointState e : members.values()) {
+      if (e.weight() > 0) {
+        weighted.add(e);
+        if (e.healthy() && !e.ejected()) {
+          available.add(e);
+        }
+      }
+    }
+    // Panic (Envoy): when too few are healthy, spreading over all beats crushing the survivors.
+    boolean panic = !weighted.isEmpty() && available.size() < config.panicThreshold() * weighted.size();
+    List<EndpointState> pickFrom = panic ? weighted : available;
+    Picker picker = NONE;
+    if (!pickFrom.isEmpty()) {
+      int[] weights = new int[pickFrom.size()];
+      for (int i = 0; i < weights.length; i++) {
+        weights[i] = SlowStart.weight(pickFrom.get(i), now, config);
+      }
+      picker = policy.newPicker(dev.keel.balancer.Candidates.of(pickFrom, weights, random.nextLong(),
+          clock::nanoTime, config.hashBalanceFactor(), inFlight::sum));
+    }
+    List<Endpoint> memberView = new ArrayList<>(members.values());
+    state = new State(picker,
+        new BalancerState(memberView, new ArrayList<>(pickFrom), panic, membershipChangedAt, ++version));
+    for (Runnable l : listeners) {
+      try {
+        l.run();
+      } catch (RuntimeException ex) {
+        log.warn("{}: state listener failed", service, ex);
+      }
+    }
+  }
+
+  /** Total in-flight over this balancer's endpoints, for bounded-load hashing. */
+  LongAdder inFlightCounter() {
+    return inFlight;
+  }
+}

@@ -1,0 +1,266 @@
+package dev.keel.balancer.internal;
+
+import dev.keel.balancer.Endpoint;
+import dev.keel.balancer.FailureKind;
+import dev.keel.registry.ServiceInstance;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
+
+/**
+ * The balancer's per-instance state. Request-path methods are lock-free and allocation-free; the
+ * fields marked "serial" are written only on the balancer's serial executor.
+ */
+public final class EndpointState implements Endpoint {
+  /** Told when consecutive failures reach a multiple of the threshold; must not block. */
+  interface FailureListener {
+    void onConsecutiveFailures(EndpointState endpoint);
+  }
+
+  private static final long NO_RAMP = Long.MIN_VALUE;
+
+  private final String id;
+  private final LongSupplier nanoTime;
+  private final double decayNanos;
+  private final LongAdder balancerInFlight;
+  private final FailureListener failureListener;
+  private final int failureThreshold;
+
+  private volatile ServiceInstance instance;
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicInteger consecutiveFailures = new AtomicInteger();
+  private final AtomicInteger connections = new AtomicInteger();
+  private final LongAdder requests = new LongAdder();
+  private final LongAdder failures = new LongAdder();
+  // Drained by the outlier detector once per interval, for the failure rate.
+  private final AtomicLong intervalRequests = new AtomicLong();
+  private final AtomicLong intervalFailures = new AtomicLong();
+
+  // Peak EWMA: value and the time it was last updated. Updates race benignly: a lost update under
+  // contention only drops one sample from an estimate that is an estimate anyway.
+  private volatile double ewma;
+  private volatile long ewmaStamp;
+  private volatile boolean sampled;
+
+  private volatile boolean healthy = true; // serial
+  private volatile boolean ejected; // serial
+  private volatile long rampStart = NO_RAMP; // serial
+
+  EndpointState(ServiceInstance instance, LongSupplier nanoTime, double decayNanos,
+      LongAdder balancerInFlight, FailureListener failureListener, int failureThreshold) {
+    this.instance = instance;
+    this.id = instance.id();
+    this.nanoTime = nanoTime;
+    this.decayNanos = decayNanos;
+    this.balancerInFlight = balancerInFlight;
+    this.failureListener = failureListener;
+    this.failureThreshold = failureThreshold;
+    this.ewmaStamp = nanoTime.getAsLong();
+  }
+
+  @Override
+  public ServiceInstance instance() {
+    return instance;
+  }
+
+  @Override
+  public String id() {
+    return id;
+  }
+
+  @Override
+  public int weight() {
+    return instance.weight();
+  }
+
+  @Override
+  public int inFlight() {
+    return inFlight.get();
+  }
+
+  @Override
+  public double peakEwmaNanos() {
+    return ewmaAt(nanoTime.getAsLong());
+  }
+
+  /**
+   * The estimate at {@code now}: between samples it decays towards zero with the time constant, so
+   * an endpoint that was slow once is tried again eventually instead of being starved forever.
+   */
+  public double ewmaAt(long now) {
+    double v = ewma;
+    long elapsed = now - ewmaStamp;
+    return elapsed <= 0 ? v : v * Math.exp(-elapsed / decayNanos);
+  }
+
+  @Override
+  public int consecutiveFailures() {
+    return consecutiveFailures.get();
+  }
+
+  @Override
+  public int activeConnections() {
+    return connections.get();
+  }
+
+  @Override
+  public long requests() {
+    return requests.sum();
+  }
+
+  @Override
+  public long failures() {
+    return failures.sum();
+  }
+
+  @Override
+  public boolean healthy() {
+    return healthy;
+  }
+
+  @Override
+  public boolean ejected() {
+    return ejected;
+  }
+
+  /** Counts a picked request in flight. */
+  public void acquire() {
+    inFlight.incrementAndGet();
+    balancerInFlight.increment();
+  }
+
+  @Override
+  public void onSuccess(long latencyNanos) {
+    if (!end()) {
+      return;
+    }
+    requests.increment();
+    intervalRequests.incrementAndGet();
+    if (consecutiveFailures.get() != 0) {
+      consecutiveFailures.set(0);
+    }
+    observe(Math.max(0, latencyNanos));
+  }
+
+  @Override
+  public void onFailure(FailureKind kind) {
+    if (!end()) {
+      return;
+    }
+    requests.increment();
+    failures.increment();
+    intervalRequests.incrementAndGet();
+    intervalFailures.incrementAndGet();
+    int n = consecutiveFailures.incrementAndGet();
+    if (failureThreshold > 0 && n % failureThreshold == 0) {
+      failureListener.onConsecutiveFailures(this);
+    }
+  }
+
+  @Override
+  public void release() {
+    end();
+  }
+
+  /**
+   * Ends one request: decrements in-flight unless it is already zero. A report with nothing in
+   * flight is a stray double report and is ignored entirely (returns false).
+   */
+  private boolean end() {
+    for (;;) {
+      int v = inFlight.get();
+      if (v <= 0) {
+        return false;
+      }
+      if (inFlight.compareAndSet(v, v - 1)) {
+        balancerInFlight.decrement();
+        return true;
+      }
+    }
+  }
+
+  /**
+   * Peak EWMA (Finagle's PeakEwma): a sample above the estimate replaces it at once (react to a
+   * slowdown immediately); a faster one is blended in with weight 1 − e^(−Δt/τ), so the estimate
+   * follows improvements at a rate set by the time since the last sample, not the sample count.
+   */
+  private void observe(long rtt) {
+    long now = nanoTime.getAsLong();
+    long elapsed = now - ewmaStamp;
+    double w = elapsed <= 0 ? 1.0 : Math.exp(-elapsed / decayNanos);
+    double current = ewma;
+    // current × w is the estimate decayed to now (what ewmaAt returns).
+    if (!sampled) {
+      ewma = rtt;
+      sampled = true;
+    } else {
+      ewma = rtt > current * w ? rtt : current * w + rtt * (1 - w);
+    }
+    ewmaStamp = now;
+  }
+
+  boolean sampled() {
+    return sampled;
+  }
+
+  /** Cold start: a new endpoint starts at its peers' mean estimate until its own first sample. */
+  void seedEwma(double value, long now) {
+    ewma = value;
+    ewmaStamp = now;
+  }
+
+  void instance(ServiceInstance updated) {
+    instance = updated;
+  }
+
+  void healthy(boolean value) {
+    healthy = value;
+  }
+
+  void ejected(boolean value) {
+    ejected = value;
+    if (!value) {
+      consecutiveFailures.set(0);
+    }
+  }
+
+  void startRamp(long now) {
+    rampStart = now;
+  }
+
+  long rampStart() {
+    return rampStart;
+  }
+
+  boolean ramping() {
+    return rampStart != NO_RAMP;
+  }
+
+  void endRamp() {
+    rampStart = NO_RAMP;
+  }
+
+  long drainIntervalRequests() {
+    return intervalRequests.getAndSet(0);
+  }
+
+  long drainIntervalFailures() {
+    return intervalFailures.getAndSet(0);
+  }
+
+  void connectionOpened() {
+    connections.incrementAndGet();
+  }
+
+  void connectionClosed() {
+    connections.decrementAndGet();
+  }
+
+  @Override
+  public String toString() {
+    return "Endpoint{" + id + " " + instance.address() + " w=" + instance.weight() + " inFlight="
+        + inFlight.get() + " conns=" + connections.get() + (healthy ? "" : " DOWN")
+        + (ejected ? " EJECTED" : "") + "}";
+  }
+}

@@ -1,0 +1,85 @@
+package dev.keel.balancer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.keel.registry.ServiceInstance;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class RingHashPolicyTest {
+  private static final int KEYS = 20_000;
+
+  private final SettableDiscovery discovery = new SettableDiscovery();
+  private final FakeClock clock = new FakeClock();
+
+  private Balancer ringHash() {
+    // Slow start off: the returning endpoint must get its whole weight back at once.
+    return Fixtures.balancer(discovery, clock,
+        Fixtures.config("ring-hash").slowStartWindow(java.time.Duration.ZERO).build()).build();
+  }
+
+  private static Map<String, String> assign(Balancer b) {
+    Map<String, String> out = new HashMap<>();
+    for (int k = 0; k < KEYS; k++) {
+      String key = "10.1." + (k / 256) + "." + (k % 256);
+      Endpoint e = b.pick(key);
+      out.put(key, e.id());
+      e.release();
+    }
+    return out;
+  }
+
+  @Test
+  void removingOneOfTenRemapsAboutATenthAndReturningRestoresTheSameKeys() {
+    List<ServiceInstance> all = SettableDiscovery.instances(10);
+    discovery.set(all);
+    Balancer b = ringHash();
+    Map<String, String> before = assign(b);
+
+    List<ServiceInstance> nine = new ArrayList<>(all);
+    ServiceInstance leaving = nine.remove(3);
+    discovery.set(nine);
+    Map<String, String> during = assign(b);
+    long moved = before.keySet().stream().filter(k -> !before.get(k).equals(during.get(k))).count();
+    assertThat((double) moved / KEYS).isLessThanOrEqualTo(1.0 / 10 + 0.05);
+    // Only the leaving endpoint's keys moved.
+    assertThat(before.keySet().stream()
+        .filter(k -> !before.get(k).equals(during.get(k)))
+        .allMatch(k -> before.get(k).equals(leaving.id()))).isTrue();
+
+    discovery.set(all);
+    assertThat(assign(b)).isEqualTo(before);
+  }
+
+  @Test
+  void sameKeyAlwaysGoesToSameEndpointAndKeysSpreadOverAll() {
+    discovery.set(SettableDiscovery.instances(10));
+    Balancer b = ringHash();
+    Map<String, String> a = assign(b);
+    assertThat(assign(b)).isEqualTo(a);
+    Map<String, Integer> load = new HashMap<>();
+    a.values().forEach(id -> load.merge(id, 1, Integer::sum));
+    assertThat(load).hasSize(10);
+    assertThat(load.values()).allSatisfy(c -> assertThat(c).isBetween(KEYS / 10 * 6 / 10, KEYS / 10 * 14 / 10));
+  }
+
+  @Test
+  void boundedLoadMovesAHotKeyOffAnEndpointHoldingMoreThanItsShare() {
+    discovery.set(SettableDiscovery.instances(4));
+    Balancer b = ringHash();
+    List<Endpoint> held = new ArrayList<>();
+    Map<String, Integer> counts = new HashMap<>();
+    for (int i = 0; i < 100; i++) {
+      Endpoint e = b.pick("the-same-user"); // never released: load piles up
+      held.add(e);
+      counts.merge(e.id(), 1, Integer::sum);
+    }
+    // c = 1.25: no endpoint may exceed ceil(1.25 × (in-flight + 1) / 4) ≈ 32 of 100.
+    assertThat(counts).hasSizeGreaterThan(1);
+    assertThat(counts.values()).allSatisfy(c -> assertThat(c).isLessThanOrEqualTo(32));
+    held.forEach(Endpoint::release);
+  }
+}
