@@ -1,0 +1,182 @@
+package dev.keel.client;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.keel.balancer.BalancerConfig;
+import dev.keel.balancer.HealthChecker;
+import dev.keel.balancer.Policies;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * How calls to one service are balanced and retried. Immutable; build with {@link #builder()}.
+ *
+ * <ul>
+ *   <li>{@link Builder#policy(String) policy} and the rest of the {@link BalancerConfig} (outlier
+ *       ejection, slow start, ...): default {@code round-robin} with the balancer's defaults.
+ *   <li>Sticky sessions: {@link Builder#stickyHeader(String)} or {@link Builder#stickyCookie(String)}
+ *       names where the affinity key comes from; the policy then is {@code ring-hash} (set
+ *       implicitly; naming another policy explicitly is an error). A request without the header or
+ *       cookie is balanced as if its key were random.
+ *   <li>Retries: at most {@link Builder#maxRetries(int) maxRetries} (default 2) further attempts,
+ *       each on an instance not tried yet for that request, within a {@link RetryBudget} (default
+ *       {@link RetryBudget#defaults()}, one per service).
+ * </ul>
+ */
+public final class ServicePolicy {
+  private static final ServicePolicy DEFAULTS = builder().build();
+
+  private final BalancerConfig balancerConfig;
+  private final @Nullable String stickyHeader;
+  private final @Nullable String stickyCookie;
+  private final int maxRetries;
+  private final Supplier<RetryBudget> retryBudget;
+  private final @Nullable HealthChecker healthChecker;
+
+  private ServicePolicy(Builder b, BalancerConfig config) {
+    this.balancerConfig = config;
+    this.stickyHeader = b.stickyHeader;
+    this.stickyCookie = b.stickyCookie;
+    this.maxRetries = b.maxRetries;
+    this.retryBudget = b.retryBudget;
+    this.healthChecker = b.healthChecker;
+  }
+
+  /** Round robin, no stickiness, two retries within the default budget. */
+  public static ServicePolicy defaults() {
+    return DEFAULTS;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The balancer settings, with the effective policy name. */
+  public BalancerConfig balancerConfig() {
+    return balancerConfig;
+  }
+
+  /** The header carrying the affinity key, or null. */
+  public @Nullable String stickyHeader() {
+    return stickyHeader;
+  }
+
+  /** The cookie carrying the affinity key, or null. */
+  public @Nullable String stickyCookie() {
+    return stickyCookie;
+  }
+
+  public int maxRetries() {
+    return maxRetries;
+  }
+
+  /** Makes the service's retry budget; called once per service, when it is first used. */
+  public Supplier<RetryBudget> retryBudget() {
+    return retryBudget;
+  }
+
+  /** The active health checker, or null for none (passive outlier ejection still runs). */
+  public @Nullable HealthChecker healthChecker() {
+    return healthChecker;
+  }
+
+  @Override
+  public String toString() {
+    return "ServicePolicy{policy=" + balancerConfig.policy()
+        + (stickyHeader != null ? ", stickyHeader=" + stickyHeader : "")
+        + (stickyCookie != null ? ", stickyCookie=" + stickyCookie : "")
+        + ", maxRetries=" + maxRetries + "}";
+  }
+
+  /** Builder of {@link ServicePolicy}; not thread-safe. */
+  public static final class Builder {
+    private BalancerConfig balancerConfig = BalancerConfig.defaults();
+    private @Nullable String policy;
+    private @Nullable String stickyHeader;
+    private @Nullable String stickyCookie;
+    private int maxRetries = 2;
+    private Supplier<RetryBudget> retryBudget = RetryBudget::defaults;
+    private @Nullable HealthChecker healthChecker;
+
+    private Builder() {}
+
+    /** The balancer settings (its policy name is used unless {@link #policy} names one). */
+    public Builder balancerConfig(BalancerConfig config) {
+      this.balancerConfig = requireNonNull(config, "config");
+      return this;
+    }
+
+    /** The balancing policy by name, e.g. {@code least-response-time}; checked at {@link #build()}. */
+    public Builder policy(String policy) {
+      requireNonNull(policy, "policy");
+      if (policy.isBlank()) {
+        throw new IllegalArgumentException("policy: '" + policy + "' (expected: a policy name)");
+      }
+      this.policy = policy;
+      return this;
+    }
+
+    /** Sticky sessions keyed by this request header's value (implies {@code ring-hash}). */
+    public Builder stickyHeader(String header) {
+      this.stickyHeader = nonBlank("stickyHeader", header);
+      return this;
+    }
+
+    /** Sticky sessions keyed by this cookie's value (implies {@code ring-hash}). */
+    public Builder stickyCookie(String cookie) {
+      this.stickyCookie = nonBlank("stickyCookie", cookie);
+      return this;
+    }
+
+    /** Further attempts after the first, 0..10 (default 2; 0 turns retries off). */
+    public Builder maxRetries(int maxRetries) {
+      if (maxRetries < 0 || maxRetries > 10) {
+        throw new IllegalArgumentException("maxRetries: " + maxRetries + " (expected: 0..10)");
+      }
+      this.maxRetries = maxRetries;
+      return this;
+    }
+
+    /** Makes the service's retry budget, once per service (default {@link RetryBudget#defaults()}). */
+    public Builder retryBudget(Supplier<RetryBudget> retryBudget) {
+      this.retryBudget = requireNonNull(retryBudget, "retryBudget");
+      return this;
+    }
+
+    /** Turns on active health checks for the service's instances. */
+    public Builder healthChecker(HealthChecker checker) {
+      this.healthChecker = requireNonNull(checker, "checker");
+      return this;
+    }
+
+    /**
+     * Builds the policy.
+     *
+     * @throws IllegalArgumentException when the policy is unknown, or sticky sessions are asked for
+     *     together with an explicit policy other than {@code ring-hash}
+     */
+    public ServicePolicy build() {
+      String name = policy != null ? policy : balancerConfig.policy();
+      boolean sticky = stickyHeader != null || stickyCookie != null;
+      if (sticky && !Policies.RING_HASH.equals(name)) {
+        if (policy != null) {
+          throw new IllegalArgumentException("policy: '" + policy
+              + "' (expected: ring-hash, since sticky sessions are configured)");
+        }
+        name = Policies.RING_HASH;
+      }
+      Policies.byName(name); // fails early on an unknown name
+      BalancerConfig config = name.equals(balancerConfig.policy())
+          ? balancerConfig : balancerConfig.toBuilder().policy(name).build();
+      return new ServicePolicy(this, config);
+    }
+
+    private static String nonBlank(String field, String value) {
+      requireNonNull(value, field);
+      if (value.isBlank()) {
+        throw new IllegalArgumentException(field + ": '" + value + "' (expected: non-blank)");
+      }
+      return value;
+    }
+  }
+}

@@ -1,0 +1,165 @@
+package dev.keel.client.internal;
+
+import dev.keel.balancer.Endpoint;
+import dev.keel.balancer.FailureKind;
+import dev.keel.balancer.Ticket;
+import dev.keel.client.NoEndpointAvailableException;
+import dev.keel.registry.ServiceInstance;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import okhttp3.HttpUrl;
+import okhttp3.Interceptor;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The application interceptor: for a request to a Keel service, picks an instance, rewrites the
+ * URL, proceeds, and reports; retries on another instance when {@link Outcomes} allows it and the
+ * service's retry budget has room. Every ticket taken is ended exactly once on every path: a
+ * failure, a cancel (the call was cancelled, or something other than I/O went wrong), or the
+ * response body's end ({@link ReportingBody}).
+ */
+final class BalancingInterceptor implements Interceptor {
+  private final DefaultKeelOkHttp client;
+
+  BalancingInterceptor(DefaultKeelOkHttp client) {
+    this.client = client;
+  }
+
+  @Override
+  public Response intercept(Chain chain) throws IOException {
+    Request request = chain.request();
+    ServiceCalls service = client.serviceFor(request.url().host());
+    if (service == null) {
+      return chain.proceed(request); // not a Keel service: untouched
+    }
+    return call(chain, service, request);
+  }
+
+  private static Response call(Chain chain, ServiceCalls service, Request original) throws IOException {
+    long callStart = System.nanoTime(); // real time, as OkHttp's call timeout uses
+    String name = service.name();
+    service.metrics().request(name);
+    service.budget().deposit();
+    Request base = guardBody(original);
+    Ticket ticket = service.balancer().begin(service.affinityKey(original));
+    if (ticket == null) {
+      throw new NoEndpointAvailableException(name, "no instance available");
+    }
+    int maxRetries = service.policy().maxRetries();
+    @Nullable List<Endpoint> tried = null;
+    for (int attempt = 0; ; attempt++) {
+      Attempt mark = new Attempt();
+      Request req = base.newBuilder()
+          .url(rewrite(base.url(), ticket.endpoint().instance()))
+          .tag(Attempt.class, mark)
+          .build();
+      long start = service.nanoTime();
+      Response response;
+      try {
+        response = chain.proceed(req);
+      } catch (IOException e) {
+        if (chain.call().isCanceled()) {
+          // OkHttp's call timeout cancels the call: the endpoint was too slow (counted), but the
+          // caller's deadline is spent (no retry). Any other cancel is the caller giving up: not
+          // the endpoint's fault. Inside the chain the two look alike, so tell them apart by time.
+          if (callTimedOut(chain, callStart)) {
+            ticket.failure(FailureKind.TIMEOUT);
+            service.metrics().failure(name, FailureKind.TIMEOUT);
+          } else {
+            ticket.cancel();
+          }
+          throw e;
+        }
+        FailureKind kind = Outcomes.classify(e, mark.sent());
+        ticket.failure(kind);
+        service.metrics().failure(name, kind);
+        Ticket next = null;
+        if (attempt < maxRetries && Outcomes.retryable(kind, base)) {
+          tried = addTried(tried, ticket.endpoint());
+          next = retry(service, tried, kind);
+        }
+        if (next == null) {
+          throw e;
+        }
+        ticket = next;
+        continue;
+      } catch (RuntimeException | Error e) {
+        ticket.cancel();
+        throw e;
+      }
+      long latency = service.nanoTime() - start;
+      int code = response.code();
+      boolean failed = Outcomes.failureStatus(code);
+      if (failed) {
+        service.metrics().failure(name, FailureKind.HTTP_5XX);
+      }
+      if (code == 503 && attempt < maxRetries && Outcomes.retryable(FailureKind.HTTP_5XX, base)) {
+        tried = addTried(tried, ticket.endpoint());
+        Ticket next = retry(service, tried, FailureKind.HTTP_5XX);
+        if (next != null) {
+          response.close();
+          ticket.failure(FailureKind.HTTP_5XX);
+          ticket = next;
+          continue;
+        }
+      }
+      try {
+        return ReportingBody.wrap(response,
+            new ReportingBody.EndOfRequest(ticket, failed, latency, service), base.method());
+      } catch (RuntimeException | Error e) {
+        ticket.cancel();
+        response.close();
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * True when a cancelled call was most likely cancelled by its own timeout (OkHttp's {@code
+   * callTimeout}): at least three quarters of it passed since this interceptor started. The watchdog
+   * starts the clock before the interceptors run, so the elapsed time seen here is a little short.
+   */
+  private static boolean callTimedOut(Chain chain, long callStart) {
+    long limit = chain.call().timeout().timeoutNanos();
+    return limit > 0 && System.nanoTime() - callStart >= limit - limit / 4;
+  }
+
+  /** Another instance and a withdrawal from the budget, or null (and nothing held) when either is missing. */
+  private static @Nullable Ticket retry(ServiceCalls service, List<Endpoint> tried, FailureKind reason) {
+    Ticket next = service.pickOther(tried);
+    if (next == null) {
+      return null; // no other instance: give the caller this outcome
+    }
+    if (!service.budget().tryWithdraw()) {
+      next.cancel();
+      service.metrics().retryDenied(service.name());
+      return null;
+    }
+    service.metrics().retry(service.name(), reason);
+    return next;
+  }
+
+  private static List<Endpoint> addTried(@Nullable List<Endpoint> tried, Endpoint e) {
+    List<Endpoint> list = tried != null ? tried : new ArrayList<>(4);
+    list.add(e);
+    return list;
+  }
+
+  /** Non-idempotent bodies become one-shot, so OkHttp never re-sends them on its own. */
+  private static Request guardBody(Request request) {
+    RequestBody body = request.body();
+    if (body == null || body.isOneShot() || Outcomes.idempotent(request.method())) {
+      return request;
+    }
+    return request.newBuilder().method(request.method(), new OneShotBody(body)).build();
+  }
+
+  /** The URL with the instance's host and port; scheme, user info, path, query and fragment kept. */
+  static HttpUrl rewrite(HttpUrl url, ServiceInstance instance) {
+    return url.newBuilder().host(instance.host()).port(instance.port()).build();
+  }
+}

@@ -1,0 +1,126 @@
+package dev.keel.client.internal;
+
+import dev.keel.balancer.Balancer;
+import dev.keel.balancer.BalancerClock;
+import dev.keel.client.ClientMetrics;
+import dev.keel.client.KeelOkHttp;
+import dev.keel.client.NoEndpointAvailableException;
+import dev.keel.client.ServicePolicy;
+import dev.keel.registry.Discovery;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import okhttp3.OkHttpClient;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The {@link KeelOkHttp}: host matching and the per-service state, created on first use. */
+public final class DefaultKeelOkHttp implements KeelOkHttp {
+  private static final Logger log = LoggerFactory.getLogger(DefaultKeelOkHttp.class);
+
+  private final Discovery discovery;
+  private final @Nullable Map<String, String> explicit; // lower-cased host -> service name
+  private final Map<String, @Nullable ServicePolicy> policies;
+  private final ServicePolicy defaultPolicy;
+  private final BalancerClock clock;
+  private final ClientMetrics metrics;
+  private final ConcurrentHashMap<String, Lazy> services = new ConcurrentHashMap<>();
+  private final BalancingInterceptor interceptor = new BalancingInterceptor(this);
+  private final Attempt.SentMarker sentMarker = new Attempt.SentMarker();
+  private volatile boolean closed;
+
+  public DefaultKeelOkHttp(Discovery discovery, Map<String, @Nullable ServicePolicy> services,
+      ServicePolicy defaultPolicy, BalancerClock clock, ClientMetrics metrics) {
+    this.discovery = discovery;
+    this.policies = new HashMap<>(services);
+    Map<String, String> hosts = new HashMap<>();
+    services.keySet().forEach(s -> hosts.put(s.toLowerCase(Locale.ROOT), s));
+    this.explicit = hosts.isEmpty() ? null : hosts;
+    this.defaultPolicy = defaultPolicy;
+    this.clock = clock;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public OkHttpClient.Builder install(OkHttpClient.Builder builder) {
+    if (builder.interceptors().contains(interceptor)) {
+      return builder;
+    }
+    return builder.addInterceptor(interceptor).addNetworkInterceptor(sentMarker);
+  }
+
+  @Override
+  public @Nullable String serviceName(String host) {
+    if (explicit != null) {
+      return explicit.get(host.toLowerCase(Locale.ROOT));
+    }
+    boolean singleLabel = !host.isEmpty() && host.indexOf('.') < 0 && host.indexOf(':') < 0;
+    return singleLabel && !host.equalsIgnoreCase("localhost") ? host.toLowerCase(Locale.ROOT) : null;
+  }
+
+  @Override
+  public @Nullable Balancer balancer(String service) {
+    Lazy lazy = services.get(service);
+    ServiceCalls calls = lazy == null ? null : lazy.value;
+    return calls == null ? null : calls.balancer();
+  }
+
+  /** The service {@code host} stands for, started on first use; null when the host passes through. */
+  @Nullable ServiceCalls serviceFor(String host) throws NoEndpointAvailableException {
+    String name = serviceName(host);
+    if (name == null) {
+      return null;
+    }
+    if (closed) {
+      throw new NoEndpointAvailableException(name, "client closed");
+    }
+    return services.computeIfAbsent(name, Lazy::new).get();
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    for (Lazy lazy : services.values()) {
+      ServiceCalls calls = lazy.value;
+      if (calls != null) {
+        calls.close();
+      }
+    }
+  }
+
+  /**
+   * Starts a service's balancer outside the map's lock (the first resolve may block). A race with
+   * {@link #close()} is settled by the volatile pair value/closed: whichever side runs second sees the
+   * other's write and closes the balancer (closing twice is harmless).
+   */
+  private final class Lazy {
+    private final String name;
+    private volatile @Nullable ServiceCalls value;
+
+    Lazy(String name) {
+      this.name = name;
+    }
+
+    ServiceCalls get() throws NoEndpointAvailableException {
+      ServiceCalls v = value;
+      if (v == null) {
+        synchronized (this) {
+          v = value;
+          if (v == null) {
+            ServicePolicy p = policies.get(name);
+            v = ServiceCalls.start(discovery, name, p != null ? p : defaultPolicy, clock, metrics);
+            value = v;
+            log.debug("{}: balancer started ({})", name, v.policy());
+          }
+        }
+      }
+      if (closed) {
+        v.close();
+        throw new NoEndpointAvailableException(name, "client closed");
+      }
+      return v;
+    }
+  }
+}

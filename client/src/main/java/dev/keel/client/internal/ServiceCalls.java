@@ -1,0 +1,129 @@
+package dev.keel.client.internal;
+
+import dev.keel.balancer.Balancer;
+import dev.keel.balancer.BalancerClock;
+import dev.keel.balancer.Endpoint;
+import dev.keel.balancer.HealthChecker;
+import dev.keel.balancer.Ticket;
+import dev.keel.client.ClientMetrics;
+import dev.keel.client.RetryBudget;
+import dev.keel.client.ServicePolicy;
+import dev.keel.registry.Discovery;
+import java.util.List;
+import okhttp3.Request;
+import org.jspecify.annotations.Nullable;
+
+/** What the client keeps per service: its balancer, retry budget and policy. Thread-safe. */
+final class ServiceCalls implements AutoCloseable {
+  private final String name;
+  private final ServicePolicy policy;
+  private final Balancer balancer;
+  private final RetryBudget budget;
+  private final ClientMetrics metrics;
+
+  private ServiceCalls(String name, ServicePolicy policy, Balancer balancer, RetryBudget budget,
+      ClientMetrics metrics) {
+    this.name = name;
+    this.policy = policy;
+    this.balancer = balancer;
+    this.budget = budget;
+    this.metrics = metrics;
+  }
+
+  static ServiceCalls start(Discovery discovery, String name, ServicePolicy policy, BalancerClock clock,
+      ClientMetrics metrics) {
+    Balancer.Builder b = Balancer.builder(discovery, name).config(policy.balancerConfig()).clock(clock);
+    HealthChecker checker = policy.healthChecker();
+    if (checker != null) {
+      b.healthChecker(checker);
+    }
+    Balancer balancer = b.build();
+    RetryBudget budget = policy.retryBudget().get();
+    metrics.serviceStarted(name, balancer);
+    return new ServiceCalls(name, policy, balancer, budget, metrics);
+  }
+
+  String name() {
+    return name;
+  }
+
+  ServicePolicy policy() {
+    return policy;
+  }
+
+  Balancer balancer() {
+    return balancer;
+  }
+
+  RetryBudget budget() {
+    return budget;
+  }
+
+  ClientMetrics metrics() {
+    return metrics;
+  }
+
+  long nanoTime() {
+    return balancer.clock().nanoTime();
+  }
+
+  /** The affinity key of {@code request} for sticky sessions, or null (none configured or absent). */
+  @Nullable String affinityKey(Request request) {
+    String header = policy.stickyHeader();
+    if (header != null) {
+      String v = request.header(header);
+      if (v != null) {
+        return v;
+      }
+    }
+    String cookie = policy.stickyCookie();
+    return cookie == null ? null : cookieValue(request.headers("Cookie"), cookie);
+  }
+
+  /** The value of cookie {@code name} in {@code Cookie} headers ({@code a=1; b=2}), or null. */
+  static @Nullable String cookieValue(List<String> cookieHeaders, String name) {
+    for (String header : cookieHeaders) {
+      int i = 0;
+      int n = header.length();
+      while (i < n) {
+        int end = header.indexOf(';', i);
+        if (end < 0) {
+          end = n;
+        }
+        int eq = header.indexOf('=', i);
+        if (eq > 0 && eq < end && header.substring(i, eq).trim().equals(name)) {
+          return header.substring(eq + 1, end).trim();
+        }
+        i = end + 1;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Picks for a retry: an endpoint not in {@code tried}, or null when none turns up. The balancer
+   * has no "pick excluding", so this picks a few times and gives back the endpoints already tried
+   * ({@link Ticket#cancel()} changes nothing but the in-flight count). Retries pick without the
+   * affinity key: the keyed instance is the one that just failed.
+   */
+  @Nullable Ticket pickOther(List<Endpoint> tried) {
+    int limit = balancer.state().available().size() + 2;
+    for (int i = 0; i < limit; i++) {
+      Ticket t = balancer.begin(null);
+      if (t == null) {
+        return null;
+      }
+      if (!tried.contains(t.endpoint())) {
+        return t;
+      }
+      t.cancel();
+    }
+    return null;
+  }
+
+  @Override
+  public void close() {
+    balancer.close();
+    metrics.serviceClosed(name);
+  }
+}
