@@ -3,8 +3,10 @@ package dev.keel.balancer;
 import static java.util.Objects.requireNonNull;
 
 import dev.keel.balancer.internal.DefaultBalancer;
+import dev.keel.balancer.internal.OneShotTicket;
 import dev.keel.registry.Discovery;
 import dev.keel.registry.Subscription;
+import java.util.Collection;
 import java.util.SplittableRandom;
 import java.util.concurrent.Executor;
 import java.util.random.RandomGenerator;
@@ -77,6 +79,66 @@ public interface Balancer extends AutoCloseable {
    * @return the ticket, or null when none is available
    */
   @Nullable Ticket begin(@Nullable CharSequence key);
+
+  /**
+   * Picks an endpoint that is not in {@code exclude}, for a retry on another instance, and counts
+   * one request in flight on it (end it with exactly one report, as for {@link
+   * #pick(CharSequence)}).
+   *
+   * <ul>
+   *   <li>The result is the policy's choice when that is not excluded; otherwise another available
+   *       endpoint not in {@code exclude}: {@code random}, {@code least-request} and {@code
+   *       least-response-time} re-draw (a bounded number of times), {@code round-robin} takes the
+   *       next slots of its schedule, {@code ring-hash} walks clockwise from the key to the next
+   *       distinct endpoint (so every retry of one key lands on the same second choice), and when
+   *       the policy gives up the balancer chooses among the remaining endpoints in proportion to
+   *       their weights. Over many picks the non-excluded endpoints keep their weighted shares.
+   *   <li>It never returns an excluded endpoint. It returns null only when every available
+   *       endpoint is excluded (or none is available). In panic mode every member with weight &gt;
+   *       0 counts as available, so it may return any such member not excluded.
+   *   <li>{@code exclude} is compared with {@code contains} (identity for endpoints); endpoints that
+   *       are not (or no longer) members are simply never candidates. Pass the endpoints already
+   *       tried for the request, as a small list or a set.
+   * </ul>
+   *
+   * Thread-safe and lock-free like {@link #pick(CharSequence)}; with an empty {@code exclude} it is
+   * exactly {@code pick(key)} and allocates nothing; otherwise it allocates nothing either, and its
+   * cost grows with the cost of {@code exclude.contains}.
+   *
+   * <p>The default implementation, for balancers other than Keel's (whose implementation has the
+   * exact contract above), re-draws with {@code pick} a bounded number of times, releasing excluded
+   * picks; it may return null while a non-excluded endpoint exists.
+   *
+   * @param key the affinity key, as for {@link #pick(CharSequence)}; null for none
+   * @param exclude endpoints not to return, typically those already tried for this request
+   * @return the endpoint, or null when every available endpoint is excluded or none is available
+   */
+  default @Nullable Endpoint pick(@Nullable CharSequence key, Collection<? extends Endpoint> exclude) {
+    requireNonNull(exclude, "exclude");
+    if (exclude.isEmpty()) {
+      return pick(key);
+    }
+    int limit = state().available().size() + 2;
+    for (int draw = 0; draw < limit; draw++) {
+      Endpoint e = pick(draw == 0 ? key : null);
+      if (e == null || !exclude.contains(e)) {
+        return e;
+      }
+      e.release();
+    }
+    return null;
+  }
+
+  /**
+   * Like {@link #pick(CharSequence, Collection)}, but returns a {@link Ticket} whose reports are
+   * idempotent (one small allocation per call).
+   *
+   * @return the ticket, or null when every available endpoint is excluded or none is available
+   */
+  default @Nullable Ticket begin(@Nullable CharSequence key, Collection<? extends Endpoint> exclude) {
+    Endpoint e = pick(key, exclude);
+    return e == null ? null : OneShotTicket.of(e);
+  }
 
   /** What the current picker balances over. */
   BalancerState state();

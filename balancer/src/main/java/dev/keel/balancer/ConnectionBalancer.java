@@ -1,8 +1,11 @@
 package dev.keel.balancer;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.keel.balancer.internal.DefaultConnectionBalancer;
 import dev.keel.registry.Subscription;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -21,7 +24,10 @@ import org.jspecify.annotations.Nullable;
  *       leaves the tolerance (some endpoint above share × (1 + tolerance), or below share × (1 −
  *       tolerance)); it then moves connections off over-loaded endpoints, idle ones first, chosen at
  *       random, at most {@link BalancerConfig#rebalanceMaxShedPerSecond()}, until no endpoint holds
- *       more than its share rounded up.
+ *       more than its share rounded up. When the transport cannot move a shed connection (the
+ *       new one failed to open, or the handover failed), it calls {@link ConnectionLease#keep()}:
+ *       the connection counts as an ordinary one again, and a later run sheds it (or another) if
+ *       the spread still calls for it.
  * </ul>
  *
  * Shares count only the balancer's available (live, healthy) endpoints; connections on removed or
@@ -43,6 +49,28 @@ public interface ConnectionBalancer {
    * @return its lease, or null when no endpoint is available
    */
   @Nullable ConnectionLease open();
+
+  /**
+   * Places a new connection on an available endpoint not in {@code exclude}: the one furthest below
+   * its weighted share among those. A migration passes the endpoint the connection is leaving, so
+   * the replacement never lands where it comes from. With an empty {@code exclude}, same as {@link
+   * #open()}.
+   *
+   * <p>The default implementation, for connection balancers other than Keel's, opens with {@link
+   * #open()} and closes the lease again (returning null) when it landed on an excluded endpoint.
+   *
+   * @param exclude endpoints not to place the connection on (compared with {@code contains})
+   * @return its lease, or null when no available endpoint is left outside {@code exclude}
+   */
+  default @Nullable ConnectionLease open(Collection<? extends Endpoint> exclude) {
+    requireNonNull(exclude, "exclude");
+    ConnectionLease lease = open();
+    if (lease != null && exclude.contains(lease.endpoint())) {
+      lease.close();
+      return null;
+    }
+    return lease;
+  }
 
   /**
    * The leases to close now, each already marked {@link ConnectionLease#shedding()}; empty when the

@@ -26,7 +26,26 @@ public interface ConnectionLease extends AutoCloseable {
    */
   boolean shedding();
 
-  /** The connection is gone: stop counting it. Idempotent. */
+  /**
+   * Takes back a shed: the transport could not move this connection (its replacement failed to
+   * open, or a handover failed) and keeps it. The lease stops counting as shedding, so placement
+   * and later {@link ConnectionBalancer#shedCandidates()} runs count it as an ordinary connection
+   * again, and it may be chosen again when the spread still calls for it. Thread-safe.
+   *
+   * <p>The default implementation, for leases other than Keel's, throws {@link
+   * UnsupportedOperationException} while the lease is shedding.
+   *
+   * @return true when the lease was shedding and now is not; false when it was not shedding or is
+   *     closed
+   */
+  default boolean keep() {
+    if (!shedding()) {
+      return false;
+    }
+    throw new UnsupportedOperationException("keep() on " + getClass().getName());
+  }
+
+  /** The connection is gone: stop counting it. Idempotent; a closed lease is never shed again. */
   @Override
   void close();
 }

@@ -85,4 +85,63 @@ class ConcurrencyTest {
     }
     b.close();
   }
+
+  /** Retries race with membership churn: never an excluded endpoint, never a leaked in-flight count. */
+  @ParameterizedTest
+  @ValueSource(strings = {"round-robin", "random", "least-request", "least-response-time", "ring-hash"})
+  void picksWithExclusionNeverReturnAnExcludedEndpointWhileMembershipChanges(String policy) throws Exception {
+    SettableDiscovery discovery = new SettableDiscovery();
+    List<ServiceInstance> all = SettableDiscovery.instances(8);
+    discovery.set(all);
+    Balancer b = Balancer.builder(discovery, SettableDiscovery.SERVICE)
+        .config(BalancerConfig.builder().policy(policy).build()).clock(new FakeClock()).build();
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicLong picks = new AtomicLong();
+    CountDownLatch started = new CountDownLatch(8);
+    List<Future<?>> workers = new ArrayList<>();
+    for (int t = 0; t < 8; t++) {
+      workers.add(pool.submit(() -> {
+        started.countDown();
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        while (!stop.get()) {
+          // Exclude what this thread saw as the first choice, and sometimes a second one.
+          Endpoint first = b.pick("user-" + r.nextInt(1000));
+          if (first == null) {
+            continue;
+          }
+          List<Endpoint> tried = List.of(first);
+          Endpoint second = b.pick(null, tried);
+          if (second != null) {
+            if (second == first) {
+              throw new AssertionError("excluded endpoint returned: " + second);
+            }
+            Endpoint third = b.pick("user-" + r.nextInt(1000), List.of(first, second));
+            if (third == first || third == second) {
+              throw new AssertionError("excluded endpoint returned: " + third);
+            }
+            if (third != null) {
+              third.onSuccess(r.nextInt(1_000_000));
+            }
+            second.onFailure(FailureKind.RESET);
+            picks.incrementAndGet();
+          }
+          first.release();
+        }
+      }));
+    }
+    started.await();
+    for (int round = 0; round < 300; round++) {
+      discovery.set(new ArrayList<>(all.subList(0, 1 + round % 8))); // down to one: "all excluded" races too
+      Thread.sleep(0, 200_000);
+    }
+    stop.set(true);
+    for (Future<?> f : workers) {
+      f.get(); // rethrows any assertion from a worker
+    }
+    pool.shutdown();
+    assertThat(picks.get()).isPositive();
+    assertThat(((DefaultBalancer) b).inFlight()).isZero();
+    b.close();
+  }
 }

@@ -34,8 +34,10 @@ import org.jspecify.annotations.Nullable;
  *       BalancerConfig#rebalanceMaxShedPerSecond()} per second, picked at random, on runs spaced by
  *       a jittered interval. Every move is <b>make-before-break</b>: the new connection is opened,
  *       then {@link Handover#handover} moves the application's state (re-publish, re-subscribe),
- *       and only then is the old connection closed. If opening or the handover fails, the old
- *       connection stays and the move is tried again on a later run.
+ *       and only then is the old connection closed. The new connection never opens on the old
+ *       one's instance. If opening or the handover fails, the old connection stays and counts as an
+ *       ordinary connection again ({@link dev.keel.balancer.ConnectionLease#keep()}): a later run
+ *       moves it, or another, only if the spread still calls for it.
  * </ul>
  *
  * <h2>Threading</h2>

@@ -20,7 +20,8 @@ import org.jspecify.annotations.Nullable;
  *       cookie is balanced as if its key were random.
  *   <li>Retries: at most {@link Builder#maxRetries(int) maxRetries} (default 2) further attempts,
  *       each on an instance not tried yet for that request, within a {@link RetryBudget} (default
- *       {@link RetryBudget#defaults()}, one per service).
+ *       {@link RetryBudget#defaults()}, one per service). With sticky sessions a retry keeps the
+ *       key and goes to the key's next instance on the ring.
  * </ul>
  */
 public final class ServicePolicy {

@@ -5,11 +5,14 @@ import static dev.keel.client.ClientFixture.get;
 import static dev.keel.client.ClientFixture.post;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.keel.balancer.BalancerConfig;
+import dev.keel.balancer.Endpoint;
 import dev.keel.balancer.FailureKind;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.OkHttpClient;
+import okhttp3.Request;
 import okhttp3.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -102,6 +106,61 @@ class KeelOkHttpRetryTest {
     assertThat(s.stream().mapToInt(server -> server.hits("POST")).sum()).isEqualTo(1);
     // one attempt on each of the three: the first plus the default two retries
     assertThat(s).allSatisfy(server -> assertThat(server.hits("GET")).isEqualTo(1));
+  }
+
+  @Test
+  void retriesGoToEveryOtherInstanceExactlyOnceEvenWithRandomPicks() throws Exception {
+    List<TestServer> s = fx.servers("orders", "a", "b", "c");
+    s.forEach(server -> server.getStatus = 503);
+    // Outlier ejection off, so all three stay available; the default budget allows 60 retries here.
+    ServicePolicy policy = ServicePolicy.builder().policy("random")
+        .balancerConfig(BalancerConfig.builder().outlierConsecutiveFailures(0).outlierFailureRate(0).build())
+        .build();
+    KeelOkHttp keel = fx.keel(KeelOkHttp.builder(fx.registry).service("orders", policy));
+    OkHttpClient http = fx.http(keel);
+
+    for (int i = 0; i < 30; i++) {
+      try (Response r = get(http, "http://orders/x")) {
+        assertThat(r.code()).isEqualTo(503);
+      }
+    }
+
+    // The first attempt and two retries, each excluding the instances tried: never one twice.
+    assertThat(s).allSatisfy(server -> assertThat(server.hits("GET")).isEqualTo(30));
+    assertThat(ClientFixture.inFlight(keel.balancer("orders"))).isZero();
+  }
+
+  @Test
+  void aStickyRetryGoesToTheKeysNextInstanceWhichKeepsTheKeyOnceTheFailingOneIsEjected() throws Exception {
+    List<TestServer> s = fx.servers("orders", "a", "b", "c");
+    KeelOkHttp keel = fx.keel(KeelOkHttp.builder(fx.registry)
+        .service("orders", ServicePolicy.builder().stickyHeader("X-User").build()));
+    OkHttpClient http = fx.http(keel);
+    String home = stickyBody(http, "alice");
+    TestServer failing = s.stream().filter(server -> server.id.equals(home)).findFirst().orElseThrow();
+    failing.getStatus = 503;
+
+    // Retries keep the key: each lands on the key's next instance on the ring.
+    List<String> answers = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      answers.add(stickyBody(http, "alice"));
+    }
+    assertThat(failing.hits()).isEqualTo(6); // tried first every time: nothing ejected it yet
+    assertThat(answers).doesNotContain(home).containsOnly(answers.get(0));
+
+    // Five failures in a row (the default) eject it; plain picks then send the key to that same instance.
+    Endpoint ejected = keel.balancer("orders").state().member(home);
+    await().atMost(Duration.ofSeconds(10)).until(ejected::ejected);
+    assertThat(stickyBody(http, "alice")).isEqualTo(answers.get(0));
+    assertThat(failing.hits()).isEqualTo(6);
+  }
+
+  private static String stickyBody(OkHttpClient http, String user) throws IOException {
+    try (Response r = http.newCall(new Request.Builder().url("http://orders/x")
+        .header("X-User", user).build()).execute()) {
+      assertThat(r.code()).isEqualTo(200);
+      return r.body().string();
+    }
   }
 
   @Test

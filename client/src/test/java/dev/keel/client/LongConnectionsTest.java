@@ -131,6 +131,33 @@ class LongConnectionsTest {
   }
 
   @Test
+  void aFailedMoveIsKeptSoItIsNotRepeatedOnceTheSpreadNoLongerCallsForIt() {
+    register("i1");
+    Balancer b = balancer();
+    FakeConnections fake = new FakeConnections();
+    LongConnections<FakeConnections.Conn> lc = connections(b, fake, 20);
+    clock.advance(Duration.ofMillis(200));
+    fake.failHandovers = Integer.MAX_VALUE; // every move to the newcomer fails
+
+    Registration newcomer = register("i2");
+    awaitMembers(b, 2);
+    clock.advance(Duration.ofSeconds(7));
+    assertThat(fake.failedHandovers).isPositive();
+    newcomer.close(); // it leaves again before any move succeeded
+    awaitMembers(b, 1);
+    fake.failHandovers = 0;
+    clock.advance(Duration.ofSeconds(10));
+
+    // The failed moves were taken back (not left pending), and a move never lands on its own
+    // instance: nothing moves "i1 -> i1" now that i1 is alone.
+    assertThat(lc.moves()).isZero();
+    assertThat(events).noneMatch(e -> e.startsWith("move"));
+    assertThat(lc.spread()).containsOnly(Map.entry("i1", 20));
+    assertThat(fake.violations).isEmpty();
+    assertThat(fake.openCount()).isEqualTo(20);
+  }
+
+  @Test
   void aBrokenConnectionIsReplacedAndCloseClosesEverything() {
     register("i1");
     Balancer b = balancer();

@@ -1,10 +1,13 @@
 package dev.keel.balancer.internal;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.keel.balancer.Balancer;
 import dev.keel.balancer.BalancerClock;
 import dev.keel.balancer.BalancerConfig;
 import dev.keel.balancer.BalancerState;
 import dev.keel.balancer.BalancingPolicy;
+import dev.keel.balancer.Candidates;
 import dev.keel.balancer.Endpoint;
 import dev.keel.balancer.HealthChecker;
 import dev.keel.balancer.Picker;
@@ -15,6 +18,7 @@ import dev.keel.registry.RegistryException;
 import dev.keel.registry.ServiceInstance;
 import dev.keel.registry.Subscription;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,8 +41,8 @@ public final class DefaultBalancer implements Balancer {
   private static final Picker NONE = key -> null;
   private static final long MAX_TICK_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-  /** The picker and the view it was built from, published together. */
-  private record State(Picker picker, BalancerState view) {}
+  /** The picker, the fallback for picks with exclusion, and the view they were built from, published together. */
+  private record State(Picker picker, WeightedRest rest, BalancerState view) {}
 
   private final String service;
   private final BalancerConfig config;
@@ -81,7 +85,7 @@ public final class DefaultBalancer implements Balancer {
         : new ActiveHealth(checker, config, serial, clock::nanoTime, this::rebuild);
     this.tickNanos = checker == null ? MAX_TICK_NANOS
         : Math.min(MAX_TICK_NANOS, config.healthInterval().toNanos());
-    this.state = new State(NONE, new BalancerState(List.of(), List.of(), false, now, 0));
+    this.state = new State(NONE, WeightedRest.NONE, new BalancerState(List.of(), List.of(), false, now, 0));
   }
 
   /** Builds the first picker from {@code discovery.resolve}, then watches; see {@link Balancer.Builder}. */
@@ -117,6 +121,28 @@ public final class DefaultBalancer implements Balancer {
   @Override
   public @Nullable Endpoint pick(@Nullable CharSequence key) {
     Endpoint e = state.picker().pick(key);
+    if (e != null) {
+      ((EndpointState) e).acquire();
+    }
+    return e;
+  }
+
+  /**
+   * The policy's choice among the candidates not excluded ({@link Picker#pick(CharSequence,
+   * Collection)}); when it gives up, or names an excluded endpoint, a weighted choice among the
+   * rest. Both read the one state published together, so they see the same candidates.
+   */
+  @Override
+  public @Nullable Endpoint pick(@Nullable CharSequence key, Collection<? extends Endpoint> exclude) {
+    requireNonNull(exclude, "exclude");
+    if (exclude.isEmpty()) {
+      return pick(key);
+    }
+    State s = state;
+    Endpoint e = s.picker().pick(key, exclude);
+    if (e == null || exclude.contains(e)) {
+      e = s.rest().pick(exclude);
+    }
     if (e != null) {
       ((EndpointState) e).acquire();
     }
@@ -163,7 +189,7 @@ public final class DefaultBalancer implements Balancer {
       if (tickTask != null) {
         tickTask.cancel();
       }
-      state = new State(NONE, new BalancerState(List.of(), List.of(), false, clock.nanoTime(), ++version));
+      state = new State(NONE, WeightedRest.NONE, new BalancerState(List.of(), List.of(), false, clock.nanoTime(), ++version));
     });
   }
 
@@ -311,16 +337,20 @@ public final class DefaultBalancer implements Balancer {
     boolean panic = !weighted.isEmpty() && available.size() < config.panicThreshold() * weighted.size();
     List<EndpointState> pickFrom = panic ? weighted : available;
     Picker picker = NONE;
+    WeightedRest rest = WeightedRest.NONE;
     if (!pickFrom.isEmpty()) {
       int[] weights = new int[pickFrom.size()];
       for (int i = 0; i < weights.length; i++) {
         weights[i] = SlowStart.weight(pickFrom.get(i), now, config);
       }
-      picker = policy.newPicker(dev.keel.balancer.Candidates.of(pickFrom, weights, random.nextLong(),
-          clock::nanoTime, config.hashBalanceFactor(), inFlight::sum));
+      long seed = random.nextLong();
+      Candidates candidates = Candidates.of(pickFrom, weights, seed, clock::nanoTime,
+          config.hashBalanceFactor(), inFlight::sum);
+      picker = policy.newPicker(candidates);
+      rest = WeightedRest.of(candidates, AtomicRandom.mix64(seed)); // its own sequence, not the policy's
     }
     List<Endpoint> memberView = new ArrayList<>(members.values());
-    state = new State(picker,
+    state = new State(picker, rest,
         new BalancerState(memberView, new ArrayList<>(pickFrom), panic, membershipChangedAt, ++version));
     for (Runnable l : listeners) {
       try {

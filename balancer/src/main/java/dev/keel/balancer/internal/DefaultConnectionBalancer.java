@@ -13,6 +13,7 @@ import dev.keel.balancer.Evenness;
 import dev.keel.registry.Subscription;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,7 +52,13 @@ public final class DefaultConnectionBalancer implements ConnectionBalancer {
   }
 
   @Override
-  public synchronized @Nullable ConnectionLease open() {
+  public @Nullable ConnectionLease open() {
+    return open(List.of());
+  }
+
+  @Override
+  public synchronized @Nullable ConnectionLease open(Collection<? extends Endpoint> exclude) {
+    requireNonNull(exclude, "exclude");
     List<Endpoint> pool = balancer.state().available();
     if (pool.isEmpty()) {
       return null;
@@ -63,18 +70,25 @@ public final class DefaultConnectionBalancer implements ConnectionBalancer {
       weights += e.weight();
     }
     // Largest deficit share_i − c_i; ties go to the first after a random start, so equal endpoints
-    // are not filled in list order.
+    // are not filled in list order. Shares count excluded endpoints too: excluding one (the
+    // source of a migration) must not make the others look over-full.
     int n = pool.size();
     int start = random.nextInt(n);
     Endpoint best = null;
     double bestDeficit = Double.NEGATIVE_INFINITY;
     for (int k = 0; k < n; k++) {
       Endpoint e = pool.get((start + k) % n);
+      if (!exclude.isEmpty() && exclude.contains(e)) {
+        continue;
+      }
       double deficit = (double) total * e.weight() / weights - e.activeConnections();
       if (deficit > bestDeficit) {
         bestDeficit = deficit;
         best = e;
       }
+    }
+    if (best == null) {
+      return null; // every available endpoint is excluded
     }
     Lease lease = new Lease((EndpointState) best);
     leases.add(lease);
@@ -280,6 +294,17 @@ public final class DefaultConnectionBalancer implements ConnectionBalancer {
     @Override
     public boolean shedding() {
       return shedding;
+    }
+
+    @Override
+    public boolean keep() {
+      synchronized (DefaultConnectionBalancer.this) { // shedCandidates() sets the flag under this lock
+        if (!shedding || closed) {
+          return false;
+        }
+        shedding = false;
+        return true;
+      }
     }
 
     @Override

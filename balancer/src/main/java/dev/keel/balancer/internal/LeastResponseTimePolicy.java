@@ -5,6 +5,7 @@ import dev.keel.balancer.Candidates;
 import dev.keel.balancer.Endpoint;
 import dev.keel.balancer.Picker;
 import dev.keel.balancer.Policies;
+import java.util.Collection;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 
@@ -15,6 +16,7 @@ import org.jspecify.annotations.Nullable;
  * A floor of {@link #FLOOR_NANOS} keeps the in-flight term meaningful while estimates are zero
  * (nothing answered yet), and a new endpoint joining sampled peers starts at their mean estimate,
  * so it neither looks free (and is flooded) nor infinitely slow (and is starved, tower#134).
+ * With exclusion (a retry) both choices are drawn from the endpoints not excluded (see {@code P2c.pick}).
  */
 public final class LeastResponseTimePolicy implements BalancingPolicy {
   static final double FLOOR_NANOS = 1_000;
@@ -35,14 +37,20 @@ public final class LeastResponseTimePolicy implements BalancingPolicy {
   }
 
   private record LeastResponseTime(EndpointState[] endpoints, P2c choose,
-      LongSupplier nanoTime) implements Picker {
+      LongSupplier nanoTime) implements Picker, P2c.Rule {
     @Override
     public @Nullable Endpoint pick(@Nullable CharSequence key) {
       long pair = choose.pair();
-      int a = (int) (pair >>> 32);
-      int b = (int) pair;
-      EndpointState x = endpoints[a];
-      EndpointState y = endpoints[b];
+      return better(endpoints[(int) (pair >>> 32)], endpoints[(int) pair]);
+    }
+
+    @Override
+    public @Nullable Endpoint pick(@Nullable CharSequence key, Collection<? extends Endpoint> exclude) {
+      return choose.pick(endpoints, exclude, this);
+    }
+
+    @Override
+    public EndpointState better(EndpointState x, EndpointState y) {
       long now = nanoTime.getAsLong();
       double costX = (x.ewmaAt(now) + FLOOR_NANOS) * (x.inFlight() + 1);
       double costY = (y.ewmaAt(now) + FLOOR_NANOS) * (y.inFlight() + 1);

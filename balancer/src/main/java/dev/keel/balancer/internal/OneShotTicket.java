@@ -6,13 +6,18 @@ import dev.keel.balancer.Ticket;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /** A {@link Ticket}: the first report wins, by compare-and-set. */
-final class OneShotTicket extends AtomicBoolean implements Ticket {
+public final class OneShotTicket extends AtomicBoolean implements Ticket {
   private static final long serialVersionUID = 1L;
 
   private final transient Endpoint endpoint;
 
   OneShotTicket(Endpoint endpoint) {
     this.endpoint = endpoint;
+  }
+
+  /** A ticket for a request already counted in flight on {@code endpoint}. */
+  public static Ticket of(Endpoint endpoint) {
+    return new OneShotTicket(endpoint);
   }
 
   @Override

@@ -2,10 +2,19 @@ package dev.keel.balancer.internal;
 
 import dev.keel.balancer.Candidates;
 import dev.keel.balancer.Endpoint;
+import java.util.Collection;
 import org.jspecify.annotations.Nullable;
 
 /** Draws two distinct candidate indices for power-of-two-choices policies, packed in one long. */
 final class P2c {
+  /** Draws per choice when picking with exclusion, before giving up to the balancer's fallback. */
+  static final int MAX_DRAWS = 8;
+
+  /** A policy's comparison of two choices: the one to send the request to. */
+  interface Rule {
+    EndpointState better(EndpointState x, EndpointState y);
+  }
+
   private final int n;
   private final AtomicRandom random;
   private final @Nullable AliasTable weighted;
@@ -30,6 +39,32 @@ final class P2c {
       out[i] = (EndpointState) e;
     }
     return out;
+  }
+
+  /**
+   * P2C over the candidates not in {@code exclude}: each of the two choices is drawn (by weight)
+   * until it is neither excluded nor the other, at most {@link #MAX_DRAWS} times, which is exact
+   * rejection sampling from the reduced set. Null when no first choice turns up; the first choice
+   * alone when no second one does (say, it is the only one left).
+   */
+  @Nullable Endpoint pick(EndpointState[] endpoints, Collection<? extends Endpoint> exclude, Rule rule) {
+    int a = draw(endpoints, exclude, -1);
+    if (a < 0) {
+      return null;
+    }
+    int b = draw(endpoints, exclude, a);
+    return b < 0 ? endpoints[a] : rule.better(endpoints[a], endpoints[b]);
+  }
+
+  private int draw(EndpointState[] endpoints, Collection<? extends Endpoint> exclude, int other) {
+    for (int i = 0; i < MAX_DRAWS; i++) {
+      long r = random.nextLong();
+      int k = weighted == null ? (int) (((r >>> 32) * n) >>> 32) : weighted.sample(r);
+      if (k != other && !exclude.contains(endpoints[k])) {
+        return k;
+      }
+    }
+    return -1;
   }
 
   /** Two distinct indices, a in the high and b in the low 32 bits; needs n ≥ 2. */

@@ -6,6 +6,7 @@ import dev.keel.balancer.Endpoint;
 import dev.keel.balancer.Picker;
 import dev.keel.balancer.Policies;
 import java.util.Arrays;
+import java.util.Collection;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -21,12 +22,19 @@ import org.jspecify.annotations.Nullable;
  * already holding ≥ c × its weighted share of the requests in flight is skipped and the walk goes on
  * clockwise. An idle endpoint is always accepted, so the total is read only under load.
  *
+ * <p>With exclusion (a retry) the walk goes clockwise from the key's point to the next endpoint
+ * not excluded that the bounded load accepts, so every retry of one key lands on the same second
+ * choice (and a second retry on the same third), as a consistent-hash retry should. The walk is
+ * capped at {@link #MAX_EXCLUDED_STEPS} points; then the first endpoint not excluded that it
+ * passed wins, or, if none, the balancer's weighted fallback decides.
+ *
  * <p>Each ring entry packs the point's top 44 bits with the owner's index in the low 20 bits, so
  * one sorted {@code long[]} is the whole ring and lookup is a binary search.
  */
 public final class RingHashPolicy implements BalancingPolicy {
   static final double VNODES_PER_WEIGHT = 1.6;
   static final int MAX_RING = 1 << 21;
+  static final int MAX_EXCLUDED_STEPS = 256;
   private static final int INDEX_BITS = 20;
   private static final long INDEX_MASK = (1L << INDEX_BITS) - 1;
   private static final long GAMMA = 0x9e3779b97f4a7c15L;
@@ -74,14 +82,7 @@ public final class RingHashPolicy implements BalancingPolicy {
       double factor, Candidates candidates, AtomicRandom random) implements Picker {
     @Override
     public @Nullable Endpoint pick(@Nullable CharSequence key) {
-      long h = key == null ? random.nextLong() : AtomicRandom.hash(key);
-      int pos = Arrays.binarySearch(ring, h & ~INDEX_MASK);
-      if (pos < 0) {
-        pos = -pos - 1;
-      }
-      if (pos == ring.length) {
-        pos = 0;
-      }
+      int pos = position(key);
       int first = (int) (ring[pos] & INDEX_MASK);
       if (factor == 0 || endpoints[first].inFlight() == 0) {
         return endpoints[first];
@@ -89,14 +90,60 @@ public final class RingHashPolicy implements BalancingPolicy {
       long inFlight = candidates.totalInFlight() + 1;
       for (int step = 0; step < ring.length; step++) {
         int i = (int) (ring[pos] & INDEX_MASK);
-        // Accept while in + 1 <= c × (total + 1) × w_i / W.
-        double bound = Math.ceil(factor * inFlight * weights[i] / totalWeight);
-        if (endpoints[i].inFlight() + 1 <= bound) {
+        if (withinBound(i, inFlight)) {
           return endpoints[i];
         }
         pos = pos + 1 == ring.length ? 0 : pos + 1;
       }
       return endpoints[first];
+    }
+
+    @Override
+    public @Nullable Endpoint pick(@Nullable CharSequence key, Collection<? extends Endpoint> exclude) {
+      int pos = position(key);
+      int firstAllowed = -1;
+      int last = -1; // consecutive points often share an owner: ask exclude once per owner change
+      boolean lastExcluded = true;
+      long inFlight = -1; // read lazily, as pick(key) does
+      for (int step = 0, n = Math.min(ring.length, MAX_EXCLUDED_STEPS); step < n; step++) {
+        int i = (int) (ring[pos] & INDEX_MASK);
+        if (i != last) {
+          last = i;
+          lastExcluded = exclude.contains(endpoints[i]);
+        }
+        if (!lastExcluded) {
+          if (factor == 0 || endpoints[i].inFlight() == 0) {
+            return endpoints[i];
+          }
+          if (firstAllowed < 0) {
+            firstAllowed = i;
+          }
+          if (inFlight < 0) {
+            inFlight = candidates.totalInFlight() + 1;
+          }
+          if (withinBound(i, inFlight)) {
+            return endpoints[i];
+          }
+        }
+        pos = pos + 1 == ring.length ? 0 : pos + 1;
+      }
+      return firstAllowed < 0 ? null : endpoints[firstAllowed];
+    }
+
+    /** The index of the first ring point at or after the key's hash (a random point for no key). */
+    private int position(@Nullable CharSequence key) {
+      long h = key == null ? random.nextLong() : AtomicRandom.hash(key);
+      int pos = Arrays.binarySearch(ring, h & ~INDEX_MASK);
+      if (pos < 0) {
+        pos = -pos - 1;
+      }
+      return pos == ring.length ? 0 : pos;
+    }
+
+    /** Bounded load: accept while in + 1 <= c × (total + 1) × w_i / W. */
+    private boolean withinBound(int i, long inFlight) {
+      double bound = Math.ceil(factor * inFlight * weights[i] / totalWeight);
+      return endpoints[i].inFlight() + 1 <= bound;
     }
   }
 }

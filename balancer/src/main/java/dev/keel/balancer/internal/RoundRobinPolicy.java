@@ -5,6 +5,7 @@ import dev.keel.balancer.Candidates;
 import dev.keel.balancer.Endpoint;
 import dev.keel.balancer.Picker;
 import dev.keel.balancer.Policies;
+import java.util.Collection;
 import java.util.PriorityQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
@@ -20,9 +21,15 @@ import org.jspecify.annotations.Nullable;
  * scheduler gRPC replaced, grpc-java#10180). When W exceeds {@link #MAX_PERIOD} (say, slow-start
  * weights with gcd 1 over many endpoints) the weights are scaled down to fit, each keeping at least
  * one slot.
+ *
+ * <p>With exclusion (a retry) the picker takes the next slots of the shared sequence until one is
+ * not excluded: the retry takes the turn the next request would have had, so the excluded
+ * endpoints lose turns and the others keep their proportions. At most {@link #MAX_SKIPS} slots;
+ * beyond that the balancer's weighted fallback decides.
  */
 public final class RoundRobinPolicy implements BalancingPolicy {
   static final int MAX_PERIOD = 1 << 16;
+  static final int MAX_SKIPS = 16;
 
   @Override
   public String name() {
@@ -96,6 +103,17 @@ public final class RoundRobinPolicy implements BalancingPolicy {
     public @Nullable Endpoint pick(@Nullable CharSequence key) {
       // & MAX_VALUE keeps the index non-negative when the counter wraps (never Math.abs).
       return slots[(counter.getAndIncrement() & Integer.MAX_VALUE) % slots.length];
+    }
+
+    @Override
+    public @Nullable Endpoint pick(@Nullable CharSequence key, Collection<? extends Endpoint> exclude) {
+      for (int i = 0, n = Math.min(slots.length, MAX_SKIPS); i < n; i++) {
+        Endpoint e = slots[(counter.getAndIncrement() & Integer.MAX_VALUE) % slots.length];
+        if (!exclude.contains(e)) {
+          return e;
+        }
+      }
+      return null;
     }
   }
 }

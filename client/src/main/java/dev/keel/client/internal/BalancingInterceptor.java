@@ -45,7 +45,8 @@ final class BalancingInterceptor implements Interceptor {
     service.metrics().request(name);
     service.budget().deposit();
     Request base = guardBody(original);
-    Ticket ticket = service.balancer().begin(service.affinityKey(original));
+    @Nullable String key = service.affinityKey(original);
+    Ticket ticket = service.balancer().begin(key);
     if (ticket == null) {
       throw new NoEndpointAvailableException(name, "no instance available");
     }
@@ -80,7 +81,7 @@ final class BalancingInterceptor implements Interceptor {
         Ticket next = null;
         if (attempt < maxRetries && Outcomes.retryable(kind, base)) {
           tried = addTried(tried, ticket.endpoint());
-          next = retry(service, tried, kind);
+          next = retry(service, key, tried, kind);
         }
         if (next == null) {
           throw e;
@@ -99,7 +100,7 @@ final class BalancingInterceptor implements Interceptor {
       }
       if (code == 503 && attempt < maxRetries && Outcomes.retryable(FailureKind.HTTP_5XX, base)) {
         tried = addTried(tried, ticket.endpoint());
-        Ticket next = retry(service, tried, FailureKind.HTTP_5XX);
+        Ticket next = retry(service, key, tried, FailureKind.HTTP_5XX);
         if (next != null) {
           response.close();
           ticket.failure(FailureKind.HTTP_5XX);
@@ -128,11 +129,15 @@ final class BalancingInterceptor implements Interceptor {
     return limit > 0 && System.nanoTime() - callStart >= limit - limit / 4;
   }
 
-  /** Another instance and a withdrawal from the budget, or null (and nothing held) when either is missing. */
-  private static @Nullable Ticket retry(ServiceCalls service, List<Endpoint> tried, FailureKind reason) {
-    Ticket next = service.pickOther(tried);
+  /**
+   * An instance not tried yet and a withdrawal from the budget, or null (and nothing held) when
+   * either is missing.
+   */
+  private static @Nullable Ticket retry(ServiceCalls service, @Nullable String key, List<Endpoint> tried,
+      FailureKind reason) {
+    Ticket next = service.pickOther(key, tried);
     if (next == null) {
-      return null; // no other instance: give the caller this outcome
+      return null; // every available instance was tried: give the caller this outcome
     }
     if (!service.budget().tryWithdraw()) {
       next.cancel();

@@ -11,7 +11,6 @@ import dev.keel.registry.Subscription;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -49,7 +48,6 @@ public final class DefaultLongConnections<C> implements LongConnections<C> {
   private final @Nullable ExecutorService ownedExecutor;
   private final Consumer<String> onEvent;
   private final Map<ConnectionLease, C> open = new ConcurrentHashMap<>();
-  private final Set<ConnectionLease> pendingMoves = new LinkedHashSet<>(); // guarded by this
   private final Set<C> broken = Collections.newSetFromMap(new ConcurrentHashMap<>());
   private final AtomicBoolean runQueued = new AtomicBoolean();
   private final AtomicLong moves = new AtomicLong();
@@ -145,7 +143,6 @@ public final class DefaultLongConnections<C> implements LongConnections<C> {
     for (Map.Entry<ConnectionLease, C> e : new ArrayList<>(open.entrySet())) {
       if (broken.remove(e.getValue())) {
         // Already dead, nothing to make before the break: close and let fill() replace it.
-        pendingMoves.remove(e.getKey());
         open.remove(e.getKey());
         closeQuietly(e.getValue());
         e.getKey().close();
@@ -171,29 +168,27 @@ public final class DefaultLongConnections<C> implements LongConnections<C> {
   }
 
   private void migrate() {
-    List<ConnectionLease> todo = new ArrayList<>(pendingMoves);
-    todo.addAll(placement.shedCandidates());
-    for (ConnectionLease lease : todo) {
+    for (ConnectionLease lease : placement.shedCandidates()) {
       if (!open.containsKey(lease)) {
-        pendingMoves.remove(lease);
         lease.close();
-        continue;
-      }
-      if (move(lease, "move")) {
-        pendingMoves.remove(lease);
-      } else {
-        pendingMoves.add(lease); // still marked shedding: retried on the next run
+      } else if (!move(lease, "move")) {
+        // Not moved: the connection stays and counts as an ordinary one again, so a later run
+        // sheds it (or another) only if the spread still calls for it.
+        lease.keep();
       }
     }
   }
 
-  /** Make-before-break: open the new, hand over, then close the old. False leaves the old as it was. */
+  /**
+   * Make-before-break: open the new (never on the old one's instance), hand over, then close the
+   * old. False leaves the old as it was.
+   */
   private boolean move(ConnectionLease oldLease, String why) {
     C old = open.get(oldLease);
     if (old == null) {
       return true;
     }
-    ConnectionLease lease = placement.open();
+    ConnectionLease lease = placement.open(List.of(oldLease.endpoint()));
     if (lease == null) {
       return false;
     }
@@ -288,7 +283,6 @@ public final class DefaultLongConnections<C> implements LongConnections<C> {
         closeQuietly(e.getValue());
         e.getKey().close();
       }
-      pendingMoves.clear();
     }
     if (ownedExecutor != null) {
       ownedExecutor.shutdown();

@@ -101,24 +101,13 @@ final class ServiceCalls implements AutoCloseable {
   }
 
   /**
-   * Picks for a retry: an endpoint not in {@code tried}, or null when none turns up. The balancer
-   * has no "pick excluding", so this picks a few times and gives back the endpoints already tried
-   * ({@link Ticket#cancel()} changes nothing but the in-flight count). Retries pick without the
-   * affinity key: the keyed instance is the one that just failed.
+   * Picks for a retry: an available endpoint not in {@code tried}, or null when every available
+   * endpoint was tried ({@link Balancer#begin(CharSequence, java.util.Collection)}). The affinity
+   * key is kept: under {@code ring-hash} the retry goes to the key's next instance on the ring, the
+   * one the key moves to should the failed instance be ejected, so a session's fallback is stable.
    */
-  @Nullable Ticket pickOther(List<Endpoint> tried) {
-    int limit = balancer.state().available().size() + 2;
-    for (int i = 0; i < limit; i++) {
-      Ticket t = balancer.begin(null);
-      if (t == null) {
-        return null;
-      }
-      if (!tried.contains(t.endpoint())) {
-        return t;
-      }
-      t.cancel();
-    }
-    return null;
+  @Nullable Ticket pickOther(@Nullable String key, List<Endpoint> tried) {
+    return balancer.begin(key, tried);
   }
 
   @Override
