@@ -195,7 +195,7 @@ public final class ServiceInstance {
     static String host(@Nullable String host) {
       String h = notBlank("host", host);
       if (h.startsWith("[") && h.endsWith("]")) {
-        h = h.substring(1, h.length() - 1);
+        h = notBlank("host", h.substring(1, h.length() - 1)); // "[]" is no host
       }
       for (int i = 0; i < h.length(); i++) {
         char c = h.charAt(i);

@@ -28,6 +28,15 @@ class ServiceInstanceTest {
   }
 
   @Test
+  void emptyOrBlankBracketsAreNoHost() { // found by ServiceInstanceFuzzTest
+    assertThatThrownBy(() -> valid().host("[]").build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("host: ''");
+    assertThatThrownBy(() -> valid().host("[\u2003]").build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("host: ");
+    assertThatThrownBy(() -> new RegistryUri.Address("[]", 80)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void badPortsNameTheFieldAndValue() {
     assertThatThrownBy(() -> valid().port(0).build()).hasMessage("port: 0 (expected: 1..65535)");
     assertThatThrownBy(() -> valid().port(70000).build()).hasMessage("port: 70000 (expected: 1..65535)");

@@ -88,7 +88,7 @@ final class InstanceMapping {
       }
       String id = metadata.remove(ID_KEY);
       ServiceInstance.Builder b = ServiceInstance.builder().service(service)
-          .host(String.valueOf(nacos.getIp())).port(nacos.getPort())
+          .host(nacos.getIp()).port(nacos.getPort()) // no ip: NPE, skipped below
           .weight(toKeelWeight(nacos.getWeight())).metadata(metadata);
       if (id != null && !id.isBlank()) {
         b.id(id);

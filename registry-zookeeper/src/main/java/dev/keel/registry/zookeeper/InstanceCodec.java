@@ -103,7 +103,8 @@ final class InstanceCodec {
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage(), e);
     } catch (IOException e) {
-      throw new UncheckedIOException(e); // reading a byte array: does not happen
+      // not a JsonProcessingException: bytes that Jackson's encoding detection takes for UTF-32
+      throw new IllegalArgumentException("not JSON: " + e.getMessage(), e);
     }
     if (root == null || !root.isObject()) {
       throw new IllegalArgumentException("not a JSON object (expected: Curator x-discovery instance JSON)");
