@@ -1,0 +1,257 @@
+package dev.keel.proxy;
+
+import dev.keel.proxy.admin.AdminServer;
+import dev.keel.proxy.config.ListenerConfig;
+import dev.keel.proxy.config.ProxyConfig;
+import dev.keel.proxy.listener.ListenerEnvironment;
+import dev.keel.proxy.listener.ListenerKinds;
+import dev.keel.proxy.listener.RunningListener;
+import dev.keel.proxy.transport.Transport;
+import dev.keel.registry.Registries;
+import dev.keel.registry.RegistryClient;
+import io.netty.channel.EventLoopGroup;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running proxy: the registry client, the event loops, every listener and the admin listener of
+ * one {@link ProxyConfig}. {@link #start} binds everything or nothing; {@link #close} stops
+ * accepting, lets in-flight exchanges finish up to the configured grace, then closes all.
+ *
+ * <p>Thread-safe; start and close are not meant to race.
+ */
+public final class ProxyServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
+
+  private volatile ProxyConfig config;
+  private final RegistryClient registry;
+  private final Transport transport;
+  private final EventLoopGroup boss;
+  private final EventLoopGroup workers;
+  /** Live: the admin listener reads it; reload swaps entries. */
+  private final List<RunningListener> listeners;
+  private final List<RunningListener> retiring = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final ListenerEnvironment env;
+  private final @Nullable AdminServer admin;
+  private volatile boolean closed;
+  private final java.util.concurrent.CompletableFuture<Void> terminated = new java.util.concurrent.CompletableFuture<>();
+
+  private ProxyServer(ProxyConfig config, RegistryClient registry, Transport transport, EventLoopGroup boss,
+      EventLoopGroup workers, List<RunningListener> listeners, @Nullable AdminServer admin) {
+    this.config = config;
+    this.registry = registry;
+    this.transport = transport;
+    this.boss = boss;
+    this.workers = workers;
+    this.listeners = listeners;
+    this.admin = admin;
+    this.env = new ListenerEnvironment(transport, boss, workers, registry);
+  }
+
+  /**
+   * Starts {@code config}.
+   *
+   * @throws IllegalArgumentException or IllegalStateException naming what could not be started
+   */
+  public static ProxyServer start(ProxyConfig config) {
+    for (ListenerConfig l : config.listeners()) {
+      ListenerKinds.forConfig(l);
+    }
+    Transport transport = Transport.best();
+    RegistryClient registry = Registries.open(config.registry());
+    EventLoopGroup boss = transport.newGroup(1, "keel-accept");
+    EventLoopGroup workers = transport.newGroup(config.effectiveWorkers(), "keel-io");
+    List<RunningListener> running = new java.util.concurrent.CopyOnWriteArrayList<>();
+    AdminServer admin = null;
+    try {
+      ListenerEnvironment env = new ListenerEnvironment(transport, boss, workers, registry);
+      for (ListenerConfig l : config.listeners()) {
+        RunningListener r = ListenerKinds.forConfig(l).start(l, env);
+        running.add(r);
+        log.info("{} listener '{}' on {} -> service '{}' ({})", l.protocol(), l.name(), r.localAddress(), l.service(), l.policy());
+      }
+      if (config.admin().listen() != null) {
+        admin = AdminServer.start(config.admin(), transport, boss, workers, running);
+        log.info("admin on http://{}/", hostPort(admin.localAddress()));
+      }
+    } catch (RuntimeException e) {
+      running.forEach(RunningListener::close);
+      boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      registry.close();
+      throw e;
+    }
+    long sinceJvmStart = ProcessHandle.current().info().startInstant()
+        .map(t -> java.time.Duration.between(t, java.time.Instant.now()).toMillis()).orElse(-1L);
+    log.info("keel-proxy started in {} ms: transport {}, {} worker threads", sinceJvmStart, transport, config.effectiveWorkers());
+    return new ProxyServer(config, registry, transport, boss, workers, running, admin);
+  }
+
+  private static String hostPort(InetSocketAddress a) {
+    return a.getHostString() + ":" + a.getPort();
+  }
+
+  public ProxyConfig config() {
+    return config;
+  }
+
+  public Transport transport() {
+    return transport;
+  }
+
+  public List<RunningListener> listeners() {
+    return listeners;
+  }
+
+  /** The address of listener {@code name}. */
+  public InetSocketAddress address(String name) {
+    for (RunningListener r : listeners) {
+      if (r.config().name().equals(name)) {
+        return r.localAddress();
+      }
+    }
+    throw new IllegalArgumentException("listener: '" + name + "' (expected one of the configured names)");
+  }
+
+  public @Nullable InetSocketAddress adminAddress() {
+    return admin == null ? null : admin.localAddress();
+  }
+
+  /**
+   * Applies {@code next} without dropping established connections: unchanged listeners stay;
+   * a changed or new one is bound (beside the old one where the transport allows SO_REUSEPORT),
+   * and a changed or removed one stops accepting, asks its connections to close after their
+   * current exchange, and is closed once they are gone or the shutdown grace has passed.
+   * Registry, admin and worker changes need a restart (logged). Not concurrent with itself.
+   *
+   * @throws IllegalArgumentException or IllegalStateException when a new listener cannot start;
+   *     listeners already swapped stay swapped, the failed one keeps its old version
+   */
+  public synchronized void reload(ProxyConfig next) {
+    if (closed) {
+      return;
+    }
+    ProxyConfig current = config;
+    if (!next.registry().equals(current.registry()) || !next.admin().equals(current.admin())
+        || next.workers() != current.workers()) {
+      log.warn("reload: registry, admin and workers changes take effect at the next restart");
+    }
+    for (ListenerConfig l : next.listeners()) {
+      ListenerKinds.forConfig(l);
+    }
+    java.util.Set<String> keep = new java.util.HashSet<>();
+    for (ListenerConfig l : next.listeners()) {
+      keep.add(l.name());
+      RunningListener old = find(l.name());
+      if (old != null && old.config().equals(l)) {
+        continue;
+      }
+      RunningListener fresh;
+      try {
+        fresh = ListenerKinds.forConfig(l).start(l, env);
+      } catch (RuntimeException e) {
+        if (old == null || !sameAddress(old.config(), l)) {
+          throw e;
+        }
+        // The transport could not share the port: hand it over (a short window of refused connects).
+        old.stopAccepting();
+        fresh = ListenerKinds.forConfig(l).start(l, env);
+      }
+      if (old != null) {
+        listeners.set(listeners.indexOf(old), fresh);
+        retire(old);
+      } else {
+        listeners.add(fresh);
+      }
+      log.info("reload: {} listener '{}' on {} -> service '{}' ({})", l.protocol(), l.name(), fresh.localAddress(), l.service(), l.policy());
+    }
+    for (RunningListener r : List.copyOf(listeners)) {
+      if (!keep.contains(r.config().name())) {
+        listeners.remove(r);
+        retire(r);
+        log.info("reload: listener '{}' removed", r.config().name());
+      }
+    }
+    config = next;
+  }
+
+  private @Nullable RunningListener find(String name) {
+    for (RunningListener r : listeners) {
+      if (r.config().name().equals(name)) {
+        return r;
+      }
+    }
+    return null;
+  }
+
+  private static boolean sameAddress(ListenerConfig a, ListenerConfig b) {
+    return a.listen().equals(b.listen());
+  }
+
+  /** Stops accepting, drains, and closes {@code old} when its connections are gone or the grace ends. */
+  private void retire(RunningListener old) {
+    retiring.add(old);
+    old.stopAccepting();
+    old.drain();
+    long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
+    Thread t = new Thread(() -> {
+      while (System.nanoTime() < deadline && old.openConnections() > 0) {
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+      if (retiring.remove(old)) {
+        old.close();
+      }
+    }, "keel-retire-" + old.config().name());
+    t.setDaemon(true);
+    t.start();
+  }
+
+  /** Graceful stop: stop accepting, finish in-flight exchanges up to the grace, then close all. */
+  @Override
+  public void close() {
+    close(config.shutdownGrace());
+  }
+
+  /** Completes when {@link #close} has finished. */
+  public java.util.concurrent.CompletionStage<Void> terminated() {
+    return terminated;
+  }
+
+  public synchronized void close(Duration grace) {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    listeners.forEach(RunningListener::stopAccepting);
+    listeners.forEach(RunningListener::drain);
+    long deadline = System.nanoTime() + grace.toNanos();
+    while (System.nanoTime() < deadline && listeners.stream().anyMatch(l -> l.openConnections() > 0)) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    listeners.forEach(RunningListener::close);
+    retiring.forEach(RunningListener::close);
+    if (admin != null) {
+      admin.close();
+    }
+    registry.close();
+    boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    terminated.complete(null);
+    log.info("keel-proxy stopped in {} ms", (System.nanoTime() - deadline + grace.toNanos()) / 1_000_000);
+  }
+}

@@ -1,0 +1,57 @@
+package dev.keel.proxy.admin;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.keel.proxy.listener.RunningListener;
+import dev.keel.proxy.upstream.Backend;
+import java.util.List;
+
+/**
+ * The {@code /status} document, in the shape DESIGN.md pins:
+ * {@code {"listeners":[{"name","protocol","service","policy","backends":[{"id","address","weight",
+ * "healthy","activeConnections","inflight","requests","failures","ewmaMillis"}]}]}}, plus
+ * listener counters.
+ */
+final class StatusJson {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private StatusJson() {}
+
+  static byte[] render(List<RunningListener> listeners) {
+    ObjectNode root = JSON.createObjectNode();
+    ArrayNode ls = root.putArray("listeners");
+    for (RunningListener l : listeners) {
+      ObjectNode o = ls.addObject();
+      o.put("name", l.config().name());
+      o.put("protocol", l.config().protocol());
+      o.put("service", l.config().service());
+      o.put("policy", l.picker().policy());
+      o.put("listen", l.localAddress().getHostString() + ":" + l.localAddress().getPort());
+      o.put("connections", l.stats().connections());
+      o.put("requests", l.stats().requests());
+      o.put("rejected", l.stats().rejected());
+      o.put("upstreamErrors", l.stats().upstreamErrors());
+      o.put("retries", l.stats().retries());
+      ArrayNode bs = o.putArray("backends");
+      for (Backend b : l.picker().backends()) {
+        ObjectNode bo = bs.addObject();
+        bo.put("id", b.id());
+        bo.put("address", b.addressText());
+        bo.put("weight", b.weight());
+        bo.put("healthy", b.healthy());
+        bo.put("activeConnections", b.connections());
+        bo.put("inflight", b.inflight());
+        bo.put("requests", b.requests());
+        bo.put("failures", b.failures());
+        bo.put("ewmaMillis", Math.round(b.ewmaMillis() * 1000) / 1000.0);
+      }
+      ConnectionSpreadJson.write(l, o, bs);
+    }
+    try {
+      return JSON.writeValueAsBytes(root);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

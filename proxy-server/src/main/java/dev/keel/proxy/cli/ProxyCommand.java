@@ -1,0 +1,148 @@
+package dev.keel.proxy.cli;
+
+import dev.keel.proxy.ProxyServer;
+import dev.keel.proxy.config.AdminConfig;
+import dev.keel.proxy.config.ConfigException;
+import dev.keel.proxy.config.ConfigLoader;
+import dev.keel.proxy.config.HostPort;
+import dev.keel.proxy.config.ListenerConfig;
+import dev.keel.proxy.config.ProxyConfig;
+import dev.keel.proxy.listener.ListenerKinds;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code keel-proxy}: runs a proxy from a config file or from the one-line form. */
+@Command(name = "keel-proxy", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
+    description = "Load-balancing HTTP proxy fed by service discovery.",
+    footer = {"", "Examples:",
+        "  keel-proxy --config proxy.yaml",
+        "  keel-proxy --listen 127.0.0.1:8080 --registry static://127.0.0.1:9001,127.0.0.1:9002 --service demo",
+        "  keel-proxy check proxy.yaml"},
+    subcommands = CheckCommand.class)
+public final class ProxyCommand implements Callable<Integer> {
+  @Spec
+  @Nullable CommandSpec spec;
+
+  @Option(names = "--config", paramLabel = "FILE", description = "YAML configuration file.")
+  @Nullable Path config;
+
+  @Option(names = "--listen", paramLabel = "HOST:PORT", description = "One-line form: where to listen.")
+  @Nullable String listen;
+
+  @Option(names = "--registry", paramLabel = "URI", description = "One-line form: registry URI (static://h:p,h:p, zookeeper://, etcd://, nacos://).")
+  @Nullable String registry;
+
+  @Option(names = "--service", paramLabel = "NAME", description = "One-line form: the service to balance to.")
+  @Nullable String service;
+
+  @Option(names = "--policy", paramLabel = "P", defaultValue = "round-robin",
+      description = "One-line form: round-robin, random, least-request, least-response-time, ring-hash (default: ${DEFAULT-VALUE}).")
+  String policy = "round-robin";
+
+  @Option(names = "--protocol", paramLabel = "http|tcp", defaultValue = "http", description = "One-line form: listener protocol (default: ${DEFAULT-VALUE}).")
+  String protocol = "http";
+
+  @Option(names = "--admin", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:9901",
+      description = "One-line form: admin listener, or 'off' (default: ${DEFAULT-VALUE}).")
+  String admin = "127.0.0.1:9901";
+
+  @Option(names = "--workers", paramLabel = "N", defaultValue = "0", description = "Event-loop threads (default: the number of cores).")
+  int workers;
+
+  private final Consumer<ProxyServer> onStarted;
+
+  public ProxyCommand() {
+    this(server -> { });
+  }
+
+  /** @param onStarted called with the running server (tests stop it through this) */
+  public ProxyCommand(Consumer<ProxyServer> onStarted) {
+    this.onStarted = onStarted;
+  }
+
+  @Override
+  public Integer call() throws InterruptedException {
+    PrintWriter err = spec.commandLine().getErr();
+    ProxyConfig cfg;
+    try {
+      cfg = buildConfig();
+      for (ListenerConfig l : cfg.listeners()) {
+        ListenerKinds.forConfig(l);
+      }
+    } catch (ConfigException | IllegalArgumentException e) {
+      err.println("keel-proxy: " + e.getMessage());
+      return 2;
+    }
+    ProxyServer server;
+    try {
+      server = ProxyServer.start(cfg);
+    } catch (RuntimeException e) {
+      err.println("keel-proxy: " + e.getMessage());
+      return 1;
+    }
+    ConfigWatcher watcher = config == null ? null : new ConfigWatcher(config, server);
+    if (watcher != null) {
+      watcher.start();
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    server.terminated().thenRun(stopped::countDown);
+    Signals.onTerminate(server::close);
+    onStarted.accept(server);
+    stopped.await();
+    if (watcher != null) {
+      watcher.close();
+    }
+    return 0;
+  }
+
+  ProxyConfig buildConfig() {
+    boolean oneLine = listen != null || registry != null || service != null;
+    if (config != null) {
+      if (oneLine) {
+        throw new ConfigException("--config: use either a config file or --listen/--registry/--service, not both");
+      }
+      return ConfigLoader.withSystemEnv().load(config);
+    }
+    if (listen == null || registry == null || service == null) {
+      throw new ConfigException("expected --config FILE, or all of --listen HOST:PORT --registry URI --service NAME");
+    }
+    HostPort at = parse("--listen", listen);
+    if (!ListenerConfig.POLICIES.contains(policy)) {
+      throw new ConfigException("--policy: '" + policy + "' (expected one of: " + String.join(", ", ListenerConfig.POLICIES) + ")");
+    }
+    if (!ListenerConfig.PROTOCOLS.contains(protocol)) {
+      throw new ConfigException("--protocol: '" + protocol + "' (expected: http or tcp)");
+    }
+    AdminConfig adminConfig = admin.equalsIgnoreCase("off") ? new AdminConfig(null, null)
+        : new AdminConfig(parse("--admin", admin), null);
+    if (workers < 0) {
+      throw new ConfigException("--workers: " + workers + " (expected: 0 for the number of cores, or more)");
+    }
+    return new ProxyConfig(registry, adminConfig, List.of(ListenerConfig.of("main", at, protocol, service, policy)),
+        workers, Duration.ofSeconds(10), null);
+  }
+
+  private static HostPort parse(String option, String value) {
+    try {
+      return HostPort.parse(value);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(option + ": '" + value + "' (expected: host:port)");
+    }
+  }
+
+  /** Runs the command line; returns the exit code. */
+  public static int run(String... args) {
+    return new CommandLine(new ProxyCommand()).execute(args);
+  }
+}

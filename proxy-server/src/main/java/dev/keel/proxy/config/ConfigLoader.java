@@ -1,0 +1,218 @@
+package dev.keel.proxy.config;
+
+import dev.keel.proxy.config.ListenerConfig.Health;
+import dev.keel.proxy.config.ListenerConfig.Limits;
+import dev.keel.proxy.config.ListenerConfig.Persistence;
+import dev.keel.proxy.config.ListenerConfig.Rebalance;
+import dev.keel.proxy.config.ListenerConfig.Retries;
+import dev.keel.proxy.config.ListenerConfig.Timeouts;
+import dev.keel.proxy.config.ListenerConfig.Tls;
+import dev.keel.proxy.config.ListenerConfig.Upstream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Reads a {@link ProxyConfig} from YAML: defaults for what is absent, {@code ${ENV}} and
+ * {@code ${ENV:-default}} interpolation in values, and a {@link ConfigException} naming the line,
+ * the key and what was expected for anything wrong, including unknown keys.
+ */
+public final class ConfigLoader {
+  private final Function<String, @Nullable String> env;
+
+  public ConfigLoader(Function<String, @Nullable String> env) {
+    this.env = env;
+  }
+
+  /** A loader reading the process environment. */
+  public static ConfigLoader withSystemEnv() {
+    return new ConfigLoader(System::getenv);
+  }
+
+  public ProxyConfig load(Path file) {
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new ConfigException(file + ": cannot be read (" + e.getMessage() + ")");
+    }
+    try {
+      return parse(text, file.toString());
+    } catch (ConfigException e) {
+      throw new ConfigException(file + ": " + e.getMessage());
+    }
+  }
+
+  public ProxyConfig parse(String yaml, @Nullable String source) {
+    EnvInterpolator interpolator = new EnvInterpolator(env);
+    Fields root = new Fields(YamlTree.parse(yaml), "", interpolator);
+    String registry = root.required("registry", "a registry URI such as static://127.0.0.1:9001 or zookeeper://127.0.0.1:2181/services");
+    AdminConfig admin = admin(root.map("admin"));
+    int workers = root.integer("workers", 0, 0, 1024);
+    Duration grace = root.duration("shutdown-grace", Duration.ofSeconds(10));
+    List<ConfigNode> items = root.list("listeners");
+    if (items.isEmpty()) {
+      throw root.error("listeners", "missing or empty (expected: a list of listeners, each with name, listen, service)");
+    }
+    List<ListenerConfig> listeners = new ArrayList<>();
+    Set<String> names = new HashSet<>();
+    Set<HostPort> addresses = new HashSet<>();
+    for (int i = 0; i < items.size(); i++) {
+      String path = "listeners[" + i + "]";
+      ListenerConfig l = listener(new Fields(items.get(i), path, interpolator));
+      if (!names.add(l.name())) {
+        throw ConfigException.at(items.get(i).line, path + ".name", "'" + l.name() + "' is used by another listener (expected: unique names)");
+      }
+      if (l.listen().port() != 0 && !addresses.add(l.listen())) {
+        throw ConfigException.at(items.get(i).line, path + ".listen", "'" + l.listen() + "' is used by another listener (expected: unique addresses)");
+      }
+      listeners.add(l);
+    }
+    root.done();
+    return new ProxyConfig(registry, admin, listeners, workers, grace, source);
+  }
+
+  private static AdminConfig admin(@Nullable Fields f) {
+    if (f == null) {
+      return AdminConfig.defaults();
+    }
+    boolean enabled = f.bool("enabled", true);
+    HostPort listen = f.parsed("listen", AdminConfig.DEFAULT_LISTEN, "host:port", HostPort::parse);
+    String token = f.string("token");
+    f.done();
+    return new AdminConfig(enabled ? listen : null, token == null || token.isEmpty() ? null : token);
+  }
+
+  private static ListenerConfig listener(Fields f) {
+    String name = f.required("name", "a listener name");
+    HostPort listen = f.parsed("listen", null, "host:port", HostPort::parse);
+    if (listen == null) {
+      throw f.error("listen", "missing (expected: host:port)");
+    }
+    String protocol = f.oneOf("protocol", "http", ListenerConfig.PROTOCOLS);
+    String service = f.required("service", "the service name to balance to");
+    String policy = f.oneOf("policy", "round-robin", ListenerConfig.POLICIES);
+    Persistence persistence = persistence(f.map("persistence"));
+    Health health = health(f.map("health"));
+    Timeouts timeouts = timeouts(f.map("timeouts"));
+    Rebalance rebalance = rebalance(f.map("rebalance"));
+    Retries retries = Retries.defaults();
+    Fields r = f.map("retries");
+    if (r != null) {
+      retries = new Retries(r.integer("attempts", retries.attempts(), 0, 10));
+      r.done();
+    }
+    Limits limits = limits(f.map("limits"));
+    List<Cidr> trusted = new ArrayList<>();
+    List<String> cidrs = f.strings("trusted-proxies");
+    for (int i = 0; i < cidrs.size(); i++) {
+      try {
+        trusted.add(Cidr.parse(cidrs.get(i)));
+      } catch (IllegalArgumentException | ArithmeticException e) {
+        throw f.error("trusted-proxies", "[" + i + "] '" + cidrs.get(i) + "' (expected: an address or block like 10.0.0.0/8)");
+      }
+    }
+    Tls tls = null;
+    Fields t = f.map("tls");
+    if (t != null) {
+      tls = new Tls(t.required("cert", "a PEM certificate chain file"), t.required("key", "a PEM PKCS#8 private key file"));
+      t.done();
+    }
+    Upstream upstream = Upstream.defaults();
+    Fields u = f.map("upstream");
+    if (u != null) {
+      upstream = new Upstream(u.bool("tls", false), u.bool("verify", true),
+          u.integer("max-idle-per-loop", upstream.maxIdlePerLoop(), 0, 100_000));
+      u.done();
+    }
+    int maxConnections = f.integer("max-connections", 0, 0, 10_000_000);
+    String proxyProtocol = f.oneOf("proxy-protocol", "none", ListenerConfig.PROXY_PROTOCOLS);
+    f.done();
+    return new ListenerConfig(name, listen, protocol, service, policy, persistence, health, timeouts, rebalance,
+        retries, limits, trusted, tls, upstream, maxConnections, proxyProtocol);
+  }
+
+  private static Persistence persistence(@Nullable Fields f) {
+    if (f == null) {
+      return Persistence.NONE;
+    }
+    String type = f.oneOf("type", "none", Persistence.TYPES);
+    String cookie = f.string("cookie", "KEEL");
+    if (!cookie.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
+      throw f.error("cookie", "'" + cookie + "' (expected: a cookie name, letters, digits and !#$%&'*+.^_`|~-)");
+    }
+    f.done();
+    return new Persistence(type, cookie);
+  }
+
+  private static Health health(@Nullable Fields f) {
+    Health d = Health.defaults();
+    if (f == null) {
+      return d;
+    }
+    Health.Active active = null;
+    Fields a = f.map("active");
+    if (a != null) {
+      active = new Health.Active(a.duration("interval", Duration.ofSeconds(2)), a.duration("timeout", Duration.ofSeconds(1)),
+          a.string("path"), a.integer("rise", 2, 1, 100), a.integer("fall", 3, 1, 100));
+      a.done();
+    }
+    Health.Passive passive = d.passive();
+    Fields p = f.map("passive");
+    if (p != null) {
+      passive = new Health.Passive(p.integer("consecutive-failures", passive.consecutiveFailures(), 0, 1000),
+          p.duration("ejection", passive.ejection()));
+      p.done();
+    }
+    double panic = f.decimal("panic-threshold", d.panicThreshold(), 0, 1);
+    f.done();
+    return new Health(active, passive, panic);
+  }
+
+  private static Timeouts timeouts(@Nullable Fields f) {
+    Timeouts d = Timeouts.defaults();
+    if (f == null) {
+      return d;
+    }
+    Timeouts t = new Timeouts(f.duration("connect", d.connect()), f.duration("request", d.request()), f.duration("idle", d.idle()));
+    f.done();
+    return t;
+  }
+
+  private static Rebalance rebalance(@Nullable Fields f) {
+    Rebalance d = Rebalance.defaults();
+    if (f == null) {
+      return d;
+    }
+    Rebalance r = new Rebalance(f.bool("enabled", d.enabled()), f.decimal("tolerance", d.tolerance(), 0, 10), f.duration("settle", d.settle()),
+        f.integer("max-shed-per-second", d.maxShedPerSecond(), 0, 1_000_000));
+    f.done();
+    return r;
+  }
+
+  private static Limits limits(@Nullable Fields f) {
+    Limits d = Limits.defaults();
+    if (f == null) {
+      return d;
+    }
+    long header = f.size("max-header-size", d.maxHeaderSize());
+    long uri = f.size("max-uri-length", d.maxUriLength());
+    if (header < 256 || header > 1024 * 1024) {
+      throw f.error("max-header-size", header + " (expected: 256..1m)");
+    }
+    if (uri < 16 || uri > 1024 * 1024) {
+      throw f.error("max-uri-length", uri + " (expected: 16..1m)");
+    }
+    Limits l = new Limits((int) header, (int) uri, f.size("max-body", d.maxBody()));
+    f.done();
+    return l;
+  }
+}

@@ -1,0 +1,204 @@
+package dev.keel.proxy.config;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Typed reads from one YAML mapping, remembering which keys were read so that {@link #done()}
+ * can reject the rest as unknown (with a "did you mean" when one is close).
+ */
+final class Fields {
+  private final ConfigNode node;
+  private final String path;
+  private final EnvInterpolator env;
+  private final Set<String> read = new HashSet<>();
+
+  Fields(ConfigNode node, String path, EnvInterpolator env) {
+    if (node.kind != ConfigNode.Kind.MAP) {
+      throw ConfigException.at(node.line, path.isEmpty() ? "(document)" : path, node.describe() + " (expected: a mapping of keys)");
+    }
+    this.node = node;
+    this.path = path;
+    this.env = env;
+  }
+
+  String path(String key) {
+    return path.isEmpty() ? key : path + "." + key;
+  }
+
+  int line(String key) {
+    Integer l = node.keyLines.get(key);
+    return l == null ? node.line : l;
+  }
+
+  boolean has(String key) {
+    read.add(key);
+    ConfigNode n = node.fields.get(key);
+    return n != null && !n.isNull();
+  }
+
+  @Nullable String string(String key) {
+    read.add(key);
+    ConfigNode n = node.fields.get(key);
+    if (n == null || n.isNull()) {
+      return null;
+    }
+    if (n.kind != ConfigNode.Kind.SCALAR) {
+      throw ConfigException.at(n.line, path(key), n.describe() + " (expected: a single value)");
+    }
+    return env.apply(n.text, n.line, path(key));
+  }
+
+  String string(String key, String dflt) {
+    String s = string(key);
+    return s == null ? dflt : s;
+  }
+
+  String required(String key, String expected) {
+    String s = string(key);
+    if (s == null || s.isBlank()) {
+      throw ConfigException.at(node.line, path(key), "missing (expected: " + expected + ")");
+    }
+    return s;
+  }
+
+  <T> T parsed(String key, T dflt, String expected, Function<String, T> parser) {
+    String s = string(key);
+    if (s == null) {
+      return dflt;
+    }
+    try {
+      return parser.apply(s.trim());
+    } catch (IllegalArgumentException e) {
+      throw ConfigException.at(node.fields.get(key).line, path(key), "'" + s + "' (expected: " + expected + ")");
+    }
+  }
+
+  Duration duration(String key, Duration dflt) {
+    return parsed(key, dflt, "a duration like 500ms, 5s, 1m", Units::duration);
+  }
+
+  int integer(String key, int dflt, int min, int max) {
+    return parsed(key, dflt, "an integer in " + min + ".." + max, s -> {
+      int v;
+      try {
+        v = Integer.parseInt(s);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(e);
+      }
+      if (v < min || v > max) {
+        throw new IllegalArgumentException("range");
+      }
+      return v;
+    });
+  }
+
+  double decimal(String key, double dflt, double min, double max) {
+    return parsed(key, dflt, "a number in " + min + ".." + max, s -> {
+      double v;
+      try {
+        v = Double.parseDouble(s);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(e);
+      }
+      if (!(v >= min && v <= max)) {
+        throw new IllegalArgumentException("range");
+      }
+      return v;
+    });
+  }
+
+  long size(String key, long dflt) {
+    return parsed(key, dflt, "a size like 8192, 8k, 1m, 1g", Units::size);
+  }
+
+  boolean bool(String key, boolean dflt) {
+    return parsed(key, dflt, "true or false", s -> {
+      switch (s.toLowerCase(Locale.ROOT)) {
+        case "true": case "yes": case "on":
+          return true;
+        case "false": case "no": case "off":
+          return false;
+        default:
+          throw new IllegalArgumentException(s);
+      }
+    });
+  }
+
+  String oneOf(String key, String dflt, List<String> allowed) {
+    String s = string(key);
+    if (s == null) {
+      return dflt;
+    }
+    if (!allowed.contains(s)) {
+      String near = Suggest.closest(s, allowed);
+      throw ConfigException.at(node.fields.get(key).line, path(key), "'" + s + "' (expected one of: "
+          + String.join(", ", allowed) + ")" + (near == null ? "" : "; did you mean '" + near + "'?"));
+    }
+    return s;
+  }
+
+  /** The sub-mapping at {@code key}, or null when absent. */
+  @Nullable Fields map(String key) {
+    read.add(key);
+    ConfigNode n = node.fields.get(key);
+    if (n == null || n.isNull()) {
+      return null;
+    }
+    return new Fields(n, path(key), env);
+  }
+
+  /** The items of the list at {@code key} (empty when absent); each must be a scalar or mapping. */
+  List<ConfigNode> list(String key) {
+    read.add(key);
+    ConfigNode n = node.fields.get(key);
+    if (n == null || n.isNull()) {
+      return List.of();
+    }
+    if (n.kind != ConfigNode.Kind.LIST) {
+      throw ConfigException.at(n.line, path(key), n.describe() + " (expected: a list)");
+    }
+    return n.items;
+  }
+
+  /** The scalar items of the list at {@code key}, interpolated. */
+  List<String> strings(String key) {
+    List<String> out = new ArrayList<>();
+    List<ConfigNode> items = list(key);
+    for (int i = 0; i < items.size(); i++) {
+      ConfigNode item = items.get(i);
+      if (item.kind != ConfigNode.Kind.SCALAR || item.text == null) {
+        throw ConfigException.at(item.line, path(key) + "[" + i + "]", item.describe() + " (expected: a single value)");
+      }
+      out.add(env.apply(item.text, item.line, path(key) + "[" + i + "]"));
+    }
+    return out;
+  }
+
+  EnvInterpolator env() {
+    return env;
+  }
+
+  /** Rejects every key that was not read. */
+  void done() {
+    for (String key : node.fields.keySet()) {
+      if (!read.contains(key)) {
+        String near = Suggest.closest(key, new ArrayList<>(read));
+        throw ConfigException.at(line(key), path(key), "unknown key" + (near == null
+            ? " (expected one of: " + String.join(", ", new java.util.TreeSet<>(read)) + ")"
+            : "; did you mean '" + near + "'?"));
+      }
+    }
+  }
+
+  ConfigException error(String key, String problem) {
+    ConfigNode n = node.fields.get(key);
+    return ConfigException.at(n == null ? node.line : n.line, path(key), problem);
+  }
+}

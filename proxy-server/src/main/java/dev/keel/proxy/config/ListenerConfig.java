@@ -1,0 +1,162 @@
+package dev.keel.proxy.config;
+
+import static java.util.Objects.requireNonNull;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One listener: where it listens, which service it balances to and how. Immutable; the nested
+ * records carry their defaults in {@code defaults()}.
+ */
+public record ListenerConfig(
+    String name,
+    HostPort listen,
+    String protocol,
+    String service,
+    String policy,
+    Persistence persistence,
+    Health health,
+    Timeouts timeouts,
+    Rebalance rebalance,
+    Retries retries,
+    Limits limits,
+    List<Cidr> trustedProxies,
+    @Nullable Tls tls,
+    Upstream upstream,
+    int maxConnections,
+    String proxyProtocol) {
+
+  public static final List<String> PROTOCOLS = List.of("http", "tcp");
+  /** PROXY protocol header sent to upstreams by tcp listeners. */
+  public static final List<String> PROXY_PROTOCOLS = List.of("none", "v1", "v2");
+  public static final List<String> POLICIES =
+      List.of("round-robin", "random", "least-request", "least-response-time", "ring-hash");
+
+  public ListenerConfig {
+    requireNonNull(name, "name");
+    requireNonNull(listen, "listen");
+    requireNonNull(protocol, "protocol");
+    requireNonNull(service, "service");
+    requireNonNull(policy, "policy");
+    requireNonNull(persistence, "persistence");
+    requireNonNull(health, "health");
+    requireNonNull(timeouts, "timeouts");
+    requireNonNull(rebalance, "rebalance");
+    requireNonNull(retries, "retries");
+    requireNonNull(limits, "limits");
+    trustedProxies = List.copyOf(trustedProxies);
+    requireNonNull(upstream, "upstream");
+    requireNonNull(proxyProtocol, "proxyProtocol");
+    if (maxConnections < 0) {
+      throw new IllegalArgumentException("maxConnections: " + maxConnections + " (expected: >= 0, 0 = unlimited)");
+    }
+  }
+
+  /** Without a connection limit and PROXY protocol (the fields tcp listeners added). */
+  public ListenerConfig(String name, HostPort listen, String protocol, String service, String policy,
+      Persistence persistence, Health health, Timeouts timeouts, Rebalance rebalance, Retries retries,
+      Limits limits, List<Cidr> trustedProxies, @Nullable Tls tls, Upstream upstream) {
+    this(name, listen, protocol, service, policy, persistence, health, timeouts, rebalance, retries, limits,
+        trustedProxies, tls, upstream, 0, "none");
+  }
+
+  /** A listener with every default, for the one-line form and tests. */
+  public static ListenerConfig of(String name, HostPort listen, String protocol, String service, String policy) {
+    return new ListenerConfig(name, listen, protocol, service, policy, Persistence.NONE, Health.defaults(),
+        Timeouts.defaults(), Rebalance.defaults(), Retries.defaults(), Limits.defaults(), List.of(), null,
+        Upstream.defaults());
+  }
+
+  /** True when {@code peer} is inside one of {@link #trustedProxies}. */
+  public boolean trusts(InetAddress peer) {
+    for (Cidr c : trustedProxies) {
+      if (c.contains(peer)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Session persistence: {@code none}, {@code lb-cookie}, {@code app-cookie} or {@code client-ip}. */
+  public record Persistence(String type, String cookie) {
+    public static final List<String> TYPES = List.of("none", "lb-cookie", "app-cookie", "client-ip");
+    public static final Persistence NONE = new Persistence("none", "KEEL");
+  }
+
+  /** Active checks (null when off) and passive outlier ejection. */
+  /**
+   * @param panicThreshold healthy share below which every member is used again (0: never; then
+   *     all unhealthy answers 503)
+   */
+  public record Health(@Nullable Active active, Passive passive, double panicThreshold) {
+    public static Health defaults() {
+      return new Health(null, new Passive(5, Duration.ofSeconds(30)), 0.5);
+    }
+
+    /** @param path HTTP GET path, or null for a TCP connect check */
+    public record Active(Duration interval, Duration timeout, @Nullable String path, int rise, int fall) {}
+
+    public record Passive(int consecutiveFailures, Duration ejection) {}
+  }
+
+  /**
+   * @param connect connecting to an instance
+   * @param request from the request's last byte sent until the response headers arrive (504 after)
+   * @param idle a client or pooled upstream connection with no traffic is closed after this
+   */
+  public record Timeouts(Duration connect, Duration request, Duration idle) {
+    public static Timeouts defaults() {
+      return new Timeouts(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(60));
+    }
+  }
+
+  /**
+   * Connection rebalancing of tunnels (used by the balancer's connection balancer).
+   *
+   * @param enabled false: connections are placed evenly but never shed
+   */
+  public record Rebalance(boolean enabled, double tolerance, Duration settle, int maxShedPerSecond) {
+    public Rebalance(double tolerance, Duration settle, int maxShedPerSecond) {
+      this(true, tolerance, settle, maxShedPerSecond);
+    }
+
+    public static Rebalance defaults() {
+      return new Rebalance(true, 0.10, Duration.ofSeconds(5), 50);
+    }
+  }
+
+  /** @param attempts how many other instances a failed request may be tried on (0: none) */
+  public record Retries(int attempts) {
+    public static Retries defaults() {
+      return new Retries(2);
+    }
+  }
+
+  /**
+   * @param maxHeaderSize request header block, bytes (431 above)
+   * @param maxUriLength request target, bytes (414 above)
+   * @param maxBody request body, bytes (413 above; 0: unlimited)
+   */
+  public record Limits(int maxHeaderSize, int maxUriLength, long maxBody) {
+    public static Limits defaults() {
+      return new Limits(16 * 1024, 8 * 1024, 0);
+    }
+  }
+
+  /** TLS termination: a PEM certificate chain and a PEM PKCS#8 private key. */
+  public record Tls(String cert, String key) {}
+
+  /**
+   * @param tls connect to instances with TLS
+   * @param verify verify the instances' certificates (off only for tests and private CAs not yet set)
+   * @param maxIdlePerLoop idle keep-alive connections kept per instance per event loop
+   */
+  public record Upstream(boolean tls, boolean verify, int maxIdlePerLoop) {
+    public static Upstream defaults() {
+      return new Upstream(false, true, 64);
+    }
+  }
+}

@@ -1,0 +1,178 @@
+package dev.keel.proxy.http;
+
+import dev.keel.proxy.upstream.Backend;
+import dev.keel.proxy.upstream.Outcome;
+import dev.keel.proxy.upstream.UpstreamConnection;
+import dev.keel.proxy.upstream.UpstreamPool;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The state of one client connection and of the exchange in progress on it, with the small
+ * helpers both directions share. {@link HttpProxyHandler} is the client side, {@link UpstreamSide}
+ * the upstream side; the three make one object per client connection, confined to its event loop.
+ * One instance serves every exchange of the connection, so a request allocates no state object.
+ */
+abstract class ExchangeState extends ChannelInboundHandlerAdapter implements Runnable {
+  private static final Logger log = LoggerFactory.getLogger(ExchangeState.class);
+
+  final HttpRoute route;
+  final RequestHead head = new RequestHead();
+  final UpstreamConnection[] connecting = new UpstreamConnection[1];
+  @Nullable ChannelHandlerContext ctx;
+  @Nullable UpstreamPool pool;
+  String peer = "";
+  boolean trustedPeer;
+
+  // The exchange in progress.
+  @Nullable HttpRequest request;
+  @Nullable Backend backend;
+  @Nullable Backend pinned;
+  @Nullable String requestToken;
+  @Nullable CharSequence affinityKey;
+  @Nullable UpstreamConnection up;
+  boolean active;
+  boolean connectPending;
+  boolean requestDone;
+  boolean wroteUpstream;
+  boolean responseStarted;
+  boolean interim;
+  boolean switching;
+  boolean tunnel;
+  boolean closing;
+  boolean keepAlive;
+  boolean closeAfterResponse;
+  boolean http10;
+  boolean isHead;
+  boolean retryable;
+  boolean websocket;
+  boolean expectContinue;
+  boolean upstreamKeepAlive;
+  boolean needUpstreamFlush;
+  boolean counted;
+  int attempts;
+  int responseStatus;
+  long bodyBytes;
+  long startNanos;
+  long latencyNanos;
+  long deadlineNanos;
+  long lastUpstreamReadNanos;
+  @Nullable ScheduledFuture<?> timer;
+  @Nullable ArrayDeque<Object> pendingUp;
+  @Nullable ArrayDeque<Object> pipelined;
+
+  ExchangeState(HttpRoute route) {
+    this.route = route;
+  }
+
+  /** Answers {@code status} and closes, unless a response is already under way (then just closes). */
+  abstract void fail(HttpResponseStatus status);
+
+  /** The current attempt failed before a response was complete: retry, or answer 502/504. */
+  abstract void upstreamFailed(Outcome outcome);
+
+  /** Reads the next client message when the exchange can take it. */
+  abstract void readClientIfReady();
+
+  /** Handles a queued (pipelined) client message as if it had just been read. */
+  abstract void replay(Object msg);
+
+  /** Picks a backend (other than {@code exclude}) and sends the request there. */
+  abstract void dispatch(@Nullable Backend exclude);
+
+  void report(boolean success) {
+    Backend b = backend;
+    if (b != null && counted) {
+      counted = false;
+      if (success && responseStatus >= 500) {
+        b.onFailure(Outcome.SERVER_ERROR);
+      } else if (success) {
+        b.onSuccess(latencyNanos);
+      } else {
+        b.onCancel();
+      }
+    }
+  }
+
+  void resetExchange() {
+    active = false;
+    request = null;
+    backend = null;
+    pinned = null;
+    requestToken = null;
+    affinityKey = null;
+    connectPending = false;
+    requestDone = false;
+    wroteUpstream = false;
+    responseStarted = false;
+    interim = false;
+    closeAfterResponse = false;
+    upstreamKeepAlive = false;
+    attempts = 0;
+    responseStatus = 0;
+    bodyBytes = 0;
+  }
+
+  /** Releases the upstream connection: back to the pool when {@code reusable}, else closed. */
+  void release(boolean reusable) {
+    UpstreamConnection u = up;
+    up = null;
+    connectPending = false;
+    if (u != null) {
+      u.release(reusable);
+    }
+  }
+
+  void releasePending() {
+    drain(pendingUp);
+    drain(pipelined);
+  }
+
+  static void drain(@Nullable ArrayDeque<Object> q) {
+    if (q != null) {
+      Object m;
+      while ((m = q.poll()) != null) {
+        ReferenceCountUtil.release(m);
+      }
+    }
+  }
+
+  void queuePipelined(Object msg) {
+    if (pipelined == null) {
+      pipelined = new ArrayDeque<>(4);
+    }
+    pipelined.add(msg);
+  }
+
+  void armTimer(long now) {
+    deadlineNanos = now + route.requestTimeoutNanos;
+    if (timer == null) {
+      timer = ctx.executor().schedule(this, route.requestTimeoutNanos, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  /** The request timer: one per connection, re-armed lazily so requests do not each schedule one. */
+  @Override
+  public void run() {
+    timer = null;
+    if (!active || responseStarted || tunnel || closing) {
+      return;
+    }
+    long left = deadlineNanos - System.nanoTime();
+    if (left > 0) {
+      timer = ctx.executor().schedule(this, left, TimeUnit.NANOSECONDS);
+      return;
+    }
+    log.debug("no response from {} within {}", backend, route.config().timeouts().request());
+    upstreamFailed(Outcome.TIMEOUT);
+  }
+}

@@ -1,0 +1,134 @@
+package dev.keel.proxy.http;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
+import java.util.List;
+
+/**
+ * Rewrites heads in place on their way through: hop-by-hop headers and those named in
+ * {@code Connection} removed (RFC 9110 §7.6.1), framing regenerated from what the decoder
+ * established rather than copied, {@code X-Forwarded-*} set.
+ */
+final class HeaderRewriter {
+  private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
+  private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
+  private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
+  private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
+  private static final AsciiString WEBSOCKET = AsciiString.cached("websocket");
+
+  private HeaderRewriter() {}
+
+  /**
+   * Prepares a checked request for the upstream.
+   *
+   * @param peer the client's address text; {@code trusted} when it is a configured trusted proxy,
+   *     whose X-Forwarded-* are then extended instead of replaced
+   */
+  static void request(HttpRequest req, RequestHead head, boolean websocket, String peer, boolean trusted, AsciiString proto) {
+    HttpHeaders h = req.headers();
+    long contentLength = head.chunked() ? -1 : HttpUtil.getContentLength(req, -1L);
+    String uri = req.uri();
+    if (uri.charAt(0) != '/' && !uri.equals("*")) {
+      String authority = Targets.authority(uri);
+      req.setUri(Targets.originForm(uri));
+      if (authority != null) {
+        h.set(HttpHeaderNames.HOST, authority);
+      }
+    }
+    stripHopByHop(h, head.connection);
+    h.remove(HttpHeaderNames.EXPECT);
+    h.remove(HttpHeaderNames.PROXY_AUTHORIZATION);
+    h.remove(HttpHeaderNames.CONTENT_LENGTH);
+    if (websocket) {
+      h.set(HttpHeaderNames.UPGRADE, WEBSOCKET);
+      h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+    }
+    if (head.chunked()) {
+      h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+    } else if (contentLength >= 0) {
+      h.set(HttpHeaderNames.CONTENT_LENGTH, contentLength);
+    }
+    if (head.host == null) {
+      // HTTP/1.0 without Host: the upstream still gets one.
+      h.set(HttpHeaderNames.HOST, "localhost");
+    }
+    String xff = trusted ? h.get(X_FORWARDED_FOR) : null;
+    h.set(X_FORWARDED_FOR, xff == null ? peer : xff + ", " + peer);
+    if (!trusted || !h.contains(X_FORWARDED_PROTO)) {
+      h.set(X_FORWARDED_PROTO, proto);
+    }
+    if (!trusted || !h.contains(X_FORWARDED_HOST)) {
+      h.set(X_FORWARDED_HOST, h.get(HttpHeaderNames.HOST));
+    }
+    req.setProtocolVersion(HttpVersion.HTTP_1_1);
+  }
+
+  /**
+   * Prepares a final (non-1xx) response for the client; returns true when the client connection
+   * must close after it (close-delimited body for an HTTP/1.0 client, or the client asked).
+   */
+  static boolean response(HttpResponse r, boolean head, boolean http10, boolean clientKeepAlive) {
+    HttpHeaders h = r.headers();
+    int code = r.status().code();
+    boolean chunked = HttpUtil.isTransferEncodingChunked(r);
+    boolean hasLength = !chunked && h.contains(HttpHeaderNames.CONTENT_LENGTH);
+    stripHopByHop(h, h.getAll(HttpHeaderNames.CONNECTION));
+    boolean close = !clientKeepAlive;
+    if (head || code == 304) {
+      // keeps Content-Length: it describes the body a GET would have had
+      h.remove(HttpHeaderNames.TRANSFER_ENCODING);
+    } else if (code == 204 || code < 200) {
+      h.remove(HttpHeaderNames.CONTENT_LENGTH);
+    } else if (!hasLength) {
+      h.remove(HttpHeaderNames.CONTENT_LENGTH);
+      if (http10) {
+        close = true;
+      } else {
+        h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+      }
+    }
+    r.setProtocolVersion(HttpVersion.HTTP_1_1);
+    if (close) {
+      h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    } else if (http10) {
+      h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+    }
+    return close;
+  }
+
+  /** Prepares an interim (1xx other than 101) response. */
+  static void interim(HttpResponse r) {
+    stripHopByHop(r.headers(), r.headers().getAll(HttpHeaderNames.CONNECTION));
+    r.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
+    r.setProtocolVersion(HttpVersion.HTTP_1_1);
+  }
+
+  /** Prepares a 101 Switching Protocols to a WebSocket for the client. */
+  static void switching(HttpResponse r) {
+    HttpHeaders h = r.headers();
+    stripHopByHop(h, h.getAll(HttpHeaderNames.CONNECTION));
+    h.remove(HttpHeaderNames.CONTENT_LENGTH);
+    h.set(HttpHeaderNames.UPGRADE, WEBSOCKET);
+    h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+    r.setProtocolVersion(HttpVersion.HTTP_1_1);
+  }
+
+  private static void stripHopByHop(HttpHeaders h, List<? extends CharSequence> connection) {
+    for (int i = 0; i < connection.size(); i++) {
+      Tokens.removeNamed(h, connection.get(i), "");
+    }
+    h.remove(HttpHeaderNames.CONNECTION);
+    h.remove(HttpHeaderNames.KEEP_ALIVE);
+    h.remove(PROXY_CONNECTION);
+    h.remove(HttpHeaderNames.TE);
+    h.remove(HttpHeaderNames.TRAILER);
+    h.remove(HttpHeaderNames.TRANSFER_ENCODING);
+    h.remove(HttpHeaderNames.UPGRADE);
+  }
+}

@@ -1,0 +1,355 @@
+package dev.keel.proxy.http;
+
+import dev.keel.proxy.upstream.Backend;
+import dev.keel.proxy.upstream.Outcome;
+import dev.keel.proxy.upstream.UpstreamConnection;
+import dev.keel.proxy.upstream.UpstreamPool;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection of an HTTP listener: checks each request, picks a backend, streams the
+ * request and the response through a pooled upstream connection on the same event loop, retries
+ * where that is safe, and answers 4xx/5xx itself when it must.
+ *
+ * <p>Backpressure: the client channel and the upstream channel both run with AUTO_READ off; a side
+ * is read only while the other is writable. Pipelined requests wait until the current response
+ * has been sent. Everything runs on the client channel's event loop; no locks.
+ */
+public final class HttpProxyHandler extends UpstreamSide implements ChannelFutureListener {
+  private static final Logger log = LoggerFactory.getLogger(HttpProxyHandler.class);
+
+  public HttpProxyHandler(HttpRoute route) {
+    super(route);
+  }
+
+  @Override
+  void replay(Object msg) {
+    channelRead(ctx, msg);
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+    this.pool = route.pool(ctx.channel().eventLoop());
+    InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
+    if (remote != null) {
+      peer = remote.getAddress().getHostAddress();
+      trustedPeer = route.config().trusts(remote.getAddress());
+    }
+    route.stats().connections.incrementAndGet();
+    ctx.read();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (closing) {
+      ReferenceCountUtil.release(msg);
+    } else if (tunnel) {
+      UpstreamConnection u = up;
+      if (u == null) {
+        ReferenceCountUtil.release(msg);
+      } else {
+        u.channel().write(msg, u.channel().voidPromise());
+        needUpstreamFlush = true;
+      }
+    } else if (msg instanceof HttpRequest) {
+      if (active) {
+        queuePipelined(msg);
+      } else {
+        startRequest((HttpRequest) msg);
+        if (msg instanceof HttpContent) {
+          if (closing) {
+            ReferenceCountUtil.release(msg);
+          } else {
+            requestContent((HttpContent) msg);
+          }
+        }
+      }
+    } else if (msg instanceof HttpContent) {
+      if (active && !requestDone) {
+        requestContent((HttpContent) msg);
+      } else if (active) {
+        queuePipelined(msg);
+      } else {
+        ReferenceCountUtil.release(msg);
+      }
+    } else {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  void startRequest(HttpRequest req) {
+    route.stats().requests.increment();
+    HttpResponseStatus refused = head.check(req, route.config().limits().maxUriLength());
+    if (refused != null) {
+      log.debug("refused {} from {}: {}", refused.code(), peer, head.problem);
+      route.stats().rejected.increment();
+      fail(refused);
+      return;
+    }
+    active = true;
+    request = req;
+    keepAlive = HttpUtil.isKeepAlive(req);
+    http10 = req.protocolVersion().minorVersion() == 0;
+    HttpMethod m = req.method();
+    isHead = HttpMethod.HEAD.equals(m);
+    long length = head.chunked() ? -1 : HttpUtil.getContentLength(req, 0L);
+    boolean hasBody = head.chunked() || length > 0;
+    retryable = !hasBody && (HttpMethod.GET.equals(m) || isHead || HttpMethod.OPTIONS.equals(m)
+        || HttpMethod.PUT.equals(m) || HttpMethod.DELETE.equals(m) || HttpMethod.TRACE.equals(m));
+    websocket = head.websocketUpgrade(req);
+    expectContinue = hasBody && head.expect != null && !http10;
+    if (route.maxBody > 0 && length > route.maxBody) {
+      route.stats().rejected.increment();
+      fail(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
+      return;
+    }
+    StickySessions sticky = route.sticky;
+    if (sticky.cookieBased()) {
+      requestToken = sticky.tokenFrom(req.headers());
+      pinned = requestToken == null ? null : route.picker().byToken(requestToken);
+    } else if (sticky.clientIp()) {
+      affinityKey = sticky.clientIp(peer, trustedPeer, req.headers());
+    }
+    HeaderRewriter.request(req, head, websocket, peer, trustedPeer, route.proto());
+    startNanos = System.nanoTime();
+    armTimer(startNanos);
+    dispatch(null);
+  }
+
+  void dispatch(@Nullable Backend exclude) {
+    // A persisted backend is used as is (the balancer's API cannot count a request on a chosen
+    // endpoint, so none is counted or reported); a retry goes through the policy.
+    boolean pin = pinned != null && exclude == null;
+    Backend b = pin ? pinned : route.picker().pick(exclude, affinityKey);
+    if (b == null) {
+      route.stats().upstreamErrors.increment();
+      fail(HttpResponseStatus.SERVICE_UNAVAILABLE);
+      return;
+    }
+    backend = b;
+    counted = !pin;
+    UpstreamPool p = pool;
+    UpstreamConnection c = p.pollIdle(b, this);
+    if (c != null) {
+      attach(c);
+      return;
+    }
+    connectPending = true;
+    ChannelFuture f = p.connect(b, this, connecting);
+    up = connecting[0];
+    connecting[0] = null;
+    if (f.isDone()) {
+      operationComplete(f);
+    } else {
+      f.addListener(this);
+    }
+  }
+
+  /** The upstream connect finished (on this loop). */
+  @Override
+  public void operationComplete(ChannelFuture f) {
+    if (!connectPending || up == null || f.channel() != up.channel()) {
+      if (!f.isSuccess() || closing) {
+        f.channel().close();
+      }
+      return;
+    }
+    connectPending = false;
+    if (closing) {
+      release(false);
+      return;
+    }
+    if (!f.isSuccess()) {
+      up = null;
+      log.debug("connect to {} failed: {}", backend, f.cause().toString());
+      upstreamFailed(Outcome.CONNECT);
+      return;
+    }
+    attach(up);
+  }
+
+  void attach(UpstreamConnection c) {
+    up = c;
+    Channel ch = c.channel();
+    HttpRequest req = request;
+    ch.write(req, ch.voidPromise());
+    wroteUpstream = true;
+    boolean lastWritten = false;
+    ArrayDeque<Object> q = pendingUp;
+    if (q != null) {
+      Object m;
+      while ((m = q.poll()) != null) {
+        lastWritten |= m instanceof LastHttpContent;
+        ch.write(m, ch.voidPromise());
+      }
+    }
+    if (requestDone && !lastWritten) {
+      // a retried request without body: its end went to the first attempt
+      ch.write(LastHttpContent.EMPTY_LAST_CONTENT, ch.voidPromise());
+    }
+    ch.flush();
+    ch.read();
+    if (expectContinue && !requestDone) {
+      expectContinue = false;
+      ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
+    }
+    readClientIfReady();
+  }
+
+  void requestContent(HttpContent c) {
+    boolean last = c instanceof LastHttpContent;
+    if (c.decoderResult().isFailure()) {
+      c.release();
+      route.stats().rejected.increment();
+      fail(HttpResponseStatus.BAD_REQUEST);
+      return;
+    }
+    bodyBytes += c.content().readableBytes();
+    if (route.maxBody > 0 && bodyBytes > route.maxBody) {
+      c.release();
+      route.stats().rejected.increment();
+      fail(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
+      return;
+    }
+    if (last) {
+      requestDone = true;
+      armTimer(System.nanoTime());
+    }
+    UpstreamConnection u = up;
+    if (u != null && !connectPending) {
+      u.channel().write(c, u.channel().voidPromise());
+      needUpstreamFlush = true;
+    } else {
+      if (pendingUp == null) {
+        pendingUp = new ArrayDeque<>(4);
+      }
+      pendingUp.add(c);
+    }
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    if (needUpstreamFlush) {
+      needUpstreamFlush = false;
+      UpstreamConnection u = up;
+      if (u != null) {
+        u.channel().flush();
+      }
+    }
+    readClientIfReady();
+  }
+
+  void readClientIfReady() {
+    if (closing) {
+      return;
+    }
+    UpstreamConnection u = up;
+    if (tunnel) {
+      if (u != null && u.channel().isWritable()) {
+        ctx.read();
+      }
+    } else if (!active) {
+      ctx.read();
+    } else if (!requestDone && u != null && !connectPending && u.channel().isWritable()) {
+      ctx.read();
+    }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    UpstreamConnection u = up;
+    if (ctx.channel().isWritable() && u != null && !connectPending) {
+      u.channel().read();
+    }
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  /** Answers {@code status} and closes, unless a response is already under way (then just closes). */
+  void fail(HttpResponseStatus status) {
+    if (closing) {
+      return;
+    }
+    report(false);
+    release(false);
+    boolean started = responseStarted;
+    resetExchange();
+    closing = true;
+    releasePending();
+    if (started) {
+      ctx.close();
+    } else {
+      Errors.sendAndClose(ctx, status);
+    }
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof IdleStateEvent) {
+      // The client sent nothing for the idle timeout: close between exchanges, and in a tunnel
+      // when the other side was silent as long (reads pause during an exchange, so that is not idleness).
+      boolean upstreamQuiet = System.nanoTime() - lastUpstreamReadNanos >= route.idleNanos;
+      if (!active || (tunnel && upstreamQuiet)) {
+        closing = true;
+        ctx.close();
+      }
+    } else if (evt == GracefulClose.INSTANCE) {
+      if (!active) {
+        closing = true;
+        ctx.close();
+      } else {
+        keepAlive = false;
+      }
+    } else {
+      ctx.fireUserEventTriggered(evt);
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    route.stats().connections.decrementAndGet();
+    closing = true;
+    report(false);
+    release(false);
+    releasePending();
+    ScheduledFuture<?> t = timer;
+    if (t != null) {
+      t.cancel(false);
+      timer = null;
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    log.debug("client connection from {}: {}", peer, cause.toString());
+    if (!closing && active && !responseStarted) {
+      fail(HttpResponseStatus.BAD_REQUEST);
+    } else {
+      closing = true;
+      ctx.close();
+    }
+  }
+
+  /** A user event asking the connection to close once its current exchange is done (shutdown). */
+  public enum GracefulClose { INSTANCE }
+}

@@ -1,0 +1,38 @@
+package dev.keel.proxy.http;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+/** Counters of one listener, updated from its event loops without locks; read by the admin listener. */
+public final class ListenerStats {
+  final AtomicInteger connections = new AtomicInteger();
+  final LongAdder requests = new LongAdder();
+  final LongAdder rejected = new LongAdder();
+  final LongAdder upstreamErrors = new LongAdder();
+  final LongAdder retries = new LongAdder();
+
+  /** Client connections open now. */
+  public int connections() {
+    return connections.get();
+  }
+
+  /** Requests received (including rejected ones). */
+  public long requests() {
+    return requests.sum();
+  }
+
+  /** Requests refused as malformed or not allowed (4xx/5xx the proxy produced without an upstream). */
+  public long rejected() {
+    return rejected.sum();
+  }
+
+  /** 502/503/504 answered by the proxy. */
+  public long upstreamErrors() {
+    return upstreamErrors.sum();
+  }
+
+  /** Requests retried on another instance. */
+  public long retries() {
+    return retries.sum();
+  }
+}

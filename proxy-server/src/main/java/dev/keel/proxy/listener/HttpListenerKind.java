@@ -1,0 +1,166 @@
+package dev.keel.proxy.listener;
+
+import dev.keel.proxy.config.ListenerConfig;
+import dev.keel.proxy.http.HttpProxyHandler;
+import dev.keel.proxy.http.HttpRoute;
+import dev.keel.proxy.http.ListenerStats;
+import dev.keel.proxy.http.StrictRequestDecoder;
+import dev.keel.proxy.tls.TlsContexts;
+import dev.keel.proxy.upstream.BalancerPicker;
+import dev.keel.proxy.upstream.UpstreamPicker;
+import dev.keel.proxy.upstream.UpstreamPool;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+
+/** The {@code http} listener kind: the HTTP/1.1 reverse proxy. */
+final class HttpListenerKind implements ListenerKind {
+  private static final int MAX_CHUNK = 64 * 1024;
+
+  @Override
+  public String protocol() {
+    return "http";
+  }
+
+  @Override
+  public RunningListener start(ListenerConfig config, ListenerEnvironment env) {
+    SslContext serverTls = config.tls() == null ? null : TlsContexts.server(config.name(), config.tls());
+    SslContext upstreamTls = config.upstream().tls() ? TlsContexts.client(config.upstream().verify()) : null;
+    UpstreamPicker picker = new BalancerPicker(env.discovery(), config);
+    long idleNanos = config.timeouts().idle().toNanos();
+    Bootstrap upstream = new Bootstrap()
+        .channel(env.transport().socketChannel())
+        .option(ChannelOption.AUTO_READ, false)
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.SO_KEEPALIVE, true)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, config.timeouts().connect().toMillis()));
+    HttpRoute route = new HttpRoute(config, picker, loop -> new UpstreamPool(loop, upstream, (ch, backend) -> {
+      if (upstreamTls != null) {
+        ch.pipeline().addLast("tls", upstreamTls.newHandler(ch.alloc(), backend.host(), backend.port()));
+      }
+      // reader idle only: tracking writes would wrap every write promise (an allocation per write)
+      ch.pipeline().addLast("idle", new IdleStateHandler(idleNanos, 0, 0, TimeUnit.NANOSECONDS));
+      ch.pipeline().addLast("http", new HttpClientCodec(new HttpDecoderConfig()
+          .setMaxHeaderSize(64 * 1024)
+          .setMaxChunkSize(MAX_CHUNK)
+          .setHeadersFactory(DefaultHttpHeadersFactory.headersFactory().withValidation(true).withValueValidation(true)),
+          false, false));
+    }, config.upstream().maxIdlePerLoop()));
+    ChannelGroup clients = new DefaultChannelGroup(config.name(), GlobalEventExecutor.INSTANCE);
+    int maxLine = config.limits().maxUriLength() + 64;
+    int maxHeader = config.limits().maxHeaderSize();
+    ServerBootstrap server = new ServerBootstrap()
+        .group(env.boss(), env.workers())
+        .channel(env.transport().serverChannel())
+        .option(ChannelOption.SO_BACKLOG, 1024)
+        .option(ChannelOption.SO_REUSEADDR, true)
+        .childOption(ChannelOption.AUTO_READ, false)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childHandler(new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            clients.add(ch);
+            if (serverTls != null) {
+              ch.pipeline().addLast("tls", serverTls.newHandler(ch.alloc()));
+            }
+            ch.pipeline().addLast("idle", new IdleStateHandler(idleNanos, 0, 0, TimeUnit.NANOSECONDS));
+            ch.pipeline().addLast("decoder", new StrictRequestDecoder(maxLine, maxHeader, MAX_CHUNK));
+            ch.pipeline().addLast("encoder", new HttpResponseEncoder());
+            ch.pipeline().addLast("proxy", new HttpProxyHandler(route));
+          }
+        });
+    if (env.transport() == dev.keel.proxy.transport.Transport.EPOLL) {
+      // lets a reloaded listener bind beside the one it replaces, so no connect is refused
+      server.option(io.netty.channel.epoll.EpollChannelOption.SO_REUSEPORT, true);
+    }
+    io.netty.channel.ChannelFuture bind = server.bind(config.listen().toSocketAddress()).awaitUninterruptibly();
+    if (!bind.isSuccess()) {
+      picker.close();
+      throw new IllegalStateException("listener '" + config.name() + "': cannot listen on " + config.listen() + ": "
+          + bind.cause().getMessage(), bind.cause());
+    }
+    Channel bound = bind.channel();
+    return new Running(config, bound, route, clients);
+  }
+
+  private static final class Running implements RunningListener {
+    private final ListenerConfig config;
+    private final Channel bound;
+    private final HttpRoute route;
+    private final ChannelGroup clients;
+    private final InetSocketAddress local;
+
+    Running(ListenerConfig config, Channel bound, HttpRoute route, ChannelGroup clients) {
+      this.config = config;
+      this.bound = bound;
+      this.route = route;
+      this.clients = clients;
+      this.local = (InetSocketAddress) bound.localAddress();
+    }
+
+    @Override
+    public ListenerConfig config() {
+      return config;
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+      return local;
+    }
+
+    @Override
+    public UpstreamPicker picker() {
+      return route.picker();
+    }
+
+    @Override
+    public ListenerStats stats() {
+      return route.stats();
+    }
+
+    @Override
+    public void stopAccepting() {
+      bound.close().syncUninterruptibly();
+    }
+
+    @Override
+    public void drain() {
+      for (Channel c : clients) {
+        c.pipeline().fireUserEventTriggered(HttpProxyHandler.GracefulClose.INSTANCE);
+      }
+    }
+
+    @Override
+    public int openConnections() {
+      return clients.size();
+    }
+
+    @Override
+    public void close() {
+      bound.close().syncUninterruptibly();
+      clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+      route.closeIdle();
+      route.picker().close();
+    }
+
+    @Override
+    public String toString() {
+      return "http listener '" + config.name() + "' on " + local;
+    }
+
+  }
+}

@@ -1,0 +1,24 @@
+package dev.keel.proxy.tcp;
+
+import dev.keel.balancer.Evenness;
+import java.util.List;
+
+/**
+ * A listener whose connections are placed and rebalanced by a connection balancer: what
+ * {@code /status} and {@code /metrics} show about the spread. Thread-safe; read by the admin listener.
+ */
+public interface ConnectionSpread {
+  /** Per member of the service: its connections and its weighted share of them. */
+  List<BackendShare> shares();
+
+  /** Max ÷ share and the coefficient of variation over the available endpoints. */
+  Evenness evenness();
+
+  TcpStats tcpStats();
+
+  /**
+   * @param available counted in the shares (live, healthy, not ejected)
+   * @param share connections this backend should hold: total × weight ÷ total weight (0 when not available)
+   */
+  record BackendShare(String id, String address, int weight, boolean available, int activeConnections, double share) {}
+}

@@ -1,0 +1,398 @@
+package dev.keel.proxy.tcp;
+
+import dev.keel.balancer.ConnectionLease;
+import dev.keel.balancer.FailureKind;
+import dev.keel.balancer.Ticket;
+import dev.keel.registry.ServiceInstance;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One relayed client connection: places it with the connection balancer, connects upstream on the
+ * client's event loop (retrying on other endpoints), relays bytes (spliced on epoll, buffered with
+ * backpressure otherwise), passes FINs on, enforces the idle timeout and closes gracefully when shed.
+ *
+ * <p>Threading: everything but {@link #requestClose} runs on the client channel's event loop, which
+ * the upstream channel shares. Ownership: it owns its lease and both channels and closes them.
+ */
+final class TcpConnection {
+  private static final Logger log = LoggerFactory.getLogger(TcpConnection.class);
+  /** A shed connection closes only once answered and quiet this long: between exchanges. */
+  static final long QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+  private static final long CONFIRM_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+  private static final long DRAIN_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+  private static final long MAX_TICK_NANOS = TimeUnit.SECONDS.toNanos(1);
+  private static final long MIN_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  /** How long the lease of a shed connection keeps counting after the close: time for the client to reconnect. */
+  private static final int MAX_REOPENS = 256;
+  static final long RECONNECT_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  private final TcpRoute route;
+  private final Channel client;
+  private final List<String> failedIds = new ArrayList<>(0);
+  private final List<ByteBuf> early = new ArrayList<>(0);
+  private @Nullable Channel upstream;
+  private @Nullable ConnectionLease lease;
+  private @Nullable Activity activity;
+  private @Nullable ScheduledFuture<?> tick;
+  private int attempt;
+  private boolean closed;
+  private boolean closeRequested;
+  private boolean closeIsShed;
+  private boolean lingerLease;
+  /** The quiet time seen when a graceful close was about to happen, while confirming it; else -1. */
+  private long confirmQuiet = -1;
+  private boolean clientInputShut;
+  private boolean upstreamInputShut;
+
+  TcpConnection(TcpRoute route, Channel client) {
+    this.route = route;
+    this.client = client;
+  }
+
+  /** The client channel is active: place and connect. */
+  void start() {
+    connect();
+  }
+
+  private void connect() {
+    ConnectionLease l = placeAvoidingFailed();
+    if (l == null) {
+      route.stats.noEndpoint.increment();
+      close();
+      return;
+    }
+    if (attempt == 0) {
+      route.placed();
+    }
+    Ticket ticket = route.balancer.begin(l.endpoint().id());
+    ServiceInstance target = l.endpoint().instance();
+    long started = System.nanoTime();
+    ChannelFuture f = route.upstream.clone(client.eventLoop())
+        .handler(new RelayHandler(this, false))
+        .connect(target.host(), target.port());
+    f.addListener((ChannelFutureListener) done -> connected(done, l, ticket, started));
+  }
+
+  /**
+   * A lease from the connection balancer, on an endpoint this connection has not failed to reach.
+   * {@code ConnectionBalancer.open()} cannot exclude endpoints, so a lease on a failed one is held
+   * (which raises that endpoint's count) and placement asked again, up to {@link #MAX_REOPENS}
+   * times; the held leases are released at once. After that many, the failed endpoint is retried.
+   */
+  private @Nullable ConnectionLease placeAvoidingFailed() {
+    ConnectionLease l = route.connections.open();
+    if (l == null || failedIds.isEmpty()) {
+      return l;
+    }
+    List<ConnectionLease> held = new ArrayList<>();
+    for (int i = 0; i < MAX_REOPENS && l != null && failedIds.contains(l.endpoint().id()); i++) {
+      held.add(l);
+      l = route.connections.open();
+    }
+    for (ConnectionLease h : held) {
+      h.close();
+    }
+    return l;
+  }
+
+  private void connected(ChannelFuture done, ConnectionLease l, @Nullable Ticket ticket, long started) {
+    if (done.isSuccess()) {
+      if (ticket != null) {
+        ticket.success(System.nanoTime() - started);
+      }
+      if (closed) {
+        l.close();
+        done.channel().close();
+        return;
+      }
+      lease = l;
+      upstream = done.channel();
+      route.register(l, this);
+      startRelay();
+      return;
+    }
+    if (ticket != null) {
+      ticket.failure(FailureKind.CONNECT);
+    }
+    route.stats.connectFailures.increment();
+    log.debug("{}: connect to {} failed: {}", route.config.name(), l.endpoint().id(), String.valueOf(done.cause()));
+    l.close();
+    failedIds.add(l.endpoint().id());
+    if (closed) {
+      return;
+    } else if (++attempt < route.attempts) {
+      route.stats.retries.increment();
+      connect();
+    } else {
+      route.stats.noEndpoint.increment();
+      close();
+    }
+  }
+
+  private void startRelay() {
+    Channel u = upstream;
+    String pp = route.config.proxyProtocol();
+    if (!"none".equals(pp)) {
+      u.pipeline().addFirst("proxy-protocol", HAProxyMessageEncoder.INSTANCE);
+      u.writeAndFlush(ProxyHeaders.forClient(client, pp)).addListener((ChannelFutureListener) f -> {
+        if (u.pipeline().get("proxy-protocol") != null) {
+          u.pipeline().remove("proxy-protocol");
+        }
+        if (f.isSuccess()) {
+          beginRelay();
+        } else {
+          close();
+        }
+      });
+      return;
+    }
+    beginRelay();
+  }
+
+  private void beginRelay() {
+    if (closed) {
+      return;
+    }
+    Channel u = upstream;
+    long now = System.nanoTime();
+    if (!early.isEmpty()) {
+      for (ByteBuf b : early) {
+        u.write(b);
+      }
+      early.clear();
+      u.flush();
+    }
+    if (route.splice && client instanceof EpollSocketChannel c && u instanceof EpollSocketChannel uc) {
+      activity = new KernelActivity(c, uc, now);
+      lease.markIdle();
+      // Splicing reads while auto-read is on and turns it off itself while the target cannot take
+      // more (its own backpressure); the splice tasks take the reads, the pipeline sees no bytes.
+      // (Netty 4.2 epoll is level-triggered only, which is what spliceTo requires.)
+      if (!clientInputShut) {
+        c.spliceTo(uc, Integer.MAX_VALUE).addListener(this::spliceEnded);
+        c.config().setAutoRead(true);
+      }
+      uc.spliceTo(c, Integer.MAX_VALUE).addListener(this::spliceEnded);
+      uc.config().setAutoRead(true);
+    } else {
+      activity = new BufferedActivity(lease, now);
+      if (!clientInputShut) {
+        client.read();
+      }
+      u.read();
+    }
+    if (clientInputShut) {
+      shutdownOutputAfterFlush(u);
+    }
+    if (upstreamInputShut) {
+      shutdownOutputAfterFlush(client);
+    }
+    schedule(closeRequested ? 0 : tickNanos());
+  }
+
+  private void spliceEnded(io.netty.util.concurrent.Future<? super Void> f) {
+    if (!f.isSuccess() && !closed) {
+      log.debug("{}: splice ended: {}", this, String.valueOf(f.cause()));
+      close();
+    }
+  }
+
+  /** Buffered relay: bytes read from one side; write them to the other, read more once written. */
+  void relay(boolean fromClient, ByteBuf buf) {
+    if (fromClient && activity == null && !closed) {
+      // Read before the relay started (epoll reads at a peer's FIN even without a read request):
+      // kept until the upstream is connected.
+      early.add(buf);
+      return;
+    }
+    Channel from = fromClient ? client : upstream;
+    Channel to = fromClient ? upstream : client;
+    if (closed || to == null || !to.isActive() || !(activity instanceof BufferedActivity a)) {
+      buf.release();
+      close();
+      return;
+    }
+    a.onRead(fromClient, System.nanoTime());
+    to.writeAndFlush(buf).addListener((ChannelFutureListener) f -> {
+      a.onWritten(fromClient, System.nanoTime());
+      if (!f.isSuccess()) {
+        close();
+      } else if (!(fromClient ? clientInputShut : upstreamInputShut)) {
+        from.read();
+      }
+    });
+  }
+
+  /** A FIN arrived from the client (true) or the upstream: pass it on once pending bytes are out. */
+  void inputShutdown(boolean fromClient) {
+    if (fromClient) {
+      clientInputShut = true;
+    } else {
+      upstreamInputShut = true;
+    }
+    if (clientInputShut && upstreamInputShut) {
+      close();
+      return;
+    }
+    Channel to = fromClient ? upstream : client;
+    if (to != null && activity != null) {
+      shutdownOutputAfterFlush(to);
+    } // else: applied when the relay starts
+  }
+
+  private static void shutdownOutputAfterFlush(Channel ch) {
+    ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
+      if (ch.isActive() && ch instanceof DuplexChannel d) {
+        d.shutdownOutput();
+      }
+    });
+  }
+
+  /**
+   * Asks for a graceful close at the connection's next quiet moment, after {@code delayNanos}. Any
+   * thread.
+   *
+   * @param shed true when rebalancing asked (counted as a shed)
+   */
+  void requestClose(boolean shed, long delayNanos) {
+    client.eventLoop().schedule(() -> {
+      if (closed || closeRequested) {
+        return;
+      }
+      closeRequested = true;
+      closeIsShed = shed;
+      if (activity != null) {
+        schedule(0);
+      }
+    }, delayNanos, TimeUnit.NANOSECONDS);
+  }
+
+  private long tickNanos() {
+    long idle = route.idleNanos;
+    long t = idle > 0 ? idle / 4 : MAX_TICK_NANOS;
+    return Math.max(MIN_TICK_NANOS, Math.min(MAX_TICK_NANOS, t));
+  }
+
+  private void schedule(long delayNanos) {
+    ScheduledFuture<?> t = tick;
+    if (t != null) {
+      t.cancel(false);
+    }
+    tick = client.eventLoop().schedule(this::tick, delayNanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** Idle timeout, the lease's idle mark for spliced connections, and the shed/drain close. */
+  private void tick() {
+    Activity a = activity;
+    if (closed || a == null) {
+      return;
+    }
+    long now = System.nanoTime();
+    long quiet = a.quietNanos(now);
+    if (route.idleNanos > 0 && quiet >= route.idleNanos) {
+      route.stats.idleTimeouts.increment();
+      log.debug("{}: idle for {} ms, closing", this, quiet / 1_000_000);
+      close();
+      return;
+    }
+    boolean answered = a.answered();
+    if (a instanceof KernelActivity) {
+      if (answered) {
+        lease.markIdle();
+      } else {
+        lease.markBusy();
+      }
+    }
+    if (closeRequested && answered && quiet >= QUIET_NANOS && confirmQuiet < 0) {
+      // Looks idle, but a request may be waiting in the socket, not yet read: under load the loop can
+      // run this task well after the last epoll pass. Look again after the next pass.
+      confirmQuiet = quiet;
+      schedule(CONFIRM_NANOS);
+      return;
+    }
+    // And the kernel must not hold bytes that arrived after our last read (epoll only).
+    boolean confirmed = confirmQuiet >= 0 && quiet >= confirmQuiet
+        && !KernelActivity.unreadInput(client, quiet) && !KernelActivity.unreadInput(upstream, quiet);
+    confirmQuiet = -1;
+    if (closeRequested && answered && quiet >= QUIET_NANOS && confirmed) {
+      if (closeIsShed) {
+        route.stats.sheds.increment();
+        lingerLease = true;
+      }
+      if (log.isDebugEnabled()) {
+        log.debug("{}: closing gracefully ({}), quiet for {} ms, kernel: last received {} ms ago", this,
+            closeIsShed ? "shed" : "drain", quiet / 1_000_000,
+            client instanceof EpollSocketChannel e ? e.tcpInfo().lastDataRecv() : -1);
+      }
+      close();
+      return;
+    }
+    long next = closeRequested ? DRAIN_CHECK_NANOS : tickNanos();
+    if (route.idleNanos > 0) {
+      next = Math.min(next, Math.max(DRAIN_CHECK_NANOS, route.idleNanos - quiet));
+    }
+    schedule(next);
+  }
+
+  /** Closes both sides after what is already written has been flushed; releases the lease. Idempotent. */
+  void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (log.isTraceEnabled()) {
+      log.trace("{}: close", this, new Throwable("closed here"));
+    }
+    ScheduledFuture<?> t = tick;
+    if (t != null) {
+      t.cancel(false);
+    }
+    ConnectionLease l = lease;
+    if (l != null) {
+      route.unregister(l);
+      if (lingerLease) {
+        // The shed client reconnects in a moment; until then its lease keeps counting in the total.
+        route.linger(l, client.eventLoop(), RECONNECT_GRACE_NANOS);
+      } else {
+        l.close();
+      }
+    }
+    for (ByteBuf b : early) {
+      b.release();
+    }
+    early.clear();
+    flushAndClose(client);
+    Channel u = upstream;
+    if (u != null) {
+      flushAndClose(u);
+    }
+  }
+
+  private static void flushAndClose(Channel ch) {
+    if (ch.isActive()) {
+      ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    } else {
+      ch.close();
+    }
+  }
+
+  @Override
+  public String toString() {
+    ConnectionLease l = lease;
+    return route.config.name() + " " + client.remoteAddress() + " -> " + (l == null ? "(connecting)" : l.endpoint().id());
+  }
+}

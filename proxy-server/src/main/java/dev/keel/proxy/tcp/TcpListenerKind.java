@@ -1,0 +1,96 @@
+package dev.keel.proxy.tcp;
+
+import dev.keel.balancer.Balancer;
+import dev.keel.balancer.ConnectionBalancer;
+import dev.keel.proxy.config.ListenerConfig;
+import dev.keel.proxy.listener.ListenerEnvironment;
+import dev.keel.proxy.listener.ListenerKind;
+import dev.keel.proxy.listener.RunningListener;
+import dev.keel.proxy.transport.Transport;
+import dev.keel.registry.Subscription;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.time.Duration;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The {@code tcp} listener kind: an L4 relay whose connections are placed by weighted
+ * least-connections and rebalanced by the balancer's {@link ConnectionBalancer}.
+ *
+ * <p>The relay is buffered (pooled direct buffers handed from one channel to the other, no copy on
+ * the heap). Zero-copy splicing on epoll is opt-in with the system property
+ * {@code keel.proxy.splice=true}: Netty 4.2's {@code spliceTo} shuts the input down as soon as it
+ * sees the peer's FIN although more bytes than one splice call takes may still be queued in the
+ * socket, so a peer that sends a burst and then closes (or half-closes) loses its tail. Until that
+ * is fixed upstream, splicing is only safe for peers that go quiet before they close.
+ */
+public final class TcpListenerKind implements ListenerKind {
+  /** How often the connection balancer is asked for connections to shed. */
+  static final Duration SHED_PERIOD = Duration.ofMillis(100);
+  /** System property that turns epoll splicing on ({@code true}); off by default, see above. */
+  public static final String SPLICE_PROPERTY = "keel.proxy.splice";
+
+  @Override
+  public String protocol() {
+    return "tcp";
+  }
+
+  @Override
+  public RunningListener start(ListenerConfig config, ListenerEnvironment env) {
+    Transport transport = env.transport();
+    boolean splice = transport == Transport.EPOLL && "true".equalsIgnoreCase(System.getProperty(SPLICE_PROPERTY));
+    Balancer balancer = TcpBalancing.start(config, env.discovery());
+    ConnectionBalancer connections = ConnectionBalancer.create(balancer);
+    Bootstrap upstream = new Bootstrap()
+        .channel(transport.socketChannel())
+        .option(ChannelOption.AUTO_READ, false)
+        .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.SO_KEEPALIVE, true)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, config.timeouts().connect().toMillis()));
+    TcpRoute route = new TcpRoute(config, balancer, connections, upstream, splice);
+    ChannelGroup clients = new DefaultChannelGroup(config.name(), GlobalEventExecutor.INSTANCE);
+    int max = config.maxConnections();
+    ServerBootstrap server = new ServerBootstrap()
+        .group(env.boss(), env.workers())
+        .channel(transport.serverChannel())
+        .option(ChannelOption.SO_BACKLOG, 1024)
+        .option(ChannelOption.SO_REUSEADDR, true)
+        .childOption(ChannelOption.AUTO_READ, false)
+        .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childHandler(new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            if (max > 0 && route.stats.open.incrementAndGet() > max) {
+              route.stats.open.decrementAndGet();
+              route.stats.rejected.increment();
+              ch.close();
+              return;
+            }
+            if (max <= 0) {
+              route.stats.open.incrementAndGet();
+            }
+            route.stats.accepted.increment();
+            ch.closeFuture().addListener(f -> route.stats.open.decrementAndGet());
+            clients.add(ch);
+            ch.pipeline().addLast("relay", new RelayHandler(new TcpConnection(route, ch), true));
+          }
+        });
+    Channel bound;
+    try {
+      bound = server.bind(config.listen().toSocketAddress()).syncUninterruptibly().channel();
+    } catch (RuntimeException e) {
+      balancer.close();
+      throw new IllegalStateException("listener '" + config.name() + "': cannot listen on " + config.listen() + ": " + e.getMessage(), e);
+    }
+    @Nullable Subscription shedding = config.rebalance().enabled() ? connections.shedEvery(SHED_PERIOD, route::shed) : null;
+    return new TcpRunningListener(route, bound, clients, shedding);
+  }
+}

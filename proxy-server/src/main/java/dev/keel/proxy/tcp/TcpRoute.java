@@ -1,0 +1,93 @@
+package dev.keel.proxy.tcp;
+
+import dev.keel.balancer.Balancer;
+import dev.keel.balancer.ConnectionBalancer;
+import dev.keel.balancer.ConnectionLease;
+import dev.keel.proxy.config.ListenerConfig;
+import io.netty.bootstrap.Bootstrap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What every connection of one tcp listener shares: the balancer and its connection balancer, the
+ * upstream bootstrap (cloned onto each client's event loop), the counters, and the open connections
+ * by lease so that a shed lease finds its connection. Thread-safe; owned by the listener.
+ */
+final class TcpRoute {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(TcpRoute.class);
+  /** Spread of the moment a shed connection starts draining, so sheds do not land in bursts. */
+  static final long SHED_JITTER_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+  final ListenerConfig config;
+  final Balancer balancer;
+  final ConnectionBalancer connections;
+  final Bootstrap upstream;
+  final boolean splice;
+  final long idleNanos;
+  /** Connect attempts per client connection: the first plus {@code retries.attempts}. */
+  final int attempts;
+  final TcpStats stats = new TcpStats();
+  private final Map<ConnectionLease, TcpConnection> byLease = new ConcurrentHashMap<>();
+  private final java.util.Queue<ConnectionLease> lingering = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  TcpRoute(ListenerConfig config, Balancer balancer, ConnectionBalancer connections, Bootstrap upstream, boolean splice) {
+    this.config = config;
+    this.balancer = balancer;
+    this.connections = connections;
+    this.upstream = upstream;
+    this.splice = splice;
+    this.idleNanos = config.timeouts().idle().toNanos();
+    this.attempts = 1 + config.retries().attempts();
+  }
+
+  /**
+   * Keeps the lease of a shed connection counting until one new connection has been placed (the
+   * shed client's reconnect, most likely) or {@code graceNanos} pass, whichever is first. Without
+   * this the total drops between a shed and its reconnect, the shares with it, and more would be
+   * shed than needed. (A balancer-side "reconnect grace" would be the better home for this.)
+   */
+  void linger(ConnectionLease lease, io.netty.channel.EventLoop loop, long graceNanos) {
+    lingering.add(lease);
+    loop.schedule(() -> {
+      lingering.remove(lease);
+      lease.close();
+    }, graceNanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** A new connection was placed: the oldest lingering lease stops counting. */
+  void placed() {
+    ConnectionLease l = lingering.poll();
+    if (l != null) {
+      l.close();
+    }
+  }
+
+  void register(ConnectionLease lease, TcpConnection c) {
+    byLease.put(lease, c);
+  }
+
+  void unregister(ConnectionLease lease) {
+    byLease.remove(lease);
+  }
+
+  /**
+   * Called with each lease the connection balancer sheds, on the balancer's timer thread: only
+   * schedules the graceful close on the connection's event loop.
+   */
+  void shed(ConnectionLease lease) {
+    TcpConnection c = byLease.get(lease);
+    log.debug("shed {} -> {}", lease.endpoint().id(), c);
+    if (c != null) {
+      c.requestClose(true, ThreadLocalRandom.current().nextLong(SHED_JITTER_NANOS));
+    }
+  }
+
+  /** Asks every connection to close at its next quiet moment (shutdown drain). */
+  void drainAll() {
+    for (TcpConnection c : byLease.values()) {
+      c.requestClose(false, 0);
+    }
+  }
+}

@@ -1,0 +1,152 @@
+package dev.keel.proxy.tcp;
+
+import dev.keel.balancer.BalancerState;
+import dev.keel.balancer.Endpoint;
+import dev.keel.balancer.Evenness;
+import dev.keel.proxy.config.ListenerConfig;
+import dev.keel.proxy.http.ListenerStats;
+import dev.keel.proxy.listener.RunningListener;
+import dev.keel.proxy.upstream.UpstreamPicker;
+import dev.keel.registry.Subscription;
+import io.netty.channel.Channel;
+import io.netty.channel.group.ChannelGroup;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A bound tcp listener. Thread-safe. Owns the server channel, the client connections, the shedding
+ * subscription and the balancer, and closes them in {@link #close()}.
+ */
+final class TcpRunningListener implements RunningListener, ConnectionSpread {
+  private final TcpRoute route;
+  private final Channel bound;
+  private final ChannelGroup clients;
+  private final @Nullable Subscription shedding;
+  private final InetSocketAddress local;
+  private final ListenerStats httpStats = new ListenerStats();
+  private final UpstreamPicker picker;
+
+  TcpRunningListener(TcpRoute route, Channel bound, ChannelGroup clients, @Nullable Subscription shedding) {
+    this.route = route;
+    this.bound = bound;
+    this.clients = clients;
+    this.shedding = shedding;
+    this.local = (InetSocketAddress) bound.localAddress();
+    this.picker = new TcpPickerView();
+  }
+
+  @Override
+  public ListenerConfig config() {
+    return route.config;
+  }
+
+  @Override
+  public InetSocketAddress localAddress() {
+    return local;
+  }
+
+  /** No per-request picking on a tcp listener: a view with no backends (see {@link #shares()}). */
+  @Override
+  public UpstreamPicker picker() {
+    return picker;
+  }
+
+  /** HTTP request counters: all zero on a tcp listener (see {@link #tcpStats()}). */
+  @Override
+  public ListenerStats stats() {
+    return httpStats;
+  }
+
+  @Override
+  public TcpStats tcpStats() {
+    return route.stats;
+  }
+
+  @Override
+  public Evenness evenness() {
+    return route.connections.evenness();
+  }
+
+  @Override
+  public List<BackendShare> shares() {
+    BalancerState state = route.balancer.state();
+    Set<Endpoint> available = new HashSet<>(state.available());
+    long total = 0;
+    long weights = 0;
+    for (Endpoint e : state.available()) {
+      total += e.activeConnections();
+      weights += e.weight();
+    }
+    List<BackendShare> out = new ArrayList<>();
+    for (Endpoint e : state.members()) {
+      boolean in = available.contains(e);
+      double share = in && weights > 0 ? (double) total * e.weight() / weights : 0;
+      out.add(new BackendShare(e.id(), e.instance().host() + ":" + e.instance().port(), e.weight(), in,
+          e.activeConnections(), Math.round(share * 100) / 100.0));
+    }
+    return out;
+  }
+
+  @Override
+  public void stopAccepting() {
+    bound.close().syncUninterruptibly();
+  }
+
+  @Override
+  public void drain() {
+    route.drainAll();
+  }
+
+  @Override
+  public int openConnections() {
+    return route.stats.open();
+  }
+
+  @Override
+  public void close() {
+    if (shedding != null) {
+      shedding.close();
+    }
+    bound.close().syncUninterruptibly();
+    clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    route.balancer.close();
+  }
+
+  @Override
+  public String toString() {
+    return "tcp listener '" + route.config.name() + "' on " + local;
+  }
+
+  private final class TcpPickerView implements UpstreamPicker {
+    @Override
+    public dev.keel.proxy.upstream.@Nullable Backend pick(dev.keel.proxy.upstream.@Nullable Backend exclude,
+        @Nullable CharSequence key) {
+      return null;
+    }
+
+    @Override
+    public dev.keel.proxy.upstream.@Nullable Backend byToken(CharSequence token) {
+      return null;
+    }
+
+    @Override
+    public List<dev.keel.proxy.upstream.Backend> backends() {
+      return List.of();
+    }
+
+    @Override
+    public String policy() {
+      return "least-connections";
+    }
+
+    @Override
+    public void close() {
+      // the listener closes the balancer
+    }
+  }
+}

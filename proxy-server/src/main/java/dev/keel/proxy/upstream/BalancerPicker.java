@@ -1,0 +1,126 @@
+package dev.keel.proxy.upstream;
+
+import dev.keel.balancer.Balancer;
+import dev.keel.balancer.BalancerConfig;
+import dev.keel.balancer.Endpoint;
+import dev.keel.balancer.HealthChecker;
+import dev.keel.proxy.config.ListenerConfig;
+import dev.keel.registry.Discovery;
+import dev.keel.registry.Subscription;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * An {@link UpstreamPicker} over the shared {@code keel-balancer}: policies by name, outcome
+ * reports, passive outlier ejection and active health checks from the listener's config.
+ *
+ * <p>Backends are kept per endpoint (identity): created when the balancer publishes a state that
+ * holds a new endpoint (on its serial executor) or, in a race, on first pick; marked removed when
+ * their endpoint leaves. Picking looks one up in a concurrent map: no lock, no allocation.
+ */
+public final class BalancerPicker implements UpstreamPicker {
+  private static final int EXCLUDE_TRIES = 3;
+
+  private final Balancer balancer;
+  private final Map<Endpoint, Backend> backends = new ConcurrentHashMap<>();
+  private final Map<String, Backend> byToken = new ConcurrentHashMap<>();
+  private final Subscription stateChanges;
+
+  public BalancerPicker(Discovery discovery, ListenerConfig listener) {
+    Balancer.Builder b = Balancer.builder(discovery, listener.service()).config(config(listener));
+    ListenerConfig.Health.Active active = listener.health().active();
+    if (active != null) {
+      b.healthChecker(active.path() == null ? HealthChecker.tcp() : HealthChecker.http(active.path()));
+    }
+    this.balancer = b.build();
+    this.stateChanges = balancer.onStateChange(this::sync);
+    sync();
+  }
+
+  /** The balancer settings a listener's config asks for. */
+  static BalancerConfig config(ListenerConfig l) {
+    BalancerConfig.Builder c = BalancerConfig.builder()
+        // client-ip persistence is consistent hashing of the client address
+        .policy("client-ip".equals(l.persistence().type()) ? "ring-hash" : l.policy())
+        .outlierConsecutiveFailures(l.health().passive().consecutiveFailures())
+        .outlierBaseEjectionTime(l.health().passive().ejection())
+        .panicThreshold(l.health().panicThreshold())
+        .rebalanceTolerance(l.rebalance().tolerance())
+        .rebalanceSettle(l.rebalance().settle())
+        .rebalanceMaxShedPerSecond(l.rebalance().maxShedPerSecond());
+    ListenerConfig.Health.Active a = l.health().active();
+    if (a != null) {
+      c.healthInterval(a.interval()).healthTimeout(a.timeout()).healthRise(a.rise()).healthFall(a.fall());
+    }
+    return c.build();
+  }
+
+  private void sync() {
+    Set<Endpoint> members = new HashSet<>(balancer.state().members());
+    for (Endpoint e : members) {
+      Backend b = backends.computeIfAbsent(e, Backend::new);
+      byToken.put(b.token(), b);
+    }
+    backends.entrySet().removeIf(entry -> {
+      if (!members.contains(entry.getKey())) {
+        entry.getValue().markRemoved();
+        byToken.remove(entry.getValue().token(), entry.getValue());
+        return true;
+      }
+      return false;
+    });
+  }
+
+  @Override
+  public @Nullable Backend pick(@Nullable Backend exclude, @Nullable CharSequence key) {
+    Endpoint e = balancer.pick(key);
+    if (e == null) {
+      return null;
+    }
+    if (exclude != null) {
+      // A retry: ask again for another endpoint (ring-hash without its key), giving back each repeat.
+      for (int i = 0; i < EXCLUDE_TRIES && e.equals(exclude.endpoint()); i++) {
+        Endpoint again = balancer.pick(null);
+        if (again == null) {
+          break;
+        }
+        e.release();
+        e = again;
+      }
+    }
+    Backend b = backends.get(e);
+    return b != null ? b : backends.computeIfAbsent(e, Backend::new);
+  }
+
+  @Override
+  public @Nullable Backend byToken(CharSequence token) {
+    Backend b = byToken.get(token.toString());
+    return b != null && !b.removed() && b.healthy() ? b : null;
+  }
+
+  @Override
+  public List<Backend> backends() {
+    List<Backend> out = new ArrayList<>();
+    for (Endpoint e : balancer.state().members()) {
+      Backend b = backends.get(e);
+      out.add(b != null ? b : new Backend(e));
+    }
+    return out;
+  }
+
+  @Override
+  public String policy() {
+    return balancer.config().policy();
+  }
+
+  @Override
+  public void close() {
+    stateChanges.close();
+    balancer.close();
+  }
+}

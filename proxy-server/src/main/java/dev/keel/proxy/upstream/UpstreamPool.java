@@ -1,0 +1,108 @@
+package dev.keel.proxy.upstream;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoop;
+import java.util.ArrayDeque;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.function.BiConsumer;
+
+/**
+ * Keep-alive upstream connections of one listener on one event loop, per backend. Connections are
+ * opened on this loop, so a client connection and its upstream share a thread and nothing here
+ * needs a lock. Most recently used first, so idle surplus ages out through the idle timeout.
+ *
+ * <p>Confined to its event loop.
+ */
+public final class UpstreamPool {
+  private final EventLoop loop;
+  private final Bootstrap bootstrap;
+  private final BiConsumer<Channel, Backend> pipeline;
+  private final int maxIdlePerBackend;
+  private final Map<Backend, ArrayDeque<UpstreamConnection>> idle = new IdentityHashMap<>();
+
+  /**
+   * @param bootstrap channel class and options; its group and handler are set here
+   * @param pipeline adds the codec handlers of a new upstream channel (the connection handler is added last)
+   */
+  public UpstreamPool(EventLoop loop, Bootstrap bootstrap, BiConsumer<Channel, Backend> pipeline, int maxIdlePerBackend) {
+    this.loop = loop;
+    this.bootstrap = bootstrap.clone().group(loop);
+    this.pipeline = pipeline;
+    this.maxIdlePerBackend = maxIdlePerBackend;
+  }
+
+  public EventLoop loop() {
+    return loop;
+  }
+
+  /** An idle live connection to {@code backend} leased to {@code owner}, or null when none is idle. */
+  public UpstreamConnection pollIdle(Backend backend, UpstreamOwner owner) {
+    ArrayDeque<UpstreamConnection> q = idle.get(backend);
+    if (q != null) {
+      UpstreamConnection c;
+      while ((c = q.pollFirst()) != null) {
+        if (c.channel().isActive()) {
+          c.lease(owner);
+          return c;
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Opens a new connection to {@code backend}, leased to {@code owner} once connected. The returned
+   * future completes on this loop; on failure the connection is discarded.
+   */
+  public ChannelFuture connect(Backend backend, UpstreamOwner owner, UpstreamConnection[] out) {
+    UpstreamConnection conn = new UpstreamConnection(backend, this);
+    conn.lease(owner);
+    out[0] = conn;
+    return bootstrap.clone().handler(new ChannelInitializer<Channel>() {
+      @Override
+      protected void initChannel(Channel ch) {
+        pipeline.accept(ch, backend);
+        ch.pipeline().addLast("upstream", conn);
+      }
+    }).connect(backend.address());
+  }
+
+  void offer(UpstreamConnection c) {
+    if (c.backend().removed() || maxIdlePerBackend == 0) {
+      c.channel().close();
+      return;
+    }
+    ArrayDeque<UpstreamConnection> q = idle.computeIfAbsent(c.backend(), b -> new ArrayDeque<>());
+    if (q.size() >= maxIdlePerBackend) {
+      c.channel().close();
+      return;
+    }
+    q.addFirst(c);
+    // One outstanding read lets an idle connection notice the server closing it.
+    c.channel().read();
+  }
+
+  void remove(UpstreamConnection c) {
+    ArrayDeque<UpstreamConnection> q = idle.get(c.backend());
+    if (q != null) {
+      q.remove(c);
+      if (q.isEmpty() && c.backend().removed()) {
+        idle.remove(c.backend());
+      }
+    }
+  }
+
+  /** Closes every idle connection (shutdown). */
+  public void closeIdle() {
+    for (ArrayDeque<UpstreamConnection> q : idle.values()) {
+      for (UpstreamConnection c : q.toArray(new UpstreamConnection[0])) {
+        c.channel().close();
+      }
+    }
+    idle.clear();
+  }
+}

@@ -1,0 +1,71 @@
+package dev.keel.proxy.tcp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.keel.balancer.BalancerConfig;
+import dev.keel.proxy.config.ConfigException;
+import dev.keel.proxy.config.ConfigLoader;
+import dev.keel.proxy.config.ListenerConfig;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The listener keys tcp listeners read, through the shared config machinery, and what the balancer gets. */
+class TcpConfigTest {
+  private static ListenerConfig parse(String listenerLines) {
+    return new ConfigLoader(Map.<String, String>of()::get).parse("registry: memory://x\n"
+        + "listeners:\n"
+        + "  - name: db\n"
+        + "    listen: 127.0.0.1:0\n"
+        + "    protocol: tcp\n"
+        + "    service: pg\n"
+        + listenerLines, null).listeners().get(0);
+  }
+
+  @Test
+  void defaults() {
+    ListenerConfig l = parse("");
+    assertThat(l.maxConnections()).isZero();
+    assertThat(l.proxyProtocol()).isEqualTo("none");
+    assertThat(l.rebalance().enabled()).isTrue();
+    assertThat(l.rebalance().tolerance()).isEqualTo(0.10);
+  }
+
+  @Test
+  void readsTheTcpKeys() {
+    ListenerConfig l = parse("    max-connections: 5000\n"
+        + "    proxy-protocol: v2\n"
+        + "    timeouts: { connect: 250ms, idle: 10m }\n"
+        + "    rebalance: { enabled: false, tolerance: 0.2, settle: 30s, max-shed-per-second: 10 }\n");
+    assertThat(l.maxConnections()).isEqualTo(5000);
+    assertThat(l.proxyProtocol()).isEqualTo("v2");
+    assertThat(l.timeouts().connect()).isEqualTo(Duration.ofMillis(250));
+    assertThat(l.timeouts().idle()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(l.rebalance()).isEqualTo(new ListenerConfig.Rebalance(false, 0.2, Duration.ofSeconds(30), 10));
+  }
+
+  @Test
+  void errorsNameLineKeyAndExpectation() {
+    assertThatThrownBy(() -> parse("    proxy-protocol: v3\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("line 7").hasMessageContaining("proxy-protocol").hasMessageContaining("v1, v2");
+    assertThatThrownBy(() -> parse("    max-connections: -1\n"))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("max-connections").hasMessageContaining("0..");
+    assertThatThrownBy(() -> parse("    rebalance: { enabld: false }\n"))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("rebalance.enabld").hasMessageContaining("enabled");
+  }
+
+  @Test
+  void balancerGetsTheListenersRebalanceAndHealthSettings() {
+    BalancerConfig b = TcpBalancing.config(parse(
+        "    rebalance: { tolerance: 0.05, settle: 2s, max-shed-per-second: 20 }\n"
+            + "    health: { passive: { consecutive-failures: 3, ejection: 10s } }\n"));
+    assertThat(b.policy()).isEqualTo(EndpointByIdPolicy.NAME);
+    assertThat(b.rebalanceTolerance()).isEqualTo(0.05);
+    assertThat(b.rebalanceSettle()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(b.rebalanceMaxShedPerSecond()).isEqualTo(20.0);
+    assertThat(b.outlierConsecutiveFailures()).isEqualTo(3);
+    assertThat(b.outlierBaseEjectionTime()).isEqualTo(Duration.ofSeconds(10));
+  }
+}
