@@ -33,8 +33,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <h2>Threading</h2>
  *
- * {@link #pick} and {@link #begin} may be called from any number of threads: they read one volatile
- * field, take no lock and allocate nothing ({@code begin} allocates its ticket). Membership, health,
+ * {@link #pick}, {@link #begin}, {@link #pin} and {@link #beginPinned} may be called from any number
+ * of threads: they read one volatile field, take no lock and allocate nothing (the {@code begin}
+ * methods allocate their ticket). Membership, health,
  * ejection and slow-start changes run on one serial executor per balancer; each builds a new
  * immutable picker and publishes it with one volatile write. Listeners added with {@link
  * #onStateChange} run on that executor: never block there.
@@ -137,6 +138,49 @@ public interface Balancer extends AutoCloseable {
    */
   default @Nullable Ticket begin(@Nullable CharSequence key, Collection<? extends Endpoint> exclude) {
     Endpoint e = pick(key, exclude);
+    return e == null ? null : OneShotTicket.of(e);
+  }
+
+  /**
+   * Pins a request to the endpoint of instance {@code instanceId}, chosen by the caller rather than
+   * the policy (session persistence: a cookie or a client that names its backend), and counts one
+   * request in flight on it exactly as {@link #pick(CharSequence)} does: end it with exactly one
+   * report (see {@link Endpoint}). Its report feeds peak EWMA, the failure counts and outlier
+   * ejection like any other.
+   *
+   * <ul>
+   *   <li>It returns the endpoint only while it is available: a member of {@link
+   *       BalancerState#available() state().available()}, so healthy by active checks, not ejected
+   *       and with weight &gt; 0; in panic mode any member with weight &gt; 0. Otherwise (unknown
+   *       or removed id, down, ejected, weight 0, closed balancer) it returns null, counts nothing,
+   *       and the caller should fall back to {@link #pick(CharSequence)}.
+   *   <li>The policy is not consulted, so the pinned request takes no round-robin turn; it does
+   *       count towards the in-flight load that {@code least-request} and ring-hash bounded load
+   *       read.
+   * </ul>
+   *
+   * Thread-safe, lock-free and allocation-free: one lookup by id in an immutable map published
+   * with each picker (built off the hot path).
+   *
+   * <p>The default implementation, for balancers other than Keel's, cannot count a request on a
+   * chosen endpoint and always returns null, so callers fall back to picking.
+   *
+   * @param instanceId the {@link Endpoint#id()} (the registry's instance id)
+   * @return the endpoint, with one request in flight, or null when it is not available
+   */
+  default @Nullable Endpoint pin(String instanceId) {
+    requireNonNull(instanceId, "instanceId");
+    return null;
+  }
+
+  /**
+   * Like {@link #pin(String)}, but returns a {@link Ticket} whose reports are idempotent (one small
+   * allocation per call).
+   *
+   * @return the ticket, or null when the endpoint is not available
+   */
+  default @Nullable Ticket beginPinned(String instanceId) {
+    Endpoint e = pin(instanceId);
     return e == null ? null : OneShotTicket.of(e);
   }
 

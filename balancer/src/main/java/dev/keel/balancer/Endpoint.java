@@ -9,8 +9,8 @@ import dev.keel.registry.ServiceInstance;
  *
  * <h2>Reporting contract</h2>
  *
- * Every successful {@link Balancer#pick(CharSequence)} counts one request in flight on the endpoint
- * it returns. The caller must end that request with <b>exactly one</b> of {@link #onSuccess(long)},
+ * Every successful {@link Balancer#pick(CharSequence)} (and {@link Balancer#pin(String)}) counts one
+ * request in flight on the endpoint it returns. The caller must end that request with <b>exactly one</b> of {@link #onSuccess(long)},
  * {@link #onFailure(FailureKind)} or {@link #release()} — in a {@code finally} block or the
  * transport's completion callback. The in-flight count saturates at zero, so a stray second report
  * can never drive it negative; it can however end another caller's request early in the count, so

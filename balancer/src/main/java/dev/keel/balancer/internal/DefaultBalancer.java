@@ -19,6 +19,7 @@ import dev.keel.registry.ServiceInstance;
 import dev.keel.registry.Subscription;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,8 +42,12 @@ public final class DefaultBalancer implements Balancer {
   private static final Picker NONE = key -> null;
   private static final long MAX_TICK_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-  /** The picker, the fallback for picks with exclusion, and the view they were built from, published together. */
-  private record State(Picker picker, WeightedRest rest, BalancerState view) {}
+  /**
+   * The picker, the fallback for picks with exclusion, the available endpoints by id (for {@link
+   * #pin}) and the view they were built from, published together.
+   */
+  private record State(Picker picker, WeightedRest rest, Map<String, EndpointState> available,
+      BalancerState view) {}
 
   private final String service;
   private final BalancerConfig config;
@@ -85,7 +90,7 @@ public final class DefaultBalancer implements Balancer {
         : new ActiveHealth(checker, config, serial, clock::nanoTime, this::rebuild);
     this.tickNanos = checker == null ? MAX_TICK_NANOS
         : Math.min(MAX_TICK_NANOS, config.healthInterval().toNanos());
-    this.state = new State(NONE, WeightedRest.NONE, new BalancerState(List.of(), List.of(), false, now, 0));
+    this.state = new State(NONE, WeightedRest.NONE, Map.of(), new BalancerState(List.of(), List.of(), false, now, 0));
   }
 
   /** Builds the first picker from {@code discovery.resolve}, then watches; see {@link Balancer.Builder}. */
@@ -149,6 +154,23 @@ public final class DefaultBalancer implements Balancer {
     return e;
   }
 
+  /** One lookup in the published map of available endpoints: the same set the picker chooses from. */
+  @Override
+  public @Nullable Endpoint pin(String instanceId) {
+    requireNonNull(instanceId, "instanceId");
+    EndpointState e = state.available().get(instanceId);
+    if (e != null) {
+      e.acquire();
+    }
+    return e;
+  }
+
+  @Override
+  public @Nullable Ticket beginPinned(String instanceId) {
+    Endpoint e = pin(instanceId);
+    return e == null ? null : new OneShotTicket(e);
+  }
+
   @Override
   public @Nullable Ticket begin(@Nullable CharSequence key) {
     Endpoint e = pick(key);
@@ -189,7 +211,8 @@ public final class DefaultBalancer implements Balancer {
       if (tickTask != null) {
         tickTask.cancel();
       }
-      state = new State(NONE, WeightedRest.NONE, new BalancerState(List.of(), List.of(), false, clock.nanoTime(), ++version));
+      state = new State(NONE, WeightedRest.NONE, Map.of(),
+          new BalancerState(List.of(), List.of(), false, clock.nanoTime(), ++version));
     });
   }
 
@@ -349,8 +372,12 @@ public final class DefaultBalancer implements Balancer {
       picker = policy.newPicker(candidates);
       rest = WeightedRest.of(candidates, AtomicRandom.mix64(seed)); // its own sequence, not the policy's
     }
+    Map<String, EndpointState> byId = new HashMap<>(pickFrom.size() * 2);
+    for (EndpointState e : pickFrom) {
+      byId.put(e.id(), e);
+    }
     List<Endpoint> memberView = new ArrayList<>(members.values());
-    state = new State(picker, rest,
+    state = new State(picker, rest, Map.copyOf(byId),
         new BalancerState(memberView, new ArrayList<>(pickFrom), panic, membershipChangedAt, ++version));
     for (Runnable l : listeners) {
       try {

@@ -1,5 +1,6 @@
 package dev.keel.proxy.http;
 
+import dev.keel.balancer.Endpoint;
 import dev.keel.proxy.upstream.Backend;
 import dev.keel.proxy.upstream.Outcome;
 import dev.keel.proxy.upstream.UpstreamConnection;
@@ -11,6 +12,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -36,9 +38,10 @@ abstract class ExchangeState extends ChannelInboundHandlerAdapter implements Run
   // The exchange in progress.
   @Nullable HttpRequest request;
   @Nullable Backend backend;
-  @Nullable Backend pinned;
   @Nullable String requestToken;
   @Nullable CharSequence affinityKey;
+  // Endpoints tried for the request in progress (retries avoid them); allocated on the first retry.
+  @Nullable ArrayList<Endpoint> tried;
   @Nullable UpstreamConnection up;
   boolean active;
   boolean connectPending;
@@ -86,8 +89,11 @@ abstract class ExchangeState extends ChannelInboundHandlerAdapter implements Run
   /** Handles a queued (pipelined) client message as if it had just been read. */
   abstract void replay(Object msg);
 
-  /** Picks a backend (other than {@code exclude}) and sends the request there. */
-  abstract void dispatch(@Nullable Backend exclude);
+  /**
+   * Picks a backend and sends the request there: the persisted one or the policy's choice, or on a
+   * retry one not yet {@link #tried}.
+   */
+  abstract void dispatch();
 
   void report(boolean success) {
     Backend b = backend;
@@ -107,8 +113,10 @@ abstract class ExchangeState extends ChannelInboundHandlerAdapter implements Run
     active = false;
     request = null;
     backend = null;
-    pinned = null;
     requestToken = null;
+    if (tried != null) {
+      tried.clear();
+    }
     affinityKey = null;
     connectPending = false;
     requestDone = false;

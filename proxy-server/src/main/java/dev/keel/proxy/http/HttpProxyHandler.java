@@ -1,8 +1,10 @@
 package dev.keel.proxy.http;
 
+import dev.keel.balancer.Endpoint;
 import dev.keel.proxy.upstream.Backend;
 import dev.keel.proxy.upstream.Outcome;
 import dev.keel.proxy.upstream.UpstreamConnection;
+import dev.keel.proxy.upstream.UpstreamPicker;
 import dev.keel.proxy.upstream.UpstreamPool;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -22,7 +24,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
-import org.jspecify.annotations.Nullable;
+import java.util.ArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -127,28 +129,43 @@ public final class HttpProxyHandler extends UpstreamSide implements ChannelFutur
     StickySessions sticky = route.sticky;
     if (sticky.cookieBased()) {
       requestToken = sticky.tokenFrom(req.headers());
-      pinned = requestToken == null ? null : route.picker().byToken(requestToken);
     } else if (sticky.clientIp()) {
       affinityKey = sticky.clientIp(peer, trustedPeer, req.headers());
     }
     HeaderRewriter.request(req, head, websocket, peer, trustedPeer, route.proto());
     startNanos = System.nanoTime();
     armTimer(startNanos);
-    dispatch(null);
+    dispatch();
   }
 
-  void dispatch(@Nullable Backend exclude) {
-    // A persisted backend is used as is (the balancer's API cannot count a request on a chosen
-    // endpoint, so none is counted or reported); a retry goes through the policy.
-    boolean pin = pinned != null && exclude == null;
-    Backend b = pin ? pinned : route.picker().pick(exclude, affinityKey);
+  @Override
+  void dispatch() {
+    UpstreamPicker picker = route.picker();
+    ArrayList<Endpoint> t = tried;
+    String token = requestToken;
+    Backend b;
+    if (t != null && !t.isEmpty()) {
+      // A retry: never a backend already tried while another is available; the key stays, so
+      // ring-hash walks on to the next distinct backend. When every one was tried, the policy
+      // picks again (a fresh connection may succeed where a stale pooled one was reset).
+      b = picker.pickExcluding(affinityKey, t);
+      if (b == null) {
+        b = picker.pick(null, affinityKey);
+      }
+    } else {
+      // The persisted backend, counted and reported like a pick; the policy when it is down or gone.
+      b = token == null ? null : picker.pin(token);
+      if (b == null) {
+        b = picker.pick(null, affinityKey);
+      }
+    }
     if (b == null) {
       route.stats().upstreamErrors.increment();
       fail(HttpResponseStatus.SERVICE_UNAVAILABLE);
       return;
     }
     backend = b;
-    counted = !pin;
+    counted = true;
     UpstreamPool p = pool;
     UpstreamConnection c = p.pollIdle(b, this);
     if (c != null) {

@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -204,7 +205,13 @@ abstract class UpstreamSide extends ExchangeState implements UpstreamOwner {
       attempts++;
       route.stats().retries.increment();
       wroteUpstream = false;
-      dispatch(b);
+      if (b != null) {
+        if (tried == null) {
+          tried = new ArrayList<>(4);
+        }
+        tried.add(b.endpoint());
+      }
+      dispatch();
       return;
     }
     route.stats().upstreamErrors.increment();

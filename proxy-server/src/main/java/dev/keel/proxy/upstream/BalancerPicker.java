@@ -8,6 +8,7 @@ import dev.keel.proxy.config.ListenerConfig;
 import dev.keel.registry.Discovery;
 import dev.keel.registry.Subscription;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -22,10 +23,10 @@ import org.jspecify.annotations.Nullable;
  * <p>Backends are kept per endpoint (identity): created when the balancer publishes a state that
  * holds a new endpoint (on its serial executor) or, in a race, on first pick; marked removed when
  * their endpoint leaves. Picking looks one up in a concurrent map: no lock, no allocation.
+ * Persisted requests are pinned through {@link Balancer#pin}, so they are counted in flight and
+ * reported like picks; retries use the balancer's exclusion pick, with the request's key.
  */
 public final class BalancerPicker implements UpstreamPicker {
-  private static final int EXCLUDE_TRIES = 3;
-
   private final Balancer balancer;
   private final Map<Endpoint, Backend> backends = new ConcurrentHashMap<>();
   private final Map<String, Backend> byToken = new ConcurrentHashMap<>();
@@ -78,20 +79,26 @@ public final class BalancerPicker implements UpstreamPicker {
 
   @Override
   public @Nullable Backend pick(@Nullable Backend exclude, @Nullable CharSequence key) {
-    Endpoint e = balancer.pick(key);
+    Endpoint e = exclude == null ? null : balancer.pick(key, List.of(exclude.endpoint()));
+    return backend(e != null ? e : balancer.pick(key));
+  }
+
+  /** The balancer's exclusion pick: exact, never a tried endpoint while another is available. */
+  @Override
+  public @Nullable Backend pickExcluding(@Nullable CharSequence key, Collection<? extends Endpoint> tried) {
+    return backend(balancer.pick(key, tried));
+  }
+
+  /** The token names a member; the balancer pins to it only while it is available, and counts it. */
+  @Override
+  public @Nullable Backend pin(CharSequence token) {
+    Backend b = byToken.get(token.toString());
+    return b == null ? null : backend(balancer.pin(b.id()));
+  }
+
+  private @Nullable Backend backend(@Nullable Endpoint e) {
     if (e == null) {
       return null;
-    }
-    if (exclude != null) {
-      // A retry: ask again for another endpoint (ring-hash without its key), giving back each repeat.
-      for (int i = 0; i < EXCLUDE_TRIES && e.equals(exclude.endpoint()); i++) {
-        Endpoint again = balancer.pick(null);
-        if (again == null) {
-          break;
-        }
-        e.release();
-        e = again;
-      }
     }
     Backend b = backends.get(e);
     return b != null ? b : backends.computeIfAbsent(e, Backend::new);
