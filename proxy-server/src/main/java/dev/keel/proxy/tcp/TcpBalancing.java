@@ -16,8 +16,8 @@ final class TcpBalancing {
     ListenerConfig.Rebalance r = config.rebalance();
     ListenerConfig.Health.Passive passive = config.health().passive();
     Duration maxEjection = passive.ejection().compareTo(Duration.ofSeconds(300)) > 0 ? passive.ejection() : Duration.ofSeconds(300);
+    // No policy: connections are placed by the ConnectionBalancer; connects are pinned to its choice.
     BalancerConfig.Builder b = BalancerConfig.builder()
-        .policy(EndpointByIdPolicy.NAME)
         .outlierConsecutiveFailures(passive.consecutiveFailures())
         .outlierMaxEjectionTime(maxEjection)
         .rebalanceTolerance(Math.min(1.0, r.tolerance()))

@@ -78,7 +78,8 @@ final class TcpConnection {
     if (attempt == 0) {
       route.placed();
     }
-    Ticket ticket = route.balancer.begin(l.endpoint().id());
+    // Counts the connect as a request on the lease's endpoint, so its outcome feeds outlier ejection.
+    Ticket ticket = route.balancer.beginPinned(l.endpoint().id());
     ServiceInstance target = l.endpoint().instance();
     long started = System.nanoTime();
     ChannelFuture f = route.upstream.clone(client.eventLoop())
@@ -163,6 +164,7 @@ final class TcpConnection {
     beginRelay();
   }
 
+  @SuppressWarnings("deprecation") // spliceTo: deprecated in Netty 4.2 without a replacement; opt-in here
   private void beginRelay() {
     if (closed) {
       return;
@@ -354,9 +356,6 @@ final class TcpConnection {
       return;
     }
     closed = true;
-    if (log.isTraceEnabled()) {
-      log.trace("{}: close", this, new Throwable("closed here"));
-    }
     ScheduledFuture<?> t = tick;
     if (t != null) {
       t.cancel(false);

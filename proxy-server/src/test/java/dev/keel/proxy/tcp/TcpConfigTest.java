@@ -61,7 +61,6 @@ class TcpConfigTest {
     BalancerConfig b = TcpBalancing.config(parse(
         "    rebalance: { tolerance: 0.05, settle: 2s, max-shed-per-second: 20 }\n"
             + "    health: { passive: { consecutive-failures: 3, ejection: 10s } }\n"));
-    assertThat(b.policy()).isEqualTo(EndpointByIdPolicy.NAME);
     assertThat(b.rebalanceTolerance()).isEqualTo(0.05);
     assertThat(b.rebalanceSettle()).isEqualTo(Duration.ofSeconds(2));
     assertThat(b.rebalanceMaxShedPerSecond()).isEqualTo(20.0);

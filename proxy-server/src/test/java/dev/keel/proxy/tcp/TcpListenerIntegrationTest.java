@@ -131,6 +131,36 @@ class TcpListenerIntegrationTest {
   }
 
   /**
+   * After the client's FIN, a large answer that cannot leave in one write: the proxy has to wait for
+   * EPOLLOUT on a half-closed channel, which Netty 4.2 epoll fails without {@code KeelEpollHalfClose}.
+   */
+  @Test
+  void largeAnswerAfterTheClientsFinArrivesWhole() throws Exception {
+    byte[] answer = new byte[8 * 1024 * 1024];
+    new java.util.Random(11).nextBytes(answer);
+    try (ServerSocket backend = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      registry.register(ServiceInstance.builder().service("demo").host("127.0.0.1").port(backend.getLocalPort()).build());
+      Thread server = new Thread(() -> {
+        try (Socket c = backend.accept()) {
+          readToEnd(c.getInputStream());
+          c.getOutputStream().write(answer);
+        } catch (IOException ignored) {
+          // the comparison on the client side fails then
+        }
+      }, "large-answer-backend");
+      server.start();
+      ProxyFixture p = proxy("");
+      try (Socket s = connect(p)) {
+        s.getOutputStream().write("send it".getBytes(US_ASCII));
+        s.shutdownOutput();
+        Thread.sleep(300); // let the proxy fill the socket buffers towards us first
+        assertThat(s.getInputStream().readAllBytes()).isEqualTo(answer);
+      }
+      server.join(10_000);
+    }
+  }
+
+  /**
    * 4 MiB each way, then FIN. Buffered relay only: with splicing, Netty 4.2 drops what is still
    * queued when the FIN is seen (see {@link TcpListenerKind}), which this test shows when run with
    * splice=true.
