@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for benchmarks/proxy/run-*.sh. Sourced, not executed.
 # Everything here talks to 127.0.0.1 only and writes only below $WORK (a temp dir).
 

@@ -171,7 +171,13 @@ REPORT=$OUT/report.txt
   jfr print --events jdk.ObjectAllocationSample "$OUT/keel.jfr" | awk '
     /objectClass = / { cls = $3 }
     /weight = / { w = $3; u = $4; m = (u ~ /^kB/) ? 1024 : (u ~ /^MB/) ? 1048576 : (u ~ /^GB/) ? 1073741824 : 1; gsub(/,/, "", w); W[cls] += w * m; T += w * m }
-    END { for (c in W) printf "%7.2f%%  %10.1f MB  %s\n", W[c] * 100 / T, W[c] / 1048576, c | "sort -rn | head -15"; close("sort -rn | head -15"); printf "total sampled weight %.1f MB over the recording\n", T / 1048576 }'
+    END { for (c in W) printf "%7.2f%%  %10.1f MB  %s\n", W[c] * 100 / T, W[c] / 1048576, c | "sort -rn | head -15"; close("sort -rn | head -15"); printf "sampled weight %.1f MB (weights apportion bytes between samples: shares are rough)\n", T / 1048576 }'
+  echo
+  echo "Allocation per request on the event-loop thread(s) (jdk.ThreadAllocationStatistics, first and last value):"
+  jfr print --events jdk.ThreadAllocationStatistics "$OUT/keel.jfr" | awk -v reqs="$REQS" '
+    /allocated = / { v = $3; u = $4; gsub(/,/, "", v); b = v * ((u ~ /^kB/) ? 1024 : (u ~ /^MB/) ? 1048576 : (u ~ /^GB/) ? 1073741824 : 1) }
+    /thread = "keel-io/ { if (!($0 in first)) first[$0] = b; last[$0] = b }
+    END { for (t in first) d += last[t] - first[t]; if (reqs > 0) printf "%.0f bytes/request (%d requests; the JFR values are rounded to 2 digits)\n", d / reqs, reqs }'
   echo
   echo "Where the top allocated classes are allocated (innermost dev.keel frame, else innermost frame):"
   jfr print --events jdk.ObjectAllocationSample "$OUT/keel.jfr" | awk '
