@@ -7,12 +7,18 @@ import dev.keel.balancer.internal.LeastResponseTimePolicy;
 import dev.keel.balancer.internal.RandomPolicy;
 import dev.keel.balancer.internal.RingHashPolicy;
 import dev.keel.balancer.internal.RoundRobinPolicy;
+import java.util.Iterator;
 import java.util.Map;
+import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Finds {@link BalancingPolicy policies} by name: the built-ins, then {@link ServiceLoader} ones. */
 public final class Policies {
+  private static final Logger log = LoggerFactory.getLogger(Policies.class);
+
   public static final String ROUND_ROBIN = "round-robin";
   public static final String RANDOM = "random";
   public static final String LEAST_REQUEST = "least-request";
@@ -36,11 +42,24 @@ public final class Policies {
     return p;
   }
 
-  /** Every known policy by name; built-ins win over ServiceLoader policies of the same name. */
+  /**
+   * Every known policy by name; built-ins win over ServiceLoader policies of the same name. A
+   * plug-in that cannot be loaded (a stale service entry, a missing class, a constructor that
+   * throws) is skipped with a warning: one broken jar must not stop every balancer from building.
+   */
   public static Map<String, BalancingPolicy> all() {
     Map<String, BalancingPolicy> m = new TreeMap<>();
-    for (BalancingPolicy p : ServiceLoader.load(BalancingPolicy.class, Policies.class.getClassLoader())) {
-      m.put(p.name(), p);
+    Iterator<BalancingPolicy> it = ServiceLoader.load(BalancingPolicy.class, Policies.class.getClassLoader()).iterator();
+    while (true) {
+      try {
+        if (!it.hasNext()) {
+          break;
+        }
+        BalancingPolicy p = it.next();
+        m.put(p.name(), p);
+      } catch (ServiceConfigurationError e) {
+        log.warn("skipping a balancing policy that cannot be loaded: {}", e.getMessage());
+      }
     }
     for (BalancingPolicy p : new BalancingPolicy[] {new RoundRobinPolicy(), new RandomPolicy(),
         new LeastRequestPolicy(), new LeastResponseTimePolicy(), new RingHashPolicy()}) {
