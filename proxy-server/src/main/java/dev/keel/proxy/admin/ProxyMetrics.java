@@ -39,6 +39,12 @@ final class ProxyMetrics {
         .description("requests retried on another instance").register(registry);
     Gauge.builder("keel_proxy_client_connections", l, x -> x.stats().connections()).tags(t)
         .description("open client connections").register(registry);
+    if ("http".equals(l.config().protocol())) {
+      Gauge.builder("keel_proxy_tunnels", l, x -> x.stats().tunnels()).tags(t)
+          .description("open WebSocket tunnels").register(registry);
+      FunctionCounter.builder("keel_proxy_tunnel_sheds", l, x -> x.stats().tunnelSheds()).tags(t)
+          .description("WebSocket tunnels closed with 1012 by rebalancing").register(registry);
+    }
     spread.register(registry, l);
   }
 

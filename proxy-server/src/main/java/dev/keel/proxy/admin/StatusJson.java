@@ -33,6 +33,11 @@ final class StatusJson {
       o.put("rejected", l.stats().rejected());
       o.put("upstreamErrors", l.stats().upstreamErrors());
       o.put("retries", l.stats().retries());
+      boolean http = "http".equals(l.config().protocol());
+      if (http) {
+        o.put("tunnels", l.stats().tunnels());
+        o.put("tunnelSheds", l.stats().tunnelSheds());
+      }
       ArrayNode bs = o.putArray("backends");
       for (Backend b : l.picker().backends()) {
         ObjectNode bo = bs.addObject();
@@ -45,6 +50,9 @@ final class StatusJson {
         bo.put("requests", b.requests());
         bo.put("failures", b.failures());
         bo.put("ewmaMillis", Math.round(b.ewmaMillis() * 1000) / 1000.0);
+        if (http) {
+          bo.put("tunnels", b.endpoint().activeConnections()); // those placed by the connection balancer
+        }
       }
       ConnectionSpreadJson.write(l, o, bs);
     }

@@ -182,7 +182,8 @@ public final class ConfigLoader {
     if (f == null) {
       return d;
     }
-    Timeouts t = new Timeouts(f.duration("connect", d.connect()), f.duration("request", d.request()), f.duration("idle", d.idle()));
+    Timeouts t = new Timeouts(f.duration("connect", d.connect()), f.duration("request", d.request()), f.duration("idle", d.idle()),
+        f.duration("header-read", d.headerRead()), f.duration("body-read", d.bodyRead()));
     f.done();
     return t;
   }

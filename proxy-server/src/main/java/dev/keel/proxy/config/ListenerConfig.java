@@ -106,8 +106,18 @@ public record ListenerConfig(
    * @param connect connecting to an instance
    * @param request from the request's last byte sent until the response headers arrive (504 after)
    * @param idle a client or pooled upstream connection with no traffic is closed after this
+   * @param headerRead a request head must be complete within this of its first byte (408 after; 0: off)
+   * @param bodyRead a request body must be complete within this of the head's end (408 after; 0: off)
    */
-  public record Timeouts(Duration connect, Duration request, Duration idle) {
+  public record Timeouts(Duration connect, Duration request, Duration idle, Duration headerRead, Duration bodyRead) {
+    public static final Duration DEFAULT_HEADER_READ = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_BODY_READ = Duration.ofSeconds(30);
+
+    /** With the default header-read and body-read timeouts. */
+    public Timeouts(Duration connect, Duration request, Duration idle) {
+      this(connect, request, idle, DEFAULT_HEADER_READ, DEFAULT_BODY_READ);
+    }
+
     public static Timeouts defaults() {
       return new Timeouts(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(60));
     }

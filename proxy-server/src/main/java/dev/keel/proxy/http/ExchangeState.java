@@ -1,5 +1,6 @@
 package dev.keel.proxy.http;
 
+import dev.keel.balancer.ConnectionLease;
 import dev.keel.balancer.Endpoint;
 import dev.keel.proxy.upstream.Backend;
 import dev.keel.proxy.upstream.Outcome;
@@ -43,6 +44,9 @@ abstract class ExchangeState extends ChannelInboundHandlerAdapter implements Run
   // Endpoints tried for the request in progress (retries avoid them); allocated on the first retry.
   @Nullable ArrayList<Endpoint> tried;
   @Nullable UpstreamConnection up;
+  // The lease of the tunnel a WebSocket upgrade asks for, until the 101 hands it to the tunnel.
+  @Nullable ConnectionLease tunnelLease;
+  @Nullable WebSocketTunnel ws;
   boolean active;
   boolean connectPending;
   boolean requestDone;
@@ -110,6 +114,7 @@ abstract class ExchangeState extends ChannelInboundHandlerAdapter implements Run
   }
 
   void resetExchange() {
+    closeTunnelLease();
     active = false;
     request = null;
     backend = null;
@@ -128,6 +133,15 @@ abstract class ExchangeState extends ChannelInboundHandlerAdapter implements Run
     attempts = 0;
     responseStatus = 0;
     bodyBytes = 0;
+  }
+
+  /** The upgrade did not become a tunnel (or is tried elsewhere): its lease stops counting. */
+  void closeTunnelLease() {
+    ConnectionLease l = tunnelLease;
+    if (l != null) {
+      tunnelLease = null;
+      l.close();
+    }
   }
 
   /** Releases the upstream connection: back to the pool when {@code reusable}, else closed. */

@@ -1,11 +1,13 @@
 package dev.keel.proxy.http;
 
+import dev.keel.balancer.ConnectionLease;
 import dev.keel.balancer.Endpoint;
 import dev.keel.proxy.upstream.Backend;
 import dev.keel.proxy.upstream.Outcome;
 import dev.keel.proxy.upstream.UpstreamConnection;
 import dev.keel.proxy.upstream.UpstreamPicker;
 import dev.keel.proxy.upstream.UpstreamPool;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -25,6 +27,8 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,7 +72,10 @@ public final class HttpProxyHandler extends UpstreamSide implements ChannelFutur
       ReferenceCountUtil.release(msg);
     } else if (tunnel) {
       UpstreamConnection u = up;
-      if (u == null) {
+      WebSocketTunnel w = ws;
+      if (w != null && msg instanceof ByteBuf) {
+        w.fromClient((ByteBuf) msg);
+      } else if (u == null) {
         ReferenceCountUtil.release(msg);
       } else {
         u.channel().write(msg, u.channel().voidPromise());
@@ -148,13 +155,19 @@ public final class HttpProxyHandler extends UpstreamSide implements ChannelFutur
       // A retry: never a backend already tried while another is available; the key stays, so
       // ring-hash walks on to the next distinct backend. When every one was tried, the policy
       // picks again (a fresh connection may succeed where a stale pooled one was reset).
-      b = picker.pickExcluding(affinityKey, t);
+      b = placeTunnel(t);
+      if (b == null) {
+        b = picker.pickExcluding(affinityKey, t);
+      }
       if (b == null) {
         b = picker.pick(null, affinityKey);
       }
     } else {
       // The persisted backend, counted and reported like a pick; the policy when it is down or gone.
       b = token == null ? null : picker.pin(token);
+      if (b == null) {
+        b = placeTunnel(List.of());
+      }
       if (b == null) {
         b = picker.pick(null, affinityKey);
       }
@@ -181,6 +194,33 @@ public final class HttpProxyHandler extends UpstreamSide implements ChannelFutur
     } else {
       f.addListener(this);
     }
+  }
+
+  /**
+   * A WebSocket upgrade that persistence does not bind (no pinned cookie, no client-ip hashing) is
+   * placed like the long-lived connection it becomes: by the connection balancer, off the endpoints
+   * already tried (on any when all were), and its lease counts the tunnel. Null: not such an
+   * upgrade, or nothing available; the policy picks then.
+   */
+  private @Nullable Backend placeTunnel(List<Endpoint> tried) {
+    TunnelBalancing tb = route.tunnels;
+    if (!websocket || tb == null || route.sticky.clientIp()) {
+      return null;
+    }
+    ConnectionLease l = tb.open(tried, tried.isEmpty());
+    if (l == null && !tried.isEmpty()) {
+      l = tb.open(List.of(), false);
+    }
+    if (l == null) {
+      return null;
+    }
+    Backend b = route.picker().pin(l.endpoint());
+    if (b == null) {
+      l.close(); // became unavailable in between
+      return null;
+    }
+    tunnelLease = l;
+    return b;
   }
 
   /** The upstream connect finished (on this loop). */
@@ -283,8 +323,9 @@ public final class HttpProxyHandler extends UpstreamSide implements ChannelFutur
     }
     UpstreamConnection u = up;
     if (tunnel) {
-      if (u != null && u.channel().isWritable()) {
-        ctx.read();
+      WebSocketTunnel w = ws;
+      if (u != null && u.channel().isWritable() || w != null && w.closing()) {
+        ctx.read(); // a closing tunnel relays nothing more: it reads only to see the Close answer
       }
     } else if (!active) {
       ctx.read();
@@ -330,8 +371,15 @@ public final class HttpProxyHandler extends UpstreamSide implements ChannelFutur
         closing = true;
         ctx.close();
       }
+    } else if (evt == ReadDeadlines.Expired.INSTANCE) {
+      log.debug("request from {} not read within its header-read/body-read timeout", peer);
+      route.stats().rejected.increment();
+      fail(HttpResponseStatus.REQUEST_TIMEOUT);
     } else if (evt == GracefulClose.INSTANCE) {
-      if (!active) {
+      WebSocketTunnel w = ws;
+      if (tunnel && w != null) {
+        w.requestClose(false, 0); // 1012 at the next moment both directions are between messages
+      } else if (!active) {
         closing = true;
         ctx.close();
       } else {
@@ -346,6 +394,13 @@ public final class HttpProxyHandler extends UpstreamSide implements ChannelFutur
   public void channelInactive(ChannelHandlerContext ctx) {
     route.stats().connections.decrementAndGet();
     closing = true;
+    closeTunnelLease();
+    WebSocketTunnel w = ws;
+    if (w != null) {
+      ws = null;
+      w.end();
+      route.stats().tunnels.decrementAndGet();
+    }
     report(false);
     release(false);
     releasePending();

@@ -8,6 +8,7 @@ import io.netty.util.AsciiString;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What every client connection of one HTTP listener shares: its configuration, its picker, its
@@ -26,8 +27,16 @@ public final class HttpRoute {
   final int maxRetries;
   final long idleNanos;
   final StickySessions sticky;
+  final @Nullable TunnelBalancing tunnels;
 
   public HttpRoute(ListenerConfig config, UpstreamPicker picker, Function<EventLoop, UpstreamPool> poolFactory) {
+    this(config, picker, poolFactory, null);
+  }
+
+  /** @param tunnels places and rebalances WebSocket tunnels; null: tunnels go where the policy picks, uncounted */
+  public HttpRoute(ListenerConfig config, UpstreamPicker picker, Function<EventLoop, UpstreamPool> poolFactory,
+      @Nullable TunnelBalancing tunnels) {
+    this.tunnels = tunnels;
     this.config = config;
     this.picker = picker;
     this.poolFactory = poolFactory;
@@ -58,6 +67,10 @@ public final class HttpRoute {
   /** The pool of {@code loop}; call from that loop. */
   UpstreamPool pool(EventLoop loop) {
     return pools.computeIfAbsent(loop, poolFactory);
+  }
+
+  public @Nullable TunnelBalancing tunnels() {
+    return tunnels;
   }
 
   /** Closes the idle upstream connections of every pool, each on its own loop. */

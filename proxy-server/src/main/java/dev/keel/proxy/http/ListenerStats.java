@@ -10,6 +10,8 @@ public final class ListenerStats {
   final LongAdder rejected = new LongAdder();
   final LongAdder upstreamErrors = new LongAdder();
   final LongAdder retries = new LongAdder();
+  final AtomicInteger tunnels = new AtomicInteger();
+  final LongAdder tunnelSheds = new LongAdder();
 
   /** Client connections open now. */
   public int connections() {
@@ -34,5 +36,15 @@ public final class ListenerStats {
   /** Requests retried on another instance. */
   public long retries() {
     return retries.sum();
+  }
+
+  /** WebSocket tunnels open now. */
+  public int tunnels() {
+    return tunnels.get();
+  }
+
+  /** WebSocket tunnels closed with 1012 by rebalancing (forced closes). */
+  public long tunnelSheds() {
+    return tunnelSheds.sum();
   }
 }

@@ -4,6 +4,7 @@ import dev.keel.proxy.upstream.Backend;
 import dev.keel.proxy.upstream.Outcome;
 import dev.keel.proxy.upstream.UpstreamConnection;
 import dev.keel.proxy.upstream.UpstreamOwner;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http.HttpContent;
@@ -37,7 +38,12 @@ abstract class UpstreamSide extends ExchangeState implements UpstreamOwner {
     }
     if (tunnel) {
       lastUpstreamReadNanos = System.nanoTime();
-      ctx.write(msg, ctx.voidPromise());
+      WebSocketTunnel w = ws;
+      if (w != null && msg instanceof ByteBuf) {
+        w.fromUpstream((ByteBuf) msg);
+      } else {
+        ctx.write(msg, ctx.voidPromise());
+      }
       return;
     }
     if (msg instanceof HttpResponse) {
@@ -118,6 +124,11 @@ abstract class UpstreamSide extends ExchangeState implements UpstreamOwner {
   void startTunnel() {
     switching = false;
     tunnel = true;
+    // Counted (when placed by the connection balancer) and followed frame by frame from here on,
+    // including the bytes the codecs still hold, which come out when they are removed below.
+    ws = new WebSocketTunnel(this, route.tunnels, tunnelLease);
+    tunnelLease = null;
+    route.stats().tunnels.incrementAndGet();
     report(true);
     ctx.flush();
     // Raw bytes from here on, both ways; the codecs go, their buffered bytes come out as ByteBufs.
@@ -129,6 +140,16 @@ abstract class UpstreamSide extends ExchangeState implements UpstreamOwner {
       u.channel().read();
     }
     ctx.read();
+  }
+
+  /** Ends a tunnel whose close handshake is over (or timed out): both connections, flushed first. */
+  void closeTunnel() {
+    if (closing) {
+      return;
+    }
+    closing = true;
+    release(false);
+    ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
   }
 
   void finishExchange() {
@@ -204,6 +225,7 @@ abstract class UpstreamSide extends ExchangeState implements UpstreamOwner {
     if (outcome != Outcome.TIMEOUT && safe && attempts < route.maxRetries) {
       attempts++;
       route.stats().retries.increment();
+      closeTunnelLease();
       wroteUpstream = false;
       if (b != null) {
         if (tried == null) {

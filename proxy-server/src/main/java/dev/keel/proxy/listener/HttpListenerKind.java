@@ -4,7 +4,9 @@ import dev.keel.proxy.config.ListenerConfig;
 import dev.keel.proxy.http.HttpProxyHandler;
 import dev.keel.proxy.http.HttpRoute;
 import dev.keel.proxy.http.ListenerStats;
+import dev.keel.proxy.http.ReadDeadlines;
 import dev.keel.proxy.http.StrictRequestDecoder;
+import dev.keel.proxy.http.TunnelBalancing;
 import dev.keel.proxy.tls.TlsContexts;
 import dev.keel.proxy.upstream.BalancerPicker;
 import dev.keel.proxy.upstream.UpstreamPicker;
@@ -40,7 +42,8 @@ final class HttpListenerKind implements ListenerKind {
   public RunningListener start(ListenerConfig config, ListenerEnvironment env) {
     SslContext serverTls = config.tls() == null ? null : TlsContexts.server(config.name(), config.tls());
     SslContext upstreamTls = config.upstream().tls() ? TlsContexts.client(config.upstream().verify()) : null;
-    UpstreamPicker picker = new BalancerPicker(env.discovery(), config);
+    BalancerPicker picker = new BalancerPicker(env.discovery(), config);
+    TunnelBalancing tunnels = new TunnelBalancing(picker.connections(), config.rebalance().enabled());
     long idleNanos = config.timeouts().idle().toNanos();
     Bootstrap upstream = new Bootstrap()
         .channel(env.transport().socketChannel())
@@ -59,10 +62,12 @@ final class HttpListenerKind implements ListenerKind {
           .setMaxChunkSize(MAX_CHUNK)
           .setHeadersFactory(DefaultHttpHeadersFactory.headersFactory().withValidation(true).withValueValidation(true)),
           false, false));
-    }, config.upstream().maxIdlePerLoop()));
+    }, config.upstream().maxIdlePerLoop()), tunnels);
     ChannelGroup clients = new DefaultChannelGroup(config.name(), GlobalEventExecutor.INSTANCE);
     int maxLine = config.limits().maxUriLength() + 64;
     int maxHeader = config.limits().maxHeaderSize();
+    long headerReadNanos = config.timeouts().headerRead().toNanos();
+    long bodyReadNanos = config.timeouts().bodyRead().toNanos();
     ServerBootstrap server = new ServerBootstrap()
         .group(env.boss(), env.workers())
         .channel(env.transport().serverChannel())
@@ -78,7 +83,10 @@ final class HttpListenerKind implements ListenerKind {
               ch.pipeline().addLast("tls", serverTls.newHandler(ch.alloc()));
             }
             ch.pipeline().addLast("idle", new IdleStateHandler(idleNanos, 0, 0, TimeUnit.NANOSECONDS));
+            ReadDeadlines deadlines = new ReadDeadlines(headerReadNanos, bodyReadNanos);
+            ch.pipeline().addLast("read-deadline", deadlines.bytes());
             ch.pipeline().addLast("decoder", new StrictRequestDecoder(maxLine, maxHeader, MAX_CHUNK));
+            ch.pipeline().addLast("body-deadline", deadlines.messages());
             ch.pipeline().addLast("encoder", new HttpResponseEncoder());
             ch.pipeline().addLast("proxy", new HttpProxyHandler(route));
           }
@@ -89,6 +97,7 @@ final class HttpListenerKind implements ListenerKind {
     }
     io.netty.channel.ChannelFuture bind = server.bind(config.listen().toSocketAddress()).awaitUninterruptibly();
     if (!bind.isSuccess()) {
+      tunnels.close();
       picker.close();
       throw new IllegalStateException("listener '" + config.name() + "': cannot listen on " + config.listen() + ": "
           + bind.cause().getMessage(), bind.cause());
@@ -154,6 +163,9 @@ final class HttpListenerKind implements ListenerKind {
       bound.close().syncUninterruptibly();
       clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
       route.closeIdle();
+      if (route.tunnels() != null) {
+        route.tunnels().close();
+      }
       route.picker().close();
     }
 

@@ -4,6 +4,7 @@ import dev.keel.balancer.Balancer;
 import dev.keel.balancer.BalancerConfig;
 import dev.keel.balancer.HealthChecker;
 import dev.keel.proxy.config.ListenerConfig;
+import dev.keel.proxy.upstream.BalancerPicker;
 import dev.keel.registry.Discovery;
 import java.time.Duration;
 
@@ -13,16 +14,13 @@ final class TcpBalancing {
 
   /** The balancer settings a tcp listener's config implies (rebalance, passive and active health). */
   static BalancerConfig config(ListenerConfig config) {
-    ListenerConfig.Rebalance r = config.rebalance();
     ListenerConfig.Health.Passive passive = config.health().passive();
     Duration maxEjection = passive.ejection().compareTo(Duration.ofSeconds(300)) > 0 ? passive.ejection() : Duration.ofSeconds(300);
     // No policy: connections are placed by the ConnectionBalancer; connects are pinned to its choice.
     BalancerConfig.Builder b = BalancerConfig.builder()
         .outlierConsecutiveFailures(passive.consecutiveFailures())
-        .outlierMaxEjectionTime(maxEjection)
-        .rebalanceTolerance(Math.min(1.0, r.tolerance()))
-        .rebalanceSettle(r.settle())
-        .rebalanceMaxShedPerSecond(Math.max(1, r.maxShedPerSecond()));
+        .outlierMaxEjectionTime(maxEjection);
+    BalancerPicker.rebalance(b, config.rebalance());
     if (!passive.ejection().isZero()) {
       b.outlierBaseEjectionTime(passive.ejection());
     }

@@ -1,6 +1,7 @@
 package dev.keel.proxy.tcp;
 
 import dev.keel.balancer.ConnectionLease;
+import dev.keel.balancer.Endpoint;
 import dev.keel.balancer.FailureKind;
 import dev.keel.balancer.Ticket;
 import dev.keel.registry.ServiceInstance;
@@ -37,12 +38,14 @@ final class TcpConnection {
   private static final long MAX_TICK_NANOS = TimeUnit.SECONDS.toNanos(1);
   private static final long MIN_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   /** How long the lease of a shed connection keeps counting after the close: time for the client to reconnect. */
-  private static final int MAX_REOPENS = 256;
   static final long RECONNECT_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
+  /** How long a shed connection may take to find a quiet moment before its shed is taken back. */
+  static final long SHED_PATIENCE_NANOS = TimeUnit.SECONDS.toNanos(10);
 
   private final TcpRoute route;
   private final Channel client;
-  private final List<String> failedIds = new ArrayList<>(0);
+  /** Endpoints this connection failed to reach: its next attempts avoid them while others are available. */
+  private final List<Endpoint> failed = new ArrayList<>(0);
   private final List<ByteBuf> early = new ArrayList<>(0);
   private @Nullable Channel upstream;
   private @Nullable ConnectionLease lease;
@@ -52,6 +55,7 @@ final class TcpConnection {
   private boolean closed;
   private boolean closeRequested;
   private boolean closeIsShed;
+  private long closeRequestedNanos;
   private boolean lingerLease;
   /** The quiet time seen when a graceful close was about to happen, while confirming it; else -1. */
   private long confirmQuiet = -1;
@@ -69,7 +73,7 @@ final class TcpConnection {
   }
 
   private void connect() {
-    ConnectionLease l = placeAvoidingFailed();
+    ConnectionLease l = place();
     if (l == null) {
       route.stats.noEndpoint.increment();
       close();
@@ -89,25 +93,13 @@ final class TcpConnection {
   }
 
   /**
-   * A lease from the connection balancer, on an endpoint this connection has not failed to reach.
-   * {@code ConnectionBalancer.open()} cannot exclude endpoints, so a lease on a failed one is held
-   * (which raises that endpoint's count) and placement asked again, up to {@link #MAX_REOPENS}
-   * times; the held leases are released at once. After that many, the failed endpoint is retried.
+   * A lease from the connection balancer, on an endpoint this connection has not failed to reach
+   * ({@code open(exclude)}); when every available endpoint has failed, on any (a fresh connect may
+   * succeed where one just failed).
    */
-  private @Nullable ConnectionLease placeAvoidingFailed() {
-    ConnectionLease l = route.connections.open();
-    if (l == null || failedIds.isEmpty()) {
-      return l;
-    }
-    List<ConnectionLease> held = new ArrayList<>();
-    for (int i = 0; i < MAX_REOPENS && l != null && failedIds.contains(l.endpoint().id()); i++) {
-      held.add(l);
-      l = route.connections.open();
-    }
-    for (ConnectionLease h : held) {
-      h.close();
-    }
-    return l;
+  private @Nullable ConnectionLease place() {
+    ConnectionLease l = route.connections.open(failed);
+    return l != null || failed.isEmpty() ? l : route.connections.open();
   }
 
   private void connected(ChannelFuture done, ConnectionLease l, @Nullable Ticket ticket, long started) {
@@ -132,7 +124,7 @@ final class TcpConnection {
     route.stats.connectFailures.increment();
     log.debug("{}: connect to {} failed: {}", route.config.name(), l.endpoint().id(), String.valueOf(done.cause()));
     l.close();
-    failedIds.add(l.endpoint().id());
+    failed.add(l.endpoint());
     if (closed) {
       return;
     } else if (++attempt < route.attempts) {
@@ -273,10 +265,14 @@ final class TcpConnection {
   void requestClose(boolean shed, long delayNanos) {
     client.eventLoop().schedule(() -> {
       if (closed || closeRequested) {
+        if (closeRequested && !shed) {
+          closeIsShed = false; // a drain while a shed waits: no longer given up after the shed's patience
+        }
         return;
       }
       closeRequested = true;
       closeIsShed = shed;
+      closeRequestedNanos = System.nanoTime();
       if (activity != null) {
         schedule(0);
       }
@@ -310,6 +306,14 @@ final class TcpConnection {
       log.debug("{}: idle for {} ms, closing", this, quiet / 1_000_000);
       close();
       return;
+    }
+    if (closeRequested && closeIsShed && now - closeRequestedNanos >= SHED_PATIENCE_NANOS) {
+      // Never answered and quiet (a stream without pauses): cannot be moved gracefully. Counted as
+      // an ordinary connection again; a later run sheds it, or another, if the spread still calls for it.
+      closeRequested = false;
+      closeIsShed = false;
+      lease.keep();
+      log.debug("{}: no quiet moment within {} s, shed taken back", this, TimeUnit.NANOSECONDS.toSeconds(SHED_PATIENCE_NANOS));
     }
     boolean answered = a.answered();
     if (a instanceof KernelActivity) {

@@ -4,6 +4,7 @@ import dev.keel.balancer.Balancer;
 import dev.keel.balancer.ConnectionBalancer;
 import dev.keel.balancer.ConnectionLease;
 import dev.keel.proxy.config.ListenerConfig;
+import dev.keel.proxy.upstream.LingeringLeases;
 import io.netty.bootstrap.Bootstrap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,7 +31,7 @@ final class TcpRoute {
   final int attempts;
   final TcpStats stats = new TcpStats();
   private final Map<ConnectionLease, TcpConnection> byLease = new ConcurrentHashMap<>();
-  private final java.util.Queue<ConnectionLease> lingering = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final LingeringLeases lingering = new LingeringLeases();
 
   TcpRoute(ListenerConfig config, Balancer balancer, ConnectionBalancer connections, Bootstrap upstream, boolean splice) {
     this.config = config;
@@ -42,26 +43,14 @@ final class TcpRoute {
     this.attempts = 1 + config.retries().attempts();
   }
 
-  /**
-   * Keeps the lease of a shed connection counting until one new connection has been placed (the
-   * shed client's reconnect, most likely) or {@code graceNanos} pass, whichever is first. Without
-   * this the total drops between a shed and its reconnect, the shares with it, and more would be
-   * shed than needed. (A balancer-side "reconnect grace" would be the better home for this.)
-   */
+  /** See {@link LingeringLeases}. */
   void linger(ConnectionLease lease, io.netty.channel.EventLoop loop, long graceNanos) {
-    lingering.add(lease);
-    loop.schedule(() -> {
-      lingering.remove(lease);
-      lease.close();
-    }, graceNanos, TimeUnit.NANOSECONDS);
+    lingering.linger(lease, loop, graceNanos);
   }
 
   /** A new connection was placed: the oldest lingering lease stops counting. */
   void placed() {
-    ConnectionLease l = lingering.poll();
-    if (l != null) {
-      l.close();
-    }
+    lingering.placed();
   }
 
   void register(ConnectionLease lease, TcpConnection c) {
@@ -74,13 +63,17 @@ final class TcpRoute {
 
   /**
    * Called with each lease the connection balancer sheds, on the balancer's timer thread: only
-   * schedules the graceful close on the connection's event loop.
+   * schedules the graceful close on the connection's event loop. A connection still connecting
+   * (not registered yet) cannot be moved now: its shed is taken back ({@link ConnectionLease#keep()}),
+   * so it counts as an ordinary connection and a later run sheds it, or another, if still needed.
    */
   void shed(ConnectionLease lease) {
     TcpConnection c = byLease.get(lease);
     log.debug("shed {} -> {}", lease.endpoint().id(), c);
     if (c != null) {
       c.requestClose(true, ThreadLocalRandom.current().nextLong(SHED_JITTER_NANOS));
+    } else {
+      lease.keep(); // false, and nothing happens, when the connection is already gone (lease closed)
     }
   }
 

@@ -2,6 +2,7 @@ package dev.keel.proxy.upstream;
 
 import dev.keel.balancer.Balancer;
 import dev.keel.balancer.BalancerConfig;
+import dev.keel.balancer.ConnectionBalancer;
 import dev.keel.balancer.Endpoint;
 import dev.keel.balancer.HealthChecker;
 import dev.keel.proxy.config.ListenerConfig;
@@ -31,6 +32,7 @@ public final class BalancerPicker implements UpstreamPicker {
   private final Map<Endpoint, Backend> backends = new ConcurrentHashMap<>();
   private final Map<String, Backend> byToken = new ConcurrentHashMap<>();
   private final Subscription stateChanges;
+  private final ConnectionBalancer connections;
 
   public BalancerPicker(Discovery discovery, ListenerConfig listener) {
     Balancer.Builder b = Balancer.builder(discovery, listener.service()).config(config(listener));
@@ -40,6 +42,7 @@ public final class BalancerPicker implements UpstreamPicker {
     }
     this.balancer = b.build();
     this.stateChanges = balancer.onStateChange(this::sync);
+    this.connections = ConnectionBalancer.create(balancer);
     sync();
   }
 
@@ -50,15 +53,32 @@ public final class BalancerPicker implements UpstreamPicker {
         .policy("client-ip".equals(l.persistence().type()) ? "ring-hash" : l.policy())
         .outlierConsecutiveFailures(l.health().passive().consecutiveFailures())
         .outlierBaseEjectionTime(l.health().passive().ejection())
-        .panicThreshold(l.health().panicThreshold())
-        .rebalanceTolerance(l.rebalance().tolerance())
-        .rebalanceSettle(l.rebalance().settle())
-        .rebalanceMaxShedPerSecond(l.rebalance().maxShedPerSecond());
+        .panicThreshold(l.health().panicThreshold());
+    rebalance(c, l.rebalance());
     ListenerConfig.Health.Active a = l.health().active();
     if (a != null) {
       c.healthInterval(a.interval()).healthTimeout(a.timeout()).healthRise(a.rise()).healthFall(a.fall());
     }
     return c.build();
+  }
+
+  /**
+   * Applies a listener's {@code rebalance} section. The config accepts a tolerance up to 10 and a
+   * rate of 0, the balancer 0..1 and more than 0: clamped (a tolerance of 1 already never sheds
+   * below double the share; 0 per second means as slowly as it goes, one).
+   */
+  public static BalancerConfig.Builder rebalance(BalancerConfig.Builder b, ListenerConfig.Rebalance r) {
+    return b.rebalanceTolerance(Math.min(1.0, r.tolerance()))
+        .rebalanceSettle(r.settle())
+        .rebalanceMaxShedPerSecond(Math.max(1, r.maxShedPerSecond()));
+  }
+
+  /**
+   * The connection balancer over this picker's balancer: places and rebalances the listener's
+   * WebSocket tunnels. Its counts are the endpoints' {@code activeConnections}.
+   */
+  public ConnectionBalancer connections() {
+    return connections;
   }
 
   private void sync() {
@@ -94,6 +114,15 @@ public final class BalancerPicker implements UpstreamPicker {
   public @Nullable Backend pin(CharSequence token) {
     Backend b = byToken.get(token.toString());
     return b == null ? null : backend(balancer.pin(b.id()));
+  }
+
+  /**
+   * The backend of {@code endpoint} with one request counted in flight on it, like {@link #pin},
+   * while it is available; else null. Sends a request where a {@link ConnectionBalancer} placed it.
+   */
+  @Override
+  public @Nullable Backend pin(Endpoint endpoint) {
+    return backend(balancer.pin(endpoint.id()));
   }
 
   private @Nullable Backend backend(@Nullable Endpoint e) {

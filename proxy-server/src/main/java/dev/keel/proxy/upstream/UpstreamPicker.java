@@ -47,6 +47,14 @@ public interface UpstreamPicker extends AutoCloseable {
   }
 
   /**
+   * The backend of {@code endpoint} (placed by a connection balancer) with one request counted in
+   * flight on it, while it is available; else null. The default, for pickers without endpoints, is null.
+   */
+  default @Nullable Backend pin(Endpoint endpoint) {
+    return null;
+  }
+
+  /**
    * The backend whose {@link Backend#token()} is {@code token} when it is a member and healthy,
    * else null. No request is counted in flight on it: to send one there, use {@link #pin}.
    */
