@@ -2,11 +2,8 @@ package dev.keel.balancer.internal;
 
 import dev.keel.balancer.BalancingPolicy;
 import dev.keel.balancer.Candidates;
-import dev.keel.balancer.Endpoint;
 import dev.keel.balancer.Picker;
 import dev.keel.balancer.Policies;
-import java.util.Collection;
-import org.jspecify.annotations.Nullable;
 
 /**
  * {@code least-request}: power of two choices on requests in flight. Two distinct candidates are
@@ -17,6 +14,8 @@ import org.jspecify.annotations.Nullable;
  * (a retry) both choices are drawn from the endpoints not excluded (see {@code P2c.pick}).
  */
 public final class LeastRequestPolicy implements BalancingPolicy {
+  private static final P2c.Rule FEWER_IN_FLIGHT = (x, y) -> x.inFlight() <= y.inFlight() ? x : y;
+
   @Override
   public String name() {
     return Policies.LEAST_REQUEST;
@@ -24,29 +23,6 @@ public final class LeastRequestPolicy implements BalancingPolicy {
 
   @Override
   public Picker newPicker(Candidates c) {
-    EndpointState[] endpoints = P2c.endpoints(c);
-    if (endpoints.length == 1) {
-      Endpoint only = endpoints[0];
-      return key -> only;
-    }
-    return new LeastRequest(endpoints, P2c.of(c));
-  }
-
-  private record LeastRequest(EndpointState[] endpoints, P2c choose) implements Picker, P2c.Rule {
-    @Override
-    public @Nullable Endpoint pick(@Nullable CharSequence key) {
-      long pair = choose.pair();
-      return better(endpoints[(int) (pair >>> 32)], endpoints[(int) pair]);
-    }
-
-    @Override
-    public @Nullable Endpoint pick(@Nullable CharSequence key, Collection<? extends Endpoint> exclude) {
-      return choose.pick(endpoints, exclude, this);
-    }
-
-    @Override
-    public EndpointState better(EndpointState x, EndpointState y) {
-      return x.inFlight() <= y.inFlight() ? x : y;
-    }
+    return P2c.picker(c, FEWER_IN_FLIGHT);
   }
 }

@@ -2,12 +2,9 @@ package dev.keel.balancer.internal;
 
 import dev.keel.balancer.BalancingPolicy;
 import dev.keel.balancer.Candidates;
-import dev.keel.balancer.Endpoint;
 import dev.keel.balancer.Picker;
 import dev.keel.balancer.Policies;
-import java.util.Collection;
 import java.util.function.LongSupplier;
-import org.jspecify.annotations.Nullable;
 
 /**
  * {@code least-response-time}: power of two choices on peak-EWMA latency × (in-flight + 1)
@@ -28,33 +25,12 @@ public final class LeastResponseTimePolicy implements BalancingPolicy {
 
   @Override
   public Picker newPicker(Candidates c) {
-    EndpointState[] endpoints = P2c.endpoints(c);
-    if (endpoints.length == 1) {
-      Endpoint only = endpoints[0];
-      return key -> only;
-    }
-    return new LeastResponseTime(endpoints, P2c.of(c), c.nanoTime());
-  }
-
-  private record LeastResponseTime(EndpointState[] endpoints, P2c choose,
-      LongSupplier nanoTime) implements Picker, P2c.Rule {
-    @Override
-    public @Nullable Endpoint pick(@Nullable CharSequence key) {
-      long pair = choose.pair();
-      return better(endpoints[(int) (pair >>> 32)], endpoints[(int) pair]);
-    }
-
-    @Override
-    public @Nullable Endpoint pick(@Nullable CharSequence key, Collection<? extends Endpoint> exclude) {
-      return choose.pick(endpoints, exclude, this);
-    }
-
-    @Override
-    public EndpointState better(EndpointState x, EndpointState y) {
+    LongSupplier nanoTime = c.nanoTime();
+    return P2c.picker(c, (x, y) -> {
       long now = nanoTime.getAsLong();
       double costX = (x.ewmaAt(now) + FLOOR_NANOS) * (x.inFlight() + 1);
       double costY = (y.ewmaAt(now) + FLOOR_NANOS) * (y.inFlight() + 1);
       return costX <= costY ? x : y;
-    }
+    });
   }
 }

@@ -2,6 +2,7 @@ package dev.keel.balancer.internal;
 
 import dev.keel.balancer.Candidates;
 import dev.keel.balancer.Endpoint;
+import dev.keel.balancer.Picker;
 import java.util.Collection;
 import org.jspecify.annotations.Nullable;
 
@@ -23,6 +24,32 @@ final class P2c {
     this.n = n;
     this.random = random;
     this.weighted = weighted;
+  }
+
+  /**
+   * The picker of a power-of-two-choices policy: two distinct candidates drawn (by weight), and
+   * {@code rule} chooses between them; with exclusion, see {@link #pick}.
+   */
+  static Picker picker(Candidates c, Rule rule) {
+    EndpointState[] endpoints = endpoints(c);
+    if (endpoints.length == 1) {
+      Endpoint only = endpoints[0];
+      return key -> only;
+    }
+    return new P2cPicker(endpoints, of(c), rule);
+  }
+
+  private record P2cPicker(EndpointState[] endpoints, P2c choose, Rule rule) implements Picker {
+    @Override
+    public @Nullable Endpoint pick(@Nullable CharSequence key) {
+      long pair = choose.pair();
+      return rule.better(endpoints[(int) (pair >>> 32)], endpoints[(int) pair]);
+    }
+
+    @Override
+    public @Nullable Endpoint pick(@Nullable CharSequence key, Collection<? extends Endpoint> exclude) {
+      return choose.pick(endpoints, exclude, rule);
+    }
   }
 
   static P2c of(Candidates c) {
