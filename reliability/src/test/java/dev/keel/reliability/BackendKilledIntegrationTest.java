@@ -1,0 +1,143 @@
+package dev.keel.reliability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
+
+import dev.keel.reliability.support.Cluster;
+import dev.keel.reliability.support.KillableBackend;
+import dev.keel.reliability.support.Load;
+import dev.keel.reliability.support.Proxies;
+import java.io.IOException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import okhttp3.MediaType;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Issue #10 scenario 5: one of three backends dies like kill -9 while requests are in flight. */
+@Timeout(30)
+class BackendKilledIntegrationTest {
+  private static final Logger log = LoggerFactory.getLogger(BackendKilledIntegrationTest.class);
+  private Cluster cluster;
+
+  @BeforeEach
+  void start() throws Exception {
+    cluster = new Cluster(3, "");
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    cluster.close();
+  }
+
+  @Test
+  void noGetFailsWhenABackendIsKilledUnderLoad() throws Exception {
+    try (Load viaProxy = new Load("kill/proxy", 4, () -> cluster.proxyGet("/work"));
+         Load viaClient = new Load("kill/client", 4, () -> cluster.clientGet("/work"))) {
+      await().atMost(Duration.ofSeconds(10)).until(() -> cluster.backends.stream()
+          .allMatch(b -> viaProxy.answeredBy(b.name()) > 0 && viaClient.answeredBy(b.name()) > 0));
+      Thread.sleep(500);
+      KillableBackend victim = cluster.backends.get(1);
+      long beforeKill = viaProxy.sent.get() + viaClient.sent.get();
+      victim.kill();
+      Thread.sleep(3000);
+      viaProxy.stop();
+      viaClient.stop();
+      log.info("FIGURES kill: requests after the kill={}", viaProxy.sent.get() + viaClient.sent.get() - beforeKill);
+      assertThat(viaProxy.failures).isEmpty();
+      assertThat(viaClient.failures).isEmpty();
+      assertThat(viaProxy.failed.get() + viaClient.failed.get()).isZero();
+      assertThat(viaProxy.sent.get()).isGreaterThan(100);
+      assertThat(viaClient.sent.get()).isGreaterThan(100);
+    }
+  }
+
+  @Test
+  void postThatReachedTheKilledBackendGets502FromTheProxyAndIsNotReplayed() throws Exception {
+    warmUp();
+    KillableBackend victim = cluster.backends.get(1);
+    victim.holdPosts = true;
+    for (int i = 0; i < 20; i++) {
+      String id = "proxy-post-" + i;
+      CompletableFuture<HttpResponse<String>> post = cluster.proxyClient.sendAsync(
+          HttpRequest.newBuilder(Proxies.uri(cluster.proxy, "/hold")).header("X-Req-Id", id)
+              .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.ofString("order")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      await().atMost(Duration.ofSeconds(5)).until(() -> post.isDone() || victim.postsSeen(id) > 0);
+      if (post.isDone()) {
+        assertThat(post.get().statusCode()).isEqualTo(200); // landed on a live backend
+        continue;
+      }
+      victim.kill();
+      HttpResponse<String> r = post.get(10, TimeUnit.SECONDS);
+      Thread.sleep(500); // a replay, if any, would arrive meanwhile
+      log.info("FIGURES kill/proxy POST: status={} arrivals={}", r.statusCode(), arrivals(id));
+      assertThat(r.statusCode()).isEqualTo(502);
+      assertThat(arrivals(id)).isEqualTo(1);
+      return;
+    }
+    throw new AssertionError("no POST reached the victim in 20 tries");
+  }
+
+  @Test
+  void postThatReachedTheKilledBackendFailsInTheClientAndIsNotReplayed() throws Exception {
+    warmUp();
+    KillableBackend victim = cluster.backends.get(1);
+    victim.holdPosts = true;
+    ExecutorService exec = Executors.newSingleThreadExecutor();
+    try {
+      for (int i = 0; i < 20; i++) {
+        String id = "client-post-" + i;
+        Request req = new Request.Builder().url("http://" + Cluster.SERVICE + "/hold").header("X-Req-Id", id)
+            .post(RequestBody.create("order", MediaType.get("text/plain"))).build();
+        Future<Integer> post = exec.submit(() -> {
+          try (Response r = cluster.client.newCall(req).execute()) {
+            return r.code();
+          }
+        });
+        await().atMost(Duration.ofSeconds(5)).until(() -> post.isDone() || victim.postsSeen(id) > 0);
+        if (post.isDone()) {
+          assertThat(post.get()).isEqualTo(200);
+          continue;
+        }
+        victim.kill();
+        Throwable failure = catchThrowable(() -> post.get(10, TimeUnit.SECONDS));
+        Thread.sleep(500);
+        log.info("FIGURES kill/client POST: outcome={} arrivals={}", failure, arrivals(id));
+        assertThat(failure).isInstanceOf(ExecutionException.class).hasCauseInstanceOf(IOException.class);
+        assertThat(arrivals(id)).isEqualTo(1);
+        return;
+      }
+      throw new AssertionError("no POST reached the victim in 20 tries");
+    } finally {
+      exec.shutdownNow();
+    }
+  }
+
+  private void warmUp() {
+    await().atMost(Duration.ofSeconds(10)).until(() -> {
+      cluster.proxyGet("/");
+      cluster.clientGet("/");
+      return cluster.backends.stream().allMatch(b -> b.requests.get() >= 2);
+    });
+  }
+
+  private int arrivals(String id) {
+    return cluster.backends.stream().mapToInt(b -> b.postsSeen(id)).sum();
+  }
+}

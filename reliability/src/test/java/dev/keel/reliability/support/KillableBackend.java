@@ -1,0 +1,190 @@
+package dev.keel.reliability.support;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A minimal HTTP/1.1 keep-alive backend on a loopback port, over plain sockets so that it can die
+ * like {@code kill -9}: {@link #kill()} closes the server socket and every connection with
+ * SO_LINGER 0, so peers get a RST. Answers every request with its name after {@code /work}'s 20 ms
+ * or at once; POSTs are counted per {@code X-Req-Id}, and with {@link #holdPosts} {@code POST /hold}
+ * is never answered while alive.
+ */
+public final class KillableBackend implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(KillableBackend.class);
+  private final String name;
+  private final int port;
+  private volatile ServerSocket server;
+  private volatile CountDownLatch death = new CountDownLatch(1);
+  private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+  public final AtomicInteger requests = new AtomicInteger();
+  /** Whether {@code POST /hold} is held until the kill (else answered like any request). */
+  public volatile boolean holdPosts;
+  /** Arrivals of each POST by its {@code X-Req-Id}. */
+  public final Map<String, AtomicInteger> postArrivals = new ConcurrentHashMap<>();
+
+  private KillableBackend(String name, int port) throws IOException {
+    this.name = name;
+    this.server = bind(port);
+    this.port = server.getLocalPort();
+    accept(server);
+  }
+
+  public static KillableBackend start(String name) throws IOException {
+    return new KillableBackend(name, 0);
+  }
+
+  private static ServerSocket bind(int port) throws IOException {
+    ServerSocket s = new ServerSocket();
+    s.setReuseAddress(true);
+    s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 128);
+    return s;
+  }
+
+  private void accept(ServerSocket s) {
+    Thread t = new Thread(() -> {
+      while (!s.isClosed()) {
+        try {
+          Socket c = s.accept();
+          sockets.add(c);
+          Thread h = new Thread(() -> serve(c), name + "-conn");
+          h.setDaemon(true);
+          h.start();
+        } catch (IOException e) {
+          return;
+        }
+      }
+    }, name + "-accept");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  private void serve(Socket c) {
+    try (c; InputStream in = new BufferedInputStream(c.getInputStream()); OutputStream out = c.getOutputStream()) {
+      while (true) {
+        String line = readLine(in);
+        if (line == null || line.isEmpty()) {
+          return;
+        }
+        String[] parts = line.split(" ");
+        String method = parts[0];
+        String path = parts.length > 1 ? parts[1] : "/";
+        long length = 0;
+        boolean close = false;
+        String reqId = "";
+        for (String h = readLine(in); h != null && !h.isEmpty(); h = readLine(in)) {
+          int colon = h.indexOf(':');
+          String key = h.substring(0, Math.max(colon, 0)).trim().toLowerCase(Locale.ROOT);
+          String value = h.substring(colon + 1).trim();
+          switch (key) {
+            case "content-length" -> length = Long.parseLong(value);
+            case "connection" -> close = value.equalsIgnoreCase("close");
+            case "x-req-id" -> reqId = value;
+            default -> { }
+          }
+        }
+        in.skipNBytes(length);
+        if (method.equals("POST")) {
+          postArrivals.computeIfAbsent(reqId, k -> new AtomicInteger()).incrementAndGet();
+          if (path.startsWith("/hold") && holdPosts) {
+            death.await(); // never answered: the kill resets the connection
+            return;
+          }
+        } else {
+          requests.incrementAndGet();
+        }
+        if (path.startsWith("/work")) {
+          Thread.sleep(20);
+        }
+        byte[] body = name.getBytes(StandardCharsets.UTF_8);
+        byte[] head = ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Backend: " + name + "\r\nContent-Length: "
+            + body.length + "\r\n" + (close ? "Connection: close\r\n" : "") + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] all = new byte[head.length + body.length];
+        System.arraycopy(head, 0, all, 0, head.length);
+        System.arraycopy(body, 0, all, head.length, body.length);
+        out.write(all); // one write: a kill never falls between the head and the body
+        out.flush();
+        if (close) {
+          return;
+        }
+      }
+    } catch (IOException | InterruptedException e) {
+      // the peer or a kill ended the connection
+    } finally {
+      sockets.remove(c);
+    }
+  }
+
+  private static String readLine(InputStream in) throws IOException {
+    StringBuilder sb = new StringBuilder();
+    for (int b = in.read(); b >= 0; b = in.read()) {
+      if (b == '\n') {
+        int n = sb.length();
+        return n > 0 && sb.charAt(n - 1) == '\r' ? sb.substring(0, n - 1) : sb.toString();
+      }
+      sb.append((char) b);
+    }
+    return sb.length() == 0 ? null : sb.toString();
+  }
+
+  /** Dies abruptly: listening socket closed, every connection reset (SO_LINGER 0). */
+  public synchronized void kill() {
+    try {
+      server.close();
+    } catch (IOException ignored) {
+      // closing anyway
+    }
+    for (Socket s : sockets) {
+      try {
+        s.setSoLinger(true, 0);
+        s.close();
+      } catch (IOException ignored) {
+        // already gone
+      }
+    }
+    sockets.clear();
+    death.countDown();
+    log.info("backend {} killed (port {})", name, port);
+  }
+
+  /** Listens again on the same port. */
+  public synchronized void restart() throws IOException {
+    death = new CountDownLatch(1);
+    server = bind(port);
+    accept(server);
+    log.info("backend {} restarted (port {})", name, port);
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public int postsSeen(String reqId) {
+    AtomicInteger n = postArrivals.get(reqId);
+    return n == null ? 0 : n.get();
+  }
+
+  @Override
+  public void close() {
+    kill();
+  }
+}
