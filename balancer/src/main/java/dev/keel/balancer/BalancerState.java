@@ -11,12 +11,20 @@ import java.util.List;
  * @param panic true when fewer than the panic threshold of members were healthy
  * @param membershipChangedAtNanos the balancer-clock time of the last change to {@code members}
  * @param version increases with every published picker
+ * @param stale true when the members come from the registry's snapshot cache because the registry
+ *     could not be reached ({@link dev.keel.registry.InstanceSet#stale()}); false once a fresh set arrives
  */
 public record BalancerState(List<Endpoint> members, List<Endpoint> available, boolean panic,
-    long membershipChangedAtNanos, long version) {
+    long membershipChangedAtNanos, long version, boolean stale) {
   public BalancerState {
     members = List.copyOf(members);
     available = List.copyOf(available);
+  }
+
+  /** A state read from the registry itself (not stale). */
+  public BalancerState(List<Endpoint> members, List<Endpoint> available, boolean panic,
+      long membershipChangedAtNanos, long version) {
+    this(members, available, panic, membershipChangedAtNanos, version, false);
   }
 
   /** The member with {@code id}, or null. */

@@ -40,6 +40,12 @@ final class SettableDiscovery implements Discovery {
     listeners.forEach(l -> l.accept(current));
   }
 
+  /** Pushes {@code instances} as served from a snapshot cache (registry unreachable). */
+  synchronized void setStale(List<ServiceInstance> instances) {
+    current = InstanceSet.of(SERVICE, instances, ++revision).asStale();
+    listeners.forEach(l -> l.accept(current));
+  }
+
   void set(ServiceInstance... instances) {
     set(Arrays.asList(instances));
   }

@@ -378,7 +378,8 @@ public final class DefaultBalancer implements Balancer {
     }
     List<Endpoint> memberView = new ArrayList<>(members.values());
     state = new State(picker, rest, Map.copyOf(byId),
-        new BalancerState(memberView, new ArrayList<>(pickFrom), panic, membershipChangedAt, ++version));
+        new BalancerState(memberView, new ArrayList<>(pickFrom), panic, membershipChangedAt, ++version,
+            lastSet != null && lastSet.stale()));
     for (Runnable l : listeners) {
       try {
         l.run();

@@ -27,6 +27,7 @@ final class StatusJson {
       o.put("protocol", l.config().protocol());
       o.put("service", l.config().service());
       o.put("policy", l.picker().policy());
+      o.put("stale", l.picker().stale()); // backends served from the snapshot cache: registry unreachable
       o.put("listen", l.localAddress().getHostString() + ":" + l.localAddress().getPort());
       o.put("connections", l.stats().connections());
       o.put("requests", l.stats().requests());

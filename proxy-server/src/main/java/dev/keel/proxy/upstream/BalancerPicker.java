@@ -155,6 +155,11 @@ public final class BalancerPicker implements UpstreamPicker {
   }
 
   @Override
+  public boolean stale() {
+    return balancer.state().stale();
+  }
+
+  @Override
   public void close() {
     stateChanges.close();
     balancer.close();

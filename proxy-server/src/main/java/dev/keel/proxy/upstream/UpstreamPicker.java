@@ -66,6 +66,14 @@ public interface UpstreamPicker extends AutoCloseable {
   /** The policy name, as configured. */
   String policy();
 
+  /**
+   * True while the backends come from the registry's snapshot cache because the registry could
+   * not be reached. The default, for pickers without a registry, is false.
+   */
+  default boolean stale() {
+    return false;
+  }
+
   @Override
   void close();
 }
