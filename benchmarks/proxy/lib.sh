@@ -4,6 +4,8 @@
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
+# isnum VALUE MIN MAX: VALUE is a whole number within MIN..MAX.
+isnum() { [[ $1 =~ ^[0-9]+$ ]] && (($1 >= $2 && $1 <= $3)); }
 
 # --- packages ---------------------------------------------------------------------------
 # ensure_tools "cmd:debian-package" ... : installs the missing ones with apt-get when root.

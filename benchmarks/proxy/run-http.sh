@@ -62,7 +62,6 @@ while (($#)); do
   shift
 done
 
-isnum() { [[ $1 =~ ^[0-9]+$ ]] && (($1 >= $2 && $1 <= $3)); }
 isnum "$WORKERS" 1 64 || die "--workers must be 1..64"
 isnum "$BACKEND_WORKERS" 1 64 || die "--backend-workers must be 1..64"
 isnum "$ROUNDS" 1 10 || die "--rounds must be 1..10"

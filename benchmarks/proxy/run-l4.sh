@@ -52,7 +52,6 @@ while (($#)); do
   esac
   shift
 done
-isnum() { [[ $1 =~ ^[0-9]+$ ]] && (($1 >= $2 && $1 <= $3)); }
 isnum "$WORKERS" 1 64 || die "--workers must be 1..64"
 isnum "$ROUNDS" 1 10 || die "--rounds must be 1..10"
 isnum "$DURATION" 1 60 || die "--duration must be 1..60"

@@ -48,7 +48,6 @@ while (($#)); do
   esac
   shift
 done
-isnum() { [[ $1 =~ ^[0-9]+$ ]] && (($1 >= $2 && $1 <= $3)); }
 isnum "$BACKENDS" 2 50 || die "--backends must be 2..50"
 isnum "$CONNECTIONS" 1 8000 || die "--connections must be 1..8000"
 isnum "$WORKERS" 1 64 || die "--workers must be 1..64"

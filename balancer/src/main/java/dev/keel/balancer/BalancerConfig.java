@@ -239,11 +239,7 @@ public final class BalancerConfig {
     }
 
     public Builder slowStartWindow(Duration d) {
-      requireNonNull(d, "slowStartWindow");
-      if (d.isNegative()) {
-        throw new IllegalArgumentException("slowStartWindow: " + d + " (expected: >= 0)");
-      }
-      slowStartWindow = d;
+      slowStartWindow = notNegative("slowStartWindow", d);
       return this;
     }
 
@@ -284,11 +280,7 @@ public final class BalancerConfig {
     }
 
     public Builder rebalanceSettle(Duration d) {
-      requireNonNull(d, "rebalanceSettle");
-      if (d.isNegative()) {
-        throw new IllegalArgumentException("rebalanceSettle: " + d + " (expected: >= 0)");
-      }
-      rebalanceSettle = d;
+      rebalanceSettle = notNegative("rebalanceSettle", d);
       return this;
     }
 
@@ -320,6 +312,14 @@ public final class BalancerConfig {
         throw new IllegalArgumentException(field + ": " + value + " (expected: 0.0..1.0)");
       }
       return value;
+    }
+
+    private static Duration notNegative(String field, Duration d) {
+      requireNonNull(d, field);
+      if (d.isNegative()) {
+        throw new IllegalArgumentException(field + ": " + d + " (expected: >= 0)");
+      }
+      return d;
     }
 
     private static Duration positive(String field, Duration d) {

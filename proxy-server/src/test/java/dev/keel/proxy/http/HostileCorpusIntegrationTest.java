@@ -3,13 +3,13 @@ package dev.keel.proxy.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keel.proxy.support.ProxyFixture;
+import dev.keel.proxy.support.RawHttp;
 import dev.keel.proxy.support.TestBackend;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -83,7 +83,7 @@ class HostileCorpusIntegrationTest {
         closed = false;
       } else {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        closed = readToEof(s.getInputStream(), buf);
+        closed = RawHttp.readUntilClosed(s.getInputStream(), buf);
         resp = buf.toString(StandardCharsets.ISO_8859_1);
       }
     }
@@ -98,22 +98,6 @@ class HostileCorpusIntegrationTest {
       assertThat(closed).as("connection closed after " + c.status()).isTrue();
       assertThat(resp.toLowerCase()).contains("connection: close");
       assertThat(backend.requests.get()).as("requests forwarded").isZero();
-    }
-  }
-
-  /** True when the peer closed; false when nothing came for 10 s. */
-  private static boolean readToEof(InputStream in, ByteArrayOutputStream buf) throws IOException {
-    byte[] b = new byte[8192];
-    try {
-      int n;
-      while ((n = in.read(b)) >= 0) {
-        buf.write(b, 0, n);
-      }
-      return true;
-    } catch (SocketTimeoutException e) {
-      return false;
-    } catch (IOException reset) {
-      return true;
     }
   }
 

@@ -3,13 +3,13 @@ package dev.keel.proxy.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keel.proxy.support.ProxyFixture;
+import dev.keel.proxy.support.RawHttp;
 import dev.keel.proxy.support.TestBackend;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
@@ -121,29 +121,14 @@ class SlowClientIntegrationTest {
         } catch (IOException closed) {
           return new Outcome(false, got.toString(StandardCharsets.ISO_8859_1), 0);
         }
-        if (readUntilClosed(in, got)) {
+        if (RawHttp.readUntilClosed(in, got)) {
           return new Outcome(false, got.toString(StandardCharsets.ISO_8859_1), 0);
         }
       }
       s.setSoTimeout(10_000);
-      readUntilClosed(in, got);
+      RawHttp.readUntilClosed(in, got);
       return new Outcome(true, got.toString(StandardCharsets.ISO_8859_1), 0);
     }
   }
 
-  /** Reads what is there within the socket timeout; true once the peer closed (or reset). */
-  private static boolean readUntilClosed(InputStream in, ByteArrayOutputStream got) {
-    byte[] b = new byte[4096];
-    try {
-      int n;
-      while ((n = in.read(b)) >= 0) {
-        got.write(b, 0, n);
-      }
-      return true;
-    } catch (SocketTimeoutException e) {
-      return false;
-    } catch (IOException reset) {
-      return true;
-    }
-  }
 }

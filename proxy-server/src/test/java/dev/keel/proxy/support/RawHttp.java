@@ -26,6 +26,25 @@ public final class RawHttp implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Reads into {@code got} until the peer closes or resets (true), or nothing comes within the
+   * socket's read timeout (false).
+   */
+  public static boolean readUntilClosed(InputStream in, ByteArrayOutputStream got) {
+    byte[] b = new byte[8192];
+    try {
+      int n;
+      while ((n = in.read(b)) >= 0) {
+        got.write(b, 0, n);
+      }
+      return true;
+    } catch (SocketTimeoutException e) {
+      return false;
+    } catch (IOException reset) {
+      return true;
+    }
+  }
+
   /** Everything until the peer closes (or 10 s pass). */
   public String readAll() throws IOException {
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
