@@ -80,7 +80,7 @@ public final class RegistryUri {
       rest = rest.substring(at + 1);
       int colon = userInfo.indexOf(':');
       username = decode("user", colon >= 0 ? userInfo.substring(0, colon) : userInfo);
-      password = colon >= 0 ? decode("password", userInfo.substring(colon + 1)) : null;
+      password = colon >= 0 ? decodeSecret("password", userInfo.substring(colon + 1)) : null;
     }
     Map<String, String> params = new LinkedHashMap<>();
     if (!query.isEmpty()) {
@@ -90,7 +90,9 @@ public final class RegistryUri {
         }
         int eq = pair.indexOf('=');
         String key = decode("query parameter", eq >= 0 ? pair.substring(0, eq) : pair);
-        String value = eq >= 0 ? decode("query parameter " + key, pair.substring(eq + 1)) : "";
+        String rawValue = eq >= 0 ? pair.substring(eq + 1) : "";
+        String value = isSecret(key) ? decodeSecret("query parameter " + key, rawValue)
+            : decode("query parameter " + key, rawValue);
         if (params.put(key, value) != null) {
           throw new IllegalArgumentException("registry uri parameter '" + key + "': given twice");
         }
@@ -104,6 +106,15 @@ public final class RegistryUri {
       return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("registry uri " + what + ": bad percent-encoding", e);
+    }
+  }
+
+  /** Like {@link #decode} but without the decoder's exception as cause: its message quotes the bad escape. */
+  private static String decodeSecret(String what, String s) {
+    try {
+      return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("registry uri " + what + ": bad percent-encoding");
     }
   }
 
@@ -147,7 +158,17 @@ public final class RegistryUri {
 
   public Duration durationParam(String name, Duration defaultValue) {
     String v = params.get(name);
-    return v == null || v.isEmpty() ? defaultValue : parseDuration("registry uri parameter " + name, v);
+    if (v == null || v.isEmpty()) {
+      return defaultValue;
+    }
+    try {
+      return parseDuration("registry uri parameter " + name, v);
+    } catch (IllegalArgumentException e) {
+      if (isSecret(name)) {
+        throw new IllegalArgumentException("registry uri parameter " + name + ": '***' (expected: a duration such as 500ms, 3s, 1m)");
+      }
+      throw e;
+    }
   }
 
   public int intParam(String name, int defaultValue, int min, int max) {
@@ -164,7 +185,7 @@ public final class RegistryUri {
       // reported below
     }
     throw new IllegalArgumentException(
-        "registry uri parameter " + name + ": '" + v + "' (expected: an integer " + min + ".." + max + ")");
+        "registry uri parameter " + name + ": '" + shown(name, v) + "' (expected: an integer " + min + ".." + max + ")");
   }
 
   public boolean booleanParam(String name, boolean defaultValue) {
@@ -178,7 +199,7 @@ public final class RegistryUri {
       case "false": case "no": case "off": case "0":
         return false;
       default:
-        throw new IllegalArgumentException("registry uri parameter " + name + ": '" + v + "' (expected: true or false)");
+        throw new IllegalArgumentException("registry uri parameter " + name + ": '" + shown(name, v) + "' (expected: true or false)");
     }
   }
 
@@ -262,8 +283,40 @@ public final class RegistryUri {
     return d;
   }
 
+  /**
+   * {@code text}, a URI that did not parse, with what may be a password masked: everything from
+   * the first ':' of the user-info to its last '@' (a password may hold '@' or ':'), and the values
+   * of secret parameters. Works without "://", the very case it is called for.
+   */
   private static String redact(String text) {
-    return text.replaceAll("//([^/@:]*):[^/@]*@", "//$1:***@");
+    String head = text;
+    String query = null;
+    int q = text.indexOf('?');
+    if (q >= 0) {
+      head = text.substring(0, q);
+      query = text.substring(q + 1);
+    }
+    int at = head.lastIndexOf('@');
+    if (at >= 0) {
+      int sep = head.indexOf("://");
+      int start = sep >= 0 && sep < at ? sep + 3 : 0;
+      int colon = head.indexOf(':', start);
+      head = colon >= 0 && colon < at ? head.substring(0, colon + 1) + "***" + head.substring(at) : head;
+    }
+    if (query == null) {
+      return head;
+    }
+    StringBuilder b = new StringBuilder(head).append('?');
+    for (String pair : query.split("&", -1)) {
+      int eq = pair.indexOf('=');
+      b.append(eq >= 0 && isSecret(pair.substring(0, eq)) ? pair.substring(0, eq) + "=***" : pair).append('&');
+    }
+    b.setLength(b.length() - 1);
+    return b.toString();
+  }
+
+  private static String shown(String param, String value) {
+    return isSecret(param) ? "***" : value;
   }
 
   @Override

@@ -5,6 +5,7 @@ import static java.util.concurrent.TimeUnit.MILLISECONDS;
 
 import dev.keel.registry.InstanceSet;
 import dev.keel.registry.Registration;
+import dev.keel.registry.RegistrationHandle;
 import dev.keel.registry.RegistryClient;
 import dev.keel.registry.RegistryException;
 import dev.keel.registry.ServiceInstance;
@@ -46,7 +47,7 @@ final class FileRegistryClient implements RegistryClient {
   private final Duration debounce;
   private final @Nullable WatchService watcher;
   /** Keyed by service and id; changed only under the file's lock. */
-  private final Map<String, FileRegistration> registrations = new ConcurrentHashMap<>();
+  private final Map<String, RegistrationHandle> registrations = new ConcurrentHashMap<>();
   private final Map<String, List<Consumer<InstanceSet>>> listeners = new HashMap<>(); // guarded by this
   private @Nullable Map<String, List<ServiceInstance>> current; // guarded by this; null until the file first parses
   private long revision; // guarded by this
@@ -69,12 +70,12 @@ final class FileRegistryClient implements RegistryClient {
   public Registration register(ServiceInstance instance) {
     requireNonNull(instance, "instance");
     checkOpen();
-    FileRegistration r = new FileRegistration(instance);
+    RegistrationHandle r = new RegistrationHandle(instance, this::deregister);
     file.locked(() -> {
       file.update(services -> RegistryFile.put(services, instance));
-      FileRegistration previous = registrations.put(key(instance), r);
+      RegistrationHandle previous = registrations.put(key(instance), r);
       if (previous != null) {
-        previous.superseded = true;
+        previous.supersede();
       }
     });
     return r;
@@ -127,10 +128,11 @@ final class FileRegistryClient implements RegistryClient {
     file.locked(() -> {
       try {
         file.update(services -> registrations.values()
-            .forEach(r -> RegistryFile.remove(services, r.instance.service(), r.instance.id())));
+            .forEach(r -> RegistryFile.remove(services, r.instance().service(), r.instance().id())));
       } catch (RegistryException e) {
         log.warn("could not remove this client's registrations from {}: {}", file.path(), e.getMessage());
       }
+      registrations.values().forEach(RegistrationHandle::supersede);
       registrations.clear();
     });
   }
@@ -193,12 +195,12 @@ final class FileRegistryClient implements RegistryClient {
   /** Writes back the registrations that {@code services} lacks; returns whether it wrote. */
   private boolean restoreMissing(Map<String, List<ServiceInstance>> services) {
     boolean missing = registrations.values().stream()
-        .anyMatch(r -> !services.getOrDefault(r.instance.service(), List.of()).contains(r.instance));
+        .anyMatch(r -> !services.getOrDefault(r.instance().service(), List.of()).contains(r.instance()));
     if (!missing) {
       return false;
     }
     try {
-      boolean wrote = file.update(s -> registrations.values().forEach(r -> RegistryFile.put(s, r.instance)));
+      boolean wrote = file.update(s -> registrations.values().forEach(r -> RegistryFile.put(s, r.instance())));
       if (wrote) {
         log.info("{} was replaced without this client's registrations; restored them", file.path());
       }
@@ -224,6 +226,20 @@ final class FileRegistryClient implements RegistryClient {
         } catch (RuntimeException e) {
           log.warn("a listener of service '{}' threw", service, e);
         }
+      }
+    });
+  }
+
+  private void deregister(RegistrationHandle r) {
+    ServiceInstance instance = r.instance();
+    file.locked(() -> {
+      if (!registrations.remove(key(instance), r)) {
+        return; // replaced by a newer registration, or the client was closed
+      }
+      try {
+        file.update(services -> RegistryFile.remove(services, instance.service(), instance.id()));
+      } catch (RegistryException e) {
+        log.warn("could not deregister {} from {}: {}", instance, file.path(), e.getMessage());
       }
     });
   }
@@ -256,33 +272,5 @@ final class FileRegistryClient implements RegistryClient {
 
   private static String key(ServiceInstance instance) {
     return instance.service() + '\u0000' + instance.id();
-  }
-
-  private final class FileRegistration implements Registration {
-    final ServiceInstance instance;
-    volatile boolean superseded;
-
-    FileRegistration(ServiceInstance instance) {
-      this.instance = instance;
-    }
-
-    @Override
-    public ServiceInstance instance() {
-      return instance;
-    }
-
-    @Override
-    public void close() {
-      file.locked(() -> {
-        if (superseded || !registrations.remove(key(instance), this)) {
-          return; // closed before, replaced by a newer registration, or the client was closed
-        }
-        try {
-          file.update(services -> RegistryFile.remove(services, instance.service(), instance.id()));
-        } catch (RegistryException e) {
-          log.warn("could not deregister {} from {}: {}", instance, file.path(), e.getMessage());
-        }
-      });
-    }
   }
 }

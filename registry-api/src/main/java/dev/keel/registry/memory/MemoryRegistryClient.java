@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.keel.registry.InstanceSet;
 import dev.keel.registry.Registration;
+import dev.keel.registry.RegistrationHandle;
 import dev.keel.registry.RegistryClient;
 import dev.keel.registry.ServiceInstance;
 import dev.keel.registry.Subscription;
@@ -21,7 +22,7 @@ final class MemoryRegistryClient implements RegistryClient {
 
   private final MemoryRegistry store;
   private final long session = SESSIONS.incrementAndGet();
-  private final Map<String, MemoryRegistration> registrations = new LinkedHashMap<>(); // guarded by this
+  private final Map<String, RegistrationHandle> registrations = new LinkedHashMap<>(); // guarded by this
   private final List<Subscription> subscriptions = new ArrayList<>(); // guarded by this
   private boolean closed;
 
@@ -42,12 +43,12 @@ final class MemoryRegistryClient implements RegistryClient {
   @Override
   public Registration register(ServiceInstance instance) {
     requireNonNull(instance, "instance");
-    MemoryRegistration r = new MemoryRegistration(instance);
+    RegistrationHandle r = new RegistrationHandle(instance, this::deregister);
     synchronized (this) {
       checkOpen();
-      MemoryRegistration previous = registrations.put(key(instance), r);
+      RegistrationHandle previous = registrations.put(key(instance), r);
       if (previous != null) {
-        previous.superseded = true;
+        previous.supersede();
       }
       store.put(session, instance);
     }
@@ -83,8 +84,8 @@ final class MemoryRegistryClient implements RegistryClient {
       if (closed) {
         return;
       }
-      for (MemoryRegistration r : registrations.values()) {
-        store.put(session, r.instance);
+      for (RegistrationHandle r : registrations.values()) {
+        store.put(session, r.instance());
       }
     }
   }
@@ -98,10 +99,17 @@ final class MemoryRegistryClient implements RegistryClient {
       closed = true;
       subscriptions.forEach(Subscription::close);
       subscriptions.clear();
+      registrations.values().forEach(RegistrationHandle::supersede);
       registrations.clear();
     }
     store.removeAllOf(session);
     store.detach(this);
+  }
+
+  private synchronized void deregister(RegistrationHandle r) {
+    if (registrations.remove(key(r.instance()), r)) {
+      store.remove(session, r.instance());
+    }
   }
 
   private synchronized void checkOpen() {
@@ -126,31 +134,6 @@ final class MemoryRegistryClient implements RegistryClient {
     public void accept(InstanceSet set) {
       if (!closed) {
         listener.accept(set);
-      }
-    }
-  }
-
-  private final class MemoryRegistration implements Registration {
-    final ServiceInstance instance;
-    volatile boolean superseded;
-
-    MemoryRegistration(ServiceInstance instance) {
-      this.instance = instance;
-    }
-
-    @Override
-    public ServiceInstance instance() {
-      return instance;
-    }
-
-    @Override
-    public void close() {
-      synchronized (MemoryRegistryClient.this) {
-        if (superseded || registrations.get(key(instance)) != this) {
-          return;
-        }
-        registrations.remove(key(instance));
-        store.remove(session, instance);
       }
     }
   }

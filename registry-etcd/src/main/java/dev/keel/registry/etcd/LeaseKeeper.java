@@ -4,6 +4,7 @@ import static dev.keel.registry.etcd.EtcdRegistryClient.await;
 import static dev.keel.registry.etcd.EtcdRegistryClient.bytes;
 
 import dev.keel.registry.Registration;
+import dev.keel.registry.RegistrationHandle;
 import dev.keel.registry.RegistryException;
 import dev.keel.registry.ServiceInstance;
 import io.etcd.jetcd.ByteSequence;
@@ -41,7 +42,7 @@ final class LeaseKeeper {
   private final InstanceCodec codec;
   private final ScheduledExecutorService timer;
   private final ReentrantLock io = new ReentrantLock();
-  private final Map<String, KeptRegistration> registrations = new LinkedHashMap<>(); // guarded by io
+  private final Map<String, RegistrationHandle> registrations = new LinkedHashMap<>(); // by etcd key; guarded by io
   private boolean closed; // guarded by io
   private volatile long leaseId; // 0: none granted, or lost and not yet replaced
   private volatile long lastAliveNanos;
@@ -79,10 +80,10 @@ final class LeaseKeeper {
         ensureLease();
         put(key, instance, leaseId);
       }
-      KeptRegistration r = new KeptRegistration(instance, key);
-      KeptRegistration previous = registrations.put(key, r);
+      RegistrationHandle r = new RegistrationHandle(instance, this::deregister);
+      RegistrationHandle previous = registrations.put(key, r);
       if (previous != null) {
-        previous.superseded = true;
+        previous.supersede();
       }
       return r;
     } finally {
@@ -99,7 +100,7 @@ final class LeaseKeeper {
         return;
       }
       closed = true;
-      registrations.values().forEach(r -> r.superseded = true);
+      registrations.values().forEach(RegistrationHandle::supersede);
       registrations.clear();
       long id = leaseId;
       leaseId = 0;
@@ -170,8 +171,8 @@ final class LeaseKeeper {
     }
     long id = await(client.getLeaseClient().grant(config.ttlSeconds()), config, config.timeout(), "grant a lease").getID();
     try {
-      for (KeptRegistration r : new ArrayList<>(registrations.values())) {
-        put(r.key, r.instance, id);
+      for (Map.Entry<String, RegistrationHandle> r : new ArrayList<>(registrations.entrySet())) {
+        put(r.getKey(), r.getValue().instance(), id);
       }
     } catch (RuntimeException e) {
       client.getLeaseClient().revoke(id); // best effort: retry from scratch next time
@@ -186,15 +187,15 @@ final class LeaseKeeper {
         PutOption.builder().withLeaseId(lease).build()), config, config.timeout(), "put " + key);
   }
 
-  private void deregister(KeptRegistration r) {
+  private void deregister(RegistrationHandle r) {
+    String key = codec.key(r.instance());
     io.lock();
     try {
-      if (closed || r.superseded || registrations.get(r.key) != r) {
-        return;
+      if (closed || !registrations.remove(key, r)) {
+        return; // superseded, or the client is closed
       }
-      registrations.remove(r.key);
       try {
-        await(client.getKVClient().delete(bytes(r.key)), config, config.timeout(), "delete " + r.key);
+        await(client.getKVClient().delete(bytes(key)), config, config.timeout(), "delete " + key);
       } catch (RegistryException e) {
         log.warn("{}; the key goes when the lease is revoked or expires", e.getMessage());
       }
@@ -214,26 +215,5 @@ final class LeaseKeeper {
 
   static String hex(long id) {
     return Long.toHexString(id);
-  }
-
-  private final class KeptRegistration implements Registration {
-    final ServiceInstance instance;
-    final String key;
-    volatile boolean superseded;
-
-    KeptRegistration(ServiceInstance instance, String key) {
-      this.instance = instance;
-      this.key = key;
-    }
-
-    @Override
-    public ServiceInstance instance() {
-      return instance;
-    }
-
-    @Override
-    public void close() {
-      deregister(this);
-    }
   }
 }

@@ -44,6 +44,8 @@ import org.slf4j.LoggerFactory;
  */
 final class NacosRegistryClient implements RegistryClient {
   private static final Logger log = LoggerFactory.getLogger(NacosRegistryClient.class);
+  /** nacos-client's naming logger; at DEBUG it logs the login request body, password included. */
+  static final String NACOS_NAMING_LOGGER = "com.alibaba.nacos.client.naming";
   private static final AtomicInteger CLIENTS = new AtomicInteger();
 
   private final NacosSettings settings;
@@ -92,6 +94,10 @@ final class NacosRegistryClient implements RegistryClient {
       }
     } catch (IOException e) {
       throw new RegistryException("nacos: cannot create the cache directory " + (dir == null ? "" : dir) + ": " + e, e);
+    }
+    if (settings.password != null && LoggerFactory.getLogger(NACOS_NAMING_LOGGER).isDebugEnabled()) {
+      log.warn("nacos: logger {} is at DEBUG, where nacos-client logs its login request with the password"
+          + " in clear; set it to INFO or above", NACOS_NAMING_LOGGER);
     }
     try {
       NamingService naming = NamingFactory.createNamingService(settings.toProperties(dir));

@@ -4,6 +4,7 @@ import com.alibaba.nacos.api.exception.NacosException;
 import com.alibaba.nacos.api.naming.NamingService;
 import com.alibaba.nacos.api.naming.pojo.Instance;
 import dev.keel.registry.Registration;
+import dev.keel.registry.RegistrationHandle;
 import dev.keel.registry.RegistryException;
 import dev.keel.registry.ServiceInstance;
 import java.util.ArrayList;
@@ -27,7 +28,7 @@ final class ServiceRegistrations {
   private final String service;
   private final String group;
   private final String cluster;
-  private final Map<String, NacosRegistration> byId = new LinkedHashMap<>(); // guarded by this
+  private final Map<String, RegistrationHandle> byId = new LinkedHashMap<>(); // guarded by this
   private boolean closed; // guarded by this
 
   ServiceRegistrations(NamingService naming, String service, String group, String cluster) {
@@ -39,8 +40,8 @@ final class ServiceRegistrations {
 
   /** Registers (or replaces) {@code instance}; throws {@link RegistryException} when Nacos refuses. */
   synchronized Registration register(ServiceInstance instance) {
-    NacosRegistration r = new NacosRegistration(instance);
-    NacosRegistration previous = byId.put(instance.id(), r);
+    RegistrationHandle r = new RegistrationHandle(instance, this::deregister);
+    RegistrationHandle previous = byId.put(instance.id(), r);
     try {
       send();
     } catch (NacosException e) {
@@ -53,6 +54,9 @@ final class ServiceRegistrations {
       sendQuietly();
       throw new RegistryException("nacos: could not register " + instance + " (" + e.getErrMsg() + ")", e);
     }
+    if (previous != null) {
+      previous.supersede(); // only now: a refused registration puts the previous one back, still live
+    }
     return r;
   }
 
@@ -64,6 +68,7 @@ final class ServiceRegistrations {
   synchronized void closeAll(boolean deregister) {
     closed = true;
     if (!byId.isEmpty()) {
+      byId.values().forEach(RegistrationHandle::supersede);
       byId.clear();
       if (deregister) {
         sendQuietly();
@@ -71,18 +76,17 @@ final class ServiceRegistrations {
     }
   }
 
-  private synchronized void deregister(NacosRegistration r) {
-    if (closed || byId.get(r.instance.id()) != r) {
+  private synchronized void deregister(RegistrationHandle r) {
+    if (closed || !byId.remove(r.instance().id(), r)) {
       return; // superseded or already gone
     }
-    byId.remove(r.instance.id());
     sendQuietly();
   }
 
   private void send() throws NacosException {
     List<Instance> list = new ArrayList<>(byId.size());
-    for (NacosRegistration r : byId.values()) {
-      list.add(InstanceMapping.toNacos(r.instance, cluster));
+    for (RegistrationHandle r : byId.values()) {
+      list.add(InstanceMapping.toNacos(r.instance(), cluster));
     }
     naming.batchRegisterInstance(service, group, list);
   }
@@ -93,24 +97,6 @@ final class ServiceRegistrations {
     } catch (NacosException | RuntimeException e) {
       log.warn("nacos: could not update the registrations of service '{}' now ({}); nacos-client retries "
           + "after it reconnects", service, e instanceof NacosException ? ((NacosException) e).getErrMsg() : e.toString());
-    }
-  }
-
-  private final class NacosRegistration implements Registration {
-    final ServiceInstance instance;
-
-    NacosRegistration(ServiceInstance instance) {
-      this.instance = instance;
-    }
-
-    @Override
-    public ServiceInstance instance() {
-      return instance;
-    }
-
-    @Override
-    public void close() {
-      deregister(this);
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.keel.registry.zookeeper;
 
 import dev.keel.registry.Registration;
+import dev.keel.registry.RegistrationHandle;
 import dev.keel.registry.RegistryException;
 import dev.keel.registry.ServiceInstance;
 import dev.keel.registry.internal.DaemonThreads;
@@ -77,7 +78,10 @@ final class Registrar implements ConnectionStateListener {
         ensure(r);
         return null;
       }));
-      return r;
+      if (previous != null) {
+        previous.handle.supersede(); // only now: a registration that failed puts the previous one back
+      }
+      return r.handle;
     } catch (RuntimeException e) {
       // Not accepted in time: the caller gets no handle, so nothing may keep it alive.
       if (previous != null && byPath.replace(path, r, previous)) {
@@ -113,6 +117,7 @@ final class Registrar implements ConnectionStateListener {
       }
       closed = true;
       all = List.copyOf(byPath.values());
+      all.forEach(r -> r.handle.supersede());
       byPath.clear();
     }
     curator.getConnectionStateListenable().removeListener(this);
@@ -310,34 +315,28 @@ final class Registrar implements ConnectionStateListener {
     }
   }
 
-  /** One registration; superseded once another holds its path. */
-  private final class ZkRegistration implements Registration {
-    final ServiceInstance instance;
+  private void deregister(ZkRegistration r) {
+    if (!byPath.remove(r.path, r)) {
+      return; // superseded, or the client is closed
+    }
+    try {
+      await(thread.submit(() -> delete(r.path, r.ownerSession)));
+    } catch (RuntimeException e) {
+      log.warn("could not deregister {} in time ({}); it is deleted once ZooKeeper answers", r.path, e.getMessage());
+    }
+  }
+
+  /** What is kept of one registration to restore it; its handle is superseded once another holds its path. */
+  private final class ZkRegistration {
     final String path;
     final byte[] data;
+    final RegistrationHandle handle;
     volatile long ownerSession; // the session that created its node
 
     ZkRegistration(ServiceInstance instance, String path, byte[] data) {
-      this.instance = instance;
       this.path = path;
       this.data = data;
-    }
-
-    @Override
-    public ServiceInstance instance() {
-      return instance;
-    }
-
-    @Override
-    public void close() {
-      if (!byPath.remove(path, this)) {
-        return; // closed before, superseded, or the client is closed
-      }
-      try {
-        await(thread.submit(() -> delete(path, ownerSession)));
-      } catch (RuntimeException e) {
-        log.warn("could not deregister {} in time ({}); it is deleted once ZooKeeper answers", path, e.getMessage());
-      }
+      this.handle = new RegistrationHandle(instance, h -> deregister(this));
     }
   }
 }

@@ -105,6 +105,21 @@ public final class NacosTestServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops serving naming, as a Nacos that is down: the gRPC port is closed, and every connection and
+   * registration is lost. {@link #resume()} serves again.
+   */
+  public void stop() {
+    stopGrpc();
+  }
+
+  /** Serves again on the same ports after {@link #stop()}, with no registrations (ephemeral data is gone). */
+  public synchronized void resume() {
+    if (grpc == null) {
+      startGrpc();
+    }
+  }
+
   /** Stops (every connection and registration is lost) and starts again on the same ports. */
   public void restart() {
     stopGrpc();
