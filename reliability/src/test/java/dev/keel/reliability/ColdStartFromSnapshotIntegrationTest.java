@@ -11,7 +11,7 @@ import dev.keel.reliability.support.Cluster;
 import dev.keel.reliability.support.KillableBackend;
 import dev.keel.reliability.support.Load;
 import dev.keel.reliability.support.Proxies;
-import dev.keel.reliability.support.Zk;
+import dev.keel.reliability.support.RegistryKind;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,26 +23,41 @@ import java.util.List;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Issue #10 scenario 4: a proxy and a client started while ZooKeeper is unreachable serve the
- * snapshot an earlier run wrote to {@code snapshot-dir}.
+ * Issue #10 scenario 4: a proxy and a client started while the registry is unreachable serve the
+ * snapshot an earlier run wrote to {@code snapshot-dir}, for each registry.
  */
-@Timeout(30)
+@Timeout(40)
 class ColdStartFromSnapshotIntegrationTest {
   private static final Logger log = LoggerFactory.getLogger(ColdStartFromSnapshotIntegrationTest.class);
 
-  @Test
-  void aColdStartWithTheRegistryDownServesTheSnapshot() throws Exception {
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(RegistryKind.class)
+  void aColdStartWithTheRegistryDownServesTheSnapshot(RegistryKind kind) throws Exception {
     Path dir = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "snapshots");
+    try {
+      coldStart(kind, dir);
+    } finally {
+      try (var files = Files.list(dir)) {
+        for (Path f : files.toList()) {
+          Files.delete(f);
+        }
+      }
+      Files.delete(dir);
+    }
+  }
+
+  private static void coldStart(RegistryKind kind, Path dir) throws Exception {
     String params = "snapshot-dir=" + dir.toAbsolutePath();
     List<KillableBackend> backends;
     String deadUri;
-    try (Cluster cluster = new Cluster(3, params)) {
+    try (Cluster cluster = new Cluster(kind.start(), 3, params)) {
       // the first run: routes to all three, and its watch writes the snapshot
       await().atMost(Duration.ofSeconds(10)).until(() -> {
         cluster.proxyGet("/");
@@ -50,7 +65,7 @@ class ColdStartFromSnapshotIntegrationTest {
         return cluster.backends.stream().allMatch(b -> b.requests.get() >= 2);
       });
       await().atMost(Duration.ofSeconds(5)).until(() -> snapshotFiles(dir) > 0);
-      deadUri = Zk.uri(cluster.zk, params);
+      deadUri = cluster.registry.uri(params); // closed with the cluster: nothing listens there any more
       // keep the backends alive past the cluster: restart them on the same ports below
       backends = cluster.backends;
     }
@@ -67,7 +82,7 @@ class ColdStartFromSnapshotIntegrationTest {
       KeelOkHttp keel = KeelOkHttp.create(clientRegistry);
       OkHttpClient client = keel.install(new OkHttpClient.Builder().connectTimeout(Duration.ofSeconds(2))
           .readTimeout(Duration.ofSeconds(10))).build();
-      try (Load viaProxy = new Load("cold/proxy", 2, () -> {
+      try (Load viaProxy = new Load(kind + "-cold/proxy", 2, () -> {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(Proxies.uri(proxy, "/work"))
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) {
@@ -75,7 +90,7 @@ class ColdStartFromSnapshotIntegrationTest {
             }
             return r.body();
           });
-          Load viaClient = new Load("cold/client", 2, () -> {
+          Load viaClient = new Load(kind + "-cold/client", 2, () -> {
             try (Response r = client.newCall(new Request.Builder().url("http://demo/work").build()).execute()) {
               if (r.code() != 200) {
                 throw new IOException("client got " + r.code());
@@ -88,7 +103,7 @@ class ColdStartFromSnapshotIntegrationTest {
         viaClient.stop();
         String status = http.send(HttpRequest.newBuilder(Proxies.adminUri(proxy, "/status")).build(),
             HttpResponse.BodyHandlers.ofString()).body();
-        log.info("FIGURES cold: proxy started in {} ms with the registry down; status={}", proxyStartMs, status);
+        log.info("FIGURES {}-cold: proxy started in {} ms with the registry down; status={}", kind, proxyStartMs, status);
         assertThat(status).as("/status marks the listener's set as served from the snapshot cache")
             .contains("\"stale\":true");
         assertThat(viaProxy.sent.get()).isGreaterThan(10);

@@ -1,0 +1,67 @@
+package dev.keel.reliability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.keel.reliability.support.Cluster;
+import dev.keel.reliability.support.EtcdFixture;
+import dev.keel.reliability.support.Load;
+import dev.keel.reliability.support.TcpRelay;
+import java.time.Duration;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Issue #10 scenario 2, etcd watch compaction: the proxy and the in-app client are cut off from etcd
+ * (a {@link TcpRelay}) while the set changes, and etcd compacts past every revision they saw. When
+ * the link comes back their resumed watches are refused (the revision is compacted); they must
+ * re-list and end with exactly the registry's set: the departed {@code b1} (still up, so a stale
+ * entry would still get requests) gone, the new {@code b3} there.
+ */
+@Timeout(40)
+class EtcdWatchCompactionIntegrationTest {
+  private static final Logger log = LoggerFactory.getLogger(EtcdWatchCompactionIntegrationTest.class);
+  private static final Duration WITHIN = Duration.ofSeconds(15);
+
+  @Test
+  void watchersThatMissedCompactedRevisionsEndWithTheExactSet() throws Exception {
+    try (EtcdFixture etcd = EtcdFixture.open();
+         TcpRelay relay = new TcpRelay(etcd.port());
+         Cluster cluster = new Cluster(etcd, 3, "", relay.port());
+         Load viaProxy = new Load("etcd-compaction/proxy", 4, () -> cluster.proxyGet("/work"));
+         Load viaClient = new Load("etcd-compaction/client", 4, () -> cluster.clientGet("/work"))) {
+      await().atMost(WITHIN).until(() -> cluster.backends.stream()
+          .allMatch(b -> viaProxy.answeredBy(b.name()) > 0 && viaClient.answeredBy(b.name()) > 0));
+
+      long seen = etcd.revision(); // the watchers have nothing newer
+      relay.cut();
+      long cut = System.nanoTime();
+      cluster.deregister(cluster.backends.get(1));
+      cluster.addBackend("b3");
+      long compacted = etcd.revision();
+      etcd.etcdctl("compact", Long.toString(compacted));
+      assertThat(compacted).as("revisions the watchers missed, now compacted").isGreaterThan(seen);
+      Thread.sleep(1000);
+      relay.restore();
+      long restored = System.nanoTime();
+      long corrected = cluster.awaitEverywhere(WITHIN, Set.of("b0", "b2", "b3"));
+      long routed = Cluster.awaitRoutedAgain(WITHIN, viaProxy, viaClient, "b3", new int[] {0, 0});
+      Thread.sleep(200); // requests sent to b1 before the correction have finished
+      int[] b1Before = Cluster.answers(viaProxy, viaClient, "b1");
+      Thread.sleep(1000);
+      int[] b1After = Cluster.answers(viaProxy, viaClient, "b1");
+      log.info("FIGURES etcd-compaction: cut {} ms, compacted revisions {}..{}; proxy and client hold exactly b0, b2, b3"
+          + " {} ms after the link came back, b3 routed to through both {} ms later", (restored - cut) / 1_000_000,
+          seen + 1, compacted, corrected, routed);
+      viaProxy.stop();
+      viaClient.stop();
+      assertThat(b1After).as("answers of the departed b1 (proxy, client) once corrected").isEqualTo(b1Before);
+      assertThat(viaProxy.failures).isEmpty();
+      assertThat(viaClient.failures).isEmpty();
+      assertThat(viaProxy.failed.get() + viaClient.failed.get()).isZero();
+    }
+  }
+}
