@@ -7,6 +7,7 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    NettyDefaults.apply();
     int code = ProxyCommand.run(args);
     if (code != 0) {
       System.exit(code);

@@ -36,6 +36,7 @@ final class ConnectionSpreadJson {
       bo.put("address", b.address());
       bo.put("weight", b.weight());
       bo.put("healthy", b.available());
+      bo.put("ejected", b.ejected());
       bo.put("activeConnections", b.activeConnections());
       bo.put("share", b.share());
     }

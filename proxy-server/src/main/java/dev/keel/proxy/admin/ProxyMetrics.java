@@ -39,6 +39,9 @@ final class ProxyMetrics {
         .description("requests retried on another instance").register(registry);
     Gauge.builder("keel_proxy_client_connections", l, x -> x.stats().connections()).tags(t)
         .description("open client connections").register(registry);
+    Gauge.builder("keel_proxy_stale", l, x -> x.picker().stale() ? 1 : 0).tags(t)
+        .description("1 while the backends come from the snapshot cache because the registry cannot be reached")
+        .register(registry);
     if ("http".equals(l.config().protocol())) {
       Gauge.builder("keel_proxy_tunnels", l, x -> x.stats().tunnels()).tags(t)
           .description("open WebSocket tunnels").register(registry);

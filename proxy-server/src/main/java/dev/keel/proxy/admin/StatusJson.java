@@ -11,7 +11,7 @@ import java.util.List;
  * The {@code /status} document, in the shape DESIGN.md pins:
  * {@code {"listeners":[{"name","protocol","service","policy","backends":[{"id","address","weight",
  * "healthy","activeConnections","inflight","requests","failures","ewmaMillis"}]}]}}, plus
- * listener counters.
+ * listener counters, {@code "stale"} and {@code "panic"} per listener and {@code "ejected"} per backend.
  */
 final class StatusJson {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -28,6 +28,7 @@ final class StatusJson {
       o.put("service", l.config().service());
       o.put("policy", l.picker().policy());
       o.put("stale", l.picker().stale()); // backends served from the snapshot cache: registry unreachable
+      o.put("panic", l.picker().panic()); // too few available: every member is picked from, down and ejected too
       o.put("listen", l.localAddress().getHostString() + ":" + l.localAddress().getPort());
       o.put("connections", l.stats().connections());
       o.put("requests", l.stats().requests());
@@ -46,6 +47,7 @@ final class StatusJson {
         bo.put("address", b.addressText());
         bo.put("weight", b.weight());
         bo.put("healthy", b.healthy());
+        bo.put("ejected", b.endpoint().ejected()); // with healthy false: ejected by outlier detection, not down by checks
         bo.put("activeConnections", b.connections());
         bo.put("inflight", b.inflight());
         bo.put("requests", b.requests());

@@ -1,5 +1,6 @@
 package dev.keel.proxy.config;
 
+import dev.keel.balancer.BalancerConfig;
 import dev.keel.proxy.config.ListenerConfig.Health;
 import dev.keel.proxy.config.ListenerConfig.Limits;
 import dev.keel.proxy.config.ListenerConfig.Persistence;
@@ -161,20 +162,51 @@ public final class ConfigLoader {
     Health.Active active = null;
     Fields a = f.map("active");
     if (a != null) {
-      active = new Health.Active(a.duration("interval", Duration.ofSeconds(2)), a.duration("timeout", Duration.ofSeconds(1)),
-          a.string("path"), a.integer("rise", 2, 1, 100), a.integer("fall", 3, 1, 100));
+      Duration interval = aboveZero(a, "interval", a.duration("interval", Duration.ofSeconds(2)));
+      Duration timeout = aboveZero(a, "timeout", a.duration("timeout", Duration.ofSeconds(1)));
+      active = new Health.Active(interval, timeout, a.string("path"), a.integer("rise", 2, 1, 100), a.integer("fall", 3, 1, 100));
       a.done();
     }
-    Health.Passive passive = d.passive();
-    Fields p = f.map("passive");
-    if (p != null) {
-      passive = new Health.Passive(p.integer("consecutive-failures", passive.consecutiveFailures(), 0, 1000),
-          p.duration("ejection", passive.ejection()));
-      p.done();
-    }
+    Health.Passive passive = passive(f.map("passive"), d.passive());
     double panic = f.decimal("panic-threshold", d.panicThreshold(), 0, 1);
+    Duration slowStart = f.duration("slow-start", d.slowStart());
     f.done();
-    return new Health(active, passive, panic);
+    Health health = new Health(active, passive, panic, slowStart);
+    try {
+      // What the listeners will build from it: anything the balancer refuses fails here, not at start.
+      HealthSettings.apply(BalancerConfig.builder(), health).build();
+    } catch (IllegalArgumentException e) {
+      throw f.error("refused by the balancer: " + e.getMessage());
+    }
+    return health;
+  }
+
+  private static Health.Passive passive(@Nullable Fields p, Health.Passive d) {
+    if (p == null) {
+      return d;
+    }
+    int failures = p.integer("consecutive-failures", d.consecutiveFailures(), 0, 1000);
+    Duration ejection = p.duration("ejection", d.ejection());
+    // Absent, the cap follows a longer base time up (as Envoy's max_ejection_time does); set, it must reach it.
+    Duration maxEjection = aboveZero(p, "max-ejection", p.duration("max-ejection", Health.Passive.defaultMaxEjection(ejection)));
+    if (!ejection.isZero() && maxEjection.compareTo(ejection) < 0) {
+      String base = p.has("ejection") ? "'" + p.shownValue("ejection") + "'" : d.ejection().toSeconds() + "s by default";
+      throw p.error("max-ejection", "'" + p.shownValue("max-ejection") + "' (expected: at least ejection, " + base + ")");
+    }
+    double maxShare = p.decimal("max-ejection-share", d.maxEjectionShare(), 0, 1);
+    double failureRate = p.decimal("failure-rate", d.failureRate(), 0, 1);
+    int minimumRequests = p.integer("minimum-requests", d.minimumRequests(), 1, 1_000_000);
+    Duration interval = aboveZero(p, "interval", p.duration("interval", d.interval()));
+    p.done();
+    return new Health.Passive(failures, ejection, maxEjection, maxShare, failureRate, minimumRequests, interval);
+  }
+
+  /** {@code value} of {@code key} unless it is 0, which the balancer cannot take for that setting. */
+  private static Duration aboveZero(Fields f, String key, Duration value) {
+    if (value.isZero()) {
+      throw f.error(key, "'" + f.shownValue(key) + "' (expected: a duration above 0 like 500ms, 5s, 1m)");
+    }
+    return value;
   }
 
   private static Timeouts timeouts(@Nullable Fields f) {

@@ -29,7 +29,7 @@ final class EnvInterpolator {
       } else if (c == '$' && i + 1 < text.length() && text.charAt(i + 1) == '{') {
         int end = text.indexOf('}', i + 2);
         if (end < 0) {
-          throw ConfigException.at(line, path, "'" + text + "' has an unclosed ${ (expected: ${NAME} or ${NAME:-default})");
+          throw ConfigException.at(line, path, "'" + Secrets.shown(path, text) + "' has an unclosed ${ (expected: ${NAME} or ${NAME:-default})");
         }
         String expr = text.substring(i + 2, end);
         int sep = expr.indexOf(":-");

@@ -76,7 +76,7 @@ final class Fields {
     try {
       return parser.apply(s.trim());
     } catch (IllegalArgumentException e) {
-      throw ConfigException.at(node.fields.get(key).line, path(key), "'" + s + "' (expected: " + expected + ")");
+      throw ConfigException.at(node.fields.get(key).line, path(key), "'" + shown(key, s) + "' (expected: " + expected + ")");
     }
   }
 
@@ -138,7 +138,7 @@ final class Fields {
     }
     if (!allowed.contains(s)) {
       String near = Suggest.closest(s, allowed);
-      throw ConfigException.at(node.fields.get(key).line, path(key), "'" + s + "' (expected one of: "
+      throw ConfigException.at(node.fields.get(key).line, path(key), "'" + shown(key, s) + "' (expected one of: "
           + String.join(", ", allowed) + ")" + (near == null ? "" : "; did you mean '" + near + "'?"));
     }
     return s;
@@ -195,6 +195,27 @@ final class Fields {
             : "; did you mean '" + near + "'?"));
       }
     }
+  }
+
+  /**
+   * {@code value} of {@code key} as an error may show it: an interpolated value as written
+   * ({@code '${ADMIN_TOKEN}'}), since a secret from the environment may sit on the wrong key.
+   */
+  private String shown(String key, String value) {
+    ConfigNode n = node.fields.get(key);
+    String written = n != null && n.text != null && n.text.contains("${") ? n.text : value;
+    return Secrets.shown(path(key), written);
+  }
+
+  /** The value of {@code key} as an error may show it (see {@link #shown}), or null when absent. */
+  @Nullable String shownValue(String key) {
+    String s = string(key);
+    return s == null ? null : shown(key, s);
+  }
+
+  /** An error about this mapping as a whole (a rule that ties several of its keys together). */
+  ConfigException error(String problem) {
+    return ConfigException.at(node.line, path.isEmpty() ? "(document)" : path, problem);
   }
 
   ConfigException error(String key, String problem) {

@@ -86,20 +86,79 @@ public record ListenerConfig(
     public static final Persistence NONE = new Persistence("none", "KEEL");
   }
 
-  /** Active checks (null when off) and passive outlier ejection. */
   /**
+   * Active checks (null when off), passive outlier ejection, slow start and panic.
+   *
    * @param panicThreshold healthy share below which every member is used again (0: never; then
    *     all unhealthy answers 503)
+   * @param slowStart ramp window of an instance new to the listener or back from being down or
+   *     ejected (0: off, full weight at once)
    */
-  public record Health(@Nullable Active active, Passive passive, double panicThreshold) {
+  public record Health(@Nullable Active active, Passive passive, double panicThreshold, Duration slowStart) {
+    public static final Duration DEFAULT_SLOW_START = Duration.ofSeconds(30);
+
+    public Health {
+      requireNonNull(passive, "passive");
+      requireNonNull(slowStart, "slowStart");
+    }
+
+    /** With the default slow start. */
+    public Health(@Nullable Active active, Passive passive, double panicThreshold) {
+      this(active, passive, panicThreshold, DEFAULT_SLOW_START);
+    }
+
     public static Health defaults() {
-      return new Health(null, new Passive(5, Duration.ofSeconds(30)), 0.5);
+      return new Health(null, Passive.defaults(), 0.5, DEFAULT_SLOW_START);
     }
 
     /** @param path HTTP GET path, or null for a TCP connect check */
     public record Active(Duration interval, Duration timeout, @Nullable String path, int rise, int fall) {}
 
-    public record Passive(int consecutiveFailures, Duration ejection) {}
+    /**
+     * Passive outlier ejection (Envoy's outlier detection, as the balancer implements it).
+     *
+     * @param consecutiveFailures failures in a row that eject (0: this trigger off)
+     * @param ejection base ejection time, the n-th ejection lasts n × this (0: no passive ejection at all)
+     * @param maxEjection cap on one ejection; at least {@code ejection} when that is not 0
+     * @param maxEjectionShare most members ejected at once, 0..1 (one may always be)
+     * @param failureRate failure share over one interval that ejects, 0..1 (0: this trigger off)
+     * @param minimumRequests requests in an interval before its failure rate counts
+     * @param interval failure-rate evaluation interval
+     */
+    public record Passive(int consecutiveFailures, Duration ejection, Duration maxEjection, double maxEjectionShare,
+        double failureRate, int minimumRequests, Duration interval) {
+      public static final Duration DEFAULT_MAX_EJECTION = Duration.ofSeconds(300);
+      public static final double DEFAULT_MAX_EJECTION_SHARE = 0.10;
+      public static final double DEFAULT_FAILURE_RATE = 0.5;
+      public static final int DEFAULT_MINIMUM_REQUESTS = 20;
+      public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
+
+      public Passive {
+        requireNonNull(ejection, "ejection");
+        requireNonNull(maxEjection, "maxEjection");
+        requireNonNull(interval, "interval");
+      }
+
+      /** The other settings at their defaults; the cap is raised to {@code ejection} when that is longer. */
+      public Passive(int consecutiveFailures, Duration ejection) {
+        this(consecutiveFailures, ejection, defaultMaxEjection(ejection), DEFAULT_MAX_EJECTION_SHARE,
+            DEFAULT_FAILURE_RATE, DEFAULT_MINIMUM_REQUESTS, DEFAULT_INTERVAL);
+      }
+
+      public static Passive defaults() {
+        return new Passive(5, Duration.ofSeconds(30));
+      }
+
+      /** The cap when none is configured: 300 s, or the base time when longer (as Envoy does). */
+      public static Duration defaultMaxEjection(Duration ejection) {
+        return ejection.compareTo(DEFAULT_MAX_EJECTION) > 0 ? ejection : DEFAULT_MAX_EJECTION;
+      }
+
+      /** False when {@code ejection} is 0: nothing is ejected for failing requests. */
+      public boolean enabled() {
+        return !ejection.isZero();
+      }
+    }
   }
 
   /**

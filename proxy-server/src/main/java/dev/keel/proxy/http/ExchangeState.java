@@ -6,6 +6,7 @@ import dev.keel.proxy.upstream.Backend;
 import dev.keel.proxy.upstream.Outcome;
 import dev.keel.proxy.upstream.UpstreamConnection;
 import dev.keel.proxy.upstream.UpstreamPool;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpRequest;
@@ -28,7 +29,11 @@ import org.slf4j.LoggerFactory;
 abstract class ExchangeState extends ChannelInboundHandlerAdapter implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(ExchangeState.class);
 
+  /** Ticks of half the idle timeout with nothing read before a side counts as idle: silent for 1 to 1.5 idle timeouts. */
+  static final int IDLE_TICKS = 3;
+
   final HttpRoute route;
+  final ReadDeadlines deadlines;
   final RequestHead head = new RequestHead();
   final UpstreamConnection[] connecting = new UpstreamConnection[1];
   @Nullable ChannelHandlerContext ctx;
@@ -64,6 +69,12 @@ abstract class ExchangeState extends ChannelInboundHandlerAdapter implements Run
   boolean websocket;
   boolean expectContinue;
   boolean upstreamKeepAlive;
+  // the request in progress goes upstream chunked (else with its Content-Length, or without body)
+  boolean upstreamChunked;
+  // a final response head held back until its small body is in (then both leave in one buffer)
+  @Nullable ByteBuf pendingHead;
+  // how the response in progress is framed to the client
+  ResponseWriter.Framing clientFraming = ResponseWriter.Framing.NONE;
   boolean needUpstreamFlush;
   boolean counted;
   int attempts;
@@ -72,13 +83,17 @@ abstract class ExchangeState extends ChannelInboundHandlerAdapter implements Run
   long startNanos;
   long latencyNanos;
   long deadlineNanos;
-  long lastUpstreamReadNanos;
+  // Idle: ticks since the client / the tunnel's upstream last sent something (a field store per read, no clock).
+  int clientQuietTicks;
+  int upstreamQuietTicks;
+  @Nullable ScheduledFuture<?> idleTicker;
   @Nullable ScheduledFuture<?> timer;
   @Nullable ArrayDeque<Object> pendingUp;
   @Nullable ArrayDeque<Object> pipelined;
 
-  ExchangeState(HttpRoute route) {
+  ExchangeState(HttpRoute route, ReadDeadlines deadlines) {
     this.route = route;
+    this.deadlines = deadlines;
   }
 
   /** Answers {@code status} and closes, unless a response is already under way (then just closes). */
@@ -114,6 +129,7 @@ abstract class ExchangeState extends ChannelInboundHandlerAdapter implements Run
   }
 
   void resetExchange() {
+    dropPendingHead();
     closeTunnelLease();
     active = false;
     request = null;
@@ -130,9 +146,19 @@ abstract class ExchangeState extends ChannelInboundHandlerAdapter implements Run
     interim = false;
     closeAfterResponse = false;
     upstreamKeepAlive = false;
+    clientFraming = ResponseWriter.Framing.NONE;
     attempts = 0;
     responseStatus = 0;
     bodyBytes = 0;
+  }
+
+  /** Releases a held-back response head that will not be sent (the exchange failed or the connection closed). */
+  void dropPendingHead() {
+    ByteBuf h = pendingHead;
+    if (h != null) {
+      pendingHead = null;
+      h.release();
+    }
   }
 
   /** The upgrade did not become a tunnel (or is tried elsewhere): its lease stops counting. */
@@ -181,6 +207,35 @@ abstract class ExchangeState extends ChannelInboundHandlerAdapter implements Run
       timer = ctx.executor().schedule(this, route.requestTimeoutNanos, TimeUnit.NANOSECONDS);
     }
   }
+
+  /**
+   * Starts the idle ticker: every half idle timeout, one more quiet tick on each side, and a
+   * connection quiet for {@link #IDLE_TICKS} ticks is idle. Cheaper than timing each read.
+   */
+  void startIdleTicker() {
+    long period = route.idleNanos / 2;
+    if (period > 0) {
+      idleTicker = ctx.executor().scheduleAtFixedRate(this::idleTick, period, period, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  void stopIdleTicker() {
+    ScheduledFuture<?> t = idleTicker;
+    if (t != null) {
+      idleTicker = null;
+      t.cancel(false);
+    }
+  }
+
+  private void idleTick() {
+    upstreamQuietTicks++;
+    if (++clientQuietTicks >= IDLE_TICKS) {
+      onIdle();
+    }
+  }
+
+  /** The client sent nothing for the idle timeout. */
+  abstract void onIdle();
 
   /** The request timer: one per connection, re-armed lazily so requests do not each schedule one. */
   @Override

@@ -4,16 +4,16 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import java.util.List;
 
 /**
- * Rewrites heads in place on their way through: hop-by-hop headers and those named in
- * {@code Connection} removed (RFC 9110 §7.6.1), framing regenerated from what the decoder
- * established rather than copied, {@code X-Forwarded-*} set.
+ * Rewrites request heads in place on their way to the upstream: hop-by-hop headers and those
+ * named in {@code Connection} removed (RFC 9110 §7.6.1), framing regenerated from what the decoder
+ * established rather than copied, {@code X-Forwarded-*} set. Responses are rewritten as they are
+ * written, by {@link ResponseWriter}.
  */
 final class HeaderRewriter {
   private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
@@ -67,56 +67,6 @@ final class HeaderRewriter {
       h.set(X_FORWARDED_HOST, h.get(HttpHeaderNames.HOST));
     }
     req.setProtocolVersion(HttpVersion.HTTP_1_1);
-  }
-
-  /**
-   * Prepares a final (non-1xx) response for the client; returns true when the client connection
-   * must close after it (close-delimited body for an HTTP/1.0 client, or the client asked).
-   */
-  static boolean response(HttpResponse r, boolean head, boolean http10, boolean clientKeepAlive) {
-    HttpHeaders h = r.headers();
-    int code = r.status().code();
-    boolean chunked = HttpUtil.isTransferEncodingChunked(r);
-    boolean hasLength = !chunked && h.contains(HttpHeaderNames.CONTENT_LENGTH);
-    stripHopByHop(h, h.getAll(HttpHeaderNames.CONNECTION));
-    boolean close = !clientKeepAlive;
-    if (head || code == 304) {
-      // keeps Content-Length: it describes the body a GET would have had
-      h.remove(HttpHeaderNames.TRANSFER_ENCODING);
-    } else if (code == 204 || code < 200) {
-      h.remove(HttpHeaderNames.CONTENT_LENGTH);
-    } else if (!hasLength) {
-      h.remove(HttpHeaderNames.CONTENT_LENGTH);
-      if (http10) {
-        close = true;
-      } else {
-        h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-      }
-    }
-    r.setProtocolVersion(HttpVersion.HTTP_1_1);
-    if (close) {
-      h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-    } else if (http10) {
-      h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-    }
-    return close;
-  }
-
-  /** Prepares an interim (1xx other than 101) response. */
-  static void interim(HttpResponse r) {
-    stripHopByHop(r.headers(), r.headers().getAll(HttpHeaderNames.CONNECTION));
-    r.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
-    r.setProtocolVersion(HttpVersion.HTTP_1_1);
-  }
-
-  /** Prepares a 101 Switching Protocols to a WebSocket for the client. */
-  static void switching(HttpResponse r) {
-    HttpHeaders h = r.headers();
-    stripHopByHop(h, h.getAll(HttpHeaderNames.CONNECTION));
-    h.remove(HttpHeaderNames.CONTENT_LENGTH);
-    h.set(HttpHeaderNames.UPGRADE, WEBSOCKET);
-    h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
-    r.setProtocolVersion(HttpVersion.HTTP_1_1);
   }
 
   private static void stripHopByHop(HttpHeaders h, List<? extends CharSequence> connection) {

@@ -8,20 +8,16 @@ import dev.keel.proxy.upstream.UpstreamConnection;
 import dev.keel.proxy.upstream.UpstreamPicker;
 import dev.keel.proxy.upstream.UpstreamPool;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
@@ -44,8 +40,9 @@ import org.slf4j.LoggerFactory;
 public final class HttpProxyHandler extends UpstreamSide implements ChannelFutureListener {
   private static final Logger log = LoggerFactory.getLogger(HttpProxyHandler.class);
 
-  public HttpProxyHandler(HttpRoute route) {
-    super(route);
+  /** @param deadlines the connection's read deadlines, shared with its request decoder */
+  public HttpProxyHandler(HttpRoute route, ReadDeadlines deadlines) {
+    super(route, deadlines);
   }
 
   @Override
@@ -63,11 +60,14 @@ public final class HttpProxyHandler extends UpstreamSide implements ChannelFutur
       trustedPeer = route.config().trusts(remote.getAddress());
     }
     route.stats().connections.incrementAndGet();
+    deadlines.start(ctx.executor(), this::readDeadlinePassed);
+    startIdleTicker();
     ctx.read();
   }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    clientQuietTicks = 0;
     if (closing) {
       ReferenceCountUtil.release(msg);
     } else if (tunnel) {
@@ -82,6 +82,7 @@ public final class HttpProxyHandler extends UpstreamSide implements ChannelFutur
         needUpstreamFlush = true;
       }
     } else if (msg instanceof HttpRequest) {
+      deadlines.onMessage(msg);
       if (active) {
         queuePipelined(msg);
       } else {
@@ -95,6 +96,7 @@ public final class HttpProxyHandler extends UpstreamSide implements ChannelFutur
         }
       }
     } else if (msg instanceof HttpContent) {
+      deadlines.onMessage(msg);
       if (active && !requestDone) {
         requestContent((HttpContent) msg);
       } else if (active) {
@@ -122,7 +124,8 @@ public final class HttpProxyHandler extends UpstreamSide implements ChannelFutur
     http10 = req.protocolVersion().minorVersion() == 0;
     HttpMethod m = req.method();
     isHead = HttpMethod.HEAD.equals(m);
-    long length = head.chunked() ? -1 : HttpUtil.getContentLength(req, 0L);
+    upstreamChunked = head.chunked();
+    long length = upstreamChunked ? -1 : HttpUtil.getContentLength(req, 0L);
     boolean hasBody = head.chunked() || length > 0;
     retryable = !hasBody && (HttpMethod.GET.equals(m) || isHead || HttpMethod.OPTIONS.equals(m)
         || HttpMethod.PUT.equals(m) || HttpMethod.DELETE.equals(m) || HttpMethod.TRACE.equals(m));
@@ -250,7 +253,11 @@ public final class HttpProxyHandler extends UpstreamSide implements ChannelFutur
     up = c;
     Channel ch = c.channel();
     HttpRequest req = request;
-    ch.write(req, ch.voidPromise());
+    UpstreamResponseDecoder responses = c.codec(UpstreamResponseDecoder.class);
+    if (responses != null) {
+      responses.expectResponseTo(isHead);
+    }
+    ch.write(RequestWriter.head(ch.alloc(), req), ch.voidPromise());
     wroteUpstream = true;
     boolean lastWritten = false;
     ArrayDeque<Object> q = pendingUp;
@@ -258,18 +265,18 @@ public final class HttpProxyHandler extends UpstreamSide implements ChannelFutur
       Object m;
       while ((m = q.poll()) != null) {
         lastWritten |= m instanceof LastHttpContent;
-        ch.write(m, ch.voidPromise());
+        RequestWriter.content(ch, (HttpContent) m, upstreamChunked);
       }
     }
-    if (requestDone && !lastWritten) {
-      // a retried request without body: its end went to the first attempt
-      ch.write(LastHttpContent.EMPTY_LAST_CONTENT, ch.voidPromise());
+    if (requestDone && !lastWritten && upstreamChunked) {
+      // a retried chunked request whose end went to the first attempt
+      RequestWriter.content(ch, LastHttpContent.EMPTY_LAST_CONTENT, true);
     }
     ch.flush();
     ch.read();
     if (expectContinue && !requestDone) {
       expectContinue = false;
-      ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
+      ctx.writeAndFlush(ResponseWriter.continue100(), ctx.voidPromise());
     }
     readClientIfReady();
   }
@@ -291,11 +298,13 @@ public final class HttpProxyHandler extends UpstreamSide implements ChannelFutur
     }
     if (last) {
       requestDone = true;
-      armTimer(System.nanoTime());
+      if (bodyBytes > 0) {
+        armTimer(System.nanoTime()); // the response is timed from the end of the body (the start, without one)
+      }
     }
     UpstreamConnection u = up;
     if (u != null && !connectPending) {
-      u.channel().write(c, u.channel().voidPromise());
+      RequestWriter.content(u.channel(), c, upstreamChunked);
       needUpstreamFlush = true;
     } else {
       if (pendingUp == null) {
@@ -362,20 +371,27 @@ public final class HttpProxyHandler extends UpstreamSide implements ChannelFutur
   }
 
   @Override
+  void onIdle() {
+    // Closes between exchanges, and in a tunnel when the other side was silent as long (reads
+    // pause during an exchange, so that is not idleness).
+    if (!closing && (!active || (tunnel && upstreamQuietTicks >= IDLE_TICKS))) {
+      closing = true;
+      ctx.close();
+    }
+  }
+
+  private void readDeadlinePassed() {
+    if (closing) {
+      return;
+    }
+    log.debug("request from {} not read within its header-read/body-read timeout", peer);
+    route.stats().rejected.increment();
+    fail(HttpResponseStatus.REQUEST_TIMEOUT);
+  }
+
+  @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-    if (evt instanceof IdleStateEvent) {
-      // The client sent nothing for the idle timeout: close between exchanges, and in a tunnel
-      // when the other side was silent as long (reads pause during an exchange, so that is not idleness).
-      boolean upstreamQuiet = System.nanoTime() - lastUpstreamReadNanos >= route.idleNanos;
-      if (!active || (tunnel && upstreamQuiet)) {
-        closing = true;
-        ctx.close();
-      }
-    } else if (evt == ReadDeadlines.Expired.INSTANCE) {
-      log.debug("request from {} not read within its header-read/body-read timeout", peer);
-      route.stats().rejected.increment();
-      fail(HttpResponseStatus.REQUEST_TIMEOUT);
-    } else if (evt == GracefulClose.INSTANCE) {
+    if (evt == GracefulClose.INSTANCE) {
       WebSocketTunnel w = ws;
       if (tunnel && w != null) {
         w.requestClose(false, 0); // 1012 at the next moment both directions are between messages
@@ -394,6 +410,9 @@ public final class HttpProxyHandler extends UpstreamSide implements ChannelFutur
   public void channelInactive(ChannelHandlerContext ctx) {
     route.stats().connections.decrementAndGet();
     closing = true;
+    dropPendingHead();
+    deadlines.stop();
+    stopIdleTicker();
     closeTunnelLease();
     WebSocketTunnel w = ws;
     if (w != null) {

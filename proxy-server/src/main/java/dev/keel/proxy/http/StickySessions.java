@@ -5,6 +5,7 @@ import dev.keel.proxy.upstream.Backend;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -97,26 +98,47 @@ final class StickySessions {
     }
   }
 
-  /** Marks the response so the next request returns to {@code backend}. */
-  void onResponse(HttpHeaders h, Backend backend, @Nullable String requestToken) {
+  /**
+   * How a response head is marked so that the next request returns to {@code backend}: the
+   * proxy's cookie added (lb-cookie, when the request did not already name it), or the
+   * application's cookie prefixed with the backend's token (app-cookie); null when neither applies.
+   */
+  ResponseWriter.@Nullable CookieEdit responseEdit(Backend backend, @Nullable String requestToken) {
     if (lbCookie()) {
-      if (!backend.token().equals(requestToken)) {
-        h.add(HttpHeaderNames.SET_COOKIE, cookiePrefix + backend.token() + "; Path=/; HttpOnly");
+      if (backend.token().equals(requestToken)) {
+        return null;
       }
-    } else if (appCookie()) {
-      List<String> set = new java.util.ArrayList<>(h.getAll(HttpHeaderNames.SET_COOKIE));
-      boolean changed = false;
-      for (int i = 0; i < set.size(); i++) {
-        String v = set.get(i);
+      String added = cookiePrefix + backend.token() + "; Path=/; HttpOnly";
+      return new ResponseWriter.CookieEdit() {
+        @Override
+        public void setCookie(HeadBytes out, ResponseHead head, int i) {
+          ResponseWriter.field(out, head, i);
+        }
+
+        @Override
+        public void extra(HeadBytes out) {
+          ResponseWriter.setCookieLine(out, added);
+        }
+      };
+    }
+    if (!appCookie()) {
+      return null;
+    }
+    return new ResponseWriter.CookieEdit() {
+      @Override
+      public void setCookie(HeadBytes out, ResponseHead head, int i) {
+        String v = new String(head.bytes(), head.valueStart(i), head.valueEnd(i) - head.valueStart(i),
+            StandardCharsets.ISO_8859_1);
         if (v.startsWith(cookiePrefix)) {
-          set.set(i, cookiePrefix + backend.token() + SEPARATOR + v.substring(cookiePrefix.length()));
-          changed = true;
+          ResponseWriter.setCookieLine(out, cookiePrefix + backend.token() + SEPARATOR + v.substring(cookiePrefix.length()));
+        } else {
+          ResponseWriter.field(out, head, i);
         }
       }
-      if (changed) {
-        h.set(HttpHeaderNames.SET_COOKIE, set);
-      }
-    }
+
+      @Override
+      public void extra(HeadBytes out) {}
+    };
   }
 
   /** The client address to hash: the peer, or what a trusted proxy in front of us says. */

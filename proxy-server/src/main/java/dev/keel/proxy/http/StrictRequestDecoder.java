@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ByteProcessor;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Netty's request decoder made strict where it is lenient: a header block with obsolete line
@@ -30,12 +31,18 @@ public final class StrictRequestDecoder extends HttpRequestDecoder implements By
   private static final int END = 4;
   private static final int FOLD = 5;
 
+  private final @Nullable ReadDeadlines deadlines;
   private boolean inHead = true;
   private boolean rejecting;
   private int scanned;
   private int state = START;
 
   public StrictRequestDecoder(int maxInitialLine, int maxHeaderSize, int maxChunkSize) {
+    this(maxInitialLine, maxHeaderSize, maxChunkSize, null);
+  }
+
+  /** @param deadlines told when request bytes arrive (the first byte of a head starts its deadline); null: none */
+  public StrictRequestDecoder(int maxInitialLine, int maxHeaderSize, int maxChunkSize, @Nullable ReadDeadlines deadlines) {
     super(new HttpDecoderConfig()
         .setMaxInitialLineLength(maxInitialLine)
         .setMaxHeaderSize(maxHeaderSize)
@@ -45,6 +52,7 @@ public final class StrictRequestDecoder extends HttpRequestDecoder implements By
         .setStrictLineParsing(true)
         .setHeadersFactory(DefaultHttpHeadersFactory.headersFactory().withValidation(true).withValueValidation(true))
         .setTrailersFactory(DefaultHttpHeadersFactory.trailersFactory().withValidation(true).withValueValidation(true)));
+    this.deadlines = deadlines;
   }
 
   @Override
@@ -52,6 +60,10 @@ public final class StrictRequestDecoder extends HttpRequestDecoder implements By
     if (rejecting) {
       in.skipBytes(in.readableBytes());
       return;
+    }
+    ReadDeadlines d = deadlines;
+    if (d != null && in.isReadable()) {
+      d.onBytes();
     }
     if (inHead) {
       int from = in.readerIndex() + scanned;

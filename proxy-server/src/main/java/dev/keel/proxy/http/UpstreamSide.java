@@ -7,11 +7,7 @@ import dev.keel.proxy.upstream.UpstreamOwner;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -25,9 +21,11 @@ import org.slf4j.LoggerFactory;
  */
 abstract class UpstreamSide extends ExchangeState implements UpstreamOwner {
   private static final Logger log = LoggerFactory.getLogger(UpstreamSide.class);
+  /** A response body up to this size goes out in the same buffer as its head. */
+  private static final int SMALL_BODY = 2048;
 
-  UpstreamSide(HttpRoute route) {
-    super(route);
+  UpstreamSide(HttpRoute route, ReadDeadlines deadlines) {
+    super(route, deadlines);
   }
 
   @Override
@@ -37,32 +35,31 @@ abstract class UpstreamSide extends ExchangeState implements UpstreamOwner {
       return;
     }
     if (tunnel) {
-      lastUpstreamReadNanos = System.nanoTime();
+      upstreamQuietTicks = 0;
       WebSocketTunnel w = ws;
       if (w != null && msg instanceof ByteBuf) {
         w.fromUpstream((ByteBuf) msg);
       } else {
         ctx.write(msg, ctx.voidPromise());
       }
-      return;
-    }
-    if (msg instanceof HttpResponse) {
-      HttpResponse r = (HttpResponse) msg;
-      if (r.decoderResult().isFailure()) {
-        ReferenceCountUtil.release(msg);
-        log.debug("malformed response from {}: {}", backend, r.decoderResult().cause().toString());
-        upstreamFailed(Outcome.RESET);
-        return;
+    } else if (msg instanceof ByteBuf) {
+      responseContent((ByteBuf) msg);
+    } else if (msg instanceof ResponseHead) {
+      responseHead((ResponseHead) msg);
+    } else if (msg instanceof ResponseEnd) {
+      ResponseEnd e = (ResponseEnd) msg;
+      try {
+        responseEnd(e);
+      } finally {
+        e.release();
       }
-      responseHead(r);
-    }
-    if (msg instanceof HttpContent) {
-      responseContent((HttpContent) msg);
+    } else {
+      ReferenceCountUtil.release(msg);
     }
   }
 
-  void responseHead(HttpResponse r) {
-    int code = r.status().code();
+  void responseHead(ResponseHead r) {
+    int code = r.status();
     if (code == 101) {
       if (!websocket) {
         upstreamFailed(Outcome.RESET);
@@ -71,59 +68,93 @@ abstract class UpstreamSide extends ExchangeState implements UpstreamOwner {
       switching = true;
       responseStarted = true;
       latencyNanos = System.nanoTime() - startNanos;
-      HeaderRewriter.switching(r);
-      ctx.write(r, ctx.voidPromise());
+      ctx.write(ResponseWriter.switchingHead(ctx.alloc(), r), ctx.voidPromise());
       return;
     }
     if (code < 200) {
       interim = true;
       if (!http10) {
-        HeaderRewriter.interim(r);
-        ctx.write(r, ctx.voidPromise());
+        ctx.write(ResponseWriter.interimHead(ctx.alloc(), r), ctx.voidPromise());
       }
       return;
     }
     responseStarted = true;
     responseStatus = code;
     latencyNanos = System.nanoTime() - startNanos;
-    upstreamKeepAlive = HttpUtil.isKeepAlive(r);
-    if (HeaderRewriter.response(r, isHead, http10, keepAlive)) {
+    upstreamKeepAlive = r.upstreamKeepAlive();
+    clientFraming = ResponseWriter.framing(r, isHead, http10);
+    if (!keepAlive || clientFraming == ResponseWriter.Framing.UNTIL_CLOSE) {
       closeAfterResponse = true;
     }
-    if (route.sticky.cookieBased() && backend != null) {
-      route.sticky.onResponse(r.headers(), backend, requestToken);
+    ResponseWriter.CookieEdit cookies = route.sticky.cookieBased() && backend != null
+        ? route.sticky.responseEdit(backend, requestToken) : null;
+    if (clientFraming == ResponseWriter.Framing.AS_IS && r.contentLength() <= SMALL_BODY) {
+      // held until the body is in: head and a small body leave as one buffer, one write
+      pendingHead = ResponseWriter.finalHead(ctx.alloc(), r, isHead, http10, closeAfterResponse, cookies,
+          (int) r.contentLength());
+    } else {
+      ctx.write(ResponseWriter.finalHead(ctx.alloc(), r, isHead, http10, closeAfterResponse, cookies), ctx.voidPromise());
     }
-    ctx.write(r, ctx.voidPromise());
   }
 
-  void responseContent(HttpContent content) {
-    boolean last = content instanceof LastHttpContent;
-    if (interim) {
-      if (!http10) {
-        ctx.write(content, ctx.voidPromise());
-      } else {
-        content.release();
-      }
-      interim = !last;
-      return;
+  /** Writes the head held back for a small body, if any. */
+  void writePendingHead() {
+    ByteBuf h = pendingHead;
+    if (h != null) {
+      pendingHead = null;
+      ctx.write(h, ctx.voidPromise());
     }
-    if (!responseStarted) {
+  }
+
+  void responseContent(ByteBuf content) {
+    if (!responseStarted || interim || !content.isReadable() || clientFraming == ResponseWriter.Framing.NONE) {
+      // the body of a 1xx has no bytes; a HEAD/304/204 answer sends none
       content.release();
       return;
     }
-    ctx.write(content, ctx.voidPromise());
-    if (last) {
-      if (switching) {
-        startTunnel();
-      } else {
-        finishExchange();
+    ByteBuf h = pendingHead;
+    if (h != null) {
+      if (content.readableBytes() <= h.writableBytes()) {
+        h.writeBytes(content);
+        content.release();
+        return;
       }
+      writePendingHead();
     }
+    if (clientFraming == ResponseWriter.Framing.CHUNKED) {
+      ctx.write(ResponseWriter.chunkHeader(ctx.alloc(), content.readableBytes()), ctx.voidPromise());
+      ctx.write(content, ctx.voidPromise());
+      ctx.write(ResponseWriter.chunkEnd(), ctx.voidPromise());
+    } else {
+      ctx.write(content, ctx.voidPromise());
+    }
+  }
+
+  void responseEnd(ResponseEnd end) {
+    if (interim) {
+      interim = false;
+      return;
+    }
+    if (!responseStarted) {
+      return;
+    }
+    if (switching) {
+      startTunnel();
+      return;
+    }
+    writePendingHead();
+    if (clientFraming == ResponseWriter.Framing.CHUNKED) {
+      ctx.write(ResponseWriter.lastChunk(ctx.alloc(), end.trailers()), ctx.voidPromise());
+    }
+    finishExchange();
   }
 
   void startTunnel() {
     switching = false;
     tunnel = true;
+    deadlines.stop();
+    clientQuietTicks = 0;
+    upstreamQuietTicks = 0;
     // Counted (when placed by the connection balancer) and followed frame by frame from here on,
     // including the bytes the codecs still hold, which come out when they are removed below.
     ws = new WebSocketTunnel(this, route.tunnels, tunnelLease);
@@ -133,10 +164,9 @@ abstract class UpstreamSide extends ExchangeState implements UpstreamOwner {
     ctx.flush();
     // Raw bytes from here on, both ways; the codecs go, their buffered bytes come out as ByteBufs.
     ctx.pipeline().remove(StrictRequestDecoder.class);
-    ctx.pipeline().remove(io.netty.handler.codec.http.HttpResponseEncoder.class);
     UpstreamConnection u = up;
     if (u != null) {
-      u.channel().pipeline().remove(io.netty.handler.codec.http.HttpClientCodec.class);
+      u.channel().pipeline().remove(UpstreamResponseDecoder.class);
       u.channel().read();
     }
     ctx.read();
@@ -157,6 +187,7 @@ abstract class UpstreamSide extends ExchangeState implements UpstreamOwner {
     boolean clientReusable = keepAlive && !closeAfterResponse && requestDone;
     release(upstreamKeepAlive && requestDone);
     resetExchange();
+    clientQuietTicks = 0; // keep-alive idleness counts from the end of the response
     if (!clientReusable) {
       closing = true;
       ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
@@ -173,6 +204,9 @@ abstract class UpstreamSide extends ExchangeState implements UpstreamOwner {
 
   @Override
   public void upstreamReadComplete(UpstreamConnection c) {
+    if (c == up) {
+      writePendingHead(); // the rest of the body is in a later read: what is here goes now
+    }
     ctx.flush();
     if (c == up && !connectPending && ctx.channel().isWritable()) {
       c.channel().read();
@@ -217,6 +251,7 @@ abstract class UpstreamSide extends ExchangeState implements UpstreamOwner {
     if (responseStarted) {
       // Part of a response is out: the client must see a truncated message, not a made-up one.
       closing = true;
+      dropPendingHead();
       ctx.close();
       releasePending();
       return;

@@ -7,6 +7,7 @@ import dev.keel.proxy.http.ListenerStats;
 import dev.keel.proxy.http.ReadDeadlines;
 import dev.keel.proxy.http.StrictRequestDecoder;
 import dev.keel.proxy.http.TunnelBalancing;
+import dev.keel.proxy.http.UpstreamResponseDecoder;
 import dev.keel.proxy.tls.TlsContexts;
 import dev.keel.proxy.upstream.BalancerPicker;
 import dev.keel.proxy.upstream.UpstreamPicker;
@@ -18,12 +19,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -55,14 +51,10 @@ final class HttpListenerKind implements ListenerKind {
       if (upstreamTls != null) {
         ch.pipeline().addLast("tls", upstreamTls.newHandler(ch.alloc(), backend.host(), backend.port()));
       }
-      // reader idle only: tracking writes would wrap every write promise (an allocation per write)
-      ch.pipeline().addLast("idle", new IdleStateHandler(idleNanos, 0, 0, TimeUnit.NANOSECONDS));
-      ch.pipeline().addLast("http", new HttpClientCodec(new HttpDecoderConfig()
-          .setMaxHeaderSize(64 * 1024)
-          .setMaxChunkSize(MAX_CHUNK)
-          .setHeadersFactory(DefaultHttpHeadersFactory.headersFactory().withValidation(true).withValueValidation(true)),
-          false, false));
-    }, config.upstream().maxIdlePerLoop()), tunnels);
+      // Requests are written as bytes by the proxy handler; responses are parsed and forwarded
+      // without header objects. No HTTP codec objects on either path.
+      ch.pipeline().addLast("response-decoder", new UpstreamResponseDecoder());
+    }, config.upstream().maxIdlePerLoop(), idleNanos), tunnels);
     ChannelGroup clients = new DefaultChannelGroup(config.name(), GlobalEventExecutor.INSTANCE);
     int maxLine = config.limits().maxUriLength() + 64;
     int maxHeader = config.limits().maxHeaderSize();
@@ -82,13 +74,11 @@ final class HttpListenerKind implements ListenerKind {
             if (serverTls != null) {
               ch.pipeline().addLast("tls", serverTls.newHandler(ch.alloc()));
             }
-            ch.pipeline().addLast("idle", new IdleStateHandler(idleNanos, 0, 0, TimeUnit.NANOSECONDS));
+            // Idle timeout and read deadlines are kept by the proxy handler itself, not by
+            // handlers of their own: every handler is one more hop for each message.
             ReadDeadlines deadlines = new ReadDeadlines(headerReadNanos, bodyReadNanos);
-            ch.pipeline().addLast("read-deadline", deadlines.bytes());
-            ch.pipeline().addLast("decoder", new StrictRequestDecoder(maxLine, maxHeader, MAX_CHUNK));
-            ch.pipeline().addLast("body-deadline", deadlines.messages());
-            ch.pipeline().addLast("encoder", new HttpResponseEncoder());
-            ch.pipeline().addLast("proxy", new HttpProxyHandler(route));
+            ch.pipeline().addLast("decoder", new StrictRequestDecoder(maxLine, maxHeader, MAX_CHUNK, deadlines));
+            ch.pipeline().addLast("proxy", new HttpProxyHandler(route, deadlines));
           }
         });
     if (env.transport() == dev.keel.proxy.transport.Transport.EPOLL) {

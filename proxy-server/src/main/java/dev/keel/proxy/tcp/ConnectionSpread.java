@@ -17,8 +17,10 @@ public interface ConnectionSpread {
   TcpStats tcpStats();
 
   /**
-   * @param available counted in the shares (live, healthy, not ejected)
+   * @param available counted in the shares (live, healthy, not ejected; in panic every member)
+   * @param ejected left out by passive outlier ejection (tells an ejected member from one down by checks)
    * @param share connections this backend should hold: total × weight ÷ total weight (0 when not available)
    */
-  record BackendShare(String id, String address, int weight, boolean available, int activeConnections, double share) {}
+  record BackendShare(String id, String address, int weight, boolean available, boolean ejected, int activeConnections,
+      double share) {}
 }

@@ -3,31 +3,20 @@ package dev.keel.proxy.tcp;
 import dev.keel.balancer.Balancer;
 import dev.keel.balancer.BalancerConfig;
 import dev.keel.balancer.HealthChecker;
+import dev.keel.proxy.config.HealthSettings;
 import dev.keel.proxy.config.ListenerConfig;
 import dev.keel.proxy.upstream.BalancerPicker;
 import dev.keel.registry.Discovery;
-import java.time.Duration;
 
 /** Builds the {@link Balancer} of one tcp listener from its config. */
 final class TcpBalancing {
   private TcpBalancing() {}
 
-  /** The balancer settings a tcp listener's config implies (rebalance, passive and active health). */
+  /** The balancer settings a tcp listener's config implies (rebalance, and the health section as for http). */
   static BalancerConfig config(ListenerConfig config) {
-    ListenerConfig.Health.Passive passive = config.health().passive();
-    Duration maxEjection = passive.ejection().compareTo(Duration.ofSeconds(300)) > 0 ? passive.ejection() : Duration.ofSeconds(300);
     // No policy: connections are placed by the ConnectionBalancer; connects are pinned to its choice.
-    BalancerConfig.Builder b = BalancerConfig.builder()
-        .outlierConsecutiveFailures(passive.consecutiveFailures())
-        .outlierMaxEjectionTime(maxEjection);
+    BalancerConfig.Builder b = HealthSettings.apply(BalancerConfig.builder(), config.health());
     BalancerPicker.rebalance(b, config.rebalance());
-    if (!passive.ejection().isZero()) {
-      b.outlierBaseEjectionTime(passive.ejection());
-    }
-    ListenerConfig.Health.Active active = config.health().active();
-    if (active != null) {
-      b.healthInterval(active.interval()).healthTimeout(active.timeout()).healthRise(active.rise()).healthFall(active.fall());
-    }
     return b.build();
   }
 

@@ -87,7 +87,7 @@ final class TcpRunningListener implements RunningListener, ConnectionSpread {
       boolean in = available.contains(e);
       double share = in && weights > 0 ? (double) total * e.weight() / weights : 0;
       out.add(new BackendShare(e.id(), e.instance().host() + ":" + e.instance().port(), e.weight(), in,
-          e.activeConnections(), Math.round(share * 100) / 100.0));
+          e.ejected(), e.activeConnections(), Math.round(share * 100) / 100.0));
     }
     return out;
   }
@@ -142,6 +142,11 @@ final class TcpRunningListener implements RunningListener, ConnectionSpread {
     @Override
     public String policy() {
       return "least-connections";
+    }
+
+    @Override
+    public boolean panic() {
+      return route.balancer.state().panic();
     }
 
     @Override

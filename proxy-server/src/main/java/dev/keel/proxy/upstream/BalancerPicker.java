@@ -5,6 +5,7 @@ import dev.keel.balancer.BalancerConfig;
 import dev.keel.balancer.ConnectionBalancer;
 import dev.keel.balancer.Endpoint;
 import dev.keel.balancer.HealthChecker;
+import dev.keel.proxy.config.HealthSettings;
 import dev.keel.proxy.config.ListenerConfig;
 import dev.keel.registry.Discovery;
 import dev.keel.registry.Subscription;
@@ -50,15 +51,9 @@ public final class BalancerPicker implements UpstreamPicker {
   static BalancerConfig config(ListenerConfig l) {
     BalancerConfig.Builder c = BalancerConfig.builder()
         // client-ip persistence is consistent hashing of the client address
-        .policy("client-ip".equals(l.persistence().type()) ? "ring-hash" : l.policy())
-        .outlierConsecutiveFailures(l.health().passive().consecutiveFailures())
-        .outlierBaseEjectionTime(l.health().passive().ejection())
-        .panicThreshold(l.health().panicThreshold());
+        .policy("client-ip".equals(l.persistence().type()) ? "ring-hash" : l.policy());
+    HealthSettings.apply(c, l.health());
     rebalance(c, l.rebalance());
-    ListenerConfig.Health.Active a = l.health().active();
-    if (a != null) {
-      c.healthInterval(a.interval()).healthTimeout(a.timeout()).healthRise(a.rise()).healthFall(a.fall());
-    }
     return c.build();
   }
 
@@ -157,6 +152,11 @@ public final class BalancerPicker implements UpstreamPicker {
   @Override
   public boolean stale() {
     return balancer.state().stale();
+  }
+
+  @Override
+  public boolean panic() {
+    return balancer.state().panic();
   }
 
   @Override

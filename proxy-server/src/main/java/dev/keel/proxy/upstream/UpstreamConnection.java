@@ -1,9 +1,9 @@
 package dev.keel.proxy.upstream;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import org.jspecify.annotations.Nullable;
@@ -11,7 +11,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * The last handler of an upstream channel, and the pool's handle for it. While leased it forwards
  * everything to its {@link UpstreamOwner}; while idle in the pool, anything read is dropped and
- * the channel closed (a server must not talk on an idle connection), and an idle timeout closes it.
+ * the channel closed (a server must not talk on an idle connection), and the pool's idle sweep
+ * closes it after the idle timeout.
  *
  * <p>Single-threaded: all methods run on the channel's event loop.
  */
@@ -23,6 +24,9 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   private @Nullable Channel channel;
   private @Nullable UpstreamOwner owner;
   private int uses;
+  private @Nullable Object codec;
+  /** Idle sweeps passed since it went back to the pool. */
+  int quietTicks;
 
   UpstreamConnection(Backend backend, UpstreamPool pool) {
     this.backend = backend;
@@ -39,6 +43,16 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
       throw new IllegalStateException("not connected");
     }
     return c;
+  }
+
+  /** The handler of {@code type} in this connection's pipeline (looked up once), or null. */
+  public <T extends ChannelHandler> @Nullable T codec(Class<T> type) {
+    Object c = codec;
+    if (!type.isInstance(c)) {
+      c = channel().pipeline().get(type);
+      codec = c;
+    }
+    return type.cast(c);
   }
 
   /** True when this connection carried a request before the current lease. */
@@ -106,11 +120,7 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-    if (evt instanceof IdleStateEvent && owner == null) {
-      ctx.close();
-    } else {
-      ReferenceCountUtil.release(evt);
-    }
+    ReferenceCountUtil.release(evt);
   }
 
   @Override

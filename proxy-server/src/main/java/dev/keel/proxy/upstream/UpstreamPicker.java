@@ -74,6 +74,14 @@ public interface UpstreamPicker extends AutoCloseable {
     return false;
   }
 
+  /**
+   * True while fewer than the panic threshold of members are available, so every member is picked
+   * from, down or ejected ones included. The default, for pickers without a balancer, is false.
+   */
+  default boolean panic() {
+    return false;
+  }
+
   @Override
   void close();
 }

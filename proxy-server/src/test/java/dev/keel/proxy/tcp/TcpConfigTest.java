@@ -60,11 +60,12 @@ class TcpConfigTest {
   void balancerGetsTheListenersRebalanceAndHealthSettings() {
     BalancerConfig b = TcpBalancing.config(parse(
         "    rebalance: { tolerance: 0.05, settle: 2s, max-shed-per-second: 20 }\n"
-            + "    health: { passive: { consecutive-failures: 3, ejection: 10s } }\n"));
+            + "    health: { passive: { consecutive-failures: 3, ejection: 10s }, panic-threshold: 0 }\n"));
     assertThat(b.rebalanceTolerance()).isEqualTo(0.05);
     assertThat(b.rebalanceSettle()).isEqualTo(Duration.ofSeconds(2));
     assertThat(b.rebalanceMaxShedPerSecond()).isEqualTo(20.0);
     assertThat(b.outlierConsecutiveFailures()).isEqualTo(3);
     assertThat(b.outlierBaseEjectionTime()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(b.panicThreshold()).isZero(); // 0: never panic, so with every member down connections are closed
   }
 }

@@ -1,0 +1,87 @@
+package dev.keel.proxy.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
+import io.netty.util.CharsetUtil;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * Writes a checked, rewritten request to its upstream as bytes: the head in one buffer, the body
+ * as received (length-delimited) or re-chunked (chunked), so the upstream pipeline needs no HTTP
+ * encoder and a request is one write of one buffer when it has no body.
+ */
+final class RequestWriter {
+  private static final byte[] HTTP11_CRLF = " HTTP/1.1\r\n".getBytes(CharsetUtil.US_ASCII);
+  private static final byte[] COLON = ": ".getBytes(CharsetUtil.US_ASCII);
+  private static final byte[] LAST_CHUNK = "0\r\n".getBytes(CharsetUtil.US_ASCII);
+
+  private RequestWriter() {}
+
+  /** The request line and header fields, with the empty line. */
+  static ByteBuf head(ByteBufAllocator alloc, HttpRequest req) {
+    ByteBuf out = alloc.buffer(256);
+    ByteBufUtil.copy(req.method().asciiName(), out);
+    out.writeByte(' ');
+    ByteBufUtil.writeAscii(out, req.uri());
+    out.writeBytes(HTTP11_CRLF);
+    fields(out, req.headers());
+    out.writeByte('\r').writeByte('\n');
+    return out;
+  }
+
+  /**
+   * Writes (without flushing) a piece of the request body, taking ownership of it; with
+   * {@code chunked}, framed as a chunk, and the last piece ends the chunked body with its trailers.
+   */
+  static void content(Channel ch, HttpContent c, boolean chunked) {
+    ByteBuf data = c.content();
+    boolean last = c instanceof LastHttpContent;
+    if (!chunked) {
+      ch.write(data, ch.voidPromise());
+      return;
+    }
+    int n = data.readableBytes();
+    if (n > 0) {
+      ch.write(ResponseWriter.chunkHeader(ch.alloc(), n), ch.voidPromise());
+      ch.write(data, ch.voidPromise());
+      ch.write(ResponseWriter.chunkEnd(), ch.voidPromise());
+    } else {
+      data.release();
+    }
+    if (last) {
+      HttpHeaders trailers = ((LastHttpContent) c).trailingHeaders();
+      ByteBuf end = ch.alloc().buffer(trailers.isEmpty() ? 5 : 128);
+      end.writeBytes(LAST_CHUNK);
+      fields(end, trailers);
+      end.writeByte('\r').writeByte('\n');
+      ch.write(end, ch.voidPromise());
+    }
+  }
+
+  private static void fields(ByteBuf out, HttpHeaders headers) {
+    Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence();
+    while (it.hasNext()) {
+      Map.Entry<CharSequence, CharSequence> e = it.next();
+      write(out, e.getKey());
+      out.writeBytes(COLON);
+      write(out, e.getValue());
+      out.writeByte('\r').writeByte('\n');
+    }
+  }
+
+  private static void write(ByteBuf out, CharSequence s) {
+    if (s instanceof AsciiString a) {
+      ByteBufUtil.copy(a, out);
+    } else {
+      ByteBufUtil.writeAscii(out, s);
+    }
+  }
+}
