@@ -2,16 +2,31 @@ package dev.keel.proxy.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.util.AsciiString;
+import io.netty.util.concurrent.FastThreadLocal;
 
 /**
- * A reusable byte array a response head is assembled in before it goes out as one buffer: a head
+ * A reusable byte array a head is assembled in before it goes out as one buffer: a head
  * is a few dozen small pieces (names, values, separators), and copying each with plain array
  * copies, then the whole once, is much cheaper than a bounds- and reference-checked buffer write
- * per piece. One per upstream connection (held by its {@link ResponseHead}); confined to its loop.
+ * per piece. One per event-loop thread ({@link #local()}): a head is assembled and copied out in
+ * one go, so connections on a loop can share it, and an idle connection costs none.
  */
 final class HeadBytes {
+  private static final FastThreadLocal<HeadBytes> LOCAL = new FastThreadLocal<>() {
+    @Override
+    protected HeadBytes initialValue() {
+      return new HeadBytes();
+    }
+  };
+
   private byte[] bytes = new byte[1024];
   private int length;
+
+  /** This thread's instance, emptied. */
+  static HeadBytes local() {
+    return LOCAL.get().reset();
+  }
 
   HeadBytes reset() {
     length = 0;
@@ -43,6 +58,14 @@ final class HeadBytes {
       bytes[length++] = (byte) s.charAt(i);
     }
     return this;
+  }
+
+  /** A header name or value: an {@code AsciiString} copied whole, other text char by char. */
+  HeadBytes text(CharSequence s) {
+    if (s instanceof AsciiString a) {
+      return put(a.array(), a.arrayOffset(), a.length());
+    }
+    return ascii(s);
   }
 
   HeadBytes decimal(long v) {

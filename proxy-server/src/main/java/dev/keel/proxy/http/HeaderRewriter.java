@@ -4,7 +4,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import java.util.List;
@@ -32,7 +31,7 @@ final class HeaderRewriter {
    */
   static void request(HttpRequest req, RequestHead head, boolean websocket, String peer, boolean trusted, AsciiString proto) {
     HttpHeaders h = req.headers();
-    long contentLength = head.chunked() ? -1 : HttpUtil.getContentLength(req, -1L);
+    long contentLength = head.chunked() ? -1 : head.contentLength();
     String uri = req.uri();
     if (uri.charAt(0) != '/' && !uri.equals("*")) {
       String authority = Targets.authority(uri);
@@ -41,10 +40,12 @@ final class HeaderRewriter {
         h.set(HttpHeaderNames.HOST, authority);
       }
     }
-    stripHopByHop(h, head.connection);
-    h.remove(HttpHeaderNames.EXPECT);
-    h.remove(HttpHeaderNames.PROXY_AUTHORIZATION);
-    h.remove(HttpHeaderNames.CONTENT_LENGTH);
+    if (head.dropped) {
+      stripHopByHop(h, head.connection);
+      h.remove(HttpHeaderNames.EXPECT);
+      h.remove(HttpHeaderNames.PROXY_AUTHORIZATION);
+      h.remove(HttpHeaderNames.CONTENT_LENGTH);
+    }
     if (websocket) {
       h.set(HttpHeaderNames.UPGRADE, WEBSOCKET);
       h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
@@ -64,7 +65,7 @@ final class HeaderRewriter {
       h.set(X_FORWARDED_PROTO, proto);
     }
     if (!trusted || !h.contains(X_FORWARDED_HOST)) {
-      h.set(X_FORWARDED_HOST, h.get(HttpHeaderNames.HOST));
+      h.set(X_FORWARDED_HOST, head.host != null && uri.charAt(0) == '/' ? head.host : h.get(HttpHeaderNames.HOST));
     }
     req.setProtocolVersion(HttpVersion.HTTP_1_1);
   }

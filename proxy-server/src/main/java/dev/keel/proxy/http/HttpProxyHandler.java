@@ -16,7 +16,6 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -120,12 +119,12 @@ public final class HttpProxyHandler extends UpstreamSide implements ChannelFutur
     }
     active = true;
     request = req;
-    keepAlive = HttpUtil.isKeepAlive(req);
+    keepAlive = head.keepAlive(req.protocolVersion().minorVersion() == 1);
     http10 = req.protocolVersion().minorVersion() == 0;
     HttpMethod m = req.method();
     isHead = HttpMethod.HEAD.equals(m);
     upstreamChunked = head.chunked();
-    long length = upstreamChunked ? -1 : HttpUtil.getContentLength(req, 0L);
+    long length = upstreamChunked ? -1 : Math.max(head.contentLength(), 0);
     boolean hasBody = head.chunked() || length > 0;
     retryable = !hasBody && (HttpMethod.GET.equals(m) || isHead || HttpMethod.OPTIONS.equals(m)
         || HttpMethod.PUT.equals(m) || HttpMethod.DELETE.equals(m) || HttpMethod.TRACE.equals(m));

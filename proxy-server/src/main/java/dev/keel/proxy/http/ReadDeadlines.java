@@ -17,8 +17,9 @@ import org.jspecify.annotations.Nullable;
  * response has started). Between requests nothing is timed (the idle timeout covers that); once
  * the connection is a tunnel, neither is.
  *
- * <p>Not a pipeline handler: the request decoder reports bytes ({@link #onBytes}) and the proxy
- * handler reports decoded messages ({@link #onMessage}), so a request costs no extra pipeline hop.
+ * <p>Not a pipeline handler: the request decoder reports bytes ({@link #onBytes}) and the end of
+ * each read ({@link #settle}), the proxy handler reports decoded messages ({@link #onMessage}), so
+ * a request costs no extra pipeline hop, and one read whole in a single read no clock reading.
  * One timer per connection, re-armed lazily. Confined to the connection's event loop.
  */
 public final class ReadDeadlines implements Runnable {
@@ -36,6 +37,8 @@ public final class ReadDeadlines implements Runnable {
   private @Nullable Runnable onExpired;
   private @Nullable ScheduledFuture<?> timer;
   private int state = BETWEEN;
+  // the state was entered in the read being processed and has no deadline yet (see settle)
+  private boolean unarmed;
   private long deadline;
 
   public ReadDeadlines(long headerNanos, long bodyNanos) {
@@ -52,7 +55,8 @@ public final class ReadDeadlines implements Runnable {
   /** The request decoder has bytes to decode: the first byte of a request starts its head deadline. */
   void onBytes() {
     if (state == BETWEEN) {
-      arm(HEAD, headerNanos);
+      state = HEAD;
+      unarmed = true;
     }
   }
 
@@ -62,18 +66,36 @@ public final class ReadDeadlines implements Runnable {
       return;
     }
     if (msg instanceof HttpRequest) {
-      arm(BODY, bodyNanos);
+      state = BODY;
+      unarmed = true;
     }
     if (msg instanceof LastHttpContent) {
       state = BETWEEN;
-    } else if (state == BODY && msg instanceof HttpContent) {
+      unarmed = false;
+    } else if (state == BODY && !unarmed && msg instanceof HttpContent) {
       deadline += ((HttpContent) msg).content().readableBytes() * NANOS_PER_BODY_BYTE;
+    }
+  }
+
+  /**
+   * The read is processed: a head or body that began in it and is still incomplete gets its
+   * deadline now. A request read whole in one go (the common case) never reads the clock.
+   */
+  void settle() {
+    if (unarmed) {
+      unarmed = false;
+      if (state == HEAD) {
+        arm(HEAD, headerNanos);
+      } else if (state == BODY) {
+        arm(BODY, bodyNanos);
+      }
     }
   }
 
   /** No more deadlines on this connection (it became a tunnel, or closed). */
   void stop() {
     state = STOPPED;
+    unarmed = false;
     ScheduledFuture<?> t = timer;
     if (t != null) {
       t.cancel(false);

@@ -31,6 +31,9 @@ final class RequestHead {
   final List<CharSequence> connection = new ArrayList<>(2);
   @Nullable CharSequence upgrade;
   @Nullable CharSequence expect;
+  @Nullable CharSequence contentLength;
+  /** Some field the proxy removes before forwarding (hop-by-hop, Expect, Proxy-Authorization, Content-Length) is present. */
+  boolean dropped;
   @Nullable String problem;
 
   /**
@@ -117,6 +120,8 @@ final class RequestHead {
     connection.clear();
     upgrade = null;
     expect = null;
+    contentLength = null;
+    dropped = false;
     problem = null;
   }
 
@@ -125,21 +130,72 @@ final class RequestHead {
     while (it.hasNext()) {
       Map.Entry<CharSequence, CharSequence> e = it.next();
       CharSequence name = e.getKey();
-      if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.HOST)) {
-        hostCount++;
-        host = e.getValue();
-      } else if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRANSFER_ENCODING)) {
-        teCount++;
-        te = e.getValue();
-      } else if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONNECTION)) {
-        connection.add(e.getValue());
-      } else if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.UPGRADE)) {
-        upgrade = e.getValue();
-      } else if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.EXPECT)) {
-        expect = e.getValue();
+      // by length first: most fields are none of these, and are passed over after one comparison
+      switch (name.length()) {
+        case 2 -> dropped |= is(name, HttpHeaderNames.TE);
+        case 4 -> {
+          if (is(name, HttpHeaderNames.HOST)) {
+            hostCount++;
+            host = e.getValue();
+          }
+        }
+        case 6 -> {
+          if (is(name, HttpHeaderNames.EXPECT)) {
+            expect = e.getValue();
+            dropped = true;
+          }
+        }
+        case 7 -> {
+          if (is(name, HttpHeaderNames.UPGRADE)) {
+            upgrade = e.getValue();
+            dropped = true;
+          } else {
+            dropped |= is(name, HttpHeaderNames.TRAILER);
+          }
+        }
+        case 10 -> {
+          if (is(name, HttpHeaderNames.CONNECTION)) {
+            connection.add(e.getValue());
+            dropped = true;
+          } else {
+            dropped |= is(name, HttpHeaderNames.KEEP_ALIVE);
+          }
+        }
+        case 14 -> {
+          if (is(name, HttpHeaderNames.CONTENT_LENGTH)) {
+            contentLength = e.getValue();
+            dropped = true;
+          }
+        }
+        case 16 -> dropped |= is(name, "proxy-connection");
+        case 17 -> {
+          if (is(name, HttpHeaderNames.TRANSFER_ENCODING)) {
+            teCount++;
+            te = e.getValue();
+            dropped = true;
+          }
+        }
+        case 19 -> dropped |= is(name, HttpHeaderNames.PROXY_AUTHORIZATION);
+        default -> { }
       }
     }
   }
+
+  private static boolean is(CharSequence name, CharSequence known) {
+    return AsciiString.contentEqualsIgnoreCase(name, known);
+  }
+
+  /** The request's body length from its (checked) Content-Length; -1 without one. */
+  long contentLength() {
+    CharSequence cl = contentLength;
+    return cl == null ? -1 : Long.parseLong(trim(cl).toString());
+  }
+
+  /** HTTP/1.1 keeps the connection unless it says close; HTTP/1.0 only when it says keep-alive. */
+  boolean keepAlive(boolean http11) {
+    return !connectionHas("close") && (http11 || connectionHas("keep-alive"));
+  }
+
 
   static boolean validTarget(String uri, HttpMethod method) {
     if (uri.isEmpty()) {

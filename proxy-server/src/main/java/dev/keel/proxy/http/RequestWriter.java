@@ -22,19 +22,20 @@ final class RequestWriter {
   private static final byte[] HTTP11_CRLF = " HTTP/1.1\r\n".getBytes(CharsetUtil.US_ASCII);
   private static final byte[] COLON = ": ".getBytes(CharsetUtil.US_ASCII);
   private static final byte[] LAST_CHUNK = "0\r\n".getBytes(CharsetUtil.US_ASCII);
+  private static final byte[] CRLF = "\r\n".getBytes(CharsetUtil.US_ASCII);
 
   private RequestWriter() {}
 
   /** The request line and header fields, with the empty line. */
   static ByteBuf head(ByteBufAllocator alloc, HttpRequest req) {
-    ByteBuf out = alloc.buffer(256);
-    ByteBufUtil.copy(req.method().asciiName(), out);
-    out.writeByte(' ');
-    ByteBufUtil.writeAscii(out, req.uri());
-    out.writeBytes(HTTP11_CRLF);
-    fields(out, req.headers());
-    out.writeByte('\r').writeByte('\n');
-    return out;
+    HeadBytes out = HeadBytes.local();
+    out.text(req.method().asciiName()).put(' ').text(req.uri()).put(HTTP11_CRLF);
+    Iterator<Map.Entry<CharSequence, CharSequence>> it = req.headers().iteratorCharSequence();
+    while (it.hasNext()) {
+      Map.Entry<CharSequence, CharSequence> e = it.next();
+      out.text(e.getKey()).put(COLON).text(e.getValue()).put(CRLF);
+    }
+    return out.put(CRLF).toBuffer(alloc, 0);
   }
 
   /**

@@ -42,7 +42,6 @@ final class ResponseHead {
     }
   }
 
-  private final HeadBytes out = new HeadBytes();
   private byte[] bytes = new byte[512];
   private int length;
   private int status;
@@ -65,11 +64,6 @@ final class ResponseHead {
   /** The head as received; offsets below index it. Valid until the next response is read. */
   byte[] bytes() {
     return bytes;
-  }
-
-  /** Where the head forwarded to the client is assembled (reused; one per upstream connection). */
-  HeadBytes out() {
-    return out;
   }
 
   /** The head's length in {@link #bytes()}, its empty line included. */

@@ -49,7 +49,7 @@ final class ResponseWriter {
   /** As above, with {@code room} more bytes in the buffer for the start of the body. */
   static ByteBuf finalHead(ByteBufAllocator alloc, ResponseHead head, boolean headRequest, boolean http10, boolean close,
       @Nullable CookieEdit cookies, int room) {
-    HeadBytes out = head.out().reset();
+    HeadBytes out = HeadBytes.local();
     statusLine(out, head);
     int code = head.status();
     // a HEAD or 304 answer keeps the length of the body a GET would have had
@@ -99,7 +99,7 @@ final class ResponseWriter {
 
   /** An interim (1xx other than 101) head: hop-by-hop and length fields dropped. */
   static ByteBuf interimHead(ByteBufAllocator alloc, ResponseHead head) {
-    HeadBytes out = head.out().reset();
+    HeadBytes out = HeadBytes.local();
     statusLine(out, head);
     copyEndToEnd(out, head);
     return out.put(CRLF).toBuffer(alloc, 0);
@@ -107,7 +107,7 @@ final class ResponseWriter {
 
   /** A 101 to a WebSocket: end-to-end fields as received, then the upgrade restated. */
   static ByteBuf switchingHead(ByteBufAllocator alloc, ResponseHead head) {
-    HeadBytes out = head.out().reset();
+    HeadBytes out = HeadBytes.local();
     statusLine(out, head);
     copyEndToEnd(out, head);
     return out.put(UPGRADE).put(CRLF).toBuffer(alloc, 0);

@@ -56,6 +56,18 @@ public final class StrictRequestDecoder extends HttpRequestDecoder implements By
   }
 
   @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+    try {
+      super.channelRead(ctx, msg);
+    } finally {
+      ReadDeadlines d = deadlines;
+      if (d != null) {
+        d.settle(); // after the messages of this read went to the handler
+      }
+    }
+  }
+
+  @Override
   protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
     if (rejecting) {
       in.skipBytes(in.readableBytes());
