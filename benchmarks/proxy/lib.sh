@@ -161,6 +161,115 @@ http_status() {
     IFS=" " read -r _ code _ <&3 && echo "$code"' 2>/dev/null || echo 000
 }
 
+# --- scaffolding of a run ---------------------------------------------------------------
+# run_defaults JVM_OPTS : the defaults of the settings every run-*.sh has; KEEL_JVM_OPTS and JAVA
+# may come from the environment. Before the options are parsed.
+# shellcheck disable=SC2034  # the variables set here are the sourcing script's
+run_defaults() {
+  KEEL_JAR=$REPO_DIR/proxy-server/target/keel-proxy.jar; OUT=""; NO_INSTALL=0
+  KEEL_JVM_OPTS=${KEEL_JVM_OPTS:-$1}
+  JAVA=${JAVA:-java}
+}
+
+# common_option "$@" : the options every run-*.sh takes (--keel-jar PATH, --out DIR, --no-install,
+# -h|--help); anything else is an unknown option. For the last branch of the script's own
+# `case $1`; sets OPTION_WORDS to how many words it took, for the caller to shift.
+OPTION_WORDS=1
+# shellcheck disable=SC2034  # the variables set here are the sourcing script's
+common_option() {
+  OPTION_WORDS=1
+  case $1 in
+    --keel-jar) KEEL_JAR=$2; OPTION_WORDS=2 ;;
+    --out) OUT=$2; OPTION_WORDS=2 ;;
+    --no-install) NO_INSTALL=1 ;;
+    -h|--help) usage; exit 0 ;;
+    *) usage >&2; die "unknown option: $1" ;;
+  esac
+}
+
+# init_run NAME EXT... : WORK, a temp dir with logs/ and tmp/ (nginx's temp paths); OUT, --out or
+# results/NAME-<timestamp>, made absolute; LOAD_START and STARTED_AT for the summary. On exit (also
+# Ctrl-C) every process we started is stopped and logs/ and the configs (*.EXT) are kept in
+# $OUT/logs: the temp dir itself is removed.
+RUN_CONFIG_EXTS=()
+# shellcheck disable=SC2034,SC2154  # SCRIPT_DIR is the sourcing script's, LOAD_START/STARTED_AT are for it
+init_run() {
+  RUN_CONFIG_EXTS=("${@:2}")
+  WORK=$(mktemp -d "/tmp/keel-bench-$1.XXXXXX")
+  mkdir -p "$WORK/tmp" "$WORK/logs"
+  : "${OUT:=$SCRIPT_DIR/results/$1-$(date +%Y%m%d-%H%M%S)}"
+  mkdir -p "$OUT"
+  OUT=$(cd "$OUT" && pwd)
+  trap end_run EXIT
+  trap 'log "interrupted"; exit 130' INT TERM
+  LOAD_START=$(loadavg)
+  STARTED_AT=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  log "load average at start: $LOAD_START; results in $OUT"
+}
+end_run() {
+  local rc=$? ext keep=()
+  trap - EXIT INT TERM
+  stop_all
+  if [[ -d $WORK ]]; then
+    for ext in "${RUN_CONFIG_EXTS[@]}"; do keep+=("$WORK"/*."$ext"); done
+    mkdir -p "$OUT/logs" 2>/dev/null && cp -r "$WORK/logs/." "${keep[@]}" "$OUT/logs/" 2>/dev/null || true
+    rm -rf "$WORK"
+  fi
+  exit "$rc"
+}
+
+# --- nginx ------------------------------------------------------------------------------
+# nginx_common NAME : main-context lines of an nginx instance whose pid file and error log are NAME's.
+nginx_common() {
+  cat <<EOF
+pid $WORK/$1.pid;
+error_log $WORK/logs/$1-error.log warn;
+events { worker_connections 8192; multi_accept off; }
+worker_rlimit_nofile 16384;
+EOF
+}
+# nginx_http_common : http-context lines: no access log, temp files in $WORK/tmp, endless keep-alive.
+nginx_http_common() {
+  cat <<EOF
+  access_log off;
+  client_body_temp_path $WORK/tmp/body; proxy_temp_path $WORK/tmp/proxy;
+  fastcgi_temp_path $WORK/tmp/fastcgi; uwsgi_temp_path $WORK/tmp/uwsgi; scgi_temp_path $WORK/tmp/scgi;
+  keepalive_requests 100000000; keepalive_timeout 300s;
+EOF
+}
+
+# start_nginx_backend : the backend the HTTP benchmarks proxy to, one nginx instance (pid PID_backend,
+# ${BACKEND_WORKERS:-1} workers, on SERVER_CPUS when pinned) answering `200 ok` on two free ports,
+# B1 and B2. Returns 1 (stopped again) when it does not listen within 10 s: for retry3.
+start_nginx_backend() {
+  B1=$(free_port); B2=$(free_port)
+  {
+    echo "worker_processes ${BACKEND_WORKERS:-1};"
+    nginx_common backend
+    echo "http {"
+    nginx_http_common
+    cat <<EOF
+  default_type text/plain;
+  server {
+    listen 127.0.0.1:$B1 backlog=4096;
+    listen 127.0.0.1:$B2 backlog=4096;
+    location / { return 200 "ok"; }
+  }
+}
+EOF
+  } >"$WORK/backend.conf"
+  start_bg backend "$WORK/logs/backend.out" "${SERVER_PREFIX[@]}" nginx -p "$WORK" -e "$WORK/logs/backend-error.log" -c "$WORK/backend.conf" -g 'daemon off;'
+  # shellcheck disable=SC2154  # PID_backend is set by start_bg
+  if ! { wait_port "$B1" 10 "$PID_backend" && wait_port "$B2" 10 "$PID_backend"; }; then
+    log "backend did not start: $(tail -3 "$WORK/logs/backend-error.log" 2>/dev/null)"; stop_pid "$PID_backend"; return 1
+  fi
+}
+# nginx_backend : start_nginx_backend, on other ports if need be, and dies unless both answer 200.
+nginx_backend() {
+  retry3 start_nginx_backend || die "backend did not start"
+  [[ $(http_status "$B1") == 200 && $(http_status "$B2") == 200 ]] || die "backend does not answer 200"
+}
+
 # --- CPU pinning ------------------------------------------------------------------------
 # PIN=none: no pinning. PIN=split: load generator on CLIENT_CPUS, every server (backends,
 # proxies, iperf3 server) on SERVER_CPUS.

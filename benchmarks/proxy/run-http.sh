@@ -83,73 +83,12 @@ DEADLINE=$((SECONDS + MAX_MINUTES * 60))
 # ---------------------------------------------------------------------------------------
 ensure_tools nginx:nginx haproxy:haproxy wrk:wrk h2load:nghttp2-client
 
-WORK=$(mktemp -d /tmp/keel-bench-http.XXXXXX)
-mkdir -p "$WORK/tmp" "$WORK/logs"
-: "${OUT:=$SCRIPT_DIR/results/http-$(date +%Y%m%d-%H%M%S)}"
-mkdir -p "$OUT"
-OUT=$(cd "$OUT" && pwd)
-
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  stop_all
-  if [[ -d $WORK ]]; then
-    mkdir -p "$OUT/logs" 2>/dev/null && cp -r "$WORK/logs/." "$WORK"/*.conf "$WORK"/*.cfg "$OUT/logs/" 2>/dev/null || true
-    rm -rf "$WORK"
-  fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'log "interrupted"; exit 130' INT TERM
-
-LOAD_START=$(loadavg)
-STARTED_AT=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-log "load average at start: $LOAD_START; results in $OUT"
+init_run http conf cfg
 
 declare -A PORT=()
 
-nginx_common() { # $1 = pid file name
-  cat <<EOF
-pid $WORK/$1.pid;
-error_log $WORK/logs/$1-error.log warn;
-events { worker_connections 8192; multi_accept off; }
-worker_rlimit_nofile 16384;
-EOF
-}
-nginx_http_common() {
-  cat <<EOF
-  access_log off;
-  client_body_temp_path $WORK/tmp/body; proxy_temp_path $WORK/tmp/proxy;
-  fastcgi_temp_path $WORK/tmp/fastcgi; uwsgi_temp_path $WORK/tmp/uwsgi; scgi_temp_path $WORK/tmp/scgi;
-  keepalive_requests 100000000; keepalive_timeout 300s;
-EOF
-}
-
-start_backend() {
-  B1=$(free_port); B2=$(free_port); PORT[direct]=$B1
-  # --- backends: one nginx instance, `return 200 "ok"` on two ports ------------------------
-  {
-    echo "worker_processes $BACKEND_WORKERS;"
-    nginx_common backend
-    echo "http {"
-    nginx_http_common
-    cat <<EOF
-    default_type text/plain;
-    server {
-      listen 127.0.0.1:$B1 backlog=4096;
-      listen 127.0.0.1:$B2 backlog=4096;
-      location / { return 200 "ok"; }
-    }
-  }
-EOF
-  } >"$WORK/backend.conf"
-  start_bg backend "$WORK/logs/backend.out" "${SERVER_PREFIX[@]}" nginx -p "$WORK" -e "$WORK/logs/backend-error.log" -c "$WORK/backend.conf" -g 'daemon off;'
-  if ! { wait_port "$B1" 10 "$PID_backend" && wait_port "$B2" 10 "$PID_backend"; }; then
-    log "backend did not start: $(tail -3 "$WORK/logs/backend-error.log" 2>/dev/null)"; stop_pid "$PID_backend"; return 1
-  fi
-}
-retry3 start_backend || die "backend did not start"
-[[ $(http_status "$B1") == 200 && $(http_status "$B2") == 200 ]] || die "backend does not answer 200"
+nginx_backend # one nginx instance, `return 200 "ok"` on two ports
+PORT[direct]=$B1
 
 declare -A PROXY_PID=() START_MS=() RSS_IDLE_KB=() RSS_LOAD_KB=() SKIPPED=()
 now_ms() { date +%s%3N; }

@@ -67,27 +67,7 @@ DEADLINE=$((SECONDS + MAX_MINUTES * 60))
 
 ensure_tools haproxy:haproxy iperf3:iperf3
 
-WORK=$(mktemp -d /tmp/keel-bench-l4.XXXXXX)
-mkdir -p "$WORK/logs"
-: "${OUT:=$SCRIPT_DIR/results/l4-$(date +%Y%m%d-%H%M%S)}"
-mkdir -p "$OUT"
-OUT=$(cd "$OUT" && pwd)
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  stop_all
-  if [[ -d $WORK ]]; then
-    mkdir -p "$OUT/logs" 2>/dev/null && cp -r "$WORK/logs/." "$WORK"/*.cfg "$OUT/logs/" 2>/dev/null || true
-    rm -rf "$WORK"
-  fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'log "interrupted"; exit 130' INT TERM
-
-LOAD_START=$(loadavg)
-STARTED_AT=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-log "load average at start: $LOAD_START; results in $OUT"
+init_run l4 cfg
 
 # --- backend: one iperf3 server (serves one test at a time; tests run one after another) ---
 declare -A PORT=() PROXY_PID=() SKIPPED=()

@@ -28,9 +28,7 @@ EOF
 }
 
 MINUTES=10; CONNS=64; WRK_THREADS=2; WORKERS=1; INTERVAL=10; WARMUP=30
-KEEL_JAR=$REPO_DIR/proxy-server/target/keel-proxy.jar; OUT=""; NO_INSTALL=0
-KEEL_JVM_OPTS=${KEEL_JVM_OPTS:-$DEFAULT_KEEL_JVM_OPTS}
-JAVA=${JAVA:-java}
+run_defaults "$DEFAULT_KEEL_JVM_OPTS"
 ORIG_ARGS="$*"
 
 while (($#)); do
@@ -41,11 +39,7 @@ while (($#)); do
     --workers) WORKERS=$2; shift ;;
     --interval) INTERVAL=$2; shift ;;
     --warmup) WARMUP=$2; shift ;;
-    --keel-jar) KEEL_JAR=$2; shift ;;
-    --out) OUT=$2; shift ;;
-    --no-install) NO_INSTALL=1 ;;
-    -h|--help) usage; exit 0 ;;
-    *) usage >&2; die "unknown option: $1" ;;
+    *) common_option "$@"; shift $((OPTION_WORDS - 1)) ;;
   esac
   shift
 done
@@ -66,58 +60,10 @@ command -v jstat >/dev/null 2>&1 && JSTAT=jstat
 JCMD=""
 command -v jcmd >/dev/null 2>&1 && JCMD=jcmd
 
-WORK=$(mktemp -d /tmp/keel-bench-soak.XXXXXX)
-mkdir -p "$WORK/tmp" "$WORK/logs"
-: "${OUT:=$SCRIPT_DIR/results/soak-$(date +%Y%m%d-%H%M%S)}"
-mkdir -p "$OUT"
-OUT=$(cd "$OUT" && pwd)
-
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  stop_all
-  if [[ -d $WORK ]]; then
-    mkdir -p "$OUT/logs" 2>/dev/null && cp -r "$WORK/logs/." "$WORK"/*.conf "$OUT/logs/" 2>/dev/null || true
-    rm -rf "$WORK"
-  fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'log "interrupted"; exit 130' INT TERM
-
-LOAD_START=$(loadavg)
-STARTED_AT=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-log "load average at start: $LOAD_START; results in $OUT"
+init_run soak conf
 
 # --- backends: one nginx instance, `return 200 "ok"` on two ports --------------------------
-start_backend() {
-  B1=$(free_port); B2=$(free_port)
-  cat >"$WORK/backend.conf" <<EOF
-worker_processes 1;
-pid $WORK/backend.pid;
-error_log $WORK/logs/backend-error.log warn;
-events { worker_connections 8192; multi_accept off; }
-worker_rlimit_nofile 16384;
-http {
-  access_log off;
-  client_body_temp_path $WORK/tmp/body; proxy_temp_path $WORK/tmp/proxy;
-  fastcgi_temp_path $WORK/tmp/fastcgi; uwsgi_temp_path $WORK/tmp/uwsgi; scgi_temp_path $WORK/tmp/scgi;
-  keepalive_requests 100000000; keepalive_timeout 300s;
-  default_type text/plain;
-  server {
-    listen 127.0.0.1:$B1 backlog=4096;
-    listen 127.0.0.1:$B2 backlog=4096;
-    location / { return 200 "ok"; }
-  }
-}
-EOF
-  start_bg backend "$WORK/logs/backend.out" nginx -p "$WORK" -e "$WORK/logs/backend-error.log" -c "$WORK/backend.conf" -g 'daemon off;'
-  if ! { wait_port "$B1" 10 "$PID_backend" && wait_port "$B2" 10 "$PID_backend"; }; then
-    log "backend did not start: $(tail -3 "$WORK/logs/backend-error.log" 2>/dev/null)"; stop_pid "$PID_backend"; return 1
-  fi
-}
-retry3 start_backend || die "backend did not start"
-[[ $(http_status "$B1") == 200 && $(http_status "$B2") == 200 ]] || die "backend does not answer 200"
+nginx_backend
 
 # --- keel-proxy -------------------------------------------------------------------------------
 private_jar "$KEEL_JAR" "$WORK"

@@ -8,7 +8,7 @@ import dev.keel.registry.RegistryClient;
 import dev.keel.reliability.support.Cluster;
 import dev.keel.reliability.support.EtcdFixture;
 import dev.keel.reliability.support.KillableBackend;
-import dev.keel.reliability.support.Load;
+import dev.keel.reliability.support.Recovery;
 import dev.keel.reliability.support.TcpRelay;
 import java.time.Duration;
 import java.util.Set;
@@ -36,27 +36,21 @@ class EtcdLeaseLossIntegrationTest {
       EtcdFixture etcd = (EtcdFixture) cluster.registry;
       KillableBackend b2 = cluster.startBackend("b2");
       victim.register(Cluster.instance(b2));
-      try (Load viaProxy = new Load("etcd-revoke/proxy", 4, () -> cluster.proxyGet("/work"));
-           Load viaClient = new Load("etcd-revoke/client", 4, () -> cluster.clientGet("/work"))) {
-        await().atMost(WITHIN).until(() -> Set.of("b0", "b1", "b2").stream()
-            .allMatch(b -> viaProxy.answeredBy(b) > 0 && viaClient.answeredBy(b) > 0));
+      try (Recovery load = new Recovery(cluster, "etcd-revoke")) {
+        load.awaitRoutedToEach(WITHIN, Set.of("b0", "b1", "b2"));
 
         String lease = etcd.leaseOf(Cluster.SERVICE, "b2");
         assertThat(etcd.etcdctl("lease", "list")).contains(lease);
-        int[] before = Cluster.answers(viaProxy, viaClient, "b2");
+        int[] before = load.answers("b2");
         etcd.etcdctl("lease", "revoke", lease); // etcd deletes every key attached to it, b2's included
         long revoked = System.nanoTime();
         await().atMost(WITHIN).ignoreExceptions().until(() -> !etcd.leaseOf(Cluster.SERVICE, "b2").equals(lease));
         long putAgain = (System.nanoTime() - revoked) / 1_000_000;
         long back = cluster.awaitEverywhere(WITHIN, Set.of("b0", "b1", "b2"));
-        long routed = Cluster.awaitRoutedAgain(WITHIN, viaProxy, viaClient, "b2", before);
+        long routed = load.awaitRoutedAgain(WITHIN, "b2", before);
         log.info("FIGURES etcd-lease/revoke: key put again under a new lease {} ms after the revoke (ttl 3 s), proxy"
             + " and client hold b0..b2 {} ms later, b2 routed to through both {} ms after that", putAgain, back, routed);
-        viaProxy.stop();
-        viaClient.stop();
-        assertThat(viaProxy.failures).isEmpty();
-        assertThat(viaClient.failures).isEmpty();
-        assertThat(viaProxy.failed.get() + viaClient.failed.get()).isZero();
+        load.stopAndAssertNoFailures();
       }
     }
   }
@@ -68,27 +62,21 @@ class EtcdLeaseLossIntegrationTest {
          RegistryClient victim = Registries.open(cluster.registry.uriVia(relay.port(), "ttl=2s"))) {
       KillableBackend b2 = cluster.startBackend("b2");
       victim.register(Cluster.instance(b2));
-      try (Load viaProxy = new Load("etcd-keepalive/proxy", 4, () -> cluster.proxyGet("/work"));
-           Load viaClient = new Load("etcd-keepalive/client", 4, () -> cluster.clientGet("/work"))) {
-        await().atMost(WITHIN).until(() -> Set.of("b0", "b1", "b2").stream()
-            .allMatch(b -> viaProxy.answeredBy(b) > 0 && viaClient.answeredBy(b) > 0));
+      try (Recovery load = new Recovery(cluster, "etcd-keepalive")) {
+        load.awaitRoutedToEach(WITHIN, Set.of("b0", "b1", "b2"));
 
         relay.cut();
         long cut = System.nanoTime();
         long gone = cluster.awaitEverywhere(WITHIN, Set.of("b0", "b1")); // the lease expired: etcd deleted the key
-        int[] before = Cluster.answers(viaProxy, viaClient, "b2");
+        int[] before = load.answers("b2");
         relay.restore();
         long restored = System.nanoTime();
         long back = cluster.awaitEverywhere(Duration.ofSeconds(15), Set.of("b0", "b1", "b2"));
-        long routed = Cluster.awaitRoutedAgain(WITHIN, viaProxy, viaClient, "b2", before);
+        long routed = load.awaitRoutedAgain(WITHIN, "b2", before);
         log.info("FIGURES etcd-lease/keepalive-cut: key gone from etcd, proxy and client {} ms after the cut (ttl 2 s);"
             + " after the link came back ({} ms cut), back everywhere in {} ms, routed to through both {} ms later",
             gone, (restored - cut) / 1_000_000, back, routed);
-        viaProxy.stop();
-        viaClient.stop();
-        assertThat(viaProxy.failures).isEmpty();
-        assertThat(viaClient.failures).isEmpty();
-        assertThat(viaProxy.failed.get() + viaClient.failed.get()).isZero();
+        load.stopAndAssertNoFailures();
       }
     }
   }

@@ -1,15 +1,14 @@
 package dev.keel.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.keel.registry.Registries;
 import dev.keel.registry.RegistryClient;
 import dev.keel.registry.nacos.testserver.NacosTestServer;
 import dev.keel.reliability.support.Cluster;
 import dev.keel.reliability.support.KillableBackend;
-import dev.keel.reliability.support.Load;
 import dev.keel.reliability.support.NacosFixture;
+import dev.keel.reliability.support.Recovery;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
@@ -41,25 +40,19 @@ class NacosConnectionDropIntegrationTest {
         Set<String> victimConnections = new HashSet<>(nacos.connectionIds());
         victimConnections.removeAll(others);
         assertThat(victimConnections).as("the connection of the client that registered b2").hasSize(1);
-        try (Load viaProxy = new Load("nacos-drop/proxy", 4, () -> cluster.proxyGet("/work"));
-             Load viaClient = new Load("nacos-drop/client", 4, () -> cluster.clientGet("/work"))) {
-          await().atMost(WITHIN).until(() -> Set.of("b0", "b1", "b2").stream()
-              .allMatch(b -> viaProxy.answeredBy(b) > 0 && viaClient.answeredBy(b) > 0));
+        try (Recovery load = new Recovery(cluster, "nacos-drop")) {
+          load.awaitRoutedToEach(WITHIN, Set.of("b0", "b1", "b2"));
 
-          int[] before = Cluster.answers(viaProxy, viaClient, "b2");
+          int[] before = load.answers("b2");
           nacos.dropConnection(victimConnections.iterator().next());
           assertThat(cluster.registry.instanceIds(Cluster.SERVICE)).as("b2 went with its connection")
               .doesNotContain("b2");
           long back = cluster.awaitEverywhere(WITHIN, Set.of("b0", "b1", "b2"));
-          long routed = Cluster.awaitRoutedAgain(WITHIN, viaProxy, viaClient, "b2", before);
+          long routed = load.awaitRoutedAgain(WITHIN, "b2", before);
           log.info("FIGURES nacos-drop/registrar: b2 registered again (nacos-client redo) and held by the proxy and"
               + " the client {} ms after its connection was dropped, routed to through both {} ms later",
               back, routed);
-          viaProxy.stop();
-          viaClient.stop();
-          assertThat(viaProxy.failures).isEmpty();
-          assertThat(viaClient.failures).isEmpty();
-          assertThat(viaProxy.failed.get() + viaClient.failed.get()).isZero();
+          load.stopAndAssertNoFailures();
         }
       }
     }
@@ -68,11 +61,9 @@ class NacosConnectionDropIntegrationTest {
   @Test
   void watchersWhoseConnectionsWereDroppedWhileTheSetChangedEndWithTheExactSet() throws Exception {
     try (Cluster cluster = new Cluster(NacosFixture.open(), 3, "");
-         Load viaProxy = new Load("nacos-drop-watch/proxy", 4, () -> cluster.proxyGet("/work"));
-         Load viaClient = new Load("nacos-drop-watch/client", 4, () -> cluster.clientGet("/work"))) {
+         Recovery load = new Recovery(cluster, "nacos-drop-watch")) {
       NacosTestServer nacos = ((NacosFixture) cluster.registry).server();
-      await().atMost(WITHIN).until(() -> cluster.backends.stream()
-          .allMatch(b -> viaProxy.answeredBy(b.name()) > 0 && viaClient.answeredBy(b.name()) > 0));
+      load.awaitRoutedToEach(WITHIN, Set.of("b0", "b1", "b2"));
 
       Set<String> subscribers = nacos.subscribersOf(Cluster.SERVICE);
       assertThat(subscribers).as("the proxy's and the client's connections").hasSize(2);
@@ -81,22 +72,15 @@ class NacosConnectionDropIntegrationTest {
       cluster.deregister(cluster.backends.get(1));
       cluster.addBackend("b3");
       long corrected = cluster.awaitEverywhere(WITHIN, Set.of("b0", "b2", "b3"));
-      long routed = Cluster.awaitRoutedAgain(WITHIN, viaProxy, viaClient, "b3", new int[] {0, 0});
-      Thread.sleep(200); // requests sent to b1 before the correction have finished
-      int[] b1Before = Cluster.answers(viaProxy, viaClient, "b1");
-      Thread.sleep(1000);
-      int[] b1After = Cluster.answers(viaProxy, viaClient, "b1");
+      long routed = load.awaitRoutedAgain(WITHIN, "b3", new int[] {0, 0});
+      Recovery.Departed b1 = load.watchDeparted("b1");
       Set<String> now = nacos.subscribersOf(Cluster.SERVICE);
       log.info("FIGURES nacos-drop/watchers: proxy and client hold exactly b0, b2, b3 {} ms after their connections"
           + " were dropped, b3 routed to through both {} ms later; subscribed again on {} (dropped: {})",
           corrected, routed, now, subscribers);
-      viaProxy.stop();
-      viaClient.stop();
+      load.stopAndAssertNoFailures();
       assertThat(now).as("subscribed again, on new connections").hasSize(2).doesNotContainAnyElementsOf(subscribers);
-      assertThat(b1After).as("answers of the departed b1 (proxy, client) once corrected").isEqualTo(b1Before);
-      assertThat(viaProxy.failures).isEmpty();
-      assertThat(viaClient.failures).isEmpty();
-      assertThat(viaProxy.failed.get() + viaClient.failed.get()).isZero();
+      b1.assertNoNewAnswers();
     }
   }
 }

@@ -1,13 +1,10 @@
 package dev.keel.reliability;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
 import dev.keel.registry.Registries;
 import dev.keel.registry.RegistryClient;
 import dev.keel.reliability.support.Cluster;
 import dev.keel.reliability.support.KillableBackend;
-import dev.keel.reliability.support.Load;
+import dev.keel.reliability.support.Recovery;
 import dev.keel.reliability.support.TcpRelay;
 import dev.keel.reliability.support.ZooKeeperFixture;
 import java.time.Duration;
@@ -35,27 +32,21 @@ class ZooKeeperSessionExpiryIntegrationTest {
          RegistryClient victim = Registries.open(cluster.registry.uriVia(relay.port(), "session-timeout=1s"))) {
       KillableBackend b2 = cluster.startBackend("b2");
       victim.register(Cluster.instance(b2));
-      try (Load viaProxy = new Load("zk-session/proxy", 4, () -> cluster.proxyGet("/work"));
-           Load viaClient = new Load("zk-session/client", 4, () -> cluster.clientGet("/work"))) {
-        await().atMost(WITHIN).until(() -> Set.of("b0", "b1", "b2").stream()
-            .allMatch(b -> viaProxy.answeredBy(b) > 0 && viaClient.answeredBy(b) > 0));
+      try (Recovery load = new Recovery(cluster, "zk-session")) {
+        load.awaitRoutedToEach(WITHIN, Set.of("b0", "b1", "b2"));
 
         relay.cut();
         long cut = System.nanoTime();
         long gone = cluster.awaitEverywhere(WITHIN, Set.of("b0", "b1")); // the server expired the session
-        int[] before = Cluster.answers(viaProxy, viaClient, "b2");
+        int[] before = load.answers("b2");
         relay.restore();
         long restored = System.nanoTime();
         long back = cluster.awaitEverywhere(WITHIN, Set.of("b0", "b1", "b2"));
-        long routed = Cluster.awaitRoutedAgain(WITHIN, viaProxy, viaClient, "b2", before);
+        long routed = load.awaitRoutedAgain(WITHIN, "b2", before);
         log.info("FIGURES zookeeper-session/registrar: node gone from ZooKeeper, proxy and client {} ms after the cut"
             + " (session 1 s); after the link came back ({} ms cut), back everywhere in {} ms, routed to through both"
             + " {} ms later", gone, (restored - cut) / 1_000_000, back, routed);
-        viaProxy.stop();
-        viaClient.stop();
-        assertThat(viaProxy.failures).isEmpty();
-        assertThat(viaClient.failures).isEmpty();
-        assertThat(viaProxy.failed.get() + viaClient.failed.get()).isZero();
+        load.stopAndAssertNoFailures();
       }
     }
   }
@@ -65,10 +56,8 @@ class ZooKeeperSessionExpiryIntegrationTest {
     try (ZooKeeperFixture zk = ZooKeeperFixture.openWithShortSessions();
          TcpRelay relay = new TcpRelay(zk.port());
          Cluster cluster = new Cluster(zk, 3, "session-timeout=1s", relay.port());
-         Load viaProxy = new Load("zk-session-watch/proxy", 4, () -> cluster.proxyGet("/work"));
-         Load viaClient = new Load("zk-session-watch/client", 4, () -> cluster.clientGet("/work"))) {
-      await().atMost(WITHIN).until(() -> cluster.backends.stream()
-          .allMatch(b -> viaProxy.answeredBy(b.name()) > 0 && viaClient.answeredBy(b.name()) > 0));
+         Recovery load = new Recovery(cluster, "zk-session-watch")) {
+      load.awaitRoutedToEach(WITHIN, Set.of("b0", "b1", "b2"));
 
       relay.cut();
       long cut = System.nanoTime();
@@ -79,19 +68,12 @@ class ZooKeeperSessionExpiryIntegrationTest {
       relay.restore();
       long restored = System.nanoTime();
       long corrected = cluster.awaitEverywhere(WITHIN, Set.of("b0", "b2", "b3"));
-      long routed = Cluster.awaitRoutedAgain(WITHIN, viaProxy, viaClient, "b3", new int[] {0, 0});
-      Thread.sleep(200); // requests sent to b1 before the correction have finished
-      int[] b1Before = Cluster.answers(viaProxy, viaClient, "b1");
-      Thread.sleep(1000);
-      int[] b1After = Cluster.answers(viaProxy, viaClient, "b1");
+      long routed = load.awaitRoutedAgain(WITHIN, "b3", new int[] {0, 0});
+      Recovery.Departed b1 = load.watchDeparted("b1");
       log.info("FIGURES zookeeper-session/watchers: cut {} ms; proxy and client hold exactly b0, b2, b3 {} ms after the"
           + " link came back, b3 routed to through both {} ms later", (restored - cut) / 1_000_000, corrected, routed);
-      viaProxy.stop();
-      viaClient.stop();
-      assertThat(b1After).as("answers of the departed b1 (proxy, client) once corrected").isEqualTo(b1Before);
-      assertThat(viaProxy.failures).isEmpty();
-      assertThat(viaClient.failures).isEmpty();
-      assertThat(viaProxy.failed.get() + viaClient.failed.get()).isZero();
+      load.stopAndAssertNoFailures();
+      b1.assertNoNewAnswers();
     }
   }
 }

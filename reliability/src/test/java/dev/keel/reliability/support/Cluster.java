@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.keel.balancer.Balancer;
 import dev.keel.balancer.BalancerState;
 import dev.keel.balancer.Endpoint;
@@ -19,9 +18,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -40,8 +37,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class Cluster implements AutoCloseable {
   public static final String SERVICE = "demo";
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private final Deque<AutoCloseable> toClose = new ArrayDeque<>();
+  private final CloseStack toClose = new CloseStack("the cluster");
   public final RegistryFixture registry;
   /** The ZooKeeper server when {@link #registry} is ZooKeeper, else null. */
   public final @Nullable TestingServer zk;
@@ -155,7 +151,7 @@ public final class Cluster implements AutoCloseable {
   /** The ids of the backends the proxy's listener balances over, from {@code /status}. */
   public Set<String> proxyIds() throws Exception {
     Set<String> ids = new TreeSet<>();
-    for (JsonNode listener : JSON.readTree(status()).path("listeners")) {
+    for (JsonNode listener : Proxies.status(proxyClient, proxy).path("listeners")) {
       for (JsonNode b : listener.path("backends")) {
         ids.add(b.path("id").asText());
       }
@@ -189,23 +185,6 @@ public final class Cluster implements AutoCloseable {
     return (System.nanoTime() - start) / 1_000_000;
   }
 
-  /**
-   * Waits until both loads have had more answers from {@code backend} than {@code before} (proxy,
-   * client), as returned by {@link #answers}.
-   *
-   * @return the milliseconds it took
-   */
-  public static long awaitRoutedAgain(Duration within, Load viaProxy, Load viaClient, String backend, int[] before) {
-    long start = System.nanoTime();
-    await().atMost(within).until(() -> viaProxy.answeredBy(backend) > before[0] && viaClient.answeredBy(backend) > before[1]);
-    return (System.nanoTime() - start) / 1_000_000;
-  }
-
-  /** How often {@code backend} has answered each load so far: proxy, client. */
-  public static int[] answers(Load viaProxy, Load viaClient, String backend) {
-    return new int[] {viaProxy.answeredBy(backend), viaClient.answeredBy(backend)};
-  }
-
   /** The client's balancer of {@code demo} in short: members, available ones, panic; for messages. */
   public String clientState() {
     Balancer b = keel.balancer(SERVICE);
@@ -219,24 +198,11 @@ public final class Cluster implements AutoCloseable {
 
   /** The proxy's {@code /status} JSON. */
   public String status() throws Exception {
-    return proxyClient.send(HttpRequest.newBuilder(Proxies.adminUri(proxy, "/status")).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
+    return Proxies.statusText(proxyClient, proxy);
   }
 
   @Override
   public void close() {
-    RuntimeException first = null;
-    while (!toClose.isEmpty()) {
-      try {
-        toClose.pop().close();
-      } catch (Exception e) {
-        if (first == null) {
-          first = new IllegalStateException("closing the cluster", e);
-        }
-      }
-    }
-    if (first != null) {
-      throw first;
-    }
+    toClose.close();
   }
 }

@@ -18,8 +18,7 @@ import java.util.concurrent.TimeUnit;
  * on free loopback ports), Keel's default prefix {@code /keel}; raw access through jetcd and
  * {@code etcdctl}.
  */
-public final class EtcdFixture implements RegistryFixture {
-  private boolean closed; // guarded by this
+public final class EtcdFixture extends OnceClosedFixture {
   private final EtcdServerExtension server = new EtcdServerExtension();
   private Client raw;
 
@@ -47,7 +46,7 @@ public final class EtcdFixture implements RegistryFixture {
 
   @Override
   public String uriVia(int port, String extraParams) {
-    return "etcd://127.0.0.1:" + port + "?resolve-timeout=2s" + (extraParams.isEmpty() ? "" : "&" + extraParams);
+    return withParams("etcd://127.0.0.1:" + port, extraParams);
   }
 
   @Override
@@ -142,11 +141,7 @@ public final class EtcdFixture implements RegistryFixture {
   }
 
   @Override
-  public synchronized void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
+  protected void closeOnce() {
     if (raw != null) {
       raw.close();
     }

@@ -8,8 +8,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -57,69 +55,26 @@ public final class KillableBackend implements AutoCloseable {
   }
 
   private void accept(ServerSocket s) {
-    Thread t = new Thread(() -> {
-      while (!s.isClosed()) {
-        try {
-          Socket c = s.accept();
-          sockets.add(c);
-          Thread h = new Thread(() -> serve(c), name + "-conn");
-          h.setDaemon(true);
-          h.start();
-        } catch (IOException e) {
-          return;
-        }
-      }
-    }, name + "-accept");
-    t.setDaemon(true);
-    t.start();
+    LoopbackHttp.acceptInBackground(s, name, sockets, this::serve);
   }
 
   private void serve(Socket c) {
     try (c; InputStream in = new BufferedInputStream(c.getInputStream()); OutputStream out = c.getOutputStream()) {
-      while (true) {
-        String line = readLine(in);
-        if (line == null || line.isEmpty()) {
-          return;
-        }
-        String[] parts = line.split(" ");
-        String method = parts[0];
-        String path = parts.length > 1 ? parts[1] : "/";
-        long length = 0;
-        boolean close = false;
-        String reqId = "";
-        for (String h = readLine(in); h != null && !h.isEmpty(); h = readLine(in)) {
-          int colon = h.indexOf(':');
-          String key = h.substring(0, Math.max(colon, 0)).trim().toLowerCase(Locale.ROOT);
-          String value = h.substring(colon + 1).trim();
-          switch (key) {
-            case "content-length" -> length = Long.parseLong(value);
-            case "connection" -> close = value.equalsIgnoreCase("close");
-            case "x-req-id" -> reqId = value;
-            default -> { }
-          }
-        }
-        in.skipNBytes(length);
-        if (method.equals("POST")) {
-          postArrivals.computeIfAbsent(reqId, k -> new AtomicInteger()).incrementAndGet();
-          if (path.startsWith("/hold") && holdPosts) {
+      for (LoopbackHttp.Request r = LoopbackHttp.read(in); r != null; r = LoopbackHttp.read(in)) {
+        if (r.method().equals("POST")) {
+          postArrivals.computeIfAbsent(r.header("x-req-id"), k -> new AtomicInteger()).incrementAndGet();
+          if (r.path().startsWith("/hold") && holdPosts) {
             death.await(); // never answered: the kill resets the connection
             return;
           }
         } else {
           requests.incrementAndGet();
         }
-        if (path.startsWith("/work")) {
+        if (r.path().startsWith("/work")) {
           Thread.sleep(20);
         }
-        byte[] body = name.getBytes(StandardCharsets.UTF_8);
-        byte[] head = ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Backend: " + name + "\r\nContent-Length: "
-            + body.length + "\r\n" + (close ? "Connection: close\r\n" : "") + "\r\n").getBytes(StandardCharsets.US_ASCII);
-        byte[] all = new byte[head.length + body.length];
-        System.arraycopy(head, 0, all, 0, head.length);
-        System.arraycopy(body, 0, all, head.length, body.length);
-        out.write(all); // one write: a kill never falls between the head and the body
-        out.flush();
-        if (close) {
+        LoopbackHttp.answer(out, 200, name, r.close());
+        if (r.close()) {
           return;
         }
       }
@@ -128,18 +83,6 @@ public final class KillableBackend implements AutoCloseable {
     } finally {
       sockets.remove(c);
     }
-  }
-
-  private static String readLine(InputStream in) throws IOException {
-    StringBuilder sb = new StringBuilder();
-    for (int b = in.read(); b >= 0; b = in.read()) {
-      if (b == '\n') {
-        int n = sb.length();
-        return n > 0 && sb.charAt(n - 1) == '\r' ? sb.substring(0, n - 1) : sb.toString();
-      }
-      sb.append((char) b);
-    }
-    return sb.length() == 0 ? null : sb.toString();
   }
 
   /** Dies abruptly: listening socket closed, every connection reset (SO_LINGER 0). */

@@ -27,8 +27,7 @@ import java.util.stream.Stream;
  * outside that connection can delete them, and a restarted Nacos has none until the clients register
  * again (nacos-client's redo).
  */
-public final class NacosFixture implements RegistryFixture {
-  private boolean closed; // guarded by this
+public final class NacosFixture extends OnceClosedFixture {
   private final NacosTestServer server;
   private final Path dir;
   private NamingService raw;
@@ -54,7 +53,7 @@ public final class NacosFixture implements RegistryFixture {
 
   @Override
   public String uri(String extraParams) {
-    return "nacos://" + server.address() + "?resolve-timeout=2s" + (extraParams.isEmpty() ? "" : "&" + extraParams);
+    return withParams("nacos://" + server.address(), extraParams);
   }
 
   @Override
@@ -133,11 +132,7 @@ public final class NacosFixture implements RegistryFixture {
   }
 
   @Override
-  public synchronized void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
+  protected void closeOnce() {
     try {
       if (raw != null) {
         raw.shutDown();

@@ -8,9 +8,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -43,9 +41,7 @@ public final class SlowBackend implements AutoCloseable {
     this.server = new ServerSocket();
     server.setReuseAddress(true);
     server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
-    Thread t = new Thread(this::acceptLoop, name + "-accept");
-    t.setDaemon(true);
-    t.start();
+    LoopbackHttp.acceptInBackground(server, name, sockets, this::serve);
   }
 
   public static SlowBackend start(String name) throws IOException {
@@ -94,64 +90,21 @@ public final class SlowBackend implements AutoCloseable {
     return "127.0.0.1:" + port();
   }
 
-  private void acceptLoop() {
-    while (!server.isClosed()) {
-      try {
-        Socket c = server.accept();
-        sockets.add(c);
-        Thread h = new Thread(() -> serve(c), name + "-conn");
-        h.setDaemon(true);
-        h.start();
-      } catch (IOException e) {
-        return;
-      }
-    }
-  }
-
   private void serve(Socket c) {
     try (c; InputStream in = new BufferedInputStream(c.getInputStream()); OutputStream out = c.getOutputStream()) {
-      while (true) {
-        String line = readLine(in);
-        if (line == null || line.isEmpty()) {
-          return;
-        }
-        String[] parts = line.split(" ");
-        String path = parts.length > 1 ? parts[1] : "/";
-        long length = 0;
-        boolean close = false;
-        String tag = "";
-        for (String h = readLine(in); h != null && !h.isEmpty(); h = readLine(in)) {
-          int colon = h.indexOf(':');
-          String key = h.substring(0, Math.max(colon, 0)).trim().toLowerCase(Locale.ROOT);
-          String value = h.substring(colon + 1).trim();
-          switch (key) {
-            case "content-length" -> length = Long.parseLong(value);
-            case "connection" -> close = value.equalsIgnoreCase("close");
-            case "x-load" -> tag = value;
-            default -> { }
-          }
-        }
-        in.skipNBytes(length);
-        boolean health = path.startsWith("/health");
+      for (LoopbackHttp.Request r = LoopbackHttp.read(in); r != null; r = LoopbackHttp.read(in)) {
+        boolean health = r.path().startsWith("/health");
         int status = health ? healthStatus : 200;
         if (!health) {
-          arrivals.computeIfAbsent(tag, k -> new AtomicInteger()).incrementAndGet();
+          arrivals.computeIfAbsent(r.header("x-load"), k -> new AtomicInteger()).incrementAndGet();
         }
         long wait = health ? healthDelayMillis : delayMillis;
         // The latch, not a sleep: close() ends every wait at once, so no thread outlives the test by much.
         if (wait > 0 && closed.await(wait, TimeUnit.MILLISECONDS)) {
           return;
         }
-        byte[] body = name.getBytes(StandardCharsets.UTF_8);
-        byte[] head = ("HTTP/1.1 " + status + (status == 200 ? " OK" : " Unavailable")
-            + "\r\nContent-Type: text/plain\r\nX-Backend: " + name + "\r\nContent-Length: " + body.length + "\r\n"
-            + (close ? "Connection: close\r\n" : "") + "\r\n").getBytes(StandardCharsets.US_ASCII);
-        byte[] all = new byte[head.length + body.length];
-        System.arraycopy(head, 0, all, 0, head.length);
-        System.arraycopy(body, 0, all, head.length, body.length);
-        out.write(all);
-        out.flush();
-        if (close) {
+        LoopbackHttp.answer(out, status, name, r.close());
+        if (r.close()) {
           return;
         }
       }
@@ -160,18 +113,6 @@ public final class SlowBackend implements AutoCloseable {
     } finally {
       sockets.remove(c);
     }
-  }
-
-  private static String readLine(InputStream in) throws IOException {
-    StringBuilder sb = new StringBuilder();
-    for (int b = in.read(); b >= 0; b = in.read()) {
-      if (b == '\n') {
-        int n = sb.length();
-        return n > 0 && sb.charAt(n - 1) == '\r' ? sb.substring(0, n - 1) : sb.toString();
-      }
-      sb.append((char) b);
-    }
-    return sb.length() == 0 ? null : sb.toString();
   }
 
   @Override

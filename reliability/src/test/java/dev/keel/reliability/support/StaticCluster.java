@@ -1,7 +1,6 @@
 package dev.keel.reliability.support;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.keel.balancer.Balancer;
 import dev.keel.balancer.BalancerConfig;
 import dev.keel.balancer.BalancerState;
@@ -10,8 +9,6 @@ import dev.keel.balancer.HealthChecker;
 import dev.keel.client.KeelOkHttp;
 import dev.keel.client.ServicePolicy;
 import dev.keel.proxy.ProxyServer;
-import dev.keel.proxy.config.ConfigLoader;
-import dev.keel.proxy.config.ProxyConfig;
 import dev.keel.registry.Registries;
 import dev.keel.registry.RegistryClient;
 import java.io.IOException;
@@ -19,9 +16,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,8 +35,7 @@ import okhttp3.Response;
  */
 public final class StaticCluster implements AutoCloseable {
   public static final String SERVICE = "demo";
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private final Deque<AutoCloseable> toClose = new ArrayDeque<>();
+  private final CloseStack toClose = new CloseStack("the cluster");
   public final List<SlowBackend> backends = new ArrayList<>();
   public final ProxyServer proxy;
   public final KeelOkHttp keel;
@@ -64,17 +58,7 @@ public final class StaticCluster implements AutoCloseable {
         backends.add(b);
       }
       String uri = "static://" + backends.stream().map(SlowBackend::address).collect(Collectors.joining(","));
-      String yaml = "registry: \"" + uri + "\"\n"
-          + "admin: { listen: 127.0.0.1:0 }\n"
-          + "workers: 2\n"
-          + "shutdown-grace: 1s\n"
-          + "listeners:\n"
-          + "  - name: web\n"
-          + "    listen: 127.0.0.1:0\n"
-          + "    service: " + SERVICE + "\n"
-          + listenerKeys;
-      ProxyConfig cfg = new ConfigLoader(Map.<String, String>of()::get).parse(yaml, null);
-      proxy = ProxyServer.start(cfg);
+      proxy = Proxies.start(uri, listenerKeys);
       toClose.push(() -> proxy.close(Duration.ofMillis(500)));
       RegistryClient registry = Registries.open(uri);
       toClose.push(registry);
@@ -125,10 +109,8 @@ public final class StaticCluster implements AutoCloseable {
 
   /** The proxy's {@code /status} backends of listener {@code web}, by address. */
   public Map<String, JsonNode> proxyBackends() throws Exception {
-    String body = http.send(HttpRequest.newBuilder(Proxies.adminUri(proxy, "/status")).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
     Map<String, JsonNode> out = new LinkedHashMap<>();
-    for (JsonNode b : JSON.readTree(body).path("listeners").path(0).path("backends")) {
+    for (JsonNode b : Proxies.status(http, proxy).path("listeners").path(0).path("backends")) {
       out.put(b.path("address").asText(), b);
     }
     return out;
@@ -165,18 +147,6 @@ public final class StaticCluster implements AutoCloseable {
 
   @Override
   public void close() {
-    RuntimeException first = null;
-    while (!toClose.isEmpty()) {
-      try {
-        toClose.pop().close();
-      } catch (Exception e) {
-        if (first == null) {
-          first = new IllegalStateException("closing the cluster", e);
-        }
-      }
-    }
-    if (first != null) {
-      throw first;
-    }
+    toClose.close();
   }
 }

@@ -17,8 +17,7 @@ import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 
 /** An in-JVM ZooKeeper (curator-test), base path {@code /services}; raw access through a plain Curator client. */
-public final class ZooKeeperFixture implements RegistryFixture {
-  private boolean closed; // guarded by this
+public final class ZooKeeperFixture extends OnceClosedFixture {
   private final TestingServer server;
   private CuratorFramework raw;
 
@@ -122,11 +121,7 @@ public final class ZooKeeperFixture implements RegistryFixture {
   }
 
   @Override
-  public synchronized void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
+  protected void closeOnce() {
     try {
       if (raw != null) {
         raw.close();

@@ -1,0 +1,27 @@
+package dev.keel.reliability.support;
+
+/**
+ * The part of {@link RegistryFixture} that is the same for every registry: {@link #close()} runs
+ * once, however often it is called, because a scenario may close the fixture itself and a
+ * {@link Cluster} that owns it closes it again.
+ */
+abstract class OnceClosedFixture implements RegistryFixture {
+  private boolean closed; // guarded by this
+
+  /** Stops the server and releases the raw client and files; called at most once. */
+  protected abstract void closeOnce();
+
+  @Override
+  public final synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    closeOnce();
+  }
+
+  /** {@code base} with the short resolve timeout every scenario wants, then {@code extraParams} (or nothing). */
+  protected static String withParams(String base, String extraParams) {
+    return base + "?resolve-timeout=2s" + (extraParams.isEmpty() ? "" : "&" + extraParams);
+  }
+}
