@@ -13,6 +13,9 @@ import io.netty.util.concurrent.FastThreadLocal;
  * one go, so connections on a loop can share it, and an idle connection costs none.
  */
 final class HeadBytes {
+  static final byte[] CRLF = {'\r', '\n'};
+  /** Between a field's name and its value. */
+  static final byte[] COLON = {':', ' '};
   private static final FastThreadLocal<HeadBytes> LOCAL = new FastThreadLocal<>() {
     @Override
     protected HeadBytes initialValue() {

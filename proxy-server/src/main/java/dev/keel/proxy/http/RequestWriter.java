@@ -2,13 +2,11 @@ package dev.keel.proxy.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.AsciiString;
 import io.netty.util.CharsetUtil;
 import java.util.Iterator;
 import java.util.Map;
@@ -20,9 +18,7 @@ import java.util.Map;
  */
 final class RequestWriter {
   private static final byte[] HTTP11_CRLF = " HTTP/1.1\r\n".getBytes(CharsetUtil.US_ASCII);
-  private static final byte[] COLON = ": ".getBytes(CharsetUtil.US_ASCII);
   private static final byte[] LAST_CHUNK = "0\r\n".getBytes(CharsetUtil.US_ASCII);
-  private static final byte[] CRLF = "\r\n".getBytes(CharsetUtil.US_ASCII);
 
   private RequestWriter() {}
 
@@ -30,12 +26,7 @@ final class RequestWriter {
   static ByteBuf head(ByteBufAllocator alloc, HttpRequest req) {
     HeadBytes out = HeadBytes.local();
     out.text(req.method().asciiName()).put(' ').text(req.uri()).put(HTTP11_CRLF);
-    Iterator<Map.Entry<CharSequence, CharSequence>> it = req.headers().iteratorCharSequence();
-    while (it.hasNext()) {
-      Map.Entry<CharSequence, CharSequence> e = it.next();
-      out.text(e.getKey()).put(COLON).text(e.getValue()).put(CRLF);
-    }
-    return out.put(CRLF).toBuffer(alloc, 0);
+    return fields(out, req.headers()).put(HeadBytes.CRLF).toBuffer(alloc, 0);
   }
 
   /**
@@ -58,31 +49,18 @@ final class RequestWriter {
       data.release();
     }
     if (last) {
-      HttpHeaders trailers = ((LastHttpContent) c).trailingHeaders();
-      ByteBuf end = ch.alloc().buffer(trailers.isEmpty() ? 5 : 128);
-      end.writeBytes(LAST_CHUNK);
-      fields(end, trailers);
-      end.writeByte('\r').writeByte('\n');
-      ch.write(end, ch.voidPromise());
+      HeadBytes end = HeadBytes.local().put(LAST_CHUNK);
+      fields(end, ((LastHttpContent) c).trailingHeaders());
+      ch.write(end.put(HeadBytes.CRLF).toBuffer(ch.alloc(), 0), ch.voidPromise());
     }
   }
 
-  private static void fields(ByteBuf out, HttpHeaders headers) {
+  private static HeadBytes fields(HeadBytes out, HttpHeaders headers) {
     Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence();
     while (it.hasNext()) {
       Map.Entry<CharSequence, CharSequence> e = it.next();
-      write(out, e.getKey());
-      out.writeBytes(COLON);
-      write(out, e.getValue());
-      out.writeByte('\r').writeByte('\n');
+      out.text(e.getKey()).put(HeadBytes.COLON).text(e.getValue()).put(HeadBytes.CRLF);
     }
-  }
-
-  private static void write(ByteBuf out, CharSequence s) {
-    if (s instanceof AsciiString a) {
-      ByteBufUtil.copy(a, out);
-    } else {
-      ByteBufUtil.writeAscii(out, s);
-    }
+    return out;
   }
 }

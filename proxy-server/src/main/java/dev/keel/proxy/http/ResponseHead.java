@@ -27,21 +27,6 @@ final class ResponseHead {
 
   private static final int MAX_FIELDS = 256;
   private static final int FIRST_COPY = 2048;
-  private static final boolean[] TCHAR = new boolean[256];
-
-  static {
-    for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
-      TCHAR[c] = true;
-    }
-    for (int c = '0'; c <= '9'; c++) {
-      TCHAR[c] = true;
-    }
-    for (int c = 'a'; c <= 'z'; c++) {
-      TCHAR[c] = true;
-      TCHAR[c - 32] = true;
-    }
-  }
-
   private byte[] bytes = new byte[512];
   private int length;
   private int status;
@@ -60,6 +45,7 @@ final class ResponseHead {
   private boolean close;
   private boolean keepAliveToken;
   private boolean connectionNamesOthers;
+  private final FieldBytes.Elements elements = new FieldBytes.Elements();
 
   /** The head as received; offsets below index it. Valid until the next response is read. */
   byte[] bytes() {
@@ -164,16 +150,13 @@ final class ResponseHead {
 
   private int readPrefix(ByteBuf in, int n, boolean headRequest) {
     reset();
-    if (bytes.length < n) {
-      bytes = new byte[Math.max(n, bytes.length * 2)];
-    }
-    in.getBytes(in.readerIndex(), bytes, 0, n);
+    copy(in, n);
     byte[] h = bytes;
     int p = 0;
     while (p < n && (h[p] == '\r' || h[p] == '\n')) {
       p++;
     }
-    int lf = indexOf(h, p, n, (byte) '\n');
+    int lf = FieldBytes.indexOf(h, p, n, (byte) '\n');
     if (lf < 0) {
       return INCOMPLETE;
     }
@@ -193,18 +176,9 @@ final class ResponseHead {
     return end;
   }
 
-  /** Why {@link #read} or {@link #checkFieldLines} refused what it read. */
+  /** Why {@link #read} or {@link #readTrailers} refused what it read. */
   @Nullable String problem() {
     return problem;
-  }
-
-  private static int indexOf(byte[] h, int from, int to, byte b) {
-    for (int i = from; i < to; i++) {
-      if (h[i] == b) {
-        return i;
-      }
-    }
-    return -1;
   }
 
   private void reset() {
@@ -250,7 +224,7 @@ final class ResponseHead {
       start++;
     }
     for (int i = start; i < eol; i++) {
-      if (!fieldValueByte(h[i])) {
+      if (!FieldBytes.fieldValueByte(h[i])) {
         return "reason phrase";
       }
     }
@@ -259,12 +233,29 @@ final class ResponseHead {
     return null;
   }
 
-  /** Checks trailer field lines (a whole section, ending with its empty line); null when well formed. */
-  static @Nullable String checkFieldLines(ByteBuf lines) {
-    byte[] copy = new byte[lines.readableBytes()];
-    lines.getBytes(lines.readerIndex(), copy);
-    ResponseHead check = new ResponseHead();
-    return check.scanFields(copy, 0, copy.length, false) >= 0 ? null : check.problem == null ? "no empty line" : check.problem;
+  /**
+   * Reads a trailer section (field lines up to and including the empty line) at the start of
+   * {@code in}'s readable bytes: its length, {@link #INCOMPLETE} or {@link #MALFORMED}; checked,
+   * not indexed. Reuses this head's array: call only once the head has been consumed.
+   */
+  int readTrailers(ByteBuf in, int max) {
+    int n = copy(in, Math.min(in.readableBytes(), max));
+    problem = null;
+    int end = scanFields(bytes, 0, n, false);
+    if (end == INCOMPLETE && n >= max) {
+      problem = "trailer section larger than " + max + " bytes";
+      return MALFORMED;
+    }
+    return end;
+  }
+
+  /** Copies the first {@code n} readable bytes of {@code in} into {@link #bytes}; returns n. */
+  private int copy(ByteBuf in, int n) {
+    if (bytes.length < n) {
+      bytes = new byte[Math.max(n, bytes.length * 2)];
+    }
+    in.getBytes(in.readerIndex(), bytes, 0, n);
+    return n;
   }
 
   /**
@@ -275,7 +266,7 @@ final class ResponseHead {
   private int scanFields(byte[] h, int from, int n, boolean index) {
     int p = from;
     while (p < n) {
-      int lf = indexOf(h, p, n, (byte) '\n');
+      int lf = FieldBytes.indexOf(h, p, n, (byte) '\n');
       if (lf < 0) {
         return INCOMPLETE;
       }
@@ -299,16 +290,16 @@ final class ResponseHead {
       return "obsolete line folding";
     }
     int colon = p;
-    while (colon < eol && TCHAR[h[colon] & 0xff]) {
+    while (colon < eol && FieldBytes.tchar(h[colon])) {
       colon++;
     }
     if (colon == p || colon == eol || h[colon] != ':') {
       return "field name";
     }
-    int vs = skipOws(h, colon + 1, eol);
-    int ve = backOws(h, vs, eol);
+    int vs = FieldBytes.skipOws(h, colon + 1, eol);
+    int ve = FieldBytes.backOws(h, vs, eol);
     for (int i = vs; i < ve; i++) {
-      if (!fieldValueByte(h[i])) {
+      if (!FieldBytes.fieldValueByte(h[i])) {
         return "field value";
       }
     }
@@ -341,59 +332,44 @@ final class ResponseHead {
   private static byte classify(byte[] h, int at, int len) {
     switch (len) {
       case 2:
-        return is(h, at, "te") ? HOP : OTHER;
+        return FieldBytes.is(h, at, "te") ? HOP : OTHER;
       case 7:
-        return is(h, at, "upgrade") || is(h, at, "trailer") ? HOP : OTHER;
+        return FieldBytes.is(h, at, "upgrade") || FieldBytes.is(h, at, "trailer") ? HOP : OTHER;
       case 10:
-        if (is(h, at, "connection")) {
+        if (FieldBytes.is(h, at, "connection")) {
           return CONNECTION;
         }
-        if (is(h, at, "keep-alive")) {
+        if (FieldBytes.is(h, at, "keep-alive")) {
           return HOP;
         }
-        return is(h, at, "set-cookie") ? SET_COOKIE : OTHER;
+        return FieldBytes.is(h, at, "set-cookie") ? SET_COOKIE : OTHER;
       case 14:
-        return is(h, at, "content-length") ? CONTENT_LENGTH : OTHER;
+        return FieldBytes.is(h, at, "content-length") ? CONTENT_LENGTH : OTHER;
       case 16:
-        return is(h, at, "proxy-connection") ? HOP : OTHER;
+        return FieldBytes.is(h, at, "proxy-connection") ? HOP : OTHER;
       case 17:
-        return is(h, at, "transfer-encoding") ? TRANSFER_ENCODING : OTHER;
+        return FieldBytes.is(h, at, "transfer-encoding") ? TRANSFER_ENCODING : OTHER;
       default:
         return OTHER;
     }
   }
 
-  /** Case-insensitive comparison of {@code lower.length()} bytes at {@code at} with a lower-case ASCII name. */
-  static boolean is(byte[] h, int at, String lower) {
-    for (int i = 0; i < lower.length(); i++) {
-      int b = h[at + i];
-      if (b >= 'A' && b <= 'Z') {
-        b += 32;
-      }
-      if (b != lower.charAt(i)) {
-        return false;
-      }
-    }
-    return true;
-  }
-
   private @Nullable String framing(byte[] h, boolean headRequest) {
-    int r = 0;
     boolean te = false;
     boolean chunkedLast = false;
     for (int i = 0; i < count; i++) {
       byte k = kind[i];
       if (k == CONTENT_LENGTH) {
-        long v = length(h, r + valueStart[i], r + valueEnd[i]);
+        long v = length(h, valueStart[i], valueEnd[i]);
         if (v < 0 || (contentLength >= 0 && v != contentLength)) {
           return "Content-Length";
         }
         contentLength = v;
       } else if (k == TRANSFER_ENCODING) {
         te = true;
-        chunkedLast = lastTokenIsChunked(h, r + valueStart[i], r + valueEnd[i]);
+        chunkedLast = lastCodingIsChunked(h, valueStart[i], valueEnd[i]);
       } else if (k == CONNECTION) {
-        connectionTokens(h, r + valueStart[i], r + valueEnd[i]);
+        connectionTokens(h, valueStart[i], valueEnd[i]);
       }
     }
     if (te && contentLength >= 0) {
@@ -415,21 +391,15 @@ final class ResponseHead {
   }
 
   /** A Content-Length value: digits, or a list of identical ones (RFC 9110 §8.6); -1 when invalid. */
-  private static long length(byte[] h, int from, int to) {
+  private long length(byte[] h, int from, int to) {
     long value = -1;
-    int s = from;
-    while (s <= to) {
-      int c = s;
-      while (c < to && h[c] != ',') {
-        c++;
-      }
-      int a = skipOws(h, s, c);
-      int b = backOws(h, a, c);
-      if (b == a || b - a > 18) {
+    FieldBytes.Elements e = elements.of(h, from, to);
+    while (e.next()) {
+      if (e.length() == 0 || e.length() > 18) {
         return -1;
       }
       long v = 0;
-      for (int i = a; i < b; i++) {
+      for (int i = e.start; i < e.end; i++) {
         byte d = h[i];
         if (d < '0' || d > '9') {
           return -1;
@@ -440,101 +410,45 @@ final class ResponseHead {
         return -1;
       }
       value = v;
-      s = c + 1;
     }
     return value;
   }
 
-  private static boolean lastTokenIsChunked(byte[] h, int from, int to) {
-    int e = to;
-    int comma = from - 1;
-    for (int i = to - 1; i >= from; i--) {
-      if (h[i] == ',') {
-        comma = i;
-        break;
-      }
+  /** True when the last transfer coding listed is chunked (RFC 9112 §6.3). */
+  private boolean lastCodingIsChunked(byte[] h, int from, int to) {
+    boolean chunked = false;
+    FieldBytes.Elements e = elements.of(h, from, to);
+    while (e.next()) {
+      chunked = e.length() == 7 && FieldBytes.is(h, e.start, "chunked");
     }
-    int s = skipOws(h, comma + 1, e);
-    e = backOws(h, s, e);
-    return e - s == 7 && is(h, s, "chunked");
+    return chunked;
   }
 
   private void connectionTokens(byte[] h, int from, int to) {
-    int s = from;
-    while (s <= to) {
-      int c = s;
-      while (c < to && h[c] != ',') {
-        c++;
-      }
-      int a = skipOws(h, s, c);
-      int b = backOws(h, a, c);
-      if (b - a == 5 && is(h, a, "close")) {
+    FieldBytes.Elements e = elements.of(h, from, to);
+    while (e.next()) {
+      if (e.length() == 5 && FieldBytes.is(h, e.start, "close")) {
         close = true;
-      } else if (b - a == 10 && is(h, a, "keep-alive")) {
+      } else if (e.length() == 10 && FieldBytes.is(h, e.start, "keep-alive")) {
         keepAliveToken = true;
-      } else if (b > a) {
+      } else if (e.length() > 0) {
         connectionNamesOthers = true;
       }
-      s = c + 1;
     }
   }
 
   private boolean namedInConnection(int field) {
-    byte[] h = bytes;
-    int r = 0;
-    int ns = r + nameStart[field];
     int len = nameEnd[field] - nameStart[field];
     for (int i = 0; i < count; i++) {
-      if (kind[i] != CONNECTION) {
-        continue;
-      }
-      int s = r + valueStart[i];
-      int to = r + valueEnd[i];
-      while (s <= to) {
-        int c = s;
-        while (c < to && h[c] != ',') {
-          c++;
+      if (kind[i] == CONNECTION) {
+        FieldBytes.Elements e = elements.of(bytes, valueStart[i], valueEnd[i]);
+        while (e.next()) {
+          if (e.length() == len && FieldBytes.equalsIgnoreCase(bytes, e.start, nameStart[field], len)) {
+            return true;
+          }
         }
-        int a = skipOws(h, s, c);
-        int b = backOws(h, a, c);
-        if (b - a == len && equalsIgnoreCase(h, a, ns, len)) {
-          return true;
-        }
-        s = c + 1;
       }
     }
     return false;
-  }
-
-  private static boolean equalsIgnoreCase(byte[] h, int a, int b, int len) {
-    for (int i = 0; i < len; i++) {
-      int x = h[a + i];
-      int y = h[b + i];
-      if (x != y && (x | 0x20) != (y | 0x20)) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /** The first index in [a, b) that is not optional whitespace (SP, HTAB), or b. */
-  private static int skipOws(byte[] h, int a, int b) {
-    while (a < b && (h[a] == ' ' || h[a] == '\t')) {
-      a++;
-    }
-    return a;
-  }
-
-  /** The end of [a, b) without its trailing optional whitespace. */
-  private static int backOws(byte[] h, int a, int b) {
-    while (b > a && (h[b - 1] == ' ' || h[b - 1] == '\t')) {
-      b--;
-    }
-    return b;
-  }
-
-  /** field-vchar, SP or HTAB (RFC 9110 §5.5): no controls, no DEL. */
-  static boolean fieldValueByte(byte b) {
-    return b == '\t' || (b >= 0x20 && b != 0x7f) || b < 0;
   }
 }

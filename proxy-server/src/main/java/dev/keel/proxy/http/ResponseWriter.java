@@ -15,15 +15,13 @@ import org.jspecify.annotations.Nullable;
  */
 final class ResponseWriter {
   private static final byte[] HTTP11 = ascii("HTTP/1.1 ");
-  private static final byte[] COLON = ascii(": ");
-  private static final byte[] CRLF = ascii("\r\n");
   private static final byte[] CHUNKED = ascii("transfer-encoding: chunked\r\n");
   private static final byte[] CONTENT_LENGTH = ascii("content-length: ");
   private static final byte[] CLOSE = ascii("connection: close\r\n");
   private static final byte[] KEEP_ALIVE = ascii("connection: keep-alive\r\n");
   private static final byte[] UPGRADE = ascii("upgrade: websocket\r\nconnection: upgrade\r\n");
   private static final byte[] SET_COOKIE = ascii("set-cookie: ");
-  private static final ByteBuf CRLF_BUF = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(CRLF).asReadOnly());
+  private static final ByteBuf CRLF_BUF = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(HeadBytes.CRLF).asReadOnly());
   private static final ByteBuf LAST_CHUNK = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(ascii("0\r\n\r\n")).asReadOnly());
   private static final ByteBuf CONTINUE = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(ascii("HTTP/1.1 100 Continue\r\n\r\n")).asReadOnly());
 
@@ -65,7 +63,7 @@ final class ResponseWriter {
       field(out, head, i);
     }
     if (keepLength) {
-      out.put(CONTENT_LENGTH).decimal(Math.max(head.contentLength(), 0)).put(CRLF);
+      out.put(CONTENT_LENGTH).decimal(Math.max(head.contentLength(), 0)).put(HeadBytes.CRLF);
     } else if (framing(head, headRequest, http10) == Framing.CHUNKED) {
       out.put(CHUNKED);
     }
@@ -77,7 +75,7 @@ final class ResponseWriter {
     } else if (http10) {
       out.put(KEEP_ALIVE);
     }
-    out.put(CRLF);
+    out.put(HeadBytes.CRLF);
     return out.toBuffer(alloc, room);
   }
 
@@ -102,7 +100,7 @@ final class ResponseWriter {
     HeadBytes out = HeadBytes.local();
     statusLine(out, head);
     copyEndToEnd(out, head);
-    return out.put(CRLF).toBuffer(alloc, 0);
+    return out.put(HeadBytes.CRLF).toBuffer(alloc, 0);
   }
 
   /** A 101 to a WebSocket: end-to-end fields as received, then the upgrade restated. */
@@ -110,18 +108,18 @@ final class ResponseWriter {
     HeadBytes out = HeadBytes.local();
     statusLine(out, head);
     copyEndToEnd(out, head);
-    return out.put(UPGRADE).put(CRLF).toBuffer(alloc, 0);
+    return out.put(UPGRADE).put(HeadBytes.CRLF).toBuffer(alloc, 0);
   }
 
   /** The chunk-size line before {@code length} bytes of a chunked body. */
   static ByteBuf chunkHeader(ByteBufAllocator alloc, int length) {
     ByteBuf out = alloc.buffer(10);
     ByteBufUtil.writeAscii(out, Integer.toHexString(length));
-    out.writeBytes(CRLF);
+    out.writeBytes(HeadBytes.CRLF);
     return out;
   }
 
-  /** The CRLF after a chunk's data. */
+  /** The HeadBytes.CRLF after a chunk's data. */
   static ByteBuf chunkEnd() {
     return CRLF_BUF.duplicate();
   }
@@ -154,7 +152,7 @@ final class ResponseWriter {
 
   private static void statusLine(HeadBytes out, ResponseHead head) {
     out.put(HTTP11).decimal(head.status()).put(' ')
-        .put(head.bytes(), head.reasonStart(), head.reasonEnd() - head.reasonStart()).put(CRLF);
+        .put(head.bytes(), head.reasonStart(), head.reasonEnd() - head.reasonStart()).put(HeadBytes.CRLF);
   }
 
   private static void copyEndToEnd(HeadBytes out, ResponseHead head) {
@@ -165,15 +163,15 @@ final class ResponseWriter {
     }
   }
 
-  /** Field {@code i} as received: name, ": ", value without surrounding whitespace, CRLF. */
+  /** Field {@code i} as received: name, ": ", value without surrounding whitespace, HeadBytes.CRLF. */
   static void field(HeadBytes out, ResponseHead head, int i) {
     byte[] src = head.bytes();
-    out.put(src, head.nameStart(i), head.nameEnd(i) - head.nameStart(i)).put(COLON)
-        .put(src, head.valueStart(i), head.valueEnd(i) - head.valueStart(i)).put(CRLF);
+    out.put(src, head.nameStart(i), head.nameEnd(i) - head.nameStart(i)).put(HeadBytes.COLON)
+        .put(src, head.valueStart(i), head.valueEnd(i) - head.valueStart(i)).put(HeadBytes.CRLF);
   }
 
   static void setCookieLine(HeadBytes out, CharSequence value) {
-    out.put(SET_COOKIE).ascii(value).put(CRLF);
+    out.put(SET_COOKIE).ascii(value).put(HeadBytes.CRLF);
   }
 
   private static byte[] ascii(String s) {

@@ -39,9 +39,6 @@ public final class UpstreamResponseDecoder extends ByteToMessageDecoder {
   private int state = HEAD;
   private long remaining;
   private boolean headRequest;
-  // where the search for the end of the head (or of the trailers) resumes, relative to readerIndex
-  private int scanned;
-  private int lineStart;
 
   /** The next response answers a HEAD request when {@code headRequest}: it has no body, whatever its headers say. */
   public void expectResponseTo(boolean headRequest) {
@@ -148,8 +145,6 @@ public final class UpstreamResponseDecoder extends ByteToMessageDecoder {
     in.readerIndex(lf + 1);
     if (size == 0) {
       state = TRAILERS;
-      scanned = 0;
-      lineStart = 0;
     } else {
       remaining = size;
       state = CHUNK_DATA;
@@ -179,56 +174,20 @@ public final class UpstreamResponseDecoder extends ByteToMessageDecoder {
   }
 
   private void readTrailers(ByteBuf in, List<Object> out) {
-    int end = findEmptyLine(in, MAX_HEAD);
-    if (end < 0) {
+    int length = head.readTrailers(in, MAX_HEAD);
+    if (length == ResponseHead.INCOMPLETE) {
       return;
     }
-    int length = end - in.readerIndex();
-    ByteBuf trailers = in.readRetainedSlice(length);
-    String problem = ResponseHead.checkFieldLines(trailers);
-    if (problem != null) {
-      trailers.release();
-      throw fail("malformed trailer: " + problem);
+    if (length == ResponseHead.MALFORMED) {
+      throw fail("malformed trailer: " + head.problem());
     }
-    finish(out, trailers);
+    finish(out, in.readRetainedSlice(length));
   }
 
   private void finish(List<Object> out, ByteBuf trailers) {
     end.set(trailers);
     out.add(end);
     state = HEAD;
-    scanned = 0;
-    lineStart = 0;
-  }
-
-  /**
-   * The index just past the empty line that ends a trailer section (-1: not all read yet),
-   * resuming where the previous call stopped.
-   */
-  private int findEmptyLine(ByteBuf in, int max) {
-    int r = in.readerIndex();
-    int limit = in.writerIndex();
-    int from = r + scanned;
-    while (from < limit) {
-      int lf = in.indexOf(from, limit, (byte) '\n');
-      if (lf < 0) {
-        break;
-      }
-      int start = r + lineStart;
-      boolean empty = lf == start || (lf == start + 1 && in.getByte(start) == '\r');
-      if (empty) {
-        scanned = 0;
-        lineStart = 0;
-        return lf + 1;
-      }
-      lineStart = lf + 1 - r;
-      from = lf + 1;
-    }
-    scanned = limit - r;
-    if (scanned > max) {
-      throw fail("trailer section larger than " + max + " bytes");
-    }
-    return -1;
   }
 
   private DecoderException fail(String why) {

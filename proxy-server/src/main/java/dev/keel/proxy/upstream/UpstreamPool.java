@@ -25,6 +25,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Confined to its event loop.
  */
 public final class UpstreamPool {
+  /** Sweeps (every half idle timeout) a pooled connection may sit unused: 1 to 1.5 idle timeouts. */
+  private static final int IDLE_SWEEPS = 3;
   private final EventLoop loop;
   private final Bootstrap bootstrap;
   private final BiConsumer<Channel, Backend> pipeline;
@@ -114,7 +116,7 @@ public final class UpstreamPool {
   private void sweep() {
     for (ArrayDeque<UpstreamConnection> q : idle.values()) {
       for (UpstreamConnection c : q) {
-        if (++c.quietTicks >= 3) {
+        if (++c.quietTicks >= IDLE_SWEEPS) {
           expired.add(c);
         }
       }
