@@ -22,15 +22,22 @@ import org.jspecify.annotations.Nullable;
  *       each on an instance not tried yet for that request, within a {@link RetryBudget} (default
  *       {@link RetryBudget#defaults()}, one per service). With sticky sessions a retry keeps the
  *       key and goes to the key's next instance on the ring.
+ *   <li>Cut bodies: an idempotent request's response whose length is known and at most
+ *       {@link Builder#bufferedResponseBytes(int) bufferedResponseBytes} (default 64 KiB) is read in
+ *       full before the call returns, so that an instance that dies between the head and the end of
+ *       the body costs a retry, not a failed call. Longer and chunked bodies stream as they come.
  * </ul>
  */
 public final class ServicePolicy {
+  private static final int DEFAULT_BUFFERED_RESPONSE_BYTES = 64 * 1024;
+  private static final int MAX_BUFFERED_RESPONSE_BYTES = 16 * 1024 * 1024;
   private static final ServicePolicy DEFAULTS = builder().build();
 
   private final BalancerConfig balancerConfig;
   private final @Nullable String stickyHeader;
   private final @Nullable String stickyCookie;
   private final int maxRetries;
+  private final int bufferedResponseBytes;
   private final Supplier<RetryBudget> retryBudget;
   private final @Nullable HealthChecker healthChecker;
 
@@ -39,6 +46,7 @@ public final class ServicePolicy {
     this.stickyHeader = b.stickyHeader;
     this.stickyCookie = b.stickyCookie;
     this.maxRetries = b.maxRetries;
+    this.bufferedResponseBytes = b.bufferedResponseBytes;
     this.retryBudget = b.retryBudget;
     this.healthChecker = b.healthChecker;
   }
@@ -71,6 +79,11 @@ public final class ServicePolicy {
     return maxRetries;
   }
 
+  /** The largest known-length response read in full before an idempotent call returns; 0 for none. */
+  public int bufferedResponseBytes() {
+    return bufferedResponseBytes;
+  }
+
   /** Makes the service's retry budget; called once per service, when it is first used. */
   public Supplier<RetryBudget> retryBudget() {
     return retryBudget;
@@ -96,6 +109,7 @@ public final class ServicePolicy {
     private @Nullable String stickyHeader;
     private @Nullable String stickyCookie;
     private int maxRetries = 2;
+    private int bufferedResponseBytes = DEFAULT_BUFFERED_RESPONSE_BYTES;
     private Supplier<RetryBudget> retryBudget = RetryBudget::defaults;
     private @Nullable HealthChecker healthChecker;
 
@@ -135,6 +149,21 @@ public final class ServicePolicy {
         throw new IllegalArgumentException("maxRetries: " + maxRetries + " (expected: 0..10)");
       }
       this.maxRetries = maxRetries;
+      return this;
+    }
+
+    /**
+     * Responses to idempotent requests whose {@code Content-Length} is at most this many bytes are
+     * read in full before the call returns, so that a body cut short (the instance died or reset
+     * mid-response) is retried on another instance like a reset; 0..16 MiB, default 64 KiB, 0 turns
+     * it off. Longer bodies, and bodies of unknown length, stream: a cut there reaches the caller.
+     */
+    public Builder bufferedResponseBytes(int bytes) {
+      if (bytes < 0 || bytes > MAX_BUFFERED_RESPONSE_BYTES) {
+        throw new IllegalArgumentException("bufferedResponseBytes: " + bytes + " (expected: 0.."
+            + MAX_BUFFERED_RESPONSE_BYTES + ")");
+      }
+      this.bufferedResponseBytes = bytes;
       return this;
     }
 

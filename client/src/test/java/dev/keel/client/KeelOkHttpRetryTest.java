@@ -73,6 +73,57 @@ class KeelOkHttpRetryTest {
   }
 
   @Test
+  void aGetWhoseBodyIsCutShortIsRetriedElsewhere() throws Exception {
+    List<TestServer> s = fx.servers("orders", "a", "b", "c");
+    s.get(0).cutBodies = true;
+    KeelOkHttp keel = fx.keel(KeelOkHttp.builder(fx.registry));
+    OkHttpClient http = fx.http(keel);
+
+    for (int i = 0; i < 12; i++) {
+      assertThat(body(http, "http://orders/x")).isIn("b", "c");
+    }
+
+    assertThat(s.get(0).hits()).isPositive(); // tried, cut, and the GET went on to another
+    assertThat(ClientFixture.inFlight(keel.balancer("orders"))).isZero();
+  }
+
+  @Test
+  void withoutBufferingACutBodyReachesTheCaller() throws Exception {
+    List<TestServer> s = fx.servers("orders", "a", "b");
+    s.get(0).cutBodies = true;
+    KeelOkHttp keel = fx.keel(KeelOkHttp.builder(fx.registry)
+        .service("orders", ServicePolicy.builder().bufferedResponseBytes(0).build()));
+    OkHttpClient http = fx.http(keel);
+
+    int cut = 0;
+    for (int i = 0; i < 6; i++) {
+      try {
+        assertThat(body(http, "http://orders/x")).isEqualTo("b");
+      } catch (java.net.ProtocolException e) {
+        cut++; // the head came, the body did not: too late to retry
+      }
+    }
+
+    assertThat(cut).isPositive().isEqualTo(s.get(0).hits());
+    assertThat(ClientFixture.inFlight(keel.balancer("orders"))).isZero();
+  }
+
+  @Test
+  void aPostWhoseBodyIsCutShortIsNeverRetried() throws Exception {
+    List<TestServer> s = fx.servers("orders", "a", "b", "c");
+    s.forEach(server -> server.cutBodies = true);
+    OkHttpClient http = fx.http(fx.keel(KeelOkHttp.builder(fx.registry)));
+
+    assertThatThrownBy(() -> {
+      try (Response r = post(http, "http://orders/pay", "100 EUR")) {
+        r.body().string();
+      }
+    }).isInstanceOf(IOException.class);
+
+    assertThat(s.stream().mapToInt(server -> server.hits("POST")).sum()).isEqualTo(1);
+  }
+
+  @Test
   void neverRetriesAPostThatReachedAServer() throws Exception {
     List<TestServer> s = fx.servers("orders", "a", "b", "c");
     s.forEach(server -> server.dropPosts = true);

@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A real HTTP server on a free loopback port (the JDK's), answering its id. Behaviour can be changed
- * while it runs: a delay, a status per method, or dropping the connection after reading a request.
+ * while it runs: a delay, a status per method, dropping the connection after reading a request, or
+ * cutting the body short (the head promises more bytes than are sent before the connection closes).
  */
 final class TestServer implements AutoCloseable {
   static {
@@ -40,6 +41,7 @@ final class TestServer implements AutoCloseable {
   volatile int getStatus = 200;
   volatile int postStatus = 200;
   volatile boolean dropPosts;
+  volatile boolean cutBodies;
   volatile String lastPath = "";
 
   private TestServer(String id) throws IOException {
@@ -99,6 +101,12 @@ final class TestServer implements AutoCloseable {
     byte[] body = id.getBytes(StandardCharsets.UTF_8);
     if (method.equals("HEAD")) {
       exchange.sendResponseHeaders(status, -1);
+    } else if (cutBodies) {
+      exchange.sendResponseHeaders(status, body.length + 16);
+      OutputStream out = exchange.getResponseBody();
+      out.write(body);
+      out.flush();
+      out.close(); // short of the length: the JDK server closes the connection (and throws)
     } else {
       exchange.sendResponseHeaders(status, body.length);
       try (OutputStream out = exchange.getResponseBody()) {

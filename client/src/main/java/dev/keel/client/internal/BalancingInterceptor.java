@@ -13,6 +13,7 @@ import okhttp3.Interceptor;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
+import okhttp3.ResponseBody;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -62,6 +63,7 @@ final class BalancingInterceptor implements Interceptor {
       Response response;
       try {
         response = chain.proceed(req);
+        readSmallBody(response, base, service.policy().bufferedResponseBytes());
       } catch (IOException e) {
         if (chain.call().isCanceled()) {
           // OkHttp's call timeout cancels the call: the endpoint was too slow (counted), but the
@@ -116,6 +118,27 @@ final class BalancingInterceptor implements Interceptor {
         response.close();
         throw e;
       }
+    }
+  }
+
+  /**
+   * Reads the whole body of a response to an idempotent request when its length is known and at
+   * most {@code limit}, so that a body cut short fails this attempt (and is retried like a reset)
+   * before the caller has seen any of it. The bytes stay in the body's buffer for the caller.
+   */
+  private static void readSmallBody(Response response, Request request, int limit) throws IOException {
+    ResponseBody body = response.body();
+    long length = body.contentLength();
+    int code = response.code();
+    if (length <= 0 || length > limit || !Outcomes.idempotent(request.method()) || request.method().equals("HEAD")
+        || code == 204 || code == 304) {
+      return;
+    }
+    try {
+      body.source().request(length);
+    } catch (IOException e) {
+      response.close();
+      throw e;
     }
   }
 

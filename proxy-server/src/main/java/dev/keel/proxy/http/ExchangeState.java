@@ -228,21 +228,28 @@ abstract class ExchangeState extends ChannelInboundHandlerAdapter implements Run
   }
 
   private void idleTick() {
-    upstreamQuietTicks++;
+    // The upstream is only waited on while the client can take more: a slow reader is not a stall.
+    upstreamQuietTicks = ctx.channel().isWritable() ? upstreamQuietTicks + 1 : 0;
     if (++clientQuietTicks >= IDLE_TICKS) {
       onIdle();
     }
   }
 
-  /** The client sent nothing for the idle timeout. */
+  /**
+   * The client sent nothing for the idle timeout; the upstream too, if {@link #upstreamQuietTicks}
+   * reached {@link #IDLE_TICKS}.
+   */
   abstract void onIdle();
 
-  /** The request timer: one per connection, re-armed lazily so requests do not each schedule one. */
+  /**
+   * The request timer: one per connection, re-armed lazily so requests do not each schedule one.
+   * It runs until the response head is out: for a body of at most 2 KiB, until that body is in.
+   */
   @Override
   public void run() {
     timer = null;
-    if (!active || responseStarted || tunnel || closing) {
-      return;
+    if (!active || (responseStarted && pendingHead == null) || tunnel || closing) {
+      return; // a head held for its small body is not out yet: the deadline covers that body too
     }
     long left = deadlineNanos - System.nanoTime();
     if (left > 0) {

@@ -372,10 +372,18 @@ public final class HttpProxyHandler extends UpstreamSide implements ChannelFutur
   @Override
   void onIdle() {
     // Closes between exchanges, and in a tunnel when the other side was silent as long (reads
-    // pause during an exchange, so that is not idleness).
-    if (!closing && (!active || (tunnel && upstreamQuietTicks >= IDLE_TICKS))) {
+    // pause during an exchange, so that is not idleness); cuts a response whose upstream went quiet.
+    if (closing) {
+      return;
+    }
+    boolean upstreamQuiet = upstreamQuietTicks >= IDLE_TICKS;
+    if (!active || (tunnel && upstreamQuiet)) {
       closing = true;
       ctx.close();
+    } else if (upstreamQuiet && responseStarted && pendingHead == null && !switching) {
+      // A response body stalled for the idle timeout: cut it (the client sees a short message).
+      log.debug("response from {} stalled for {}", backend, route.config().timeouts().idle());
+      upstreamFailed(Outcome.TIMEOUT);
     }
   }
 

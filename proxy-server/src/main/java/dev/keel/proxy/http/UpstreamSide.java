@@ -21,7 +21,11 @@ import org.slf4j.LoggerFactory;
  */
 abstract class UpstreamSide extends ExchangeState implements UpstreamOwner {
   private static final Logger log = LoggerFactory.getLogger(UpstreamSide.class);
-  /** A response body up to this size goes out in the same buffer as its head. */
+  /**
+   * A response body up to this size goes out in the same buffer as its head; the head is held
+   * until the body is in, so an instance that fails mid-body is retried (or answered 502/504)
+   * like one that failed before answering.
+   */
   private static final int SMALL_BODY = 2048;
 
   UpstreamSide(HttpRoute route, ReadDeadlines deadlines) {
@@ -34,8 +38,8 @@ abstract class UpstreamSide extends ExchangeState implements UpstreamOwner {
       ReferenceCountUtil.release(msg);
       return;
     }
+    upstreamQuietTicks = 0;
     if (tunnel) {
-      upstreamQuietTicks = 0;
       WebSocketTunnel w = ws;
       if (w != null && msg instanceof ByteBuf) {
         w.fromUpstream((ByteBuf) msg);
@@ -204,9 +208,8 @@ abstract class UpstreamSide extends ExchangeState implements UpstreamOwner {
 
   @Override
   public void upstreamReadComplete(UpstreamConnection c) {
-    if (c == up) {
-      writePendingHead(); // the rest of the body is in a later read: what is here goes now
-    }
+    // A head held for its small body stays held until the body is in (responseEnd): until then
+    // nothing of the response is out, so an instance dying mid-body still costs a retry, not a cut.
     ctx.flush();
     if (c == up && !connectPending && ctx.channel().isWritable()) {
       c.channel().read();
@@ -248,6 +251,14 @@ abstract class UpstreamSide extends ExchangeState implements UpstreamOwner {
       b.onFailure(outcome);
     }
     release(false);
+    if (responseStarted && pendingHead != null) {
+      // Only a held-back head: the client has seen nothing of this response, so it can still be
+      // retried or answered cleanly.
+      dropPendingHead();
+      responseStarted = false;
+      responseStatus = 0;
+      clientFraming = ResponseWriter.Framing.NONE;
+    }
     if (responseStarted) {
       // Part of a response is out: the client must see a truncated message, not a made-up one.
       closing = true;

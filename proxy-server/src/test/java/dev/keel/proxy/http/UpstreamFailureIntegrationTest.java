@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.keel.proxy.support.ProxyFixture;
 import dev.keel.proxy.support.RawHttp;
 import dev.keel.proxy.support.TestBackend;
+import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -41,6 +43,106 @@ class UpstreamFailureIntegrationTest {
     t.setDaemon(true);
     t.start();
     return s;
+  }
+
+  /**
+   * A server that answers a head promising 10 bytes, sends 3, and then (after {@code holdMillis},
+   * so that they arrive in a read of their own) closes the connection.
+   */
+  private static ServerSocket cutter(AtomicInteger hits, long holdMillis) throws Exception {
+    ServerSocket s = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    Thread t = new Thread(() -> {
+      while (!s.isClosed()) {
+        try (Socket c = s.accept()) {
+          hits.incrementAndGet();
+          c.getInputStream().read(new byte[4096]);
+          c.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc".getBytes(StandardCharsets.US_ASCII));
+          c.getOutputStream().flush();
+          Thread.sleep(holdMillis);
+        } catch (Exception e) {
+          if (s.isClosed()) {
+            return;
+          }
+        }
+      }
+    }, "cutter");
+    t.setDaemon(true);
+    t.start();
+    return s;
+  }
+
+  @Test
+  void aSmallBodyCutShortIsRetriedForGetAndAnswered502ForPost() throws Exception {
+    AtomicInteger hits = new AtomicInteger();
+    try (ServerSocket bad = cutter(hits, 50);
+        TestBackend live = new TestBackend("live");
+        ProxyFixture proxy = ProxyFixture.of("static://127.0.0.1:" + bad.getLocalPort() + "," + live.address(),
+            "    health: { passive: { consecutive-failures: 0 } }\n")) {
+      for (int i = 0; i < 4; i++) {
+        HttpResponse<String> r = proxy.get("/");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("live");
+      }
+      assertThat(hits.get()).isPositive();
+      int got502 = 0;
+      for (int i = 0; i < 4; i++) {
+        try (RawHttp raw = new RawHttp(proxy.address())) {
+          String resp = raw.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nConnection: close\r\n\r\nbody").readAll();
+          if (RawHttp.status(resp) == 502) {
+            got502++;
+          } else {
+            assertThat(RawHttp.status(resp)).isEqualTo(200);
+          }
+        }
+      }
+      // the cut POSTs were not re-sent, and the client got a clean 502, not a cut 200
+      assertThat(got502).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void aSmallBodyThatNeverEndsAnswers504WithinTheRequestTimeout() throws Exception {
+    AtomicInteger hits = new AtomicInteger();
+    try (ServerSocket stalled = cutter(hits, 20_000);
+        ProxyFixture proxy = ProxyFixture.of("static://127.0.0.1:" + stalled.getLocalPort(),
+            "    timeouts: { request: 300ms }\n")) {
+      HttpResponse<String> r = proxy.client.send(HttpRequest.newBuilder(proxy.uri("/")).timeout(Duration.ofSeconds(10)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(504);
+      assertThat(hits.get()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aLargeBodyThatStallsIsCutAfterTheIdleTimeout() throws Exception {
+    ServerSocket stalled = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    Thread t = new Thread(() -> {
+      try (Socket c = stalled.accept()) {
+        c.getInputStream().read(new byte[4096]);
+        c.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + "x".repeat(5000))
+            .getBytes(StandardCharsets.US_ASCII));
+        c.getOutputStream().flush();
+        Thread.sleep(60_000); // never ends the body
+      } catch (Exception e) {
+        // the test is over
+      }
+    }, "stalled");
+    t.setDaemon(true);
+    t.start();
+    try (stalled;
+        ProxyFixture proxy = ProxyFixture.of("static://127.0.0.1:" + stalled.getLocalPort(),
+            "    timeouts: { idle: 400ms }\n");
+        Socket client = new Socket()) {
+      client.connect(proxy.address(), 5000);
+      client.setSoTimeout(10_000);
+      client.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      ByteArrayOutputStream got = new ByteArrayOutputStream();
+      // closed by the proxy (true), not left waiting until the read timeout (false)
+      assertThat(RawHttp.readUntilClosed(client.getInputStream(), got)).isTrue();
+      String resp = got.toString(StandardCharsets.US_ASCII);
+      assertThat(RawHttp.status(resp)).isEqualTo(200);
+      assertThat(resp).containsIgnoringCase("Content-Length: 100000").hasSizeLessThan(6000); // cut, not completed
+    }
   }
 
   @Test
