@@ -20,9 +20,11 @@ import java.util.Objects;
  */
 public final class AdminServer implements AutoCloseable {
   private final Channel bound;
+  private final LazyMetrics metrics;
 
-  private AdminServer(Channel bound) {
+  private AdminServer(Channel bound, LazyMetrics metrics) {
     this.bound = bound;
+    this.metrics = metrics;
   }
 
   /**
@@ -32,7 +34,8 @@ public final class AdminServer implements AutoCloseable {
    */
   public static AdminServer start(AdminConfig config, Transport transport, EventLoopGroup boss, EventLoopGroup workers,
       List<RunningListener> listeners) {
-    AdminHandler.Shared shared = new AdminHandler.Shared(listeners, new LazyMetrics(listeners), config.token());
+    LazyMetrics metrics = new LazyMetrics(listeners);
+    AdminHandler.Shared shared = new AdminHandler.Shared(listeners, metrics, config.token());
     ServerBootstrap b = new ServerBootstrap()
         .group(boss, workers)
         .channel(transport.serverChannel())
@@ -48,7 +51,7 @@ public final class AdminServer implements AutoCloseable {
     if (!bind.isSuccess()) {
       throw new IllegalStateException("admin: cannot listen on " + config.listen() + ": " + bind.cause().getMessage(), bind.cause());
     }
-    return new AdminServer(bind.channel());
+    return new AdminServer(bind.channel(), metrics);
   }
 
   public InetSocketAddress localAddress() {
@@ -58,5 +61,6 @@ public final class AdminServer implements AutoCloseable {
   @Override
   public void close() {
     bound.close().syncUninterruptibly();
+    metrics.close();
   }
 }

@@ -5,7 +5,7 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /** Creates the Prometheus registry at the first scrape, keeping Micrometer out of start-up. Thread-safe. */
-final class LazyMetrics {
+final class LazyMetrics implements AutoCloseable {
   private final List<RunningListener> listeners;
   private @Nullable ProxyMetrics metrics;
 
@@ -18,5 +18,13 @@ final class LazyMetrics {
       metrics = new ProxyMetrics(listeners);
     }
     return metrics.scrape();
+  }
+
+  @Override
+  public synchronized void close() {
+    if (metrics != null) {
+      metrics.close();
+      metrics = null;
+    }
   }
 }

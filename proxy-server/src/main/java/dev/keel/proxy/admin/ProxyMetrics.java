@@ -14,9 +14,11 @@ import java.util.Set;
 /**
  * Prometheus metrics read from the listeners' and backends' own counters at scrape time, so the
  * request path pays nothing for them. Backends that appear later are registered at the next scrape.
+ * The process's meters ({@link ProcessMeters}) come with them.
  */
-final class ProxyMetrics {
+final class ProxyMetrics implements AutoCloseable {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final ProcessMeters process = new ProcessMeters(registry);
   private final List<RunningListener> listeners;
   private final Set<Backend> registered = new HashSet<>();
   private final Set<RunningListener> registeredListeners = new HashSet<>();
@@ -73,5 +75,11 @@ final class ProxyMetrics {
       spread.registerBackends(registry, l);
     }
     return registry.scrape();
+  }
+
+  @Override
+  public synchronized void close() {
+    process.close();
+    registry.close();
   }
 }

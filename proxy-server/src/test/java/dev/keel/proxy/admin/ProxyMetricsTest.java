@@ -43,6 +43,32 @@ class ProxyMetricsTest {
         .contains("# TYPE keel_proxy_stale gauge");
   }
 
+  @Test
+  void processMetersComeWithTheListenerMeters() {
+    try (ProxyMetrics metrics = new ProxyMetrics(List.of(new FakeListener("web", "demo", new FakePicker())))) {
+      io.netty.buffer.ByteBuf held = io.netty.buffer.ByteBufAllocator.DEFAULT.directBuffer(64 * 1024);
+      try {
+        String text = metrics.scrape();
+        assertThat(text)
+            .contains("jvm_memory_used_bytes{area=\"heap\"")
+            .contains("jvm_buffer_memory_used_bytes{id=\"direct\"}")
+            .contains("jvm_threads_live_threads ")
+            .contains("process_cpu_usage ")
+            .contains("process_files_open_files ")
+            .contains("process_uptime_seconds ");
+        assertThat(gauge(text, "keel_proxy_netty_direct_memory_bytes")).isGreaterThanOrEqualTo(64 * 1024);
+      } finally {
+        held.release();
+      }
+    }
+  }
+
+  private static double gauge(String scrape, String name) {
+    return scrape.lines().filter(l -> l.startsWith(name + " "))
+        .mapToDouble(l -> Double.parseDouble(l.substring(name.length() + 1))).findFirst()
+        .orElseThrow(() -> new AssertionError(name + " not in the scrape"));
+  }
+
   private static final class FakePicker implements UpstreamPicker {
     volatile boolean stale;
 
