@@ -34,6 +34,10 @@ public final class GuardedRegistryClient implements RegistryClient {
   private final ExecutorService pool;
   private final ScheduledExecutorService timer;
   private final Map<String, ServiceWatch> watches = new HashMap<>();
+  // The last non-empty fresh read of each service not watched yet: what a watch's first push is
+  // compared with, so that an empty first push (an adapter that lost its connection while loading)
+  // is held and confirmed like any emptying update. Guarded by this.
+  private final Map<String, InstanceSet> lastResolved = new HashMap<>();
   private boolean closed;
 
   public GuardedRegistryClient(RegistryClient delegate, RegistryOptions options) {
@@ -73,6 +77,7 @@ public final class GuardedRegistryClient implements RegistryClient {
       if (cache != null && !fresh.stale()) {
         cache.write(fresh);
       }
+      rememberResolved(fresh);
       return fresh;
     } catch (RegistryException e) {
       InstanceSet cached = cache == null ? null : cache.read(service);
@@ -85,6 +90,20 @@ public final class GuardedRegistryClient implements RegistryClient {
     }
   }
 
+  private void rememberResolved(InstanceSet fresh) {
+    if (fresh.isEmpty()) {
+      return;
+    }
+    synchronized (this) {
+      ServiceWatch w = watches.get(fresh.service());
+      if (w == null) {
+        lastResolved.put(fresh.service(), fresh);
+      } else if (w.current == null) {
+        w.seed = fresh;
+      }
+    }
+  }
+
   @Override
   public Subscription watch(String service, Consumer<InstanceSet> listener) {
     checkService(service);
@@ -94,7 +113,7 @@ public final class GuardedRegistryClient implements RegistryClient {
       checkOpen();
       watch = watches.get(service);
       if (watch == null) {
-        watch = new ServiceWatch(service);
+        watch = new ServiceWatch(service, lastResolved.remove(service));
         watches.put(service, watch);
         watch.start();
       }
@@ -182,13 +201,17 @@ public final class GuardedRegistryClient implements RegistryClient {
     final java.util.List<Listener> listeners = new java.util.ArrayList<>(); // on serial only
     int listenerCount; // guarded by GuardedRegistryClient.this
     volatile @Nullable InstanceSet current;
+    // Until the first set is applied: the last non-empty fresh read, standing in for current
+    // when an update is checked for emptying.
+    volatile @Nullable InstanceSet seed;
     @Nullable Subscription upstream;
     long holdGeneration; // on serial; bumps cancel a pending empty confirmation
     boolean holding; // on serial
     volatile boolean stopped;
 
-    ServiceWatch(String service) {
+    ServiceWatch(String service, @Nullable InstanceSet seed) {
       this.service = service;
+      this.seed = seed;
     }
 
     void start() {
@@ -244,7 +267,7 @@ public final class GuardedRegistryClient implements RegistryClient {
       if (stopped) {
         return;
       }
-      InstanceSet now = current;
+      InstanceSet now = current != null ? current : seed;
       boolean emptying = set.isEmpty() && now != null && !now.isEmpty();
       if (emptying && options.emptyProtection()) {
         if (!holding) {

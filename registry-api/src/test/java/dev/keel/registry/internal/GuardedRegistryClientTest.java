@@ -55,6 +55,38 @@ class GuardedRegistryClientTest {
   }
 
   @Test
+  void anEmptyFirstPushAfterAResolveWithInstancesIsHeldAndCheckedByAFreshRead() {
+    ScriptedRegistryClient raw = new ScriptedRegistryClient(S);
+    raw.freshRead = TWO;
+    List<InstanceSet> seen = new CopyOnWriteArrayList<>();
+    try (RegistryClient c = new GuardedRegistryClient(raw, fastConfirm())) {
+      assertThat(c.resolve(S)).isEqualTo(TWO); // what a balancer starts from
+      c.watch(S, seen::add);
+      raw.push(InstanceSet.empty(S)); // the adapter's first push is empty: it lost its connection loading
+
+      await().until(() -> raw.resolves.get() >= 2 && !seen.isEmpty());
+      assertThat(seen).containsExactly(TWO);
+    }
+  }
+
+  @Test
+  void anEmptyFirstPushAfterAResolveIsAppliedWhenTheFreshReadConfirmsIt() {
+    ScriptedRegistryClient raw = new ScriptedRegistryClient(S);
+    raw.freshRead = TWO;
+    List<InstanceSet> seen = new CopyOnWriteArrayList<>();
+    try (RegistryClient c = new GuardedRegistryClient(raw, fastConfirm())) {
+      c.resolve(S);
+      c.watch(S, seen::add);
+      raw.freshRead = InstanceSet.empty(S).withRevision(3); // every instance left meanwhile
+      raw.push(InstanceSet.empty(S).withRevision(3));
+
+      await().until(() -> !seen.isEmpty());
+      assertThat(seen).singleElement().satisfies(set -> assertThat(set.isEmpty()).isTrue());
+      assertThat(raw.resolves.get()).isEqualTo(2); // the resolve, then the confirming read
+    }
+  }
+
+  @Test
   void aSpuriousEmptyPushIsDroppedWhenTheFreshReadFindsInstances() {
     ScriptedRegistryClient raw = new ScriptedRegistryClient(S);
     raw.freshRead = ONE;

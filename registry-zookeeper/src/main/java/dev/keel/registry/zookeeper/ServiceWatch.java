@@ -3,19 +3,25 @@ package dev.keel.registry.zookeeper;
 import dev.keel.registry.InstanceSet;
 import dev.keel.registry.ServiceInstance;
 import dev.keel.registry.internal.SerialExecutor;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.cache.ChildData;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
+import org.apache.curator.framework.state.ConnectionStateListener;
 import org.apache.curator.utils.ZKPaths;
+import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -28,24 +34,37 @@ import org.slf4j.LoggerFactory;
  * <p>Why CuratorCache: it rests on one persistent recursive watch (ZooKeeper 3.6+), so there is no
  * gap between a watch firing and being set again in which a change could be missed, as there is
  * with PathChildrenCache's one-shot watches (deprecated since Curator 5); it re-reads the tree
- * after every reconnection, new sessions included; and it watches a service node that does not
- * exist yet, which is where every watch of a new service starts.
+ * after every reconnection, new sessions included (but see below); and it watches a service node
+ * that does not exist yet, which is where every watch of a new service starts.
  *
- * <p>The cache's events only mark the snapshot stale; a snapshot is built from the cache's whole
- * content on this watch's own serial lane, so bursts (a thousand nodes at start-up, a delete and
+ * <p>The cache's events only mark the snapshot stale; a snapshot is built (as below) on this
+ * watch's own serial lane, so bursts (a thousand nodes at start-up, a delete and
  * re-create) cost one snapshot, snapshots go out in order, and Curator's event thread never waits
  * on a listener. Listeners are called on that lane too, so each sees every snapshot in order and
  * never concurrently with itself; the guards of {@code Registries} give each user listener a lane
  * of its own on top. Nodes are parsed once per version; one that does not parse is left out with a
  * warning naming its path.
+ *
+ * <p>Which nodes make up a snapshot is not taken from the cache: each rebuild lists the service's
+ * children in ZooKeeper (one getChildren) and takes their data from the cache, reading directly the
+ * few the cache lacks. The cache cannot be trusted for membership: its {@code initialized} comes
+ * once its first reads are over, failed ones included (a connection lost meanwhile leaves it empty
+ * or partial), and after a reconnection it lists a node's children again only when that node's
+ * cversion changed, so children whose listing failed stay missing until the next membership change.
+ * A rebuild whose reads fail publishes nothing, so the last snapshot stands; it is tried again after
+ * a reconnection, and after a short delay while connected.
  */
 final class ServiceWatch {
   private static final Logger log = LoggerFactory.getLogger(ServiceWatch.class);
+  private static final long RETRY_MILLIS = 1_000;
 
   private final String service;
   private final String path;
+  private final CuratorFramework curator;
+  private final Duration timeout;
   private final SerialExecutor serial;
   private final CuratorCache cache;
+  private final ConnectionStateListener reconnected;
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
   private final AtomicBoolean refreshQueued = new AtomicBoolean();
   private final Map<String, Parsed> parsed = new HashMap<>(); // on serial only
@@ -54,9 +73,12 @@ final class ServiceWatch {
   private @Nullable InstanceSet last; // on serial only
   private long revision; // on serial only
 
-  ServiceWatch(CuratorFramework curator, String service, String path, Executor pool) {
+  /** {@code timeout} bounds the reads of one rebuild. */
+  ServiceWatch(CuratorFramework curator, String service, String path, Executor pool, Duration timeout) {
     this.service = service;
     this.path = path;
+    this.curator = curator;
+    this.timeout = timeout;
     this.serial = new SerialExecutor(pool);
     this.cache = CuratorCache.builder(curator, path)
         .withExceptionHandler(e -> log.warn("reading {} from ZooKeeper failed: {}; retried on reconnection", path, e.toString()))
@@ -75,9 +97,17 @@ final class ServiceWatch {
         refresh();
       }
     });
+    // Whatever failed while the connection was down is read again now, whether or not the cache
+    // sees a change (it does not see children it failed to list).
+    this.reconnected = (client, state) -> {
+      if (state.isConnected() && initialized) {
+        refresh();
+      }
+    };
   }
 
   void start() {
+    curator.getConnectionStateListenable().addListener(reconnected);
     cache.start();
   }
 
@@ -100,6 +130,7 @@ final class ServiceWatch {
     closed = true;
     listeners.forEach(l -> l.closed = true);
     listeners.clear();
+    curator.getConnectionStateListenable().removeListener(reconnected);
     cache.close();
   }
 
@@ -115,17 +146,29 @@ final class ServiceWatch {
     if (closed) {
       return;
     }
+    Map<String, ChildData> children;
+    try {
+      children = readChildren();
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      boolean connected = curator.getZookeeperClient().isConnected();
+      log.warn("reading {} from ZooKeeper failed: {}; keeping the last snapshot ({} instances), retried {}", path,
+          e.toString(), last == null ? "none" : last.size(), connected ? "shortly" : "on reconnection");
+      if (connected && !closed) {
+        CompletableFuture.delayedExecutor(RETRY_MILLIS, TimeUnit.MILLISECONDS).execute(this::refresh);
+      }
+      return;
+    }
     List<ServiceInstance> instances = new ArrayList<>();
     Map<String, Parsed> seen = new HashMap<>();
-    cache.stream().forEach(child -> {
-      if (!ZKPaths.getPathAndNode(child.getPath()).getPath().equals(path)) {
-        return; // the service node itself, or something deeper than an instance
-      }
-      Parsed p = parsed.get(child.getPath());
+    children.forEach((childPath, child) -> {
+      Parsed p = parsed.get(childPath);
       if (p == null || !p.sameVersion(child.getStat())) {
         p = parse(child);
       }
-      seen.put(child.getPath(), p);
+      seen.put(childPath, p);
       if (p.instance != null) {
         instances.add(p.instance);
       }
@@ -139,6 +182,63 @@ final class ServiceWatch {
     revision++;
     last = set;
     listeners.forEach(l -> l.deliver(set));
+  }
+
+  /**
+   * The service's instance nodes as ZooKeeper lists them now, by path, in listing order: the data
+   * from the cache, or read directly for a node the cache lacks. A node deleted between the listing
+   * and its read is left out; a missing service node is no instances.
+   *
+   * @throws Exception when ZooKeeper could not be read in full within the timeout
+   */
+  private Map<String, ChildData> readChildren() throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    CompletableFuture<List<String>> listed = new CompletableFuture<>();
+    curator.getChildren().inBackground((c, event) -> {
+      KeeperException.Code code = KeeperException.Code.get(event.getResultCode());
+      if (code == KeeperException.Code.OK) {
+        listed.complete(event.getChildren());
+      } else if (code == KeeperException.Code.NONODE) {
+        listed.complete(List.of());
+      } else {
+        listed.completeExceptionally(KeeperException.create(code, path));
+      }
+    }).forPath(path);
+    List<String> names = listed.get(remaining(deadline), TimeUnit.NANOSECONDS);
+    Map<String, CompletableFuture<@Nullable ChildData>> reads = new LinkedHashMap<>();
+    for (String name : names) {
+      String childPath = ZKPaths.makePath(path, name);
+      ChildData cached = cache.get(childPath).orElse(null);
+      reads.put(childPath, cached != null ? CompletableFuture.completedFuture(cached) : readNode(childPath));
+    }
+    Map<String, ChildData> children = new LinkedHashMap<>();
+    for (Map.Entry<String, CompletableFuture<@Nullable ChildData>> r : reads.entrySet()) {
+      ChildData child = r.getValue().get(remaining(deadline), TimeUnit.NANOSECONDS);
+      if (child != null) { // null: deleted since the listing
+        children.put(r.getKey(), child);
+      }
+    }
+    return children;
+  }
+
+  /** One node's data and stat, or null when it does not exist. */
+  private CompletableFuture<@Nullable ChildData> readNode(String nodePath) throws Exception {
+    CompletableFuture<@Nullable ChildData> read = new CompletableFuture<>();
+    curator.getData().inBackground((c, event) -> {
+      KeeperException.Code code = KeeperException.Code.get(event.getResultCode());
+      if (code == KeeperException.Code.OK) {
+        read.complete(new ChildData(nodePath, event.getStat(), event.getData()));
+      } else if (code == KeeperException.Code.NONODE) {
+        read.complete(null);
+      } else {
+        read.completeExceptionally(KeeperException.create(code, nodePath));
+      }
+    }).forPath(nodePath);
+    return read;
+  }
+
+  private static long remaining(long deadline) {
+    return Math.max(0, deadline - System.nanoTime());
   }
 
   private Parsed parse(ChildData child) {

@@ -161,7 +161,7 @@ final class ZooKeeperRegistryClient implements RegistryClient {
       }
       shared = watches.get(service);
       if (shared == null) {
-        shared = new SharedWatch(new ServiceWatch(curator, service, path, pool));
+        shared = new SharedWatch(new ServiceWatch(curator, service, path, pool, timeout));
         watches.put(service, shared);
         shared.watch.start(); // never throws for an unreachable ZooKeeper: the cache fills when it can
       }
