@@ -84,17 +84,7 @@ class UpstreamFailureIntegrationTest {
         assertThat(r.body()).isEqualTo("live");
       }
       assertThat(hits.get()).isPositive();
-      int got502 = 0;
-      for (int i = 0; i < 4; i++) {
-        try (RawHttp raw = new RawHttp(proxy.address())) {
-          String resp = raw.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nConnection: close\r\n\r\nbody").readAll();
-          if (RawHttp.status(resp) == 502) {
-            got502++;
-          } else {
-            assertThat(RawHttp.status(resp)).isEqualTo(200);
-          }
-        }
-      }
+      int got502 = postsAnswered502(proxy, 4);
       // the cut POSTs were not re-sent, and the client got a clean 502, not a cut 200
       assertThat(got502).isEqualTo(2);
     }
@@ -145,6 +135,22 @@ class UpstreamFailureIntegrationTest {
     }
   }
 
+  /** Sends {@code n} POSTs, each on a connection of its own; the number answered 502 (the rest must be 200). */
+  private static int postsAnswered502(ProxyFixture proxy, int n) throws Exception {
+    int got502 = 0;
+    for (int i = 0; i < n; i++) {
+      try (RawHttp raw = new RawHttp(proxy.address())) {
+        String resp = raw.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nConnection: close\r\n\r\nbody").readAll();
+        if (RawHttp.status(resp) == 502) {
+          got502++;
+        } else {
+          assertThat(RawHttp.status(resp)).isEqualTo(200);
+        }
+      }
+    }
+    return got502;
+  }
+
   @Test
   void noInstanceAnswers503WithAShortBody() throws Exception {
     try (ProxyFixture proxy = ProxyFixture.of("memory://proxy-empty-" + System.nanoTime(), "")) {
@@ -191,17 +197,7 @@ class UpstreamFailureIntegrationTest {
         assertThat(r.statusCode()).isEqualTo(200);
       }
       assertThat(hits.get()).isPositive();
-      int got502 = 0;
-      for (int i = 0; i < 4; i++) {
-        try (RawHttp raw = new RawHttp(proxy.address())) {
-          String resp = raw.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nConnection: close\r\n\r\nbody").readAll();
-          if (RawHttp.status(resp) == 502) {
-            got502++;
-          } else {
-            assertThat(RawHttp.status(resp)).isEqualTo(200);
-          }
-        }
-      }
+      int got502 = postsAnswered502(proxy, 4);
       // round robin sends half of the POSTs to the resetting instance; those are not re-sent
       assertThat(got502).isEqualTo(2);
     }

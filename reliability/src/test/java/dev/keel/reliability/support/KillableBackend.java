@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A minimal HTTP/1.1 keep-alive backend on a loopback port, over plain sockets so that it can die
  * like {@code kill -9}: {@link #kill()} closes the server socket and every connection with
- * SO_LINGER 0, so peers get a RST. Answers every request with its name after {@code /work}'s 20 ms
- * or at once; POSTs are counted per {@code X-Req-Id}, and with {@link #holdPosts} {@code POST /hold}
+ * SO_LINGER 0, so peers get a RST. Answers every request with its name, at once, or for
+ * {@code /work} with the head at once and the body 20 ms later (a kill then cuts bodies short); POSTs are counted per {@code X-Req-Id}, and with {@link #holdPosts} {@code POST /hold}
  * is never answered while alive.
  */
 public final class KillableBackend implements AutoCloseable {
@@ -60,6 +60,7 @@ public final class KillableBackend implements AutoCloseable {
 
   private void serve(Socket c) {
     try (c; InputStream in = new BufferedInputStream(c.getInputStream()); OutputStream out = c.getOutputStream()) {
+      c.setTcpNoDelay(true); // the body's write goes at once, not after the head's ACK
       for (LoopbackHttp.Request r = LoopbackHttp.read(in); r != null; r = LoopbackHttp.read(in)) {
         if (r.method().equals("POST")) {
           postArrivals.computeIfAbsent(r.header("x-req-id"), k -> new AtomicInteger()).incrementAndGet();
@@ -71,9 +72,10 @@ public final class KillableBackend implements AutoCloseable {
           requests.incrementAndGet();
         }
         if (r.path().startsWith("/work")) {
-          Thread.sleep(20);
+          LoopbackHttp.answerHeadFirst(out, 200, name, r.close(), 20); // a kill mostly cuts a body
+        } else {
+          LoopbackHttp.answer(out, 200, name, r.close());
         }
-        LoopbackHttp.answer(out, 200, name, r.close());
         if (r.close()) {
           return;
         }

@@ -80,15 +80,33 @@ final class LoopbackHttp {
    * write so that a kill or a close never falls between the head and the body.
    */
   static void answer(OutputStream out, int status, String backend, boolean close) throws IOException {
+    byte[] head = head(status, backend, close);
     byte[] body = backend.getBytes(StandardCharsets.UTF_8);
-    byte[] head = ("HTTP/1.1 " + status + (status == 200 ? " OK" : " Unavailable")
-        + "\r\nContent-Type: text/plain\r\nX-Backend: " + backend + "\r\nContent-Length: " + body.length + "\r\n"
-        + (close ? "Connection: close\r\n" : "") + "\r\n").getBytes(StandardCharsets.US_ASCII);
     byte[] all = new byte[head.length + body.length];
     System.arraycopy(head, 0, all, 0, head.length);
     System.arraycopy(body, 0, all, head.length, body.length);
     out.write(all);
     out.flush();
+  }
+
+  /**
+   * Answers like {@link #answer} but sends the head at once and the body {@code pauseMillis} later,
+   * so that a kill in between leaves the peer with a head and a body cut short.
+   */
+  static void answerHeadFirst(OutputStream out, int status, String backend, boolean close, long pauseMillis)
+      throws IOException, InterruptedException {
+    out.write(head(status, backend, close));
+    out.flush();
+    Thread.sleep(pauseMillis);
+    out.write(backend.getBytes(StandardCharsets.UTF_8));
+    out.flush();
+  }
+
+  private static byte[] head(int status, String backend, boolean close) {
+    int length = backend.getBytes(StandardCharsets.UTF_8).length;
+    return ("HTTP/1.1 " + status + (status == 200 ? " OK" : " Unavailable")
+        + "\r\nContent-Type: text/plain\r\nX-Backend: " + backend + "\r\nContent-Length: " + length + "\r\n"
+        + (close ? "Connection: close\r\n" : "") + "\r\n").getBytes(StandardCharsets.US_ASCII);
   }
 
   private static String readLine(InputStream in) throws IOException {
