@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keel.registry.ServiceInstance;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -100,13 +103,9 @@ class HealthCheckTest {
 
   @Test
   void tcpCheckerPassesOnAListeningPortAndFailsOnAClosedOne() throws IOException {
-    int closedPort;
-    try (ServerSocket s = new ServerSocket(0)) {
-      closedPort = s.getLocalPort();
-    }
-    try (ServerSocket open = new ServerSocket(0)) {
+    try (Socket closed = closedPort(); ServerSocket open = new ServerSocket(0)) {
       ServiceInstance up = ServiceInstance.builder().service("s").host("127.0.0.1").port(open.getLocalPort()).build();
-      ServiceInstance down = ServiceInstance.builder().service("s").host("127.0.0.1").port(closedPort).build();
+      ServiceInstance down = ServiceInstance.builder().service("s").host("127.0.0.1").port(closed.getLocalPort()).build();
       assertThat(HealthChecker.tcp().check(up, Duration.ofSeconds(2)).toCompletableFuture().join()).isTrue();
       assertThat(HealthChecker.tcp().check(down, Duration.ofSeconds(2)).toCompletableFuture().join()).isFalse();
     }
@@ -114,11 +113,19 @@ class HealthCheckTest {
 
   @Test
   void httpCheckerFailsWhenNothingListens() throws IOException {
-    int closedPort;
-    try (ServerSocket s = new ServerSocket(0)) {
-      closedPort = s.getLocalPort();
+    try (Socket closed = closedPort()) {
+      ServiceInstance down = ServiceInstance.builder().service("s").host("127.0.0.1").port(closed.getLocalPort()).build();
+      assertThat(HealthChecker.http("/health").check(down, Duration.ofSeconds(2)).toCompletableFuture().join()).isFalse();
     }
-    ServiceInstance down = ServiceInstance.builder().service("s").host("127.0.0.1").port(closedPort).build();
-    assertThat(HealthChecker.http("/health").check(down, Duration.ofSeconds(2)).toCompletableFuture().join()).isFalse();
+  }
+
+  /**
+   * A loopback port that refuses connections for as long as the socket stays open: bound, never
+   * listening. (A port bound and closed again may be taken by anyone meanwhile.)
+   */
+  private static Socket closedPort() throws IOException {
+    Socket s = new Socket();
+    s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    return s;
   }
 }

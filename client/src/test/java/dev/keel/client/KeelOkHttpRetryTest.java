@@ -261,9 +261,11 @@ class KeelOkHttpRetryTest {
   @Test
   void aReadTimeoutOfAGetIsRetriedElsewhere() throws Exception {
     List<TestServer> s = fx.servers("orders", "slow", "b");
-    s.get(0).delayMillis = 1_000;
+    // Far apart, so that a loaded machine cannot make b look slow too (its own answer must come
+    // within the read timeout); the sleeping handler is interrupted when the server closes.
+    s.get(0).delayMillis = 60_000;
     OkHttpClient http = fx.http(fx.keel(KeelOkHttp.builder(fx.registry)),
-        b -> b.readTimeout(Duration.ofMillis(200)));
+        b -> b.readTimeout(Duration.ofSeconds(1)));
 
     for (int i = 0; i < 4; i++) {
       assertThat(body(http, "http://orders/x")).isEqualTo("b");
@@ -275,12 +277,16 @@ class KeelOkHttpRetryTest {
   @Test
   void theCallTimeoutCountsAgainstTheEndpointAndIsNotRetried() throws Exception {
     List<TestServer> s = fx.servers("orders", "a", "b");
-    s.forEach(server -> server.delayMillis = 1_000);
+    // The call timeout must fire while the server holds the request, never before the request got
+    // there: a long hold (interrupted when the server closes) and a timeout a loaded machine meets.
+    s.forEach(server -> server.delayMillis = 60_000);
     KeelOkHttp keel = fx.keel(KeelOkHttp.builder(fx.registry));
-    OkHttpClient http = fx.http(keel, b -> b.callTimeout(Duration.ofMillis(200)));
+    OkHttpClient http = fx.http(keel, b -> b.callTimeout(Duration.ofSeconds(2)));
 
     assertThatThrownBy(() -> get(http, "http://orders/x")).isInstanceOf(IOException.class);
 
+    // The server counts the request on its own thread, which may lag behind the client's timeout.
+    await().atMost(Duration.ofSeconds(10)).until(() -> s.get(0).hits() + s.get(1).hits() >= 1);
     assertThat(s.get(0).hits() + s.get(1).hits()).isEqualTo(1);
     assertThat(keel.balancer("orders").state().members())
         .anySatisfy(e -> assertThat(e.failures()).isEqualTo(1))

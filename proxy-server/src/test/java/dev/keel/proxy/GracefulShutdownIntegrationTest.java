@@ -27,14 +27,27 @@ class GracefulShutdownIntegrationTest {
       ProxyFixture p = ProxyFixture.of("static://" + a.address(), "");
       int port = p.address().getPort();
       CompletableFuture<HttpResponse<String>> inFlight = p.client.sendAsync(
-          HttpRequest.newBuilder(p.uri("/delay")).build(), HttpResponse.BodyHandlers.ofString());
-      Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> a.requests.get() == 1);
+          HttpRequest.newBuilder(p.uri("/hold")).build(), HttpResponse.BodyHandlers.ofString());
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> a.requests.get() == 1);
       CompletableFuture<Void> closing = CompletableFuture.runAsync(() -> p.server.close(Duration.ofSeconds(10)));
+      // The backend answers only once the close is under way (the proxy stops accepting, then asks
+      // its connections to close after their exchange), however slowly the close got started.
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> refuses(port));
+      a.release.countDown();
       HttpResponse<String> r = inFlight.get(10, TimeUnit.SECONDS);
       assertThat(r.statusCode()).isEqualTo(200);
       assertThat(r.headers().firstValue("connection")).hasValue("close");
       closing.get(15, TimeUnit.SECONDS);
       assertThatThrownBy(() -> new Socket("127.0.0.1", port).close()).isInstanceOf(IOException.class);
+    }
+  }
+
+  private static boolean refuses(int port) {
+    try {
+      new Socket("127.0.0.1", port).close();
+      return false;
+    } catch (IOException e) {
+      return true;
     }
   }
 

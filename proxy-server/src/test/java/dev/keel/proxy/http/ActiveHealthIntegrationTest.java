@@ -23,7 +23,9 @@ class ActiveHealthIntegrationTest {
   void anInstanceFailingItsHealthCheckGetsNoTrafficUntilItPassesAgain() throws Exception {
     try (TestBackend a = new TestBackend("a"); TestBackend b = new TestBackend("b");
         ProxyFixture p = ProxyFixture.of("static://" + a.address() + "," + b.address(),
-            "    health: { active: { interval: 100ms, timeout: 500ms, path: /health, rise: 1, fall: 1 } }\n")) {
+            // fall: 1, so one check of a that times out takes a down too (and the panic mode then sends
+            // traffic to b): a timeout that a loaded machine never reaches; b's 503s fail at once anyway.
+            "    health: { active: { interval: 100ms, timeout: 5s, path: /health, rise: 1, fall: 1 } }\n")) {
       b.healthy.set(false);
       Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> !healthy(p, b.port()));
       for (int i = 0; i < 8; i++) {

@@ -210,6 +210,8 @@ class UpstreamFailureIntegrationTest {
       HttpResponse<String> r = proxy.client.send(HttpRequest.newBuilder(proxy.uri("/slow")).timeout(Duration.ofSeconds(20)).build(),
           HttpResponse.BodyHandlers.ofString());
       assertThat(r.statusCode()).isEqualTo(504);
+      // the backend counts the request on its own thread, which a loaded machine may delay
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> slow.requests.get() >= 1);
       assertThat(slow.requests.get()).isEqualTo(1);
     }
   }

@@ -54,6 +54,10 @@ class WebSocketRebalanceIntegrationTest {
       for (int i = 0; i < 3; i++) {
         backends.add(backend("b" + i, loops, registry));
       }
+      // The registrations reach the proxy asynchronously: tunnels placed before it knows all three
+      // would start uneven, and shedding that spread would count against the 30 moves below.
+      RunningListener listener = proxy.server.listeners().get(0);
+      await().atMost(Duration.ofSeconds(10)).until(() -> listener.picker().backends().size() == 3);
       URI target = URI.create("ws://127.0.0.1:" + proxy.address().getPort() + "/ws");
       for (int i = 0; i < TUNNELS; i++) {
         Client c = new Client(http, target, timer);
@@ -72,7 +76,6 @@ class WebSocketRebalanceIntegrationTest {
       Thread.sleep(1500); // more shedding rounds: over-shedding would show here
       await().atMost(Duration.ofSeconds(10)).until(() -> connected(clients) == TUNNELS && open(backends) == TUNNELS);
       List<Integer> end = counts(backends);
-      RunningListener listener = proxy.server.listeners().get(0);
       long sheds = listener.stats().tunnelSheds();
       List<Integer> clientCodes = new ArrayList<>();
       clients.forEach(c -> clientCodes.addAll(c.closeCodes));

@@ -18,8 +18,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A real HTTP/1.1 backend on a loopback ephemeral port (JDK HttpServer). {@code /echo} returns the
- * request body; {@code /slow} never answers (until closed); anything else answers the backend's
- * name. Records each request's headers.
+ * request body; {@code /slow} never answers (until closed); {@code /hold} answers once {@link
+ * #release} is counted down (or after 30 s); anything else answers the backend's name. Records
+ * each request's headers.
  */
 public final class TestBackend implements AutoCloseable {
   private final String name;
@@ -30,6 +31,8 @@ public final class TestBackend implements AutoCloseable {
   public final java.util.concurrent.atomic.AtomicBoolean healthy = new java.util.concurrent.atomic.AtomicBoolean(true);
   public final List<Map<String, List<String>>> headers = new CopyOnWriteArrayList<>();
   public final Set<String> remotePorts = ConcurrentHashMap.newKeySet();
+  /** Lets {@code /hold} requests answer: a request in flight for exactly as long as a test needs. */
+  public final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
 
   public TestBackend(String name) throws IOException {
     this.name = name;
@@ -58,6 +61,13 @@ public final class TestBackend implements AutoCloseable {
           Thread.currentThread().interrupt();
         }
         return;
+      }
+      if (path.startsWith("/hold")) {
+        try {
+          release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
       }
       if (path.startsWith("/delay")) {
         try {

@@ -90,7 +90,10 @@ class TcpRebalanceIntegrationTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> clients.connected.get() == CONNECTIONS && openOnBackends(backends) == CONNECTIONS);
         List<Integer> end = counts(backends);
         Evenness evenness = ((ConnectionSpread) listener).evenness();
-        long forced = stats.sheds();
+        long shedTotal = stats.sheds();
+        // Only the closes since the snapshot repair the spread the snapshot measured: on a loaded
+        // machine one restart step can outlast the settle window, so shedding may start mid-restart.
+        long forced = shedTotal - shedBefore;
         log.info("end: {}; evenness {}; forced closes {} (minimum moves {}); cut requests {}", end, evenness, forced, minMoves,
             clients.cutIds.size() - cutsBefore);
 
@@ -110,7 +113,7 @@ class TcpRebalanceIntegrationTest {
 
         String status = proxy.client.send(HttpRequest.newBuilder(proxy.adminUri("/status")).build(),
             HttpResponse.BodyHandlers.ofString()).body();
-        assertThat(status).contains("\"protocol\":\"tcp\"", "\"share\":", "\"maxOverShare\":", "\"sheds\":" + forced);
+        assertThat(status).contains("\"protocol\":\"tcp\"", "\"share\":", "\"maxOverShare\":", "\"sheds\":" + shedTotal);
         String metrics = proxy.client.send(HttpRequest.newBuilder(proxy.adminUri("/metrics")).build(),
             HttpResponse.BodyHandlers.ofString()).body();
         assertThat(metrics).contains("keel_proxy_sheds_total", "keel_proxy_connections_max_over_share",

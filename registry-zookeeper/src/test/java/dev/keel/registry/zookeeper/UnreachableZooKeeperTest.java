@@ -47,6 +47,10 @@ class UnreachableZooKeeperTest {
     assertThatThrownBy(() -> client.register(instance("refused", 9001)))
         .isInstanceOf(RegistryException.class).hasMessageContaining("/down/orders/refused");
     server.restart();
+    // register waits for a connection no longer than resolve-timeout (1 s), and the ZooKeeper client
+    // retries its connection after a random pause of up to 1 s: let it reconnect first.
+    await().atMost(Duration.ofSeconds(20))
+        .until(() -> ZooKeeperTesting.raw(client).curator().getZookeeperClient().isConnected());
     client.register(instance("accepted", 9002));
     try (CuratorFramework observer = ZooKeeperTesting.curator(server.getConnectString())) {
       assertThat(observer.getChildren().forPath("/down/orders")).containsExactly("accepted");
