@@ -73,21 +73,9 @@ class UpstreamFailureIntegrationTest {
 
   @Test
   void aSmallBodyCutShortIsRetriedForGetAndAnswered502ForPost() throws Exception {
+    // the cut POSTs are not re-sent, and the client gets a clean 502, not a cut 200
     AtomicInteger hits = new AtomicInteger();
-    try (ServerSocket bad = cutter(hits, 50);
-        TestBackend live = new TestBackend("live");
-        ProxyFixture proxy = ProxyFixture.of("static://127.0.0.1:" + bad.getLocalPort() + "," + live.address(),
-            "    health: { passive: { consecutive-failures: 0 } }\n")) {
-      for (int i = 0; i < 4; i++) {
-        HttpResponse<String> r = proxy.get("/");
-        assertThat(r.statusCode()).isEqualTo(200);
-        assertThat(r.body()).isEqualTo("live");
-      }
-      assertThat(hits.get()).isPositive();
-      int got502 = postsAnswered502(proxy, 4);
-      // the cut POSTs were not re-sent, and the client got a clean 502, not a cut 200
-      assertThat(got502).isEqualTo(2);
-    }
+    getsAreRetriedAndHalfThePostsAnswered502(cutter(hits, 50), hits);
   }
 
   @Test
@@ -188,18 +176,25 @@ class UpstreamFailureIntegrationTest {
   @Test
   void resetAfterSendIsRetriedForGetButNotForPost() throws Exception {
     AtomicInteger hits = new AtomicInteger();
-    try (ServerSocket bad = resetter(hits);
+    getsAreRetriedAndHalfThePostsAnswered502(resetter(hits), hits);
+  }
+
+  /**
+   * Round robin over {@code bad} (counting its connections in {@code hits}) and a live backend:
+   * every GET is answered by the live one, and the half of the POSTs sent to {@code bad} get 502.
+   */
+  private static void getsAreRetriedAndHalfThePostsAnswered502(ServerSocket bad, AtomicInteger hits) throws Exception {
+    try (bad;
         TestBackend live = new TestBackend("live");
         ProxyFixture proxy = ProxyFixture.of("static://127.0.0.1:" + bad.getLocalPort() + "," + live.address(),
             "    health: { passive: { consecutive-failures: 0 } }\n")) {
       for (int i = 0; i < 4; i++) {
         HttpResponse<String> r = proxy.get("/");
         assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("live");
       }
       assertThat(hits.get()).isPositive();
-      int got502 = postsAnswered502(proxy, 4);
-      // round robin sends half of the POSTs to the resetting instance; those are not re-sent
-      assertThat(got502).isEqualTo(2);
+      assertThat(postsAnswered502(proxy, 4)).isEqualTo(2);
     }
   }
 
