@@ -129,9 +129,8 @@ final class BalancingInterceptor implements Interceptor {
   private static void readSmallBody(Response response, Request request, int limit) throws IOException {
     ResponseBody body = response.body();
     long length = body.contentLength();
-    int code = response.code();
-    if (length <= 0 || length > limit || !Outcomes.idempotent(request.method()) || request.method().equals("HEAD")
-        || code == 204 || code == 304) {
+    String method = request.method();
+    if (length <= 0 || length > limit || !Outcomes.idempotent(method) || Outcomes.bodyless(method, response.code())) {
       return;
     }
     try {

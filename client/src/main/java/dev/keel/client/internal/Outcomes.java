@@ -65,6 +65,11 @@ public final class Outcomes {
     return body == null || !body.isOneShot();
   }
 
+  /** True when a response to {@code method} with {@code code} has no body, whatever its headers say. */
+  static boolean bodyless(String method, int code) {
+    return method.equals("HEAD") || code == 204 || code == 304;
+  }
+
   /** True when a response with {@code code} counts as a failure of the endpoint. */
   public static boolean failureStatus(int code) {
     return code >= 500 && code <= 599;

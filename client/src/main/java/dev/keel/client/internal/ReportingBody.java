@@ -44,8 +44,7 @@ final class ReportingBody extends ResponseBody {
    */
   static Response wrap(Response response, EndOfRequest end, String method) {
     ResponseBody body = response.body();
-    int code = response.code();
-    if (body == null || method.equals("HEAD") || code == 204 || code == 304 || body.contentLength() == 0) {
+    if (body == null || Outcomes.bodyless(method, response.code()) || body.contentLength() == 0) {
       end.run();
       return response;
     }

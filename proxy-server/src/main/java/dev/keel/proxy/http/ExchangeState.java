@@ -129,7 +129,6 @@ abstract class ExchangeState extends ChannelInboundHandlerAdapter implements Run
   }
 
   void resetExchange() {
-    dropPendingHead();
     closeTunnelLease();
     active = false;
     request = null;
@@ -142,14 +141,20 @@ abstract class ExchangeState extends ChannelInboundHandlerAdapter implements Run
     connectPending = false;
     requestDone = false;
     wroteUpstream = false;
+    forgetResponse();
+    closeAfterResponse = false;
+    attempts = 0;
+    bodyBytes = 0;
+  }
+
+  /** Forgets the response of the attempt (its held head released): none has started. */
+  void forgetResponse() {
+    dropPendingHead();
     responseStarted = false;
     interim = false;
-    closeAfterResponse = false;
     upstreamKeepAlive = false;
     clientFraming = ResponseWriter.Framing.NONE;
-    attempts = 0;
     responseStatus = 0;
-    bodyBytes = 0;
   }
 
   /** Releases a held-back response head that will not be sent (the exchange failed or the connection closed). */

@@ -254,10 +254,7 @@ abstract class UpstreamSide extends ExchangeState implements UpstreamOwner {
     if (responseStarted && pendingHead != null) {
       // Only a held-back head: the client has seen nothing of this response, so it can still be
       // retried or answered cleanly.
-      dropPendingHead();
-      responseStarted = false;
-      responseStatus = 0;
-      clientFraming = ResponseWriter.Framing.NONE;
+      forgetResponse();
     }
     if (responseStarted) {
       // Part of a response is out: the client must see a truncated message, not a made-up one.

@@ -10,7 +10,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.apache.curator.utils.ZKPaths;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Curator x-discovery JSON of one instance node, written and read without Curator's
@@ -30,6 +33,7 @@ import org.jspecify.annotations.Nullable;
  * supplier also looks for it. Thread-safe.
  */
 final class InstanceCodec {
+  private static final Logger log = LoggerFactory.getLogger(InstanceCodec.class);
   /** The metadata key that carries the weight. */
   static final String WEIGHT = "weight";
 
@@ -84,6 +88,19 @@ final class InstanceCodec {
       return JSON.writeValueAsBytes(root);
     } catch (JsonProcessingException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Reads the node at {@code path} like {@link #decode}, but a node that is not an instance is
+   * skipped (null) with a warning naming its path and what is wrong.
+   */
+  static @Nullable ServiceInstance decodeOrSkip(String service, String path, byte @Nullable [] data) {
+    try {
+      return decode(service, ZKPaths.getNodeFromPath(path), data);
+    } catch (IllegalArgumentException e) {
+      log.warn("skipping ZooKeeper node {}: {}", path, e.getMessage());
+      return null;
     }
   }
 

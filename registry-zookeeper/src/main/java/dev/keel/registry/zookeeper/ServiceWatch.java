@@ -21,7 +21,6 @@ import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
 import org.apache.curator.framework.state.ConnectionStateListener;
 import org.apache.curator.utils.ZKPaths;
-import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -193,23 +192,12 @@ final class ServiceWatch {
    */
   private Map<String, ChildData> readChildren() throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
-    CompletableFuture<List<String>> listed = new CompletableFuture<>();
-    curator.getChildren().inBackground((c, event) -> {
-      KeeperException.Code code = KeeperException.Code.get(event.getResultCode());
-      if (code == KeeperException.Code.OK) {
-        listed.complete(event.getChildren());
-      } else if (code == KeeperException.Code.NONODE) {
-        listed.complete(List.of());
-      } else {
-        listed.completeExceptionally(KeeperException.create(code, path));
-      }
-    }).forPath(path);
-    List<String> names = listed.get(remaining(deadline), TimeUnit.NANOSECONDS);
+    List<String> names = ChildReads.list(curator, path).get(remaining(deadline), TimeUnit.NANOSECONDS).names();
     Map<String, CompletableFuture<@Nullable ChildData>> reads = new LinkedHashMap<>();
     for (String name : names) {
       String childPath = ZKPaths.makePath(path, name);
       ChildData cached = cache.get(childPath).orElse(null);
-      reads.put(childPath, cached != null ? CompletableFuture.completedFuture(cached) : readNode(childPath));
+      reads.put(childPath, cached != null ? CompletableFuture.completedFuture(cached) : ChildReads.read(curator, childPath));
     }
     Map<String, ChildData> children = new LinkedHashMap<>();
     for (Map.Entry<String, CompletableFuture<@Nullable ChildData>> r : reads.entrySet()) {
@@ -221,34 +209,12 @@ final class ServiceWatch {
     return children;
   }
 
-  /** One node's data and stat, or null when it does not exist. */
-  private CompletableFuture<@Nullable ChildData> readNode(String nodePath) throws Exception {
-    CompletableFuture<@Nullable ChildData> read = new CompletableFuture<>();
-    curator.getData().inBackground((c, event) -> {
-      KeeperException.Code code = KeeperException.Code.get(event.getResultCode());
-      if (code == KeeperException.Code.OK) {
-        read.complete(new ChildData(nodePath, event.getStat(), event.getData()));
-      } else if (code == KeeperException.Code.NONODE) {
-        read.complete(null);
-      } else {
-        read.completeExceptionally(KeeperException.create(code, nodePath));
-      }
-    }).forPath(nodePath);
-    return read;
-  }
-
   private static long remaining(long deadline) {
     return Math.max(0, deadline - System.nanoTime());
   }
 
   private Parsed parse(ChildData child) {
-    String node = ZKPaths.getNodeFromPath(child.getPath());
-    try {
-      return new Parsed(child.getStat(), InstanceCodec.decode(service, node, child.getData()));
-    } catch (IllegalArgumentException e) {
-      log.warn("skipping ZooKeeper node {}: {}", child.getPath(), e.getMessage());
-      return new Parsed(child.getStat(), null);
-    }
+    return new Parsed(child.getStat(), InstanceCodec.decodeOrSkip(service, child.getPath(), child.getData()));
   }
 
   /** A node parsed at one version; {@code instance} is null for a disabled or unreadable node. */

@@ -21,10 +21,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.api.CuratorEvent;
+import org.apache.curator.framework.recipes.cache.ChildData;
 import org.apache.curator.utils.ZKPaths;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.common.PathUtils;
@@ -82,10 +81,9 @@ final class ZooKeeperRegistryClient implements RegistryClient {
   public InstanceSet resolve(String service) {
     String path = servicePath(service);
     checkOpen();
-    CompletableFuture<InstanceSet> result = new CompletableFuture<>();
     try {
-      curator.getChildren().inBackground((c, event) -> onChildren(service, event, result)).forPath(path);
-      return result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      return ChildReads.list(curator, path).thenCompose(listing -> readAll(service, path, listing))
+          .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       throw new RegistryException("zookeeper: no answer for " + path + " within " + timeout
           + " (connected: " + curator.getZookeeperClient().isConnected() + ")", e);
@@ -94,60 +92,26 @@ final class ZooKeeperRegistryClient implements RegistryClient {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new RegistryException("zookeeper: interrupted reading " + path, e);
-    } catch (Exception e) {
-      throw new RegistryException("zookeeper: could not read " + path + ": " + e, e);
     }
   }
 
-  /** Reads every child's data at once and completes {@code result} when all have answered. */
-  private void onChildren(String service, CuratorEvent event, CompletableFuture<InstanceSet> result) throws Exception {
-    KeeperException.Code code = KeeperException.Code.get(event.getResultCode());
-    if (code == KeeperException.Code.NONODE) {
-      result.complete(InstanceSet.empty(service));
-      return;
+  /** Reads every listed child's data at once; the set once all have answered. */
+  private CompletableFuture<InstanceSet> readAll(String service, String path, ChildReads.Listing listing) {
+    List<CompletableFuture<@Nullable ChildData>> reads = new ArrayList<>(listing.names().size());
+    for (String name : listing.names()) {
+      reads.add(ChildReads.read(curator, ZKPaths.makePath(path, name)));
     }
-    if (code != KeeperException.Code.OK) {
-      result.completeExceptionally(KeeperException.create(code, event.getPath()));
-      return;
-    }
-    List<String> children = event.getChildren();
-    long revision = event.getStat() == null ? 0 : event.getStat().getPzxid();
-    ServiceInstance[] read = new ServiceInstance[children.size()];
-    AtomicInteger pending = new AtomicInteger(children.size());
-    if (children.isEmpty()) {
-      result.complete(InstanceSet.of(service, List.of(), revision));
-      return;
-    }
-    for (int n = 0; n < children.size(); n++) {
-      int slot = n;
-      String child = ZKPaths.makePath(event.getPath(), children.get(n));
-      curator.getData().inBackground((c, data) -> {
-        KeeperException.Code dataCode = KeeperException.Code.get(data.getResultCode());
-        if (dataCode == KeeperException.Code.OK) {
-          read[slot] = decodeOrSkip(service, child, data.getData());
-        } else if (dataCode != KeeperException.Code.NONODE) { // NONODE: deleted since the listing
-          result.completeExceptionally(KeeperException.create(dataCode, child));
+    return CompletableFuture.allOf(reads.toArray(new CompletableFuture<?>[0])).thenApply(done -> {
+      List<ServiceInstance> instances = new ArrayList<>(reads.size());
+      for (CompletableFuture<@Nullable ChildData> read : reads) {
+        ChildData child = read.join();
+        ServiceInstance i = child == null ? null : InstanceCodec.decodeOrSkip(service, child.getPath(), child.getData());
+        if (i != null) {
+          instances.add(i);
         }
-        if (pending.decrementAndGet() == 0) {
-          List<ServiceInstance> instances = new ArrayList<>();
-          for (ServiceInstance i : read) {
-            if (i != null) {
-              instances.add(i);
-            }
-          }
-          result.complete(InstanceSet.of(service, instances, revision));
-        }
-      }).forPath(child);
-    }
-  }
-
-  private static @Nullable ServiceInstance decodeOrSkip(String service, String path, byte[] data) {
-    try {
-      return InstanceCodec.decode(service, ZKPaths.getNodeFromPath(path), data);
-    } catch (IllegalArgumentException e) {
-      log.warn("skipping ZooKeeper node {}: {}", path, e.getMessage());
-      return null;
-    }
+      }
+      return InstanceSet.of(service, instances, listing.pzxid());
+    });
   }
 
   @Override
