@@ -10,7 +10,8 @@ import java.util.List;
  * Reads the responses of an upstream connection without building header objects: the head is
  * checked and indexed in place ({@link ResponseHead}, reused for every response of the
  * connection), the body comes out as retained slices of what was read, and {@link ResponseEnd}
- * closes each response. The proxy writes the head it forwards from that index, so a response is
+ * closes each final response. An interim (1xx) head comes alone, without an end; after a 101 the
+ * rest of the connection's bytes come out raw, as read (a tunnel's). The proxy writes the head it forwards from that index, so a response is
  * parsed once and its headers are copied, never decoded to strings and encoded again.
  *
  * <p>Strict where a proxy must be (RFC 9112): a malformed status line, header name or value,
@@ -33,6 +34,7 @@ public final class UpstreamResponseDecoder extends ByteToMessageDecoder {
   private static final int TRAILERS = 5;
   private static final int UNTIL_CLOSE = 6;
   private static final int FAILED = 7;
+  private static final int SWITCHED = 8;
 
   private final ResponseHead head = new ResponseHead();
   private final ResponseEnd end = new ResponseEnd();
@@ -72,7 +74,7 @@ public final class UpstreamResponseDecoder extends ByteToMessageDecoder {
       }
       case CHUNK_END -> readChunkEnd(in);
       case TRAILERS -> readTrailers(in, out);
-      case UNTIL_CLOSE -> {
+      case UNTIL_CLOSE, SWITCHED -> {
         if (in.isReadable()) {
           out.add(in.readRetainedSlice(in.readableBytes()));
         }
@@ -99,6 +101,12 @@ public final class UpstreamResponseDecoder extends ByteToMessageDecoder {
     }
     in.skipBytes(length);
     out.add(head);
+    int code = head.status();
+    if (code < 200) {
+      // an interim head has no body and no end; after a 101 the bytes are no longer HTTP/1.1
+      state = code == 101 ? SWITCHED : HEAD;
+      return;
+    }
     switch (head.body()) {
       case ResponseHead.LENGTH -> {
         remaining = head.contentLength();

@@ -1,0 +1,104 @@
+package dev.keel.proxy.http;
+
+import dev.keel.balancer.ConnectionLease;
+import dev.keel.balancer.Endpoint;
+import dev.keel.proxy.upstream.Backend;
+import dev.keel.proxy.upstream.UpstreamPicker;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Where an exchange's next attempt goes: the backend session persistence names (counted and
+ * reported like a pick), the connection balancer's place for a WebSocket upgrade, or the policy's
+ * pick. A retry never goes to a backend already tried while another is available; the affinity key
+ * stays, so ring-hash walks on to the next distinct backend (every retry of one client lands on the
+ * same second choice); once every one was tried, the policy picks among all (a fresh connection may
+ * succeed where a stale pooled one was reset). Confined to the exchange's event loop.
+ */
+final class Placement {
+  private final HttpRoute route;
+  private final boolean websocket;
+  private final @Nullable String token;
+  private final @Nullable CharSequence key;
+  // allocated on the first retry only
+  private @Nullable ArrayList<Endpoint> tried;
+
+  /**
+   * @param token the backend token a persistence cookie names, or null
+   * @param key the ring-hash key (client IP), or null
+   */
+  Placement(HttpRoute route, boolean websocket, @Nullable String token, @Nullable CharSequence key) {
+    this.route = route;
+    this.websocket = websocket;
+    this.token = token;
+    this.key = key;
+  }
+
+  /** The backend token a persistence cookie named, or null. */
+  @Nullable String token() {
+    return token;
+  }
+
+  /** The next attempt, with one request counted on its backend; null when no backend is available (503). */
+  @Nullable Attempt next(Exchange exchange, ResponseSink client) {
+    UpstreamPicker picker = route.picker();
+    List<Endpoint> t = tried;
+    if (t == null || t.isEmpty()) {
+      Backend b = token == null ? null : picker.pin(token);
+      if (b != null) {
+        return new Attempt(exchange, client, b, null);
+      }
+      Attempt a = placeTunnel(exchange, client, List.of());
+      if (a != null) {
+        return a;
+      }
+    } else {
+      Attempt a = placeTunnel(exchange, client, t);
+      if (a != null) {
+        return a;
+      }
+      Backend b = picker.pickExcluding(key, t);
+      if (b != null) {
+        return new Attempt(exchange, client, b, null);
+      }
+    }
+    Backend b = picker.pick(null, key);
+    return b == null ? null : new Attempt(exchange, client, b, null);
+  }
+
+  /** The attempt on {@code b} failed: later ones avoid it while another backend is available. */
+  void tried(Backend b) {
+    ArrayList<Endpoint> t = tried;
+    if (t == null) {
+      t = new ArrayList<>(4);
+      tried = t;
+    }
+    t.add(b.endpoint());
+  }
+
+  /**
+   * A WebSocket upgrade that persistence does not bind is placed like the long-lived connection it
+   * becomes: by the connection balancer, off the endpoints tried (on any when all were); its lease
+   * counts the tunnel. Null: not such an upgrade, or nothing available (the policy picks then).
+   */
+  private @Nullable Attempt placeTunnel(Exchange exchange, ResponseSink client, List<Endpoint> exclude) {
+    TunnelBalancing tb = route.tunnels;
+    if (!websocket || tb == null || route.sticky.clientIp()) {
+      return null;
+    }
+    ConnectionLease l = tb.open(exclude, exclude.isEmpty());
+    if (l == null && !exclude.isEmpty()) {
+      l = tb.open(List.of(), false);
+    }
+    if (l == null) {
+      return null;
+    }
+    Backend b = route.picker().pin(l.endpoint());
+    if (b == null) {
+      l.close(); // became unavailable in between
+      return null;
+    }
+    return new Attempt(exchange, client, b, l);
+  }
+}
