@@ -20,7 +20,9 @@ final class Attempt implements UpstreamListener {
   private final ResponseSink client;
   final Backend backend;
   private boolean counted = true;
+  // the upstream, from the moment it is opened; usable once ready
   private @Nullable RequestSink up;
+  private boolean ready;
   private @Nullable ConnectionLease lease;
   /** When the request head went upstream, and when its last byte did. */
   long writtenNanos;
@@ -48,6 +50,8 @@ final class Attempt implements UpstreamListener {
 
   @Override
   public void upstreamReady(RequestSink upstream) {
+    up = upstream;
+    ready = true;
     exchange.upstreamReady(this, upstream);
   }
 
@@ -79,7 +83,7 @@ final class Attempt implements UpstreamListener {
   @Override
   public void upstreamReadComplete() {
     client.flush();
-    RequestSink u = up;
+    RequestSink u = upstream();
     if (u != null && client.writable() && current()) {
       u.requestMore();
     }
@@ -95,6 +99,7 @@ final class Attempt implements UpstreamListener {
   @Override
   public void upstreamFailed(Outcome outcome, Throwable cause) {
     up = null; // the sink released itself
+    ready = false;
     if (current()) {
       exchange.upstreamFailed(this, outcome, cause);
     }
@@ -102,7 +107,7 @@ final class Attempt implements UpstreamListener {
 
   /** The client can take more again: read on from the upstream. */
   void clientWritable() {
-    RequestSink u = up;
+    RequestSink u = upstream();
     if (u != null && current()) {
       u.requestMore();
     }
@@ -113,17 +118,23 @@ final class Attempt implements UpstreamListener {
     quietTicks = clientWritable ? quietTicks + 1 : 0;
   }
 
+  /** The upstream once it is ready for the request, else null. */
   @Nullable RequestSink upstream() {
-    return up;
+    return ready ? up : null;
   }
 
-  void upstream(RequestSink sink) {
-    up = sink;
+  /** Opens the upstream through {@code connector}; {@link #upstreamReady} follows, or a failure. */
+  void open(UpstreamConnector connector) {
+    RequestSink u = connector.open(backend, this);
+    if (up == null && !ready) {
+      up = u; // not ready yet, or already failed (then it released itself: releasing again is a no-op)
+    }
   }
 
   /** The upstream is a tunnel's now (its close handshake): the attempt no longer closes it. */
   void upstreamGone() {
     up = null;
+    ready = false;
   }
 
   /** Ends the counted request: an answer (a 5xx is a failure) with its latency, or no verdict. */

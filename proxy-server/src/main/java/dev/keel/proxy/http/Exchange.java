@@ -163,7 +163,7 @@ final class Exchange {
       return;
     }
     moveTo(Phase.CONNECTING, retries == 0 ? "backend chosen" : "retry on another backend");
-    context.upstreams().open(a.backend, a);
+    a.open(context.upstreams());
   }
 
   /** The attempt's upstream is ready: the request goes there. */
@@ -172,7 +172,6 @@ final class Exchange {
       u.release(false); // the exchange ended, or moved on, while connecting
       return;
     }
-    a.upstream(u);
     u.head(request, headRequest, chunked);
     body.sendHeld(u);
     u.flush();
@@ -258,7 +257,11 @@ final class Exchange {
     if (phase == Phase.TUNNEL) {
       closeTunnel();
     } else if (!phase.over()) {
-      log.debug("upstream {} failed ({}): {}", a, outcome, cause.toString());
+      if (cause instanceof java.io.IOException || cause instanceof io.netty.handler.codec.DecoderException) {
+        log.debug("upstream {} failed ({}): {}", a, outcome, cause.toString());
+      } else {
+        log.warn("upstream {} failed on an unexpected error", a, cause); // a bug of ours, answered 502
+      }
       attemptFailed(outcome, outcome == Outcome.CONNECT ? "connect failed" : "upstream closed or broke the protocol");
     }
   }

@@ -47,7 +47,7 @@ final class Http1Upstream implements RequestSink, UpstreamOwner, ChannelFutureLi
         u.conn = idle;
         u.ready = true;
         listener.upstreamReady(u);
-        return;
+        return u;
       }
       ChannelFuture f = pool.connect(backend, u, u.connecting);
       u.conn = u.connecting[0];
@@ -57,6 +57,7 @@ final class Http1Upstream implements RequestSink, UpstreamOwner, ChannelFutureLi
       } else {
         f.addListener(u);
       }
+      return u;
     };
   }
 
@@ -164,7 +165,7 @@ final class Http1Upstream implements RequestSink, UpstreamOwner, ChannelFutureLi
     UpstreamConnection c = conn;
     conn = null;
     if (c != null) {
-      c.release(reusable && ready);
+      c.release(reusable && ready); // a connect still pending is closed: the attempt was abandoned
     }
   }
 

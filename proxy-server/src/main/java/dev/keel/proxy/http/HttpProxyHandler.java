@@ -66,8 +66,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
   public void channelActive(ChannelHandlerContext ctx) {
     this.ctx = ctx;
     this.ticker = ctx.executor().ticker();
-    InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
-    if (remote != null) {
+    if (ctx.channel().remoteAddress() instanceof InetSocketAddress remote) {
       peer = remote.getAddress().getHostAddress();
       trustedPeer = route.config().trusts(remote.getAddress());
     }
@@ -257,6 +256,11 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
 
   boolean draining() {
     return draining;
+  }
+
+  /** The exchange in progress, or null between exchanges (for tests and diagnostics). */
+  @Nullable Exchange current() {
+    return exchange;
   }
 
   /** Has {@link #run} called at or after {@code deadlineNanos}: one timer per connection, re-armed lazily. */

@@ -11,7 +11,9 @@ interface UpstreamConnector {
   /**
    * Opens an upstream to {@code backend} for {@code listener}, which then hears {@link
    * UpstreamListener#upstreamReady} or {@link UpstreamListener#upstreamFailed} exactly once —
-   * possibly before this method returns (a pooled connection is ready at once).
+   * possibly before this method returns (a pooled connection is ready at once). The sink is
+   * returned at once so that an attempt abandoned while connecting can {@link RequestSink#release}
+   * it; it takes no writes before it is ready.
    */
-  void open(Backend backend, UpstreamListener listener);
+  RequestSink open(Backend backend, UpstreamListener listener);
 }
