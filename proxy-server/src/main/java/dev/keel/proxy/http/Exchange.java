@@ -3,7 +3,6 @@ package dev.keel.proxy.http;
 import dev.keel.proxy.upstream.Outcome;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -19,8 +18,10 @@ import org.slf4j.LoggerFactory;
  * which refuses moves the phase diagram does not have.
  *
  * <p>Knows no framing: an HTTP/1.1 connection ({@link HttpProxyHandler}) feeds it today, an HTTP/2
- * stream will tomorrow. A new exchange per request, so nothing of one request survives into the
- * next. Confined to the client connection's event loop; never blocks.
+ * stream will tomorrow. Every field is set anew by {@link #begin} for each request (an HTTP/1.1
+ * connection reuses its exchange object for the next request once one is done; an HTTP/2 stream
+ * would have its own); the attempt is a new object per try, so late events of an earlier request
+ * or try reach nobody. Confined to the client connection's event loop; never blocks.
  */
 final class Exchange {
   private static final Logger log = LoggerFactory.getLogger(Exchange.class);
@@ -28,41 +29,44 @@ final class Exchange {
   private final ExchangeContext context;
   private final HttpRoute route;
   private final ResponseSink client;
-  private Phase phase = Phase.IDLE;
-
-  // The request, as checked (and, once dispatched, rewritten) by the client side.
-  private final HttpRequest request;
-  private final boolean headRequest;
-  private final boolean chunked;
-  private final boolean websocket;
-  private final boolean retryable;
-  private boolean expectContinue;
-  private final RequestBody body;
-
-  // Where attempts go, and the one in progress (the upstream side: a field, replaced whole on a retry).
+  // The request (its head, facts and body) and where its attempts go: each reset by begin.
+  private final ClientRequest body;
   private final Placement placement;
+  private Phase phase = Phase.DONE;
+  private boolean websocket;
   private int retries;
+  // The attempt in progress (the upstream side: a field, a new object per try).
   private @Nullable Attempt attempt;
   private @Nullable WebSocketTunnel tunnel;
 
+  Exchange(ExchangeContext context, ResponseSink client) {
+    this.context = context;
+    this.route = context.route();
+    this.client = client;
+    this.body = new ClientRequest(route.maxBody);
+    this.placement = new Placement(route);
+  }
+
   /**
+   * Starts the exchange of {@code request}: every field set anew.
+   *
    * @param head what the check of {@code request} found (read here, before the head is rewritten)
    * @param token the backend token session persistence names, or null
    * @param affinityKey the ring-hash key (client IP), or null
    */
-  Exchange(ExchangeContext context, ResponseSink client, HttpRequest request, RequestHead head, boolean websocket,
-      @Nullable String token, @Nullable CharSequence affinityKey) {
-    this.context = context;
-    this.route = context.route();
-    this.client = client;
-    this.request = request;
+  Exchange begin(HttpRequest request, RequestHead head, boolean websocket, @Nullable String token,
+      @Nullable CharSequence affinityKey) {
+    if (!phase.over()) {
+      throw new IllegalStateException("exchange " + phase + " begun again");
+    }
+    body.begin(request, head);
+    placement.begin(websocket, token, affinityKey);
     this.websocket = websocket;
-    this.placement = new Placement(route, websocket, token, affinityKey);
-    this.body = new RequestBody(route.maxBody);
-    this.headRequest = HttpMethod.HEAD.equals(request.method());
-    this.chunked = head.chunked();
-    this.retryable = head.retryable(request.method());
-    this.expectContinue = head.hasBody() && head.expect != null && request.protocolVersion().minorVersion() == 1;
+    phase = Phase.IDLE;
+    retries = 0;
+    attempt = null;
+    tunnel = null;
+    return this;
   }
 
   Phase phase() {
@@ -80,14 +84,13 @@ final class Exchange {
       throw new IllegalStateException("exchange " + phase + " -> " + next + " (" + reason + ")");
     }
     if (log.isTraceEnabled()) {
-      log.trace("{} {}: {} -> {} ({})", request.method(), request.uri(), phase, next, reason);
+      log.trace("{} {}: {} -> {} ({})", body.head().method(), body.head().uri(), phase, next, reason);
     }
     phase = next;
   }
 
   private @Nullable RequestSink up() {
-    Attempt a = attempt;
-    return a == null ? null : a.upstream();
+    return attempt == null ? null : attempt.upstream();
   }
 
   /** A piece of the request body, the last one ({@link LastHttpContent}) with the trailers. */
@@ -172,7 +175,7 @@ final class Exchange {
       u.release(false); // the exchange ended, or moved on, while connecting
       return;
     }
-    u.head(request, headRequest, chunked);
+    u.head(body.head(), body.headRequest(), body.chunked());
     body.sendHeld(u);
     u.flush();
     u.requestMore();
@@ -182,8 +185,7 @@ final class Exchange {
       sent(now);
     } else {
       moveTo(Phase.SENDING, "request head sent");
-      if (expectContinue) {
-        expectContinue = false;
+      if (body.takeExpectContinue()) {
         client.continue100();
       }
       client.requestMore();
@@ -322,7 +324,7 @@ final class Exchange {
     }
     client.discardHeld();
     boolean nothingSent = phase == Phase.CONNECTING;
-    if (outcome != Outcome.TIMEOUT && (nothingSent || (retryable && body.done())) && retries < route.maxRetries) {
+    if (outcome != Outcome.TIMEOUT && (nothingSent || (body.retryable() && body.done())) && retries < route.maxRetries) {
       retries++;
       route.stats().retries.increment();
       if (a != null) {
@@ -368,7 +370,7 @@ final class Exchange {
     a.latencyNanos = context.ticker().nanoTime() - a.sentNanos;
     a.status = 101;
     moveTo(Phase.TUNNEL, "101 switching protocols");
-    WebSocketTunnel t = new WebSocketTunnel(this, client, a.upstream(), route.tunnels, a.takeLease());
+    WebSocketTunnel t = new WebSocketTunnel(this, context, client, a.upstream(), a.takeLease());
     tunnel = t; // before open: the bytes the decoders still hold come out through it
     a.report(true);
     t.open(h);
@@ -387,12 +389,8 @@ final class Exchange {
     return tunnel;
   }
 
-  ExchangeContext context() {
-    return context;
-  }
-
   @Override
   public String toString() {
-    return request.method() + " " + request.uri() + " (" + phase + ")";
+    return body.head().method() + " " + body.head().uri() + " (" + phase + ")";
   }
 }

@@ -28,7 +28,6 @@ final class Http1Upstream implements RequestSink, UpstreamOwner, ChannelFutureLi
   private static final IOException RELEASED = new IOException("attempt abandoned");
 
   private final UpstreamListener listener;
-  private final UpstreamConnection[] connecting = new UpstreamConnection[1];
   private @Nullable UpstreamConnection conn;
   private boolean ready;
   private boolean released;
@@ -49,9 +48,9 @@ final class Http1Upstream implements RequestSink, UpstreamOwner, ChannelFutureLi
         listener.upstreamReady(u);
         return u;
       }
-      ChannelFuture f = pool.connect(backend, u, u.connecting);
-      u.conn = u.connecting[0];
-      u.connecting[0] = null;
+      UpstreamConnection[] connecting = new UpstreamConnection[1]; // only when a connection is opened
+      ChannelFuture f = pool.connect(backend, u, connecting);
+      u.conn = connecting[0];
       if (f.isDone()) {
         u.operationComplete(f);
       } else {

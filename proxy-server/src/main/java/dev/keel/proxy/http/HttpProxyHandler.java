@@ -11,12 +11,9 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
-import io.netty.util.concurrent.Ticker;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
-import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,10 +30,8 @@ import org.slf4j.LoggerFactory;
  * request (the upstream can take it) or between exchanges. Everything runs on the connection's
  * event loop, which its upstream connections share; no locks.
  */
-public final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Runnable {
+public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(HttpProxyHandler.class);
-  /** Ticks of half the idle timeout with nothing read before a side counts as idle: silent for 1 to 1.5 idle timeouts. */
-  static final int IDLE_TICKS = 3;
 
   private final HttpRoute route;
   private final ReadDeadlines deadlines;
@@ -44,17 +39,15 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
   private @Nullable ChannelHandlerContext ctx;
   private @Nullable ExchangeContext context;
   private @Nullable Http1Response response;
-  private Ticker ticker = Ticker.systemTicker();
   private String peer = "";
   private boolean trustedPeer;
   private @Nullable Exchange exchange;
+  // the last exchange, done: the next request reuses it (begin sets every field anew)
+  private @Nullable Exchange spare;
   private boolean closing;
   private boolean draining;
   private @Nullable ArrayDeque<Object> pipelined;
-  // a field store per read instead of a clock reading: the idle ticker counts the ticks between
-  private int clientQuietTicks;
-  private @Nullable ScheduledFuture<?> idleTicker;
-  private @Nullable ScheduledFuture<?> timer;
+  private @Nullable ConnectionClocks clocks;
 
   /** @param deadlines the connection's read deadlines, shared with its request decoder */
   public HttpProxyHandler(HttpRoute route, ReadDeadlines deadlines) {
@@ -65,26 +58,23 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
     this.ctx = ctx;
-    this.ticker = ctx.executor().ticker();
+    ConnectionClocks c = new ConnectionClocks(this, ctx, route.idleNanos);
+    clocks = c;
     if (ctx.channel().remoteAddress() instanceof InetSocketAddress remote) {
       peer = remote.getAddress().getHostAddress();
       trustedPeer = route.config().trusts(remote.getAddress());
     }
     UpstreamConnector upstreams = Http1Upstream.connector(route.pool(ctx.channel().eventLoop()));
-    context = new ExchangeContext(route, upstreams, ticker, peer, ctx.channel());
+    context = new ExchangeContext(route, upstreams, c.ticker(), peer, ctx.channel());
     response = new Http1Response(this, ctx);
     route.stats().connections.incrementAndGet();
     deadlines.start(ctx.executor(), this::readDeadlinePassed);
-    long period = route.idleNanos / 2;
-    if (period > 0) {
-      idleTicker = ctx.executor().scheduleAtFixedRate(this::idleTick, period, period, TimeUnit.NANOSECONDS);
-    }
     ctx.read();
   }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    clientQuietTicks = 0;
+    clocks().clientActive();
     Exchange e = exchange;
     WebSocketTunnel t = e == null ? null : e.tunnel();
     if (closing) {
@@ -159,7 +149,9 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     boolean websocket = head.websocketUpgrade(req);
     Http1Response r = response();
     r.begin(http10, HttpMethod.HEAD.equals(req.method()), head.keepAlive(!http10));
-    exchange = new Exchange(context(), r, req, head, websocket, token, key);
+    Exchange e = spare != null ? spare : new Exchange(context(), r);
+    spare = null;
+    exchange = e.begin(req, head, websocket, token, key);
     HeaderRewriter.request(req, head, websocket, peer, trustedPeer, route.proto());
     // dispatched at the end of this read (channelReadComplete), once the bytes that came with the head are decoded
   }
@@ -204,7 +196,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     Exchange e = exchange;
     boolean reusable = !close && !closing && !draining && e != null && e.requestDone();
     exchange = null;
-    clientQuietTicks = 0; // keep-alive idleness counts from the end of the response
+    spare = e;
+    clocks().clientActive(); // keep-alive idleness counts from the end of the response
     if (!reusable) {
       closing = true;
       releasePipelined();
@@ -229,7 +222,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
   /** After a 101: the client's bytes go to the tunnel as they are; the request decoder and its deadlines go. */
   void becomeTunnel() {
     deadlines.stop();
-    clientQuietTicks = 0;
+    clocks().clientActive();
     ctx().flush();
     // what the decoder still holds comes out as a ByteBuf, to the tunnel
     ctx().pipeline().remove(StrictRequestDecoder.class);
@@ -263,42 +256,15 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     return exchange;
   }
 
-  /** Has {@link #run} called at or after {@code deadlineNanos}: one timer per connection, re-armed lazily. */
+  /** Has the exchange's {@link Exchange#timeUp} called at or after {@code deadlineNanos}. */
   void wakeAt(long deadlineNanos) {
-    if (timer == null && !closing) {
-      timer = ctx().executor().schedule(this, deadlineNanos - ticker.nanoTime(), TimeUnit.NANOSECONDS);
+    if (!closing) {
+      clocks().wakeAt(deadlineNanos);
     }
   }
 
-  /** The request timer: most exchanges end long before it, so it is re-armed, not scheduled per request. */
-  @Override
-  public void run() {
-    timer = null;
-    Exchange e = exchange;
-    if (e == null || closing) {
-      return;
-    }
-    long now = ticker.nanoTime();
-    long next = e.timeUp(now);
-    if (next != 0 && timer == null) {
-      timer = ctx().executor().schedule(this, next - now, TimeUnit.NANOSECONDS);
-    }
-  }
-
-  private void idleTick() {
-    Exchange e = exchange;
-    Attempt a = e == null ? null : e.attempt();
-    if (a != null) {
-      a.idleTick(ctx().channel().isWritable());
-    }
-    if (++clientQuietTicks >= IDLE_TICKS && !closing) {
-      if (e == null) {
-        closing = true; // idle between exchanges
-        ctx().close();
-      } else {
-        e.clientIdle(IDLE_TICKS);
-      }
-    }
+  boolean closing() {
+    return closing;
   }
 
   private void readDeadlinePassed() {
@@ -340,8 +306,10 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     route.stats().connections.decrementAndGet();
     closing = true;
     deadlines.stop();
-    cancel(idleTicker);
-    cancel(timer);
+    ConnectionClocks c = clocks;
+    if (c != null) {
+      c.stop();
+    }
     Exchange e = exchange;
     exchange = null;
     if (e != null) {
@@ -377,34 +345,28 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     }
   }
 
-  private static void cancel(@Nullable ScheduledFuture<?> f) {
-    if (f != null) {
-      f.cancel(false);
-    }
-  }
-
   private ChannelHandlerContext ctx() {
-    ChannelHandlerContext c = ctx;
-    if (c == null) {
-      throw new IllegalStateException("not active");
-    }
-    return c;
+    return active(ctx);
   }
 
   private ExchangeContext context() {
-    ExchangeContext c = context;
-    if (c == null) {
-      throw new IllegalStateException("not active");
-    }
-    return c;
+    return active(context);
   }
 
   private Http1Response response() {
-    Http1Response r = response;
-    if (r == null) {
+    return active(response);
+  }
+
+  private ConnectionClocks clocks() {
+    return active(clocks);
+  }
+
+  /** What channelActive set: there before any other event. */
+  private static <T> T active(@Nullable T value) {
+    if (value == null) {
       throw new IllegalStateException("not active");
     }
-    return r;
+    return value;
   }
 
   /** A user event asking the connection to close once its current exchange is done (shutdown). */

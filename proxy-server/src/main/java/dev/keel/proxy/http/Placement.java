@@ -18,21 +18,29 @@ import org.jspecify.annotations.Nullable;
  */
 final class Placement {
   private final HttpRoute route;
-  private final boolean websocket;
-  private final @Nullable String token;
-  private final @Nullable CharSequence key;
+  private boolean websocket;
+  private @Nullable String token;
+  private @Nullable CharSequence key;
   // allocated on the first retry only
   private @Nullable ArrayList<Endpoint> tried;
 
+  Placement(HttpRoute route) {
+    this.route = route;
+  }
+
   /**
+   * A new request: nothing tried yet.
+   *
    * @param token the backend token a persistence cookie names, or null
    * @param key the ring-hash key (client IP), or null
    */
-  Placement(HttpRoute route, boolean websocket, @Nullable String token, @Nullable CharSequence key) {
-    this.route = route;
+  void begin(boolean websocket, @Nullable String token, @Nullable CharSequence key) {
     this.websocket = websocket;
     this.token = token;
     this.key = key;
+    if (tried != null) {
+      tried.clear();
+    }
   }
 
   /** The backend token a persistence cookie named, or null. */

@@ -135,20 +135,24 @@ public final class UpstreamResponseDecoder extends ByteToMessageDecoder {
       if (d < 0) {
         break;
       }
-      if (++digits > 15) {
+      size = size << 4 | d;
+      // at most 2 GiB - 1 a chunk, as Netty's request decoder allows on the client side: the two
+      // sides of the proxy then agree on what a chunk size line means
+      digits++;
+      if (size > Integer.MAX_VALUE) {
         throw fail("chunk size too large");
       }
-      size = size << 4 | d;
     }
     if (digits == 0) {
       throw fail("bad chunk size");
     }
-    // chunk extensions are ignored; only their characters are checked (no controls but HTAB and the line's CR)
-    for (; i < lf; i++) {
-      byte b = in.getByte(i);
-      if ((b < 0x20 && b != '\t' && !(b == '\r' && i == lf - 1)) || b == 0x7f) {
-        throw fail("bad chunk extension");
-      }
+    // the line ends with CRLF, and chunk extensions, ignored, must follow their grammar: a parser
+    // that reads an odd line differently (a bare LF, a CR or a quote inside) ends the chunk elsewhere
+    if (lf == i || in.getByte(lf - 1) != '\r') {
+      throw fail("chunk size line not ended by CRLF");
+    }
+    if (!ChunkExtensions.valid(in, i, lf - 1)) {
+      throw fail("bad chunk extension");
     }
     in.readerIndex(lf + 1);
     if (size == 0) {
@@ -159,25 +163,22 @@ public final class UpstreamResponseDecoder extends ByteToMessageDecoder {
     }
   }
 
+  /** The CRLF after a chunk's data: exactly that (a bare LF here is where parsers part ways). */
   private void readChunkEnd(ByteBuf in) {
     int r = in.readerIndex();
     if (!in.isReadable()) {
       return;
     }
-    byte b = in.getByte(r);
-    if (b == '\n') {
-      in.skipBytes(1);
-    } else if (b == '\r') {
-      if (in.readableBytes() < 2) {
-        return;
-      }
-      if (in.getByte(r + 1) != '\n') {
-        throw fail("chunk data not followed by CRLF");
-      }
-      in.skipBytes(2);
-    } else {
+    if (in.getByte(r) != '\r') {
       throw fail("chunk data not followed by CRLF");
     }
+    if (in.readableBytes() < 2) {
+      return;
+    }
+    if (in.getByte(r + 1) != '\n') {
+      throw fail("chunk data not followed by CRLF");
+    }
+    in.skipBytes(2);
     state = CHUNK_SIZE;
   }
 

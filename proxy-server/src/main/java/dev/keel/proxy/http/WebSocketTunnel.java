@@ -50,6 +50,7 @@ final class WebSocketTunnel implements Runnable {
   private enum State { OPEN, PENDING, CLOSING }
 
   private final Exchange owner;
+  private final ExchangeContext context;
   private final ResponseSink client;
   private @Nullable RequestSink up;
   private final @Nullable TunnelBalancing balancing;
@@ -63,9 +64,11 @@ final class WebSocketTunnel implements Runnable {
   private @Nullable ScheduledFuture<?> timer;
   private boolean needUpstreamFlush;
 
-  WebSocketTunnel(Exchange owner, ResponseSink client, @Nullable RequestSink up, @Nullable TunnelBalancing balancing,
+  WebSocketTunnel(Exchange owner, ExchangeContext context, ResponseSink client, @Nullable RequestSink up,
       @Nullable ConnectionLease lease) {
     this.owner = owner;
+    this.context = context;
+    TunnelBalancing balancing = context.route().tunnels;
     this.client = client;
     this.up = up;
     this.balancing = balancing;
@@ -83,7 +86,7 @@ final class WebSocketTunnel implements Runnable {
    * client side and the upstream's decoder still hold come out as raw bytes, through this tunnel.
    */
   void open(ResponseHead head) {
-    owner.context().route().stats().tunnels.incrementAndGet();
+    context.route().stats().tunnels.incrementAndGet();
     client.switching(head);
     RequestSink u = up;
     if (u != null) {
@@ -213,7 +216,7 @@ final class WebSocketTunnel implements Runnable {
    * @param shed true when rebalancing asks (then only while the lease is still being shed)
    */
   void requestClose(boolean shed, long delayNanos) {
-    owner.context().channel().eventLoop().schedule(() -> startClose(shed), delayNanos, TimeUnit.NANOSECONDS);
+    context.channel().eventLoop().schedule(() -> startClose(shed), delayNanos, TimeUnit.NANOSECONDS);
   }
 
   private void startClose(boolean byShed) {
@@ -241,7 +244,7 @@ final class WebSocketTunnel implements Runnable {
 
   private void commit() {
     state = State.CLOSING;
-    Channel clientChannel = owner.context().channel();
+    Channel clientChannel = context.channel();
     client.body(closeFrame(clientChannel.alloc(), false));
     client.flush();
     RequestSink u = up;
@@ -257,9 +260,9 @@ final class WebSocketTunnel implements Runnable {
       ch.read();
     }
     if (shed) {
-      owner.context().route().stats().tunnelSheds.increment();
+      context.route().stats().tunnelSheds.increment();
     }
-    log.debug("tunnel from {}: closing with {} ({})", owner.context().peer(), SERVICE_RESTART, shed ? "shed" : "drain");
+    log.debug("tunnel from {}: closing with {} ({})", context.peer(), SERVICE_RESTART, shed ? "shed" : "drain");
     schedule(CLOSE_TIMEOUT_NANOS);
   }
 
@@ -290,7 +293,7 @@ final class WebSocketTunnel implements Runnable {
 
   /** The framing cannot be followed: relay as is, and stop counting the tunnel (it cannot be shed). */
   private void opaque() {
-    log.debug("tunnel from {}: not WebSocket framing, relayed as opaque bytes", owner.context().peer());
+    log.debug("tunnel from {}: not WebSocket framing, relayed as opaque bytes", context.peer());
     abandon();
     ConnectionLease l = lease;
     lease = null;
@@ -311,7 +314,7 @@ final class WebSocketTunnel implements Runnable {
     if (state == State.CLOSING) {
       finish();
     } else if (state == State.PENDING && !drain) {
-      log.debug("tunnel from {}: no moment between messages within {} s, shed taken back", owner.context().peer(),
+      log.debug("tunnel from {}: no moment between messages within {} s, shed taken back", context.peer(),
           TimeUnit.NANOSECONDS.toSeconds(SHED_PATIENCE_NANOS));
       abandon();
       shed = false;
@@ -324,7 +327,7 @@ final class WebSocketTunnel implements Runnable {
 
   private void schedule(long delayNanos) {
     cancelTimer();
-    timer = owner.context().channel().eventLoop().schedule(this, delayNanos, TimeUnit.NANOSECONDS);
+    timer = context.channel().eventLoop().schedule(this, delayNanos, TimeUnit.NANOSECONDS);
   }
 
   private void cancelTimer() {
@@ -337,12 +340,12 @@ final class WebSocketTunnel implements Runnable {
 
   /** The client connection is gone: the lease stops counting (after the reconnect grace when shed). */
   void end() {
-    owner.context().route().stats().tunnels.decrementAndGet();
+    context.route().stats().tunnels.decrementAndGet();
     cancelTimer();
     ConnectionLease l = lease;
     lease = null;
     if (l != null && balancing != null) {
-      balancing.end(l, shed && state == State.CLOSING, owner.context().channel().eventLoop());
+      balancing.end(l, shed && state == State.CLOSING, context.channel().eventLoop());
     }
   }
 
@@ -370,6 +373,6 @@ final class WebSocketTunnel implements Runnable {
 
   @Override
   public String toString() {
-    return "tunnel from " + owner.context().peer() + " (" + state + ")";
+    return "tunnel from " + context.peer() + " (" + state + ")";
   }
 }
