@@ -2,6 +2,7 @@ package dev.keel.registry.internal;
 
 import static java.util.Objects.requireNonNull;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.keel.registry.InstanceSet;
 import dev.keel.registry.Registration;
 import dev.keel.registry.RegistryClient;
@@ -36,7 +37,8 @@ public final class GuardedRegistryClient implements RegistryClient {
   private final Map<String, ServiceWatch> watches = new HashMap<>();
   // The last non-empty fresh read of each service not watched yet: what a watch's first push is
   // compared with, so that an empty first push (an adapter that lost its connection while loading)
-  // is held and confirmed like any emptying update. Guarded by this.
+  // is held and confirmed like any emptying update.
+  @GuardedBy("this")
   private final Map<String, InstanceSet> lastResolved = new HashMap<>();
   private boolean closed;
 
@@ -199,7 +201,8 @@ public final class GuardedRegistryClient implements RegistryClient {
     final String service;
     final SerialExecutor serial = new SerialExecutor(pool);
     final java.util.List<Listener> listeners = new java.util.ArrayList<>(); // on serial only
-    int listenerCount; // guarded by GuardedRegistryClient.this
+    @GuardedBy("GuardedRegistryClient.this")
+    int listenerCount;
     volatile @Nullable InstanceSet current;
     // Until the first set is applied: the last non-empty fresh read, standing in for current
     // when an update is checked for emptying.
