@@ -7,6 +7,7 @@ import dev.keel.balancer.BalancerConfig;
 import dev.keel.proxy.config.ConfigException;
 import dev.keel.proxy.config.ConfigLoader;
 import dev.keel.proxy.config.ListenerConfig;
+import dev.keel.proxy.upstream.UpstreamPicker;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -58,7 +59,7 @@ class TcpConfigTest {
 
   @Test
   void balancerGetsTheListenersRebalanceAndHealthSettings() {
-    BalancerConfig b = TcpBalancing.config(parse(
+    BalancerConfig b = UpstreamPicker.config(parse(
         "    rebalance: { tolerance: 0.05, settle: 2s, max-shed-per-second: 20 }\n"
             + "    health: { passive: { consecutive-failures: 3, ejection: 10s }, panic-threshold: 0 }\n"));
     assertThat(b.rebalanceTolerance()).isEqualTo(0.05);

@@ -5,12 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.keel.balancer.BalancerConfig;
 import dev.keel.proxy.config.ConfigLoader;
 import dev.keel.proxy.config.ListenerConfig;
+import dev.keel.proxy.upstream.UpstreamPicker;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** A tcp listener reads the same health section as an http one, through the same mapping. */
-class TcpBalancingHealthTest {
+class TcpBalancerConfigTest {
   private static ListenerConfig parse(String listenerLines) {
     return new ConfigLoader(Map.<String, String>of()::get).parse("registry: memory://x\n"
         + "listeners:\n"
@@ -23,7 +24,7 @@ class TcpBalancingHealthTest {
 
   @Test
   void ejectionCapShareAndFailureRateReachTheBalancer() {
-    BalancerConfig b = TcpBalancing.config(parse("    health: { passive: { ejection: 10m, max-ejection: 1h,"
+    BalancerConfig b = UpstreamPicker.config(parse("    health: { passive: { ejection: 10m, max-ejection: 1h,"
         + " max-ejection-share: 0.3, failure-rate: 0.9, minimum-requests: 5, interval: 30s } }\n"));
 
     assertThat(b.outlierBaseEjectionTime()).isEqualTo(Duration.ofMinutes(10));
@@ -36,7 +37,7 @@ class TcpBalancingHealthTest {
 
   @Test
   void zeroEjectionMeansNoEjectionNotTheDefaultTime() {
-    BalancerConfig b = TcpBalancing.config(parse("    health: { passive: { consecutive-failures: 3, ejection: 0s } }\n"));
+    BalancerConfig b = UpstreamPicker.config(parse("    health: { passive: { consecutive-failures: 3, ejection: 0s } }\n"));
 
     assertThat(b.outlierConsecutiveFailures()).isZero();
     assertThat(b.outlierFailureRate()).isZero();
