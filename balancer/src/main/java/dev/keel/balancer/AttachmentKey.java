@@ -64,6 +64,12 @@ public final class AttachmentKey<T> {
     return value;
   }
 
+  /** {@code value} as this key's type: only this key ever stores a value at its index. */
+  @SuppressWarnings("unchecked")
+  T cast(Object value) {
+    return (T) value;
+  }
+
   @Override
   public String toString() {
     return "AttachmentKey{" + name + "}";

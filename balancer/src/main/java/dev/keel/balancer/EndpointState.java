@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The balancer's per-instance state. Request-path methods are lock-free and allocation-free; the
@@ -145,30 +146,26 @@ final class EndpointState implements Endpoint {
 
   @Override
   public <T> T attachment(AttachmentKey<T> key) {
-    Object[] a = attachments;
-    int i = key.index;
-    if (i < a.length && a[i] != null) {
-      @SuppressWarnings("unchecked") // only key i ever stores at index i, a T
-      T value = (T) a[i];
-      return value;
-    }
-    return attach(key);
+    Object value = slot(attachments, key.index);
+    return value != null ? key.cast(value) : attach(key);
   }
 
   /** The slow path of {@link #attachment}: the first use of {@code key} on this endpoint. */
   private synchronized <T> T attach(AttachmentKey<T> key) {
     Object[] a = attachments;
-    int i = key.index;
-    if (i < a.length && a[i] != null) {
-      @SuppressWarnings("unchecked") // only key i ever stores at index i, a T
-      T value = (T) a[i];
-      return value;
+    Object existing = slot(a, key.index);
+    if (existing != null) {
+      return key.cast(existing); // made by another thread while this one waited for the lock
     }
     T value = key.init(this);
-    Object[] next = Arrays.copyOf(a, Math.max(a.length, i + 1));
-    next[i] = value;
+    Object[] next = Arrays.copyOf(a, Math.max(a.length, key.index + 1));
+    next[key.index] = value;
     attachments = next;
     return value;
+  }
+
+  private static @Nullable Object slot(Object[] attachments, int index) {
+    return index < attachments.length ? attachments[index] : null;
   }
 
   /** Counts a picked request in flight. */

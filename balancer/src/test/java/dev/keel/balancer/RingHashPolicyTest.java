@@ -21,6 +21,12 @@ class RingHashPolicyTest {
         Fixtures.config("ring-hash").slowStartWindow(java.time.Duration.ZERO).build()).build();
   }
 
+  /** A ring-hash balancer with bounded-load factor {@code c} (0: strict affinity). */
+  private Balancer ringHash(double c) {
+    return Fixtures.balancer(discovery, clock, Fixtures.config("ring-hash")
+        .slowStartWindow(java.time.Duration.ZERO).hashBalanceFactor(c).build()).build();
+  }
+
   private static Map<String, String> assign(Balancer b) {
     Map<String, String> out = new HashMap<>();
     for (int k = 0; k < KEYS; k++) {
@@ -86,8 +92,7 @@ class RingHashPolicyTest {
   @Test
   void strictAffinityKeepsAHotKeyOnItsEndpointHoweverBusy() {
     discovery.set(SettableDiscovery.instances(4));
-    Balancer b = Fixtures.balancer(discovery, clock, Fixtures.config("ring-hash")
-        .slowStartWindow(java.time.Duration.ZERO).hashBalanceFactor(0).build()).build();
+    Balancer b = ringHash(0);
     List<Endpoint> held = new ArrayList<>();
     for (int i = 0; i < 100; i++) {
       held.add(b.pick("the-same-user")); // never released: load piles up, and the key stays
@@ -101,8 +106,7 @@ class RingHashPolicyTest {
   void strictAffinityMovesAKeyOnlyWhileItsEndpointIsOutAndBringsItBack() {
     List<ServiceInstance> all = SettableDiscovery.instances(4);
     discovery.set(all);
-    Balancer b = Fixtures.balancer(discovery, clock, Fixtures.config("ring-hash")
-        .slowStartWindow(java.time.Duration.ZERO).hashBalanceFactor(0).build()).build();
+    Balancer b = ringHash(0);
     Endpoint home = b.pick("user-7");
     home.release();
     List<ServiceInstance> without = new ArrayList<>(all);
@@ -120,8 +124,7 @@ class RingHashPolicyTest {
   @Test
   void aSettableBoundCapsEachEndpointAtThatFactorOfItsShare() {
     discovery.set(SettableDiscovery.instances(4));
-    Balancer b = Fixtures.balancer(discovery, clock, Fixtures.config("ring-hash")
-        .slowStartWindow(java.time.Duration.ZERO).hashBalanceFactor(2.0).build()).build();
+    Balancer b = ringHash(2.0);
     List<Endpoint> held = new ArrayList<>();
     Map<String, Integer> counts = new HashMap<>();
     for (int i = 0; i < 100; i++) {

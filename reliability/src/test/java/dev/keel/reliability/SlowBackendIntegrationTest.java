@@ -278,8 +278,9 @@ class SlowBackendIntegrationTest {
       viaProxy.stop();
       viaClient.stop();
       log.info("FIGURES panic threshold 0.5: 2 of 4 failing health for 1 s: proxy {}, client {}; 3 of 4 failing for "
-          + "1.5 s: proxy {}, client {} (requests per backend); all 4 failing: proxy statuses {}, client failures {}",
-          proxyHalf, clientHalf, proxyPanic, clientPanic, c.proxyStatuses, viaClient.failures);
+          + "1.5 s: proxy {}, client {} (requests per backend); all 4 failing: proxy statuses {}, client {} failed, first: {}",
+          proxyHalf, clientHalf, proxyPanic, clientPanic, c.proxyStatuses, viaClient.failed.get(),
+          viaClient.failures.isEmpty() ? "none" : viaClient.failures.get(0));
 
       for (SlowBackend b : c.backends.subList(0, 2)) {
         assertThat(proxyHalf.get(b.name())).as("proxy, no panic: %s is down", b.name()).isZero();

@@ -66,6 +66,7 @@ public final class WindowRetryBudget implements RetryBudget {
   }
 
   /** Forgets the slots that left the window; returns the index of the current slot. */
+  @GuardedBy("this")
   private int advance() {
     long slot = Math.floorDiv(nanoTime.getAsLong(), slotNanos);
     if (slot > currentSlot) {

@@ -219,19 +219,20 @@ final class FileRegistryClient implements RegistryClient {
     Map<String, List<ServiceInstance>> previous = current;
     current = services;
     revision++;
-    listeners.forEach((service, list) -> {
+    for (Map.Entry<String, List<Consumer<InstanceSet>>> watched : listeners.entrySet()) {
+      String service = watched.getKey();
       InstanceSet set = InstanceSet.of(service, services.getOrDefault(service, List.of()), revision);
       if (previous != null && set.equals(InstanceSet.of(service, previous.getOrDefault(service, List.of()), 0))) {
-        return; // equal sets ignore the revision: nothing changed for this service
+        continue; // equal sets ignore the revision: nothing changed for this service
       }
-      for (Consumer<InstanceSet> listener : List.copyOf(list)) {
+      for (Consumer<InstanceSet> listener : List.copyOf(watched.getValue())) {
         try {
           listener.accept(set);
         } catch (RuntimeException e) {
           log.warn("a listener of service '{}' threw", service, e);
         }
       }
-    });
+    }
   }
 
   private void deregister(RegistrationHandle r) {

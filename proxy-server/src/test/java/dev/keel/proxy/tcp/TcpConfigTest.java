@@ -69,4 +69,26 @@ class TcpConfigTest {
     assertThat(b.outlierBaseEjectionTime()).isEqualTo(Duration.ofSeconds(10));
     assertThat(b.panicThreshold()).isZero(); // 0: never panic, so with every member down connections are closed
   }
+
+  // A tcp listener reads the same health section as an http one, through the same mapping.
+  @Test
+  void ejectionCapShareAndFailureRateReachTheBalancer() {
+    BalancerConfig b = UpstreamPicker.config(parse("    health: { passive: { ejection: 10m, max-ejection: 1h,"
+        + " max-ejection-share: 0.3, failure-rate: 0.9, minimum-requests: 5, interval: 30s } }\n"));
+
+    assertThat(b.outlierBaseEjectionTime()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(b.outlierMaxEjectionTime()).isEqualTo(Duration.ofHours(1));
+    assertThat(b.outlierMaxEjectionShare()).isEqualTo(0.3);
+    assertThat(b.outlierFailureRate()).isEqualTo(0.9);
+    assertThat(b.outlierMinimumRequests()).isEqualTo(5);
+    assertThat(b.outlierInterval()).isEqualTo(Duration.ofSeconds(30));
+  }
+
+  @Test
+  void zeroEjectionMeansNoEjectionNotTheDefaultTime() {
+    BalancerConfig b = UpstreamPicker.config(parse("    health: { passive: { consecutive-failures: 3, ejection: 0s } }\n"));
+
+    assertThat(b.outlierConsecutiveFailures()).isZero();
+    assertThat(b.outlierFailureRate()).isZero();
+  }
 }

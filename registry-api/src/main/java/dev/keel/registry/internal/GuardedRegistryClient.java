@@ -119,7 +119,7 @@ public final class GuardedRegistryClient implements RegistryClient {
         watches.put(service, watch);
         watch.start();
       }
-      watch.listenerCount++;
+      watch.listenerCount.incrementAndGet();
     }
     ServiceWatch w = watch;
     Listener handle = w.add(listener);
@@ -201,8 +201,9 @@ public final class GuardedRegistryClient implements RegistryClient {
     final String service;
     final SerialExecutor serial = new SerialExecutor(pool);
     final java.util.List<Listener> listeners = new java.util.ArrayList<>(); // on serial only
-    @GuardedBy("GuardedRegistryClient.this")
-    int listenerCount;
+    // Counted up under the client's lock (with the watch looked up or made), down without it; the
+    // last one out removes the watch under the lock, after checking that no one came in meanwhile.
+    final java.util.concurrent.atomic.AtomicInteger listenerCount = new java.util.concurrent.atomic.AtomicInteger();
     volatile @Nullable InstanceSet current;
     // Until the first set is applied: the last non-empty fresh read, standing in for current
     // when an update is checked for emptying.
@@ -249,13 +250,11 @@ public final class GuardedRegistryClient implements RegistryClient {
     /** True when that was the last listener. */
     boolean remove(Listener l) {
       serial.execute(() -> listeners.remove(l));
-      synchronized (GuardedRegistryClient.this) {
-        return --listenerCount == 0;
-      }
+      return listenerCount.decrementAndGet() == 0;
     }
 
     boolean isUnused() {
-      return listenerCount == 0;
+      return listenerCount.get() == 0;
     }
 
     void stop() {
@@ -267,6 +266,7 @@ public final class GuardedRegistryClient implements RegistryClient {
     }
 
     private void onUpstream(InstanceSet set) {
+      serial.assertInContext();
       if (stopped) {
         return;
       }
@@ -323,6 +323,7 @@ public final class GuardedRegistryClient implements RegistryClient {
     }
 
     private void apply(InstanceSet set) {
+      serial.assertInContext();
       InstanceSet now = current;
       if (set.equals(now)) {
         return;

@@ -76,7 +76,9 @@ public final class MemoryRegistry {
       emptied = new ArrayList<>(services.keySet());
       services.clear();
       revision++;
-      emptied.forEach(this::notifyLocked);
+      for (String service : emptied) {
+        notifyLocked(service);
+      }
     }
     for (MemoryRegistryClient c : clients) {
       c.restoreRegistrations();
@@ -138,6 +140,7 @@ public final class MemoryRegistry {
     clients.remove(client);
   }
 
+  @GuardedBy("this")
   private void notifyLocked(String service) {
     List<Consumer<InstanceSet>> l = watchers.get(service);
     if (l == null || l.isEmpty()) {
