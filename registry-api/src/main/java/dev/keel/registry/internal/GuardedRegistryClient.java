@@ -2,7 +2,6 @@ package dev.keel.registry.internal;
 
 import static java.util.Objects.requireNonNull;
 
-import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.keel.registry.InstanceSet;
 import dev.keel.registry.Registration;
 import dev.keel.registry.RegistryClient;
@@ -37,8 +36,7 @@ public final class GuardedRegistryClient implements RegistryClient {
   private final Map<String, ServiceWatch> watches = new HashMap<>();
   // The last non-empty fresh read of each service not watched yet: what a watch's first push is
   // compared with, so that an empty first push (an adapter that lost its connection while loading)
-  // is held and confirmed like any emptying update.
-  @GuardedBy("this")
+  // is held and confirmed like any emptying update. Guarded by this.
   private final Map<String, InstanceSet> lastResolved = new HashMap<>();
   private boolean closed;
 
@@ -119,7 +117,7 @@ public final class GuardedRegistryClient implements RegistryClient {
         watches.put(service, watch);
         watch.start();
       }
-      watch.listenerCount.incrementAndGet();
+      watch.listenerCount++;
     }
     ServiceWatch w = watch;
     Listener handle = w.add(listener);
@@ -201,9 +199,7 @@ public final class GuardedRegistryClient implements RegistryClient {
     final String service;
     final SerialExecutor serial = new SerialExecutor(pool);
     final java.util.List<Listener> listeners = new java.util.ArrayList<>(); // on serial only
-    // Counted up under the client's lock (with the watch looked up or made), down without it; the
-    // last one out removes the watch under the lock, after checking that no one came in meanwhile.
-    final java.util.concurrent.atomic.AtomicInteger listenerCount = new java.util.concurrent.atomic.AtomicInteger();
+    int listenerCount; // guarded by GuardedRegistryClient.this
     volatile @Nullable InstanceSet current;
     // Until the first set is applied: the last non-empty fresh read, standing in for current
     // when an update is checked for emptying.
@@ -250,11 +246,13 @@ public final class GuardedRegistryClient implements RegistryClient {
     /** True when that was the last listener. */
     boolean remove(Listener l) {
       serial.execute(() -> listeners.remove(l));
-      return listenerCount.decrementAndGet() == 0;
+      synchronized (GuardedRegistryClient.this) {
+        return --listenerCount == 0;
+      }
     }
 
     boolean isUnused() {
-      return listenerCount.get() == 0;
+      return listenerCount == 0;
     }
 
     void stop() {
@@ -266,7 +264,6 @@ public final class GuardedRegistryClient implements RegistryClient {
     }
 
     private void onUpstream(InstanceSet set) {
-      serial.assertInContext();
       if (stopped) {
         return;
       }
@@ -323,7 +320,6 @@ public final class GuardedRegistryClient implements RegistryClient {
     }
 
     private void apply(InstanceSet set) {
-      serial.assertInContext();
       InstanceSet now = current;
       if (set.equals(now)) {
         return;

@@ -3,7 +3,6 @@ package dev.keel.registry.nacos;
 import com.alibaba.nacos.api.exception.NacosException;
 import com.alibaba.nacos.api.naming.NamingService;
 import com.alibaba.nacos.api.naming.pojo.Instance;
-import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.keel.registry.Registration;
 import dev.keel.registry.RegistrationHandle;
 import dev.keel.registry.RegistryException;
@@ -29,10 +28,8 @@ final class ServiceRegistrations {
   private final String service;
   private final String group;
   private final String cluster;
-  @GuardedBy("this")
-  private final Map<String, RegistrationHandle> byId = new LinkedHashMap<>();
-  @GuardedBy("this")
-  private boolean closed;
+  private final Map<String, RegistrationHandle> byId = new LinkedHashMap<>(); // guarded by this
+  private boolean closed; // guarded by this
 
   ServiceRegistrations(NamingService naming, String service, String group, String cluster) {
     this.naming = naming;
@@ -86,7 +83,6 @@ final class ServiceRegistrations {
     sendQuietly();
   }
 
-  @GuardedBy("this")
   private void send() throws NacosException {
     List<Instance> list = new ArrayList<>(byId.size());
     for (RegistrationHandle r : byId.values()) {
@@ -95,7 +91,6 @@ final class ServiceRegistrations {
     naming.batchRegisterInstance(service, group, list);
   }
 
-  @GuardedBy("this")
   private void sendQuietly() {
     try {
       send();
