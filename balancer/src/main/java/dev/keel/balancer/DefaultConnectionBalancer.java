@@ -26,8 +26,6 @@ import org.slf4j.LoggerFactory;
  * c_i − share_i, one connection at a time, until every endpoint is at or below ⌈share_i⌉. Each shed
  * connection reconnects onto a deficit, so the number shed approaches the minimum number of moves
  * Σ max(0, c_i − share_i). A token bucket bounds the rate.
- *
- * <p>Placement and shedding hold this object's lock; a lease's flags are volatile, set under it.
  */
 final class DefaultConnectionBalancer implements ConnectionBalancer {
   private static final Logger log = LoggerFactory.getLogger(DefaultConnectionBalancer.class);
@@ -36,6 +34,7 @@ final class DefaultConnectionBalancer implements ConnectionBalancer {
   private final BalancerConfig config;
   private final AtomicRandom random;
   private final Set<Lease> leases = ConcurrentHashMap.newKeySet();
+  // Placement and shedding hold this object's lock; a lease's flags are volatile, set under it.
   @GuardedBy("this")
   private double tokens;
   @GuardedBy("this")
