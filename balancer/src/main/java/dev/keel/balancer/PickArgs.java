@@ -81,15 +81,6 @@ public final class PickArgs {
     return strict;
   }
 
-  public Builder toBuilder() {
-    Builder b = new Builder();
-    b.key = key;
-    b.exclude = exclude;
-    b.pinned = pinned;
-    b.strict = strict;
-    return b;
-  }
-
   @Override
   public String toString() {
     return "PickArgs{key=" + key + ", exclude=" + exclude.size() + " endpoints, pinned=" + pinned
