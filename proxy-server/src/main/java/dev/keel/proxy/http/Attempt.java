@@ -2,7 +2,7 @@ package dev.keel.proxy.http;
 
 import dev.keel.balancer.ConnectionLease;
 import dev.keel.proxy.upstream.Backend;
-import dev.keel.proxy.upstream.Outcome;
+import dev.keel.balancer.FailureKind;
 import io.netty.buffer.ByteBuf;
 import org.jspecify.annotations.Nullable;
 
@@ -97,7 +97,7 @@ final class Attempt implements UpstreamListener {
   }
 
   @Override
-  public void upstreamFailed(Outcome outcome, Throwable cause) {
+  public void upstreamFailed(FailureKind outcome, Throwable cause) {
     up = null; // the sink released itself
     ready = false;
     if (current()) {
@@ -142,20 +142,20 @@ final class Attempt implements UpstreamListener {
     if (counted) {
       counted = false;
       if (answered && status >= 500) {
-        backend.onFailure(Outcome.SERVER_ERROR);
+        backend.endpoint().onFailure(FailureKind.HTTP_5XX);
       } else if (answered) {
-        backend.onSuccess(latencyNanos);
+        backend.endpoint().onSuccess(latencyNanos);
       } else {
-        backend.onCancel();
+        backend.endpoint().release();
       }
     }
   }
 
   /** Ends the counted request with a failure of the backend. */
-  void failed(Outcome outcome) {
+  void failed(FailureKind outcome) {
     if (counted) {
       counted = false;
-      backend.onFailure(outcome);
+      backend.endpoint().onFailure(outcome);
     }
   }
 

@@ -1,6 +1,6 @@
 package dev.keel.proxy.http;
 
-import dev.keel.proxy.upstream.Outcome;
+import dev.keel.balancer.FailureKind;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
@@ -215,7 +215,7 @@ final class Exchange {
       if (websocket && phase == Phase.AWAITING_HEAD) {
         startTunnel(a, h);
       } else {
-        attemptFailed(Outcome.RESET, "101 to a request that asked for no upgrade");
+        attemptFailed(FailureKind.RESET, "101 to a request that asked for no upgrade");
       }
       return;
     }
@@ -255,7 +255,7 @@ final class Exchange {
   }
 
   /** The current attempt's upstream failed (it released itself). */
-  void upstreamFailed(Attempt a, Outcome outcome, Throwable cause) {
+  void upstreamFailed(Attempt a, FailureKind outcome, Throwable cause) {
     if (phase == Phase.TUNNEL) {
       closeTunnel();
     } else if (!phase.over()) {
@@ -264,7 +264,7 @@ final class Exchange {
       } else {
         log.warn("upstream {} failed on an unexpected error", a, cause); // a bug of ours, answered 502
       }
-      attemptFailed(outcome, outcome == Outcome.CONNECT ? "connect failed" : "upstream closed or broke the protocol");
+      attemptFailed(outcome, outcome == FailureKind.CONNECT ? "connect failed" : "upstream closed or broke the protocol");
     }
   }
 
@@ -280,7 +280,7 @@ final class Exchange {
       return a.deadlineNanos;
     }
     log.debug("no response from {} within {}", a, route.config().timeouts().request());
-    attemptFailed(Outcome.TIMEOUT, "no response within timeouts.request");
+    attemptFailed(FailureKind.TIMEOUT, "no response within timeouts.request");
     return 0;
   }
 
@@ -302,16 +302,16 @@ final class Exchange {
     if (phase == Phase.TUNNEL && upstreamQuiet) {
       closeTunnel();
     } else if (phase == Phase.STREAMING && upstreamQuiet && client.committed()) {
-      attemptFailed(Outcome.TIMEOUT, "response stalled for timeouts.idle");
+      attemptFailed(FailureKind.TIMEOUT, "response stalled for timeouts.idle");
     } else if (phase == Phase.SENDING && u != null && !u.writable()) {
-      attemptFailed(Outcome.TIMEOUT, "the upstream took no request bytes for timeouts.idle");
+      attemptFailed(FailureKind.TIMEOUT, "the upstream took no request bytes for timeouts.idle");
     } else if (phase == Phase.SENDING) {
       refuse(HttpResponseStatus.REQUEST_TIMEOUT, "the client sent nothing for timeouts.idle");
     }
   }
 
   /** The attempt failed before the response was complete: retry when safe, else 502/504 (or a cut). */
-  private void attemptFailed(Outcome outcome, String reason) {
+  private void attemptFailed(FailureKind outcome, String reason) {
     Attempt a = attempt;
     if (a != null) {
       a.failed(outcome);
@@ -324,7 +324,7 @@ final class Exchange {
     }
     client.discardHeld();
     boolean nothingSent = phase == Phase.CONNECTING;
-    if (outcome != Outcome.TIMEOUT && (nothingSent || (body.retryable() && body.done())) && retries < route.maxRetries) {
+    if (outcome != FailureKind.TIMEOUT && (nothingSent || (body.retryable() && body.done())) && retries < route.maxRetries) {
       retries++;
       route.stats().retries.increment();
       if (a != null) {
@@ -335,7 +335,7 @@ final class Exchange {
       return;
     }
     route.stats().upstreamErrors.increment();
-    fail(outcome == Outcome.TIMEOUT ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY, reason);
+    fail(outcome == FailureKind.TIMEOUT ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY, reason);
   }
 
   /** The client's fault (malformed, too large, too slow): no verdict on the backend. */

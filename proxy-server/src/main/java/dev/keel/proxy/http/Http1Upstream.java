@@ -1,7 +1,7 @@
 package dev.keel.proxy.http;
 
 import dev.keel.proxy.upstream.Backend;
-import dev.keel.proxy.upstream.Outcome;
+import dev.keel.balancer.FailureKind;
 import dev.keel.proxy.upstream.UpstreamConnection;
 import dev.keel.proxy.upstream.UpstreamOwner;
 import dev.keel.proxy.upstream.UpstreamPool;
@@ -70,7 +70,7 @@ final class Http1Upstream implements RequestSink, UpstreamOwner, ChannelFutureLi
     if (!f.isSuccess()) {
       released = true;
       conn = null;
-      listener.upstreamFailed(Outcome.CONNECT, f.cause());
+      listener.upstreamFailed(FailureKind.CONNECT, f.cause());
       return;
     }
     ready = true;
@@ -210,7 +210,7 @@ final class Http1Upstream implements RequestSink, UpstreamOwner, ChannelFutureLi
     }
     released = true;
     conn = null;
-    listener.upstreamFailed(ready ? Outcome.RESET : Outcome.CONNECT, cause == null ? RELEASED : cause);
+    listener.upstreamFailed(ready ? FailureKind.RESET : FailureKind.CONNECT, cause == null ? RELEASED : cause);
   }
 
   @Override

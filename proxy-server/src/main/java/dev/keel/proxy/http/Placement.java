@@ -2,6 +2,7 @@ package dev.keel.proxy.http;
 
 import dev.keel.balancer.ConnectionLease;
 import dev.keel.balancer.Endpoint;
+import dev.keel.balancer.PickArgs;
 import dev.keel.proxy.upstream.Backend;
 import dev.keel.proxy.upstream.UpstreamPicker;
 import java.util.ArrayList;
@@ -52,27 +53,37 @@ final class Placement {
   @Nullable Attempt next(Exchange exchange, ResponseSink client) {
     UpstreamPicker picker = route.picker();
     List<Endpoint> t = tried;
+    Backend b;
     if (t == null || t.isEmpty()) {
-      Backend b = token == null ? null : picker.pin(token);
-      if (b != null) {
-        return new Attempt(exchange, client, b, null);
+      // The persisted backend, counted and reported like a pick. When it is down or gone, the
+      // policy picks, after a WebSocket upgrade's tunnel placement (hence strict for those).
+      String pinned = token == null ? null : Backend.instanceId(token);
+      boolean tunnel = placesTunnels();
+      b = pinned == null ? null : picker.pick(PickArgs.builder().pinned(pinned).key(key).strict(tunnel).build());
+      if (b == null && tunnel) {
+        Attempt a = placeTunnel(exchange, client, List.of());
+        if (a != null) {
+          return a;
+        }
       }
-      Attempt a = placeTunnel(exchange, client, List.of());
-      if (a != null) {
-        return a;
+      if (b == null) {
+        b = picker.pick(key); // the common case: lock-free, allocation-free
       }
     } else {
       Attempt a = placeTunnel(exchange, client, t);
       if (a != null) {
         return a;
       }
-      Backend b = picker.pickExcluding(key, t);
-      if (b != null) {
-        return new Attempt(exchange, client, b, null);
+      b = picker.pick(PickArgs.builder().key(key).exclude(t).build());
+      if (b == null) {
+        b = picker.pick(key);
       }
     }
-    Backend b = picker.pick(null, key);
     return b == null ? null : new Attempt(exchange, client, b, null);
+  }
+
+  private boolean placesTunnels() {
+    return websocket && route.tunnels != null && !route.sticky.clientIp();
   }
 
   /** The attempt on {@code b} failed: later ones avoid it while another backend is available. */
@@ -92,7 +103,7 @@ final class Placement {
    */
   private @Nullable Attempt placeTunnel(Exchange exchange, ResponseSink client, List<Endpoint> exclude) {
     TunnelBalancing tb = route.tunnels;
-    if (!websocket || tb == null || route.sticky.clientIp()) {
+    if (tb == null || !placesTunnels()) {
       return null;
     }
     ConnectionLease l = tb.open(exclude, exclude.isEmpty());
@@ -102,7 +113,7 @@ final class Placement {
     if (l == null) {
       return null;
     }
-    Backend b = route.picker().pin(l.endpoint());
+    Backend b = route.picker().pick(PickArgs.builder().pinned(l.endpoint().id()).strict(true).build());
     if (b == null) {
       l.close(); // became unavailable in between
       return null;

@@ -1,6 +1,6 @@
 package dev.keel.proxy.http;
 
-import dev.keel.proxy.upstream.Outcome;
+import dev.keel.balancer.FailureKind;
 import io.netty.buffer.ByteBuf;
 import org.jspecify.annotations.Nullable;
 
@@ -33,8 +33,8 @@ interface UpstreamListener {
   void upstreamWritable();
 
   /**
-   * The attempt failed: connecting failed ({@link Outcome#CONNECT}), or the connection closed,
-   * reset or broke the protocol ({@link Outcome#RESET}).
+   * The attempt failed: connecting failed ({@link FailureKind#CONNECT}), or the connection closed,
+   * reset or broke the protocol ({@link FailureKind#RESET}).
    */
-  void upstreamFailed(Outcome outcome, Throwable cause);
+  void upstreamFailed(FailureKind outcome, Throwable cause);
 }

@@ -10,7 +10,7 @@ import ch.qos.logback.core.read.ListAppender;
 import dev.keel.proxy.config.ConfigLoader;
 import dev.keel.proxy.config.ListenerConfig;
 import dev.keel.proxy.upstream.Backend;
-import dev.keel.proxy.upstream.BalancerPicker;
+import dev.keel.proxy.upstream.UpstreamPicker;
 import dev.keel.proxy.upstream.UpstreamPool;
 import dev.keel.registry.Registries;
 import dev.keel.registry.RegistryClient;
@@ -50,7 +50,7 @@ final class ExchangeHarness implements AutoCloseable {
   static final int FIRST_PORT = 1001;
   final MockTicker ticker = Ticker.newMockTicker();
   final ListenerConfig config;
-  final BalancerPicker picker;
+  final UpstreamPicker picker;
   final HttpRoute route;
   final HttpProxyHandler handler;
   final EmbeddedChannel client;
@@ -77,7 +77,7 @@ final class ExchangeHarness implements AutoCloseable {
         + "listeners:\n  - name: web\n    listen: 127.0.0.1:0\n    service: demo\n" + listenerYaml, null)
         .listeners().get(0);
     registry = Registries.open(uri.toString());
-    picker = new BalancerPicker(registry, config);
+    picker = UpstreamPicker.start(config, registry);
     await().atMost(Duration.ofSeconds(10)).until(() -> picker.backends().size() == backends);
     TunnelBalancing tunnels = new TunnelBalancing(picker.connections(), config.rebalance().enabled());
     route = new HttpRoute(config, picker, loop -> new UpstreamPool(loop, this::dial,
