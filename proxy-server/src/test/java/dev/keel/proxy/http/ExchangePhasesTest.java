@@ -1,7 +1,9 @@
 package dev.keel.proxy.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
@@ -136,6 +138,19 @@ class ExchangePhasesTest {
       h.send("data");
       assertThat(h.upstreamGot(0)).isEqualTo("data");
       assertThat(h.phase()).isEqualTo(Phase.AWAITING_HEAD);
+    }
+  }
+
+  @Test
+  void latencyReportedIsWhatTheInstanceTookFromTheLastByteSentToTheHead() {
+    try (ExchangeHarness h = new ExchangeHarness(1, "    timeouts: { body-read: 60s }\n")) {
+      h.send("POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nab");
+      h.advance(Duration.ofSeconds(5)); // a slow client: none of the instance's time
+      h.send("cd");
+      h.advance(Duration.ofMillis(40)); // what a client sending to the instance directly would wait
+      h.answer(0, OK);
+      assertThat(h.dialed.get(0).ewmaMillis()).as("/status ewmaMillis").isCloseTo(40.0, within(0.001));
+      assertThat(h.dialed.get(0).peakEwmaMillis()).as("/status peakEwmaMillis").isCloseTo(40.0, within(0.5));
     }
   }
 
