@@ -469,8 +469,10 @@ END {
   print "" > mdf
   print "Ratios: median of the per-round ratios (min–max over the rounds):" > mdf
   print "" > mdf
-  print "| ratio | req/s | CPU per request | " (nr > 0 ? "p99 @" RT[1] "/s" : "") " | " (nr > 1 ? "p99 @" RT[2] "/s" : "") " |" > mdf
-  print "|---|---:|---:|---:|---:|" > mdf
+  hdr = "| ratio | req/s | CPU per request |"; sep = "|---|---:|---:|"; blank = ""
+  for (j = 1; j <= nr && j <= 2; j++) { hdr = hdr " p99 @" RT[j] "/s |"; sep = sep "---:|"; blank = blank " |" }
+  print hdr > mdf
+  print sep > mdf
   first = 1
   for (i = 1; i <= nt; i++) {
     t = T[i]
@@ -487,7 +489,7 @@ END {
   }
   if (L["keel" SUBSEP "rps_xhaproxy"] != "") {
     printf "%s\"keel_vs_haproxy\":{\"req_per_s\":%s,\"cpu_per_req\":%s}", (first ? "" : ","), jspread(L["keel" SUBSEP "rps_xhaproxy"]), jspread(L["keel" SUBSEP "cpu_xhaproxy"]) > jsonf
-    printf "| keel ÷ haproxy | %s | %s | | |\n", spread(L["keel" SUBSEP "rps_xhaproxy"], "%.2f"), spread(L["keel" SUBSEP "cpu_xhaproxy"], "%.2f") > mdf
+    printf "| keel ÷ haproxy | %s | %s |%s\n", spread(L["keel" SUBSEP "rps_xhaproxy"], "%.2f"), spread(L["keel" SUBSEP "cpu_xhaproxy"], "%.2f"), blank > mdf
   }
   printf "}" > jsonf
   alloc = ENVIRON["ALLOC"]
