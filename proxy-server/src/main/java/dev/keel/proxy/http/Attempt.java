@@ -12,14 +12,16 @@ import org.jspecify.annotations.Nullable;
  * it runs on, the tunnel lease of a placed WebSocket upgrade, and what the response told so far. As
  * in Netty's proxy example, each half holds the other as a field: the exchange its attempt, the
  * attempt its exchange. It hears the upstream ({@link UpstreamListener}), relays flow control
- * itself, and hands the exchange what changes its phase. A retry gets a new attempt, so nothing of
- * a failed try, late events included, reaches the next. Confined to the exchange's event loop.
+ * itself, and hands the exchange what changes its phase. One object per exchange, every field set
+ * anew by {@link #begin} for each try: a released upstream calls its listener no more ({@link
+ * RequestSink#release}), so nothing of a failed try, late events included, reaches the next.
+ * Confined to the exchange's event loop.
  */
 final class Attempt implements UpstreamListener {
   private final Exchange exchange;
   private final ResponseSink client;
-  final Backend backend;
-  private boolean counted = true;
+  private @Nullable Backend backend;
+  private boolean counted;
   // the upstream, from the moment it is opened; usable once ready
   private @Nullable RequestSink up;
   private boolean ready;
@@ -36,11 +38,34 @@ final class Attempt implements UpstreamListener {
   /** Idle ticks (half idle timeouts) the upstream was silent while the client could take more. */
   int quietTicks;
 
-  Attempt(Exchange exchange, ResponseSink client, Backend backend, @Nullable ConnectionLease lease) {
+  Attempt(Exchange exchange, ResponseSink client) {
     this.exchange = exchange;
     this.client = client;
-    this.backend = backend;
-    this.lease = lease;
+  }
+
+  /** A new try on {@code b} (one request counted in flight on it), with the tunnel lease of a placed upgrade. */
+  Attempt begin(Backend b, @Nullable ConnectionLease tunnelLease) {
+    backend = b;
+    counted = true;
+    up = null;
+    ready = false;
+    lease = tunnelLease;
+    writtenNanos = 0;
+    sentNanos = 0;
+    latencyNanos = 0;
+    deadlineNanos = 0;
+    status = 0;
+    upstreamKeepAlive = false;
+    quietTicks = 0;
+    return this;
+  }
+
+  Backend backend() {
+    Backend b = backend;
+    if (b == null) {
+      throw new IllegalStateException("no try begun");
+    }
+    return b;
   }
 
   /** True while this is the exchange's attempt in progress: events of an abandoned one are dropped. */
@@ -125,7 +150,7 @@ final class Attempt implements UpstreamListener {
 
   /** Opens the upstream through {@code connector}; {@link #upstreamReady} follows, or a failure. */
   void open(UpstreamConnector connector) {
-    RequestSink u = connector.open(backend, this);
+    RequestSink u = connector.open(backend(), this);
     if (up == null && !ready) {
       up = u; // not ready yet, or already failed (then it released itself: releasing again is a no-op)
     }
@@ -142,11 +167,11 @@ final class Attempt implements UpstreamListener {
     if (counted) {
       counted = false;
       if (answered && status >= 500) {
-        backend.endpoint().onFailure(FailureKind.HTTP_5XX);
+        backend().endpoint().onFailure(FailureKind.HTTP_5XX);
       } else if (answered) {
-        backend.endpoint().onSuccess(latencyNanos);
+        backend().endpoint().onSuccess(latencyNanos);
       } else {
-        backend.endpoint().release();
+        backend().endpoint().release();
       }
     }
   }
@@ -155,7 +180,7 @@ final class Attempt implements UpstreamListener {
   void failed(FailureKind outcome) {
     if (counted) {
       counted = false;
-      backend.endpoint().onFailure(outcome);
+      backend().endpoint().onFailure(outcome);
     }
   }
 
@@ -192,6 +217,6 @@ final class Attempt implements UpstreamListener {
 
   @Override
   public String toString() {
-    return backend.toString();
+    return String.valueOf(backend);
   }
 }

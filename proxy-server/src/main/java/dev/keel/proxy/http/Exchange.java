@@ -20,8 +20,9 @@ import org.slf4j.LoggerFactory;
  * <p>Knows no framing: an HTTP/1.1 connection ({@link HttpProxyHandler}) feeds it today, an HTTP/2
  * stream will tomorrow. Every field is set anew by {@link #begin} for each request (an HTTP/1.1
  * connection reuses its exchange object for the next request once one is done; an HTTP/2 stream
- * would have its own); the attempt is a new object per try, so late events of an earlier request
- * or try reach nobody. Confined to the client connection's event loop; never blocks.
+ * would have its own), and the attempt's by {@link Attempt#begin} for each try; late events of an
+ * earlier request or try reach nobody (a released upstream calls no more). Confined to the client
+ * connection's event loop; never blocks.
  */
 final class Exchange {
   private static final Logger log = LoggerFactory.getLogger(Exchange.class);
@@ -35,7 +36,8 @@ final class Exchange {
   private Phase phase = Phase.DONE;
   private boolean websocket;
   private int retries;
-  // The attempt in progress (the upstream side: a field, a new object per try).
+  // The upstream side, a field: begun anew for each try; attempt is it while a try is under way.
+  private final Attempt slot;
   private @Nullable Attempt attempt;
   private @Nullable WebSocketTunnel tunnel;
 
@@ -45,6 +47,7 @@ final class Exchange {
     this.client = client;
     this.body = new ClientRequest(route.maxBody);
     this.placement = new Placement(route);
+    this.slot = new Attempt(this, client);
   }
 
   /**
@@ -158,7 +161,7 @@ final class Exchange {
   }
 
   private void dispatch() {
-    Attempt a = placement.next(this, client);
+    Attempt a = placement.next(slot);
     attempt = a;
     if (a == null) {
       route.stats().upstreamErrors.increment();
@@ -228,7 +231,7 @@ final class Exchange {
     a.status = code;
     a.upstreamKeepAlive = h.upstreamKeepAlive();
     moveTo(Phase.STREAMING, "response head");
-    client.head(h, route.sticky.cookieBased() ? route.sticky.responseEdit(a.backend, placement.token()) : null);
+    client.head(h, route.sticky.cookieBased() ? route.sticky.responseEdit(a.backend(), placement.token()) : null);
   }
 
   /** A piece of the response body, or raw bytes of a tunnel, from the current attempt's upstream. */
@@ -329,7 +332,7 @@ final class Exchange {
       route.stats().retries.increment();
       if (a != null) {
         a.closeLease();
-        placement.tried(a.backend);
+        placement.tried(a.backend());
       }
       dispatch();
       return;

@@ -49,8 +49,8 @@ final class Placement {
     return token;
   }
 
-  /** The next attempt, with one request counted on its backend; null when no backend is available (503). */
-  @Nullable Attempt next(Exchange exchange, ResponseSink client) {
+  /** {@code slot} begun as the next try, one request counted on its backend; null when no backend is available (503). */
+  @Nullable Attempt next(Attempt slot) {
     UpstreamPicker picker = route.picker();
     List<Endpoint> t = tried;
     Backend b;
@@ -61,7 +61,7 @@ final class Placement {
       boolean tunnel = placesTunnels();
       b = pinned == null ? null : picker.pick(PickArgs.builder().pinned(pinned).key(key).strict(tunnel).build());
       if (b == null && tunnel) {
-        Attempt a = placeTunnel(exchange, client, List.of());
+        Attempt a = placeTunnel(slot, List.of());
         if (a != null) {
           return a;
         }
@@ -70,7 +70,7 @@ final class Placement {
         b = picker.pick(key); // the common case: lock-free, allocation-free
       }
     } else {
-      Attempt a = placeTunnel(exchange, client, t);
+      Attempt a = placeTunnel(slot, t);
       if (a != null) {
         return a;
       }
@@ -79,7 +79,7 @@ final class Placement {
         b = picker.pick(key);
       }
     }
-    return b == null ? null : new Attempt(exchange, client, b, null);
+    return b == null ? null : slot.begin(b, null);
   }
 
   private boolean placesTunnels() {
@@ -101,7 +101,7 @@ final class Placement {
    * becomes: by the connection balancer, off the endpoints tried (on any when all were); its lease
    * counts the tunnel. Null: not such an upgrade, or nothing available (the policy picks then).
    */
-  private @Nullable Attempt placeTunnel(Exchange exchange, ResponseSink client, List<Endpoint> exclude) {
+  private @Nullable Attempt placeTunnel(Attempt slot, List<Endpoint> exclude) {
     TunnelBalancing tb = route.tunnels;
     if (tb == null || !placesTunnels()) {
       return null;
@@ -118,6 +118,6 @@ final class Placement {
       l.close(); // became unavailable in between
       return null;
     }
-    return new Attempt(exchange, client, b, l);
+    return slot.begin(b, l);
   }
 }

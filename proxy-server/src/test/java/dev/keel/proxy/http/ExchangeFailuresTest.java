@@ -1,8 +1,10 @@
 package dev.keel.proxy.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.keel.proxy.upstream.Backend;
+import io.netty.channel.embedded.EmbeddedChannel;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -128,11 +130,28 @@ class ExchangeFailuresTest {
   }
 
   @Test
-  void noAvailableInstanceIsA503() {
+  void refusedConnectWithNoRetryLeftIsA502() {
     try (ExchangeHarness h = new ExchangeHarness(1, "    retries: { attempts: 0 }\n")) {
       h.refusing.add(ExchangeHarness.FIRST_PORT);
       h.send(GET);
       assertThat(h.clientGot()).startsWith("HTTP/1.1 502 ");
+      assertThat(h.client.isOpen()).isFalse();
+    }
+  }
+
+  @Test
+  void noAvailableInstanceIsA503WithoutAnyUpstreamOpened() {
+    try (ExchangeHarness h = new ExchangeHarness(1, "    retries: { attempts: 0 }\n"
+        + "    health: { passive: { consecutive-failures: 1, ejection: 60s }, panic-threshold: 0 }\n")) {
+      h.refusing.add(ExchangeHarness.FIRST_PORT);
+      h.send(GET); // one connect failure ejects the only instance
+      assertThat(h.clientGot()).startsWith("HTTP/1.1 502 ");
+      await().atMost(Duration.ofSeconds(10)).until(() -> !first(h).healthy());
+      EmbeddedChannel client = h.newClient(); // a second client connection of the listener
+      client.writeInbound(ExchangeHarness.ascii(GET));
+      assertThat(h.drainClient(client)).startsWith("HTTP/1.1 503 ");
+      assertThat(client.isOpen()).isFalse();
+      assertThat(h.upstreams).as("upstream connections opened").isEmpty();
     }
   }
 

@@ -57,6 +57,7 @@ final class ExchangeHarness implements AutoCloseable {
   /** Upstream connections in the order they were opened, and the backend each went to. */
   final List<EmbeddedChannel> upstreams = new ArrayList<>();
   final List<Backend> dialed = new ArrayList<>();
+  private final List<EmbeddedChannel> others = new ArrayList<>();
   final Set<Integer> refusing = ConcurrentHashMap.newKeySet();
   /** When set, connects stay pending until {@link #connect} completes them (to see CONNECTING). */
   boolean deferConnects;
@@ -130,6 +131,23 @@ final class ExchangeHarness implements AutoCloseable {
       clientReads++;
       ctx.read();
     }
+  }
+
+  /** Another client connection of the same listener (closed by {@link #close()}). */
+  EmbeddedChannel newClient() {
+    ReadDeadlines deadlines = new ReadDeadlines(config.timeouts().headerRead().toNanos(),
+        config.timeouts().bodyRead().toNanos());
+    EmbeddedChannel ch = EmbeddedChannel.builder().ticker(ticker).handlers(new StrictRequestDecoder(
+        config.limits().maxUriLength() + 64, config.limits().maxHeaderSize(), 64 * 1024, deadlines),
+        new HttpProxyHandler(route, deadlines)).build();
+    ch.config().setAutoRead(false);
+    others.add(ch);
+    return ch;
+  }
+
+  /** Everything written to {@code ch} since the last call. */
+  String drainClient(EmbeddedChannel ch) {
+    return drain(ch);
   }
 
   /** The client sends {@code text} (one read on the proxy's side). */
@@ -209,6 +227,9 @@ final class ExchangeHarness implements AutoCloseable {
   public void close() {
     try {
       client.finishAndReleaseAll();
+      for (EmbeddedChannel c : others) {
+        c.finishAndReleaseAll();
+      }
       for (EmbeddedChannel u : upstreams) {
         u.finishAndReleaseAll();
       }
