@@ -16,8 +16,12 @@ import org.jspecify.annotations.Nullable;
  * Turns {@code http://<service>/path} into a balanced call for OkHttp:
  *
  * <pre>{@code
- * OkHttpClient http = KeelOkHttp.create(registry).newClient();
- * http.newCall(new Request.Builder().url("http://orders/v1/orders/42").build()).execute();
+ * try (KeelOkHttp keel = KeelOkHttp.create(registry)) {   // once per application; owns the balancers
+ *   OkHttpClient http = keel.newClient();
+ *   try (Response r = http.newCall(new Request.Builder().url("http://orders/v1/orders/42").build()).execute()) {
+ *     ...
+ *   }                                                      // closing the response ends the request
+ * }
  * }</pre>
  *
  * <h2>Which hosts are Keel services</h2>
@@ -34,7 +38,10 @@ import org.jspecify.annotations.Nullable;
  *
  * The URL's host and port become the picked instance's (scheme, path, query and user info are
  * kept). The {@code Host} header therefore names the instance, as OkHttp derives it from the URL; a
- * {@code Host} header the application set itself is sent unchanged. The outcome (latency to the
+ * {@code Host} header the application set itself is sent unchanged. For {@code https} the
+ * instance's certificate is verified against the service name (or {@link
+ * ServicePolicy.Builder#tlsServerName}), which is also sent as SNI and as {@code Host}; never
+ * against the instance's address (see the client README, "HTTPS by service name"). The outcome (latency to the
  * response headers, 5xx, or the I/O failure kind) is reported to the service's {@link Balancer}
  * when the response body ends; see the client README for retries and the retry budget.
  *
@@ -57,9 +64,14 @@ public interface KeelOkHttp extends AutoCloseable {
   /**
    * Adds Keel's two interceptors to {@code builder}: an application interceptor (picks, rewrites,
    * retries, reports) and a network interceptor (marks when a request reaches a connection, which
-   * decides whether a failure may be retried). Both are needed; install them only this way.
+   * decides whether a failure may be retried). Both are needed; install them only this way. For
+   * HTTPS by service name it also wraps the builder's {@code Dns}, {@code HostnameVerifier} and
+   * {@code SSLSocketFactory} (set those before calling this); other hosts still get the
+   * application's.
    *
    * @return {@code builder}
+   * @throws IllegalArgumentException when the builder pins certificates for a name Keel verifies
+   *     itself (such pins would never apply)
    */
   OkHttpClient.Builder install(OkHttpClient.Builder builder);
 
