@@ -27,7 +27,8 @@ import org.jspecify.annotations.Nullable;
  * <h2>Which hosts are Keel services</h2>
  *
  * When services are named on the builder ({@link Builder#service(String)}), exactly those hosts are
- * (compared ignoring case, since URL hosts are lower-cased). Otherwise a host is a service when it
+ * (compared ignoring case, since URL hosts are lower-cased), unless {@link
+ * Builder#singleLabelHosts(boolean)} keeps the rule below too. Otherwise a host is a service when it
  * is a single DNS label: no dot, not an IP literal, not {@code localhost} — {@code http://orders/}
  * is, {@code http://orders.example/} and {@code http://127.0.0.1:8080/} pass through untouched. The
  * rule needs no registry round trip per host and never captures a fully qualified name, so calls to
@@ -97,6 +98,7 @@ public interface KeelOkHttp extends AutoCloseable {
     private ServicePolicy defaultPolicy = ServicePolicy.defaults();
     private BalancerClock clock = BalancerClock.system();
     private ClientMetrics metrics = ClientMetrics.none();
+    private boolean singleLabelHosts;
 
     private Builder(Discovery discovery) {
       this.discovery = requireNonNull(discovery, "discovery");
@@ -124,6 +126,17 @@ public interface KeelOkHttp extends AutoCloseable {
       return this;
     }
 
+    /**
+     * Keeps every single-label host a Keel service even when services are named (default false:
+     * naming services makes exactly those hosts Keel services). With it, the named services get
+     * their own policies and other single-label hosts the default policy; for configuration that
+     * sets policies for some services without meaning to list them all (the Spring Boot starter).
+     */
+    public Builder singleLabelHosts(boolean singleLabelHosts) {
+      this.singleLabelHosts = singleLabelHosts;
+      return this;
+    }
+
     /** The policy of services without their own (default {@link ServicePolicy#defaults()}). */
     public Builder defaultPolicy(ServicePolicy policy) {
       this.defaultPolicy = requireNonNull(policy, "policy");
@@ -143,7 +156,7 @@ public interface KeelOkHttp extends AutoCloseable {
     }
 
     public KeelOkHttp build() {
-      return new DefaultKeelOkHttp(discovery, services, defaultPolicy, clock, metrics);
+      return new DefaultKeelOkHttp(discovery, services, singleLabelHosts, defaultPolicy, clock, metrics);
     }
   }
 }

@@ -25,6 +25,7 @@ public final class DefaultKeelOkHttp implements KeelOkHttp {
 
   private final Discovery discovery;
   private final @Nullable Map<String, String> explicit; // lower-cased host -> service name
+  private final boolean singleLabelHosts; // single-label hosts are services even when some are named
   private final Map<String, @Nullable ServicePolicy> policies;
   private final ServicePolicy defaultPolicy;
   private final Set<String> tlsNames; // configured tlsServerNames, for checkPins
@@ -37,7 +38,8 @@ public final class DefaultKeelOkHttp implements KeelOkHttp {
   private volatile boolean closed;
 
   public DefaultKeelOkHttp(Discovery discovery, Map<String, @Nullable ServicePolicy> services,
-      ServicePolicy defaultPolicy, BalancerClock clock, ClientMetrics metrics) {
+      boolean singleLabelHosts, ServicePolicy defaultPolicy, BalancerClock clock, ClientMetrics metrics) {
+    this.singleLabelHosts = singleLabelHosts;
     this.discovery = discovery;
     this.policies = new HashMap<>(services);
     Set<String> names = new HashSet<>();
@@ -93,7 +95,10 @@ public final class DefaultKeelOkHttp implements KeelOkHttp {
   @Override
   public @Nullable String serviceName(String host) {
     if (explicit != null) {
-      return explicit.get(host.toLowerCase(Locale.ROOT));
+      String named = explicit.get(host.toLowerCase(Locale.ROOT));
+      if (named != null || !singleLabelHosts) {
+        return named;
+      }
     }
     boolean singleLabel = !host.isEmpty() && host.indexOf('.') < 0 && host.indexOf(':') < 0;
     return singleLabel && !host.equalsIgnoreCase("localhost") ? host.toLowerCase(Locale.ROOT) : null;
