@@ -3,6 +3,7 @@ package dev.keel.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.keel.testsupport.TestCa;
 import java.nio.file.Path;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import okhttp3.OkHttpClient;

@@ -1,4 +1,4 @@
-package dev.keel.client;
+package dev.keel.testsupport;
 
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -9,6 +9,7 @@ import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
@@ -20,9 +21,9 @@ import javax.net.ssl.X509TrustManager;
 /**
  * A test certificate authority and leaf certificates it issued, made with the JDK's keytool
  * ({@code -genkeypair -signer}: one run per certificate). Clients trust the CA only; each server
- * presents one leaf with its chain.
+ * presents one leaf with its chain. Not thread-safe; make one per test class.
  */
-final class TestCa {
+public final class TestCa {
   private static final char[] PASS = "changeit".toCharArray();
   private final Path store;
   private final KeyStore keys;
@@ -31,7 +32,7 @@ final class TestCa {
    * @param leaves alias and subject alternative names of each leaf, e.g. {@code "orders",
    *     "dns:orders,ip:127.0.0.1"}
    */
-  TestCa(Path dir, String... leaves) throws Exception {
+  public TestCa(Path dir, String... leaves) throws Exception {
     store = dir.resolve("ca.p12");
     keytool("-genkeypair", "-alias", "ca", "-dname", "CN=Keel test CA", "-ext", "bc:c");
     for (int i = 0; i < leaves.length; i += 2) {
@@ -56,8 +57,15 @@ final class TestCa {
     }
   }
 
+  /** The CA certificate as PEM (for trust stores configured by file, such as Spring SSL bundles). */
+  public String caPem() throws Exception {
+    return "-----BEGIN CERTIFICATE-----\n"
+        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(keys.getCertificate("ca").getEncoded())
+        + "\n-----END CERTIFICATE-----\n";
+  }
+
   /** A trust manager that trusts this CA and nothing else. */
-  X509TrustManager trustManager() throws Exception {
+  public X509TrustManager trustManager() throws Exception {
     KeyStore trust = KeyStore.getInstance("PKCS12");
     trust.load(null, null);
     trust.setCertificateEntry("ca", keys.getCertificate("ca"));
@@ -67,14 +75,14 @@ final class TestCa {
   }
 
   /** A client SSL context that trusts this CA only. */
-  SSLContext clientContext() throws Exception {
+  public SSLContext clientContext() throws Exception {
     SSLContext ctx = SSLContext.getInstance("TLS");
     ctx.init(null, new TrustManager[] {trustManager()}, null);
     return ctx;
   }
 
   /** A server SSL context presenting the leaf {@code alias} and its chain. */
-  SSLContext serverContext(String alias) throws Exception {
+  public SSLContext serverContext(String alias) throws Exception {
     KeyStore one = KeyStore.getInstance("PKCS12");
     one.load(null, null);
     Certificate[] chain = keys.getCertificateChain(alias);
