@@ -44,8 +44,9 @@ final class TlsByName {
    * builder}, whose current settings {@code current} shows.
    */
   static void install(OkHttpClient.Builder builder, OkHttpClient current, InstanceTargets targets) {
-    builder.dns(new KeelDns(targets, current.dns()));
-    builder.hostnameVerifier(new Verifier(targets, current.hostnameVerifier()));
+    NameMapping names = new NameMapping(targets, current.dns(), current.hostnameVerifier());
+    builder.dns(names);
+    builder.hostnameVerifier(names);
     boolean tls = current.connectionSpecs().stream().anyMatch(ConnectionSpec::isTls);
     if (tls) {
       X509TrustManager trust = current.x509TrustManager();
@@ -57,19 +58,22 @@ final class TlsByName {
     }
   }
 
-  private static final class KeelDns implements Dns {
+  /** Keel names to the instance's address ({@link Dns}) and to the TLS name ({@link HostnameVerifier}). */
+  private static final class NameMapping implements Dns, HostnameVerifier {
     private final InstanceTargets targets;
-    private final Dns delegate;
+    private final Dns dns;
+    private final HostnameVerifier verifier;
 
-    KeelDns(InstanceTargets targets, Dns delegate) {
+    NameMapping(InstanceTargets targets, Dns dns, HostnameVerifier verifier) {
       this.targets = targets;
-      this.delegate = delegate;
+      this.dns = dns;
+      this.verifier = verifier;
     }
 
     @Override
     public List<InetAddress> lookup(String hostname) throws UnknownHostException {
       if (!InstanceTargets.isKeelHost(hostname)) {
-        return delegate.lookup(hostname);
+        return dns.lookup(hostname);
       }
       Target t = targets.lookup(hostname);
       if (t == null) {
@@ -78,26 +82,16 @@ final class TlsByName {
       String host = t.instanceHost;
       boolean literal = host.indexOf(':') >= 0 || host.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9'));
       // A literal is parsed, not looked up; a name goes through the application's Dns.
-      return literal ? Arrays.asList(InetAddress.getAllByName(host)) : delegate.lookup(host);
-    }
-  }
-
-  private static final class Verifier implements HostnameVerifier {
-    private final InstanceTargets targets;
-    private final HostnameVerifier delegate;
-
-    Verifier(InstanceTargets targets, HostnameVerifier delegate) {
-      this.targets = targets;
-      this.delegate = delegate;
+      return literal ? Arrays.asList(InetAddress.getAllByName(host)) : dns.lookup(host);
     }
 
     @Override
     public boolean verify(String hostname, SSLSession session) {
       if (!InstanceTargets.isKeelHost(hostname)) {
-        return delegate.verify(hostname, session);
+        return verifier.verify(hostname, session);
       }
       Target t = targets.lookup(hostname);
-      return t != null && delegate.verify(t.tlsName, session);
+      return t != null && verifier.verify(t.tlsName, session);
     }
   }
 
