@@ -13,6 +13,8 @@ import org.junit.jupiter.api.Test;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.availability.AvailabilityChangeEvent;
+import org.springframework.boot.actuate.health.HealthIndicator;
+import org.springframework.boot.actuate.health.Status;
 import org.springframework.boot.availability.ReadinessState;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -135,13 +137,18 @@ class KeelAutoConfigurationTest {
       KeelRegistration registration = context.getBean(KeelRegistration.class);
       RegistryClient registry = context.getBean(RegistryClient.class);
 
+      HealthIndicator health = context.getBean("keelHealthIndicator", HealthIndicator.class);
+      assertThat(health.health().getStatus()).isEqualTo(Status.UP);
+
       AvailabilityChangeEvent.publish(context, ReadinessState.REFUSING_TRAFFIC);
       assertThat(registration.state()).isEqualTo(KeelRegistration.State.DEREGISTERED);
       assertThat(registry.resolve("orders").instances()).isEmpty();
+      assertThat(health.health().getStatus()).isEqualTo(Status.OUT_OF_SERVICE);
 
       AvailabilityChangeEvent.publish(context, ReadinessState.ACCEPTING_TRAFFIC);
       assertThat(registration.state()).isEqualTo(KeelRegistration.State.REGISTERED);
       assertThat(registry.resolve("orders").instances()).hasSize(1);
+      assertThat(health.health().getStatus()).isEqualTo(Status.UP);
     });
   }
 
