@@ -16,8 +16,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The application interceptor: for a request to a Keel service, picks an instance, points the
- * attempt at it ({@link InstanceTargets}), proceeds, and reports; retries on another instance when {@link Outcomes} allows it and the
- * service's retry budget has room. Every ticket taken is ended exactly once on every path: a
+ * attempt at it ({@link InstanceTargets}), proceeds, and reports; retries on another instance when
+ * {@link Outcomes} allows it and the service's retry budget has room. Every ticket taken is ended exactly once on every path: a
  * failure, a cancel (the call was cancelled, or something other than I/O went wrong), or the
  * response body's end ({@link ReportingBody}).
  */
