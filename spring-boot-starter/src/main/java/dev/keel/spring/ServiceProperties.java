@@ -105,11 +105,13 @@ public class ServiceProperties {
       if (slowStartWindow != null) {
         config.slowStartWindow(slowStartWindow);
       }
-      if (healthCheck.interval != null) {
-        config.healthInterval(healthCheck.interval);
+      Duration interval = healthCheck.interval;
+      if (interval != null) {
+        config.healthInterval(interval);
       }
-      if (healthCheck.timeout != null) {
-        config.healthTimeout(healthCheck.timeout);
+      Duration timeout = healthCheck.timeout;
+      if (timeout != null) {
+        config.healthTimeout(timeout);
       }
       ServicePolicy.Builder b = ServicePolicy.builder().balancerConfig(config.build());
       if (policy != null) {
@@ -130,10 +132,11 @@ public class ServiceProperties {
       if (tlsServerName != null) {
         b.tlsServerName(tlsServerName);
       }
+      String path = healthCheck.path;
       if (healthCheck.tcp) {
         b.healthChecker(HealthChecker.tcp());
-      } else if (healthCheck.path != null) {
-        b.healthChecker(HealthChecker.http(healthCheck.path));
+      } else if (path != null) {
+        b.healthChecker(HealthChecker.http(path));
       }
       return b.build();
     } catch (IllegalArgumentException e) {
