@@ -1,0 +1,192 @@
+package dev.keel.grpc.internal;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.keel.grpc.KeelGrpc;
+import dev.keel.registry.RegistryClient;
+import dev.keel.registry.RegistryUri;
+import io.grpc.NameResolver;
+import io.grpc.NameResolverProvider;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.URI;
+import java.util.Collection;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Resolves {@code scheme://hosts[/path]/SERVICE[?params]} targets through {@code Registries.open}:
+ * one provider per registry scheme (grpc-java looks providers up by scheme), each listed in {@code
+ * META-INF/services/io.grpc.NameResolverProvider}. A registry scheme of your own (an adapter of
+ * yours) gets a resolver with {@code NameResolverRegistry.getDefaultRegistry().register(
+ * KeelNameResolverProvider.forScheme("file"))}.
+ *
+ * <p>A provider is available whether or not the registry's adapter is on the class path, so that a
+ * missing adapter is reported by Keel (naming the scheme and where adapters are found) rather than
+ * by grpc-java's "could not find a NameResolverProvider".
+ */
+public abstract class KeelNameResolverProvider extends NameResolverProvider {
+  private final String scheme;
+  private final SharedRegistries registries;
+
+  KeelNameResolverProvider(String scheme, SharedRegistries registries) {
+    this.scheme = requireNonNull(scheme, "scheme");
+    this.registries = requireNonNull(registries, "registries");
+  }
+
+  /** A provider for targets of {@code scheme}, opened through {@code Registries.open}. */
+  public static NameResolverProvider forScheme(String scheme) {
+    requireNonNull(scheme, "scheme");
+    return new KeelNameResolverProvider(scheme, SharedRegistries.INSTANCE) {};
+  }
+
+  @Override
+  protected boolean isAvailable() {
+    return true;
+  }
+
+  @Override
+  protected int priority() {
+    return 5;
+  }
+
+  @Override
+  public String getDefaultScheme() {
+    return scheme;
+  }
+
+  @Override
+  public Collection<Class<? extends SocketAddress>> getProducedSocketAddressTypes() {
+    return List.of(InetSocketAddress.class);
+  }
+
+  /**
+   * The resolver for {@code targetUri}, or null when its scheme is not this provider's.
+   *
+   * @throws IllegalArgumentException the target has no service segment (the message names the form)
+   */
+  @Override
+  public @Nullable NameResolver newNameResolver(URI targetUri, NameResolver.Args args) {
+    if (!scheme.equalsIgnoreCase(targetUri.getScheme())) {
+      return null;
+    }
+    KeelTarget target = KeelTarget.parse(targetUri.toString());
+    RegistryUri.parse(target.registryUri()); // a malformed registry URI fails the channel build, not later
+    String uri = target.registryUri();
+    KeelNameResolver.Source source = new KeelNameResolver.Source() {
+      @Override
+      public RegistryClient acquire() {
+        return registries.acquire(uri);
+      }
+
+      @Override
+      public void release() {
+        registries.release(uri);
+      }
+
+      @Override
+      public String describe() {
+        return RegistryUri.parse(uri).toString();
+      }
+    };
+    return new KeelNameResolver(source, target.service(), args.getOverrideAuthority(), args);
+  }
+
+  /** {@code zookeeper://hosts[/basePath]/SERVICE}. */
+  public static final class ZooKeeper extends KeelNameResolverProvider {
+    public ZooKeeper() {
+      super("zookeeper", SharedRegistries.INSTANCE);
+    }
+  }
+
+  /** {@code etcd://hosts/SERVICE[?prefix=...]}. */
+  public static final class Etcd extends KeelNameResolverProvider {
+    public Etcd() {
+      super("etcd", SharedRegistries.INSTANCE);
+    }
+  }
+
+  /** {@code etcds://hosts/SERVICE[?...]} (TLS to etcd). */
+  public static final class Etcds extends KeelNameResolverProvider {
+    public Etcds() {
+      super("etcds", SharedRegistries.INSTANCE);
+    }
+  }
+
+  /** {@code nacos://hosts/SERVICE[?namespace=...&group=...]}. */
+  public static final class Nacos extends KeelNameResolverProvider {
+    public Nacos() {
+      super("nacos", SharedRegistries.INSTANCE);
+    }
+  }
+
+  /** {@code static://host:port[;weight=N],.../SERVICE}. */
+  public static final class Static extends KeelNameResolverProvider {
+    public Static() {
+      super("static", SharedRegistries.INSTANCE);
+    }
+  }
+
+  /** {@code memory://name/SERVICE}. */
+  public static final class Memory extends KeelNameResolverProvider {
+    public Memory() {
+      super("memory", SharedRegistries.INSTANCE);
+    }
+  }
+
+  /**
+   * {@code keel:///SERVICE}: a channel made by {@link KeelGrpc#channelBuilder}, resolved through
+   * the registry client it was given ({@link KeelGrpc#REGISTRY}), which is never closed here.
+   */
+  public static final class Client extends NameResolverProvider {
+    @Override
+    protected boolean isAvailable() {
+      return true;
+    }
+
+    @Override
+    protected int priority() {
+      return 5;
+    }
+
+    @Override
+    public String getDefaultScheme() {
+      return KeelGrpc.CLIENT_SCHEME;
+    }
+
+    @Override
+    public Collection<Class<? extends SocketAddress>> getProducedSocketAddressTypes() {
+      return List.of(InetSocketAddress.class);
+    }
+
+    @Override
+    public @Nullable NameResolver newNameResolver(URI targetUri, NameResolver.Args args) {
+      if (!KeelGrpc.CLIENT_SCHEME.equalsIgnoreCase(targetUri.getScheme())) {
+        return null;
+      }
+      RegistryClient registry = args.getArg(KeelGrpc.REGISTRY);
+      if (registry == null) {
+        throw new IllegalArgumentException("target '" + targetUri + "' needs a registry client: build the channel"
+            + " with KeelGrpc.channelBuilder(registry, service, credentials)");
+      }
+      KeelTarget target = KeelTarget.parse(targetUri.toString());
+      KeelNameResolver.Source source = new KeelNameResolver.Source() {
+        @Override
+        public RegistryClient acquire() {
+          return registry;
+        }
+
+        @Override
+        public void release() {
+          // the application's client: never closed here
+        }
+
+        @Override
+        public String describe() {
+          return "the registry client given to KeelGrpc.channelBuilder";
+        }
+      };
+      return new KeelNameResolver(source, target.service(), args.getOverrideAuthority(), args);
+    }
+  }
+}
