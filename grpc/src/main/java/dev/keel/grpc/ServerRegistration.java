@@ -149,11 +149,18 @@ public final class ServerRegistration {
   private void awaitDeregistered(Registration r) throws InterruptedException {
     String instanceId = r.instance().id();
     CountDownLatch gone = new CountDownLatch(1);
-    Subscription watch = registry.watch(service, set -> {
-      if (set.get(instanceId) == null) {
-        gone.countDown();
-      }
-    });
+    Subscription watch;
+    try {
+      watch = registry.watch(service, set -> {
+        if (set.get(instanceId) == null) {
+          gone.countDown();
+        }
+      });
+    } catch (IllegalStateException closed) {
+      // The registry client was closed first, which deregistered everything it registered.
+      log.debug("{}: registry client already closed; {} is deregistered with it", service, instanceId);
+      return;
+    }
     try {
       r.close();
       if (!gone.await(deregistrationWait.toNanos(), TimeUnit.NANOSECONDS)) {

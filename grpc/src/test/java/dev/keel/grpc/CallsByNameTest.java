@@ -111,6 +111,15 @@ class CallsByNameTest {
   }
 
   @Test
+  void aStaticTargetListsItsHostsWithEncodedColons() {
+    EchoServer a = server("a");
+    EchoServer b = server("b");
+    ManagedChannel channel = channel("static://127.0.0.1%3A" + a.port() + ",127.0.0.1%3A" + b.port() + "/greeter",
+        KeelGrpc.POLICY);
+    await().atMost(Duration.ofSeconds(10)).until(() -> split(channel, 20).size() == 2);
+  }
+
+  @Test
   void pickFirstAndRoundRobinWorkOverKeelTargetsToo() {
     server("a");
     server("b");

@@ -67,10 +67,20 @@ public abstract class KeelNameResolverProvider extends NameResolverProvider {
    */
   @Override
   public @Nullable NameResolver newNameResolver(URI targetUri, NameResolver.Args args) {
-    if (!scheme.equalsIgnoreCase(targetUri.getScheme())) {
+    return newNameResolver(targetUri.getScheme(), targetUri.toString(), args);
+  }
+
+  /** The RFC 3986 path (grpc-java's default since 1.80): the target's text as given, never via {@link URI}. */
+  @Override
+  public @Nullable NameResolver newNameResolver(io.grpc.Uri targetUri, NameResolver.Args args) {
+    return newNameResolver(targetUri.getScheme(), targetUri.toString(), args);
+  }
+
+  private @Nullable NameResolver newNameResolver(String targetScheme, String targetText, NameResolver.Args args) {
+    if (!scheme.equalsIgnoreCase(targetScheme)) {
       return null;
     }
-    KeelTarget target = KeelTarget.parse(targetUri.toString());
+    KeelTarget target = KeelTarget.parse(targetText);
     RegistryUri.parse(target.registryUri()); // a malformed registry URI fails the channel build, not later
     String uri = target.registryUri();
     KeelNameResolver.Source source = new KeelNameResolver.Source() {
@@ -161,7 +171,16 @@ public abstract class KeelNameResolverProvider extends NameResolverProvider {
 
     @Override
     public @Nullable NameResolver newNameResolver(URI targetUri, NameResolver.Args args) {
-      if (!KeelGrpc.CLIENT_SCHEME.equalsIgnoreCase(targetUri.getScheme())) {
+      return newNameResolver(targetUri.getScheme(), targetUri.toString(), args);
+    }
+
+    @Override
+    public @Nullable NameResolver newNameResolver(io.grpc.Uri targetUri, NameResolver.Args args) {
+      return newNameResolver(targetUri.getScheme(), targetUri.toString(), args);
+    }
+
+    private @Nullable NameResolver newNameResolver(String targetScheme, String targetUri, NameResolver.Args args) {
+      if (!KeelGrpc.CLIENT_SCHEME.equalsIgnoreCase(targetScheme)) {
         return null;
       }
       RegistryClient registry = args.getArg(KeelGrpc.REGISTRY);
@@ -169,7 +188,7 @@ public abstract class KeelNameResolverProvider extends NameResolverProvider {
         throw new IllegalArgumentException("target '" + targetUri + "' needs a registry client: build the channel"
             + " with KeelGrpc.channelBuilder(registry, service, credentials)");
       }
-      KeelTarget target = KeelTarget.parse(targetUri.toString());
+      KeelTarget target = KeelTarget.parse(targetUri);
       KeelNameResolver.Source source = new KeelNameResolver.Source() {
         @Override
         public RegistryClient acquire() {

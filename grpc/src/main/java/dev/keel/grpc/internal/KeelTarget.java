@@ -13,7 +13,12 @@ import java.nio.charset.StandardCharsets;
  * <p>So {@code zookeeper://zk1:2181,zk2:2181/services/orders} is service {@code orders} in {@code
  * zookeeper://zk1:2181,zk2:2181/services}; {@code etcd://h:2379/orders?prefix=/keel} is {@code
  * orders} in {@code etcd://h:2379?prefix=/keel}; {@code memory://test/orders} is {@code orders} in
- * {@code memory://test}. The registry URI keeps the target's text as given (credentials included)
+ * {@code memory://test}.
+ *
+ * <p>grpc-java parses targets by RFC 3986 (since 1.80, by default), whose host part cannot hold a
+ * list of {@code host:port}: such a list is written with its colons percent-encoded, {@code
+ * zookeeper://zk1%3A2181,zk2%3A2181/services/orders}, and decoded here; hosts on their registry's
+ * default port need no port at all ({@code zookeeper://zk1,zk2,zk3/services/orders}). The registry URI keeps the target's text as given (credentials included)
  * and is never logged; {@link #toString()} shows neither user-info nor parameters.
  */
 record KeelTarget(String scheme, String registryUri, String service) {
@@ -59,8 +64,18 @@ record KeelTarget(String scheme, String registryUri, String service) {
     if (service.isBlank()) {
       throw new IllegalArgumentException("target service: '" + service + "' (expected: non-blank)");
     }
-    String registry = scheme + "://" + rest.substring(0, lastSlash) + query;
+    String registry = scheme + "://" + decodeHostColons(rest.substring(0, lastSlash)) + query;
     return new KeelTarget(scheme, registry, service);
+  }
+
+  /** {@code %3A} in the host list (after any user-info, before the path) back to {@code :}. */
+  private static String decodeHostColons(String authorityAndPath) {
+    int slash = authorityAndPath.indexOf('/');
+    String authority = slash >= 0 ? authorityAndPath.substring(0, slash) : authorityAndPath;
+    String path = slash >= 0 ? authorityAndPath.substring(slash) : "";
+    int at = authority.lastIndexOf('@');
+    String hosts = authority.substring(at + 1).replace("%3A", ":").replace("%3a", ":");
+    return authority.substring(0, at + 1) + hosts + path;
   }
 
   /** The target without user-info and parameters, for messages. */

@@ -22,6 +22,15 @@ class KeelTargetTest {
   }
 
   @Test
+  void aHostListWithPortsIsWrittenWithEncodedColons() {
+    // RFC 3986 (grpc-java's target parser) allows no ':' inside a host list.
+    assertThat(KeelTarget.parse("zookeeper://zk1%3A2181,zk2%3a2182/services/orders").registryUri())
+        .isEqualTo("zookeeper://zk1:2181,zk2:2182/services");
+    assertThat(KeelTarget.parse("etcd://u:p%3Aw@h1%3A2379,h2:2379/orders").registryUri())
+        .isEqualTo("etcd://u:p%3Aw@h1:2379,h2:2379"); // user-info left to the registry URI's own decoding
+  }
+
+  @Test
   void theServiceIsPercentDecoded() {
     assertThat(KeelTarget.parse("nacos://n:8848/DEFAULT_GROUP%40%40orders").service()).isEqualTo("DEFAULT_GROUP@@orders");
   }
