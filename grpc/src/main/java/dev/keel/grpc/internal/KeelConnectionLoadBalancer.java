@@ -48,7 +48,7 @@ final class KeelConnectionLoadBalancer extends LoadBalancer implements Connectio
   private final String service;
   private final ConnectionGroups groups;
 
-  private KeelLbConfig config = KeelLbConfig.DEFAULTS;
+  private volatile KeelLbConfig config = KeelLbConfig.DEFAULTS; // read by tracers on any thread
   private volatile @Nullable ConnectionGroup group;
   private boolean sharedGroup;
   private @Nullable SettableDiscovery ownDiscovery;
@@ -164,13 +164,16 @@ final class KeelConnectionLoadBalancer extends LoadBalancer implements Connectio
       return;
     }
     g.leave(this);
-    for (Link l : new Link[] {current, next}) {
-      if (l != null) {
-        l.close(g);
-      }
-    }
+    Link c = current;
+    Link n = next;
     current = null;
     next = null;
+    if (c != null) {
+      c.close(g);
+    }
+    if (n != null) {
+      n.close(g);
+    }
     if (sharedGroup) {
       groups.release(g);
     } else {

@@ -7,7 +7,7 @@ import io.grpc.ClientStreamTracer;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -64,7 +64,10 @@ final class OutcomeTracer extends ClientStreamTracer {
   private final @Nullable Endpoint endpoint;
   private final long startNanos;
   private final Factory factory;
-  private final AtomicInteger closed = new AtomicInteger();
+  private static final AtomicIntegerFieldUpdater<OutcomeTracer> CLOSED =
+      AtomicIntegerFieldUpdater.newUpdater(OutcomeTracer.class, "closed");
+
+  private volatile int closed; // one allocation per RPC, the tracer itself
 
   private OutcomeTracer(@Nullable Endpoint endpoint, long startNanos, Factory factory) {
     this.endpoint = endpoint;
@@ -74,7 +77,7 @@ final class OutcomeTracer extends ClientStreamTracer {
 
   @Override
   public void streamClosed(Status status) {
-    if (closed.getAndIncrement() != 0) {
+    if (CLOSED.getAndIncrement(this) != 0) {
       return; // grpc-java closes a stream once; this keeps the one-report contract if it ever did not
     }
     if (factory.counter != null) {
