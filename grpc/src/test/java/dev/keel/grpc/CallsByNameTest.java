@@ -6,16 +6,12 @@ import static org.awaitility.Awaitility.await;
 
 import dev.keel.grpc.testing.Echo;
 import dev.keel.grpc.testing.EchoServer;
-import dev.keel.registry.Registries;
-import dev.keel.registry.RegistryClient;
-import io.grpc.Grpc;
+import dev.keel.grpc.testing.Greeters;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -24,34 +20,19 @@ import org.junit.jupiter.api.Test;
 
 /** memory:// targets and real grpc-netty servers on loopback: resolution, the watch, the policies. */
 class CallsByNameTest {
-  private final String registryName = "calls-" + System.nanoTime();
-  // The servers' own client: without empty-push protection, so a last instance leaves at once.
-  private final RegistryClient registry = Registries.open("memory://" + registryName + "?empty-protection=false");
-  private final List<EchoServer> servers = new ArrayList<>();
-  private final List<ManagedChannel> channels = new ArrayList<>();
+  private final Greeters greeters = new Greeters();
 
   @AfterEach
   void tearDown() throws Exception {
-    for (ManagedChannel c : channels) {
-      c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
-    for (EchoServer s : servers) {
-      s.close();
-    }
-    registry.close();
+    greeters.close();
   }
 
   private EchoServer server(String name) {
-    EchoServer s = new EchoServer(name, registry, "greeter", Map.of(), Duration.ZERO).start();
-    servers.add(s);
-    return s;
+    return greeters.server(name, Map.of());
   }
 
   private ManagedChannel channel(String target, String policy) {
-    ManagedChannel c = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
-        .defaultLoadBalancingPolicy(policy).build();
-    channels.add(c);
-    return c;
+    return greeters.channel(target, b -> b.defaultLoadBalancingPolicy(policy));
   }
 
   private static Map<String, Integer> split(ManagedChannel channel, int calls) {
@@ -67,7 +48,7 @@ class CallsByNameTest {
     server("a");
     server("b");
     server("c");
-    ManagedChannel channel = channel("memory://" + registryName + "/greeter", KeelGrpc.POLICY);
+    ManagedChannel channel = channel(greeters.target(), KeelGrpc.POLICY);
 
     await().atMost(Duration.ofSeconds(10)).until(() -> split(channel, 30).size() == 3);
     assertThat(split(channel, 300)).containsOnlyKeys("a", "b", "c")
@@ -76,32 +57,32 @@ class CallsByNameTest {
 
   @Test
   void followsTheWatchAsInstancesComeAndGo() throws Exception {
-    server("a");
-    ManagedChannel channel = channel("memory://" + registryName + "/greeter", KeelGrpc.POLICY);
+    EchoServer a = server("a");
+    ManagedChannel channel = channel(greeters.target(), KeelGrpc.POLICY);
     assertThat(Echo.who(channel)).isEqualTo("a");
 
     server("b");
     await().atMost(Duration.ofSeconds(10)).until(() -> split(channel, 20).containsKey("b"));
 
-    servers.get(0).stop();
+    a.stop();
     await().atMost(Duration.ofSeconds(10)).until(() -> split(channel, 20).keySet().equals(java.util.Set.of("b")));
   }
 
   @Test
   void aChannelOverTheApplicationsRegistryClientLeavesItOpen() throws Exception {
     server("a");
-    ManagedChannel channel = KeelGrpc.channelBuilder(registry, "greeter", InsecureChannelCredentials.create())
+    ManagedChannel channel = KeelGrpc.channelBuilder(greeters.registry(), "greeter", InsecureChannelCredentials.create())
         .defaultLoadBalancingPolicy(KeelGrpc.POLICY).build();
     assertThat(Echo.who(channel)).isEqualTo("a");
     assertThat(channel.authority()).isEqualTo("greeter");
     channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
 
-    assertThat(registry.resolve("greeter").instances()).hasSize(1); // still usable: not closed by the channel
+    assertThat(greeters.registry().resolve("greeter").instances()).hasSize(1); // still usable: not closed by the channel
   }
 
   @Test
   void aServiceWithoutInstancesFailsFastNamingIt() {
-    ManagedChannel channel = channel("memory://" + registryName + "/nobody", KeelGrpc.POLICY);
+    ManagedChannel channel = channel(greeters.registryUri() + "/nobody", KeelGrpc.POLICY);
 
     assertThatThrownBy(() -> Echo.who(channel))
         .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
@@ -123,9 +104,9 @@ class CallsByNameTest {
   void pickFirstAndRoundRobinWorkOverKeelTargetsToo() {
     server("a");
     server("b");
-    ManagedChannel rr = channel("memory://" + registryName + "/greeter", "round_robin");
+    ManagedChannel rr = channel(greeters.target(), "round_robin");
     await().atMost(Duration.ofSeconds(10)).until(() -> split(rr, 20).size() == 2);
-    ManagedChannel pf = channel("memory://" + registryName + "/greeter", "pick_first");
+    ManagedChannel pf = channel(greeters.target(), "pick_first");
     assertThat(split(pf, 20)).hasSize(1);
   }
 }

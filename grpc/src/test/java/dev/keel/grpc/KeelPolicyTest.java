@@ -6,20 +6,15 @@ import static org.awaitility.Awaitility.await;
 
 import dev.keel.grpc.testing.Echo;
 import dev.keel.grpc.testing.EchoServer;
-import dev.keel.registry.Registries;
-import dev.keel.registry.RegistryClient;
+import dev.keel.grpc.testing.Greeters;
 import io.grpc.CallOptions;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -31,33 +26,19 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** The {@code keel} policy's configuration at work, on real grpc-netty servers and a memory:// registry. */
 class KeelPolicyTest {
-  private final String registryName = "policy-" + System.nanoTime();
-  private final RegistryClient registry = Registries.open("memory://" + registryName + "?empty-protection=false");
-  private final List<EchoServer> servers = new ArrayList<>();
-  private final List<ManagedChannel> channels = new ArrayList<>();
+  private final Greeters greeters = new Greeters();
 
   @AfterEach
   void tearDown() throws Exception {
-    for (ManagedChannel c : channels) {
-      c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
-    for (EchoServer s : servers) {
-      s.close();
-    }
-    registry.close();
+    greeters.close();
   }
 
   private EchoServer server(String name, Map<String, String> metadata) {
-    EchoServer s = new EchoServer(name, registry, "greeter", metadata, Duration.ZERO).start();
-    servers.add(s);
-    return s;
+    return greeters.server(name, metadata);
   }
 
   private ManagedChannel channel(Map<String, ?> config) {
-    ManagedChannel c = Grpc.newChannelBuilder("memory://" + registryName + "/greeter", InsecureChannelCredentials.create())
-        .defaultServiceConfig(KeelGrpc.serviceConfig(KeelGrpc.POLICY, config)).build();
-    channels.add(c);
-    return c;
+    return greeters.channel(greeters.target(), b -> b.defaultServiceConfig(KeelGrpc.serviceConfig(KeelGrpc.POLICY, config)));
   }
 
   private static Map<String, Integer> split(ManagedChannel channel, int calls, CallOptions options) {
@@ -165,9 +146,7 @@ class KeelPolicyTest {
 
   @Test
   void aTargetWhoseRegistryAdapterIsMissingFailsCallsNamingTheScheme() {
-    ManagedChannel channel = Grpc.newChannelBuilder("nacos://127.0.0.1:8848/greeter", InsecureChannelCredentials.create())
-        .defaultLoadBalancingPolicy(KeelGrpc.POLICY).build();
-    channels.add(channel);
+    ManagedChannel channel = greeters.channel("nacos://127.0.0.1:8848/greeter", b -> b.defaultLoadBalancingPolicy(KeelGrpc.POLICY));
 
     assertThatThrownBy(() -> Echo.who(channel)).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
       assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
@@ -177,7 +156,7 @@ class KeelPolicyTest {
 
   @Test
   void aTargetWithoutServiceFailsTheChannelBuild() {
-    assertThatThrownBy(() -> Grpc.newChannelBuilder("memory://" + registryName, InsecureChannelCredentials.create()).build())
+    assertThatThrownBy(() -> greeters.channel(greeters.registryUri(), b -> b))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("has no service (expected: memory://hosts/SERVICE");
   }

@@ -9,9 +9,20 @@ import java.util.Map;
 
 /**
  * The {@value KeelGrpc#POLICY} load-balancing policy (per RPC), found by grpc-java through {@code
- * META-INF/services/io.grpc.LoadBalancerProvider}. Its config is parsed by {@link KeelLbConfig}.
+ * META-INF/services/io.grpc.LoadBalancerProvider}; {@link Connection} is {@value
+ * KeelGrpc#CONNECTION_POLICY}. Both parse their config with {@link KeelLbConfig}.
  */
-public final class KeelLoadBalancerProvider extends LoadBalancerProvider {
+public class KeelLoadBalancerProvider extends LoadBalancerProvider {
+  private final String name;
+
+  public KeelLoadBalancerProvider() {
+    this(KeelGrpc.POLICY);
+  }
+
+  KeelLoadBalancerProvider(String name) {
+    this.name = name;
+  }
+
   @Override
   public boolean isAvailable() {
     return true;
@@ -24,7 +35,7 @@ public final class KeelLoadBalancerProvider extends LoadBalancerProvider {
 
   @Override
   public String getPolicyName() {
-    return KeelGrpc.POLICY;
+    return name;
   }
 
   @Override
@@ -32,18 +43,29 @@ public final class KeelLoadBalancerProvider extends LoadBalancerProvider {
     return new KeelLoadBalancer(helper);
   }
 
+  /** A config, or INVALID_ARGUMENT naming the policy, the key and the value. */
   @Override
   public ConfigOrError parseLoadBalancingPolicyConfig(Map<String, ?> rawConfig) {
-    return parse(getPolicyName(), rawConfig);
-  }
-
-  /** A config, or INVALID_ARGUMENT naming the policy, the key and the value. */
-  static ConfigOrError parse(String policy, Map<String, ?> rawConfig) {
     try {
       return ConfigOrError.fromConfig(KeelLbConfig.parse(rawConfig));
     } catch (IllegalArgumentException e) {
       return ConfigOrError.fromError(Status.INVALID_ARGUMENT.withDescription(
-          "load-balancing config of '" + policy + "': " + e.getMessage()));
+          "load-balancing config of '" + name + "': " + e.getMessage()));
+    }
+  }
+
+  /**
+   * {@value KeelGrpc#CONNECTION_POLICY}: one connection per channel, kept even across the process's
+   * channels to a service. Same config keys.
+   */
+  public static final class Connection extends KeelLoadBalancerProvider {
+    public Connection() {
+      super(KeelGrpc.CONNECTION_POLICY);
+    }
+
+    @Override
+    public LoadBalancer newLoadBalancer(LoadBalancer.Helper helper) {
+      return new KeelConnectionLoadBalancer(helper, ConnectionGroups.INSTANCE);
     }
   }
 }

@@ -27,17 +27,14 @@ import org.jspecify.annotations.Nullable;
  */
 public abstract class KeelNameResolverProvider extends NameResolverProvider {
   private final String scheme;
-  private final SharedRegistries registries;
 
-  KeelNameResolverProvider(String scheme, SharedRegistries registries) {
+  KeelNameResolverProvider(String scheme) {
     this.scheme = requireNonNull(scheme, "scheme");
-    this.registries = requireNonNull(registries, "registries");
   }
 
   /** A provider for targets of {@code scheme}, opened through {@code Registries.open}. */
   public static NameResolverProvider forScheme(String scheme) {
-    requireNonNull(scheme, "scheme");
-    return new KeelNameResolverProvider(scheme, SharedRegistries.INSTANCE) {};
+    return new ByUri(scheme, SharedRegistries.INSTANCE);
   }
 
   @Override
@@ -81,64 +78,81 @@ public abstract class KeelNameResolverProvider extends NameResolverProvider {
       return null;
     }
     KeelTarget target = KeelTarget.parse(targetText);
-    RegistryUri.parse(target.registryUri()); // a malformed registry URI fails the channel build, not later
-    String uri = target.registryUri();
-    KeelNameResolver.Source source = new KeelNameResolver.Source() {
-      @Override
-      public RegistryClient acquire() {
-        return registries.acquire(uri);
-      }
+    return new KeelNameResolver(source(target, args), target.service(), args.getOverrideAuthority(), args);
+  }
 
-      @Override
-      public void release() {
-        registries.release(uri);
-      }
+  /** Where the resolver of {@code target} gets its registry client. */
+  abstract KeelNameResolver.Source source(KeelTarget target, NameResolver.Args args);
 
-      @Override
-      public String describe() {
-        return RegistryUri.parse(uri).toString();
-      }
-    };
-    return new KeelNameResolver(source, target.service(), args.getOverrideAuthority(), args);
+  /** Opens the target's registry URI, shared with every other channel to the same URI. */
+  static class ByUri extends KeelNameResolverProvider {
+    private final SharedRegistries registries;
+
+    ByUri(String scheme, SharedRegistries registries) {
+      super(scheme);
+      this.registries = requireNonNull(registries, "registries");
+    }
+
+    @Override
+    KeelNameResolver.Source source(KeelTarget target, NameResolver.Args args) {
+      String uri = target.registryUri();
+      RegistryUri.parse(uri); // a malformed registry URI fails the channel build, not later
+      return new KeelNameResolver.Source() {
+        @Override
+        public RegistryClient acquire() {
+          return registries.acquire(uri);
+        }
+
+        @Override
+        public void release() {
+          registries.release(uri);
+        }
+
+        @Override
+        public String describe() {
+          return RegistryUri.parse(uri).toString();
+        }
+      };
+    }
   }
 
   /** {@code zookeeper://hosts[/basePath]/SERVICE}. */
-  public static final class ZooKeeper extends KeelNameResolverProvider {
+  public static final class ZooKeeper extends ByUri {
     public ZooKeeper() {
       super("zookeeper", SharedRegistries.INSTANCE);
     }
   }
 
   /** {@code etcd://hosts/SERVICE[?prefix=...]}. */
-  public static final class Etcd extends KeelNameResolverProvider {
+  public static final class Etcd extends ByUri {
     public Etcd() {
       super("etcd", SharedRegistries.INSTANCE);
     }
   }
 
   /** {@code etcds://hosts/SERVICE[?...]} (TLS to etcd). */
-  public static final class Etcds extends KeelNameResolverProvider {
+  public static final class Etcds extends ByUri {
     public Etcds() {
       super("etcds", SharedRegistries.INSTANCE);
     }
   }
 
   /** {@code nacos://hosts/SERVICE[?namespace=...&group=...]}. */
-  public static final class Nacos extends KeelNameResolverProvider {
+  public static final class Nacos extends ByUri {
     public Nacos() {
       super("nacos", SharedRegistries.INSTANCE);
     }
   }
 
   /** {@code static://host:port[;weight=N],.../SERVICE}. */
-  public static final class Static extends KeelNameResolverProvider {
+  public static final class Static extends ByUri {
     public Static() {
       super("static", SharedRegistries.INSTANCE);
     }
   }
 
   /** {@code memory://name/SERVICE}. */
-  public static final class Memory extends KeelNameResolverProvider {
+  public static final class Memory extends ByUri {
     public Memory() {
       super("memory", SharedRegistries.INSTANCE);
     }
@@ -148,48 +162,19 @@ public abstract class KeelNameResolverProvider extends NameResolverProvider {
    * {@code keel:///SERVICE}: a channel made by {@link KeelGrpc#channelBuilder}, resolved through
    * the registry client it was given ({@link KeelGrpc#REGISTRY}), which is never closed here.
    */
-  public static final class Client extends NameResolverProvider {
-    @Override
-    protected boolean isAvailable() {
-      return true;
+  public static final class Client extends KeelNameResolverProvider {
+    public Client() {
+      super(KeelGrpc.CLIENT_SCHEME);
     }
 
     @Override
-    protected int priority() {
-      return 5;
-    }
-
-    @Override
-    public String getDefaultScheme() {
-      return KeelGrpc.CLIENT_SCHEME;
-    }
-
-    @Override
-    public Collection<Class<? extends SocketAddress>> getProducedSocketAddressTypes() {
-      return List.of(InetSocketAddress.class);
-    }
-
-    @Override
-    public @Nullable NameResolver newNameResolver(URI targetUri, NameResolver.Args args) {
-      return newNameResolver(targetUri.getScheme(), targetUri.toString(), args);
-    }
-
-    @Override
-    public @Nullable NameResolver newNameResolver(io.grpc.Uri targetUri, NameResolver.Args args) {
-      return newNameResolver(targetUri.getScheme(), targetUri.toString(), args);
-    }
-
-    private @Nullable NameResolver newNameResolver(String targetScheme, String targetUri, NameResolver.Args args) {
-      if (!KeelGrpc.CLIENT_SCHEME.equalsIgnoreCase(targetScheme)) {
-        return null;
-      }
+    KeelNameResolver.Source source(KeelTarget target, NameResolver.Args args) {
       RegistryClient registry = args.getArg(KeelGrpc.REGISTRY);
       if (registry == null) {
-        throw new IllegalArgumentException("target '" + targetUri + "' needs a registry client: build the channel"
-            + " with KeelGrpc.channelBuilder(registry, service, credentials)");
+        throw new IllegalArgumentException("target '" + KeelGrpc.CLIENT_SCHEME + ":///" + target.service()
+            + "' needs a registry client: build the channel with KeelGrpc.channelBuilder(registry, service, credentials)");
       }
-      KeelTarget target = KeelTarget.parse(targetUri);
-      KeelNameResolver.Source source = new KeelNameResolver.Source() {
+      return new KeelNameResolver.Source() {
         @Override
         public RegistryClient acquire() {
           return registry;
@@ -205,7 +190,6 @@ public abstract class KeelNameResolverProvider extends NameResolverProvider {
           return "the registry client given to KeelGrpc.channelBuilder";
         }
       };
-      return new KeelNameResolver(source, target.service(), args.getOverrideAuthority(), args);
     }
   }
 }

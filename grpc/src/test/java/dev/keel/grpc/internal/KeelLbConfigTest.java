@@ -92,7 +92,7 @@ class KeelLbConfigTest {
 
   @Test
   void theProviderAnswersInvalidArgumentNamingThePolicy() {
-    ConfigOrError result = new KeelConnectionLoadBalancerProvider().parseLoadBalancingPolicyConfig(Map.of("rebalanceSettle", "soon"));
+    ConfigOrError result = new KeelLoadBalancerProvider.Connection().parseLoadBalancingPolicyConfig(Map.of("rebalanceSettle", "soon"));
     assertThat(result.getError().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(result.getError().getDescription()).startsWith("load-balancing config of 'keel_connection': rebalanceSettle: 'soon'");
   }
