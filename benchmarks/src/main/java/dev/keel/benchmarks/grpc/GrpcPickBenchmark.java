@@ -1,20 +1,16 @@
 package dev.keel.benchmarks.grpc;
 
 import dev.keel.grpc.KeelGrpc;
-import io.grpc.Attributes;
+import dev.keel.grpc.testing.FakeHelper;
 import io.grpc.CallOptions;
-import io.grpc.ChannelLogger;
 import io.grpc.ClientStreamTracer;
 import io.grpc.ConnectivityState;
-import io.grpc.ConnectivityStateInfo;
 import io.grpc.EquivalentAddressGroup;
 import io.grpc.LoadBalancer;
 import io.grpc.LoadBalancerRegistry;
-import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
-import io.grpc.SynchronizationContext;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,7 +32,7 @@ import org.openjdk.jmh.annotations.TearDown;
  * pickSubchannel}) and, where the policy attaches one, its stream tracer's life (created with the
  * stream, closed with OK) — for grpc-java's {@code round_robin} and Keel's {@code keel}, each made
  * through grpc-java's own {@link LoadBalancerRegistry} over {@code endpoints} READY subchannels of
- * a stand-in helper. Single-threaded; nothing changes during a measurement.
+ * a stand-in helper (keel-grpc's test fixture {@link FakeHelper}). Single-threaded; nothing changes during a measurement.
  *
  * <pre>
  * java -cp benchmarks/target/classes:$(cat benchmarks/target/classpath.txt) org.openjdk.jmh.Main \
@@ -54,14 +50,15 @@ public class GrpcPickBenchmark {
   public String policy;
 
   private LoadBalancer lb;
-  private Helper helper;
+  private FakeHelper helper;
+  private LoadBalancer.SubchannelPicker picker;
   private LoadBalancer.PickSubchannelArgs args;
   private ClientStreamTracer.StreamInfo info;
   private final Metadata headers = new Metadata();
 
   @Setup(Level.Trial)
   public void setUp() {
-    helper = new Helper();
+    helper = new FakeHelper("bench");
     String name = policy.startsWith("keel") ? KeelGrpc.POLICY : policy;
     io.grpc.LoadBalancerProvider provider = LoadBalancerRegistry.getDefaultRegistry().getProvider(name);
     Object config = null;
@@ -76,14 +73,15 @@ public class GrpcPickBenchmark {
     }
     LoadBalancer.ResolvedAddresses resolved = LoadBalancer.ResolvedAddresses.newBuilder()
         .setAddresses(addresses).setLoadBalancingPolicyConfig(config).build();
-    helper.sync.execute(() -> lb.acceptResolvedAddresses(resolved));
-    for (Subchannel s : helper.subchannels) {
-      helper.sync.execute(() -> s.listener.onSubchannelState(ConnectivityStateInfo.forNonError(ConnectivityState.CONNECTING)));
-      helper.sync.execute(() -> s.listener.onSubchannelState(ConnectivityStateInfo.forNonError(ConnectivityState.READY)));
+    helper.getSynchronizationContext().execute(() -> lb.acceptResolvedAddresses(resolved));
+    for (FakeHelper.FakeSubchannel s : helper.subchannels()) {
+      s.set(ConnectivityState.CONNECTING);
+      s.set(ConnectivityState.READY);
     }
-    if (helper.state != ConnectivityState.READY) {
-      throw new IllegalStateException(policy + ": not READY after every subchannel is: " + helper.state);
+    if (helper.state() != ConnectivityState.READY) {
+      throw new IllegalStateException(policy + ": not READY after every subchannel is: " + helper.state());
     }
+    picker = helper.picker();
     MethodDescriptor<Void, Void> method = MethodDescriptor.<Void, Void>newBuilder()
         .setType(MethodDescriptor.MethodType.UNARY).setFullMethodName("bench/Pick")
         .setRequestMarshaller(new VoidMarshaller()).setResponseMarshaller(new VoidMarshaller()).build();
@@ -108,100 +106,19 @@ public class GrpcPickBenchmark {
 
   @TearDown(Level.Trial)
   public void tearDown() {
-    helper.sync.execute(lb::shutdown);
+    helper.getSynchronizationContext().execute(lb::shutdown);
   }
 
   /** What the channel asks of the policy per RPC: a pick, then the tracer of the stream it creates. */
   @Benchmark
   public Object pickAndTrace() {
-    LoadBalancer.PickResult result = helper.picker.pickSubchannel(args);
+    LoadBalancer.PickResult result = picker.pickSubchannel(args);
     ClientStreamTracer.Factory factory = result.getStreamTracerFactory();
     if (factory != null) {
       ClientStreamTracer tracer = factory.newClientStreamTracer(info, headers);
       tracer.streamClosed(Status.OK);
     }
     return result.getSubchannel();
-  }
-
-  private static final class Helper extends LoadBalancer.Helper {
-    final SynchronizationContext sync = new SynchronizationContext((t, e) -> {
-      throw new IllegalStateException(e);
-    });
-    final List<Subchannel> subchannels = new ArrayList<>();
-    volatile LoadBalancer.SubchannelPicker picker;
-    volatile ConnectivityState state;
-
-    @Override
-    public LoadBalancer.Subchannel createSubchannel(LoadBalancer.CreateSubchannelArgs args) {
-      Subchannel s = new Subchannel(args);
-      subchannels.add(s);
-      return s;
-    }
-
-    @Override
-    public ManagedChannel createOobChannel(EquivalentAddressGroup eag, String authority) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public void updateBalancingState(ConnectivityState newState, LoadBalancer.SubchannelPicker newPicker) {
-      state = newState;
-      picker = newPicker;
-    }
-
-    @Override
-    public SynchronizationContext getSynchronizationContext() {
-      return sync;
-    }
-
-    @Override
-    public String getAuthority() {
-      return "bench";
-    }
-
-    @Override
-    public ChannelLogger getChannelLogger() {
-      return new ChannelLogger() {
-        @Override
-        public void log(ChannelLogLevel level, String message) {}
-
-        @Override
-        public void log(ChannelLogLevel level, String messageFormat, Object... args) {}
-      };
-    }
-
-    @Override
-    public void refreshNameResolution() {}
-  }
-
-  private static final class Subchannel extends LoadBalancer.Subchannel {
-    private final LoadBalancer.CreateSubchannelArgs args;
-    LoadBalancer.SubchannelStateListener listener;
-
-    Subchannel(LoadBalancer.CreateSubchannelArgs args) {
-      this.args = args;
-    }
-
-    @Override
-    public void start(LoadBalancer.SubchannelStateListener listener) {
-      this.listener = listener;
-    }
-
-    @Override
-    public void shutdown() {}
-
-    @Override
-    public void requestConnection() {}
-
-    @Override
-    public List<EquivalentAddressGroup> getAllAddresses() {
-      return args.getAddresses();
-    }
-
-    @Override
-    public Attributes getAttributes() {
-      return args.getAttributes();
-    }
   }
 
   private static final class VoidMarshaller implements MethodDescriptor.Marshaller<Void> {

@@ -246,6 +246,11 @@ final class KeelLoadBalancer extends LoadBalancer implements OutcomeTracer.Repor
     }
   }
 
+  /** The current balancer (tests look at its endpoints). */
+  Balancer balancer() {
+    return requireNonNull(balancer, "balancer: no addresses accepted yet");
+  }
+
   // ---- OutcomeTracer.Reporting: any thread ----
 
   @Override
