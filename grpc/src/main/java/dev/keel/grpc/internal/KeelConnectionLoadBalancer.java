@@ -345,11 +345,6 @@ final class KeelConnectionLoadBalancer extends LoadBalancer implements Connectio
   }
 
   @Override
-  public boolean canHandleEmptyAddressListFromNameResolution() {
-    return true;
-  }
-
-  @Override
   public void shutdown() {
     shutdown = true;
     leaveGroup();

@@ -217,11 +217,6 @@ final class KeelLoadBalancer extends LoadBalancer implements OutcomeTracer.Repor
   }
 
   @Override
-  public boolean canHandleEmptyAddressListFromNameResolution() {
-    return true;
-  }
-
-  @Override
   public void requestConnection() {
     for (Subchannels.Entry e : subchannels.entries()) {
       if (e.state == IDLE) {
