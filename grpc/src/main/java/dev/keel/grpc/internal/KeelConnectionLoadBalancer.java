@@ -10,6 +10,7 @@ import static java.util.Objects.requireNonNull;
 import dev.keel.balancer.ConnectionLease;
 import dev.keel.balancer.Endpoint;
 import dev.keel.balancer.FailureKind;
+import dev.keel.balancer.PickArgs;
 import dev.keel.grpc.KeelGrpc;
 import dev.keel.registry.ServiceInstance;
 import io.grpc.Attributes;
@@ -61,6 +62,7 @@ final class KeelConnectionLoadBalancer extends LoadBalancer implements Connectio
   private final class Link implements OutcomeTracer.StreamCounter {
     final ConnectionLease lease;
     final String id;
+    final PickArgs pinned;
     final Subchannel subchannel;
     final PickResult pick;
     final AtomicInteger streams = new AtomicInteger();
@@ -70,6 +72,7 @@ final class KeelConnectionLoadBalancer extends LoadBalancer implements Connectio
     Link(ConnectionLease lease, EquivalentAddressGroup group) {
       this.lease = lease;
       this.id = lease.endpoint().id();
+      this.pinned = OutcomeTracer.pinnedTo(id);
       Attributes attrs = group.getAttributes().toBuilder().set(KeelGrpc.INSTANCE, lease.endpoint().instance()).build();
       this.subchannel = helper.createSubchannel(CreateSubchannelArgs.newBuilder().setAddresses(group).setAttributes(attrs).build());
       this.pick = PickResult.withSubchannel(subchannel, new OutcomeTracer.Factory(KeelConnectionLoadBalancer.this, id, this));
@@ -269,7 +272,7 @@ final class KeelConnectionLoadBalancer extends LoadBalancer implements Connectio
     ConnectionGroup g = requireNonNull(group);
     if (s == TRANSIENT_FAILURE) {
       link.failure = info.getStatus();
-      Endpoint e = g.balancer().pin(link.id);
+      Endpoint e = g.balancer().pick(link.pinned);
       if (e != null) {
         e.onFailure(FailureKind.CONNECT); // feeds ejection: the group stops placing there
       }
@@ -353,9 +356,9 @@ final class KeelConnectionLoadBalancer extends LoadBalancer implements Connectio
   // ---- OutcomeTracer.Reporting: any thread ----
 
   @Override
-  public @Nullable Endpoint begin(String instanceId) {
+  public @Nullable Endpoint begin(PickArgs pinned) {
     ConnectionGroup g = group;
-    return g == null ? null : g.balancer().pin(instanceId);
+    return g == null ? null : g.balancer().pick(pinned);
   }
 
   @Override

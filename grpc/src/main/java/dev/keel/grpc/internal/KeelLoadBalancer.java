@@ -9,6 +9,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.keel.balancer.Balancer;
 import dev.keel.balancer.Endpoint;
+import dev.keel.balancer.PickArgs;
 import dev.keel.grpc.KeelGrpc;
 import dev.keel.registry.ServiceInstance;
 import dev.keel.registry.Subscription;
@@ -91,6 +92,7 @@ final class KeelLoadBalancer extends LoadBalancer implements OutcomeTracer.Repor
       EquivalentAddressGroup group = groups.get(e.id);
       if (group == null || !group.getAddresses().equals(e.addresses.getAddresses())) {
         subchannels.remove(e.id);
+        subchannels.detach(requireNonNull(balancer).state(), e.id);
         e.subchannel.shutdown(); // graceful: RPCs already on it finish
       } else {
         e.instance = requireNonNull(instances.get(e.id)); // weight or metadata changed: same connection
@@ -145,6 +147,9 @@ final class KeelLoadBalancer extends LoadBalancer implements OutcomeTracer.Repor
     if (info.getState() == IDLE) {
       entry.subchannel.requestConnection(); // a dropped connection (GOAWAY, idle close): reconnect now
     }
+    if (was == READY && info.getState() != READY) {
+      subchannels.detach(requireNonNull(balancer).state(), entry.id); // out of the picks before the balancer catches up
+    }
     if ((was == READY) != (info.getState() == READY)) {
       publishMembership();
     }
@@ -172,6 +177,7 @@ final class KeelLoadBalancer extends LoadBalancer implements OutcomeTracer.Repor
       return;
     }
     Balancer b = requireNonNull(balancer);
+    subchannels.attach(b.state());
     boolean anyReady = false;
     boolean anyConnecting = false;
     Status failure = null;
@@ -249,9 +255,9 @@ final class KeelLoadBalancer extends LoadBalancer implements OutcomeTracer.Repor
   // ---- OutcomeTracer.Reporting: any thread ----
 
   @Override
-  public @Nullable Endpoint begin(String instanceId) {
+  public @Nullable Endpoint begin(PickArgs pinned) {
     Balancer b = balancer;
-    return b == null ? null : b.pin(instanceId);
+    return b == null ? null : b.pick(pinned);
   }
 
   @Override

@@ -11,7 +11,7 @@ import io.grpc.Status;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Per RPC: Keel's balancer picks, the subchannel table maps the endpoint to its READY subchannel's
+ * Per RPC: Keel's balancer picks, the endpoint's attachment gives its READY subchannel's
  * cached {@link PickResult}. Lock-free; allocates nothing but what a header key read decodes. One
  * instance per balancer: it reads the balancer's current picker on every call, so it stays valid
  * as membership changes and the load balancer re-offers it to wake RPCs waiting for a pick.

@@ -3,6 +3,7 @@ package dev.keel.grpc.internal;
 import dev.keel.balancer.Balancer;
 import dev.keel.balancer.Endpoint;
 import dev.keel.balancer.FailureKind;
+import dev.keel.balancer.PickArgs;
 import io.grpc.ClientStreamTracer;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -14,7 +15,8 @@ import org.jspecify.annotations.Nullable;
  * Reports each RPC's outcome on one instance to Keel's balancer: the latency of an answer, or the
  * kind of failure, which feed peak-EWMA and passive outlier ejection.
  *
- * <p>The request is counted in flight when grpc-java creates the stream (by {@link Balancer#pin}),
+ * <p>The request is counted in flight when grpc-java creates the stream (a strict pinned {@link
+ * Balancer#pick(PickArgs)}),
  * not when the picker chose the instance: a pick the channel throws away (its subchannel lost its
  * transport in between, so no stream is created) must not leave a count behind, and only a created
  * stream is sure to be closed exactly once ({@link #streamClosed}).
@@ -29,8 +31,11 @@ final class OutcomeTracer extends ClientStreamTracer {
 
   /** Where outcomes go: the load balancer's current balancer and config. Thread-safe. */
   interface Reporting {
-    /** Counts one request in flight on the instance ({@link Balancer#pin}); null when it is not available. */
-    @Nullable Endpoint begin(String instanceId);
+    /**
+     * Counts one request in flight on the instance {@code pinned} names ({@link
+     * Balancer#pick(PickArgs)}, pinned and strict); null when it is not available.
+     */
+    @Nullable Endpoint begin(PickArgs pinned);
 
     /** The statuses that count as failures of the instance. */
     Set<Status.Code> failureCodes();
@@ -41,12 +46,12 @@ final class OutcomeTracer extends ClientStreamTracer {
   /** One per subchannel, made once; {@link #newClientStreamTracer} runs per stream. */
   static final class Factory extends ClientStreamTracer.Factory {
     private final Reporting reporting;
-    private final String instanceId;
+    private final PickArgs pinned;
     private final @Nullable StreamCounter counter;
 
     Factory(Reporting reporting, String instanceId, @Nullable StreamCounter counter) {
       this.reporting = reporting;
-      this.instanceId = instanceId;
+      this.pinned = pinnedTo(instanceId);
       this.counter = counter;
     }
 
@@ -56,7 +61,7 @@ final class OutcomeTracer extends ClientStreamTracer {
         counter.opened();
       }
       // Null when the instance stopped being available since the pick: the RPC goes out uncounted.
-      Endpoint endpoint = reporting.begin(instanceId);
+      Endpoint endpoint = reporting.begin(pinned);
       return new OutcomeTracer(endpoint, reporting.nanoTime(), this);
     }
   }
@@ -102,6 +107,11 @@ final class OutcomeTracer extends ClientStreamTracer {
     } else {
       endpoint.onSuccess(latencyNanos);
     }
+  }
+
+  /** The arguments that count a request on {@code instanceId} or nowhere; made once per subchannel. */
+  static PickArgs pinnedTo(String instanceId) {
+    return PickArgs.builder().pinned(instanceId).strict(true).build();
   }
 
   static FailureKind kind(Status.Code code) {

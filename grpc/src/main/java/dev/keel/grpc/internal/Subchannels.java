@@ -1,5 +1,7 @@
 package dev.keel.grpc.internal;
 
+import dev.keel.balancer.AttachmentKey;
+import dev.keel.balancer.BalancerState;
 import dev.keel.balancer.Endpoint;
 import dev.keel.registry.ServiceInstance;
 import io.grpc.ConnectivityState;
@@ -13,12 +15,21 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The one map from Keel endpoints to gRPC subchannels, by instance id, for the per-RPC policy. The
- * picker reads it from any thread (one lock-free lookup, no allocation); the load balancer changes
- * it on the synchronization context. Kept in this one place so that it can become a typed
- * attachment on the {@link Endpoint} once the balancer offers one.
+ * The per-RPC policy's subchannels, by instance id (a subchannel exists before its instance is a
+ * member of the balancer: it joins once READY), and, attached to each member {@link Endpoint}, the
+ * picker's view of it: the cached pick while its subchannel is READY. The picker reads only the
+ * attachment (an array slot on the endpoint, no map lookup, no allocation); the load balancer
+ * writes both on the synchronization context, re-pointing every member's slot after each balancer
+ * state change and clearing one at once when its subchannel leaves READY.
  */
 final class Subchannels {
+  /** The picker's view of one endpoint's subchannel. */
+  private static final class Slot {
+    volatile @Nullable PickResult ready;
+  }
+
+  private static final AttachmentKey<Slot> SLOT = AttachmentKey.create("keel-grpc subchannel", e -> new Slot());
+
   /** One instance's subchannel. State fields are written on the synchronization context. */
   static final class Entry {
     final String id;
@@ -43,8 +54,23 @@ final class Subchannels {
 
   /** The pick for {@code endpoint} while its subchannel is READY; null otherwise (re-pick later). */
   @Nullable PickResult readyPick(Endpoint endpoint) {
-    Entry e = byId.get(endpoint.id());
-    return e != null && e.state == ConnectivityState.READY ? e.readyPick : null;
+    return endpoint.attachment(SLOT).ready;
+  }
+
+  /** Points every member's slot at its subchannel's pick while READY, else at nothing. */
+  void attach(BalancerState state) {
+    for (Endpoint e : state.members()) {
+      Entry entry = byId.get(e.id());
+      e.attachment(SLOT).ready = entry != null && entry.state == ConnectivityState.READY ? entry.readyPick : null;
+    }
+  }
+
+  /** Clears the slot of member {@code id} now: its subchannel left READY or was removed. */
+  void detach(BalancerState state, String id) {
+    Endpoint e = state.member(id);
+    if (e != null) {
+      e.attachment(SLOT).ready = null;
+    }
   }
 
   @Nullable Entry get(String id) {
