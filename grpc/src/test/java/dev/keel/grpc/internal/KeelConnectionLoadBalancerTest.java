@@ -72,17 +72,22 @@ class KeelConnectionLoadBalancerTest {
     assertThat(one.pick()).isSameAs(one.subchannels().get(0));
   }
 
-  @Test
-  void leavingADeregisteredInstanceConnectsTheReplacementBeforeDroppingTheOldConnection() {
+  /** A channel READY on a, then a deregistered with b there: returns once the replacement exists. */
+  private FakeSubchannel connectedToAThenADeregistered(FakeHelper helper) {
     register("a", 1001);
-    FakeHelper helper = new FakeHelper("orders");
     channel(helper);
     FakeSubchannel old = helper.subchannels().get(0);
     old.set(ConnectivityState.READY);
     register("b", 1002);
-
     registered.get("a").close();
     await().atMost(Duration.ofSeconds(10)).until(() -> helper.subchannels().size() == 2);
+    return old;
+  }
+
+  @Test
+  void leavingADeregisteredInstanceConnectsTheReplacementBeforeDroppingTheOldConnection() {
+    FakeHelper helper = new FakeHelper("orders");
+    FakeSubchannel old = connectedToAThenADeregistered(helper);
     FakeSubchannel replacement = helper.subchannels().get(1);
     assertThat(instanceOf(replacement)).isEqualTo("b");
     assertThat(helper.pick()).as("RPCs stay on the old connection while the new one connects").isSameAs(old);
@@ -96,14 +101,8 @@ class KeelConnectionLoadBalancerTest {
 
   @Test
   void aReplacementThatCannotConnectIsDroppedAndTheOldConnectionKept() {
-    register("a", 1001);
     FakeHelper helper = new FakeHelper("orders");
-    channel(helper);
-    FakeSubchannel old = helper.subchannels().get(0);
-    old.set(ConnectivityState.READY);
-    register("b", 1002);
-    registered.get("a").close();
-    await().atMost(Duration.ofSeconds(10)).until(() -> helper.subchannels().size() == 2);
+    FakeSubchannel old = connectedToAThenADeregistered(helper);
     FakeSubchannel replacement = helper.subchannels().get(1);
 
     replacement.fail(Status.UNAVAILABLE.withDescription("connection refused"));
