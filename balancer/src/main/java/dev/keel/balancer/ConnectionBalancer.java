@@ -64,6 +64,17 @@ public sealed interface ConnectionBalancer permits DefaultConnectionBalancer {
   @Nullable ConnectionLease open(Collection<? extends Endpoint> exclude);
 
   /**
+   * Counts a connection the transport opened to {@code endpoint} itself rather than through {@link
+   * #open()}: a multiplexed connection (HTTP/2) opened because a request was balanced there, or
+   * because the connections there were full. It counts toward the endpoint's share and may be shed
+   * like a placed one; whether it was a good place to open is the caller's concern.
+   *
+   * @param endpoint one of this balancer's endpoints (available or not: one that is not is neither
+   *     counted in shares nor shed until it is again)
+   */
+  ConnectionLease track(Endpoint endpoint);
+
+  /**
    * The leases to close now, each already marked {@link ConnectionLease#shedding()}; empty when the
    * spread is within tolerance, the membership is settling, or the rate budget is spent. Uses the
    * balancer's clock.

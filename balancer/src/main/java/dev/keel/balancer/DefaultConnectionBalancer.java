@@ -97,6 +97,19 @@ final class DefaultConnectionBalancer implements ConnectionBalancer {
   }
 
   @Override
+  public ConnectionLease track(Endpoint endpoint) {
+    requireNonNull(endpoint, "endpoint");
+    // Not checked against the current members: the endpoint may have left discovery between the
+    // pick that chose it and the connection opening, and is then simply not counted in shares.
+    if (!(endpoint instanceof EndpointState e)) {
+      throw new IllegalArgumentException("endpoint: " + endpoint.id() + " (expected: one of a balancer's endpoints)");
+    }
+    Lease lease = new Lease(e);
+    leases.add(lease);
+    return lease;
+  }
+
+  @Override
   public synchronized List<ConnectionLease> shedCandidates() {
     long now = balancer.clock().nanoTime();
     double rate = config.rebalanceMaxShedPerSecond();
