@@ -127,13 +127,7 @@ public final class ConfigLoader {
       tls = new Tls(t.required("cert", "a PEM certificate chain file"), t.required("key", "a PEM PKCS#8 private key file"));
       t.done();
     }
-    Upstream upstream = Upstream.defaults();
-    Fields u = f.map("upstream");
-    if (u != null) {
-      upstream = new Upstream(u.bool("tls", false), u.bool("verify", true),
-          u.integer("max-idle-per-loop", upstream.maxIdlePerLoop(), 0, 100_000));
-      u.done();
-    }
+    Upstream upstream = UpstreamSection.read(f.map("upstream"), protocol);
     int maxConnections = f.integer("max-connections", 0, 0, 10_000_000);
     String proxyProtocol = f.oneOf("proxy-protocol", "none", ListenerConfig.PROXY_PROTOCOLS);
     f.done();

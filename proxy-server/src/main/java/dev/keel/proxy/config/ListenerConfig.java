@@ -221,11 +221,90 @@ public record ListenerConfig(
   /**
    * @param tls connect to instances with TLS
    * @param verify verify the instances' certificates (off only for tests and private CAs not yet set)
-   * @param maxIdlePerLoop idle keep-alive connections kept per instance per event loop
+   * @param maxIdlePerLoop idle keep-alive connections kept per instance per event loop (HTTP/1.1)
+   * @param protocol what the proxy speaks to the instances
+   * @param http2 the settings of HTTP/2 connections to the instances ({@code h2c}, {@code h2})
    */
-  public record Upstream(boolean tls, boolean verify, int maxIdlePerLoop) {
+  public record Upstream(boolean tls, boolean verify, int maxIdlePerLoop, UpstreamProtocol protocol, Http2 http2) {
+    public Upstream {
+      requireNonNull(protocol, "protocol");
+      requireNonNull(http2, "http2");
+      if (protocol == UpstreamProtocol.H2 && !tls) {
+        throw new IllegalArgumentException("protocol: h2 is HTTP/2 over TLS (expected: tls, or h2c for cleartext)");
+      }
+      if (protocol == UpstreamProtocol.H2C && tls) {
+        throw new IllegalArgumentException("protocol: h2c is cleartext HTTP/2 (expected: no tls, or h2 with TLS)");
+      }
+    }
+
+    /** HTTP/1.1 to the instances. */
+    public Upstream(boolean tls, boolean verify, int maxIdlePerLoop) {
+      this(tls, verify, maxIdlePerLoop, UpstreamProtocol.HTTP1, Http2.defaults());
+    }
+
     public static Upstream defaults() {
       return new Upstream(false, true, 64);
+    }
+  }
+
+  /** What a listener speaks to its instances: {@code http1}, {@code h2c} (cleartext, prior knowledge) or {@code h2} (TLS, ALPN). */
+  public enum UpstreamProtocol {
+    HTTP1("http1"),
+    H2C("h2c"),
+    H2("h2");
+
+    public static final List<String> NAMES = List.of("http1", "h2c", "h2");
+    private final String configName;
+
+    UpstreamProtocol(String configName) {
+      this.configName = configName;
+    }
+
+    public String configName() {
+      return configName;
+    }
+
+    public boolean http2() {
+      return this != HTTP1;
+    }
+
+    /** The protocol of a config name in {@link #NAMES}. */
+    public static UpstreamProtocol of(String name) {
+      for (UpstreamProtocol p : values()) {
+        if (p.configName.equals(name)) {
+          return p;
+        }
+      }
+      throw new IllegalArgumentException("upstream.protocol: '" + name + "' (expected: one of " + NAMES + ")");
+    }
+  }
+
+  /**
+   * HTTP/2 connections to the instances.
+   *
+   * @param maxStreams streams per connection at most, below what the instance allows; 0: what it allows
+   * @param streamWindow each stream's receive window, bytes: what a response may have in flight to
+   *     the proxy before the client took it (so, per slow reader, what the proxy holds)
+   * @param pingInterval a connection the instance was silent on this long is sent a PING; 0: never
+   * @param pingTimeout a PING unanswered this long closes the connection as dead
+   */
+  public record Http2(int maxStreams, int streamWindow, Duration pingInterval, Duration pingTimeout) {
+    public static final int MIN_WINDOW = 65_535;
+    public static final int DEFAULT_WINDOW = 1024 * 1024;
+
+    public Http2 {
+      requireNonNull(pingInterval, "pingInterval");
+      requireNonNull(pingTimeout, "pingTimeout");
+      if (maxStreams < 0) {
+        throw new IllegalArgumentException("maxStreams: " + maxStreams + " (expected: >= 0, 0 = as the instance allows)");
+      }
+      if (streamWindow < MIN_WINDOW) {
+        throw new IllegalArgumentException("streamWindow: " + streamWindow + " (expected: " + MIN_WINDOW + "..2147483647)");
+      }
+    }
+
+    public static Http2 defaults() {
+      return new Http2(0, DEFAULT_WINDOW, Duration.ofMinutes(5), Duration.ofSeconds(20));
     }
   }
 }

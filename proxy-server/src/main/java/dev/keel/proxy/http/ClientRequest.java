@@ -12,12 +12,16 @@ import org.jspecify.annotations.Nullable;
  * says about it (a HEAD, a chunked body, whether it may be sent twice, whether it waits for a 100),
  * and its body on the way: counted against {@code limits.max-body}, held while no upstream is ready
  * (allocated only then), written on once one is, and flushed once per client read rather than per
- * piece. Reset as a whole for each request ({@link #begin}). Confined to the exchange's event loop.
+ * piece. Where an upstream can refuse a request unprocessed (HTTP/2), what went of a body is kept,
+ * up to a limit and until the response head, so that a refused request can be sent again
+ * ({@link #rewind}). Reset as a whole for each request ({@link #begin}). Confined to the exchange's
+ * event loop.
  */
 final class ClientRequest {
   private static final HttpRequest NONE = new io.netty.handler.codec.http.DefaultHttpRequest(
       io.netty.handler.codec.http.HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
   private final long max;
+  private final int replayLimit;
   private HttpRequest head = NONE;
   private boolean headRequest;
   private boolean chunked;
@@ -27,10 +31,18 @@ final class ClientRequest {
   private boolean done;
   private @Nullable ArrayDeque<HttpContent> held;
   private boolean unflushed;
+  // copies of what went upstream, kept while the request may have to go again (see rewind)
+  private @Nullable ArrayDeque<HttpContent> sent;
+  private long sentBytes;
+  private boolean replayable;
 
-  /** @param max the most bytes a body may have; 0: no limit */
-  ClientRequest(long max) {
+  /**
+   * @param max the most bytes a body may have; 0: no limit
+   * @param replayLimit the most body bytes kept to send a refused request again; 0: none kept
+   */
+  ClientRequest(long max, int replayLimit) {
     this.max = max;
+    this.replayLimit = replayLimit;
   }
 
   /**
@@ -48,6 +60,8 @@ final class ClientRequest {
     bytes = 0;
     done = false;
     unflushed = false;
+    sentBytes = 0;
+    replayable = replayLimit > 0;
   }
 
   /** The head as checked, and once dispatched, rewritten. */
@@ -92,14 +106,18 @@ final class ClientRequest {
     return true;
   }
 
-  /** Writes {@code c} to {@code upstream}, or holds it while there is none yet. */
+  /**
+   * Writes {@code c} to {@code upstream}, or holds it while there is none yet. The end of a body
+   * goes to the upstream even when empty: an HTTP/2 stream ends with it (an HTTP/1.1 upstream that
+   * frames by length writes nothing for it).
+   */
   void forward(HttpContent c, @Nullable RequestSink upstream) {
-    if (!chunked && !c.content().isReadable()) {
-      // the end of a body sent with its length (or of none: every GET) carries nothing to write
+    if (!c.content().isReadable() && !(c instanceof LastHttpContent)) {
       c.release();
       return;
     }
     if (upstream != null) {
+      keep(c);
       upstream.body(c);
       unflushed = true;
       return;
@@ -118,7 +136,64 @@ final class ClientRequest {
     if (q != null) {
       HttpContent c;
       while ((c = q.poll()) != null) {
+        keep(c);
         upstream.body(c);
+      }
+    }
+  }
+
+  /** Keeps a copy of {@code c}, about to go upstream, while the request may have to be sent again. */
+  private void keep(HttpContent c) {
+    if (!replayable) {
+      return;
+    }
+    int n = c.content().readableBytes();
+    if (sentBytes + n > replayLimit) {
+      settled(); // too large to keep: a refusal from now on is answered 502
+      return;
+    }
+    ArrayDeque<HttpContent> q = sent;
+    if (q == null) {
+      q = new ArrayDeque<>(4);
+      sent = q;
+    }
+    q.add(c.retainedDuplicate());
+    sentBytes += n;
+  }
+
+  /**
+   * Makes what went upstream go again, before anything held, to the next upstream: true when that is
+   * possible (all of it was kept, and no response head came), false otherwise.
+   */
+  boolean rewind() {
+    if (!replayable) {
+      return false;
+    }
+    ArrayDeque<HttpContent> kept = sent;
+    if (kept != null && !kept.isEmpty()) {
+      ArrayDeque<HttpContent> h = held;
+      if (h != null) {
+        kept.addAll(h);
+        h.clear();
+      }
+      held = kept;
+      sent = h; // the emptied queue keeps the copies from now on
+    }
+    sentBytes = 0;
+    return true;
+  }
+
+  /** A response head came (or the body is too large to keep): nothing will be sent again; copies go. */
+  void settled() {
+    replayable = false;
+    drop(sent);
+  }
+
+  private static void drop(@Nullable ArrayDeque<HttpContent> q) {
+    if (q != null) {
+      HttpContent c;
+      while ((c = q.poll()) != null) {
+        c.release();
       }
     }
   }
@@ -131,14 +206,9 @@ final class ClientRequest {
     }
   }
 
-  /** Releases what is held (the exchange ended). */
+  /** Releases what is held and kept (the exchange ended). */
   void release() {
-    ArrayDeque<HttpContent> q = held;
-    if (q != null) {
-      HttpContent c;
-      while ((c = q.poll()) != null) {
-        c.release();
-      }
-    }
+    drop(held);
+    drop(sent);
   }
 }

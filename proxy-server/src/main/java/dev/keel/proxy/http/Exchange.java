@@ -45,7 +45,7 @@ final class Exchange {
     this.context = context;
     this.route = context.route();
     this.client = client;
-    this.body = new ClientRequest(route.maxBody);
+    this.body = new ClientRequest(route.maxBody, route.replayLimit);
     this.placement = new Placement(route);
     this.slot = new Attempt(this, client);
   }
@@ -230,6 +230,7 @@ final class Exchange {
     a.latencyNanos = context.ticker().nanoTime() - (body.done() ? a.sentNanos : a.writtenNanos);
     a.status = code;
     a.upstreamKeepAlive = h.upstreamKeepAlive();
+    body.settled(); // answered: never sent again from here
     moveTo(Phase.STREAMING, "response head");
     client.head(h, route.sticky.cookieBased() ? route.sticky.responseEdit(a.backend(), placement.token()) : null);
   }
@@ -328,17 +329,42 @@ final class Exchange {
     client.discardHeld();
     boolean nothingSent = phase == Phase.CONNECTING;
     if (outcome != FailureKind.TIMEOUT && (nothingSent || (body.retryable() && body.done())) && retries < route.maxRetries) {
-      retries++;
-      route.stats().retries.increment();
-      if (a != null) {
-        a.closeLease();
-        placement.tried(a.backend());
-      }
-      dispatch();
+      retryElsewhere(a);
       return;
     }
     route.stats().upstreamErrors.increment();
     fail(outcome == FailureKind.TIMEOUT ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY, reason);
+  }
+
+  /**
+   * The current attempt's instance refused the request unprocessed (HTTP/2 REFUSED_STREAM, or a
+   * stream a GOAWAY left out): whatever its method it goes elsewhere, when what was sent of its body
+   * can be sent again ({@link ClientRequest#rewind}); no verdict on the instance.
+   */
+  void upstreamRefused(Attempt a, Throwable cause) {
+    if (phase.over() || phase == Phase.TUNNEL || phase == Phase.STREAMING) {
+      return; // a stream is refused before any answer: nothing of this can be a refusal
+    }
+    log.debug("upstream {} refused the request unprocessed: {}", a, cause.toString());
+    a.report(false); // draining or full, not failing
+    a.release(false);
+    if ((phase == Phase.CONNECTING || body.rewind()) && retries < route.maxRetries) {
+      retryElsewhere(a);
+      return;
+    }
+    route.stats().upstreamErrors.increment();
+    fail(HttpResponseStatus.BAD_GATEWAY, "refused unprocessed, and cannot be sent again");
+  }
+
+  /** Tries the request again on another backend than {@code a}'s (the next dispatch excludes it). */
+  private void retryElsewhere(@Nullable Attempt a) {
+    retries++;
+    route.stats().retries.increment();
+    if (a != null) {
+      a.closeLease();
+      placement.tried(a.backend());
+    }
+    dispatch();
   }
 
   /** The client's fault (malformed, too large, too slow): no verdict on the backend. */

@@ -30,6 +30,15 @@ final class HeaderRewriter {
    *     whose X-Forwarded-* are then extended instead of replaced
    */
   static void request(HttpRequest req, RequestHead head, boolean websocket, String peer, boolean trusted, AsciiString proto) {
+    request(req, head, websocket, peer, trusted, proto, false);
+  }
+
+  /**
+   * As above; with {@code http2Upstream}, a {@code TE: trailers} of the client is kept (HTTP/2 allows
+   * that one value, and gRPC servers ask for it), and no framing field is set (HTTP/2 frames the body).
+   */
+  static void request(HttpRequest req, RequestHead head, boolean websocket, String peer, boolean trusted, AsciiString proto,
+      boolean http2Upstream) {
     HttpHeaders h = req.headers();
     long contentLength = head.chunked() ? -1 : head.contentLength();
     String uri = req.uri();
@@ -50,8 +59,13 @@ final class HeaderRewriter {
       h.set(HttpHeaderNames.UPGRADE, WEBSOCKET);
       h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
     }
+    if (http2Upstream && head.teTrailers) {
+      h.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
+    }
     if (head.chunked()) {
-      h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+      if (!http2Upstream) {
+        h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+      }
     } else if (contentLength >= 0) {
       h.set(HttpHeaderNames.CONTENT_LENGTH, contentLength);
     }

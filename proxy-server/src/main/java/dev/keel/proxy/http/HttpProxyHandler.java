@@ -64,7 +64,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
       peer = remote.getAddress().getHostAddress();
       trustedPeer = route.config().trusts(remote.getAddress());
     }
-    UpstreamConnector upstreams = Http1Upstream.connector(route.pool(ctx.channel().eventLoop()));
+    UpstreamConnector upstreams = route.connector(ctx.channel().eventLoop());
     context = new ExchangeContext(route, upstreams, c.ticker(), peer, ctx.channel());
     response = new Http1Response(this, ctx);
     route.stats().connections.incrementAndGet();
@@ -146,13 +146,14 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     // read before the head is rewritten: the rewrite replaces X-Forwarded-For, which client-ip may believe
     String token = sticky.cookieBased() ? sticky.tokenFrom(req.headers()) : null;
     CharSequence key = sticky.clientIp() ? sticky.clientIp(peer, trustedPeer, req.headers()) : null;
-    boolean websocket = head.websocketUpgrade(req);
+    // an HTTP/2 instance cannot take an HTTP/1.1 upgrade: the request goes as a plain one
+    boolean websocket = !route.http2Upstream() && head.websocketUpgrade(req);
     Http1Response r = response();
     r.begin(http10, HttpMethod.HEAD.equals(req.method()), head.keepAlive(!http10));
     Exchange e = spare != null ? spare : new Exchange(context(), r);
     spare = null;
     exchange = e.begin(req, head, websocket, token, key);
-    HeaderRewriter.request(req, head, websocket, peer, trustedPeer, route.proto());
+    HeaderRewriter.request(req, head, websocket, peer, trustedPeer, route.proto(), route.http2Upstream());
     // dispatched at the end of this read (channelReadComplete), once the bytes that came with the head are decoded
   }
 

@@ -28,6 +28,8 @@ final class RequestHead {
   @Nullable CharSequence host;
   int teCount;
   @Nullable CharSequence te;
+  /** The request's TE field lists {@code trailers} (a gRPC client's does): kept for HTTP/2 instances. */
+  boolean teTrailers;
   final List<CharSequence> connection = new ArrayList<>(2);
   @Nullable CharSequence upgrade;
   @Nullable CharSequence expect;
@@ -131,6 +133,7 @@ final class RequestHead {
     host = null;
     teCount = 0;
     te = null;
+    teTrailers = false;
     connection.clear();
     upgrade = null;
     expect = null;
@@ -146,7 +149,12 @@ final class RequestHead {
       CharSequence name = e.getKey();
       // by length first: most fields are none of these, and are passed over after one comparison
       switch (name.length()) {
-        case 2 -> dropped |= is(name, HttpHeaderNames.TE);
+        case 2 -> {
+          if (is(name, HttpHeaderNames.TE)) {
+            dropped = true;
+            teTrailers |= Tokens.contains(e.getValue(), "trailers");
+          }
+        }
         case 4 -> {
           if (is(name, HttpHeaderNames.HOST)) {
             hostCount++;

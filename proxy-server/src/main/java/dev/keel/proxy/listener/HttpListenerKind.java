@@ -1,6 +1,9 @@
 package dev.keel.proxy.listener;
 
 import dev.keel.proxy.config.ListenerConfig;
+import dev.keel.proxy.h2up.H2Balancing;
+import dev.keel.proxy.h2up.H2Options;
+import dev.keel.proxy.h2up.H2Pool;
 import dev.keel.proxy.http.HttpProxyHandler;
 import dev.keel.proxy.http.HttpRoute;
 import dev.keel.proxy.http.ListenerStats;
@@ -36,9 +39,15 @@ final class HttpListenerKind implements ListenerKind {
   @Override
   public RunningListener start(ListenerConfig config, ListenerEnvironment env) {
     SslContext serverTls = config.tls() == null ? null : TlsContexts.server(config.name(), config.tls());
-    SslContext upstreamTls = config.upstream().tls() ? TlsContexts.client(config.upstream().verify()) : null;
+    boolean h2 = config.upstream().protocol().http2();
+    SslContext upstreamTls = config.upstream().tls()
+        ? TlsContexts.client(config.upstream().verify(), config.upstream().protocol() == ListenerConfig.UpstreamProtocol.H2)
+        : null;
     UpstreamPicker picker = UpstreamPicker.start(config, env.discovery());
-    TunnelBalancing tunnels = new TunnelBalancing(picker.connections(), config.rebalance().enabled());
+    // The listener's connection balancer evens either its WebSocket tunnels (HTTP/1.1 instances) or
+    // its HTTP/2 connections to the instances: never both, so its counts mean one thing.
+    TunnelBalancing tunnels = h2 ? null : new TunnelBalancing(picker.connections(), config.rebalance().enabled());
+    H2Balancing h2Balancing = h2 ? new H2Balancing(picker.connections(), config.rebalance().enabled()) : null;
     long idleNanos = config.timeouts().idle().toNanos();
     Bootstrap upstream = new Bootstrap()
         .channel(env.transport().socketChannel())
@@ -46,14 +55,24 @@ final class HttpListenerKind implements ListenerKind {
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.SO_KEEPALIVE, true)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, config.timeouts().connect().toMillis()));
-    HttpRoute route = new HttpRoute(config, picker, loop -> new UpstreamPool(loop, upstream, (ch, backend) -> {
-      if (upstreamTls != null) {
-        ch.pipeline().addLast("tls", upstreamTls.newHandler(ch.alloc(), backend.host(), backend.port()));
-      }
-      // Requests are written as bytes by the proxy handler; responses are parsed and forwarded
-      // without header objects. No HTTP codec objects on either path.
-      ch.pipeline().addLast("response-decoder", new UpstreamResponseDecoder());
-    }, config.upstream().maxIdlePerLoop(), idleNanos), tunnels);
+    HttpRoute route;
+    if (h2Balancing != null) {
+      H2Options options = H2Options.of(config);
+      route = HttpRoute.http2(config, picker, loop -> new H2Pool(loop, UpstreamPool.dialer(loop, upstream), (ch, backend) -> {
+        if (upstreamTls != null) {
+          ch.pipeline().addLast("tls", upstreamTls.newHandler(ch.alloc(), backend.host(), backend.port()));
+        }
+      }, options, h2Balancing), h2Balancing);
+    } else {
+      route = new HttpRoute(config, picker, loop -> new UpstreamPool(loop, upstream, (ch, backend) -> {
+        if (upstreamTls != null) {
+          ch.pipeline().addLast("tls", upstreamTls.newHandler(ch.alloc(), backend.host(), backend.port()));
+        }
+        // Requests are written as bytes by the proxy handler; responses are parsed and forwarded
+        // without header objects. No HTTP codec objects on either path.
+        ch.pipeline().addLast("response-decoder", new UpstreamResponseDecoder());
+      }, config.upstream().maxIdlePerLoop(), idleNanos), tunnels);
+    }
     ChannelGroup clients = new DefaultChannelGroup(config.name(), GlobalEventExecutor.INSTANCE);
     int maxLine = config.limits().maxUriLength() + 64;
     int maxHeader = config.limits().maxHeaderSize();
@@ -86,7 +105,12 @@ final class HttpListenerKind implements ListenerKind {
     }
     io.netty.channel.ChannelFuture bind = server.bind(config.listen().toSocketAddress()).awaitUninterruptibly();
     if (!bind.isSuccess()) {
-      tunnels.close();
+      if (tunnels != null) {
+        tunnels.close();
+      }
+      if (h2Balancing != null) {
+        h2Balancing.close();
+      }
       picker.close();
       throw new IllegalStateException("listener '" + config.name() + "': cannot listen on " + config.listen() + ": "
           + bind.cause().getMessage(), bind.cause());
@@ -152,8 +176,13 @@ final class HttpListenerKind implements ListenerKind {
       bound.close().syncUninterruptibly();
       clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
       route.closeIdle();
-      if (route.tunnels() != null) {
-        route.tunnels().close();
+      TunnelBalancing t = route.tunnels();
+      if (t != null) {
+        t.close();
+      }
+      H2Balancing b = route.http2();
+      if (b != null) {
+        b.close();
       }
       route.picker().close();
     }

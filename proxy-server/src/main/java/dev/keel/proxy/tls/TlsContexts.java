@@ -29,10 +29,26 @@ public final class TlsContexts {
 
   /** The client context for upstream TLS; {@code verify} false trusts any certificate. */
   public static SslContext client(boolean verify) {
+    return client(verify, false);
+  }
+
+  /**
+   * The client context for upstream TLS; {@code verify} false trusts any certificate; {@code h2}
+   * offers only {@code h2} by ALPN (HTTP/2 over TLS: an instance that does not choose it is refused
+   * by the connection).
+   */
+  public static SslContext client(boolean verify, boolean h2) {
     try {
       SslContextBuilder b = SslContextBuilder.forClient().protocols(PROTOCOLS);
       if (!verify) {
         b.trustManager(InsecureTrustManagerFactory.INSTANCE);
+      }
+      if (h2) {
+        b.applicationProtocolConfig(new io.netty.handler.ssl.ApplicationProtocolConfig(
+            io.netty.handler.ssl.ApplicationProtocolConfig.Protocol.ALPN,
+            io.netty.handler.ssl.ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+            io.netty.handler.ssl.ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+            io.netty.handler.ssl.ApplicationProtocolNames.HTTP_2));
       }
       return b.build();
     } catch (SSLException e) {

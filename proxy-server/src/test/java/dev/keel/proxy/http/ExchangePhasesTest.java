@@ -22,7 +22,7 @@ class ExchangePhasesTest {
     Map<Phase, Set<Phase>> allowed = Map.of(
         Phase.IDLE, EnumSet.of(Phase.CONNECTING, Phase.CLOSING),
         Phase.CONNECTING, EnumSet.of(Phase.CONNECTING, Phase.SENDING, Phase.AWAITING_HEAD, Phase.CLOSING),
-        Phase.SENDING, EnumSet.of(Phase.AWAITING_HEAD, Phase.STREAMING, Phase.CLOSING),
+        Phase.SENDING, EnumSet.of(Phase.AWAITING_HEAD, Phase.STREAMING, Phase.CONNECTING, Phase.CLOSING),
         Phase.AWAITING_HEAD, EnumSet.of(Phase.STREAMING, Phase.TUNNEL, Phase.CONNECTING, Phase.CLOSING),
         Phase.STREAMING, EnumSet.of(Phase.DONE, Phase.CONNECTING, Phase.CLOSING),
         Phase.TUNNEL, EnumSet.of(Phase.CLOSING),

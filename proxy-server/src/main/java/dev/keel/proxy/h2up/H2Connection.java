@@ -1,0 +1,551 @@
+package dev.keel.proxy.h2up;
+
+import dev.keel.balancer.ConnectionLease;
+import dev.keel.balancer.FailureKind;
+import dev.keel.proxy.upstream.Backend;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http2.AbstractHttp2ConnectionHandlerBuilder;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2Connection;
+import io.netty.handler.codec.http2.Http2ConnectionAdapter;
+import io.netty.handler.codec.http2.Http2ConnectionDecoder;
+import io.netty.handler.codec.http2.Http2ConnectionEncoder;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2Stream;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One multiplexed HTTP/2 connection to an instance, and the last handler of its channel: Netty's
+ * HTTP/2 codec below, the proxy's streams ({@link H2Stream}) above. Its states:
+ *
+ * <ul>
+ *   <li><b>connecting</b> until the instance's first SETTINGS arrive (they say how many streams it
+ *       takes): streams wait here, up to {@link H2Options#assumedCapacity()};
+ *   <li><b>ready</b>: streams start at once while fewer run than the instance's
+ *       {@code SETTINGS_MAX_CONCURRENT_STREAMS} (capped by {@code upstream.max-streams});
+ *   <li><b>draining</b>: no new streams (the instance sent GOAWAY, rebalancing shed it, its pool
+ *       closed); it closes, GOAWAY first, once its last stream ended;
+ *   <li><b>closed</b>: every stream not ended failed; streams the instance never processed (above a
+ *       GOAWAY's last-stream-id, REFUSED_STREAM) fail as refused, so the exchange sends them elsewhere.
+ * </ul>
+ *
+ * A silent connection is PINGed ({@link H2Keepalive}); one without streams for the idle timeout is
+ * closed. Its lease on the listener's connection balancer counts it on its backend, busy while it
+ * has streams, idle without.
+ *
+ * <p>Confined to its channel's event loop, which is its pool's.
+ */
+public final class H2Connection extends Http2ConnectionHandler {
+  private static final Logger log = LoggerFactory.getLogger(H2Connection.class);
+
+  private final H2Pool pool;
+  private final Backend backend;
+  private final H2Options options;
+  private final H2Stats stats;
+  private final Http2Connection.PropertyKey key;
+  private @Nullable ChannelHandlerContext ctx;
+  private boolean ready;
+  private boolean draining;
+  private boolean closed;
+  private boolean active;
+  private boolean gone;
+  /** Streams waiting for the instance's SETTINGS. */
+  private final List<H2Stream> waiting = new ArrayList<>();
+  /** Streams with a place here (started, not yet closed), in no order: removal swaps the last in. */
+  private final List<H2Stream> streams = new ArrayList<>();
+  private final List<H2Stream> batch = new ArrayList<>();
+  private @Nullable ConnectionLease lease;
+  private @Nullable H2Keepalive keepalive;
+  private @Nullable Throwable closeCause;
+
+  private H2Connection(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings,
+      H2Pool pool, Backend backend, H2Options options, H2Stats stats) {
+    super(decoder, encoder, settings);
+    this.pool = pool;
+    this.backend = backend;
+    this.options = options;
+    this.stats = stats;
+    this.key = connection().newKey();
+    gracefulShutdownTimeoutMillis(0); // closed only once it has no streams left to wait for, or on purpose
+    connection().addListener(new Http2ConnectionAdapter() {
+      @Override
+      public void onStreamClosed(Http2Stream stream) {
+        streamClosed(stream);
+      }
+
+      @Override
+      public void onGoAwayReceived(int lastStreamId, long errorCode, ByteBuf debugData) {
+        goAwayReceived(lastStreamId, errorCode);
+      }
+    });
+    decoder.frameListener(new H2Frames(this));
+  }
+
+  /** A new connection's handler: the proxy as HTTP/2 client with {@code options}. */
+  static H2Connection create(H2Pool pool, Backend backend, H2Options options, H2Stats stats) {
+    return new Builder(pool, backend, options, stats).build();
+  }
+
+  private static final class Builder extends AbstractHttp2ConnectionHandlerBuilder<H2Connection, Builder> {
+    private final H2Pool pool;
+    private final Backend backend;
+    private final H2Options options;
+    private final H2Stats stats;
+
+    Builder(H2Pool pool, Backend backend, H2Options options, H2Stats stats) {
+      this.pool = pool;
+      this.backend = backend;
+      this.options = options;
+      this.stats = stats;
+      server(false);
+      initialSettings(options.settings());
+    }
+
+    @Override
+    protected H2Connection build() {
+      return super.build();
+    }
+
+    @Override
+    protected H2Connection build(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings) {
+      return new H2Connection(decoder, encoder, settings, pool, backend, options, stats);
+    }
+  }
+
+  public Backend backend() {
+    return backend;
+  }
+
+  H2Pool pool() {
+    return pool;
+  }
+
+  /** Streams running here now. */
+  public int streams() {
+    return streams.size();
+  }
+
+  boolean ready() {
+    return ready;
+  }
+
+  boolean draining() {
+    return draining || closed;
+  }
+
+  /** Streams that may run here at once now. */
+  int capacity() {
+    return ready ? options.capacity(connection().local().maxActiveStreams()) : options.assumedCapacity();
+  }
+
+  void lease(@Nullable ConnectionLease l) {
+    lease = l;
+  }
+
+  @Nullable ConnectionLease lease() {
+    return lease;
+  }
+
+  /** Takes {@code s} when there is room: it starts now (ready) or waits for SETTINGS (connecting). */
+  boolean offer(H2Stream s) {
+    if (draining || closed) {
+      return false;
+    }
+    if (!ready) {
+      if (waiting.size() >= options.assumedCapacity()) {
+        return false;
+      }
+      waiting.add(s);
+      s.waitOn(this);
+      return true;
+    }
+    if (streams.size() >= capacity()) {
+      return false;
+    }
+    start(s);
+    return true;
+  }
+
+  private void start(H2Stream s) {
+    s.index = streams.size();
+    streams.add(s);
+    if (streams.size() == 1) {
+      ConnectionLease l = lease;
+      if (l != null) {
+        l.markBusy();
+      }
+      H2Keepalive k = keepalive;
+      if (k != null) {
+        k.busy();
+      }
+    }
+    backend.streamOpened();
+    s.start(this);
+  }
+
+  private void remove(H2Stream s) {
+    int i = s.index;
+    if (i < 0 || i >= streams.size() || streams.get(i) != s) {
+      return;
+    }
+    H2Stream last = streams.remove(streams.size() - 1);
+    if (last != s) {
+      streams.set(i, last);
+      last.index = i;
+    }
+    s.index = -1;
+    backend.streamClosed();
+    if (streams.isEmpty()) {
+      idle();
+    }
+  }
+
+  private void idle() {
+    ConnectionLease l = lease;
+    if (l != null) {
+      l.markIdle();
+    }
+    H2Keepalive k = keepalive;
+    if (k != null) {
+      k.idle();
+    }
+    if (draining && !closed) {
+      close("drained");
+    }
+  }
+
+  // ---- the channel ----
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+    this.ctx = ctx;
+    super.handlerAdded(ctx);
+    encoder().flowController().listener(this::writabilityChanged);
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) throws Exception {
+    active = true;
+    backend.connectionOpened();
+    super.channelActive(ctx); // the preface and SETTINGS
+    // The connection window is kept wide open: what bounds memory is each stream's window, which
+    // a stalled stream holds alone; a tight connection window would let it block the others.
+    Http2Stream connectionStream = connection().connectionStream();
+    int grow = Integer.MAX_VALUE - decoder().flowController().initialWindowSize(connectionStream);
+    decoder().flowController().incrementWindowSize(connectionStream, grow);
+    ctx.channel().config().setAutoRead(true); // every stream's window bounds what it may send
+    keepalive = new H2Keepalive(this, ctx, options);
+    ctx.flush();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+    H2Keepalive k = keepalive;
+    if (k != null) {
+      k.heard();
+    }
+    super.channelRead(ctx, msg);
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+    for (int i = 0; i < batch.size(); i++) {
+      batch.get(i).batchDone();
+    }
+    batch.clear();
+    super.channelReadComplete(ctx);
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+    if (evt instanceof SslHandshakeCompletionEvent done && done.isSuccess()) {
+      SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+      String chosen = ssl == null ? null : ssl.applicationProtocol();
+      if (!ApplicationProtocolNames.HTTP_2.equals(chosen)) {
+        closeCause = new IOException("instance " + backend + " did not choose h2 by ALPN (chose: "
+            + (chosen == null ? "nothing" : chosen) + ")");
+        ctx.close();
+      }
+    } else if (evt instanceof SslHandshakeCompletionEvent failed) {
+      closeCause = failed.cause();
+    }
+    super.userEventTriggered(ctx, evt);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
+    if (closeCause == null && !(Http2CodecUtil.getEmbeddedHttp2Exception(cause) instanceof Http2Exception.StreamException)) {
+      closeCause = cause;
+    }
+    log.debug("upstream HTTP/2 connection to {}: {}", backend, cause.toString());
+    super.exceptionCaught(ctx, cause);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    Throwable cause = closeCause != null ? closeCause : new IOException("upstream HTTP/2 connection to " + backend + " closed");
+    closeCause = cause;
+    closed = true;
+    super.channelInactive(ctx); // closes every stream still open: streamClosed fails them
+    lost(cause);
+    if (active) {
+      active = false;
+      backend.connectionClosed();
+    }
+  }
+
+  /** The connect failed, or the connection is gone: everything still here fails. Idempotent. */
+  void lost(Throwable cause) {
+    if (gone) {
+      return;
+    }
+    gone = true;
+    closed = true;
+    H2Keepalive k = keepalive;
+    if (k != null) {
+      k.stop();
+    }
+    List<H2Stream> w = List.copyOf(waiting);
+    waiting.clear();
+    for (H2Stream s : w) {
+      s.fail(FailureKind.CONNECT, cause, false); // never sent: the exchange retries it like a failed connect
+    }
+    for (H2Stream s : List.copyOf(streams)) {
+      remove(s);
+      s.closed(cause);
+    }
+    pool.closed(this);
+  }
+
+  // ---- what the codec tells ----
+
+  /** The instance's SETTINGS: the first ones make the connection ready. */
+  void settingsRead() {
+    if (ready || closed) {
+      return;
+    }
+    ready = true;
+    List<H2Stream> w = List.copyOf(waiting);
+    waiting.clear();
+    for (H2Stream s : w) {
+      if (!draining && streams.size() < capacity()) {
+        start(s);
+      } else {
+        pool.place(s); // the instance takes fewer than assumed: the rest go to another connection
+      }
+    }
+    if (streams.isEmpty()) {
+      idle();
+    }
+  }
+
+  private void goAwayReceived(int lastStreamId, long errorCode) {
+    stats.goAways.increment();
+    log.debug("GOAWAY from {} ({}, last stream {}): draining", backend, H2Stream.errorName(errorCode), lastStreamId);
+    try {
+      connection().forEachActiveStream(st -> {
+        H2Stream s = st.getProperty(key);
+        if (s != null && st.id() > lastStreamId) {
+          s.refusedByGoAway = true; // never processed: Netty closes it next, and it goes elsewhere
+          stats.refused.increment();
+        }
+        return true;
+      });
+    } catch (Http2Exception e) {
+      throw new IllegalStateException("the visitor throws nothing", e);
+    }
+    List<H2Stream> w = List.copyOf(waiting);
+    waiting.clear();
+    for (H2Stream s : w) {
+      s.fail(FailureKind.CONNECT, new IOException("GOAWAY from " + backend + " before the stream was sent"), true);
+    }
+    drain();
+  }
+
+  /** Takes no new streams; closes once the last one ended. */
+  void drain() {
+    if (draining || closed) {
+      return;
+    }
+    draining = true;
+    pool.draining(this);
+    if (streams.isEmpty() && ready) {
+      close("drained");
+    }
+  }
+
+  /** Closes now: GOAWAY, then the channel; streams still here fail. */
+  void close(String why) {
+    ChannelHandlerContext c = ctx;
+    if (c != null && !closed) {
+      log.debug("closing upstream HTTP/2 connection to {}: {}", backend, why);
+      draining = true;
+      c.channel().close(); // from the tail, through this handler: GOAWAY first
+    }
+  }
+
+  /** A PING went unanswered: the connection is dead; its streams fail at once. */
+  void dead() {
+    stats.pingTimeouts.increment();
+    closeCause = new IOException("no PING answer from " + backend + " within upstream.ping-timeout");
+    close("ping timeout");
+  }
+
+  private void streamClosed(Http2Stream st) {
+    H2Stream s = st.removeProperty(key);
+    if (s != null) {
+      remove(s);
+      s.closed(closed ? closeCause : null);
+    }
+  }
+
+  void resetRead(int streamId, long errorCode) {
+    H2Stream s = stream(streamId);
+    if (s != null) {
+      s.resetCode = errorCode;
+      if (errorCode == Http2Error.REFUSED_STREAM.code()) {
+        stats.refused.increment();
+      }
+    }
+  }
+
+  @Nullable H2Stream stream(int streamId) {
+    Http2Stream st = connection().stream(streamId);
+    return st == null ? null : st.getProperty(key);
+  }
+
+  /** {@code s} handed something over in this read: it hears the read's end. */
+  void batch(H2Stream s) {
+    if (!s.inBatch) {
+      s.inBatch = true;
+      batch.add(s);
+    }
+  }
+
+  private void writabilityChanged(Http2Stream st) {
+    H2Stream s = st.getProperty(key);
+    if (s != null) {
+      s.writabilityChanged();
+    }
+  }
+
+  // ---- what streams write ----
+
+  private ChannelHandlerContext ctx() {
+    ChannelHandlerContext c = ctx;
+    if (c == null) {
+      throw new IllegalStateException("not added to a pipeline");
+    }
+    return c;
+  }
+
+  /** Opens {@code s}'s stream with its HEADERS; null when that was refused at once (it then fails, refused). */
+  @Nullable Http2Stream writeHeaders(H2Stream s, Http2Headers headers, boolean endStream) {
+    ChannelHandlerContext c = ctx();
+    int id = connection().local().incrementAndGetNextStreamId();
+    if (id > 0) {
+      encoder().writeHeaders(c, id, headers, 0, endStream, c.newPromise());
+    }
+    Http2Stream st = id > 0 ? connection().stream(id) : null;
+    if (st == null) {
+      // stream ids ran out, or the codec refused it (GOAWAY, its limit): nothing went out
+      remove(s);
+      drain();
+      c.executor().execute(() -> s.fail(FailureKind.RESET, new IOException("cannot open a stream to " + backend), true));
+      return null;
+    }
+    st.setProperty(key, s);
+    return st;
+  }
+
+  void writeData(Http2Stream st, ByteBuf data, boolean endStream) {
+    ChannelHandlerContext c = ctx();
+    encoder().writeData(c, st.id(), data, 0, endStream, c.newPromise());
+  }
+
+  void writeTrailers(Http2Stream st, Http2Headers trailers) {
+    ChannelHandlerContext c = ctx();
+    encoder().writeHeaders(c, st.id(), trailers, 0, true, c.newPromise());
+  }
+
+  void flush() {
+    ChannelHandlerContext c = ctx;
+    if (c != null) {
+      c.flush();
+    }
+  }
+
+  boolean isWritable(Http2Stream st) {
+    return encoder().flowController().isWritable(st);
+  }
+
+  /** Gives {@code n} bytes of {@code st} back to the instance's window (WINDOW_UPDATE when due). */
+  void consume(Http2Stream st, int n) {
+    ChannelHandlerContext c = ctx();
+    try {
+      if (decoder().flowController().consumeBytes(st, n)) {
+        c.flush();
+      }
+    } catch (Http2Exception e) {
+      onError(c, false, e);
+    }
+  }
+
+  /**
+   * {@code s} is cancelled: it gives up its place; its stream, still open either way, is reset. One
+   * given up without an answer (its deadline passed, say) makes a silent connection prove it is
+   * alive ({@link H2Keepalive#probe()}).
+   */
+  void cancel(H2Stream s, @Nullable Http2Stream st, boolean complete, boolean answered) {
+    if (!answered) {
+      H2Keepalive k = keepalive;
+      if (k != null) {
+        k.probe();
+      }
+    }
+    if (waiting.remove(s)) {
+      return;
+    }
+    if (st == null) {
+      remove(s); // started, but its HEADERS never went
+      return;
+    }
+    if (!complete && st.state() != Http2Stream.State.CLOSED) {
+      ChannelHandlerContext c = ctx();
+      resetStream(c, st.id(), Http2Error.CANCEL.code(), c.newPromise());
+      c.flush();
+    }
+  }
+
+  /** Sends a PING carrying {@code data}. */
+  void ping(long data) {
+    ChannelHandlerContext c = ctx();
+    encoder().writePing(c, false, data, c.newPromise());
+    c.flush();
+  }
+
+  void pingAck(long data) {
+    H2Keepalive k = keepalive;
+    if (k != null) {
+      k.answered(data);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "h2 connection to " + backend + (draining ? " (draining)" : "");
+  }
+}
