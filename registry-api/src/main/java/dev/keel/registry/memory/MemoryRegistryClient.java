@@ -137,4 +137,9 @@ final class MemoryRegistryClient implements RegistryClient {
       }
     }
   }
+
+  @Override
+  public String toString() {
+    return "memory://" + store.name();
+  }
 }
