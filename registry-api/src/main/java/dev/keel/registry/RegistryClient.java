@@ -1,5 +1,6 @@
 package dev.keel.registry;
 
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -25,6 +26,17 @@ public interface RegistryClient extends Registry, Discovery, AutoCloseable {
    */
   default Subscription onHealthChange(Consumer<RegistryHealth> listener) {
     return () -> { };
+  }
+
+  /**
+   * The names of the services the registry holds now, as they were registered (a case-sensitive
+   * name can be found from a lower-cased URL host this way). May block up to the resolve timeout.
+   *
+   * @throws UnsupportedOperationException when the adapter cannot list services (the default)
+   * @throws RegistryException when the registry cannot be reached
+   */
+  default List<String> services() {
+    throw new UnsupportedOperationException(this + " cannot list its services");
   }
 
   @Override

@@ -209,6 +209,12 @@ public final class GuardedRegistryClient implements RegistryClient {
   }
 
   @Override
+  public List<String> services() {
+    checkOpen();
+    return delegate.services();
+  }
+
+  @Override
   public RegistryHealth health() {
     return delegate.health();
   }

@@ -134,6 +134,24 @@ final class EtcdRegistryClient implements RegistryClient {
     }
   }
 
+  /** The service segments of the keys under {@code {prefix}/services/}, read keys only. */
+  @Override
+  public List<String> services() {
+    checkOpen();
+    String root = codec.prefix() + "/services/";
+    var response = await(client.getKVClient().get(bytes(root), GetOption.builder().isPrefix(true).withKeysOnly(true).build())
+        .orTimeout(config.timeout().toMillis(), TimeUnit.MILLISECONDS), config, config.timeout(), "list services");
+    java.util.TreeSet<String> names = new java.util.TreeSet<>();
+    for (KeyValue kv : response.getKvs()) {
+      String rest = kv.getKey().toString(StandardCharsets.UTF_8).substring(root.length());
+      int slash = rest.indexOf('/');
+      if (slash > 0) {
+        names.add(rest.substring(0, slash));
+      }
+    }
+    return List.copyOf(names);
+  }
+
   @Override
   public RegistryHealth health() {
     return health.health();

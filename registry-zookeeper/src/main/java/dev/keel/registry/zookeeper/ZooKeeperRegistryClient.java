@@ -216,6 +216,24 @@ final class ZooKeeperRegistryClient implements RegistryClient {
     };
   }
 
+  /** The children of the base path: x-discovery keeps one node per service there. */
+  @Override
+  public List<String> services() {
+    checkOpen();
+    try {
+      List<String> names = new ArrayList<>(ChildReads.list(curator, basePath).get(timeout.toMillis(), TimeUnit.MILLISECONDS).names());
+      names.sort(null);
+      return names;
+    } catch (TimeoutException e) {
+      throw new RegistryException("zookeeper: no answer listing " + basePath + " within " + timeout, e);
+    } catch (ExecutionException e) {
+      throw new RegistryException("zookeeper: could not list " + basePath + ": " + e.getCause(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RegistryException("zookeeper: interrupted listing " + basePath, e);
+    }
+  }
+
   @Override
   public RegistryHealth health() {
     return health.health();
