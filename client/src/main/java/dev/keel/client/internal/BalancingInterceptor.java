@@ -49,7 +49,7 @@ final class BalancingInterceptor implements Interceptor {
     @Nullable String key = service.affinityKey(original);
     Ticket ticket = service.balancer().begin(key);
     if (ticket == null) {
-      throw new NoEndpointAvailableException(name, "no instance available");
+      throw service.noEndpoint();
     }
     int maxRetries = service.policy().maxRetries();
     @Nullable List<Endpoint> tried = null;

@@ -6,9 +6,11 @@ import dev.keel.balancer.Endpoint;
 import dev.keel.balancer.HealthChecker;
 import dev.keel.balancer.Ticket;
 import dev.keel.client.ClientMetrics;
+import dev.keel.client.NoEndpointAvailableException;
 import dev.keel.client.RetryBudget;
 import dev.keel.client.ServicePolicy;
 import dev.keel.registry.Discovery;
+import dev.keel.registry.RegistryClient;
 import java.util.List;
 import okhttp3.Request;
 import org.jspecify.annotations.Nullable;
@@ -16,21 +18,26 @@ import org.jspecify.annotations.Nullable;
 /** What the client keeps per service: its balancer, retry budget and policy. Thread-safe. */
 final class ServiceCalls implements AutoCloseable {
   private final String name;
+  private final String host;
+  private final @Nullable RegistryClient registry;
   private final ServicePolicy policy;
   private final Balancer balancer;
   private final RetryBudget budget;
   private final ClientMetrics metrics;
 
-  private ServiceCalls(String name, ServicePolicy policy, Balancer balancer, RetryBudget budget,
-      ClientMetrics metrics) {
+  private ServiceCalls(String name, String host, @Nullable RegistryClient registry, ServicePolicy policy,
+      Balancer balancer, RetryBudget budget, ClientMetrics metrics) {
     this.name = name;
+    this.host = host;
+    this.registry = registry;
     this.policy = policy;
     this.balancer = balancer;
     this.budget = budget;
     this.metrics = metrics;
   }
 
-  static ServiceCalls start(Discovery discovery, String name, ServicePolicy policy, BalancerClock clock,
+  /** @param host the URL host that named the service, for messages */
+  static ServiceCalls start(Discovery discovery, String name, String host, ServicePolicy policy, BalancerClock clock,
       ClientMetrics metrics) {
     Balancer.Builder b = Balancer.builder(discovery, name).config(policy.balancerConfig()).clock(clock);
     HealthChecker checker = policy.healthChecker();
@@ -40,11 +47,17 @@ final class ServiceCalls implements AutoCloseable {
     Balancer balancer = b.build();
     RetryBudget budget = policy.retryBudget().get();
     metrics.serviceStarted(name, balancer);
-    return new ServiceCalls(name, policy, balancer, budget, metrics);
+    RegistryClient registry = discovery instanceof RegistryClient ? (RegistryClient) discovery : null;
+    return new ServiceCalls(name, host, registry, policy, balancer, budget, metrics);
   }
 
   String name() {
     return name;
+  }
+
+  /** Why no instance was found just now: what was looked up, where, and what is known. */
+  NoEndpointAvailableException noEndpoint() {
+    return NoEndpointReason.explain(name, host, balancer.state(), registry);
   }
 
   ServicePolicy policy() {
