@@ -103,8 +103,8 @@ public final class DefaultBalancer implements Balancer {
     try {
       initial = discovery.resolve(service);
     } catch (RegistryException e) {
-      log.warn("{}: cannot resolve yet, starting empty until the watch delivers: {}", service, e.toString());
-      initial = InstanceSet.empty(service);
+      log.warn("{}: cannot resolve yet, starting empty until the watch delivers: {}", service, e.getMessage());
+      initial = InstanceSet.empty(service).asStale(); // nothing confirmed by the registry yet
     }
     // Applied on the calling thread, before anyone else can see the balancer or the executor runs.
     b.update(initial);

@@ -214,14 +214,21 @@ public final class GuardedRegistryClient implements RegistryClient {
     return delegate.services();
   }
 
+  /** The adapter's health, naming the registry as {@link #toString()} does. */
   @Override
   public RegistryHealth health() {
-    return delegate.health();
+    return named(delegate.health());
   }
 
   @Override
   public Subscription onHealthChange(Consumer<RegistryHealth> listener) {
-    return delegate.onHealthChange(listener);
+    requireNonNull(listener, "listener");
+    return delegate.onHealthChange(h -> listener.accept(named(h)));
+  }
+
+  private RegistryHealth named(RegistryHealth h) {
+    return h.registry().equals(name) ? h
+        : RegistryHealth.of(name, h.state(), h.since(), h.cause(), h.malformedEntries(), h.outages());
   }
 
   @Override

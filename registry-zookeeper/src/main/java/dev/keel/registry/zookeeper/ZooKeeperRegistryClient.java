@@ -58,6 +58,7 @@ final class ZooKeeperRegistryClient implements RegistryClient {
   private final String name;
   private final HealthTracker health;
   private final ConnectionStateListener connection;
+  private volatile boolean everConnected;
   private boolean closed; // guarded by this
 
   /**
@@ -78,18 +79,34 @@ final class ZooKeeperRegistryClient implements RegistryClient {
     curator.getConnectionStateListenable().addListener(connection);
     this.registrar = new Registrar(curator, timeout, acl);
     if (curator.getZookeeperClient().isConnected()) {
+      everConnected = true;
       health.reachable();
     } else {
       pool.execute(() -> probe(hosts, connectionTimeout));
     }
   }
 
-  /** Curator's view of the connection is ZooKeeper's reachability. */
+  /**
+   * Curator's view of the connection is ZooKeeper's reachability. Before the first connection
+   * Curator also reports SUSPENDED and LOST; the probe's cause (refused, no session in time) says
+   * more then, so those only count once connected.
+   */
   private void onConnectionState(ConnectionState state) {
     switch (state) {
-      case CONNECTED, RECONNECTED, READ_ONLY -> health.reachable();
-      case SUSPENDED -> health.unreachable("connection to ZooKeeper lost; Curator is reconnecting");
-      case LOST -> health.unreachable("ZooKeeper session lost: no connection for the session timeout");
+      case CONNECTED, RECONNECTED, READ_ONLY -> {
+        everConnected = true;
+        health.reachable();
+      }
+      case SUSPENDED -> {
+        if (everConnected) {
+          health.unreachable("connection to ZooKeeper lost; Curator is reconnecting");
+        }
+      }
+      case LOST -> {
+        if (everConnected) {
+          health.unreachable("ZooKeeper session lost: no connection for the session timeout");
+        }
+      }
       default -> { }
     }
   }
