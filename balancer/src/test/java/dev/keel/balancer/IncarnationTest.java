@@ -34,7 +34,7 @@ class IncarnationTest {
 
   private static void eject(Balancer b, Endpoint target) {
     for (int failed = 0, i = 0; failed < 5 && i < 10_000; i++) {
-      Endpoint e = b.pick();
+      Endpoint e = b.pick(PickArgs.ANY);
       if (e == target) {
         e.onFailure(FailureKind.CONNECT);
         failed++;
