@@ -113,12 +113,6 @@ public final class RegistryHealth {
     return outages;
   }
 
-  /** Equal when everything but {@link #since()} is. */
-  public boolean sameAs(RegistryHealth other) {
-    return state == other.state && registry.equals(other.registry) && malformedEntries == other.malformedEntries
-        && outages == other.outages && java.util.Objects.equals(cause, other.cause);
-  }
-
   @Override
   public String toString() {
     return registry + " " + state.label() + " since " + since + (cause == null ? "" : " (" + cause + ")")
