@@ -8,7 +8,7 @@ import java.util.function.Consumer;
  *
  * <p>Thread-safe. Closing it deregisters everything it registered, ends its watches and releases
  * what it created; a client library instance passed in by the caller is not closed.
- * {@link #toString()} names the registry by scheme and address, never with a secret.
+ * {@code toString()} names the registry by scheme and address, never with a secret.
  */
 public interface RegistryClient extends Registry, Discovery, AutoCloseable {
   /**

@@ -54,7 +54,7 @@ public final class RegistryHealth {
   /**
    * A health value.
    *
-   * @param registry the registry, as {@link RegistryClient#toString()} shows it (no secrets)
+   * @param registry the registry, as {@code RegistryClient.toString()} shows it (no secrets)
    * @param since when the registry entered {@code state}
    * @param cause why it is not reachable, one line; ignored (null) when {@code state} is
    *     {@link State#REACHABLE}
