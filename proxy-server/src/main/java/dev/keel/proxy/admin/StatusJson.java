@@ -57,7 +57,8 @@ final class StatusJson {
         bo.put("inflight", b.inflight());
         bo.put("requests", b.requests());
         bo.put("failures", b.failures());
-        bo.put("ewmaMillis", Math.round(b.ewmaMillis() * 1000) / 1000.0);
+        bo.put("ewmaMillis", Math.round(b.ewmaMillis() * 1000) / 1000.0); // the average a client waits
+        bo.put("peakEwmaMillis", Math.round(b.peakEwmaMillis() * 1000) / 1000.0); // the balancing cost
         if (http) {
           bo.put("tunnels", b.endpoint().activeConnections()); // those placed by the connection balancer
         }
