@@ -79,7 +79,6 @@ public final class H2Connection extends Http2ConnectionHandler {
     this.options = options;
     this.stats = stats;
     this.key = connection().newKey();
-    gracefulShutdownTimeoutMillis(0); // closed only once it has no streams left to wait for, or on purpose
     connection().addListener(new Http2ConnectionAdapter() {
       @Override
       public void onStreamClosed(Http2Stream stream) {
@@ -112,6 +111,8 @@ public final class H2Connection extends Http2ConnectionHandler {
       this.stats = stats;
       server(false);
       initialSettings(options.settings());
+      // closed only once no stream is left to wait for, or on purpose (a dead connection): at once
+      gracefulShutdownTimeoutMillis(0);
     }
 
     @Override
