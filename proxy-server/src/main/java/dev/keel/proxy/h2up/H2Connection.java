@@ -5,7 +5,6 @@ import dev.keel.balancer.FailureKind;
 import dev.keel.proxy.upstream.Backend;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http2.AbstractHttp2ConnectionHandlerBuilder;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2ConnectionAdapter;
@@ -17,9 +16,7 @@ import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2Stream;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-import io.netty.handler.ssl.ApplicationProtocolNames;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,21 +54,20 @@ public final class H2Connection extends Http2ConnectionHandler {
   private final H2Stats stats;
   private final Http2Connection.PropertyKey key;
   private @Nullable ChannelHandlerContext ctx;
+  private @Nullable H2Writer writer;
   private boolean ready;
   private boolean draining;
   private boolean closed;
   private boolean active;
   private boolean gone;
-  /** Streams waiting for the instance's SETTINGS. */
-  private final List<H2Stream> waiting = new ArrayList<>();
-  /** Streams with a place here (started, not yet closed), in no order: removal swaps the last in. */
-  private final List<H2Stream> streams = new ArrayList<>();
+  private final H2Slots slots;
+  /** Streams that had something handed over in the current read: they hear its end. */
   private final List<H2Stream> batch = new ArrayList<>();
   private @Nullable ConnectionLease lease;
   private @Nullable H2Keepalive keepalive;
   private @Nullable Throwable closeCause;
 
-  private H2Connection(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings,
+  H2Connection(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings,
       H2Pool pool, Backend backend, H2Options options, H2Stats stats) {
     super(decoder, encoder, settings);
     this.pool = pool;
@@ -79,6 +75,7 @@ public final class H2Connection extends Http2ConnectionHandler {
     this.options = options;
     this.stats = stats;
     this.key = connection().newKey();
+    this.slots = new H2Slots(this, backend, options.assumedCapacity());
     connection().addListener(new Http2ConnectionAdapter() {
       @Override
       public void onStreamClosed(Http2Stream stream) {
@@ -95,35 +92,7 @@ public final class H2Connection extends Http2ConnectionHandler {
 
   /** A new connection's handler: the proxy as HTTP/2 client with {@code options}. */
   static H2Connection create(H2Pool pool, Backend backend, H2Options options, H2Stats stats) {
-    return new Builder(pool, backend, options, stats).build();
-  }
-
-  private static final class Builder extends AbstractHttp2ConnectionHandlerBuilder<H2Connection, Builder> {
-    private final H2Pool pool;
-    private final Backend backend;
-    private final H2Options options;
-    private final H2Stats stats;
-
-    Builder(H2Pool pool, Backend backend, H2Options options, H2Stats stats) {
-      this.pool = pool;
-      this.backend = backend;
-      this.options = options;
-      this.stats = stats;
-      server(false);
-      initialSettings(options.settings());
-      // closed only once no stream is left to wait for, or on purpose (a dead connection): at once
-      gracefulShutdownTimeoutMillis(0);
-    }
-
-    @Override
-    protected H2Connection build() {
-      return super.build();
-    }
-
-    @Override
-    protected H2Connection build(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings) {
-      return new H2Connection(decoder, encoder, settings, pool, backend, options, stats);
-    }
+    return new H2ConnectionBuilder(pool, backend, options, stats).build();
   }
 
   public Backend backend() {
@@ -136,7 +105,7 @@ public final class H2Connection extends Http2ConnectionHandler {
 
   /** Streams running here now. */
   public int streams() {
-    return streams.size();
+    return slots.running();
   }
 
   boolean ready() {
@@ -166,55 +135,29 @@ public final class H2Connection extends Http2ConnectionHandler {
       return false;
     }
     if (!ready) {
-      if (waiting.size() >= options.assumedCapacity()) {
-        return false;
-      }
-      waiting.add(s);
-      s.waitOn(this);
-      return true;
+      return slots.offerWaiting(s);
     }
-    if (streams.size() >= capacity()) {
+    if (slots.running() >= capacity()) {
       return false;
     }
-    start(s);
+    slots.start(s);
     return true;
   }
 
-  private void start(H2Stream s) {
-    s.index = streams.size();
-    streams.add(s);
-    if (streams.size() == 1) {
-      ConnectionLease l = lease;
-      if (l != null) {
-        l.markBusy();
-      }
-      H2Keepalive k = keepalive;
-      if (k != null) {
-        k.busy();
-      }
+  /** The first stream started: the connection counts as busy (shed last). */
+  void busy() {
+    ConnectionLease l = lease;
+    if (l != null) {
+      l.markBusy();
     }
-    backend.streamOpened();
-    s.start(this);
-  }
-
-  private void remove(H2Stream s) {
-    int i = s.index;
-    if (i < 0 || i >= streams.size() || streams.get(i) != s) {
-      return;
-    }
-    H2Stream last = streams.remove(streams.size() - 1);
-    if (last != s) {
-      streams.set(i, last);
-      last.index = i;
-    }
-    s.index = -1;
-    backend.streamClosed();
-    if (streams.isEmpty()) {
-      idle();
+    H2Keepalive k = keepalive;
+    if (k != null) {
+      k.busy();
     }
   }
 
-  private void idle() {
+  /** The last stream ended: idle (shed first, closed after the idle timeout), or closed when draining. */
+  void idle() {
     ConnectionLease l = lease;
     if (l != null) {
       l.markIdle();
@@ -233,6 +176,7 @@ public final class H2Connection extends Http2ConnectionHandler {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
     this.ctx = ctx;
+    this.writer = new H2Writer(this, ctx, key);
     super.handlerAdded(ctx);
     encoder().flowController().listener(this::writabilityChanged);
   }
@@ -272,16 +216,8 @@ public final class H2Connection extends Http2ConnectionHandler {
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-    if (evt instanceof SslHandshakeCompletionEvent done && done.isSuccess()) {
-      SslHandler ssl = ctx.pipeline().get(SslHandler.class);
-      String chosen = ssl == null ? null : ssl.applicationProtocol();
-      if (!ApplicationProtocolNames.HTTP_2.equals(chosen)) {
-        closeCause = new IOException("instance " + backend + " did not choose h2 by ALPN (chose: "
-            + (chosen == null ? "nothing" : chosen) + ")");
-        ctx.close();
-      }
-    } else if (evt instanceof SslHandshakeCompletionEvent failed) {
-      closeCause = failed.cause();
+    if (evt instanceof SslHandshakeCompletionEvent failed && !failed.isSuccess()) {
+      closeCause = failed.cause(); // its streams fail with it
     }
     super.userEventTriggered(ctx, evt);
   }
@@ -319,13 +255,11 @@ public final class H2Connection extends Http2ConnectionHandler {
     if (k != null) {
       k.stop();
     }
-    List<H2Stream> w = List.copyOf(waiting);
-    waiting.clear();
-    for (H2Stream s : w) {
+    for (H2Stream s : slots.takeWaiting()) {
       s.fail(FailureKind.CONNECT, cause, false); // never sent: the exchange retries it like a failed connect
     }
-    for (H2Stream s : List.copyOf(streams)) {
-      remove(s);
+    for (H2Stream s : slots.takeRunning()) {
+      slots.remove(s);
       s.closed(cause);
     }
     pool.closed(this);
@@ -339,16 +273,14 @@ public final class H2Connection extends Http2ConnectionHandler {
       return;
     }
     ready = true;
-    List<H2Stream> w = List.copyOf(waiting);
-    waiting.clear();
-    for (H2Stream s : w) {
-      if (!draining && streams.size() < capacity()) {
-        start(s);
+    for (H2Stream s : slots.takeWaiting()) {
+      if (!draining && slots.running() < capacity()) {
+        slots.start(s);
       } else {
         pool.place(s); // the instance takes fewer than assumed: the rest go to another connection
       }
     }
-    if (streams.isEmpty()) {
+    if (slots.running() == 0) {
       idle();
     }
   }
@@ -368,9 +300,7 @@ public final class H2Connection extends Http2ConnectionHandler {
     } catch (Http2Exception e) {
       throw new IllegalStateException("the visitor throws nothing", e);
     }
-    List<H2Stream> w = List.copyOf(waiting);
-    waiting.clear();
-    for (H2Stream s : w) {
+    for (H2Stream s : slots.takeWaiting()) {
       s.fail(FailureKind.CONNECT, new IOException("GOAWAY from " + backend + " before the stream was sent"), true);
     }
     drain();
@@ -383,7 +313,7 @@ public final class H2Connection extends Http2ConnectionHandler {
     }
     draining = true;
     pool.draining(this);
-    if (streams.isEmpty() && ready) {
+    if (slots.running() == 0 && ready) {
       close("drained");
     }
   }
@@ -408,7 +338,7 @@ public final class H2Connection extends Http2ConnectionHandler {
   private void streamClosed(Http2Stream st) {
     H2Stream s = st.removeProperty(key);
     if (s != null) {
-      remove(s);
+      slots.remove(s);
       s.closed(closed ? closeCause : null);
     }
   }
@@ -445,64 +375,29 @@ public final class H2Connection extends Http2ConnectionHandler {
 
   // ---- what streams write ----
 
-  private ChannelHandlerContext ctx() {
-    ChannelHandlerContext c = ctx;
-    if (c == null) {
+  boolean inPipeline() {
+    return writer != null;
+  }
+
+  /** The connection's writer, once it is in a pipeline. */
+  H2Writer writer() {
+    H2Writer w = writer;
+    if (w == null) {
       throw new IllegalStateException("not added to a pipeline");
     }
-    return c;
+    return w;
   }
 
   /** Opens {@code s}'s stream with its HEADERS; null when that was refused at once (it then fails, refused). */
-  @Nullable Http2Stream writeHeaders(H2Stream s, Http2Headers headers, boolean endStream) {
-    ChannelHandlerContext c = ctx();
-    int id = connection().local().incrementAndGetNextStreamId();
-    if (id > 0) {
-      encoder().writeHeaders(c, id, headers, 0, endStream, c.newPromise());
-    }
-    Http2Stream st = id > 0 ? connection().stream(id) : null;
+  @Nullable Http2Stream open(H2Stream s, Http2Headers headers, boolean endStream) {
+    Http2Stream st = writer().open(s, headers, endStream);
     if (st == null) {
       // stream ids ran out, or the codec refused it (GOAWAY, its limit): nothing went out
-      remove(s);
+      slots.remove(s);
       drain();
-      c.executor().execute(() -> s.fail(FailureKind.RESET, new IOException("cannot open a stream to " + backend), true));
-      return null;
+      pool.loop().execute(() -> s.fail(FailureKind.RESET, new IOException("cannot open a stream to " + backend), true));
     }
-    st.setProperty(key, s);
     return st;
-  }
-
-  void writeData(Http2Stream st, ByteBuf data, boolean endStream) {
-    ChannelHandlerContext c = ctx();
-    encoder().writeData(c, st.id(), data, 0, endStream, c.newPromise());
-  }
-
-  void writeTrailers(Http2Stream st, Http2Headers trailers) {
-    ChannelHandlerContext c = ctx();
-    encoder().writeHeaders(c, st.id(), trailers, 0, true, c.newPromise());
-  }
-
-  void flush() {
-    ChannelHandlerContext c = ctx;
-    if (c != null) {
-      c.flush();
-    }
-  }
-
-  boolean isWritable(Http2Stream st) {
-    return encoder().flowController().isWritable(st);
-  }
-
-  /** Gives {@code n} bytes of {@code st} back to the instance's window (WINDOW_UPDATE when due). */
-  void consume(Http2Stream st, int n) {
-    ChannelHandlerContext c = ctx();
-    try {
-      if (decoder().flowController().consumeBytes(st, n)) {
-        c.flush();
-      }
-    } catch (Http2Exception e) {
-      onError(c, false, e);
-    }
   }
 
   /**
@@ -517,25 +412,21 @@ public final class H2Connection extends Http2ConnectionHandler {
         k.probe();
       }
     }
-    if (waiting.remove(s)) {
+    if (slots.unwait(s)) {
       return;
     }
     if (st == null) {
-      remove(s); // started, but its HEADERS never went
+      slots.remove(s); // started, but its HEADERS never went
       return;
     }
     if (!complete && st.state() != Http2Stream.State.CLOSED) {
-      ChannelHandlerContext c = ctx();
-      resetStream(c, st.id(), Http2Error.CANCEL.code(), c.newPromise());
-      c.flush();
+      writer().cancel(st);
     }
   }
 
   /** Sends a PING carrying {@code data}. */
   void ping(long data) {
-    ChannelHandlerContext c = ctx();
-    encoder().writePing(c, false, data, c.newPromise());
-    c.flush();
+    writer().ping(data);
   }
 
   void pingAck(long data) {

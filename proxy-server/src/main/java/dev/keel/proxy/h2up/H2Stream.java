@@ -210,7 +210,7 @@ public final class H2Stream {
       return;
     }
     localEnded = endStream;
-    stream = c.writeHeaders(this, headers, endStream);
+    stream = c.open(this, headers, endStream);
   }
 
   /** Writes (without flushing) a piece of the request body; ownership passes. */
@@ -222,7 +222,7 @@ public final class H2Stream {
       return;
     }
     localEnded = endStream;
-    c.writeData(s, data, endStream);
+    c.writer().data(s, data, endStream);
   }
 
   /** Writes (without flushing) the request's trailers, which end it. */
@@ -231,7 +231,7 @@ public final class H2Stream {
     Http2Stream s = stream;
     if (sending() && c != null && s != null) {
       localEnded = true;
-      c.writeTrailers(s, headers);
+      c.writer().trailers(s, headers);
     }
   }
 
@@ -243,8 +243,8 @@ public final class H2Stream {
 
   public void flush() {
     H2Connection c = conn;
-    if (c != null) {
-      c.flush();
+    if (c != null && c.inPipeline()) {
+      c.writer().flush();
     }
   }
 
@@ -252,7 +252,7 @@ public final class H2Stream {
   public boolean writable() {
     H2Connection c = conn;
     Http2Stream s = stream;
-    return !over && c != null && (s == null || c.isWritable(s));
+    return !over && c != null && (s == null || c.writer().writable(s));
   }
 
   /**
@@ -281,7 +281,7 @@ public final class H2Stream {
     H2Connection c = conn;
     Http2Stream s = stream;
     if (consumed > 0 && c != null && s != null) {
-      c.consume(s, consumed);
+      c.writer().consume(s, consumed);
     }
     if (!over) {
       reading = false;

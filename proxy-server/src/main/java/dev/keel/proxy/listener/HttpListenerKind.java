@@ -1,6 +1,7 @@
 package dev.keel.proxy.listener;
 
 import dev.keel.proxy.config.ListenerConfig;
+import dev.keel.proxy.h2up.H2AlpnCheck;
 import dev.keel.proxy.h2up.H2Balancing;
 import dev.keel.proxy.h2up.H2Options;
 import dev.keel.proxy.h2up.H2Pool;
@@ -61,6 +62,7 @@ final class HttpListenerKind implements ListenerKind {
       route = HttpRoute.http2(config, picker, loop -> new H2Pool(loop, UpstreamPool.dialer(loop, upstream), (ch, backend) -> {
         if (upstreamTls != null) {
           ch.pipeline().addLast("tls", upstreamTls.newHandler(ch.alloc(), backend.host(), backend.port()));
+          ch.pipeline().addLast("alpn-check", new H2AlpnCheck(backend.toString()));
         }
       }, options, h2Balancing), h2Balancing);
     } else {
