@@ -46,12 +46,13 @@ final class ProxyMetrics implements AutoCloseable {
     Gauge.builder("keel_proxy_stale", l, x -> x.picker().stale() ? 1 : 0).tags(t)
         .description("1 while the backends are not confirmed by a live registry (the last known ones are served)")
         .register(registry);
-    if ("http".equals(l.config().protocol())) {
+    if ("http".equals(l.config().protocol()) && l.http2Upstream() == null) {
       Gauge.builder("keel_proxy_tunnels", l, x -> x.stats().tunnels()).tags(t)
           .description("open WebSocket tunnels").register(registry);
       FunctionCounter.builder("keel_proxy_tunnel_sheds", l, x -> x.stats().tunnelSheds()).tags(t)
           .description("WebSocket tunnels closed with 1012 by rebalancing").register(registry);
     }
+    UpstreamMetrics.register(registry, l);
     spread.register(registry, l);
   }
 
@@ -78,6 +79,7 @@ final class ProxyMetrics implements AutoCloseable {
           Gauge.builder("keel_proxy_backend_inflight", b, Backend::inflight).tags(t).register(registry);
           Gauge.builder("keel_proxy_backend_connections", b, Backend::connections).tags(t).register(registry);
           Gauge.builder("keel_proxy_backend_healthy", b, x -> x.healthy() ? 1 : 0).tags(t).register(registry);
+          UpstreamMetrics.registerBackend(registry, l, b, t);
         }
       }
     }

@@ -40,9 +40,13 @@ final class StatusJson {
       o.put("upstreamErrors", l.stats().upstreamErrors());
       o.put("retries", l.stats().retries());
       boolean http = "http".equals(l.config().protocol());
-      if (http) {
+      boolean h2 = l.http2Upstream() != null;
+      if (http && !h2) {
         o.put("tunnels", l.stats().tunnels());
         o.put("tunnelSheds", l.stats().tunnelSheds());
+      }
+      if (http) {
+        UpstreamJson.listener(l, o);
       }
       ArrayNode bs = o.putArray("backends");
       // A tcp listener's backends are its connection shares, written by ConnectionSpreadJson.
@@ -59,9 +63,10 @@ final class StatusJson {
         bo.put("failures", b.failures());
         bo.put("ewmaMillis", Math.round(b.ewmaMillis() * 1000) / 1000.0); // the average a client waits
         bo.put("peakEwmaMillis", Math.round(b.peakEwmaMillis() * 1000) / 1000.0); // the balancing cost
-        if (http) {
+        if (http && !h2) {
           bo.put("tunnels", b.endpoint().activeConnections()); // those placed by the connection balancer
         }
+        UpstreamJson.backend(l, b, bo);
       }
       ConnectionSpreadJson.write(l, o, bs);
     }

@@ -157,6 +157,11 @@ final class HttpListenerKind implements ListenerKind {
     }
 
     @Override
+    public @org.jspecify.annotations.Nullable H2Balancing http2Upstream() {
+      return route.http2();
+    }
+
+    @Override
     public void stopAccepting() {
       bound.close().syncUninterruptibly();
     }

@@ -3,6 +3,8 @@ package dev.keel.proxy.h2up;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.keel.proxy.support.H2TestServer;
 import dev.keel.proxy.support.ProxyFixture;
 import dev.keel.proxy.support.RawHttp;
@@ -24,6 +26,7 @@ import org.junit.jupiter.api.Test;
  * opening another connection.
  */
 class Http2UpstreamIntegrationTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
   private H2TestServer instance;
   private ProxyFixture proxy;
 
@@ -106,6 +109,17 @@ class Http2UpstreamIntegrationTest {
     Backend b = proxy.server.listeners().get(0).picker().backends().get(0);
     assertThat(b.connections()).isEqualTo(3);
     assertThat(b.streams()).isEqualTo(5);
+    JsonNode listener = JSON.readTree(proxy.client.send(HttpRequest.newBuilder(proxy.adminUri("/status")).build(),
+        HttpResponse.BodyHandlers.ofString()).body()).get("listeners").get(0);
+    assertThat(listener.get("upstream").get("protocol").asText()).isEqualTo("h2c");
+    assertThat(listener.get("upstream").get("connections").asInt()).isEqualTo(3);
+    assertThat(listener.get("upstream").get("streams").asInt()).isEqualTo(5);
+    assertThat(listener.get("backends").get(0).get("streams").asInt()).isEqualTo(5);
+    assertThat(listener.get("backends").get(0).get("activeConnections").asInt()).isEqualTo(3);
+    String metrics = proxy.client.send(HttpRequest.newBuilder(proxy.adminUri("/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+    assertThat(metrics).containsPattern("keel_proxy_backend_streams\\{[^}]*protocol=\"h2c\"[^}]*} 5\\.0")
+        .containsPattern("keel_proxy_upstream_connections\\{[^}]*protocol=\"h2c\"[^}]*} 3\\.0");
     instance.releaseHeld();
     for (CompletableFuture<HttpResponse<String>> f : calls) {
       assertThat(f.get().statusCode()).isEqualTo(200);
