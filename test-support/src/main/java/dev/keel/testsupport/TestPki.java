@@ -18,13 +18,21 @@ import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.net.Socket;
+import java.security.Principal;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509ExtendedKeyManager;
+import javax.net.ssl.X509KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
  * A throw-away public key infrastructure for tests, made with the {@code openssl} command (EC
- * P-256, valid two days, about 10 ms per certificate): certificate authorities, intermediates and
+ * P-256 or RSA 2048, valid two days, about 10 ms per EC certificate): certificate authorities, intermediates and
  * leaf certificates with the subject alternative names a test needs, written as PEM files (keys as
  * unencrypted PKCS#8, what Keel reads), and JDK {@link SSLContext}s built from them for test
  * clients and servers.
@@ -39,19 +47,30 @@ import javax.net.ssl.TrustManagerFactory;
 public final class TestPki {
   private static final AtomicLong SERIAL = new AtomicLong(System.nanoTime());
   private final Path dir;
+  private final List<String> newKey;
 
-  /** Files go to {@code dir}, which must exist. */
+  /** Files go to {@code dir}, which must exist; keys are EC P-256. */
   public TestPki(Path dir) {
+    this(dir, List.of("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"));
+  }
+
+  private TestPki(Path dir, List<String> newKey) {
     this.dir = dir;
+    this.newKey = newKey;
+  }
+
+  /** Like {@link #TestPki(Path)} with RSA 2048 keys (for what only RSA certificates can show, like RSA key exchange). */
+  public static TestPki rsa(Path dir) {
+    return new TestPki(dir, List.of("-newkey", "rsa:2048"));
   }
 
   /** A new self-signed certificate authority. */
   public Authority authority(String name) {
     Path key = dir.resolve(name + ".key");
     Path cert = dir.resolve(name + ".pem");
-    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key.toString(),
+    openssl(withKey(List.of("req", "-x509"), "-nodes", "-keyout", key.toString(),
         "-out", cert.toString(), "-days", "2", "-subj", "/CN=" + name, "-addext", "basicConstraints=critical,CA:TRUE",
-        "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+        "-addext", "keyUsage=critical,keyCertSign,cRLSign"));
     return new Authority(name, cert, key, cert);
   }
 
@@ -88,8 +107,8 @@ public final class TestPki {
         e.append("subjectAltName=").append(String.join(",", subjectAltNames)).append('\n');
       }
       write(ext, e.toString());
-      openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", leafKey.toString(),
-          "-out", csr.toString(), "-subj", "/CN=" + leafName);
+      openssl(withKey(List.of("req"), "-nodes", "-keyout", leafKey.toString(),
+          "-out", csr.toString(), "-subj", "/CN=" + leafName));
       sign(csr, leafCert, ext);
       Path fullChain = dir.resolve(leafName + ".pem");
       write(fullChain, read(leafCert) + (chain.equals(cert) ? "" : read(chain)));
@@ -103,8 +122,8 @@ public final class TestPki {
       Path c = dir.resolve(intermediateName + ".pem");
       Path ext = dir.resolve(intermediateName + ".ext");
       write(ext, "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n");
-      openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", k.toString(),
-          "-out", csr.toString(), "-subj", "/CN=" + intermediateName);
+      openssl(withKey(List.of("req"), "-nodes", "-keyout", k.toString(),
+          "-out", csr.toString(), "-subj", "/CN=" + intermediateName));
       sign(csr, c, ext);
       Path intermediateChain = dir.resolve(intermediateName + "-chain.pem");
       write(intermediateChain, read(c) + (chain.equals(cert) ? "" : read(chain)));
@@ -134,6 +153,58 @@ public final class TestPki {
     return context(identity, trusted);
   }
 
+  /**
+   * A client context that presents {@code identity} whatever issuers the server asks for, as a
+   * misconfigured or hostile client would (the JDK's own key manager sends no certificate when
+   * the server lists other issuers).
+   */
+  public static SSLContext insistentClientContext(Authority trusted, Leaf identity) {
+    try {
+      X509KeyManager base = (X509KeyManager) keyManagers(identity)[0];
+      X509KeyManager insistent = new X509ExtendedKeyManager() {
+        @Override
+        public String[] getClientAliases(String keyType, Principal[] issuers) {
+          return new String[] {"id"};
+        }
+
+        @Override
+        public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
+          return "id";
+        }
+
+        @Override
+        public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
+          return "id";
+        }
+
+        @Override
+        public String[] getServerAliases(String keyType, Principal[] issuers) {
+          return null;
+        }
+
+        @Override
+        public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+          return null;
+        }
+
+        @Override
+        public X509Certificate[] getCertificateChain(String alias) {
+          return base.getCertificateChain(alias);
+        }
+
+        @Override
+        public PrivateKey getPrivateKey(String alias) {
+          return base.getPrivateKey(alias);
+        }
+      };
+      SSLContext ctx = SSLContext.getInstance("TLS");
+      ctx.init(new KeyManager[] {insistent}, trustManagers(trusted), null);
+      return ctx;
+    } catch (GeneralSecurityException | IOException e) {
+      throw new IllegalStateException("test TLS context: " + e, e);
+    }
+  }
+
   /** A server context presenting {@code identity}, trusting client certificates of {@code clients} (null: none asked). */
   public static SSLContext serverContext(Leaf identity, Authority clients) {
     return context(identity, clients);
@@ -141,28 +212,30 @@ public final class TestPki {
 
   private static SSLContext context(Leaf identity, Authority trusted) {
     try {
-      KeyManagerFactory kmf = null;
-      if (identity != null) {
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        ks.load(null, null);
-        ks.setKeyEntry("id", privateKey(identity.key()), new char[0], certificates(identity.cert()).toArray(new Certificate[0]));
-        kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(ks, new char[0]);
-      }
-      TrustManagerFactory tmf = null;
-      if (trusted != null) {
-        KeyStore ts = KeyStore.getInstance("PKCS12");
-        ts.load(null, null);
-        ts.setCertificateEntry("ca", certificates(trusted.cert()).get(0));
-        tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ts);
-      }
       SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(kmf == null ? null : kmf.getKeyManagers(), tmf == null ? null : tmf.getTrustManagers(), null);
+      ctx.init(identity == null ? null : keyManagers(identity), trusted == null ? null : trustManagers(trusted), null);
       return ctx;
     } catch (GeneralSecurityException | IOException e) {
       throw new IllegalStateException("test TLS context: " + e, e);
     }
+  }
+
+  private static KeyManager[] keyManagers(Leaf identity) throws GeneralSecurityException, IOException {
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    ks.load(null, null);
+    ks.setKeyEntry("id", privateKey(identity.key()), new char[0], certificates(identity.cert()).toArray(new Certificate[0]));
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(ks, new char[0]);
+    return kmf.getKeyManagers();
+  }
+
+  private static TrustManager[] trustManagers(Authority trusted) throws GeneralSecurityException, IOException {
+    KeyStore ts = KeyStore.getInstance("PKCS12");
+    ts.load(null, null);
+    ts.setCertificateEntry("ca", certificates(trusted.cert()).get(0));
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(ts);
+    return tmf.getTrustManagers();
   }
 
   /** The certificates of a PEM file. */
@@ -175,15 +248,27 @@ public final class TestPki {
     }
   }
 
-  /** The EC private key of a PKCS#8 PEM file. */
+  /** The EC or RSA private key of a PKCS#8 PEM file. */
   public static PrivateKey privateKey(Path pem) {
     String text = read(pem);
     String b64 = text.substring(text.indexOf("-----BEGIN PRIVATE KEY-----") + 27, text.indexOf("-----END PRIVATE KEY-----"));
+    PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(Base64.getMimeDecoder().decode(b64));
     try {
-      return KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(Base64.getMimeDecoder().decode(b64)));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException(pem + ": " + e, e);
+      return KeyFactory.getInstance("EC").generatePrivate(spec);
+    } catch (GeneralSecurityException notEc) {
+      try {
+        return KeyFactory.getInstance("RSA").generatePrivate(spec);
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException(pem + ": " + e, e);
+      }
     }
+  }
+
+  private String[] withKey(List<String> command, String... rest) {
+    List<String> args = new ArrayList<>(command);
+    args.addAll(newKey);
+    args.addAll(List.of(rest));
+    return args.toArray(new String[0]);
   }
 
   private void openssl(String... args) {

@@ -24,7 +24,7 @@ import org.jspecify.annotations.Nullable;
 /** Serves one admin request. Runs on an event loop; every route answers from memory. */
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   /** What every admin connection shares. */
-  record Shared(List<RunningListener> listeners, LazyMetrics metrics, @Nullable String token) {}
+  record Shared(List<RunningListener> listeners, LazyMetrics metrics, @Nullable String token, AdminHosts hosts) {}
 
   private static final byte[] DASHBOARD = loadDashboard();
 
@@ -47,6 +47,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
     if (path.equals("/healthz")) {
       send(ctx, req, HttpResponseStatus.OK, "text/plain", "ok\n".getBytes(StandardCharsets.US_ASCII));
+      return;
+    }
+    if (!shared.hosts().allows(req.headers().get(HttpHeaderNames.HOST))) {
+      send(ctx, req, HttpResponseStatus.FORBIDDEN, "text/plain", ("Host not allowed: without admin.token only IP addresses,"
+          + " localhost and admin.allowed-hosts are answered (DNS rebinding)\n").getBytes(StandardCharsets.US_ASCII));
       return;
     }
     if (path.equals("/")) {

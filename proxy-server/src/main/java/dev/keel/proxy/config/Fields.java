@@ -213,6 +213,12 @@ final class Fields {
     return out;
   }
 
+  /** The value at {@code key} as written in the file, before interpolation; null when absent. */
+  @Nullable String written(String key) {
+    ConfigNode n = node.fields.get(key);
+    return n == null ? null : n.text;
+  }
+
   /** True when the value at {@code key} was written with {@code ${...}} (read from the environment). */
   boolean interpolated(String key) {
     ConfigNode n = node.fields.get(key);

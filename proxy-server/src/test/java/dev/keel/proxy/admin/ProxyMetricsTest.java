@@ -5,7 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.keel.proxy.config.HostPort;
 import dev.keel.proxy.config.ListenerConfig;
 import dev.keel.proxy.http.ListenerStats;
+import dev.keel.proxy.listener.ConnectionGate;
+import dev.keel.proxy.listener.FileDescriptors;
 import dev.keel.proxy.listener.RunningListener;
+import dev.keel.proxy.tls.ListenerTls;
+import dev.keel.proxy.tls.TlsMaterial;
 import dev.keel.proxy.upstream.Backend;
 import dev.keel.proxy.upstream.UpstreamPicker;
 import java.net.InetSocketAddress;
@@ -105,6 +109,8 @@ class ProxyMetricsTest {
     private final ListenerConfig config;
     private final UpstreamPicker picker;
     private final ListenerStats stats = new ListenerStats();
+    private final ListenerTls tls = new ListenerTls(TlsMaterial.NONE);
+    private final ConnectionGate gate = new ConnectionGate(0, FileDescriptors.UNLIMITED);
 
     FakeListener(String name, String service, UpstreamPicker picker) {
       this.config = ListenerConfig.of(name, new HostPort("127.0.0.1", 0), "http", service, "round-robin");
@@ -132,7 +138,20 @@ class ProxyMetricsTest {
     }
 
     @Override
+    public ListenerTls tls() {
+      return tls;
+    }
+
+    @Override
+    public ConnectionGate gate() {
+      return gate;
+    }
+
+    @Override
     public void stopAccepting() {}
+
+    @Override
+    public void resumeAccepting() {}
 
     @Override
     public void drain() {}

@@ -175,7 +175,8 @@ class ConfigLoaderTest {
   @Test
   void badTrustedProxyIsNamed() {
     assertThatThrownBy(() -> parse(MINIMAL + "    trusted-proxies: [ proxy.internal ]\n"))
-        .hasMessage("line 6: listeners[0].trusted-proxies: [0] 'proxy.internal' (expected: an address or block like 10.0.0.0/8)");
+        .hasMessage("line 6: listeners[0].trusted-proxies[0]: 'proxy.internal' (expected: an address or block like 10.0.0.0/8,"
+            + " 192.168.1.7 or 2001:db8::/32)");
   }
 
   @Test
