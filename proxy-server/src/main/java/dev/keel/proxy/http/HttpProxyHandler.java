@@ -141,7 +141,7 @@ public final class HttpProxyHandler extends UpstreamSide implements ChannelFutur
     } else if (sticky.clientIp()) {
       affinityKey = sticky.clientIp(peer, trustedPeer, req.headers());
     }
-    HeaderRewriter.request(req, head, websocket, peer, trustedPeer, route.proto());
+    HeaderRewriter.request(req, head, websocket, peer, trustedPeer, route.proto(), route.clientHeaders);
     startNanos = System.nanoTime();
     armTimer(startNanos);
     dispatch();
