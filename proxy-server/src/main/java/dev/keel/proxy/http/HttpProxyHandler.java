@@ -2,6 +2,7 @@ package dev.keel.proxy.http;
 
 import dev.keel.balancer.ConnectionLease;
 import dev.keel.balancer.Endpoint;
+import dev.keel.proxy.LogSafe;
 import dev.keel.proxy.upstream.Backend;
 import dev.keel.proxy.upstream.Outcome;
 import dev.keel.proxy.upstream.UpstreamConnection;
@@ -112,7 +113,7 @@ public final class HttpProxyHandler extends UpstreamSide implements ChannelFutur
     route.stats().requests.increment();
     HttpResponseStatus refused = head.check(req, route.config().limits().maxUriLength());
     if (refused != null) {
-      log.debug("refused {} from {}: {}", refused.code(), peer, head.problem);
+      log.debug("refused {} from {}: {}", refused.code(), peer, LogSafe.lazy(head.problem)); // quotes request bytes
       route.stats().rejected.increment();
       fail(refused);
       return;
@@ -439,7 +440,7 @@ public final class HttpProxyHandler extends UpstreamSide implements ChannelFutur
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    log.debug("client connection from {}: {}", peer, cause.toString());
+    log.debug("client connection from {}: {}", peer, LogSafe.lazy(cause));
     if (!closing && active && !responseStarted) {
       fail(HttpResponseStatus.BAD_REQUEST);
     } else {

@@ -1,5 +1,6 @@
 package dev.keel.proxy.http;
 
+import dev.keel.proxy.LogSafe;
 import dev.keel.proxy.upstream.Backend;
 import dev.keel.proxy.upstream.Outcome;
 import dev.keel.proxy.upstream.UpstreamConnection;
@@ -238,7 +239,7 @@ abstract class UpstreamSide extends ExchangeState implements UpstreamOwner {
       return;
     }
     if (active) {
-      log.debug("upstream {} closed during an exchange: {}", backend, cause.toString());
+      log.debug("upstream {} closed during an exchange: {}", backend, LogSafe.lazy(cause));
       upstreamFailed(Outcome.RESET);
     }
   }
