@@ -10,7 +10,6 @@ import dev.keel.proxy.http.TunnelBalancing;
 import dev.keel.proxy.http.UpstreamResponseDecoder;
 import dev.keel.proxy.tls.ListenerTls;
 import dev.keel.proxy.tls.TlsMaterial;
-import dev.keel.proxy.upstream.BalancerPicker;
 import dev.keel.proxy.upstream.UpstreamPicker;
 import dev.keel.proxy.upstream.UpstreamPool;
 import io.netty.bootstrap.Bootstrap;
@@ -39,7 +38,7 @@ final class HttpListenerKind implements ListenerKind {
   public RunningListener start(ListenerConfig config, ListenerEnvironment env) {
     ListenerTls tls = new ListenerTls(TlsMaterial.load(config.tls(), config.upstream().tls()));
     ConnectionGate gate = new ConnectionGate(config.maxConnections(), env.fds());
-    BalancerPicker picker = new BalancerPicker(env.discovery(), config);
+    UpstreamPicker picker = UpstreamPicker.start(config, env.discovery());
     TunnelBalancing tunnels = new TunnelBalancing(picker.connections(), config.rebalance().enabled());
     long idleNanos = config.timeouts().idle().toNanos();
     Bootstrap upstream = new Bootstrap()

@@ -3,7 +3,8 @@ package dev.keel.proxy.tcp;
 import dev.keel.balancer.ConnectionLease;
 import dev.keel.balancer.Endpoint;
 import dev.keel.balancer.FailureKind;
-import dev.keel.balancer.Ticket;
+import dev.keel.balancer.PickArgs;
+import dev.keel.proxy.upstream.Backend;
 import dev.keel.registry.ServiceInstance;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -105,22 +106,25 @@ final class TcpConnection {
     if (attempt == 0) {
       route.placed();
     }
-    // Counts the connect as a request on the lease's endpoint, so its outcome feeds outlier ejection.
-    Ticket ticket = route.balancer.beginPinned(l.endpoint().id());
-    ServiceInstance target = l.endpoint().instance();
+    // Counts the connect as a request on the lease's endpoint, so its outcome feeds outlier
+    // ejection: a strict pin, through the same picker as an http listener's requests. Null when the
+    // endpoint stopped being available since it was placed: the connect goes ahead uncounted.
+    Backend counted = route.picker.pick(PickArgs.builder().pinned(l.endpoint().id()).strict(true).build());
+    Backend target = counted != null ? counted : Backend.of(l.endpoint());
     long started = System.nanoTime();
     ChannelFuture f = route.upstream.clone(client.eventLoop())
         .handler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
             if ("none".equals(route.config.proxyProtocol())) {
-              addUpstreamTls(ch, target); // else after the PROXY header, which precedes the TLS handshake
+              addUpstreamTls(ch, target.host(), target.port()); // else after the PROXY header, which precedes the TLS handshake
             }
             ch.pipeline().addLast("relay", new RelayHandler(TcpConnection.this, false));
           }
         })
-        .connect(target.host(), target.port());
-    f.addListener((ChannelFutureListener) done -> connected(done, l, ticket, started));
+        .connect(target.address());
+    Endpoint report = counted == null ? null : counted.endpoint();
+    f.addListener((ChannelFutureListener) done -> connected(done, l, report, started));
   }
 
   /**
@@ -133,10 +137,11 @@ final class TcpConnection {
     return l != null || failed.isEmpty() ? l : route.connections.open();
   }
 
-  private void connected(ChannelFuture done, ConnectionLease l, @Nullable Ticket ticket, long started) {
+  /** The connect finished; {@code counted}: the endpoint its request was counted on, reported once here. */
+  private void connected(ChannelFuture done, ConnectionLease l, @Nullable Endpoint counted, long started) {
     if (done.isSuccess()) {
-      if (ticket != null) {
-        ticket.success(System.nanoTime() - started);
+      if (counted != null) {
+        counted.onSuccess(System.nanoTime() - started);
       }
       if (closed) {
         l.close();
@@ -149,8 +154,8 @@ final class TcpConnection {
       startRelay();
       return;
     }
-    if (ticket != null) {
-      ticket.failure(FailureKind.CONNECT);
+    if (counted != null) {
+      counted.onFailure(FailureKind.CONNECT);
     }
     route.stats.connectFailures.increment();
     log.debug("{}: connect to {} failed: {}", route.config.name(), l.endpoint().id(), String.valueOf(done.cause()));
@@ -177,7 +182,8 @@ final class TcpConnection {
           u.pipeline().remove("proxy-protocol");
         }
         if (f.isSuccess()) {
-          addUpstreamTls(u, java.util.Objects.requireNonNull(lease, "lease").endpoint().instance());
+          ServiceInstance target = java.util.Objects.requireNonNull(lease, "lease").endpoint().instance();
+          addUpstreamTls(u, target.host(), target.port());
           beginRelay();
         } else {
           close();
@@ -189,8 +195,8 @@ final class TcpConnection {
   }
 
   /** With {@code upstream.tls}, TLS in front of the relay on an upstream channel: the handshake starts now. */
-  private void addUpstreamTls(Channel ch, ServiceInstance target) {
-    SslHandler tls = route.tls.upstreamHandler(ch.alloc(), target.host(), target.port());
+  private void addUpstreamTls(Channel ch, String host, int port) {
+    SslHandler tls = route.tls.upstreamHandler(ch.alloc(), host, port);
     if (tls != null) {
       ch.pipeline().addFirst("tls", tls);
     }

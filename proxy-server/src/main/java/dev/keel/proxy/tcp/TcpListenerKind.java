@@ -1,6 +1,5 @@
 package dev.keel.proxy.tcp;
 
-import dev.keel.balancer.Balancer;
 import dev.keel.balancer.ConnectionBalancer;
 import dev.keel.proxy.config.ListenerConfig;
 import dev.keel.proxy.listener.ConnectionGate;
@@ -11,6 +10,7 @@ import dev.keel.proxy.listener.ServerBinding;
 import dev.keel.proxy.tls.ListenerTls;
 import dev.keel.proxy.tls.TlsMaterial;
 import dev.keel.proxy.transport.Transport;
+import dev.keel.proxy.upstream.UpstreamPicker;
 import dev.keel.registry.Subscription;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -58,8 +58,8 @@ public final class TcpListenerKind implements ListenerKind {
     boolean splice = transport == Transport.EPOLL && "true".equalsIgnoreCase(System.getProperty(SPLICE_PROPERTY))
         && tls.material().isEmpty();
     ConnectionGate gate = new ConnectionGate(config.maxConnections(), env.fds());
-    Balancer balancer = TcpBalancing.start(config, env.discovery());
-    ConnectionBalancer connections = ConnectionBalancer.create(balancer);
+    UpstreamPicker picker = UpstreamPicker.start(config, env.discovery());
+    ConnectionBalancer connections = picker.connections();
     Bootstrap upstream = new Bootstrap()
         .channel(transport.socketChannel())
         .option(ChannelOption.AUTO_READ, false)
@@ -67,7 +67,7 @@ public final class TcpListenerKind implements ListenerKind {
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.SO_KEEPALIVE, true)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, config.timeouts().connect().toMillis()));
-    TcpRoute route = new TcpRoute(config, balancer, connections, upstream, splice, gate, tls);
+    TcpRoute route = new TcpRoute(config, picker, upstream, splice, gate, tls);
     ChannelGroup clients = new DefaultChannelGroup(config.name(), GlobalEventExecutor.INSTANCE);
     ServerBootstrap server = new ServerBootstrap()
         .group(env.boss(), env.workers())
@@ -94,7 +94,7 @@ public final class TcpListenerKind implements ListenerKind {
     try {
       bound = ServerBinding.bind(server, config, transport);
     } catch (IllegalStateException e) {
-      balancer.close();
+      picker.close();
       throw e;
     }
     @Nullable Subscription shedding = config.rebalance().enabled() ? connections.shedEvery(SHED_PERIOD, route::shed) : null;
