@@ -6,10 +6,14 @@ import dev.keel.proxy.listener.ListenerEnvironment;
 import dev.keel.proxy.listener.ListenerKinds;
 import dev.keel.proxy.listener.RunningListener;
 import dev.keel.proxy.tls.TlsMaterial;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -34,6 +38,7 @@ import org.slf4j.LoggerFactory;
  */
 final class Reload {
   private static final Logger log = LoggerFactory.getLogger(Reload.class);
+  static final long RELEASE_WAIT_MILLIS = 2_000;
 
   /** A new listener and the running one it replaces (null: it is added). */
   private record Swap(@Nullable RunningListener old, RunningListener fresh) {}
@@ -93,6 +98,7 @@ final class Reload {
         log.info("reload: listener '{}': handing its port over (a short window of refused connects)", l.name());
         old.stopAccepting();
         handedOver.add(old);
+        awaitReleased(old.localAddress());
         swaps.add(new Swap(old, ListenerKinds.forConfig(l).start(l, env)));
       }
       return this;
@@ -136,6 +142,7 @@ final class Reload {
     }
     for (RunningListener old : handedOver) {
       try {
+        awaitReleased(old.localAddress());
         old.resumeAccepting();
       } catch (IllegalStateException e) {
         log.error("reload rolled back, but listener '{}' cannot listen on {} again: {}; restart the proxy",
@@ -145,6 +152,29 @@ final class Reload {
     swaps.clear();
     certificates.clear();
     handedOver.clear();
+  }
+
+  /**
+   * Waits (at most {@link #RELEASE_WAIT_MILLIS}) until a listening socket just closed has really
+   * given its port back: NIO closes the descriptor of a channel registered with a selector only at
+   * the selector's next cycle, so binding the port again at once can fail although it is free.
+   */
+  private static void awaitReleased(InetSocketAddress address) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RELEASE_WAIT_MILLIS);
+    while (System.nanoTime() < deadline) {
+      try (ServerSocket probe = new ServerSocket()) {
+        probe.setReuseAddress(true);
+        probe.bind(address);
+        return;
+      } catch (IOException stillBound) {
+        try {
+          Thread.sleep(10); // the reload thread, not an event loop: waiting for the selector's next cycle
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
   }
 
   private @Nullable RunningListener find(String name) {

@@ -5,16 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.keel.proxy.config.ConfigLoader;
 import dev.keel.proxy.config.ProxyConfig;
-import dev.keel.proxy.support.TestBackend;
-import dev.keel.registry.Registries;
-import dev.keel.registry.RegistryClient;
-import dev.keel.registry.ServiceInstance;
+import dev.keel.proxy.support.BlueGreen;
+import dev.keel.proxy.support.ProxyProcess;
 import dev.keel.testsupport.TestPki;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,10 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ReloadAtomicityIntegrationTest {
   @TempDir Path dir;
-  private TestBackend blue;
-  private TestBackend green;
-  private RegistryClient registry;
-  private String registryUri;
+  private BlueGreen services;
   private ProxyServer server;
   private int webPort;
   private int securePort;
@@ -47,33 +38,20 @@ class ReloadAtomicityIntegrationTest {
   void start() throws Exception {
     ca = new TestPki(dir).authority("ca");
     cert = ca.issue("proxy", "IP:127.0.0.1");
-    blue = new TestBackend("blue");
-    green = new TestBackend("green");
-    registryUri = "memory://reload-atomic-" + System.nanoTime();
-    registry = Registries.open(registryUri);
-    registry.register(ServiceInstance.builder().service("blue").host("127.0.0.1").port(blue.port()).build());
-    registry.register(ServiceInstance.builder().service("green").host("127.0.0.1").port(green.port()).build());
-    webPort = freePort();
-    securePort = freePort();
+    services = new BlueGreen("reload-atomic");
+    webPort = ProxyProcess.freePort();
+    securePort = ProxyProcess.freePort();
     server = ProxyServer.start(config("blue", cert.cert(), cert.key(), "blue"));
   }
 
   @AfterEach
   void stop() {
     server.close(Duration.ofMillis(200));
-    registry.close();
-    blue.close();
-    green.close();
-  }
-
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+    services.close();
   }
 
   private ProxyConfig config(String webService, Path certFile, Path keyFile, String secureService) {
-    return loader.parse("registry: " + registryUri + "\nadmin: { enabled: false }\nworkers: 1\nshutdown-grace: 1s\n"
+    return loader.parse("registry: " + services.registryUri + "\nadmin: { enabled: false }\nworkers: 1\nshutdown-grace: 1s\n"
         + "listeners:\n"
         + "  - { name: web, listen: 127.0.0.1:" + webPort + ", service: " + webService + " }\n"
         + "  - name: secure\n    listen: 127.0.0.1:" + securePort + "\n    service: " + secureService + "\n"
@@ -81,16 +59,11 @@ class ReloadAtomicityIntegrationTest {
   }
 
   private String web() throws Exception {
-    HttpClient c = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
-    return c.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + webPort + "/")).timeout(Duration.ofSeconds(10)).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
+    return BlueGreen.get(webPort, null).body();
   }
 
   private String secure() throws Exception {
-    HttpClient c = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(TestPki.clientContext(ca, null))
-        .connectTimeout(Duration.ofSeconds(5)).build();
-    return c.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + securePort + "/")).timeout(Duration.ofSeconds(10)).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
+    return BlueGreen.get(securePort, TestPki.clientContext(ca, null)).body();
   }
 
   @Test

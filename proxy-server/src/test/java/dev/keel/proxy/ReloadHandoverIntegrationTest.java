@@ -5,17 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.keel.proxy.config.ConfigLoader;
 import dev.keel.proxy.config.ProxyConfig;
-import dev.keel.proxy.support.TestBackend;
+import dev.keel.proxy.support.BlueGreen;
+import dev.keel.proxy.support.ProxyProcess;
 import dev.keel.proxy.transport.Transport;
-import dev.keel.registry.Registries;
-import dev.keel.registry.RegistryClient;
-import dev.keel.registry.ServiceInstance;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -28,10 +22,7 @@ import org.junit.jupiter.api.Test;
  * bound, so that a reload failing elsewhere never stops a running listener.
  */
 class ReloadHandoverIntegrationTest {
-  private TestBackend blue;
-  private TestBackend green;
-  private RegistryClient registry;
-  private String registryUri;
+  private BlueGreen services;
   private ProxyServer server;
   private int webPort;
   private final ConfigLoader loader = new ConfigLoader(Map.<String, String>of()::get);
@@ -39,15 +30,8 @@ class ReloadHandoverIntegrationTest {
   @BeforeEach
   void start() throws Exception {
     System.setProperty("keel.proxy.transport", "nio");
-    blue = new TestBackend("blue");
-    green = new TestBackend("green");
-    registryUri = "memory://handover-" + System.nanoTime();
-    registry = Registries.open(registryUri);
-    registry.register(ServiceInstance.builder().service("blue").host("127.0.0.1").port(blue.port()).build());
-    registry.register(ServiceInstance.builder().service("green").host("127.0.0.1").port(green.port()).build());
-    try (ServerSocket s = new ServerSocket(0)) {
-      webPort = s.getLocalPort();
-    }
+    services = new BlueGreen("handover");
+    webPort = ProxyProcess.freePort();
     server = ProxyServer.start(config("blue", ""));
     assertThat(server.transport()).isEqualTo(Transport.NIO);
   }
@@ -56,20 +40,16 @@ class ReloadHandoverIntegrationTest {
   void stop() {
     System.clearProperty("keel.proxy.transport");
     server.close(Duration.ofMillis(200));
-    registry.close();
-    blue.close();
-    green.close();
+    services.close();
   }
 
   private ProxyConfig config(String service, String moreListeners) {
-    return loader.parse("registry: " + registryUri + "\nadmin: { enabled: false }\nworkers: 1\nshutdown-grace: 1s\n"
+    return loader.parse("registry: " + services.registryUri + "\nadmin: { enabled: false }\nworkers: 1\nshutdown-grace: 1s\n"
         + "listeners:\n  - { name: web, listen: 127.0.0.1:" + webPort + ", service: " + service + " }\n" + moreListeners, null);
   }
 
   private String web() throws Exception {
-    HttpClient c = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
-    return c.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + webPort + "/")).timeout(Duration.ofSeconds(10)).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
+    return BlueGreen.get(webPort, null).body();
   }
 
   @Test

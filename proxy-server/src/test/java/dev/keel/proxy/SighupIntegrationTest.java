@@ -2,10 +2,10 @@ package dev.keel.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.keel.proxy.support.ProxyProcess;
 import dev.keel.proxy.support.TestBackend;
 import dev.keel.testsupport.TestPki;
 import java.math.BigInteger;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,47 +23,34 @@ import org.junit.jupiter.api.io.TempDir;
 class SighupIntegrationTest {
   @TempDir Path dir;
 
+  private static void awaitServing(HttpClient client, URI uri) {
+    Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).ignoreExceptions()
+        .until(() -> client.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+  }
+
   @Test
   void sighupReloadsTheConfigFile() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    Path log = dir.resolve("proxy.log");
+    int port = ProxyProcess.freePort();
     try (TestBackend a = new TestBackend("a")) {
       Path cfg = Files.writeString(dir.resolve("proxy.yaml"), "registry: static://" + a.address() + "\n"
           + "admin: { enabled: false }\nworkers: 1\n"
           + "listeners: [ { name: web, listen: 127.0.0.1:" + port + ", service: demo } ]\n");
-      Process proc = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-jar", Path.of("target", "keel-proxy.jar").toString(), "--config", cfg.toString())
-          .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-      try {
+      try (ProxyProcess proxy = ProxyProcess.start(cfg, dir.resolve("proxy.log"))) {
         HttpClient client = HttpClient.newHttpClient();
         URI uri = URI.create("http://127.0.0.1:" + port + "/");
-        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).ignoreExceptions()
-            .until(() -> client.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
-        Process hup = new ProcessBuilder("kill", "-HUP", Long.toString(proc.pid())).start();
-        assertThat(hup.waitFor(10, TimeUnit.SECONDS)).isTrue();
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> Files.readString(log).contains("(SIGHUP)"));
-        assertThat(Files.readString(log)).contains("config reloaded from " + cfg);
-        assertThat(proc.isAlive()).isTrue();
+        awaitServing(client, uri);
+        proxy.hangUp();
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> proxy.log().contains("(SIGHUP)"));
+        assertThat(proxy.log()).contains("config reloaded from " + cfg);
+        assertThat(proxy.isAlive()).isTrue();
         assertThat(client.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).body()).isEqualTo("a");
-      } finally {
-        proc.destroy();
-        if (!proc.waitFor(20, TimeUnit.SECONDS)) {
-          proc.destroyForcibly();
-        }
       }
     }
   }
 
   @Test
   void sighupReloadsRotatedCertificates() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    Path log = dir.resolve("proxy.log");
+    int port = ProxyProcess.freePort();
     TestPki.Authority ca = new TestPki(dir).authority("ca");
     TestPki.Leaf first = ca.issue("first", "IP:127.0.0.1");
     Path cert = Files.copy(first.cert(), dir.resolve("cert.pem"));
@@ -73,14 +59,10 @@ class SighupIntegrationTest {
       Path cfg = Files.writeString(dir.resolve("proxy.yaml"), "registry: static://" + a.address() + "\n"
           + "admin: { enabled: false }\nworkers: 1\n"
           + "listeners: [ { name: web, listen: 127.0.0.1:" + port + ", service: demo, tls: { cert: " + cert + ", key: " + key + " } } ]\n");
-      Process proc = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-jar", Path.of("target", "keel-proxy.jar").toString(), "--config", cfg.toString())
-          .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-      try {
+      try (ProxyProcess proxy = ProxyProcess.start(cfg, dir.resolve("proxy.log"))) {
         HttpClient client = HttpClient.newBuilder().sslContext(TestPki.clientContext(ca, null)).build();
         URI uri = URI.create("https://127.0.0.1:" + port + "/");
-        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).ignoreExceptions()
-            .until(() -> client.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+        awaitServing(client, uri);
         BigInteger before = serial(client, uri);
 
         TestPki.Leaf rotated = ca.issue("rotated", "IP:127.0.0.1");
@@ -89,19 +71,13 @@ class SighupIntegrationTest {
             StandardCopyOption.ATOMIC_MOVE);
         Files.move(Files.copy(rotated.key(), dir.resolve("key.new")), key, StandardCopyOption.REPLACE_EXISTING,
             StandardCopyOption.ATOMIC_MOVE);
-        Process hup = new ProcessBuilder("kill", "-HUP", Long.toString(proc.pid())).start();
-        assertThat(hup.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        proxy.hangUp();
 
         // The watcher may see the new files before the signal arrives; either way they are served.
         Awaitility.await().atMost(Duration.ofSeconds(15)).ignoreExceptions()
             .until(() -> !serial(HttpClient.newBuilder().sslContext(TestPki.clientContext(ca, null)).build(), uri).equals(before));
-        assertThat(Files.readString(log)).contains("listener 'web': TLS files re-read").doesNotContain("config not reloaded");
-        assertThat(proc.isAlive()).isTrue();
-      } finally {
-        proc.destroy();
-        if (!proc.waitFor(20, TimeUnit.SECONDS)) {
-          proc.destroyForcibly();
-        }
+        assertThat(proxy.log()).contains("listener 'web': TLS files re-read").doesNotContain("config not reloaded");
+        assertThat(proxy.isAlive()).isTrue();
       }
     }
   }

@@ -4,18 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keel.proxy.ProxyServer;
 import dev.keel.proxy.config.ConfigLoader;
-import dev.keel.proxy.support.TestBackend;
-import dev.keel.registry.Registries;
-import dev.keel.registry.RegistryClient;
-import dev.keel.registry.ServiceInstance;
+import dev.keel.proxy.support.BlueGreen;
+import dev.keel.proxy.support.ProxyProcess;
 import dev.keel.testsupport.StderrCapture;
 import dev.keel.testsupport.TestPki;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,9 +40,7 @@ class ReloadMatrixIntegrationTest {
   private Path liveCert;
   private Path liveKey;
   private Path file;
-  private TestBackend blue;
-  private TestBackend green;
-  private RegistryClient registry;
+  private BlueGreen services;
   private String registryUri;
   private ProxyServer server;
   private ConfigWatcher watcher;
@@ -92,15 +85,10 @@ class ReloadMatrixIntegrationTest {
     TestPki.Leaf first = ca.issue("first", "IP:127.0.0.1");
     liveCert = Files.copy(first.cert(), dir.resolve("live-cert.pem"));
     liveKey = Files.copy(first.key(), dir.resolve("live-key.pem"));
-    blue = new TestBackend("blue");
-    green = new TestBackend("green");
-    registryUri = "memory://reload-matrix-" + System.nanoTime();
-    registry = Registries.open(registryUri);
-    for (TestBackend b : new TestBackend[] {blue, green}) {
-      registry.register(ServiceInstance.builder().service(b.name()).host("127.0.0.1").port(b.port()).build());
-    }
-    webPort = freePort();
-    securePort = freePort();
+    services = new BlueGreen("reload-matrix");
+    registryUri = services.registryUri;
+    webPort = ProxyProcess.freePort();
+    securePort = ProxyProcess.freePort();
     file = dir.resolve("proxy.yaml");
     write("blue", liveCert, webPort, registryUri, "");
     server = ProxyServer.start(new ConfigLoader(System::getenv).load(file));
@@ -111,15 +99,7 @@ class ReloadMatrixIntegrationTest {
   void stop() {
     watcher.close();
     server.close(Duration.ofMillis(200));
-    registry.close();
-    blue.close();
-    green.close();
-  }
-
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+    services.close();
   }
 
   void write(String service, Path cert, int port, String registryUri, String extra) throws Exception {
@@ -132,17 +112,12 @@ class ReloadMatrixIntegrationTest {
   }
 
   private String web() throws Exception {
-    HttpClient c = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
-    return c.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + webPort + "/")).timeout(Duration.ofSeconds(10)).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
+    return BlueGreen.get(webPort, null).body();
   }
 
   /** The secure listener's answer and the serial number of the certificate it presented. */
   private String secure() throws Exception {
-    HttpClient c = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(TestPki.clientContext(ca, null))
-        .connectTimeout(Duration.ofSeconds(5)).build();
-    HttpResponse<String> r = c.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + securePort + "/"))
-        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r = BlueGreen.get(securePort, TestPki.clientContext(ca, null));
     BigInteger serial = ((X509Certificate) r.sslSession().orElseThrow().getPeerCertificates()[0]).getSerialNumber();
     return r.body() + " " + serial;
   }

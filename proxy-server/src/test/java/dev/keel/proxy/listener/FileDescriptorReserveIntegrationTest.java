@@ -2,8 +2,8 @@ package dev.keel.proxy.listener;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.keel.proxy.support.ProxyProcess;
 import dev.keel.proxy.support.TestBackend;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
@@ -33,26 +32,16 @@ class FileDescriptorReserveIntegrationTest {
   private static final Pattern REFUSED = Pattern.compile("keel_proxy_connections_refused_total\\{[^}]*} (\\d+)");
   @TempDir Path dir;
 
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   @Test
   void idleConnectionsCannotTakeTheAdminEndpointsDescriptors() throws Exception {
-    int port = freePort();
-    int adminPort = freePort();
-    Path log = dir.resolve("proxy.log");
+    int port = ProxyProcess.freePort();
+    int adminPort = ProxyProcess.freePort();
     List<Socket> idle = new ArrayList<>();
     try (TestBackend a = new TestBackend("a")) {
       Path cfg = Files.writeString(dir.resolve("proxy.yaml"), "registry: static://" + a.address() + "\n"
           + "admin: { listen: 127.0.0.1:" + adminPort + " }\nworkers: 1\n"
           + "listeners: [ { name: web, listen: 127.0.0.1:" + port + ", service: demo } ]\n");
-      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-      Process proc = new ProcessBuilder("bash", "-c", "ulimit -n " + LIMIT + " && exec \"$0\" -jar \"$1\" --config \"$2\"",
-          java, Path.of("target", "keel-proxy.jar").toString(), cfg.toString())
-          .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      ProxyProcess proxy = ProxyProcess.start(cfg, dir.resolve("proxy.log"), LIMIT);
       HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
       URI proxied = URI.create("http://127.0.0.1:" + port + "/");
       URI healthz = URI.create("http://127.0.0.1:" + adminPort + "/healthz");
@@ -75,7 +64,7 @@ class FileDescriptorReserveIntegrationTest {
           assertThat(fresh(healthz).statusCode()).isEqualTo(200);
           assertThat(fresh(URI.create("http://127.0.0.1:" + adminPort + "/status")).statusCode()).isEqualTo(200);
         }
-        assertThat(Files.readString(log)).as("no accept error was logged").doesNotContain("Too many open files");
+        assertThat(proxy.log()).as("no accept error was logged").doesNotContain("Too many open files");
 
         for (Socket s : idle) {
           s.close();
@@ -87,10 +76,7 @@ class FileDescriptorReserveIntegrationTest {
         for (Socket s : idle) {
           s.close();
         }
-        proc.destroy();
-        if (!proc.waitFor(20, TimeUnit.SECONDS)) {
-          proc.destroyForcibly();
-        }
+        proxy.close();
       }
     }
   }
