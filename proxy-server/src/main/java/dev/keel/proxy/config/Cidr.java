@@ -52,6 +52,21 @@ public record Cidr(byte[] network, int prefix, String text) {
     return new Cidr(bytes, prefix, s);
   }
 
+  /**
+   * The address a literal names, read as strictly as a block's (IPv4-mapped IPv6 as IPv4), or null
+   * when {@code s} is not one. Never resolves a name: safe on an event loop, for text from requests.
+   */
+  public static byte @Nullable [] literal(String s) {
+    byte[] b = ipv4(s);
+    if (b == null) {
+      b = ipv6(s);
+    }
+    if (b != null && b.length == 16 && Arrays.equals(Arrays.copyOf(b, 12), MAPPED_PREFIX)) {
+      return Arrays.copyOfRange(b, 12, 16);
+    }
+    return b;
+  }
+
   /** Four decimal octets 0..255, ASCII digits, no leading zeros; null when {@code s} is not that. */
   private static byte @Nullable [] ipv4(String s) {
     byte[] out = new byte[4];
@@ -120,7 +135,11 @@ public record Cidr(byte[] network, int prefix, String text) {
 
   /** True when {@code address} is inside this block (IPv4 and IPv6 never match each other). */
   public boolean contains(InetAddress address) {
-    byte[] a = address.getAddress();
+    return contains(address.getAddress());
+  }
+
+  /** True when the address of these 4 or 16 bytes is inside this block. */
+  public boolean contains(byte[] a) {
     if (a.length != network.length) {
       return false;
     }

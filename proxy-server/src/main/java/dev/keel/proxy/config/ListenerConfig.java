@@ -94,6 +94,24 @@ public record ListenerConfig(
     return false;
   }
 
+  /**
+   * True when {@code literal}, an address as text (an {@code X-Forwarded-For} hop), is inside one
+   * of {@link #trustedProxies}; false for anything that is not a canonical address literal. Never
+   * resolves a name.
+   */
+  public boolean trusts(String literal) {
+    byte[] a = Cidr.literal(literal);
+    if (a == null) {
+      return false;
+    }
+    for (Cidr c : trustedProxies) {
+      if (c.contains(a)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Session persistence: {@code none}, {@code lb-cookie}, {@code app-cookie} or {@code client-ip}. */
   public record Persistence(String type, String cookie) {
     public static final List<String> TYPES = List.of("none", "lb-cookie", "app-cookie", "client-ip");
