@@ -1,6 +1,7 @@
 package dev.keel.proxy.admin;
 
 import dev.keel.proxy.config.AdminConfig;
+import dev.keel.proxy.config.HostPort;
 import io.netty.util.NetUtil;
 import java.util.HashSet;
 import java.util.Locale;
@@ -26,8 +27,9 @@ final class AdminHosts {
     this.any = config.token() != null;
     names.add("localhost");
     names.addAll(config.allowedHosts());
-    if (config.listen() != null) {
-      names.add(config.listen().host().toLowerCase(Locale.ROOT));
+    HostPort listen = config.listen();
+    if (listen != null) {
+      names.add(listen.host().toLowerCase(Locale.ROOT));
     }
   }
 

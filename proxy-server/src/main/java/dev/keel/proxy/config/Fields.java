@@ -89,8 +89,11 @@ final class Fields {
    */
   static String expected(IllegalArgumentException e, String dflt) {
     String m = e.getMessage();
-    int at = m == null ? -1 : m.lastIndexOf("(expected: ");
-    return at < 0 || !m.endsWith(")") ? dflt : m.substring(at + "(expected: ".length(), m.length() - 1);
+    if (m == null || !m.endsWith(")")) {
+      return dflt;
+    }
+    int at = m.lastIndexOf("(expected: ");
+    return at < 0 ? dflt : m.substring(at + "(expected: ".length(), m.length() - 1);
   }
 
   Duration duration(String key, Duration dflt) {

@@ -88,7 +88,8 @@ public final class ListenerTls {
     if (ctx == null || settings == null) {
       return null;
     }
-    String name = settings.serverName() != null ? settings.serverName() : host;
+    String serverName = settings.serverName();
+    String name = serverName != null ? serverName : host;
     return ctx.newHandler(alloc, name, port);
   }
 }

@@ -54,13 +54,16 @@ public final class TlsContexts {
     } else {
       // The name given to newHandler (the instance's host, or upstream.server-name) is verified.
       b.endpointIdentificationAlgorithm("HTTPS");
-      if (tls.ca() != null) {
-        b.trustManager(certificates("upstream.ca", tls.ca()));
+      String ca = tls.ca();
+      if (ca != null) {
+        b.trustManager(certificates("upstream.ca", ca));
       }
     }
-    if (tls.cert() != null && tls.key() != null) {
-      List<X509Certificate> chain = certificates("upstream.cert", tls.cert());
-      b.keyManager(key("upstream.key", tls.key(), "upstream.cert", tls.cert(), chain.get(0)), chain);
+    String cert = tls.cert();
+    String key = tls.key();
+    if (cert != null && key != null) {
+      List<X509Certificate> chain = certificates("upstream.cert", cert);
+      b.keyManager(key("upstream.key", key, "upstream.cert", cert, chain.get(0)), chain);
     }
     return build(b, "upstream");
   }
