@@ -9,22 +9,22 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Which {@code Host} names the admin endpoint answers when it has no token: an IP address,
- * {@code localhost}, the host of {@code admin.listen} and the names in {@code admin.allowed-hosts}.
+ * Which {@code Host} names the admin endpoint answers to a request without the bearer token: an
+ * IP address, {@code localhost}, the host of {@code admin.listen} and the names in
+ * {@code admin.allowed-hosts}. A request with the token is answered whatever its Host.
  *
- * <p>Why: without a token, anything that can reach the port can read {@code /status} and
- * {@code /metrics} — including a web page in a browser on the same machine, through DNS
- * rebinding: the page's own domain is made to resolve to 127.0.0.1, so the browser's same-origin
- * rule lets the page read the answers. Such a request carries the attacker's domain in
- * {@code Host}; a request to an IP address or to {@code localhost} cannot come from a rebound name.
- * With a token set, every name is answered: a browser never adds the bearer token by itself.
+ * <p>Why: anything that can reach the port can read what needs no token ({@code /healthz} with
+ * the registry's state; {@code /status} and {@code /metrics} when no token is set) — including a
+ * web page in a browser on the same machine, through DNS rebinding: the page's own domain is made
+ * to resolve to 127.0.0.1, so the browser's same-origin rule lets the page read the answers. Such
+ * a request carries the attacker's domain in {@code Host}; a request to an IP address or to
+ * {@code localhost} cannot come from a rebound name, and a browser never adds the bearer token by
+ * itself. Probes address a pod or host by IP (Kubernetes, cloud load balancers), so they pass.
  */
 final class AdminHosts {
-  private final boolean any;
   private final Set<String> names = new HashSet<>();
 
   AdminHosts(AdminConfig config) {
-    this.any = config.token() != null;
     names.add("localhost");
     names.addAll(config.allowedHosts());
     HostPort listen = config.listen();
@@ -35,7 +35,7 @@ final class AdminHosts {
 
   /** True when a request with this {@code Host} header (null: none) may be answered. */
   boolean allows(@Nullable String host) {
-    if (any || host == null || host.isEmpty()) {
+    if (host == null || host.isEmpty()) {
       return true; // no Host: HTTP/1.0 tools; browsers always send one
     }
     String h = host.trim().toLowerCase(Locale.ROOT);

@@ -5,6 +5,7 @@ import dev.keel.proxy.listener.ConnectionGate;
 import dev.keel.proxy.listener.FileDescriptors;
 import dev.keel.proxy.listener.RunningListener;
 import dev.keel.proxy.transport.Transport;
+import dev.keel.registry.RegistryClient;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -39,9 +40,9 @@ public final class AdminServer implements AutoCloseable {
    * @throws IllegalStateException naming the address when it cannot bind
    */
   public static AdminServer start(AdminConfig config, Transport transport, EventLoopGroup boss, EventLoopGroup workers,
-      List<RunningListener> listeners) {
-    LazyMetrics metrics = new LazyMetrics(listeners);
-    AdminHandler.Shared shared = new AdminHandler.Shared(listeners, metrics, config.token(), new AdminHosts(config));
+      List<RunningListener> listeners, RegistryClient registry) {
+    LazyMetrics metrics = new LazyMetrics(listeners, registry);
+    AdminHandler.Shared shared = new AdminHandler.Shared(listeners, metrics, config.token(), registry, new AdminHosts(config));
     // Its own connection limit, and no share of the descriptor budget: the reserve is for it.
     ConnectionGate gate = new ConnectionGate(config.maxConnections(), FileDescriptors.UNLIMITED);
     long deadlineMillis = Math.max(1, config.requestTimeout().toMillis());

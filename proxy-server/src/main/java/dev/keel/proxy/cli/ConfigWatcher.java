@@ -1,12 +1,12 @@
 package dev.keel.proxy.cli;
 
-import dev.keel.proxy.LogSafe;
 import dev.keel.proxy.ProxyServer;
 import dev.keel.proxy.config.ConfigFiles;
 import dev.keel.proxy.config.ConfigLoader;
 import dev.keel.proxy.config.ListenerConfig;
 import dev.keel.proxy.config.ProxyConfig;
 import dev.keel.proxy.tls.TlsMaterial;
+import dev.keel.registry.internal.LogSafe;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

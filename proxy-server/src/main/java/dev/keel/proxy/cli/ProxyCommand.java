@@ -1,6 +1,5 @@
 package dev.keel.proxy.cli;
 
-import dev.keel.proxy.LogSafe;
 import dev.keel.proxy.ProxyServer;
 import dev.keel.proxy.config.AdminConfig;
 import dev.keel.proxy.config.ConfigException;
@@ -10,6 +9,7 @@ import dev.keel.proxy.config.ListenerConfig;
 import dev.keel.proxy.config.ProxyConfig;
 import dev.keel.proxy.listener.ListenerKinds;
 import dev.keel.registry.Registries;
+import dev.keel.registry.internal.LogSafe;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,11 +20,11 @@ import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /** {@code keel-proxy}: runs a proxy from a config file or from the one-line form. */
 @Command(name = "keel-proxy", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,

@@ -1,6 +1,6 @@
 package dev.keel.proxy.tcp;
 
-import dev.keel.proxy.LogSafe;
+import dev.keel.registry.internal.LogSafe;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;

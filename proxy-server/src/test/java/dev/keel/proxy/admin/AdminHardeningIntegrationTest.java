@@ -83,13 +83,16 @@ class AdminHardeningIntegrationTest {
     assertThat(RawHttp.status(get(open, "/status", "[::1]:" + port, ""))).isEqualTo(200);
     assertThat(RawHttp.status(get(open, "/status", "10.1.2.3", ""))).isEqualTo(200);
     assertThat(RawHttp.status(get(open, "/status", "Proxy.Internal:" + port, ""))).as("admin.allowed-hosts").isEqualTo(200);
-    assertThat(RawHttp.status(get(open, "/healthz", "attacker.example", ""))).as("probes: no data, any Host").isEqualTo(200);
+    assertThat(RawHttp.status(get(open, "/healthz", "attacker.example", ""))).as("it shows the registry's state").isEqualTo(403);
+    assertThat(RawHttp.status(get(open, "/healthz", "10.0.0.7:" + port, ""))).as("probes address by IP").isEqualTo(200);
   }
 
   @Test
   void withATokenAnyHostIsAnsweredGivenTheToken() throws Exception {
-    assertThat(RawHttp.status(get(withToken, "/status", "attacker.example", ""))).isEqualTo(401);
     assertThat(RawHttp.status(get(withToken, "/status", "proxy.example.com", "Authorization: Bearer t0k\r\n"))).isEqualTo(200);
+    assertThat(RawHttp.status(get(withToken, "/status", "127.0.0.1", ""))).isEqualTo(401);
+    assertThat(RawHttp.status(get(withToken, "/status", "attacker.example", ""))).isEqualTo(403);
+    assertThat(RawHttp.status(get(withToken, "/healthz", "attacker.example", ""))).as("no token sent: the Host decides").isEqualTo(403);
   }
 
   @Test
