@@ -27,6 +27,8 @@ import org.slf4j.LoggerFactory;
  */
 final class ConfigWatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ConfigWatcher.class);
+  /** Longest config error or warning logged whole: they name files, lines and what was expected. */
+  static final int CONFIG_MESSAGE_CHARS = 2000;
 
   private final Path file;
   private final ProxyServer server;
@@ -79,14 +81,14 @@ final class ConfigWatcher implements AutoCloseable {
     }
     try {
       ConfigLoader.Loaded next = ConfigLoader.withSystemEnv().read(file);
-      next.warnings().forEach(w -> log.warn("{}", LogSafe.escape(w)));
+      next.warnings().forEach(w -> log.warn("{}", LogSafe.escape(w, CONFIG_MESSAGE_CHARS)));
       server.reload(next.config());
       lastTls = tlsFingerprint(); // of the files the new config names
       log.info("config reloaded from {} ({})", file, why);
       return Outcome.APPLIED;
     } catch (RuntimeException e) {
       // ConfigException, a file that cannot be used or a listener that cannot bind: nothing changed
-      log.error("config not reloaded ({}): {}", why, LogSafe.escape(String.valueOf(e.getMessage())));
+      log.error("config not reloaded ({}): {}", why, LogSafe.escape(e.getMessage(), CONFIG_MESSAGE_CHARS));
       return Outcome.REFUSED;
     }
   }

@@ -83,7 +83,7 @@ public final class ProxyCommand implements Callable<Integer> {
     ProxyConfig cfg;
     try {
       ConfigLoader.Loaded loaded = buildConfig();
-      loaded.warnings().forEach(w -> log.warn("{}", LogSafe.escape(w)));
+      loaded.warnings().forEach(w -> log.warn("{}", LogSafe.escape(w, ConfigWatcher.CONFIG_MESSAGE_CHARS)));
       cfg = loaded.config();
       for (ListenerConfig l : cfg.listeners()) {
         ListenerKinds.forConfig(l);

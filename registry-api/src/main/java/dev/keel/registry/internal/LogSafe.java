@@ -17,12 +17,20 @@ public final class LogSafe {
 
   /** {@code text} escaped and bounded; {@code "null"} for null. */
   public static String escape(@Nullable CharSequence text) {
+    return escape(text, MAX_CHARS);
+  }
+
+  /**
+   * {@code text} escaped and cut at {@code maxChars}: for longer text that is still not a
+   * client's to choose, such as a config error naming a file path, a line and what was expected.
+   */
+  public static String escape(@Nullable CharSequence text, int maxChars) {
     if (text == null) {
       return "null";
     }
     int n = text.length();
     StringBuilder b = null;
-    int limit = Math.min(n, MAX_CHARS);
+    int limit = Math.min(n, maxChars);
     for (int i = 0; i < limit; i++) {
       char c = text.charAt(i);
       if (unsafe(c)) {
@@ -34,14 +42,14 @@ public final class LogSafe {
         b.append(c);
       }
     }
-    if (b == null && n <= MAX_CHARS) {
+    if (b == null && n <= maxChars) {
       return text.toString();
     }
     if (b == null) {
       b = new StringBuilder(limit + 16).append(text, 0, limit);
     }
-    if (n > MAX_CHARS) {
-      b.append("...(").append(n - MAX_CHARS).append(" more chars)");
+    if (n > maxChars) {
+      b.append("...(").append(n - maxChars).append(" more chars)");
     }
     return b.toString();
   }

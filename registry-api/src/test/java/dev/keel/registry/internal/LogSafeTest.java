@@ -29,6 +29,12 @@ class LogSafeTest {
   }
 
   @Test
+  void aLongerBoundCanBeAskedFor() {
+    assertThat(LogSafe.escape("y".repeat(300), 1000)).isEqualTo("y".repeat(300));
+    assertThat(LogSafe.escape("y\n".repeat(10), 4)).isEqualTo("y\\u000ay\\u000a...(16 more chars)");
+  }
+
+  @Test
   void lazyEscapesOnlyWhenPrinted() {
     StringBuilder value = new StringBuilder("a");
     Object lazy = LogSafe.lazy(value);
