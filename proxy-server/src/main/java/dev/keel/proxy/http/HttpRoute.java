@@ -36,6 +36,7 @@ public final class HttpRoute {
   final int maxRetries;
   final long idleNanos;
   final StickySessions sticky;
+  final ClientAddressHeaders clientHeaders;
   final @Nullable TunnelBalancing tunnels;
   private final @Nullable H2Balancing h2;
   /** What a request keeps of its body to go again after a refusal; 0 with HTTP/1.1 instances, which never say so. */
@@ -75,6 +76,7 @@ public final class HttpRoute {
     this.idleNanos = config.timeouts().idle().toNanos();
     this.sticky = new StickySessions(config);
     this.replayLimit = h2 == null ? 0 : H2_REPLAY_LIMIT;
+    this.clientHeaders = new ClientAddressHeaders(config.clientAddressHeaders());
   }
 
   /**

@@ -12,7 +12,8 @@ import dev.keel.proxy.http.ReadDeadlines;
 import dev.keel.proxy.http.StrictRequestDecoder;
 import dev.keel.proxy.http.TunnelBalancing;
 import dev.keel.proxy.http.UpstreamResponseDecoder;
-import dev.keel.proxy.tls.TlsContexts;
+import dev.keel.proxy.tls.ListenerTls;
+import dev.keel.proxy.tls.TlsMaterial;
 import dev.keel.proxy.upstream.UpstreamPicker;
 import dev.keel.proxy.upstream.UpstreamPool;
 import io.netty.bootstrap.Bootstrap;
@@ -22,7 +23,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -39,11 +40,9 @@ final class HttpListenerKind implements ListenerKind {
 
   @Override
   public RunningListener start(ListenerConfig config, ListenerEnvironment env) {
-    SslContext serverTls = config.tls() == null ? null : TlsContexts.server(config.name(), config.tls());
+    ListenerTls tls = new ListenerTls(TlsMaterial.load(config.tls(), config.upstream().tls()));
+    ConnectionGate gate = new ConnectionGate(config.maxConnections(), env.fds());
     boolean h2 = config.upstream().protocol().http2();
-    SslContext upstreamTls = config.upstream().tls()
-        ? TlsContexts.client(config.upstream().verify(), config.upstream().protocol() == ListenerConfig.UpstreamProtocol.H2)
-        : null;
     UpstreamPicker picker = UpstreamPicker.start(config, env.discovery());
     // The listener's connection balancer evens either its WebSocket tunnels (HTTP/1.1 instances) or
     // its HTTP/2 connections to the instances: never both, so its counts mean one thing.
@@ -60,15 +59,17 @@ final class HttpListenerKind implements ListenerKind {
     if (h2Balancing != null) {
       H2Options options = H2Options.of(config);
       route = HttpRoute.http2(config, picker, loop -> new H2Pool(loop, UpstreamPool.dialer(loop, upstream), (ch, backend) -> {
+        SslHandler upstreamTls = tls.upstreamHandler(ch.alloc(), backend.host(), backend.port());
         if (upstreamTls != null) {
-          ch.pipeline().addLast("tls", upstreamTls.newHandler(ch.alloc(), backend.host(), backend.port()));
-          ch.pipeline().addLast("alpn-check", new H2AlpnCheck(backend.toString()));
+          ch.pipeline().addLast("tls", upstreamTls);
+          ch.pipeline().addLast("alpn-check", new H2AlpnCheck(backend.toString())); // h2: TLS offering only h2
         }
       }, options, h2Balancing), h2Balancing);
     } else {
       route = new HttpRoute(config, picker, loop -> new UpstreamPool(loop, upstream, (ch, backend) -> {
+        SslHandler upstreamTls = tls.upstreamHandler(ch.alloc(), backend.host(), backend.port());
         if (upstreamTls != null) {
-          ch.pipeline().addLast("tls", upstreamTls.newHandler(ch.alloc(), backend.host(), backend.port()));
+          ch.pipeline().addLast("tls", upstreamTls);
         }
         // Requests are written as bytes by the proxy handler; responses are parsed and forwarded
         // without header objects. No HTTP codec objects on either path.
@@ -90,10 +91,12 @@ final class HttpListenerKind implements ListenerKind {
         .childHandler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
-            clients.add(ch);
-            if (serverTls != null) {
-              ch.pipeline().addLast("tls", serverTls.newHandler(ch.alloc()));
+            if (!gate.admit(ch)) {
+              ch.close();
+              return;
             }
+            clients.add(ch);
+            tls.addServerHandlers(ch.pipeline());
             // Idle timeout and read deadlines are kept by the proxy handler itself, not by
             // handlers of their own: every handler is one more hop for each message.
             ReadDeadlines deadlines = new ReadDeadlines(headerReadNanos, bodyReadNanos);
@@ -101,12 +104,10 @@ final class HttpListenerKind implements ListenerKind {
             ch.pipeline().addLast("proxy", new HttpProxyHandler(route, deadlines));
           }
         });
-    if (env.transport() == dev.keel.proxy.transport.Transport.EPOLL) {
-      // lets a reloaded listener bind beside the one it replaces, so no connect is refused
-      server.option(io.netty.channel.epoll.EpollChannelOption.SO_REUSEPORT, true);
-    }
-    io.netty.channel.ChannelFuture bind = server.bind(config.listen().toSocketAddress()).awaitUninterruptibly();
-    if (!bind.isSuccess()) {
+    ServerBinding bound;
+    try {
+      bound = ServerBinding.bind(server, config, env.transport());
+    } catch (IllegalStateException e) {
       if (tunnels != null) {
         tunnels.close();
       }
@@ -114,26 +115,43 @@ final class HttpListenerKind implements ListenerKind {
         h2Balancing.close();
       }
       picker.close();
-      throw new IllegalStateException("listener '" + config.name() + "': cannot listen on " + config.listen() + ": "
-          + bind.cause().getMessage(), bind.cause());
+      throw e;
     }
-    Channel bound = bind.channel();
-    return new Running(config, bound, route, clients);
+    return new Running(config, bound, route, clients, tls, gate);
   }
 
   private static final class Running implements RunningListener {
     private final ListenerConfig config;
-    private final Channel bound;
+    private final ServerBinding bound;
     private final HttpRoute route;
     private final ChannelGroup clients;
     private final InetSocketAddress local;
+    private final ListenerTls tls;
+    private final ConnectionGate gate;
 
-    Running(ListenerConfig config, Channel bound, HttpRoute route, ChannelGroup clients) {
+    Running(ListenerConfig config, ServerBinding bound, HttpRoute route, ChannelGroup clients, ListenerTls tls, ConnectionGate gate) {
       this.config = config;
       this.bound = bound;
       this.route = route;
       this.clients = clients;
-      this.local = (InetSocketAddress) bound.localAddress();
+      this.local = bound.localAddress();
+      this.tls = tls;
+      this.gate = gate;
+    }
+
+    @Override
+    public ListenerTls tls() {
+      return tls;
+    }
+
+    @Override
+    public ConnectionGate gate() {
+      return gate;
+    }
+
+    @Override
+    public void resumeAccepting() {
+      bound.resumeAccepting();
     }
 
     @Override
@@ -163,7 +181,7 @@ final class HttpListenerKind implements ListenerKind {
 
     @Override
     public void stopAccepting() {
-      bound.close().syncUninterruptibly();
+      bound.stopAccepting();
     }
 
     @Override
@@ -180,7 +198,7 @@ final class HttpListenerKind implements ListenerKind {
 
     @Override
     public void close() {
-      bound.close().syncUninterruptibly();
+      bound.stopAccepting();
       clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
       route.closeIdle();
       TunnelBalancing t = route.tunnels();

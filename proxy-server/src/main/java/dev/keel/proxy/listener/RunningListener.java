@@ -3,6 +3,7 @@ package dev.keel.proxy.listener;
 import dev.keel.proxy.config.ListenerConfig;
 import dev.keel.proxy.h2up.H2Balancing;
 import dev.keel.proxy.http.ListenerStats;
+import dev.keel.proxy.tls.ListenerTls;
 import dev.keel.proxy.upstream.UpstreamPicker;
 import java.net.InetSocketAddress;
 import org.jspecify.annotations.Nullable;
@@ -18,6 +19,12 @@ public interface RunningListener {
 
   ListenerStats stats();
 
+  /** The listener's TLS, whose certificates a reload replaces. */
+  ListenerTls tls();
+
+  /** Admission of client connections: {@code max-connections} and the descriptor reserve. */
+  ConnectionGate gate();
+
   /** The listener's HTTP/2 connections to its instances ({@code upstream.protocol} h2c or h2), else null. */
   default @Nullable H2Balancing http2Upstream() {
     return null;
@@ -25,6 +32,13 @@ public interface RunningListener {
 
   /** Stops accepting; open connections stay. */
   void stopAccepting();
+
+  /**
+   * Listens again on the same address after {@link #stopAccepting} (a reload rolled back).
+   *
+   * @throws IllegalStateException when the address cannot be bound again
+   */
+  void resumeAccepting();
 
   /** Asks every open connection to close after its current exchange. */
   void drain();
