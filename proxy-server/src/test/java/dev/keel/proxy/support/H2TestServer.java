@@ -27,6 +27,7 @@ import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
@@ -35,6 +36,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A real HTTP/2 cleartext (h2c, prior knowledge) instance on a loopback port, on Netty's own HTTP/2
@@ -48,6 +50,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class H2TestServer implements AutoCloseable {
   private final String name;
   private final int maxStreams;
+  private final @Nullable SslContext tls;
   private final EventLoopGroup loops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
   private final List<Http2StreamChannel> held = new CopyOnWriteArrayList<>();
@@ -61,13 +64,15 @@ public final class H2TestServer implements AutoCloseable {
 
   /** @param maxStreams its SETTINGS_MAX_CONCURRENT_STREAMS; 0: unlimited */
   public H2TestServer(String name, int maxStreams) throws InterruptedException {
-    this(name, maxStreams, 0);
+    this(name, maxStreams, null);
   }
 
-  private H2TestServer(String name, int maxStreams, int port) throws InterruptedException {
+  /** @param tls TLS to terminate first (h2 over TLS: its ALPN must offer h2); null: cleartext (h2c) */
+  public H2TestServer(String name, int maxStreams, @Nullable SslContext tls) throws InterruptedException {
     this.name = name;
     this.maxStreams = maxStreams;
-    server = bind(port);
+    this.tls = tls;
+    server = bind(0);
     this.port = ((InetSocketAddress) server.localAddress()).getPort();
   }
 
@@ -79,6 +84,9 @@ public final class H2TestServer implements AutoCloseable {
           protected void initChannel(SocketChannel ch) {
             connections.add(ch);
             connectionsAccepted.incrementAndGet();
+            if (tls != null) {
+              ch.pipeline().addLast(tls.newHandler(ch.alloc()));
+            }
             Http2Settings settings = Http2Settings.defaultSettings();
             if (maxStreams > 0) {
               settings.maxConcurrentStreams(maxStreams);
