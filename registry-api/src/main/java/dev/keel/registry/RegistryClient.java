@@ -7,6 +7,14 @@ package dev.keel.registry;
  * what it created; a client library instance passed in by the caller is not closed.
  */
 public interface RegistryClient extends Registry, Discovery, AutoCloseable {
+  /**
+   * What the registry refuses beyond {@link ServiceInstance}'s own rules; {@link #register} refuses
+   * an instance over these limits at once, before sending anything. Default: none.
+   */
+  default RegistryLimits limits() {
+    return RegistryLimits.none();
+  }
+
   @Override
   void close();
 }
