@@ -64,7 +64,7 @@ public final class Cluster implements AutoCloseable {
   }
 
   /**
-   * The proxy and the client reach the registry through {@code watcherPort} (a {@link TcpRelay}), with
+   * The proxy and the client reach the registry through {@code watcherPort} (a {@link dev.keel.testsupport.TcpRelay}), with
    * {@code registryParams}; the registrar reaches it directly.
    */
   public Cluster(RegistryFixture registry, int backendCount, String registryParams, int watcherPort) throws Exception {

@@ -16,13 +16,13 @@ public interface RegistryFixture extends AutoCloseable {
 
   /**
    * The same URI with the server's address replaced by {@code 127.0.0.1:port}, to reach it through
-   * a {@link TcpRelay}.
+   * a {@link dev.keel.testsupport.TcpRelay}.
    *
    * @throws UnsupportedOperationException for Nacos, whose clients need two ports (HTTP and HTTP + 1000)
    */
   String uriVia(int port, String extraParams);
 
-  /** The client port, what a {@link TcpRelay} forwards to. */
+  /** The client port, what a {@link dev.keel.testsupport.TcpRelay} forwards to. */
   int port();
 
   /** Stops the server: its port is closed and every client loses its connection. */
