@@ -29,6 +29,8 @@ final class ServiceRegistrations {
   private final String group;
   private final String cluster;
   private final Map<String, RegistrationHandle> byId = new LinkedHashMap<>(); // guarded by this
+  /** The list last handed to nacos-client, which its redo data holds whether or not the server took it. */
+  private List<Instance> lastSent = List.of(); // guarded by this
   private boolean closed; // guarded by this
 
   ServiceRegistrations(NamingService naming, String service, String group, String cluster) {
@@ -87,6 +89,23 @@ final class ServiceRegistrations {
     List<Instance> list = new ArrayList<>(byId.size());
     for (RegistrationHandle r : byId.values()) {
       list.add(InstanceMapping.toNacos(r.instance(), cluster));
+    }
+    List<Instance> previous = lastSent;
+    lastSent = list;
+    if (list.isEmpty() && !previous.isEmpty()) {
+      // The last one goes. Deregistering what was sent leaves the server's list and nacos-client's
+      // redo data empty, as an empty batch does, without nacos-client's warning about an empty batch.
+      try {
+        naming.batchDeregisterInstance(service, group, previous);
+        return;
+      } catch (NacosException e) {
+        if (e.getErrCode() != NacosException.INVALID_PARAM) {
+          throw e; // the server is out of reach: nacos-client's redo data is empty already, and is sent later
+        }
+        // nacos-client found no such batch in its redo data (a NamingService given to Keel and used
+        // for these services too): an empty batch is what remains to send.
+        log.debug("nacos: batch deregistration of service '{}' refused ({}); sending an empty list", service, e.getErrMsg());
+      }
     }
     naming.batchRegisterInstance(service, group, list);
   }
