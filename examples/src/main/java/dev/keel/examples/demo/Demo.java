@@ -74,16 +74,15 @@ public final class Demo {
   }
 
   /**
-   * Keeps the console for the demo's own lines: ZooKeeper, Curator, nacos-client and Keel log warnings
-   * and errors only (nacos-client's reconnection attempts not even those; its naming logger still
-   * says when it lost the server).
+   * Keeps the console for the demo's own lines: ZooKeeper, Curator and Keel log warnings and errors
+   * only, nacos-client errors only (it warns about its redo task while a new client connects).
    */
   static void quietLogs() {
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     System.setProperty("org.slf4j.simpleLogger.log.org.apache.zookeeper", "error");
     System.setProperty("org.slf4j.simpleLogger.log.org.apache.curator", "error");
+    System.setProperty("org.slf4j.simpleLogger.log.com.alibaba.nacos", "error");
     System.setProperty("org.slf4j.simpleLogger.log.com.alibaba.nacos.common.remote.client", "off");
-    System.setProperty("org.slf4j.simpleLogger.log.com.alibaba.nacos.client.logging.NacosLogging", "error");
     Logger root = Logger.getLogger(""); // java.util.logging, which gRPC (etcd's client, nacos-client's shaded one) uses
     root.setLevel(Level.WARNING);
     for (java.util.logging.Handler h : root.getHandlers()) {
