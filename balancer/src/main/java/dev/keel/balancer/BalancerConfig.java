@@ -125,9 +125,17 @@ public final class BalancerConfig {
   public double slowStartAggression() { return slowStartAggression; }
   /** Slow-start floor: the smallest fraction of its weight a ramping endpoint gets (default 0.1). */
   public double slowStartMinWeight() { return slowStartMinWeight; }
-  /** Healthy share below which the balancer uses every member (default 0.5; 0 = never). */
+  /**
+   * Available share below which the balancer is in panic (default 0.5; 0 = never): it then picks
+   * from ejected members too, but never from members down by active health checks.
+   */
   public double panicThreshold() { return panicThreshold; }
-  /** Bounded-load factor of {@code ring-hash} (default 1.25; 0 = unbounded). */
+  /**
+   * Bounded-load factor c of {@code ring-hash} (HAProxy's {@code hash-balance-factor}; default
+   * 1.25): a key moves clockwise off an endpoint that already holds c × its weighted share of the
+   * requests in flight. 0 is strict affinity (unbounded): a key stays on its endpoint however busy,
+   * and moves only when that endpoint is not available (removed, down, ejected), returning with it.
+   */
   public double hashBalanceFactor() { return hashBalanceFactor; }
   /** Time constant of the peak-EWMA latency (default 10 s). */
   public Duration ewmaDecay() { return ewmaDecay; }
@@ -261,6 +269,7 @@ public final class BalancerConfig {
       return this;
     }
 
+    /** See {@link BalancerConfig#hashBalanceFactor()}: 0 (strict affinity) or at least 1.0. */
     public Builder hashBalanceFactor(double c) {
       if (!(c == 0 || (c >= 1.0 && !Double.isInfinite(c)))) {
         throw new IllegalArgumentException("hashBalanceFactor: " + c + " (expected: 0 or >= 1.0)");

@@ -6,9 +6,11 @@ import java.util.List;
  * An immutable view of what a balancer currently balances over, published together with its picker.
  *
  * @param members every endpoint of the current discovery snapshot, sorted by id
- * @param available the endpoints the picker chooses from: the healthy, non-ejected members with
- *     weight &gt; 0, or in panic mode every member with weight &gt; 0; empty means "none available"
- * @param panic true when fewer than the panic threshold of members were healthy
+ * @param available the endpoints the picker chooses from: the members with weight &gt; 0 that are
+ *     up by active health checks and not ejected; in panic mode also the ejected ones (never one
+ *     down by active checks); empty means "none available"
+ * @param panic true when fewer than the panic threshold of the members with weight &gt; 0 were
+ *     available, so ejected members are picked from again
  * @param membershipChangedAtNanos the balancer-clock time of the last change to {@code members}
  * @param version increases with every published picker
  * @param stale true when the members come from the registry's snapshot cache because the registry

@@ -2,7 +2,6 @@ package dev.keel.balancer;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.keel.balancer.internal.DefaultConnectionBalancer;
 import dev.keel.registry.Subscription;
 import java.time.Duration;
 import java.util.Collection;
@@ -36,11 +35,14 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Thread-safe. {@link #open()} and {@link #shedCandidates()} take a short lock and run in
  * O(endpoints) and O(connections) respectively: they are not per-request operations.
+ *
+ * <p>Sealed: {@link #create(Balancer)} makes the one implementation, over the balancer's own
+ * endpoints.
  */
-public interface ConnectionBalancer {
+public sealed interface ConnectionBalancer permits DefaultConnectionBalancer {
   /** A connection balancer over {@code balancer}'s endpoints, with its config's rebalance settings. */
   static ConnectionBalancer create(Balancer balancer) {
-    return new DefaultConnectionBalancer(balancer);
+    return new DefaultConnectionBalancer((DefaultBalancer) requireNonNull(balancer, "balancer"));
   }
 
   /**
@@ -56,21 +58,10 @@ public interface ConnectionBalancer {
    * the replacement never lands where it comes from. With an empty {@code exclude}, same as {@link
    * #open()}.
    *
-   * <p>The default implementation, for connection balancers other than Keel's, opens with {@link
-   * #open()} and closes the lease again (returning null) when it landed on an excluded endpoint.
-   *
    * @param exclude endpoints not to place the connection on (compared with {@code contains})
    * @return its lease, or null when no available endpoint is left outside {@code exclude}
    */
-  default @Nullable ConnectionLease open(Collection<? extends Endpoint> exclude) {
-    requireNonNull(exclude, "exclude");
-    ConnectionLease lease = open();
-    if (lease != null && exclude.contains(lease.endpoint())) {
-      lease.close();
-      return null;
-    }
-    return lease;
-  }
+  @Nullable ConnectionLease open(Collection<? extends Endpoint> exclude);
 
   /**
    * The leases to close now, each already marked {@link ConnectionLease#shedding()}; empty when the

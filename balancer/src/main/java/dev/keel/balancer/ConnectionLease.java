@@ -8,8 +8,10 @@ package dev.keel.balancer;
  * side, an error, or shedding); it is idempotent. Mark the connection {@link #markBusy() busy} while
  * it carries a request or stream, and {@link #markIdle() idle} in between, so that shedding closes
  * idle connections first. A new lease is busy.
+ *
+ * <p>Sealed: leases are made by a {@link ConnectionBalancer} only.
  */
-public interface ConnectionLease extends AutoCloseable {
+public sealed interface ConnectionLease extends AutoCloseable permits DefaultConnectionBalancer.Lease {
   /** The endpoint the connection must be opened to. */
   Endpoint endpoint();
 
@@ -32,18 +34,10 @@ public interface ConnectionLease extends AutoCloseable {
    * and later {@link ConnectionBalancer#shedCandidates()} runs count it as an ordinary connection
    * again, and it may be chosen again when the spread still calls for it. Thread-safe.
    *
-   * <p>The default implementation, for leases other than Keel's, throws {@link
-   * UnsupportedOperationException} while the lease is shedding.
-   *
    * @return true when the lease was shedding and now is not; false when it was not shedding or is
    *     closed
    */
-  default boolean keep() {
-    if (!shedding()) {
-      return false;
-    }
-    throw new UnsupportedOperationException("keep() on " + getClass().getName());
-  }
+  boolean keep();
 
   /** The connection is gone: stop counting it. Idempotent; a closed lease is never shed again. */
   @Override

@@ -5,22 +5,26 @@ import dev.keel.registry.ServiceInstance;
 /**
  * One instance of the watched service plus the live state the balancer keeps for it. The state is
  * keyed by {@link ServiceInstance#id()} and survives membership updates: a snapshot that still holds
- * the id keeps the same {@code Endpoint} object and its counters.
+ * the id keeps the same {@code Endpoint} object, its counters and its {@linkplain #attachment
+ * attachments}.
+ *
+ * <p>Sealed: endpoints are made by a {@link Balancer} only, and every endpoint a policy, a ticket
+ * or a connection balancer sees is one of them.
  *
  * <h2>Reporting contract</h2>
  *
- * Every successful {@link Balancer#pick(CharSequence)} (and {@link Balancer#pin(String)}) counts one
- * request in flight on the endpoint it returns. The caller must end that request with <b>exactly one</b> of {@link #onSuccess(long)},
- * {@link #onFailure(FailureKind)} or {@link #release()} — in a {@code finally} block or the
- * transport's completion callback. The in-flight count saturates at zero, so a stray second report
- * can never drive it negative; it can however end another caller's request early in the count, so
- * code that cannot guarantee "exactly once" should use {@link Balancer#begin(CharSequence)}, whose
- * {@link Ticket} ignores every report after the first.
+ * Every endpoint returned by {@link Balancer#pick(PickArgs)} or {@link Balancer#pick(CharSequence)}
+ * carries one request counted in flight. The caller must end that request with <b>exactly one</b>
+ * of {@link #onSuccess(long)}, {@link #onFailure(FailureKind)} or {@link #release()} — in a {@code
+ * finally} block or the transport's completion callback. The in-flight count saturates at zero, so
+ * a stray second report can never drive it negative; it can however end another caller's request
+ * early in the count, so code that cannot guarantee "exactly once" wraps the pick in a {@link
+ * Ticket}, which ignores every report after the first.
  *
- * <p>All methods are thread-safe, lock-free and allocation-free; they may be called from any thread,
- * including an event loop.
+ * <p>All methods are thread-safe and lock-free (but an attachment's first creation), and
+ * allocation-free; they may be called from any thread, including an event loop.
  */
-public interface Endpoint {
+public sealed interface Endpoint permits EndpointState {
   /** The instance as last seen in discovery (weight and metadata may change in place). */
   ServiceInstance instance();
 
@@ -40,6 +44,12 @@ public interface Endpoint {
    */
   double peakEwmaNanos();
 
+  /**
+   * {@link #peakEwmaNanos()} as of {@code nowNanos} on the balancer's clock ({@link
+   * Candidates#nanoTime()}): lets a policy compare two endpoints at one instant with one clock read.
+   */
+  double peakEwmaNanos(long nowNanos);
+
   /** Failures reported since the last success. */
   int consecutiveFailures();
 
@@ -57,6 +67,21 @@ public interface Endpoint {
 
   /** True while passive outlier detection keeps the endpoint out. */
   boolean ejected();
+
+  /**
+   * True while the instance is in the balancer's membership (its latest discovery snapshot); false
+   * once it left, or the balancer closed. An endpoint that left while requests or long connections
+   * were still open comes back as the same object, counters and attachments included, if its id
+   * returns; one that left idle is forgotten, and a returning id gets a new endpoint.
+   */
+  boolean member();
+
+  /**
+   * The value of {@code key} for this endpoint: made by the key's {@code init} on first use (once,
+   * even when threads race), then the same value for as long as this endpoint lives. Lock-free and
+   * allocation-free after the first call. See {@link AttachmentKey}.
+   */
+  <T> T attachment(AttachmentKey<T> key);
 
   /**
    * Reports that a picked request succeeded after {@code latencyNanos} (negative values count as 0).

@@ -39,7 +39,7 @@ class BalancerTest {
       }
     };
     Balancer b = Balancer.builder(silent, SettableDiscovery.SERVICE).clock(clock).executor(Runnable::run).build();
-    assertThat(b.pick()).isNotNull();
+    assertThat(b.pick(PickArgs.ANY)).isNotNull();
     assertThat(b.state().members()).hasSize(3);
   }
 
@@ -51,7 +51,7 @@ class BalancerTest {
     e1.release(); // nothing in flight: ignored
     Endpoint picked;
     do {
-      picked = b.pick();
+      picked = b.pick(PickArgs.ANY);
       picked.onFailure(FailureKind.RESET);
     } while (picked != e1);
     long failures = e1.failures();
@@ -81,10 +81,10 @@ class BalancerTest {
   @Test
   void emptyServiceGivesNoneAvailableNotAnException() {
     Balancer b = roundRobin();
-    assertThat(b.pick()).isNull();
-    assertThat(b.begin("k")).isNull();
+    assertThat(b.pick(PickArgs.ANY)).isNull();
+    assertThat(b.pick("k")).isNull();
     discovery.set(instances(1));
-    assertThat(b.pick()).isNotNull();
+    assertThat(b.pick(PickArgs.ANY)).isNotNull();
   }
 
   @Test
@@ -98,7 +98,7 @@ class BalancerTest {
   void doubleReportNeverDrivesInFlightNegativeNorCountsTwice() {
     discovery.set(instances(1));
     Balancer b = roundRobin();
-    Endpoint e = b.pick();
+    Endpoint e = b.pick(PickArgs.ANY);
     e.onFailure(FailureKind.TIMEOUT);
     e.onFailure(FailureKind.TIMEOUT);
     e.onSuccess(5);
@@ -112,19 +112,19 @@ class BalancerTest {
   void ticketAcceptsOnlyTheFirstReport() {
     discovery.set(instances(2));
     Balancer b = roundRobin();
-    Ticket t1 = b.begin(null);
-    Ticket t2 = b.begin(null);
-    Ticket t3 = b.begin(null); // same endpoint as t1 (round robin over two)
+    Ticket t1 = Ticket.of(b.pick(PickArgs.ANY));
+    Ticket t2 = Ticket.of(b.pick(PickArgs.ANY));
+    Ticket t3 = Ticket.of(b.pick(PickArgs.ANY)); // same endpoint as t1 (round robin over two)
     assertThat(t3.endpoint()).isSameAs(t1.endpoint());
     assertThat(t1.endpoint().inFlight()).isEqualTo(2);
-    assertThat(t1.failure(FailureKind.CONNECT)).isTrue();
-    assertThat(t1.success(10)).isFalse();
-    assertThat(t1.cancel()).isFalse();
+    assertThat(t1.onFailure(FailureKind.CONNECT)).isTrue();
+    assertThat(t1.onSuccess(10)).isFalse();
+    assertThat(t1.release()).isFalse();
     assertThat(t1.done()).isTrue();
     // t3's request is still counted: t1's repeats did not eat it.
     assertThat(t1.endpoint().inFlight()).isEqualTo(1);
-    assertThat(t2.cancel()).isTrue();
-    assertThat(t3.success(10)).isTrue();
+    assertThat(t2.release()).isTrue();
+    assertThat(t3.onSuccess(10)).isTrue();
     assertThat(t1.endpoint().inFlight()).isZero();
     assertThat(t2.endpoint().inFlight()).isZero();
   }
@@ -137,7 +137,7 @@ class BalancerTest {
     b.close();
     b.close();
     assertThat(discovery.watchers()).isZero();
-    assertThat(b.pick()).isNull();
+    assertThat(b.pick(PickArgs.ANY)).isNull();
   }
 
   @Test

@@ -2,7 +2,6 @@ package dev.keel.balancer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.keel.balancer.internal.DefaultBalancer;
 import dev.keel.registry.ServiceInstance;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,8 +27,9 @@ class ConcurrencyTest {
     HealthCheckTest.FakeChecker checker = new HealthCheckTest.FakeChecker();
     FakeClock clock = new FakeClock();
     // Real executor (the shared pool) so changes race with picks. Ejections and failed checks can
-    // leave nothing healthy; panic mode (default 50%) then balances over all, so a null pick could
-    // only come from an empty set, which this test never publishes.
+    // leave nothing available; panic mode (default 50%) then balances over the ejected members, and
+    // e00 never fails a check, so a null pick could only come from an empty set, which this test
+    // never publishes.
     Balancer b = Balancer.builder(discovery, SettableDiscovery.SERVICE)
         .config(BalancerConfig.builder().policy(policy).healthFall(1).healthRise(1)
             .outlierConsecutiveFailures(3).build())
@@ -111,12 +111,13 @@ class ConcurrencyTest {
             continue;
           }
           List<Endpoint> tried = List.of(first);
-          Endpoint second = b.pick(null, tried);
+          Endpoint second = b.pick(PickArgs.builder().exclude(tried).build());
           if (second != null) {
             if (second == first) {
               throw new AssertionError("excluded endpoint returned: " + second);
             }
-            Endpoint third = b.pick("user-" + r.nextInt(1000), List.of(first, second));
+            Endpoint third = b.pick(PickArgs.builder().key("user-" + r.nextInt(1000))
+                .exclude(List.of(first, second)).build());
             if (third == first || third == second) {
               throw new AssertionError("excluded endpoint returned: " + third);
             }

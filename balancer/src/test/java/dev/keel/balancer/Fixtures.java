@@ -24,7 +24,7 @@ final class Fixtures {
   static Map<String, Integer> histogram(Balancer balancer, int n) {
     Map<String, Integer> counts = new HashMap<>();
     for (int i = 0; i < n; i++) {
-      Endpoint e = balancer.pick();
+      Endpoint e = balancer.pick(PickArgs.ANY);
       if (e != null) {
         counts.merge(e.id(), 1, Integer::sum);
         e.onSuccess(1_000_000);

@@ -17,7 +17,7 @@ class LeastRequestPolicyTest {
     List<Endpoint> held = new ArrayList<>();
     // Hold 250 requests (about 50 per endpoint), then end all but those on e02.
     for (int i = 0; i < 250; i++) {
-      held.add(b.pick());
+      held.add(b.pick(PickArgs.ANY));
     }
     held.removeIf(e -> {
       if (e != busy) {

@@ -18,7 +18,7 @@ class OutlierEjectionTest {
   private static void failOn(Balancer b, Endpoint target, int times) {
     int failed = 0;
     for (int i = 0; failed < times && i < 10_000; i++) {
-      Endpoint e = b.pick();
+      Endpoint e = b.pick(PickArgs.ANY);
       if (e == target) {
         e.onFailure(FailureKind.HTTP_5XX);
         failed++;
@@ -47,7 +47,7 @@ class OutlierEjectionTest {
     failOn(b, e, 4);
     Endpoint p;
     do {
-      p = b.pick();
+      p = b.pick(PickArgs.ANY);
       p.onSuccess(1_000);
     } while (p != e);
     failOn(b, e, 4);
@@ -98,7 +98,7 @@ class OutlierEjectionTest {
     // Alternate success and failure on e02: never 5 in a row, but a 50% failure rate.
     boolean fail = false;
     for (int i = 0; i < 400; i++) {
-      Endpoint e = b.pick();
+      Endpoint e = b.pick(PickArgs.ANY);
       if (e == flaky && (fail = !fail)) {
         e.onFailure(FailureKind.RESET);
       } else {

@@ -4,11 +4,11 @@ import static dev.keel.balancer.SettableDiscovery.instance;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.keel.balancer.internal.DefaultBalancer;
 import dev.keel.registry.ServiceInstance;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** {@link Balancer#pick(CharSequence, java.util.Collection)}: retries on another endpoint. */
+/** {@link Balancer#pick(PickArgs)} with {@link PickArgs#exclude()}: retries on another endpoint. */
 class PickExcludingTest {
   /** A custom policy (listed in META-INF/services) whose override breaks the contract: always the first. */
   public static final class IgnoresExclusionPolicy implements BalancingPolicy {
@@ -64,11 +64,16 @@ class PickExcludingTest {
     return out;
   }
 
+  /** A pick with exclusion, as a retry does it. */
+  static Endpoint pick(Balancer b, CharSequence key, Collection<? extends Endpoint> exclude) {
+    return b.pick(PickArgs.builder().key(key).exclude(exclude).build());
+  }
+
   /** Picks {@code n} times excluding {@code exclude} (key "user-i" when keyed), ending each at once. */
   private static Map<String, Integer> histogram(Balancer b, int n, List<Endpoint> exclude, boolean keyed) {
     Map<String, Integer> counts = new HashMap<>();
     for (int i = 0; i < n; i++) {
-      Endpoint e = b.pick(keyed ? "user-" + i : null, exclude);
+      Endpoint e = pick(b, keyed ? "user-" + i : null, exclude);
       assertThat(e).isNotNull();
       counts.merge(e.id(), 1, Integer::sum);
       e.onSuccess(1_000_000);
@@ -93,10 +98,10 @@ class PickExcludingTest {
       if (exclude.size() == all.size()) {
         exclude.remove(r.nextInt(all.size()));
       }
-      Ticket t = b.begin(i % 2 == 0 ? "user-" + i : null, exclude);
-      assertThat(t).isNotNull();
-      assertThat(exclude).doesNotContain(t.endpoint());
-      assertThat(t.success(1_000)).isTrue();
+      Endpoint e = pick(b, i % 2 == 0 ? "user-" + i : null, exclude);
+      assertThat(e).isNotNull();
+      assertThat(exclude).doesNotContain(e);
+      e.onSuccess(1_000);
     }
     assertThat(((DefaultBalancer) b).inFlight()).isZero();
   }
@@ -106,13 +111,13 @@ class PickExcludingTest {
   void returnsNullWhenEveryAvailableEndpointIsExcludedAndTheLastOneOtherwise(String policy) {
     Balancer b = balancer(policy, 100, 200, 300, 400);
     List<Endpoint> all = b.state().available();
-    assertThat(b.pick("user-1", all)).isNull();
-    assertThat(b.begin(null, Set.copyOf(all))).isNull();
+    assertThat(pick(b, "user-1", all)).isNull();
+    assertThat(pick(b, null, Set.copyOf(all))).isNull();
     assertThat(((DefaultBalancer) b).inFlight()).isZero(); // nothing held on the way to null
 
     List<Endpoint> allButE02 = members(b, "e00", "e01", "e03");
     for (int i = 0; i < 200; i++) {
-      Endpoint e = b.pick(i % 2 == 0 ? "user-" + i : null, allButE02);
+      Endpoint e = pick(b, i % 2 == 0 ? "user-" + i : null, allButE02);
       assertThat(e).isNotNull().extracting(Endpoint::id).isEqualTo("e02");
       e.release();
     }
@@ -125,12 +130,12 @@ class PickExcludingTest {
     Balancer b = Fixtures.balancer(discovery, clock, Fixtures.config(policy).build()).build(); // same seed
     for (int i = 0; i < 100; i++) {
       Endpoint x = a.pick("user-" + i);
-      Endpoint y = b.pick("user-" + i, List.of());
+      Endpoint y = pick(b, "user-" + i, List.of());
       assertThat(y.id()).isEqualTo(x.id());
       x.release();
       y.release();
     }
-    assertThatThrownBy(() -> a.pick(null, null))
+    assertThatThrownBy(() -> PickArgs.builder().exclude(null))
         .isInstanceOf(NullPointerException.class).hasMessage("exclude");
   }
 
@@ -169,11 +174,11 @@ class PickExcludingTest {
       String key = "user-" + i;
       Endpoint first = b.pick(key);
       first.release();
-      Endpoint second = b.pick(key, List.of(first));
+      Endpoint second = pick(b, key, List.of(first));
       assertThat(second).isNotSameAs(first);
       second.release();
       for (int again = 0; again < 2; again++) {
-        Endpoint e = b.pick(key, List.of(first));
+        Endpoint e = pick(b, key, List.of(first));
         assertThat(e).isSameAs(second);
         e.release();
       }
@@ -193,24 +198,37 @@ class PickExcludingTest {
     // Its picker can only name e02; the balancer chooses among the rest by weight (1 : 3).
     assertThat(counts.get("e00")).isBetween(1_800, 2_200);
     assertThat(counts.get("e01")).isBetween(5_800, 6_200);
-    assertThat(b.pick(null, b.state().available())).isNull();
+    assertThat(pick(b, null, b.state().available())).isNull();
   }
 
   @Test
   void anExcludedEndpointFromAPolicyThatIgnoresExclusionIsReplaced() {
     Balancer b = balancer("ignores-exclusion", 100, 100);
     for (int i = 0; i < 20; i++) {
-      Endpoint e = b.pick(null, members(b, "e00"));
+      Endpoint e = pick(b, null, members(b, "e00"));
       assertThat(e.id()).isEqualTo("e01");
       e.release();
     }
-    assertThat(b.pick(null, b.state().available())).isNull();
+    assertThat(pick(b, null, b.state().available())).isNull();
     assertThat(((DefaultBalancer) b).inFlight()).isZero();
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"round-robin", "random", "least-request", "least-response-time", "ring-hash"})
-  void inPanicModeAnyMemberNotExcludedMayBeReturned(String policy) {
+  void inPanicModeEjectedMembersNotExcludedMayBeReturned(String policy) {
+    discovery.set(SettableDiscovery.instances(4));
+    Balancer b = Fixtures.balancer(discovery, clock, Fixtures.config(policy).outlierMaxEjectionShare(1.0).build()).build();
+    for (String id : new String[] {"e00", "e01", "e02"}) {
+      PinTest.failUntilEjected(b, id);
+    }
+    assertThat(b.state().panic()).isTrue();
+    Map<String, Integer> counts = histogram(b, 400, members(b, "e03"), true);
+    assertThat(counts).containsOnlyKeys("e00", "e01", "e02"); // ejected, but panic balances over them
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"round-robin", "random", "least-request", "least-response-time", "ring-hash"})
+  void inPanicModeMembersDownByHealthChecksAreNeverReturned(String policy) {
     discovery.set(SettableDiscovery.instances(4));
     HealthCheckTest.FakeChecker checker = new HealthCheckTest.FakeChecker();
     Balancer b = Fixtures.balancer(discovery, clock, Fixtures.config(policy).build()).healthChecker(checker).build();
@@ -219,8 +237,8 @@ class PickExcludingTest {
     }
     clock.advance(Duration.ofSeconds(16));
     assertThat(b.state().panic()).isTrue();
-    Map<String, Integer> counts = histogram(b, 400, members(b, "e03"), true);
-    assertThat(counts).containsOnlyKeys("e00", "e01", "e02"); // unhealthy, but panic balances over all
+    assertThat(pick(b, "user-1", members(b, "e03"))).isNull(); // the only one up is excluded: none left
+    assertThat(((DefaultBalancer) b).inFlight()).isZero();
   }
 
   @ParameterizedTest
@@ -232,15 +250,20 @@ class PickExcludingTest {
         (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     assertThat(threads.isThreadAllocatedMemorySupported()).isTrue();
     long thread = Thread.currentThread().getId();
+    // A retry's arguments and a pinned pick's, each built once: the picks themselves allocate nothing.
+    PickArgs retry = PickArgs.builder().exclude(exclude).build();
+    PickArgs pinned = PickArgs.builder().pinned("e01").exclude(exclude).build();
     for (int i = 0; i < 20_000; i++) { // warm up: class loading and the JIT's first compiles
-      b.pick(null, exclude).release();
+      b.pick(retry).release();
+      b.pick(pinned).release();
     }
     long before = threads.getThreadAllocatedBytes(thread);
     for (int i = 0; i < 20_000; i++) {
-      b.pick(null, exclude).release();
+      b.pick(retry).release();
+      b.pick(pinned).release();
     }
     long allocated = threads.getThreadAllocatedBytes(thread) - before;
-    // One object per pick would be at least 16 bytes × 20,000; allow a little JVM noise.
+    // One object per pick would be at least 16 bytes × 40,000; allow a little JVM noise.
     assertThat(allocated).as(policy).isLessThan(20_000);
   }
 }

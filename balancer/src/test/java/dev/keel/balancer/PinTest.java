@@ -14,13 +14,27 @@ class PinTest {
     return Fixtures.balancer(discovery, clock, config.slowStartWindow(Duration.ZERO).build()).build();
   }
 
+  /** A strict pin: that endpoint, counted, or null. */
+  static Endpoint pin(Balancer b, String id) {
+    return b.pick(PickArgs.builder().pinned(id).strict(true).build());
+  }
+
+  /** Reports failures on {@code id} (pinned) until outlier detection ejects it. */
+  static void failUntilEjected(Balancer b, String id) {
+    Endpoint e = b.state().member(id);
+    for (int i = 0; i < 100 && !e.ejected(); i++) {
+      pin(b, id).onFailure(FailureKind.CONNECT);
+    }
+    assertThat(e.ejected()).as(id + " ejected").isTrue();
+  }
+
   @Test
   void pinCountsOneRequestInFlightThatOneReportEnds() {
     Balancer b = balancer(4, BalancerConfig.builder());
-    Endpoint e = b.pin("e02");
+    Endpoint e = pin(b, "e02");
     assertThat(e).isSameAs(b.state().member("e02"));
     assertThat(e.inFlight()).isEqualTo(1);
-    assertThat(b.pin("e02")).isSameAs(e);
+    assertThat(pin(b, "e02")).isSameAs(e);
     assertThat(e.inFlight()).isEqualTo(2);
     e.onSuccess(2_000_000);
     e.release();
@@ -32,10 +46,10 @@ class PinTest {
   @Test
   void pinnedRequestsAddToTheLoadThatLeastRequestSees() {
     Balancer b = balancer(2, BalancerConfig.builder().policy("least-request"));
-    Endpoint busy = b.pin("e00");
+    Endpoint busy = pin(b, "e00");
     assertThat(busy).isNotNull();
     for (int i = 0; i < 20; i++) {
-      Endpoint e = b.pick();
+      Endpoint e = b.pick(PickArgs.ANY);
       assertThat(e.id()).isEqualTo("e01");
       e.release();
     }
@@ -45,11 +59,10 @@ class PinTest {
   @Test
   void unknownOrRemovedIdIsNotPinnedAndCountsNothing() {
     Balancer b = balancer(3, BalancerConfig.builder());
-    assertThat(b.pin("nope")).isNull();
-    assertThat(b.beginPinned("nope")).isNull();
+    assertThat(pin(b, "nope")).isNull();
     Endpoint gone = b.state().member("e02");
     discovery.set(SettableDiscovery.instance(0), SettableDiscovery.instance(1));
-    assertThat(b.pin("e02")).isNull();
+    assertThat(pin(b, "e02")).isNull();
     assertThat(gone.inFlight()).isZero();
   }
 
@@ -57,7 +70,7 @@ class PinTest {
   void weightZeroMemberIsNotPinned() {
     discovery.set(SettableDiscovery.instance(0), SettableDiscovery.instance(1, 0));
     Balancer b = Fixtures.balancer(discovery, clock, BalancerConfig.defaults()).build();
-    assertThat(b.pin("e01")).isNull();
+    assertThat(pin(b, "e01")).isNull();
     assertThat(b.state().member("e01").inFlight()).isZero();
   }
 
@@ -66,26 +79,26 @@ class PinTest {
     Balancer b = balancer(10, BalancerConfig.builder());
     Endpoint bad = b.state().member("e03");
     for (int i = 0; i < 4; i++) {
-      b.pin("e03").onFailure(FailureKind.CONNECT);
+      pin(b, "e03").onFailure(FailureKind.CONNECT);
     }
     assertThat(bad.ejected()).isFalse();
     assertThat(bad.consecutiveFailures()).isEqualTo(4);
-    b.pin("e03").onFailure(FailureKind.CONNECT);
+    pin(b, "e03").onFailure(FailureKind.CONNECT);
     assertThat(bad.ejected()).isTrue();
     assertThat(bad.failures()).isEqualTo(5);
     assertThat(bad.inFlight()).isZero();
-    assertThat(b.pin("e03")).isNull();
+    assertThat(pin(b, "e03")).isNull();
     assertThat(bad.inFlight()).isZero();
 
     clock.advance(Duration.ofSeconds(31)); // the first ejection lasts 30 s
     assertThat(bad.ejected()).isFalse();
-    Endpoint back = b.pin("e03");
+    Endpoint back = pin(b, "e03");
     assertThat(back).isSameAs(bad);
     back.onSuccess(1_000);
   }
 
   @Test
-  void endpointDownByActiveChecksIsNotPinnedUnlessInPanic() {
+  void endpointDownByActiveChecksIsNotPinnedNotEvenInPanic() {
     HealthCheckTest.FakeChecker checker = new HealthCheckTest.FakeChecker();
     discovery.set(SettableDiscovery.instances(4));
     Balancer b = Fixtures.balancer(discovery, clock, BalancerConfig.builder().slowStartWindow(Duration.ZERO).build())
@@ -94,98 +107,87 @@ class PinTest {
     checker.up.put("e01", false);
     clock.advance(Duration.ofSeconds(15)); // three failed checks: down
     assertThat(b.state().member("e01").healthy()).isFalse();
-    assertThat(b.pin("e01")).isNull();
-    assertThat(b.pin("e00")).isNotNull().satisfies(Endpoint::release);
+    assertThat(pin(b, "e01")).isNull();
+    assertThat(pin(b, "e00")).isNotNull().satisfies(Endpoint::release);
 
-    // Three of four down: below the 0.5 panic threshold, every member is available again.
+    // Three of four down: below the 0.5 panic threshold, but a member down by checks stays out.
     checker.up.put("e02", false);
     checker.up.put("e03", false);
     clock.advance(Duration.ofSeconds(15));
     assertThat(b.state().panic()).isTrue();
-    Endpoint panicPinned = b.pin("e01");
-    assertThat(panicPinned).isSameAs(b.state().member("e01"));
-    assertThat(panicPinned.inFlight()).isEqualTo(1);
-    panicPinned.release();
+    assertThat(pin(b, "e01")).isNull();
+    assertThat(b.state().member("e01").inFlight()).isZero();
+    assertThat(b.state().available()).extracting(Endpoint::id).containsExactly("e00");
   }
 
   @Test
-  void beginPinnedTakesOnlyTheFirstReport() {
+  void anEjectedEndpointIsPinnedAgainInPanic() {
+    Balancer b = balancer(2, BalancerConfig.builder().outlierMaxEjectionShare(1.0));
+    failUntilEjected(b, "e00");
+    assertThat(b.state().panic()).isFalse(); // 1 of 2 available is not below 0.5
+    assertThat(pin(b, "e00")).isNull();
+    failUntilEjected(b, "e01");
+    assertThat(b.state().panic()).isTrue();
+    Endpoint e = pin(b, "e00");
+    assertThat(e).isSameAs(b.state().member("e00"));
+    e.release();
+  }
+
+  @Test
+  void aPinThatCannotBeHonouredFallsBackToThePolicyUnlessStrict() {
     Balancer b = balancer(3, BalancerConfig.builder());
-    Ticket t = b.beginPinned("e01");
+    discovery.set(SettableDiscovery.instance(0), SettableDiscovery.instance(1));
+    for (String id : new String[] {"e02", "nope"}) {
+      Endpoint e = b.pick(PickArgs.builder().pinned(id).build());
+      assertThat(e).isNotNull();
+      assertThat(e.id()).isIn("e00", "e01");
+      assertThat(e.inFlight()).isEqualTo(1);
+      e.release();
+      assertThat(b.pick(PickArgs.builder().pinned(id).strict(true).build())).isNull();
+    }
+  }
+
+  @Test
+  void anExcludedPinnedEndpointIsNotReturned() {
+    Balancer b = balancer(3, BalancerConfig.builder());
+    Endpoint tried = b.state().member("e01");
+    for (int i = 0; i < 20; i++) {
+      Endpoint e = b.pick(PickArgs.builder().pinned("e01").exclude(java.util.List.of(tried)).build());
+      assertThat(e).isNotNull().isNotSameAs(tried);
+      e.release();
+    }
+    assertThat(b.pick(PickArgs.builder().pinned("e01").strict(true).exclude(java.util.List.of(tried)).build()))
+        .isNull();
+    assertThat(tried.inFlight()).isZero();
+  }
+
+  @Test
+  void strictWithoutAPinnedIdIsRefused() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> PickArgs.builder().strict(true).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("strict: true (expected: only with a pinned instance id)");
+  }
+
+  @Test
+  void aTicketOverAPinnedPickTakesOnlyTheFirstReport() {
+    Balancer b = balancer(3, BalancerConfig.builder());
+    Ticket t = Ticket.of(pin(b, "e01"));
     assertThat(t.endpoint()).isSameAs(b.state().member("e01"));
     assertThat(t.endpoint().inFlight()).isEqualTo(1);
-    Endpoint other = b.pin("e01"); // a second request on the same endpoint
-    assertThat(t.failure(FailureKind.TIMEOUT)).isTrue();
-    assertThat(t.success(1_000)).isFalse();
-    assertThat(t.cancel()).isFalse();
+    Endpoint other = pin(b, "e01"); // a second request on the same endpoint
+    assertThat(t.onFailure(FailureKind.TIMEOUT)).isTrue();
+    assertThat(t.onSuccess(1_000)).isFalse();
+    assertThat(t.release()).isFalse();
     assertThat(other.inFlight()).isEqualTo(1); // the stray reports did not end the other request
     assertThat(other.failures()).isEqualTo(1);
     other.release();
   }
 
   @Test
-  void closedBalancerPinsNothing() {
+  void closedBalancerPicksNothingPinnedOrNot() {
     Balancer b = balancer(2, BalancerConfig.builder());
     b.close();
-    assertThat(b.pin("e00")).isNull();
-    assertThat(b.beginPinned("e00")).isNull();
-  }
-
-  @Test
-  void defaultImplementationPinsNothing() {
-    Balancer real = balancer(2, BalancerConfig.builder());
-    Balancer wrapper = new ForwardingBalancer(real);
-    assertThat(wrapper.pin("e00")).isNull();
-    assertThat(wrapper.beginPinned("e00")).isNull();
-    assertThat(real.state().member("e00").inFlight()).isZero();
-  }
-
-  /** A balancer that implements only the abstract methods, as a third-party one would. */
-  private static final class ForwardingBalancer implements Balancer {
-    private final Balancer delegate;
-
-    ForwardingBalancer(Balancer delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public String service() {
-      return delegate.service();
-    }
-
-    @Override
-    public BalancerConfig config() {
-      return delegate.config();
-    }
-
-    @Override
-    public Endpoint pick(CharSequence key) {
-      return delegate.pick(key);
-    }
-
-    @Override
-    public Ticket begin(CharSequence key) {
-      return delegate.begin(key);
-    }
-
-    @Override
-    public BalancerState state() {
-      return delegate.state();
-    }
-
-    @Override
-    public BalancerClock clock() {
-      return delegate.clock();
-    }
-
-    @Override
-    public dev.keel.registry.Subscription onStateChange(Runnable listener) {
-      return delegate.onStateChange(listener);
-    }
-
-    @Override
-    public void close() {
-      delegate.close();
-    }
+    assertThat(pin(b, "e00")).isNull();
+    assertThat(b.pick(PickArgs.builder().pinned("e00").build())).isNull();
   }
 }

@@ -21,6 +21,12 @@ class RingHashPolicyTest {
         Fixtures.config("ring-hash").slowStartWindow(java.time.Duration.ZERO).build()).build();
   }
 
+  /** A ring-hash balancer with bounded-load factor {@code c} (0: strict affinity). */
+  private Balancer ringHash(double c) {
+    return Fixtures.balancer(discovery, clock, Fixtures.config("ring-hash")
+        .slowStartWindow(java.time.Duration.ZERO).hashBalanceFactor(c).build()).build();
+  }
+
   private static Map<String, String> assign(Balancer b) {
     Map<String, String> out = new HashMap<>();
     for (int k = 0; k < KEYS; k++) {
@@ -80,6 +86,56 @@ class RingHashPolicyTest {
     // c = 1.25: no endpoint may exceed ceil(1.25 × (in-flight + 1) / 4) ≈ 32 of 100.
     assertThat(counts).hasSizeGreaterThan(1);
     assertThat(counts.values()).allSatisfy(c -> assertThat(c).isLessThanOrEqualTo(32));
+    held.forEach(Endpoint::release);
+  }
+
+  @Test
+  void strictAffinityKeepsAHotKeyOnItsEndpointHoweverBusy() {
+    discovery.set(SettableDiscovery.instances(4));
+    Balancer b = ringHash(0);
+    List<Endpoint> held = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      held.add(b.pick("the-same-user")); // never released: load piles up, and the key stays
+    }
+    assertThat(held).allSatisfy(e -> assertThat(e).isSameAs(held.get(0)));
+    assertThat(held.get(0).inFlight()).isEqualTo(100);
+    held.forEach(Endpoint::release);
+  }
+
+  @Test
+  void strictAffinityMovesAKeyOnlyWhileItsEndpointIsOutAndBringsItBack() {
+    List<ServiceInstance> all = SettableDiscovery.instances(4);
+    discovery.set(all);
+    Balancer b = ringHash(0);
+    Endpoint home = b.pick("user-7");
+    home.release();
+    List<ServiceInstance> without = new ArrayList<>(all);
+    without.removeIf(i -> i.id().equals(home.id()));
+    discovery.set(without);
+    Endpoint away = b.pick("user-7");
+    assertThat(away.id()).isNotEqualTo(home.id());
+    away.release();
+    discovery.set(all);
+    Endpoint back = b.pick("user-7");
+    assertThat(back.id()).isEqualTo(home.id());
+    back.release();
+  }
+
+  @Test
+  void aSettableBoundCapsEachEndpointAtThatFactorOfItsShare() {
+    discovery.set(SettableDiscovery.instances(4));
+    Balancer b = ringHash(2.0);
+    List<Endpoint> held = new ArrayList<>();
+    Map<String, Integer> counts = new HashMap<>();
+    for (int i = 0; i < 100; i++) {
+      Endpoint e = b.pick("the-same-user");
+      held.add(e);
+      counts.merge(e.id(), 1, Integer::sum);
+    }
+    // c = 2.0: at most ceil(2.0 × (in-flight + 1) / 4) ≈ 50 of 100 on one endpoint; more than the
+    // default's 32 stay on the key's own endpoint.
+    assertThat(counts.values()).allSatisfy(c -> assertThat(c).isLessThanOrEqualTo(50));
+    assertThat(counts.get(held.get(0).id())).isGreaterThan(32);
     held.forEach(Endpoint::release);
   }
 }

@@ -20,7 +20,7 @@ class RoundRobinPolicyTest {
     Balancer b = Fixtures.balancer(discovery, clock, Fixtures.config("round-robin").build()).build();
     List<String> seq = new ArrayList<>();
     for (int i = 0; i < 1000; i++) {
-      Endpoint e = b.pick();
+      Endpoint e = b.pick(PickArgs.ANY);
       seq.add(e.id());
       e.release();
     }

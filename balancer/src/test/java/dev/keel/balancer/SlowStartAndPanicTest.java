@@ -55,7 +55,7 @@ class SlowStartAndPanicTest {
     Balancer b = Fixtures.balancer(discovery, clock, BalancerConfig.builder().panicThreshold(0).build()).build();
     Endpoint e = b.state().member("e01");
     while (!e.ejected()) {
-      Endpoint p = b.pick();
+      Endpoint p = b.pick(PickArgs.ANY);
       if (p == e) {
         p.onFailure(FailureKind.CONNECT);
       } else {
@@ -69,19 +69,50 @@ class SlowStartAndPanicTest {
   }
 
   @Test
-  void panicBalancesOverAllWhenFewerThanHalfAreHealthy() {
+  void panicBringsBackEjectedMembersWhenFewerThanHalfAreAvailable() {
+    discovery.set(SettableDiscovery.instances(4));
+    Balancer b = Fixtures.balancer(discovery, clock, BalancerConfig.builder().outlierMaxEjectionShare(1.0).build())
+        .build();
+    PinTest.failUntilEjected(b, "e00");
+    PinTest.failUntilEjected(b, "e01");
+    assertThat(b.state().panic()).isFalse(); // 2 of 4 available = 50%: not below
+    assertThat(Fixtures.histogram(b, 100)).containsOnlyKeys("e02", "e03");
+    PinTest.failUntilEjected(b, "e02");
+    assertThat(b.state().panic()).isTrue(); // 1 of 4 available
+    assertThat(Fixtures.histogram(b, 100)).containsOnlyKeys("e00", "e01", "e02", "e03");
+  }
+
+  @Test
+  void panicNeverBringsBackMembersDownByActiveHealthChecks() {
     discovery.set(SettableDiscovery.instances(4));
     HealthCheckTest.FakeChecker checker = new HealthCheckTest.FakeChecker();
     Balancer b = Fixtures.balancer(discovery, clock, BalancerConfig.defaults()).healthChecker(checker).build();
     checker.up.put("e00", false);
     checker.up.put("e01", false);
-    clock.advance(Duration.ofSeconds(16)); // 3 failed checks each
-    assertThat(b.state().panic()).isFalse(); // 2 of 4 healthy = 50%: not below
-    assertThat(Fixtures.histogram(b, 100)).containsOnlyKeys("e02", "e03");
     checker.up.put("e02", false);
-    clock.advance(Duration.ofSeconds(15));
-    assertThat(b.state().panic()).isTrue(); // 1 of 4 healthy
-    assertThat(Fixtures.histogram(b, 100)).containsOnlyKeys("e00", "e01", "e02", "e03");
+    clock.advance(Duration.ofSeconds(16)); // 3 failed checks each
+    assertThat(b.state().panic()).isTrue(); // 1 of 4 available
+    assertThat(Fixtures.histogram(b, 100)).containsOnlyKeys("e03");
+  }
+
+  @Test
+  void noneAvailableWhenEveryMemberIsDownByChecksAtTheDefaultPanicThreshold() {
+    // "503 when no instance is healthy": panic does not send traffic to instances known to be down.
+    discovery.set(SettableDiscovery.instances(3));
+    HealthCheckTest.FakeChecker checker = new HealthCheckTest.FakeChecker();
+    Balancer b = Fixtures.balancer(discovery, clock, BalancerConfig.defaults()).healthChecker(checker).build();
+    for (String id : new String[] {"e00", "e01", "e02"}) {
+      checker.up.put(id, false);
+    }
+    clock.advance(Duration.ofSeconds(16));
+    assertThat(b.state().panic()).isTrue();
+    assertThat(b.state().available()).isEmpty();
+    assertThat(b.pick(PickArgs.ANY)).isNull();
+    assertThat(b.pick("key")).isNull();
+    assertThat(b.pick(PickArgs.builder().pinned("e01").build())).isNull();
+    checker.up.put("e01", true);
+    clock.advance(Duration.ofSeconds(10)); // two passed checks: back
+    assertThat(b.state().available()).extracting(Endpoint::id).containsExactly("e01");
   }
 
   @Test
@@ -95,7 +126,7 @@ class SlowStartAndPanicTest {
     }
     clock.advance(Duration.ofSeconds(16));
     assertThat(b.state().available()).isEmpty();
-    assertThat(b.pick()).isNull();
+    assertThat(b.pick(PickArgs.ANY)).isNull();
     assertThat(b.pick("key")).isNull();
   }
 }

@@ -11,7 +11,7 @@ class StaleStateTest {
     d.setStale(SettableDiscovery.instances(3));
     try (Balancer b = Fixtures.balancer(d, new FakeClock(), BalancerConfig.defaults()).build()) {
       assertThat(b.state().stale()).isTrue();
-      assertThat(b.pick()).isNotNull();
+      assertThat(b.pick(PickArgs.ANY)).isNotNull();
       d.set(SettableDiscovery.instances(3));
       assertThat(b.state().stale()).isFalse();
       assertThat(b.state().members()).hasSize(3);

@@ -231,7 +231,7 @@ class SlowBackendIntegrationTest {
 
   @Test
   @Timeout(30)
-  void belowThePanicThresholdTrafficIsSpreadOverEveryBackend() throws Exception {
+  void belowThePanicThresholdBackendsDownByChecksStayOutAndAllDownIs503() throws Exception {
     try (StaticCluster c = cluster();
         Load viaProxy = new Load("proxy", 4, () -> c.proxyGet("/work"));
         Load viaClient = new Load("client", 4, () -> c.clientGet("/work"))) {
@@ -246,40 +246,55 @@ class SlowBackendIntegrationTest {
       awaitDown(c, failing);
       Map<String, Integer> proxyBefore = c.arrivals("proxy");
       Map<String, Integer> clientBefore = c.arrivals("client");
-      Thread.sleep(1000);
+      Thread.sleep(1000); // a measurement window, not a wait for a condition
       Map<String, Integer> proxyHalf = delta(proxyBefore, c.arrivals("proxy"));
       Map<String, Integer> clientHalf = delta(clientBefore, c.arrivals("client"));
       assertThat(c.clientState().panic()).as("client: 2 of 4 available, no panic").isFalse();
 
-      // Three down: one of four available is below 0.5, so every member is used again.
+      // Three down: one of four available is below 0.5, so the balancer is in panic, but panic
+      // brings back only ejected members, never ones whose health checks fail: the last takes all.
       SlowBackend third = c.backends.get(2);
       third.healthStatus(503);
       failing.add(third);
       awaitDown(c, failing);
       assertThat(c.clientState().panic()).as("client: 1 of 4 available, panic").isTrue();
-      assertThat(c.clientState().available()).as("client: panic routes to every member").hasSize(4);
+      assertThat(c.clientState().available()).as("client: panic never routes to a member down by checks").hasSize(1);
       proxyBefore = c.arrivals("proxy");
       clientBefore = c.arrivals("client");
-      Thread.sleep(1500);
+      Thread.sleep(1500); // a measurement window
       Map<String, Integer> proxyPanic = delta(proxyBefore, c.arrivals("proxy"));
       Map<String, Integer> clientPanic = delta(clientBefore, c.arrivals("client"));
       long proxyUnhealthy = c.proxyBackends().values().stream().filter(b -> !b.path("healthy").asBoolean()).count();
+      assertThat(c.proxyStatuses.keySet()).as("one backend up: every request answered").containsOnly(200);
+      assertThat(viaClient.failed.get()).isZero();
+
+      // All four down: none available. "503 when no instance is healthy", not 502s from instances
+      // known to be down; the client says "no instance available".
+      SlowBackend last = c.backends.get(3);
+      last.healthStatus(503);
+      failing.add(last);
+      awaitDown(c, failing);
+      await().atMost(Duration.ofSeconds(10)).until(() -> c.proxyStatusCount(503) > 0 && viaClient.failed.get() > 0);
       viaProxy.stop();
       viaClient.stop();
       log.info("FIGURES panic threshold 0.5: 2 of 4 failing health for 1 s: proxy {}, client {}; 3 of 4 failing for "
-          + "1.5 s: proxy {}, client {} (requests per backend)", proxyHalf, clientHalf, proxyPanic, clientPanic);
+          + "1.5 s: proxy {}, client {} (requests per backend); all 4 failing: proxy statuses {}, client {} failed, first: {}",
+          proxyHalf, clientHalf, proxyPanic, clientPanic, c.proxyStatuses, viaClient.failed.get(),
+          viaClient.failures.isEmpty() ? "none" : viaClient.failures.get(0));
 
       for (SlowBackend b : c.backends.subList(0, 2)) {
         assertThat(proxyHalf.get(b.name())).as("proxy, no panic: %s is down", b.name()).isZero();
         assertThat(clientHalf.get(b.name())).as("client, no panic: %s is down", b.name()).isZero();
       }
       assertThat(proxyUnhealthy).as("proxy /status: three backends unhealthy").isEqualTo(3);
-      for (SlowBackend b : c.backends) {
-        assertThat(share(proxyPanic, b.name())).as("proxy, panic: share of %s", b.name()).isBetween(EVEN * 0.6, EVEN * 1.4);
-        assertThat(share(clientPanic, b.name())).as("client, panic: share of %s", b.name()).isBetween(EVEN * 0.6, EVEN * 1.4);
+      for (SlowBackend b : c.backends.subList(0, 3)) {
+        assertThat(proxyPanic.get(b.name())).as("proxy, panic: %s is down by checks", b.name()).isZero();
+        assertThat(clientPanic.get(b.name())).as("client, panic: %s is down by checks", b.name()).isZero();
       }
-      assertThat(c.proxyStatuses.keySet()).as("no 503: panic routing, not refusal").containsOnly(200);
-      assertThat(viaClient.failed.get()).isZero();
+      assertThat(proxyPanic.get(last.name())).as("proxy, panic: the one up takes everything").isPositive();
+      assertThat(clientPanic.get(last.name())).as("client, panic: the one up takes everything").isPositive();
+      assertThat(c.proxyStatuses.keySet()).as("all down: 503, never 502 or 504").containsOnly(200, 503);
+      assertThat(viaClient.failures).allSatisfy(f -> assertThat(f).contains("NoEndpointAvailableException"));
     }
   }
 
@@ -293,8 +308,7 @@ class SlowBackendIntegrationTest {
         if (e.healthy() || p.path("healthy").asBoolean()) {
           return false;
         }
-        // In panic a down backend is picked again, so in-flight work on it is expected then.
-        if (!c.clientState().panic() && (e.inFlight() > 0 || p.path("inflight").asInt() > 0)) {
+        if (e.inFlight() > 0 || p.path("inflight").asInt() > 0) {
           return false;
         }
       }

@@ -28,8 +28,8 @@ public final class LeastResponseTimePolicy implements BalancingPolicy {
     LongSupplier nanoTime = c.nanoTime();
     return P2c.picker(c, (x, y) -> {
       long now = nanoTime.getAsLong();
-      double costX = (x.ewmaAt(now) + FLOOR_NANOS) * (x.inFlight() + 1);
-      double costY = (y.ewmaAt(now) + FLOOR_NANOS) * (y.inFlight() + 1);
+      double costX = (x.peakEwmaNanos(now) + FLOOR_NANOS) * (x.inFlight() + 1);
+      double costY = (y.peakEwmaNanos(now) + FLOOR_NANOS) * (y.inFlight() + 1);
       return costX <= costY ? x : y;
     });
   }

@@ -13,7 +13,7 @@ final class P2c {
 
   /** A policy's comparison of two choices: the one to send the request to. */
   interface Rule {
-    EndpointState better(EndpointState x, EndpointState y);
+    Endpoint better(Endpoint x, Endpoint y);
   }
 
   private final int n;
@@ -31,7 +31,7 @@ final class P2c {
    * {@code rule} chooses between them; with exclusion, see {@link #pick}.
    */
   static Picker picker(Candidates c, Rule rule) {
-    EndpointState[] endpoints = endpoints(c);
+    Endpoint[] endpoints = c.endpoints().toArray(new Endpoint[0]);
     if (endpoints.length == 1) {
       Endpoint only = endpoints[0];
       return key -> only;
@@ -39,7 +39,7 @@ final class P2c {
     return new P2cPicker(endpoints, of(c), rule);
   }
 
-  private record P2cPicker(EndpointState[] endpoints, P2c choose, Rule rule) implements Picker {
+  private record P2cPicker(Endpoint[] endpoints, P2c choose, Rule rule) implements Picker {
     @Override
     public @Nullable Endpoint pick(@Nullable CharSequence key) {
       long pair = choose.pair();
@@ -56,25 +56,13 @@ final class P2c {
     return new P2c(c.size(), new AtomicRandom(c.seed()), c.equalWeights() ? null : new AliasTable(c.weights()));
   }
 
-  static EndpointState[] endpoints(Candidates c) {
-    EndpointState[] out = new EndpointState[c.size()];
-    for (int i = 0; i < out.length; i++) {
-      Endpoint e = c.endpoint(i);
-      if (!(e instanceof EndpointState)) {
-        throw new IllegalArgumentException("candidates: " + e + " (expected: a balancer's endpoint)");
-      }
-      out[i] = (EndpointState) e;
-    }
-    return out;
-  }
-
   /**
    * P2C over the candidates not in {@code exclude}: each of the two choices is drawn (by weight)
    * until it is neither excluded nor the other, at most {@link #MAX_DRAWS} times, which is exact
    * rejection sampling from the reduced set. Null when no first choice turns up; the first choice
    * alone when no second one does (say, it is the only one left).
    */
-  @Nullable Endpoint pick(EndpointState[] endpoints, Collection<? extends Endpoint> exclude, Rule rule) {
+  @Nullable Endpoint pick(Endpoint[] endpoints, Collection<? extends Endpoint> exclude, Rule rule) {
     int a = draw(endpoints, exclude, -1);
     if (a < 0) {
       return null;
@@ -83,7 +71,7 @@ final class P2c {
     return b < 0 ? endpoints[a] : rule.better(endpoints[a], endpoints[b]);
   }
 
-  private int draw(EndpointState[] endpoints, Collection<? extends Endpoint> exclude, int other) {
+  private int draw(Endpoint[] endpoints, Collection<? extends Endpoint> exclude, int other) {
     for (int i = 0; i < MAX_DRAWS; i++) {
       long r = random.nextLong();
       int k = weighted == null ? (int) (((r >>> 32) * n) >>> 32) : weighted.sample(r);

@@ -6,13 +6,13 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Daemon threads for the balancer's default executors. */
-final class Threads {
+public final class Threads {
   /** Shared by every balancer whose builder got no executor; tasks never block. */
-  static final ExecutorService SHARED = Executors.newCachedThreadPool(daemon("keel-balancer"));
+  public static final ExecutorService SHARED = Executors.newCachedThreadPool(daemon("keel-balancer"));
 
   private Threads() {}
 
-  static ThreadFactory daemon(String prefix) {
+  public static ThreadFactory daemon(String prefix) {
     AtomicInteger n = new AtomicInteger();
     return r -> {
       Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());

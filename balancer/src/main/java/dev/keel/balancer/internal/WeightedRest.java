@@ -11,8 +11,8 @@ import org.jspecify.annotations.Nullable;
  * returned an excluded endpoint). Two passes over the candidates, each with one {@code
  * exclude.contains} per candidate; lock-free and allocation-free. Immutable, built with each picker.
  */
-final class WeightedRest {
-  static final WeightedRest NONE = new WeightedRest(new Endpoint[0], new int[0], 0);
+public final class WeightedRest {
+  public static final WeightedRest NONE = new WeightedRest(new Endpoint[0], new int[0], 0);
 
   private final Endpoint[] endpoints;
   private final int[] weights;
@@ -25,12 +25,12 @@ final class WeightedRest {
   }
 
   /** Over {@code c}'s endpoints and effective weights, with its own random sequence from {@code seed}. */
-  static WeightedRest of(Candidates c, long seed) {
+  public static WeightedRest of(Candidates c, long seed) {
     return new WeightedRest(c.endpoints().toArray(new Endpoint[0]), c.weights(), seed);
   }
 
   /** A candidate not in {@code exclude}, drawn in proportion to weight; null when all are excluded. */
-  @Nullable Endpoint pick(Collection<? extends Endpoint> exclude) {
+  public @Nullable Endpoint pick(Collection<? extends Endpoint> exclude) {
     long total = 0;
     for (int i = 0; i < endpoints.length; i++) {
       if (!exclude.contains(endpoints[i])) {

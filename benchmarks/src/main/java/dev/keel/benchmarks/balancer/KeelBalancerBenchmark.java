@@ -3,6 +3,7 @@ package dev.keel.benchmarks.balancer;
 import dev.keel.balancer.Balancer;
 import dev.keel.balancer.BalancerConfig;
 import dev.keel.balancer.Endpoint;
+import dev.keel.balancer.PickArgs;
 import dev.keel.registry.Discovery;
 import dev.keel.registry.InstanceSet;
 import dev.keel.registry.Subscription;
@@ -21,9 +22,15 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * One request's worth of balancer work: pick an endpoint (with an affinity key) and report success
- * with a latency. Single-threaded; the endpoint set is fixed, so no picker is rebuilt during a
- * measurement.
+ * One request's worth of balancer work: pick an endpoint and report success with a latency.
+ * Single-threaded; the endpoint set is fixed, so no picker is rebuilt during a measurement.
+ *
+ * <ul>
+ *   <li>{@code pickAndReport}: the hot path, {@code pick(key)} with an affinity key.
+ *   <li>{@code pinAndReport}: session persistence, {@code pick(PickArgs)} pinned to an instance id
+ *       and keyed, the arguments built per request as a proxy does from a cookie.
+ *   <li>{@code retryAndReport}: a retry, {@code pick(PickArgs)} excluding the endpoint tried first.
+ * </ul>
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -37,6 +44,8 @@ public class KeelBalancerBenchmark {
 
   private Balancer balancer;
   private String[] keys;
+  private String[] ids;
+  private PickArgs retry;
   private int next;
 
   @Setup(Level.Trial)
@@ -59,6 +68,11 @@ public class KeelBalancerBenchmark {
         .random(new SplittableRandom(1))
         .build();
     keys = Endpoints.keys();
+    ids = new String[Endpoints.KEYS];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = balancer.state().members().get(i % endpoints).id();
+    }
+    retry = PickArgs.builder().exclude(java.util.List.of(balancer.state().members().get(0))).build();
   }
 
   @TearDown(Level.Trial)
@@ -69,6 +83,21 @@ public class KeelBalancerBenchmark {
   @Benchmark
   public Endpoint pickAndReport() {
     Endpoint e = balancer.pick(keys[next++ & (Endpoints.KEYS - 1)]);
+    e.onSuccess(1_000_000);
+    return e;
+  }
+
+  @Benchmark
+  public Endpoint pinAndReport() {
+    int i = next++ & (Endpoints.KEYS - 1);
+    Endpoint e = balancer.pick(PickArgs.builder().pinned(ids[i]).key(keys[i]).build());
+    e.onSuccess(1_000_000);
+    return e;
+  }
+
+  @Benchmark
+  public Endpoint retryAndReport() {
+    Endpoint e = balancer.pick(retry);
     e.onSuccess(1_000_000);
     return e;
   }

@@ -47,7 +47,7 @@ final class BalancingInterceptor implements Interceptor {
     service.budget().deposit();
     Request base = guardBody(original);
     @Nullable String key = service.affinityKey(original);
-    Ticket ticket = service.balancer().begin(key);
+    Ticket ticket = service.begin(key);
     if (ticket == null) {
       throw new NoEndpointAvailableException(name, "no instance available");
     }
@@ -70,15 +70,15 @@ final class BalancingInterceptor implements Interceptor {
           // caller's deadline is spent (no retry). Any other cancel is the caller giving up: not
           // the endpoint's fault. Inside the chain the two look alike, so tell them apart by time.
           if (callTimedOut(chain, callStart)) {
-            ticket.failure(FailureKind.TIMEOUT);
+            ticket.onFailure(FailureKind.TIMEOUT);
             service.metrics().failure(name, FailureKind.TIMEOUT);
           } else {
-            ticket.cancel();
+            ticket.release();
           }
           throw e;
         }
         FailureKind kind = Outcomes.classify(e, mark.sent());
-        ticket.failure(kind);
+        ticket.onFailure(kind);
         service.metrics().failure(name, kind);
         Ticket next = null;
         if (attempt < maxRetries && Outcomes.retryable(kind, base)) {
@@ -91,7 +91,7 @@ final class BalancingInterceptor implements Interceptor {
         ticket = next;
         continue;
       } catch (RuntimeException | Error e) {
-        ticket.cancel();
+        ticket.release();
         throw e;
       }
       long latency = service.nanoTime() - start;
@@ -105,7 +105,7 @@ final class BalancingInterceptor implements Interceptor {
         Ticket next = retry(service, key, tried, FailureKind.HTTP_5XX);
         if (next != null) {
           response.close();
-          ticket.failure(FailureKind.HTTP_5XX);
+          ticket.onFailure(FailureKind.HTTP_5XX);
           ticket = next;
           continue;
         }
@@ -114,7 +114,7 @@ final class BalancingInterceptor implements Interceptor {
         return ReportingBody.wrap(response,
             new ReportingBody.EndOfRequest(ticket, failed, latency, service), base.method());
       } catch (RuntimeException | Error e) {
-        ticket.cancel();
+        ticket.release();
         response.close();
         throw e;
       }
@@ -162,7 +162,7 @@ final class BalancingInterceptor implements Interceptor {
       return null; // every available instance was tried: give the caller this outcome
     }
     if (!service.budget().tryWithdraw()) {
-      next.cancel();
+      next.release();
       service.metrics().retryDenied(service.name());
       return null;
     }

@@ -1,5 +1,6 @@
 package dev.keel.client.internal;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.keel.balancer.Balancer;
 import dev.keel.balancer.BalancerClock;
 import dev.keel.balancer.ConnectionBalancer;
@@ -53,7 +54,8 @@ public final class DefaultLongConnections<C> implements LongConnections<C> {
   private final AtomicLong moves = new AtomicLong();
   private final Subscription stateListener;
   private volatile boolean closed;
-  private BalancerClock.@Nullable Cancellable timer; // guarded by this
+  @GuardedBy("this")
+  private BalancerClock.@Nullable Cancellable timer;
 
   private DefaultLongConnections(Balancer balancer, Connector<C> connector, Handover<C> handover, int target,
       long intervalNanos, double jitter, RandomGenerator random, @Nullable Executor executor,

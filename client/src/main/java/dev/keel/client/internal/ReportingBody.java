@@ -86,14 +86,14 @@ final class ReportingBody extends ResponseBody {
     @Override
     public void run() {
       if (failed) {
-        ticket.failure(FailureKind.HTTP_5XX);
+        ticket.onFailure(FailureKind.HTTP_5XX);
       } else {
-        ticket.success(latencyNanos);
+        ticket.onSuccess(latencyNanos);
       }
     }
 
     void fail(FailureKind kind) {
-      if (ticket.failure(kind)) {
+      if (ticket.onFailure(kind)) {
         service.metrics().failure(service.name(), kind);
       }
     }

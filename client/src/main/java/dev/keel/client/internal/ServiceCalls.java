@@ -4,6 +4,7 @@ import dev.keel.balancer.Balancer;
 import dev.keel.balancer.BalancerClock;
 import dev.keel.balancer.Endpoint;
 import dev.keel.balancer.HealthChecker;
+import dev.keel.balancer.PickArgs;
 import dev.keel.balancer.Ticket;
 import dev.keel.client.ClientMetrics;
 import dev.keel.client.RetryBudget;
@@ -101,13 +102,23 @@ final class ServiceCalls implements AutoCloseable {
   }
 
   /**
+   * Picks for a call's first attempt, with the call's affinity key; null when no instance is
+   * available. A ticket, since a response body may be ended by several threads.
+   */
+  @Nullable Ticket begin(@Nullable String key) {
+    Endpoint e = balancer.pick(key);
+    return e == null ? null : Ticket.of(e);
+  }
+
+  /**
    * Picks for a retry: an available endpoint not in {@code tried}, or null when every available
-   * endpoint was tried ({@link Balancer#begin(CharSequence, java.util.Collection)}). The affinity
-   * key is kept: under {@code ring-hash} the retry goes to the key's next instance on the ring, the
-   * one the key moves to should the failed instance be ejected, so a session's fallback is stable.
+   * endpoint was tried. The affinity key is kept: under {@code ring-hash} the retry goes to the
+   * key's next instance on the ring, the one the key moves to should the failed instance be
+   * ejected, so a session's fallback is stable.
    */
   @Nullable Ticket pickOther(@Nullable String key, List<Endpoint> tried) {
-    return balancer.begin(key, tried);
+    Endpoint e = balancer.pick(PickArgs.builder().key(key).exclude(tried).build());
+    return e == null ? null : Ticket.of(e);
   }
 
   @Override

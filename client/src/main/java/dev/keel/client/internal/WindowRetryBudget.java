@@ -1,5 +1,6 @@
 package dev.keel.client.internal;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.keel.client.RetryBudget;
 import java.util.function.LongSupplier;
 
@@ -17,11 +18,16 @@ public final class WindowRetryBudget implements RetryBudget {
   private final double reserve;
   private final long slotNanos;
   private final LongSupplier nanoTime;
-  private final long[] deposits = new long[SLOTS]; // guarded by this
-  private final long[] withdrawals = new long[SLOTS]; // guarded by this
-  private long depositSum; // guarded by this
-  private long withdrawalSum; // guarded by this
-  private long currentSlot; // guarded by this: absolute slot number of the newest slot
+  @GuardedBy("this")
+  private final long[] deposits = new long[SLOTS];
+  @GuardedBy("this")
+  private final long[] withdrawals = new long[SLOTS];
+  @GuardedBy("this")
+  private long depositSum;
+  @GuardedBy("this")
+  private long withdrawalSum;
+  @GuardedBy("this")
+  private long currentSlot; // absolute slot number of the newest slot
 
   public WindowRetryBudget(double percent, double minRetriesPerSecond, long ttlNanos, LongSupplier nanoTime) {
     this.percent = percent;
@@ -60,6 +66,7 @@ public final class WindowRetryBudget implements RetryBudget {
   }
 
   /** Forgets the slots that left the window; returns the index of the current slot. */
+  @GuardedBy("this")
   private int advance() {
     long slot = Math.floorDiv(nanoTime.getAsLong(), slotNanos);
     if (slot > currentSlot) {

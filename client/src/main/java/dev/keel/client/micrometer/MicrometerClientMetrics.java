@@ -2,6 +2,7 @@ package dev.keel.client.micrometer;
 
 import static java.util.Objects.requireNonNull;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.keel.balancer.Balancer;
 import dev.keel.balancer.Endpoint;
 import dev.keel.balancer.FailureKind;
@@ -103,9 +104,11 @@ public final class MicrometerClientMetrics implements ClientMetrics {
   private final class Gauges {
     private final String service;
     private final Balancer balancer;
-    private final Map<String, Meter> byId = new HashMap<>(); // guarded by this
+    @GuardedBy("this")
+    private final Map<String, Meter> byId = new HashMap<>();
     private final Subscription subscription;
-    private boolean closed; // guarded by this
+    @GuardedBy("this")
+    private boolean closed;
 
     Gauges(String service, Balancer balancer) {
       this.service = service;

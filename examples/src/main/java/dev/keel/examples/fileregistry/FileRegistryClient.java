@@ -3,6 +3,7 @@ package dev.keel.examples.fileregistry;
 import static java.util.Objects.requireNonNull;
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.keel.registry.InstanceSet;
 import dev.keel.registry.Registration;
 import dev.keel.registry.RegistrationHandle;
@@ -48,9 +49,12 @@ final class FileRegistryClient implements RegistryClient {
   private final @Nullable WatchService watcher;
   /** Keyed by service and id; changed only under the file's lock. */
   private final Map<String, RegistrationHandle> registrations = new ConcurrentHashMap<>();
-  private final Map<String, List<Consumer<InstanceSet>>> listeners = new HashMap<>(); // guarded by this
-  private @Nullable Map<String, List<ServiceInstance>> current; // guarded by this; null until the file first parses
-  private long revision; // guarded by this
+  @GuardedBy("this")
+  private final Map<String, List<Consumer<InstanceSet>>> listeners = new HashMap<>();
+  @GuardedBy("this")
+  private @Nullable Map<String, List<ServiceInstance>> current; // null until the file first parses
+  @GuardedBy("this")
+  private long revision;
   private byte @Nullable [] lastRead; // on the watching thread, or in the constructor before it starts
   private final Thread thread;
   private volatile boolean closed;
@@ -215,19 +219,20 @@ final class FileRegistryClient implements RegistryClient {
     Map<String, List<ServiceInstance>> previous = current;
     current = services;
     revision++;
-    listeners.forEach((service, list) -> {
+    for (Map.Entry<String, List<Consumer<InstanceSet>>> watched : listeners.entrySet()) {
+      String service = watched.getKey();
       InstanceSet set = InstanceSet.of(service, services.getOrDefault(service, List.of()), revision);
       if (previous != null && set.equals(InstanceSet.of(service, previous.getOrDefault(service, List.of()), 0))) {
-        return; // equal sets ignore the revision: nothing changed for this service
+        continue; // equal sets ignore the revision: nothing changed for this service
       }
-      for (Consumer<InstanceSet> listener : List.copyOf(list)) {
+      for (Consumer<InstanceSet> listener : List.copyOf(watched.getValue())) {
         try {
           listener.accept(set);
         } catch (RuntimeException e) {
           log.warn("a listener of service '{}' threw", service, e);
         }
       }
-    });
+    }
   }
 
   private void deregister(RegistrationHandle r) {

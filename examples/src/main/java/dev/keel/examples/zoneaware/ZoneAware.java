@@ -3,6 +3,7 @@ package dev.keel.examples.zoneaware;
 import dev.keel.balancer.Balancer;
 import dev.keel.balancer.BalancerConfig;
 import dev.keel.balancer.Endpoint;
+import dev.keel.balancer.PickArgs;
 import dev.keel.registry.Registration;
 import dev.keel.registry.Registries;
 import dev.keel.registry.RegistryClient;
@@ -62,7 +63,7 @@ public final class ZoneAware {
   private static Map<String, Integer> split(Balancer balancer, int picks) {
     Map<String, Integer> split = new TreeMap<>();
     for (int i = 0; i < picks; i++) {
-      Endpoint e = balancer.pick(null);
+      Endpoint e = balancer.pick(PickArgs.ANY);
       if (e == null) {
         split.merge("(none)", 1, Integer::sum);
         continue;

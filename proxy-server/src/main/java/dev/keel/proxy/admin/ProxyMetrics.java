@@ -1,6 +1,7 @@
 package dev.keel.proxy.admin;
 
 import dev.keel.proxy.listener.RunningListener;
+import dev.keel.proxy.tcp.ConnectionSpread;
 import dev.keel.proxy.upstream.Backend;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -60,6 +61,9 @@ final class ProxyMetrics implements AutoCloseable {
       }
     }
     for (RunningListener l : listeners) {
+      if (l instanceof ConnectionSpread) {
+        continue; // a tcp listener's backends are metered as connection shares (ConnectionSpreadMetrics)
+      }
       for (Backend b : l.picker().backends()) {
         if (registered.add(b)) {
           Tags t = Tags.of("listener", l.config().name(), "backend", b.id(), "address", b.addressText());

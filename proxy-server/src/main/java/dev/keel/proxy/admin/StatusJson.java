@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.keel.proxy.listener.RunningListener;
+import dev.keel.proxy.tcp.ConnectionSpread;
 import dev.keel.proxy.upstream.Backend;
 import java.util.List;
 
@@ -28,7 +29,7 @@ final class StatusJson {
       o.put("service", l.config().service());
       o.put("policy", l.picker().policy());
       o.put("stale", l.picker().stale()); // backends served from the snapshot cache: registry unreachable
-      o.put("panic", l.picker().panic()); // too few available: every member is picked from, down and ejected too
+      o.put("panic", l.picker().panic()); // too few available: ejected members are picked from again, never down ones
       o.put("listen", l.localAddress().getHostString() + ":" + l.localAddress().getPort());
       o.put("connections", l.stats().connections());
       o.put("requests", l.stats().requests());
@@ -41,7 +42,8 @@ final class StatusJson {
         o.put("tunnelSheds", l.stats().tunnelSheds());
       }
       ArrayNode bs = o.putArray("backends");
-      for (Backend b : l.picker().backends()) {
+      // A tcp listener's backends are its connection shares, written by ConnectionSpreadJson.
+      for (Backend b : l instanceof ConnectionSpread ? List.<Backend>of() : l.picker().backends()) {
         ObjectNode bo = bs.addObject();
         bo.put("id", b.id());
         bo.put("address", b.addressText());

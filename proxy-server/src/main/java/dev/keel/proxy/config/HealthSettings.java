@@ -5,7 +5,7 @@ import dev.keel.proxy.config.ListenerConfig.Health;
 
 /**
  * Maps a listener's {@code health} section onto the balancer's settings. The one place this is
- * done: http listeners ({@code BalancerPicker}), tcp listeners ({@code TcpBalancing}) and the
+ * done: every listener ({@code UpstreamPicker.config}, http and tcp alike) and the
  * loader's final check all call it, so a file {@code keel-proxy check} accepts is one every
  * listener can start with.
  */

@@ -2,8 +2,8 @@ package dev.keel.proxy.http;
 
 import dev.keel.balancer.ConnectionLease;
 import dev.keel.balancer.Endpoint;
+import dev.keel.balancer.FailureKind;
 import dev.keel.proxy.upstream.Backend;
-import dev.keel.proxy.upstream.Outcome;
 import dev.keel.proxy.upstream.UpstreamConnection;
 import dev.keel.proxy.upstream.UpstreamPool;
 import io.netty.buffer.ByteBuf;
@@ -100,7 +100,7 @@ abstract class ExchangeState extends ChannelInboundHandlerAdapter implements Run
   abstract void fail(HttpResponseStatus status);
 
   /** The current attempt failed before a response was complete: retry, or answer 502/504. */
-  abstract void upstreamFailed(Outcome outcome);
+  abstract void upstreamFailed(FailureKind outcome);
 
   /** Reads the next client message when the exchange can take it. */
   abstract void readClientIfReady();
@@ -119,11 +119,11 @@ abstract class ExchangeState extends ChannelInboundHandlerAdapter implements Run
     if (b != null && counted) {
       counted = false;
       if (success && responseStatus >= 500) {
-        b.onFailure(Outcome.SERVER_ERROR);
+        b.endpoint().onFailure(FailureKind.HTTP_5XX);
       } else if (success) {
-        b.onSuccess(latencyNanos);
+        b.endpoint().onSuccess(latencyNanos);
       } else {
-        b.onCancel();
+        b.endpoint().release();
       }
     }
   }
@@ -262,6 +262,6 @@ abstract class ExchangeState extends ChannelInboundHandlerAdapter implements Run
       return;
     }
     log.debug("no response from {} within {}", backend, route.config().timeouts().request());
-    upstreamFailed(Outcome.TIMEOUT);
+    upstreamFailed(FailureKind.TIMEOUT);
   }
 }

@@ -2,8 +2,9 @@ package dev.keel.proxy.http;
 
 import dev.keel.balancer.ConnectionLease;
 import dev.keel.balancer.Endpoint;
+import dev.keel.balancer.FailureKind;
+import dev.keel.balancer.PickArgs;
 import dev.keel.proxy.upstream.Backend;
-import dev.keel.proxy.upstream.Outcome;
 import dev.keel.proxy.upstream.UpstreamConnection;
 import dev.keel.proxy.upstream.UpstreamPicker;
 import dev.keel.proxy.upstream.UpstreamPool;
@@ -159,19 +160,23 @@ public final class HttpProxyHandler extends UpstreamSide implements ChannelFutur
       // picks again (a fresh connection may succeed where a stale pooled one was reset).
       b = placeTunnel(t);
       if (b == null) {
-        b = picker.pickExcluding(affinityKey, t);
+        b = picker.pick(PickArgs.builder().key(affinityKey).exclude(t).build());
       }
       if (b == null) {
-        b = picker.pick(null, affinityKey);
+        b = picker.pick(affinityKey);
       }
     } else {
-      // The persisted backend, counted and reported like a pick; the policy when it is down or gone.
-      b = token == null ? null : picker.pin(token);
-      if (b == null) {
+      // The persisted backend, counted and reported like a pick. When it is down or gone, the
+      // policy picks, after a WebSocket upgrade's tunnel placement (hence strict for those).
+      String pinned = token == null ? null : Backend.instanceId(token);
+      boolean tunnel = placesTunnels();
+      b = pinned == null ? null
+          : picker.pick(PickArgs.builder().pinned(pinned).key(affinityKey).strict(tunnel).build());
+      if (b == null && tunnel) {
         b = placeTunnel(List.of());
       }
       if (b == null) {
-        b = picker.pick(null, affinityKey);
+        b = picker.pick(affinityKey);
       }
     }
     if (b == null) {
@@ -198,6 +203,11 @@ public final class HttpProxyHandler extends UpstreamSide implements ChannelFutur
     }
   }
 
+  /** True for a WebSocket upgrade that the listener places as a counted tunnel (see {@link #placeTunnel}). */
+  private boolean placesTunnels() {
+    return websocket && route.tunnels != null && !route.sticky.clientIp();
+  }
+
   /**
    * A WebSocket upgrade that persistence does not bind (no pinned cookie, no client-ip hashing) is
    * placed like the long-lived connection it becomes: by the connection balancer, off the endpoints
@@ -206,7 +216,7 @@ public final class HttpProxyHandler extends UpstreamSide implements ChannelFutur
    */
   private @Nullable Backend placeTunnel(List<Endpoint> tried) {
     TunnelBalancing tb = route.tunnels;
-    if (!websocket || tb == null || route.sticky.clientIp()) {
+    if (tb == null || !placesTunnels()) {
       return null;
     }
     ConnectionLease l = tb.open(tried, tried.isEmpty());
@@ -216,7 +226,7 @@ public final class HttpProxyHandler extends UpstreamSide implements ChannelFutur
     if (l == null) {
       return null;
     }
-    Backend b = route.picker().pin(l.endpoint());
+    Backend b = route.picker().pick(PickArgs.builder().pinned(l.endpoint().id()).strict(true).build());
     if (b == null) {
       l.close(); // became unavailable in between
       return null;
@@ -242,7 +252,7 @@ public final class HttpProxyHandler extends UpstreamSide implements ChannelFutur
     if (!f.isSuccess()) {
       up = null;
       log.debug("connect to {} failed: {}", backend, f.cause().toString());
-      upstreamFailed(Outcome.CONNECT);
+      upstreamFailed(FailureKind.CONNECT);
       return;
     }
     attach(up);
@@ -383,7 +393,7 @@ public final class HttpProxyHandler extends UpstreamSide implements ChannelFutur
     } else if (upstreamQuiet && responseStarted && pendingHead == null && !switching) {
       // A response body stalled for the idle timeout: cut it (the client sees a short message).
       log.debug("response from {} stalled for {}", backend, route.config().timeouts().idle());
-      upstreamFailed(Outcome.TIMEOUT);
+      upstreamFailed(FailureKind.TIMEOUT);
     }
   }
 

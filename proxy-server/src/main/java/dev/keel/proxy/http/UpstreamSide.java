@@ -1,7 +1,7 @@
 package dev.keel.proxy.http;
 
+import dev.keel.balancer.FailureKind;
 import dev.keel.proxy.upstream.Backend;
-import dev.keel.proxy.upstream.Outcome;
 import dev.keel.proxy.upstream.UpstreamConnection;
 import dev.keel.proxy.upstream.UpstreamOwner;
 import io.netty.buffer.ByteBuf;
@@ -66,7 +66,7 @@ abstract class UpstreamSide extends ExchangeState implements UpstreamOwner {
     int code = r.status();
     if (code == 101) {
       if (!websocket) {
-        upstreamFailed(Outcome.RESET);
+        upstreamFailed(FailureKind.RESET);
         return;
       }
       switching = true;
@@ -239,16 +239,16 @@ abstract class UpstreamSide extends ExchangeState implements UpstreamOwner {
     }
     if (active) {
       log.debug("upstream {} closed during an exchange: {}", backend, cause.toString());
-      upstreamFailed(Outcome.RESET);
+      upstreamFailed(FailureKind.RESET);
     }
   }
 
   /** The current attempt failed before a response was complete: retry, or answer 502/504. */
-  void upstreamFailed(Outcome outcome) {
+  void upstreamFailed(FailureKind outcome) {
     Backend b = backend;
     if (b != null && counted) {
       counted = false;
-      b.onFailure(outcome);
+      b.endpoint().onFailure(outcome);
     }
     release(false);
     if (responseStarted && pendingHead != null) {
@@ -265,7 +265,7 @@ abstract class UpstreamSide extends ExchangeState implements UpstreamOwner {
       return;
     }
     boolean safe = !wroteUpstream || (retryable && requestDone);
-    if (outcome != Outcome.TIMEOUT && safe && attempts < route.maxRetries) {
+    if (outcome != FailureKind.TIMEOUT && safe && attempts < route.maxRetries) {
       attempts++;
       route.stats().retries.increment();
       closeTunnelLease();
@@ -280,6 +280,6 @@ abstract class UpstreamSide extends ExchangeState implements UpstreamOwner {
       return;
     }
     route.stats().upstreamErrors.increment();
-    fail(outcome == Outcome.TIMEOUT ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY);
+    fail(outcome == FailureKind.TIMEOUT ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY);
   }
 }

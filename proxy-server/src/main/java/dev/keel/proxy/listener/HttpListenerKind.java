@@ -9,7 +9,6 @@ import dev.keel.proxy.http.StrictRequestDecoder;
 import dev.keel.proxy.http.TunnelBalancing;
 import dev.keel.proxy.http.UpstreamResponseDecoder;
 import dev.keel.proxy.tls.TlsContexts;
-import dev.keel.proxy.upstream.BalancerPicker;
 import dev.keel.proxy.upstream.UpstreamPicker;
 import dev.keel.proxy.upstream.UpstreamPool;
 import io.netty.bootstrap.Bootstrap;
@@ -38,7 +37,7 @@ final class HttpListenerKind implements ListenerKind {
   public RunningListener start(ListenerConfig config, ListenerEnvironment env) {
     SslContext serverTls = config.tls() == null ? null : TlsContexts.server(config.name(), config.tls());
     SslContext upstreamTls = config.upstream().tls() ? TlsContexts.client(config.upstream().verify()) : null;
-    BalancerPicker picker = new BalancerPicker(env.discovery(), config);
+    UpstreamPicker picker = UpstreamPicker.start(config, env.discovery());
     TunnelBalancing tunnels = new TunnelBalancing(picker.connections(), config.rebalance().enabled());
     long idleNanos = config.timeouts().idle().toNanos();
     Bootstrap upstream = new Bootstrap()

@@ -3,8 +3,8 @@ package dev.keel.proxy.tcp;
 import dev.keel.balancer.ConnectionLease;
 import dev.keel.balancer.Endpoint;
 import dev.keel.balancer.FailureKind;
-import dev.keel.balancer.Ticket;
-import dev.keel.registry.ServiceInstance;
+import dev.keel.balancer.PickArgs;
+import dev.keel.proxy.upstream.Backend;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -82,14 +82,17 @@ final class TcpConnection {
     if (attempt == 0) {
       route.placed();
     }
-    // Counts the connect as a request on the lease's endpoint, so its outcome feeds outlier ejection.
-    Ticket ticket = route.balancer.beginPinned(l.endpoint().id());
-    ServiceInstance target = l.endpoint().instance();
+    // Counts the connect as a request on the lease's endpoint, so its outcome feeds outlier
+    // ejection: a strict pin, through the same picker as an http listener's requests. Null when the
+    // endpoint stopped being available since it was placed: the connect goes ahead uncounted.
+    Backend counted = route.picker.pick(PickArgs.builder().pinned(l.endpoint().id()).strict(true).build());
+    Backend target = counted != null ? counted : Backend.of(l.endpoint());
     long started = System.nanoTime();
     ChannelFuture f = route.upstream.clone(client.eventLoop())
         .handler(new RelayHandler(this, false))
-        .connect(target.host(), target.port());
-    f.addListener((ChannelFutureListener) done -> connected(done, l, ticket, started));
+        .connect(target.address());
+    Endpoint report = counted == null ? null : counted.endpoint();
+    f.addListener((ChannelFutureListener) done -> connected(done, l, report, started));
   }
 
   /**
@@ -102,10 +105,11 @@ final class TcpConnection {
     return l != null || failed.isEmpty() ? l : route.connections.open();
   }
 
-  private void connected(ChannelFuture done, ConnectionLease l, @Nullable Ticket ticket, long started) {
+  /** The connect finished; {@code counted}: the endpoint its request was counted on, reported once here. */
+  private void connected(ChannelFuture done, ConnectionLease l, @Nullable Endpoint counted, long started) {
     if (done.isSuccess()) {
-      if (ticket != null) {
-        ticket.success(System.nanoTime() - started);
+      if (counted != null) {
+        counted.onSuccess(System.nanoTime() - started);
       }
       if (closed) {
         l.close();
@@ -118,8 +122,8 @@ final class TcpConnection {
       startRelay();
       return;
     }
-    if (ticket != null) {
-      ticket.failure(FailureKind.CONNECT);
+    if (counted != null) {
+      counted.onFailure(FailureKind.CONNECT);
     }
     route.stats.connectFailures.increment();
     log.debug("{}: connect to {} failed: {}", route.config.name(), l.endpoint().id(), String.valueOf(done.cause()));

@@ -1,12 +1,12 @@
 package dev.keel.proxy.tcp;
 
-import dev.keel.balancer.Balancer;
 import dev.keel.balancer.ConnectionBalancer;
 import dev.keel.proxy.config.ListenerConfig;
 import dev.keel.proxy.listener.ListenerEnvironment;
 import dev.keel.proxy.listener.ListenerKind;
 import dev.keel.proxy.listener.RunningListener;
 import dev.keel.proxy.transport.Transport;
+import dev.keel.proxy.upstream.UpstreamPicker;
 import dev.keel.registry.Subscription;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -45,8 +45,8 @@ public final class TcpListenerKind implements ListenerKind {
   public RunningListener start(ListenerConfig config, ListenerEnvironment env) {
     Transport transport = env.transport();
     boolean splice = transport == Transport.EPOLL && "true".equalsIgnoreCase(System.getProperty(SPLICE_PROPERTY));
-    Balancer balancer = TcpBalancing.start(config, env.discovery());
-    ConnectionBalancer connections = ConnectionBalancer.create(balancer);
+    UpstreamPicker picker = UpstreamPicker.start(config, env.discovery());
+    ConnectionBalancer connections = picker.connections();
     Bootstrap upstream = new Bootstrap()
         .channel(transport.socketChannel())
         .option(ChannelOption.AUTO_READ, false)
@@ -54,7 +54,7 @@ public final class TcpListenerKind implements ListenerKind {
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.SO_KEEPALIVE, true)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, config.timeouts().connect().toMillis()));
-    TcpRoute route = new TcpRoute(config, balancer, connections, upstream, splice);
+    TcpRoute route = new TcpRoute(config, picker, upstream, splice);
     ChannelGroup clients = new DefaultChannelGroup(config.name(), GlobalEventExecutor.INSTANCE);
     int max = config.maxConnections();
     ServerBootstrap server = new ServerBootstrap()
@@ -87,7 +87,7 @@ public final class TcpListenerKind implements ListenerKind {
     try {
       bound = server.bind(config.listen().toSocketAddress()).syncUninterruptibly().channel();
     } catch (RuntimeException e) {
-      balancer.close();
+      picker.close();
       throw new IllegalStateException("listener '" + config.name() + "': cannot listen on " + config.listen() + ": " + e.getMessage(), e);
     }
     @Nullable Subscription shedding = config.rebalance().enabled() ? connections.shedEvery(SHED_PERIOD, route::shed) : null;

@@ -1,10 +1,10 @@
 package dev.keel.proxy.tcp;
 
-import dev.keel.balancer.Balancer;
 import dev.keel.balancer.ConnectionBalancer;
 import dev.keel.balancer.ConnectionLease;
 import dev.keel.proxy.config.ListenerConfig;
 import dev.keel.proxy.upstream.LingeringLeases;
+import dev.keel.proxy.upstream.UpstreamPicker;
 import io.netty.bootstrap.Bootstrap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,8 +12,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What every connection of one tcp listener shares: the balancer and its connection balancer, the
- * upstream bootstrap (cloned onto each client's event loop), the counters, and the open connections
+ * What every connection of one tcp listener shares: its picker (the balancer and its connection
+ * balancer, the same way in as an http listener's), the upstream bootstrap (cloned onto each client's event loop), the counters, and the open connections
  * by lease so that a shed lease finds its connection. Thread-safe; owned by the listener.
  */
 final class TcpRoute {
@@ -22,7 +22,7 @@ final class TcpRoute {
   static final long SHED_JITTER_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
   final ListenerConfig config;
-  final Balancer balancer;
+  final UpstreamPicker picker;
   final ConnectionBalancer connections;
   final Bootstrap upstream;
   final boolean splice;
@@ -33,10 +33,10 @@ final class TcpRoute {
   private final Map<ConnectionLease, TcpConnection> byLease = new ConcurrentHashMap<>();
   private final LingeringLeases lingering = new LingeringLeases();
 
-  TcpRoute(ListenerConfig config, Balancer balancer, ConnectionBalancer connections, Bootstrap upstream, boolean splice) {
+  TcpRoute(ListenerConfig config, UpstreamPicker picker, Bootstrap upstream, boolean splice) {
     this.config = config;
-    this.balancer = balancer;
-    this.connections = connections;
+    this.picker = picker;
+    this.connections = picker.connections();
     this.upstream = upstream;
     this.splice = splice;
     this.idleNanos = config.timeouts().idle().toNanos();

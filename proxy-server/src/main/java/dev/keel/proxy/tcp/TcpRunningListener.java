@@ -37,7 +37,7 @@ final class TcpRunningListener implements RunningListener, ConnectionSpread {
     this.clients = clients;
     this.shedding = shedding;
     this.local = (InetSocketAddress) bound.localAddress();
-    this.picker = new TcpPickerView();
+    this.picker = route.picker;
   }
 
   @Override
@@ -50,7 +50,10 @@ final class TcpRunningListener implements RunningListener, ConnectionSpread {
     return local;
   }
 
-  /** No per-request picking on a tcp listener: a view with no backends (see {@link #shares()}). */
+  /**
+   * The listener's picker, as an http listener's: connections are placed by its connection balancer
+   * and each connect is counted through it. Status reads the backends as {@link #shares()}.
+   */
   @Override
   public UpstreamPicker picker() {
     return picker;
@@ -74,7 +77,7 @@ final class TcpRunningListener implements RunningListener, ConnectionSpread {
 
   @Override
   public List<BackendShare> shares() {
-    BalancerState state = route.balancer.state();
+    BalancerState state = route.picker.state();
     Set<Endpoint> available = new HashSet<>(state.available());
     long total = 0;
     long weights = 0;
@@ -114,44 +117,11 @@ final class TcpRunningListener implements RunningListener, ConnectionSpread {
     }
     bound.close().syncUninterruptibly();
     clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
-    route.balancer.close();
+    route.picker.close();
   }
 
   @Override
   public String toString() {
     return "tcp listener '" + route.config.name() + "' on " + local;
-  }
-
-  private final class TcpPickerView implements UpstreamPicker {
-    @Override
-    public dev.keel.proxy.upstream.@Nullable Backend pick(dev.keel.proxy.upstream.@Nullable Backend exclude,
-        @Nullable CharSequence key) {
-      return null;
-    }
-
-    @Override
-    public dev.keel.proxy.upstream.@Nullable Backend byToken(CharSequence token) {
-      return null;
-    }
-
-    @Override
-    public List<dev.keel.proxy.upstream.Backend> backends() {
-      return List.of();
-    }
-
-    @Override
-    public String policy() {
-      return "least-connections";
-    }
-
-    @Override
-    public boolean panic() {
-      return route.balancer.state().panic();
-    }
-
-    @Override
-    public void close() {
-      // the listener closes the balancer
-    }
   }
 }

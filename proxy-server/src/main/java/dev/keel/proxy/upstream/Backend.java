@@ -1,35 +1,67 @@
 package dev.keel.proxy.upstream;
 
+import dev.keel.balancer.AttachmentKey;
 import dev.keel.balancer.Endpoint;
-import dev.keel.balancer.FailureKind;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 
 /**
- * The proxy's view of one balancer {@link Endpoint}: its resolved address, the upstream TCP
- * connections open to it, and the reports of requests picked on it. Lives as long as the endpoint
- * stays a member, so its keep-alive connections survive membership updates that keep it.
+ * The proxy's data for one balancer {@link Endpoint}, attached to it ({@link #of}): its resolved
+ * address, its persistence token and the upstream TCP connections open to it. Made once per
+ * endpoint and kept as long as the endpoint state, so its keep-alive connections survive membership
+ * updates that keep the endpoint, and no map of the proxy has to be kept in step with the balancer.
+ *
+ * <p>A request picked on a backend is reported on {@link #endpoint()}, in the balancer's words
+ * ({@code onSuccess}, {@code onFailure(FailureKind)}, {@code release}).
  *
  * <p>Thread-safe: called from every event loop without locks.
  */
 public final class Backend {
+  /** The longest token decoded: far above any registry id, and bounds the work a cookie can ask for. */
+  static final int MAX_TOKEN = 1024;
+  private static final AttachmentKey<Backend> KEY = AttachmentKey.create("keel-proxy backend", Backend::new);
+
   private final Endpoint endpoint;
   private final InetSocketAddress address;
   private final String addressText;
   private final String token;
   private final AtomicInteger connections = new AtomicInteger();
-  private volatile boolean removed;
 
-  Backend(Endpoint endpoint) {
+  private Backend(Endpoint endpoint) {
     this.endpoint = endpoint;
-    // Resolved once, when the instance appears, never on the request path.
+    // Resolved once per endpoint, when the balancer publishes it (UpstreamPicker warms the
+    // attachment on the balancer's executor), never on the request path.
     this.address = new InetSocketAddress(endpoint.instance().host(), endpoint.instance().port());
     this.addressText = endpoint.instance().host() + ":" + endpoint.instance().port();
-    this.token = java.util.Base64.getUrlEncoder().withoutPadding()
-        .encodeToString(endpoint.id().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    this.token = Base64.getUrlEncoder().withoutPadding().encodeToString(endpoint.id().getBytes(StandardCharsets.UTF_8));
   }
 
-  /** The id in a cookie-safe form (base64url), as used by session persistence. */
+  /** The backend of {@code endpoint}: made on first use, then always the same object. */
+  public static Backend of(Endpoint endpoint) {
+    return endpoint.attachment(KEY);
+  }
+
+  /**
+   * The instance id a persistence token names ({@link #token()} decoded), or null when the token
+   * cannot be one (empty, longer than {@value #MAX_TOKEN} characters, not base64url): a malformed
+   * cookie pins nothing. An id that names no available instance pins nothing either; the balancer
+   * decides that.
+   */
+  public static @Nullable String instanceId(CharSequence token) {
+    if (token.length() == 0 || token.length() > MAX_TOKEN) {
+      return null;
+    }
+    try {
+      return new String(Base64.getUrlDecoder().decode(token.toString()), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  /** The id in a cookie-safe form (base64url), as used by session persistence; see {@link #instanceId}. */
   public String token() {
     return token;
   }
@@ -89,40 +121,9 @@ public final class Backend {
     return endpoint.healthy() && !endpoint.ejected();
   }
 
+  /** True once the instance left discovery: its connections are not pooled any more. */
   boolean removed() {
-    return removed;
-  }
-
-  void markRemoved() {
-    removed = true;
-  }
-
-  /** Ends a picked request with a response; {@code latencyNanos} from start to response head. */
-  public void onSuccess(long latencyNanos) {
-    endpoint.onSuccess(latencyNanos);
-  }
-
-  /** Ends a picked request with a failure. */
-  public void onFailure(Outcome outcome) {
-    endpoint.onFailure(kind(outcome));
-  }
-
-  /** Ends a picked request without a verdict on the backend (client gone, proxy refused it). */
-  public void onCancel() {
-    endpoint.release();
-  }
-
-  private static FailureKind kind(Outcome outcome) {
-    switch (outcome) {
-      case CONNECT:
-        return FailureKind.CONNECT;
-      case RESET:
-        return FailureKind.RESET;
-      case TIMEOUT:
-        return FailureKind.TIMEOUT;
-      default:
-        return FailureKind.HTTP_5XX;
-    }
+    return !endpoint.member();
   }
 
   void connectionOpened() {

@@ -1,87 +1,153 @@
 package dev.keel.proxy.upstream;
 
+import dev.keel.balancer.Balancer;
+import dev.keel.balancer.BalancerConfig;
+import dev.keel.balancer.BalancerState;
+import dev.keel.balancer.ConnectionBalancer;
 import dev.keel.balancer.Endpoint;
-import java.util.Collection;
+import dev.keel.balancer.HealthChecker;
+import dev.keel.balancer.PickArgs;
+import dev.keel.proxy.config.HealthSettings;
+import dev.keel.proxy.config.ListenerConfig;
+import dev.keel.registry.Discovery;
+import dev.keel.registry.Subscription;
+import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Chooses the backend for each request of one listener: the seam between the proxy and the
- * balancing core. Picking never blocks and takes no lock; it is called on event loops. A backend
- * returned by {@link #pick}, {@link #pickExcluding} or {@link #pin} has one request counted in
- * flight, ended by exactly one of {@link Backend#onSuccess}, {@link Backend#onFailure} or {@link
- * Backend#onCancel}.
+ * The one way from a listener into the balancing core, for {@code http} and {@code tcp} listeners
+ * alike: its {@link Balancer} (built from the listener's config), the {@link ConnectionBalancer}
+ * over it (tcp connections, WebSocket tunnels), and the two ways to pick, which return the
+ * endpoint's attached {@link Backend}.
+ *
+ * <ul>
+ *   <li>{@link #pick(CharSequence)}: a request's first attempt, with its affinity key; lock-free
+ *       and allocation-free.
+ *   <li>{@link #pick(PickArgs)}: anything else. A retry excludes the endpoints tried; session
+ *       persistence pins the instance its token names ({@link Backend#instanceId}), falling back to
+ *       the policy; a request on a connection the connection balancer placed pins strictly.
+ * </ul>
+ *
+ * A backend returned carries one request counted in flight, ended by exactly one of {@code
+ * onSuccess}, {@code onFailure(FailureKind)} or {@code release()} on its {@link Backend#endpoint()}.
+ * Picking never blocks and takes no lock; it is called on event loops.
+ *
+ * <p>Thread-safe. Owns the balancer: {@link #close()} closes it.
  */
-public interface UpstreamPicker extends AutoCloseable {
-  /**
-   * A backend other than {@code exclude} when another is available, else whatever the policy
-   * picks; null when none is available (the proxy answers 503).
-   *
-   * @param key the affinity key for {@code ring-hash} (client IP, cookie), or null
-   */
-  @Nullable Backend pick(@Nullable Backend exclude, @Nullable CharSequence key);
+public final class UpstreamPicker implements AutoCloseable {
+  private final Balancer balancer;
+  private final ConnectionBalancer connections;
+  private final String policy;
+  private final Subscription warmBackends;
 
-  /**
-   * A backend for a retry: never one whose endpoint is in {@code tried}; null when every available
-   * backend was tried (or none is available). With ring-hash the same {@code key} walks on to the
-   * next distinct backend, so every retry of one key lands on the same second choice.
-   *
-   * <p>The default, for pickers that cannot exclude, is {@code pick(null, key)}.
-   *
-   * @param key the affinity key, as for {@link #pick}, kept on retries
-   * @param tried the endpoints of the backends already tried for the request; never empty
-   */
-  default @Nullable Backend pickExcluding(@Nullable CharSequence key, Collection<? extends Endpoint> tried) {
-    return pick(null, key);
+  private UpstreamPicker(Balancer balancer, String policy) {
+    this.balancer = balancer;
+    this.policy = policy;
+    this.connections = ConnectionBalancer.create(balancer);
+    // Makes the backend of each new endpoint (its address resolved) on the balancer's executor,
+    // when the endpoint is published, rather than on an event loop at its first pick.
+    this.warmBackends = balancer.onStateChange(this::warmBackends);
+    warmBackends();
+  }
+
+  /** A started picker over {@code listener.service()} as {@code discovery} reports it; the caller closes it. */
+  public static UpstreamPicker start(ListenerConfig listener, Discovery discovery) {
+    Balancer.Builder b = Balancer.builder(discovery, listener.service()).config(config(listener));
+    ListenerConfig.Health.Active active = listener.health().active();
+    if (active != null) {
+      b.healthChecker(active.path() == null ? HealthChecker.tcp() : HealthChecker.http(active.path()));
+    }
+    boolean tcp = "tcp".equals(listener.protocol());
+    // A tcp listener places connections by weighted least connections (its connection balancer)
+    // and pins each connect to that choice: its balancer's own policy never picks.
+    return new UpstreamPicker(b.build(), tcp ? "least-connections" : listener.policy());
+  }
+
+  /** The balancer settings a listener's config asks for: policy, health, rebalance. */
+  public static BalancerConfig config(ListenerConfig l) {
+    BalancerConfig.Builder c = BalancerConfig.builder();
+    if (!"tcp".equals(l.protocol())) {
+      // client-ip persistence is consistent hashing of the client address
+      c.policy("client-ip".equals(l.persistence().type()) ? "ring-hash" : l.policy());
+    }
+    HealthSettings.apply(c, l.health());
+    // The config accepts a tolerance up to 10 and a rate of 0, the balancer 0..1 and more than 0:
+    // clamped (a tolerance of 1 already never sheds below double the share; 0 per second means as
+    // slowly as it goes, one).
+    ListenerConfig.Rebalance r = l.rebalance();
+    c.rebalanceTolerance(Math.min(1.0, r.tolerance()))
+        .rebalanceSettle(r.settle())
+        .rebalanceMaxShedPerSecond(Math.max(1, r.maxShedPerSecond()));
+    return c.build();
+  }
+
+  private void warmBackends() {
+    for (Endpoint e : balancer.state().members()) {
+      Backend.of(e);
+    }
+  }
+
+  /** The policy's backend for {@code key} (ring-hash: client IP, cookie; null for none), or null when none is available. */
+  public @Nullable Backend pick(@Nullable CharSequence key) {
+    Endpoint e = balancer.pick(key);
+    return e == null ? null : Backend.of(e);
+  }
+
+  /** The backend {@code args} asks for (see {@link PickArgs}), or null. */
+  public @Nullable Backend pick(PickArgs args) {
+    Endpoint e = balancer.pick(args);
+    return e == null ? null : Backend.of(e);
   }
 
   /**
-   * The backend whose {@link Backend#token()} is {@code token} (session persistence), with one
-   * request counted in flight on it like a pick, when it is a member and available (healthy, not
-   * ejected; in the balancer's panic mode any member); else null, and the caller picks.
-   *
-   * <p>The default, for pickers that cannot count a request on a chosen backend, is null.
+   * The connection balancer over this picker's balancer: places and rebalances a tcp listener's
+   * connections and an http listener's WebSocket tunnels. Its counts are the endpoints' {@code
+   * activeConnections}.
    */
-  default @Nullable Backend pin(CharSequence token) {
-    return null;
+  public ConnectionBalancer connections() {
+    return connections;
   }
 
-  /**
-   * The backend of {@code endpoint} (placed by a connection balancer) with one request counted in
-   * flight on it, while it is available; else null. The default, for pickers without endpoints, is null.
-   */
-  default @Nullable Backend pin(Endpoint endpoint) {
-    return null;
+  /** What the balancer balances over now. */
+  public BalancerState state() {
+    return balancer.state();
   }
-
-  /**
-   * The backend whose {@link Backend#token()} is {@code token} when it is a member and healthy,
-   * else null. No request is counted in flight on it: to send one there, use {@link #pin}.
-   */
-  @Nullable Backend byToken(CharSequence token);
 
   /** The current members, for status and metrics. */
-  List<Backend> backends();
+  public List<Backend> backends() {
+    List<Endpoint> members = balancer.state().members();
+    List<Backend> out = new ArrayList<>(members.size());
+    for (Endpoint e : members) {
+      out.add(Backend.of(e));
+    }
+    return out;
+  }
 
-  /** The policy name, as configured. */
-  String policy();
-
-  /**
-   * True while the backends come from the registry's snapshot cache because the registry could
-   * not be reached. The default, for pickers without a registry, is false.
-   */
-  default boolean stale() {
-    return false;
+  /** The policy name, as configured ({@code least-connections} on a tcp listener). */
+  public String policy() {
+    return policy;
   }
 
   /**
-   * True while fewer than the panic threshold of members are available, so every member is picked
-   * from, down or ejected ones included. The default, for pickers without a balancer, is false.
+   * True while the backends come from the registry's snapshot cache because the registry could not
+   * be reached.
    */
-  default boolean panic() {
-    return false;
+  public boolean stale() {
+    return balancer.state().stale();
+  }
+
+  /**
+   * True while fewer than the panic threshold of members are available, so ejected members are
+   * picked from again (never one down by active health checks).
+   */
+  public boolean panic() {
+    return balancer.state().panic();
   }
 
   @Override
-  void close();
+  public void close() {
+    warmBackends.close();
+    balancer.close();
+  }
 }

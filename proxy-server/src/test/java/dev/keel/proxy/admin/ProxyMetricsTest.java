@@ -1,51 +1,59 @@
 package dev.keel.proxy.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.keel.proxy.config.HostPort;
 import dev.keel.proxy.config.ListenerConfig;
 import dev.keel.proxy.http.ListenerStats;
 import dev.keel.proxy.listener.RunningListener;
-import dev.keel.proxy.upstream.Backend;
 import dev.keel.proxy.upstream.UpstreamPicker;
+import dev.keel.registry.Discovery;
+import dev.keel.registry.InstanceSet;
+import dev.keel.registry.ServiceInstance;
+import dev.keel.registry.Subscription;
 import java.net.InetSocketAddress;
 import java.util.List;
-import org.jspecify.annotations.Nullable;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /** The listener meters, read from a listener and picker whose state the test sets. */
 class ProxyMetricsTest {
   @Test
   void staleGaugeFollowsThePickerAtEveryScrape() {
-    FakePicker picker = new FakePicker();
-    ProxyMetrics metrics = new ProxyMetrics(List.of(new FakeListener("web", "demo", picker)));
+    try (FakePicker picker = new FakePicker();
+        ProxyMetrics metrics = new ProxyMetrics(List.of(new FakeListener("web", "demo", picker)))) {
+      assertThat(metrics.scrape()).contains("keel_proxy_stale{listener=\"web\",service=\"demo\"} 0.0");
 
-    assertThat(metrics.scrape()).contains("keel_proxy_stale{listener=\"web\",service=\"demo\"} 0.0");
+      picker.stale(true);
+      await().untilAsserted(() ->
+          assertThat(metrics.scrape()).contains("keel_proxy_stale{listener=\"web\",service=\"demo\"} 1.0"));
 
-    picker.stale = true;
-    assertThat(metrics.scrape()).contains("keel_proxy_stale{listener=\"web\",service=\"demo\"} 1.0");
-
-    picker.stale = false;
-    assertThat(metrics.scrape()).contains("keel_proxy_stale{listener=\"web\",service=\"demo\"} 0.0");
+      picker.stale(false);
+      await().untilAsserted(() ->
+          assertThat(metrics.scrape()).contains("keel_proxy_stale{listener=\"web\",service=\"demo\"} 0.0"));
+    }
   }
 
   @Test
   void staleGaugeIsPerListener() {
-    FakePicker fresh = new FakePicker();
-    FakePicker cached = new FakePicker();
-    cached.stale = true;
-    ProxyMetrics metrics = new ProxyMetrics(List.of(
-        new FakeListener("web", "demo", fresh), new FakeListener("api", "orders", cached)));
-
-    assertThat(metrics.scrape())
-        .contains("keel_proxy_stale{listener=\"web\",service=\"demo\"} 0.0")
-        .contains("keel_proxy_stale{listener=\"api\",service=\"orders\"} 1.0")
-        .contains("# TYPE keel_proxy_stale gauge");
+    try (FakePicker fresh = new FakePicker();
+        FakePicker cached = new FakePicker();
+        ProxyMetrics metrics = new ProxyMetrics(List.of(
+            new FakeListener("web", "demo", fresh), new FakeListener("api", "orders", cached)))) {
+      cached.stale(true);
+      await().untilAsserted(() -> assertThat(metrics.scrape())
+          .contains("keel_proxy_stale{listener=\"web\",service=\"demo\"} 0.0")
+          .contains("keel_proxy_stale{listener=\"api\",service=\"orders\"} 1.0")
+          .contains("# TYPE keel_proxy_stale gauge"));
+    }
   }
 
   @Test
   void processMetersComeWithTheListenerMeters() {
-    try (ProxyMetrics metrics = new ProxyMetrics(List.of(new FakeListener("web", "demo", new FakePicker())))) {
+    try (FakePicker picker = new FakePicker();
+        ProxyMetrics metrics = new ProxyMetrics(List.of(new FakeListener("web", "demo", picker)))) {
       io.netty.buffer.ByteBuf held = io.netty.buffer.ByteBufAllocator.DEFAULT.directBuffer(64 * 1024);
       try {
         String text = metrics.scrape();
@@ -69,42 +77,62 @@ class ProxyMetricsTest {
         .orElseThrow(() -> new AssertionError(name + " not in the scrape"));
   }
 
-  private static final class FakePicker implements UpstreamPicker {
-    volatile boolean stale;
+  /**
+   * A real picker over a discovery whose one service the test marks stale or fresh, as the
+   * registry's snapshot cache would.
+   */
+  private static final class FakePicker implements AutoCloseable {
+    private final StaleableDiscovery discovery = new StaleableDiscovery();
+    final UpstreamPicker picker = UpstreamPicker.start(
+        ListenerConfig.of("web", new HostPort("127.0.0.1", 0), "http", "demo", "round-robin"), discovery);
 
-    @Override
-    public @Nullable Backend pick(@Nullable Backend exclude, @Nullable CharSequence key) {
-      return null;
+    void stale(boolean stale) {
+      discovery.push(stale);
     }
 
     @Override
-    public @Nullable Backend byToken(CharSequence token) {
-      return null;
+    public void close() {
+      picker.close();
+    }
+  }
+
+  private static final class StaleableDiscovery implements Discovery {
+    private final List<Consumer<InstanceSet>> listeners = new CopyOnWriteArrayList<>();
+    private volatile InstanceSet current = set(false, 1);
+    private long revision = 1;
+
+    private static InstanceSet set(boolean stale, long revision) {
+      InstanceSet s = InstanceSet.of("demo",
+          List.of(ServiceInstance.builder().service("demo").host("127.0.0.1").port(9001).build()), revision);
+      return stale ? s.asStale() : s;
+    }
+
+    synchronized void push(boolean stale) {
+      current = set(stale, ++revision);
+      listeners.forEach(l -> l.accept(current));
     }
 
     @Override
-    public List<Backend> backends() {
-      return List.of();
+    public InstanceSet resolve(String service) {
+      return current;
     }
 
     @Override
-    public String policy() {
-      return "round-robin";
+    public synchronized Subscription watch(String service, Consumer<InstanceSet> listener) {
+      listeners.add(listener);
+      listener.accept(current);
+      return () -> listeners.remove(listener);
     }
-
-    @Override
-    public boolean stale() {
-      return stale;
-    }
-
-    @Override
-    public void close() {}
   }
 
   private static final class FakeListener implements RunningListener {
     private final ListenerConfig config;
     private final UpstreamPicker picker;
     private final ListenerStats stats = new ListenerStats();
+
+    FakeListener(String name, String service, FakePicker picker) {
+      this(name, service, picker.picker);
+    }
 
     FakeListener(String name, String service, UpstreamPicker picker) {
       this.config = ListenerConfig.of(name, new HostPort("127.0.0.1", 0), "http", service, "round-robin");

@@ -2,47 +2,38 @@ package dev.keel.proxy.tcp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.keel.balancer.Balancer;
+import dev.keel.balancer.ConnectionBalancer;
 import dev.keel.balancer.ConnectionLease;
-import dev.keel.balancer.Endpoint;
+import dev.keel.registry.Registries;
+import dev.keel.registry.RegistryClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** How the buffered relay's activity marks a lease idle or busy as a connection turns. */
 class BufferedActivityTest {
-  private static final class Lease implements ConnectionLease {
-    boolean idle;
+  private RegistryClient registry;
+  private Balancer balancer;
+  private ConnectionLease lease;
 
-    @Override
-    public Endpoint endpoint() {
-      throw new UnsupportedOperationException();
-    }
+  /** A real lease on a one-instance service: the activity marks it as a relay would. */
+  @BeforeEach
+  void openLease() {
+    registry = Registries.open("static://127.0.0.1:1");
+    balancer = Balancer.builder(registry, "svc").build();
+    lease = ConnectionBalancer.create(balancer).open();
+  }
 
-    @Override
-    public void markIdle() {
-      idle = true;
-    }
-
-    @Override
-    public void markBusy() {
-      idle = false;
-    }
-
-    @Override
-    public boolean idle() {
-      return idle;
-    }
-
-    @Override
-    public boolean shedding() {
-      return false;
-    }
-
-    @Override
-    public void close() {}
+  @AfterEach
+  void close() {
+    lease.close();
+    balancer.close();
+    registry.close();
   }
 
   @Test
   void aRequestMakesTheConnectionBusyUntilItsAnswerHasBeenWrittenToTheClient() {
-    Lease lease = new Lease();
     BufferedActivity a = new BufferedActivity(lease, 0);
     assertThat(lease.idle()).as("a new connection has nothing in flight").isTrue();
     assertThat(a.answered()).isTrue();
@@ -63,7 +54,6 @@ class BufferedActivityTest {
 
   @Test
   void bytesStillOnTheirWayKeepItBusy() {
-    Lease lease = new Lease();
     BufferedActivity a = new BufferedActivity(lease, 0);
     a.onRead(true, 1);
     a.onWritten(true, 2);
@@ -76,7 +66,6 @@ class BufferedActivityTest {
 
   @Test
   void serverPushWithoutARequestLeavesItIdle() {
-    Lease lease = new Lease();
     BufferedActivity a = new BufferedActivity(lease, 0);
     a.onRead(false, 1);
     assertThat(a.answered()).as("a push is on its way to the client").isFalse();

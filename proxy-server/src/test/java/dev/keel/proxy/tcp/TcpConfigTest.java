@@ -7,6 +7,7 @@ import dev.keel.balancer.BalancerConfig;
 import dev.keel.proxy.config.ConfigException;
 import dev.keel.proxy.config.ConfigLoader;
 import dev.keel.proxy.config.ListenerConfig;
+import dev.keel.proxy.upstream.UpstreamPicker;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -58,7 +59,7 @@ class TcpConfigTest {
 
   @Test
   void balancerGetsTheListenersRebalanceAndHealthSettings() {
-    BalancerConfig b = TcpBalancing.config(parse(
+    BalancerConfig b = UpstreamPicker.config(parse(
         "    rebalance: { tolerance: 0.05, settle: 2s, max-shed-per-second: 20 }\n"
             + "    health: { passive: { consecutive-failures: 3, ejection: 10s }, panic-threshold: 0 }\n"));
     assertThat(b.rebalanceTolerance()).isEqualTo(0.05);
@@ -67,5 +68,27 @@ class TcpConfigTest {
     assertThat(b.outlierConsecutiveFailures()).isEqualTo(3);
     assertThat(b.outlierBaseEjectionTime()).isEqualTo(Duration.ofSeconds(10));
     assertThat(b.panicThreshold()).isZero(); // 0: never panic, so with every member down connections are closed
+  }
+
+  // A tcp listener reads the same health section as an http one, through the same mapping.
+  @Test
+  void ejectionCapShareAndFailureRateReachTheBalancer() {
+    BalancerConfig b = UpstreamPicker.config(parse("    health: { passive: { ejection: 10m, max-ejection: 1h,"
+        + " max-ejection-share: 0.3, failure-rate: 0.9, minimum-requests: 5, interval: 30s } }\n"));
+
+    assertThat(b.outlierBaseEjectionTime()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(b.outlierMaxEjectionTime()).isEqualTo(Duration.ofHours(1));
+    assertThat(b.outlierMaxEjectionShare()).isEqualTo(0.3);
+    assertThat(b.outlierFailureRate()).isEqualTo(0.9);
+    assertThat(b.outlierMinimumRequests()).isEqualTo(5);
+    assertThat(b.outlierInterval()).isEqualTo(Duration.ofSeconds(30));
+  }
+
+  @Test
+  void zeroEjectionMeansNoEjectionNotTheDefaultTime() {
+    BalancerConfig b = UpstreamPicker.config(parse("    health: { passive: { consecutive-failures: 3, ejection: 0s } }\n"));
+
+    assertThat(b.outlierConsecutiveFailures()).isZero();
+    assertThat(b.outlierFailureRate()).isZero();
   }
 }

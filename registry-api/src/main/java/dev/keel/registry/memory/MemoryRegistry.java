@@ -2,6 +2,7 @@ package dev.keel.registry.memory;
 
 import static java.util.Objects.requireNonNull;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.keel.registry.InstanceSet;
 import dev.keel.registry.RegistryClient;
 import dev.keel.registry.ServiceInstance;
@@ -30,12 +31,15 @@ public final class MemoryRegistry {
   private static final Map<String, MemoryRegistry> NAMED = new ConcurrentHashMap<>();
 
   private final String name;
-  private final Map<String, Map<String, Entry>> services = new HashMap<>(); // guarded by this
-  private final Map<String, List<Consumer<InstanceSet>>> watchers = new HashMap<>(); // guarded by this
+  @GuardedBy("this")
+  private final Map<String, Map<String, Entry>> services = new HashMap<>();
+  @GuardedBy("this")
+  private final Map<String, List<Consumer<InstanceSet>>> watchers = new HashMap<>();
   private final List<MemoryRegistryClient> clients = new CopyOnWriteArrayList<>();
   private final SerialExecutor notifications =
       new SerialExecutor(Executors.newCachedThreadPool(new DaemonThreads("keel-memory-registry")));
-  private long revision; // guarded by this
+  @GuardedBy("this")
+  private long revision;
 
   private MemoryRegistry(String name) {
     this.name = name;
@@ -72,7 +76,9 @@ public final class MemoryRegistry {
       emptied = new ArrayList<>(services.keySet());
       services.clear();
       revision++;
-      emptied.forEach(this::notifyLocked);
+      for (String service : emptied) {
+        notifyLocked(service);
+      }
     }
     for (MemoryRegistryClient c : clients) {
       c.restoreRegistrations();
@@ -134,6 +140,7 @@ public final class MemoryRegistry {
     clients.remove(client);
   }
 
+  @GuardedBy("this")
   private void notifyLocked(String service) {
     List<Consumer<InstanceSet>> l = watchers.get(service);
     if (l == null || l.isEmpty()) {

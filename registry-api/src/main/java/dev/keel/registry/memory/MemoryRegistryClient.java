@@ -2,6 +2,7 @@ package dev.keel.registry.memory;
 
 import static java.util.Objects.requireNonNull;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.keel.registry.InstanceSet;
 import dev.keel.registry.Registration;
 import dev.keel.registry.RegistrationHandle;
@@ -22,8 +23,10 @@ final class MemoryRegistryClient implements RegistryClient {
 
   private final MemoryRegistry store;
   private final long session = SESSIONS.incrementAndGet();
-  private final Map<String, RegistrationHandle> registrations = new LinkedHashMap<>(); // guarded by this
-  private final List<Subscription> subscriptions = new ArrayList<>(); // guarded by this
+  @GuardedBy("this")
+  private final Map<String, RegistrationHandle> registrations = new LinkedHashMap<>();
+  @GuardedBy("this")
+  private final List<Subscription> subscriptions = new ArrayList<>();
   private boolean closed;
 
   MemoryRegistryClient(MemoryRegistry store) {

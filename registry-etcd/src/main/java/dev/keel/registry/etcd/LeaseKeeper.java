@@ -3,6 +3,7 @@ package dev.keel.registry.etcd;
 import static dev.keel.registry.etcd.EtcdRegistryClient.await;
 import static dev.keel.registry.etcd.EtcdRegistryClient.bytes;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.keel.registry.Registration;
 import dev.keel.registry.RegistrationHandle;
 import dev.keel.registry.RegistryException;
@@ -42,8 +43,10 @@ final class LeaseKeeper {
   private final InstanceCodec codec;
   private final ScheduledExecutorService timer;
   private final ReentrantLock io = new ReentrantLock();
-  private final Map<String, RegistrationHandle> registrations = new LinkedHashMap<>(); // by etcd key; guarded by io
-  private boolean closed; // guarded by io
+  @GuardedBy("io")
+  private final Map<String, RegistrationHandle> registrations = new LinkedHashMap<>(); // by etcd key
+  @GuardedBy("io")
+  private boolean closed;
   private volatile long leaseId; // 0: none granted, or lost and not yet replaced
   private volatile long lastAliveNanos;
 
@@ -165,6 +168,7 @@ final class LeaseKeeper {
   }
 
   /** Under {@link #io}: grants a lease if there is none, and puts every remembered registration under it. */
+  @GuardedBy("io")
   private void ensureLease() {
     if (leaseId != 0) {
       return;

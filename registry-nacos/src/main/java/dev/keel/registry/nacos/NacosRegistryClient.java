@@ -6,6 +6,7 @@ import com.alibaba.nacos.api.exception.NacosException;
 import com.alibaba.nacos.api.naming.NamingFactory;
 import com.alibaba.nacos.api.naming.NamingService;
 import com.alibaba.nacos.api.naming.pojo.Instance;
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.keel.registry.InstanceSet;
 import dev.keel.registry.Registration;
 import dev.keel.registry.RegistryClient;
@@ -62,9 +63,12 @@ final class NacosRegistryClient implements RegistryClient {
   private final Executor delivery;
   private final ScheduledExecutorService control;
   private final AtomicLong revisions = new AtomicLong();
-  private final Map<String, ServiceRegistrations> registrations = new HashMap<>(); // guarded by this
-  private final List<NacosWatch> watches = new ArrayList<>(); // guarded by this
-  private boolean closed; // guarded by this
+  @GuardedBy("this")
+  private final Map<String, ServiceRegistrations> registrations = new HashMap<>();
+  @GuardedBy("this")
+  private final List<NacosWatch> watches = new ArrayList<>();
+  @GuardedBy("this")
+  private boolean closed;
 
   private NacosRegistryClient(NacosSettings settings, NamingService naming, boolean ownsNaming, @Nullable Path ownedDir) {
     this.settings = settings;

@@ -1,24 +1,17 @@
-package dev.keel.balancer.internal;
+package dev.keel.balancer;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.keel.balancer.Balancer;
-import dev.keel.balancer.BalancerClock;
-import dev.keel.balancer.BalancerConfig;
-import dev.keel.balancer.BalancerState;
-import dev.keel.balancer.BalancingPolicy;
-import dev.keel.balancer.Candidates;
-import dev.keel.balancer.Endpoint;
-import dev.keel.balancer.HealthChecker;
-import dev.keel.balancer.Picker;
-import dev.keel.balancer.Ticket;
+import dev.keel.balancer.internal.AtomicRandom;
+import dev.keel.balancer.internal.Threads;
+import dev.keel.balancer.internal.WeightedRest;
 import dev.keel.registry.Discovery;
 import dev.keel.registry.InstanceSet;
 import dev.keel.registry.RegistryException;
 import dev.keel.registry.ServiceInstance;
 import dev.keel.registry.Subscription;
+import dev.keel.registry.internal.SerialExecutor;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,19 +28,21 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@link Balancer}: diffs discovery snapshots into per-id {@link EndpointState}s, runs outlier
  * ejection, active health and slow start beside them, and publishes a new picker with one volatile
- * write. Fields below {@code state} are confined to the serial executor.
+ * write. Fields below {@code state} are confined to the serial executor: every method that touches
+ * them starts with {@code serial.assertInContext()}.
  */
-public final class DefaultBalancer implements Balancer {
+final class DefaultBalancer implements Balancer {
   private static final Logger log = LoggerFactory.getLogger(DefaultBalancer.class);
   private static final Picker NONE = key -> null;
   private static final long MAX_TICK_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   /**
-   * The picker, the fallback for picks with exclusion, the available endpoints by id (for {@link
-   * #pin}) and the view they were built from, published together.
+   * The picker, the fallback for picks with exclusion, the endpoints it picks from (in order and by
+   * id, for pinning) and the view they were built from, published together: a pick reads them from
+   * one snapshot.
    */
-  private record State(Picker picker, WeightedRest rest, Map<String, EndpointState> available,
-      BalancerState view) {}
+  private record State(Picker picker, WeightedRest rest, List<EndpointState> available,
+      Map<String, EndpointState> byId, BalancerState view) {}
 
   private final String service;
   private final BalancerConfig config;
@@ -85,16 +80,21 @@ public final class DefaultBalancer implements Balancer {
     this.serial = new SerialExecutor(executor);
     long now = clock.nanoTime();
     this.membershipChangedAt = now;
-    this.outliers = new OutlierDetector(config, now);
+    this.outliers = new OutlierDetector(config, now, serial);
     this.health = checker == null ? null
         : new ActiveHealth(checker, config, serial, clock::nanoTime, this::rebuild);
     this.tickNanos = checker == null ? MAX_TICK_NANOS
         : Math.min(MAX_TICK_NANOS, config.healthInterval().toNanos());
-    this.state = new State(NONE, WeightedRest.NONE, Map.of(), new BalancerState(List.of(), List.of(), false, now, 0));
+    this.state = empty(now, 0);
+  }
+
+  private static State empty(long now, long version) {
+    return new State(NONE, WeightedRest.NONE, List.of(), Map.of(),
+        new BalancerState(List.of(), List.of(), false, now, version));
   }
 
   /** Builds the first picker from {@code discovery.resolve}, then watches; see {@link Balancer.Builder}. */
-  public static Balancer start(Discovery discovery, String service, BalancerConfig config,
+  static DefaultBalancer start(Discovery discovery, String service, BalancerConfig config,
       BalancingPolicy policy, BalancerClock clock, RandomGenerator random,
       @Nullable Executor executor, @Nullable HealthChecker checker) {
     DefaultBalancer b = new DefaultBalancer(service, config, policy, clock, random,
@@ -106,8 +106,10 @@ public final class DefaultBalancer implements Balancer {
       log.warn("{}: cannot resolve yet, starting empty until the watch delivers: {}", service, e.toString());
       initial = InstanceSet.empty(service);
     }
-    // Applied on the calling thread, before anyone else can see the balancer or the executor runs.
-    b.update(initial);
+    // Applied on the calling thread, inside the serial context, before anyone else can see the
+    // balancer or the executor has anything else to run.
+    InstanceSet first = initial;
+    b.serial.runHere(() -> b.update(first));
     b.watch = discovery.watch(service, set -> b.serial.execute(() -> b.update(set)));
     b.serial.execute(b::scheduleTick);
     return b;
@@ -125,56 +127,49 @@ public final class DefaultBalancer implements Balancer {
 
   @Override
   public @Nullable Endpoint pick(@Nullable CharSequence key) {
-    Endpoint e = state.picker().pick(key);
-    if (e != null) {
-      ((EndpointState) e).acquire();
-    }
-    return e;
-  }
-
-  /**
-   * The policy's choice among the candidates not excluded ({@link Picker#pick(CharSequence,
-   * Collection)}); when it gives up, or names an excluded endpoint, a weighted choice among the
-   * rest. Both read the one state published together, so they see the same candidates.
-   */
-  @Override
-  public @Nullable Endpoint pick(@Nullable CharSequence key, Collection<? extends Endpoint> exclude) {
-    requireNonNull(exclude, "exclude");
-    if (exclude.isEmpty()) {
-      return pick(key);
-    }
-    State s = state;
-    Endpoint e = s.picker().pick(key, exclude);
-    if (e == null || exclude.contains(e)) {
-      e = s.rest().pick(exclude);
-    }
-    if (e != null) {
-      ((EndpointState) e).acquire();
-    }
-    return e;
-  }
-
-  /** One lookup in the published map of available endpoints: the same set the picker chooses from. */
-  @Override
-  public @Nullable Endpoint pin(String instanceId) {
-    requireNonNull(instanceId, "instanceId");
-    EndpointState e = state.available().get(instanceId);
+    EndpointState e = (EndpointState) state.picker().pick(key);
     if (e != null) {
       e.acquire();
     }
     return e;
   }
 
+  /**
+   * The pinned endpoint when it is available and not excluded; else null when strict; else the
+   * policy's choice among the candidates not excluded ({@link Picker#pick(CharSequence,
+   * java.util.Collection)}), and when it gives up, or names an excluded endpoint, a weighted choice
+   * among the rest. All read the one state published together, so they see the same candidates.
+   */
   @Override
-  public @Nullable Ticket beginPinned(String instanceId) {
-    Endpoint e = pin(instanceId);
-    return e == null ? null : new OneShotTicket(e);
-  }
-
-  @Override
-  public @Nullable Ticket begin(@Nullable CharSequence key) {
-    Endpoint e = pick(key);
-    return e == null ? null : new OneShotTicket(e);
+  public @Nullable Endpoint pick(PickArgs args) {
+    State s = state;
+    List<Endpoint> exclude = args.exclude();
+    String pinned = args.pinned();
+    if (pinned != null) {
+      EndpointState e = s.byId().get(pinned);
+      if (e != null && (exclude.isEmpty() || !exclude.contains(e))) {
+        e.acquire();
+        return e;
+      }
+      if (args.strict()) {
+        return null;
+      }
+    }
+    Endpoint e;
+    if (exclude.isEmpty()) {
+      e = s.picker().pick(args.key());
+    } else {
+      e = s.picker().pick(args.key(), exclude);
+      if (e == null || exclude.contains(e)) {
+        e = s.rest().pick(exclude);
+      }
+    }
+    // Sealed: every endpoint a policy returns is one of this balancer's candidates.
+    EndpointState picked = (EndpointState) e;
+    if (picked != null) {
+      picked.acquire();
+    }
+    return picked;
   }
 
   @Override
@@ -194,13 +189,19 @@ public final class DefaultBalancer implements Balancer {
   }
 
   /** Requests in flight over all endpoints of this balancer, including removed ones. */
-  public long inFlight() {
+  long inFlight() {
     return inFlight.sum();
+  }
+
+  /** The endpoints the current picker chooses from, for the connection balancer's placement. */
+  List<EndpointState> available() {
+    return state.available();
   }
 
   @Override
   public void close() {
     serial.execute(() -> {
+      serial.assertInContext();
       if (closed) {
         return;
       }
@@ -211,14 +212,17 @@ public final class DefaultBalancer implements Balancer {
       if (tickTask != null) {
         tickTask.cancel();
       }
-      state = new State(NONE, WeightedRest.NONE, Map.of(),
-          new BalancerState(List.of(), List.of(), false, clock.nanoTime(), ++version));
+      for (EndpointState e : members.values()) {
+        e.member(false);
+      }
+      state = empty(clock.nanoTime(), ++version);
     });
   }
 
   // ---- serial executor from here on ----
 
   private void update(InstanceSet set) {
+    serial.assertInContext();
     if (closed || set.equals(lastSet)) {
       return; // no-op updates are dropped
     }
@@ -238,7 +242,7 @@ public final class DefaultBalancer implements Balancer {
         added.add(e);
       } else if (e == null) {
         e = new EndpointState(instance, clock::nanoTime, config.ewmaDecay().toNanos(), inFlight,
-            this::failuresReached, config.outlierConsecutiveFailures());
+            this::failuresReached, config.outlierConsecutiveFailures(), serial);
         if (!first && config.slowStartWindow().toNanos() > 0) {
           e.startRamp(now); // slow start, from the moment this balancer first saw it
         }
@@ -257,6 +261,12 @@ public final class DefaultBalancer implements Balancer {
     seedColdStart(added, next, now);
     boolean membershipChanged = !added.isEmpty() || !removed.isEmpty();
     members = next;
+    for (EndpointState e : added) {
+      e.member(true);
+    }
+    for (EndpointState e : removed) {
+      e.member(false);
+    }
     if (membershipChanged) {
       membershipChangedAt = now;
     }
@@ -309,6 +319,7 @@ public final class DefaultBalancer implements Balancer {
 
   private void failuresReached(EndpointState e) {
     serial.execute(() -> {
+      serial.assertInContext();
       if (members.get(e.id()) == e && outliers.onConsecutiveFailures(e, clock.nanoTime(), members.size())) {
         rebuild();
       }
@@ -316,12 +327,14 @@ public final class DefaultBalancer implements Balancer {
   }
 
   private void scheduleTick() {
+    serial.assertInContext();
     if (!closed) {
       tickTask = clock.schedule(() -> serial.execute(this::tick), tickNanos);
     }
   }
 
   private void tick() {
+    serial.assertInContext();
     if (closed) {
       return;
     }
@@ -340,25 +353,39 @@ public final class DefaultBalancer implements Balancer {
     scheduleTick();
   }
 
-  /** Builds and publishes the picker for the current members; the one volatile write. */
+  /**
+   * Builds and publishes the picker for the current members; the one volatile write.
+   *
+   * <p>Available: weight &gt; 0, up by active health checks, not ejected. Panic (Envoy's): when
+   * fewer than the threshold share of the weighted members is available, spreading over more beats
+   * crushing the survivors — but only over members not known to be down: ejected ones come back
+   * (an ejection is a guess from failures seen, and may be what crushed them), ones that failed
+   * their active health checks do not (a check that fails says the instance cannot answer). So a
+   * service whose members are all down by checks has none available: 503, as promised, not 502s
+   * from instances known to be down.
+   */
   private void rebuild() {
+    serial.assertInContext();
     if (closed) {
       return;
     }
     long now = clock.nanoTime();
     List<EndpointState> weighted = new ArrayList<>(members.size());
+    List<EndpointState> notDown = new ArrayList<>(members.size());
     List<EndpointState> available = new ArrayList<>(members.size());
     for (EndpointState e : members.values()) {
       if (e.weight() > 0) {
         weighted.add(e);
-        if (e.healthy() && !e.ejected()) {
-          available.add(e);
+        if (e.healthy()) {
+          notDown.add(e);
+          if (!e.ejected()) {
+            available.add(e);
+          }
         }
       }
     }
-    // Panic (Envoy): when too few are healthy, spreading over all beats crushing the survivors.
     boolean panic = !weighted.isEmpty() && available.size() < config.panicThreshold() * weighted.size();
-    List<EndpointState> pickFrom = panic ? weighted : available;
+    List<EndpointState> pickFrom = panic ? notDown : available;
     Picker picker = NONE;
     WeightedRest rest = WeightedRest.NONE;
     if (!pickFrom.isEmpty()) {
@@ -377,14 +404,15 @@ public final class DefaultBalancer implements Balancer {
       byId.put(e.id(), e);
     }
     List<Endpoint> memberView = new ArrayList<>(members.values());
-    state = new State(picker, rest, Map.copyOf(byId),
+    state = new State(picker, rest, List.copyOf(pickFrom), Map.copyOf(byId),
         new BalancerState(memberView, new ArrayList<>(pickFrom), panic, membershipChangedAt, ++version,
             lastSet != null && lastSet.stale()));
     for (Runnable l : listeners) {
       try {
         l.run();
       } catch (RuntimeException ex) {
-        log.warn("{}: state listener failed", service, ex);
+        log.warn("{}: state listener failed: {}", service, ex.toString());
+        log.debug("state listener failure", ex);
       }
     }
   }

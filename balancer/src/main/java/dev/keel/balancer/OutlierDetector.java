@@ -1,9 +1,8 @@
-package dev.keel.balancer.internal;
+package dev.keel.balancer;
 
-import dev.keel.balancer.BalancerConfig;
+import dev.keel.registry.internal.SerialExecutor;
 import java.util.Collection;
 import java.util.IdentityHashMap;
-import java.util.Iterator;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * max(1, ⌊share × members⌋) endpoints are ejected at once.
  *
  * <p>The detector sits beside the picker, not inside it: it only decides which endpoints the
- * balancer leaves out of the next picker. Confined to the balancer's serial executor.
+ * balancer leaves out of the next picker. Confined to the balancer's serial executor (checked).
  */
 final class OutlierDetector {
   private static final Logger log = LoggerFactory.getLogger(OutlierDetector.class);
@@ -28,18 +27,21 @@ final class OutlierDetector {
   }
 
   private final BalancerConfig config;
+  private final SerialExecutor serial;
   private final Map<EndpointState, Record> records = new IdentityHashMap<>();
   private final long intervalNanos;
   private long nextEvaluation;
 
-  OutlierDetector(BalancerConfig config, long now) {
+  OutlierDetector(BalancerConfig config, long now, SerialExecutor serial) {
     this.config = config;
+    this.serial = serial;
     this.intervalNanos = config.outlierInterval().toNanos();
     this.nextEvaluation = now + intervalNanos;
   }
 
   /** A member reached its consecutive-failure threshold; true when it was ejected. */
   boolean onConsecutiveFailures(EndpointState e, long now, int memberCount) {
+    serial.assertInContext();
     return tryEject(e, now, memberCount, "consecutive failures: " + e.consecutiveFailures());
   }
 
@@ -49,6 +51,7 @@ final class OutlierDetector {
    * @return true when any endpoint changed state
    */
   boolean tick(long now, Collection<EndpointState> members) {
+    serial.assertInContext();
     boolean changed = false;
     for (Map.Entry<EndpointState, Record> en : records.entrySet()) {
       EndpointState e = en.getKey();
@@ -81,18 +84,8 @@ final class OutlierDetector {
   }
 
   void remove(EndpointState e) {
+    serial.assertInContext();
     records.remove(e);
-  }
-
-  /** Drops records of endpoints no longer members. */
-  void retain(Collection<EndpointState> members) {
-    Map<EndpointState, Boolean> keep = new IdentityHashMap<>();
-    members.forEach(m -> keep.put(m, Boolean.TRUE));
-    for (Iterator<EndpointState> it = records.keySet().iterator(); it.hasNext(); ) {
-      if (!keep.containsKey(it.next())) {
-        it.remove();
-      }
-    }
   }
 
   private boolean tryEject(EndpointState e, long now, int memberCount, String why) {

@@ -1,15 +1,9 @@
-package dev.keel.balancer.internal;
+package dev.keel.balancer;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.keel.balancer.Balancer;
-import dev.keel.balancer.BalancerClock;
-import dev.keel.balancer.BalancerConfig;
-import dev.keel.balancer.BalancerState;
-import dev.keel.balancer.ConnectionBalancer;
-import dev.keel.balancer.ConnectionLease;
-import dev.keel.balancer.Endpoint;
-import dev.keel.balancer.Evenness;
+import com.google.errorprone.annotations.concurrent.GuardedBy;
+import dev.keel.balancer.internal.AtomicRandom;
 import dev.keel.registry.Subscription;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,18 +27,22 @@ import org.slf4j.LoggerFactory;
  * connection reconnects onto a deficit, so the number shed approaches the minimum number of moves
  * Σ max(0, c_i − share_i). A token bucket bounds the rate.
  */
-public final class DefaultConnectionBalancer implements ConnectionBalancer {
+final class DefaultConnectionBalancer implements ConnectionBalancer {
   private static final Logger log = LoggerFactory.getLogger(DefaultConnectionBalancer.class);
 
-  private final Balancer balancer;
+  private final DefaultBalancer balancer;
   private final BalancerConfig config;
   private final AtomicRandom random;
   private final Set<Lease> leases = ConcurrentHashMap.newKeySet();
-  private double tokens; // guarded by this
-  private long lastRefill; // guarded by this
-  private boolean rebalancing; // guarded by this
+  // Placement and shedding hold this object's lock; a lease's flags are volatile, set under it.
+  @GuardedBy("this")
+  private double tokens;
+  @GuardedBy("this")
+  private long lastRefill;
+  @GuardedBy("this")
+  private boolean rebalancing;
 
-  public DefaultConnectionBalancer(Balancer balancer) {
+  DefaultConnectionBalancer(DefaultBalancer balancer) {
     this.balancer = balancer;
     this.config = balancer.config();
     this.random = new AtomicRandom(balancer.clock().nanoTime() * 0x9e3779b97f4a7c15L);
@@ -59,13 +57,13 @@ public final class DefaultConnectionBalancer implements ConnectionBalancer {
   @Override
   public synchronized @Nullable ConnectionLease open(Collection<? extends Endpoint> exclude) {
     requireNonNull(exclude, "exclude");
-    List<Endpoint> pool = balancer.state().available();
+    List<EndpointState> pool = balancer.available();
     if (pool.isEmpty()) {
       return null;
     }
     long total = 1;
     long weights = 0;
-    for (Endpoint e : pool) {
+    for (EndpointState e : pool) {
       total += e.activeConnections();
       weights += e.weight();
     }
@@ -74,10 +72,10 @@ public final class DefaultConnectionBalancer implements ConnectionBalancer {
     // source of a migration) must not make the others look over-full.
     int n = pool.size();
     int start = random.nextInt(n);
-    Endpoint best = null;
+    EndpointState best = null;
     double bestDeficit = Double.NEGATIVE_INFINITY;
     for (int k = 0; k < n; k++) {
-      Endpoint e = pool.get((start + k) % n);
+      EndpointState e = pool.get((start + k) % n);
       if (!exclude.isEmpty() && exclude.contains(e)) {
         continue;
       }
@@ -90,7 +88,7 @@ public final class DefaultConnectionBalancer implements ConnectionBalancer {
     if (best == null) {
       return null; // every available endpoint is excluded
     }
-    Lease lease = new Lease((EndpointState) best);
+    Lease lease = new Lease(best);
     leases.add(lease);
     return lease;
   }
@@ -260,7 +258,7 @@ public final class DefaultConnectionBalancer implements ConnectionBalancer {
     return leases.size();
   }
 
-  private final class Lease implements ConnectionLease {
+  final class Lease implements ConnectionLease {
     private final EndpointState endpoint;
     private volatile boolean idle;
     private volatile boolean shedding;

@@ -1,24 +1,27 @@
-package dev.keel.balancer.internal;
+package dev.keel.balancer;
 
-import dev.keel.balancer.Endpoint;
-import dev.keel.balancer.FailureKind;
 import dev.keel.registry.ServiceInstance;
+import dev.keel.registry.internal.SerialExecutor;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The balancer's per-instance state. Request-path methods are lock-free and allocation-free; the
- * fields marked "serial" are written only on the balancer's serial executor.
+ * fields marked "serial" are written only on the balancer's serial executor, and their setters check
+ * it ({@link SerialExecutor#assertInContext()}).
  */
-public final class EndpointState implements Endpoint {
+final class EndpointState implements Endpoint {
   /** Told when consecutive failures reach a multiple of the threshold; must not block. */
   interface FailureListener {
     void onConsecutiveFailures(EndpointState endpoint);
   }
 
   private static final long NO_RAMP = Long.MIN_VALUE;
+  private static final Object[] NO_ATTACHMENTS = new Object[0];
 
   private final String id;
   private final LongSupplier nanoTime;
@@ -26,6 +29,7 @@ public final class EndpointState implements Endpoint {
   private final LongAdder balancerInFlight;
   private final FailureListener failureListener;
   private final int failureThreshold;
+  private final SerialExecutor serial;
 
   private volatile ServiceInstance instance;
   private final AtomicInteger inFlight = new AtomicInteger();
@@ -46,9 +50,14 @@ public final class EndpointState implements Endpoint {
   private volatile boolean healthy = true; // serial
   private volatile boolean ejected; // serial
   private volatile long rampStart = NO_RAMP; // serial
+  private volatile boolean member; // serial
+  // Copy-on-write, indexed by AttachmentKey.index: read without a lock, replaced under this
+  // object's lock when a key is first used here, so each value is made exactly once.
+  private volatile Object[] attachments = NO_ATTACHMENTS;
 
   EndpointState(ServiceInstance instance, LongSupplier nanoTime, double decayNanos,
-      LongAdder balancerInFlight, FailureListener failureListener, int failureThreshold) {
+      LongAdder balancerInFlight, FailureListener failureListener, int failureThreshold,
+      SerialExecutor serial) {
     this.instance = instance;
     this.id = instance.id();
     this.nanoTime = nanoTime;
@@ -56,6 +65,7 @@ public final class EndpointState implements Endpoint {
     this.balancerInFlight = balancerInFlight;
     this.failureListener = failureListener;
     this.failureThreshold = failureThreshold;
+    this.serial = serial;
     this.ewmaStamp = nanoTime.getAsLong();
   }
 
@@ -84,11 +94,16 @@ public final class EndpointState implements Endpoint {
     return ewmaAt(nanoTime.getAsLong());
   }
 
+  @Override
+  public double peakEwmaNanos(long nowNanos) {
+    return ewmaAt(nowNanos);
+  }
+
   /**
    * The estimate at {@code now}: between samples it decays towards zero with the time constant, so
    * an endpoint that was slow once is tried again eventually instead of being starved forever.
    */
-  public double ewmaAt(long now) {
+  double ewmaAt(long now) {
     double v = ewma;
     long elapsed = now - ewmaStamp;
     return elapsed <= 0 ? v : v * Math.exp(-elapsed / decayNanos);
@@ -124,8 +139,37 @@ public final class EndpointState implements Endpoint {
     return ejected;
   }
 
+  @Override
+  public boolean member() {
+    return member;
+  }
+
+  @Override
+  public <T> T attachment(AttachmentKey<T> key) {
+    Object value = slot(attachments, key.index);
+    return value != null ? key.cast(value) : attach(key);
+  }
+
+  /** The slow path of {@link #attachment}: the first use of {@code key} on this endpoint. */
+  private synchronized <T> T attach(AttachmentKey<T> key) {
+    Object[] a = attachments;
+    Object existing = slot(a, key.index);
+    if (existing != null) {
+      return key.cast(existing); // made by another thread while this one waited for the lock
+    }
+    T value = key.init(this);
+    Object[] next = Arrays.copyOf(a, Math.max(a.length, key.index + 1));
+    next[key.index] = value;
+    attachments = next;
+    return value;
+  }
+
+  private static @Nullable Object slot(Object[] attachments, int index) {
+    return index < attachments.length ? attachments[index] : null;
+  }
+
   /** Counts a picked request in flight. */
-  public void acquire() {
+  void acquire() {
     inFlight.incrementAndGet();
     balancerInFlight.increment();
   }
@@ -206,26 +250,36 @@ public final class EndpointState implements Endpoint {
 
   /** Cold start: a new endpoint starts at its peers' mean estimate until its own first sample. */
   void seedEwma(double value, long now) {
+    serial.assertInContext();
     ewma = value;
     ewmaStamp = now;
   }
 
   void instance(ServiceInstance updated) {
+    serial.assertInContext();
     instance = updated;
   }
 
   void healthy(boolean value) {
+    serial.assertInContext();
     healthy = value;
   }
 
   void ejected(boolean value) {
+    serial.assertInContext();
     ejected = value;
     if (!value) {
       consecutiveFailures.set(0);
     }
   }
 
+  void member(boolean value) {
+    serial.assertInContext();
+    member = value;
+  }
+
   void startRamp(long now) {
+    serial.assertInContext();
     rampStart = now;
   }
 
@@ -238,6 +292,7 @@ public final class EndpointState implements Endpoint {
   }
 
   void endRamp() {
+    serial.assertInContext();
     rampStart = NO_RAMP;
   }
 

@@ -1,6 +1,4 @@
-package dev.keel.balancer.internal;
-
-import dev.keel.balancer.BalancerConfig;
+package dev.keel.balancer;
 
 /**
  * Slow start (Envoy's formula): a ramping endpoint's effective weight is

@@ -10,7 +10,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** An http listener's balancer gets the whole health section, ejection cap and slow start included. */
-class BalancerPickerConfigTest {
+class UpstreamPickerConfigTest {
   private static ListenerConfig parse(String listenerLines) {
     return new ConfigLoader(Map.<String, String>of()::get).parse("registry: memory://x\n"
         + "listeners:\n"
@@ -22,7 +22,7 @@ class BalancerPickerConfigTest {
 
   @Test
   void healthSectionReachesTheBalancer() {
-    BalancerConfig b = BalancerPicker.config(parse("    policy: least-request\n"
+    BalancerConfig b = UpstreamPicker.config(parse("    policy: least-request\n"
         + "    health: { slow-start: 5s, panic-threshold: 0.25,\n"
         + "      passive: { consecutive-failures: 2, ejection: 20s, max-ejection: 2m, max-ejection-share: 0.5, failure-rate: 0 },\n"
         + "      active: { interval: 3s, timeout: 500ms, rise: 1, fall: 2 } }\n"));
@@ -41,9 +41,25 @@ class BalancerPickerConfigTest {
 
   @Test
   void ejectionTimesTheLoaderAcceptsBuild() {
-    assertThat(BalancerPicker.config(parse("    health: { passive: { ejection: 10m } }\n")).outlierMaxEjectionTime())
+    assertThat(UpstreamPicker.config(parse("    health: { passive: { ejection: 10m } }\n")).outlierMaxEjectionTime())
         .isEqualTo(Duration.ofMinutes(10));
-    assertThat(BalancerPicker.config(parse("    health: { passive: { ejection: 0s } }\n")).outlierConsecutiveFailures())
+    assertThat(UpstreamPicker.config(parse("    health: { passive: { ejection: 0s } }\n")).outlierConsecutiveFailures())
         .isZero();
+  }
+
+  @Test
+  void clientIpPersistenceHashesAndATcpListenerLeavesPlacementToItsConnectionBalancer() {
+    assertThat(UpstreamPicker.config(parse("    persistence: { type: client-ip }\n")).policy()).isEqualTo("ring-hash");
+    ListenerConfig tcp = new ConfigLoader(Map.<String, String>of()::get).parse("registry: memory://x\n"
+        + "listeners:\n"
+        + "  - name: chat\n"
+        + "    listen: 127.0.0.1:0\n"
+        + "    protocol: tcp\n"
+        + "    service: chat\n", null).listeners().get(0);
+    try (dev.keel.registry.RegistryClient registry = dev.keel.registry.Registries.open("static://127.0.0.1:1");
+        UpstreamPicker p = UpstreamPicker.start(tcp, registry)) {
+      assertThat(p.policy()).isEqualTo("least-connections");
+      assertThat(p.backends()).extracting(Backend::addressText).containsExactly("127.0.0.1:1");
+    }
   }
 }

@@ -1,12 +1,10 @@
-package dev.keel.balancer.internal;
+package dev.keel.balancer;
 
-import dev.keel.balancer.BalancerConfig;
-import dev.keel.balancer.HealthChecker;
+import dev.keel.registry.internal.SerialExecutor;
 import java.time.Duration;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * Active health checks with rise/fall hysteresis (HAProxy's model): an up endpoint goes down after
  * {@code fall} failed checks in a row, a down one comes back after {@code rise} passed checks in a
  * row, and then ramps up through slow start. New endpoints start up. Confined to the serial
- * executor; check results are handed back to it.
+ * executor (checked); check results are handed back to it.
  */
 final class ActiveHealth {
   private static final Logger log = LoggerFactory.getLogger(ActiveHealth.class);
@@ -31,14 +29,14 @@ final class ActiveHealth {
 
   private final HealthChecker checker;
   private final BalancerConfig config;
-  private final Executor serial;
+  private final SerialExecutor serial;
   private final LongSupplier nanoTime;
   private final Runnable onChange;
   private final Map<EndpointState, Record> records = new IdentityHashMap<>();
   private final Duration timeout;
   private final long intervalNanos;
 
-  ActiveHealth(HealthChecker checker, BalancerConfig config, Executor serial, LongSupplier nanoTime,
+  ActiveHealth(HealthChecker checker, BalancerConfig config, SerialExecutor serial, LongSupplier nanoTime,
       Runnable onChange) {
     this.checker = checker;
     this.config = config;
@@ -50,17 +48,20 @@ final class ActiveHealth {
   }
 
   void add(EndpointState e, long now) {
+    serial.assertInContext();
     Record r = new Record();
     r.nextCheck = now; // first check on the next tick
     records.put(e, r);
   }
 
   void remove(EndpointState e) {
+    serial.assertInContext();
     records.remove(e);
   }
 
   /** Starts the checks that are due. */
   void tick(long now) {
+    serial.assertInContext();
     for (Map.Entry<EndpointState, Record> en : records.entrySet()) {
       Record r = en.getValue();
       EndpointState e = en.getKey();
@@ -95,6 +96,7 @@ final class ActiveHealth {
   }
 
   private void apply(EndpointState e, Record r, boolean passed) {
+    serial.assertInContext();
     r.running = false;
     boolean changed = false;
     if (passed) {
