@@ -3,6 +3,7 @@ package dev.keel.registry.nacos;
 import com.alibaba.nacos.api.exception.NacosException;
 import com.alibaba.nacos.api.naming.NamingService;
 import com.alibaba.nacos.api.naming.pojo.Instance;
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.keel.registry.Registration;
 import dev.keel.registry.RegistrationHandle;
 import dev.keel.registry.RegistryException;
@@ -28,10 +29,13 @@ final class ServiceRegistrations {
   private final String service;
   private final String group;
   private final String cluster;
-  private final Map<String, RegistrationHandle> byId = new LinkedHashMap<>(); // guarded by this
+  @GuardedBy("this")
+  private final Map<String, RegistrationHandle> byId = new LinkedHashMap<>();
   /** The list last handed to nacos-client, which its redo data holds whether or not the server took it. */
-  private List<Instance> lastSent = List.of(); // guarded by this
-  private boolean closed; // guarded by this
+  @GuardedBy("this")
+  private List<Instance> lastSent = List.of();
+  @GuardedBy("this")
+  private boolean closed;
 
   ServiceRegistrations(NamingService naming, String service, String group, String cluster) {
     this.naming = naming;
@@ -85,6 +89,7 @@ final class ServiceRegistrations {
     sendQuietly();
   }
 
+  @GuardedBy("this")
   private void send() throws NacosException {
     List<Instance> list = new ArrayList<>(byId.size());
     for (RegistrationHandle r : byId.values()) {
@@ -110,6 +115,7 @@ final class ServiceRegistrations {
     naming.batchRegisterInstance(service, group, list);
   }
 
+  @GuardedBy("this")
   private void sendQuietly() {
     try {
       send();
