@@ -53,14 +53,17 @@ final class NacosRules {
   }
 
   /**
-   * The limits Keel declares for a server whose metadata limit is {@code serverLimit}: Keel's id
-   * travels in the metadata key {@value InstanceMapping#ID_KEY}, which Nacos counts like any other.
+   * The limits Keel declares for a server whose metadata limit is {@code serverLimit}, for a client
+   * that stamps {@code incarnation}: Keel's id travels in the metadata key
+   * {@value InstanceMapping#ID_KEY} and the stamp in {@value InstanceMapping#INCARNATION_KEY}, which
+   * Nacos counts like any other entry. {@link RegistryLimits#metadataChars} counts the id itself.
    */
-  static RegistryLimits limits(int serverLimit) {
-    return RegistryLimits.maxMetadataChars(serverLimit - InstanceMapping.ID_KEY.length());
+  static RegistryLimits limits(int serverLimit, String incarnation) {
+    int stamp = incarnation.isBlank() ? 0 : InstanceMapping.INCARNATION_KEY.length() + incarnation.length();
+    return RegistryLimits.maxMetadataChars(serverLimit - InstanceMapping.ID_KEY.length() - stamp);
   }
 
-  /** Refuses {@code instance} when Nacos would; {@code limits} from {@link #limits(int)}. */
+  /** Refuses {@code instance} when Nacos would; {@code limits} from {@link #limits(int, String)}. */
   static void check(ServiceInstance instance, RegistryLimits limits) {
     service(instance.service());
     host(instance.host());

@@ -26,8 +26,8 @@ final class NacosSettings {
   static final String DEFAULT_REDO_DELAY_MILLIS = "1000";
   static final String SNAPSHOT_PATH = "JM.SNAPSHOT.PATH";
   static final String LOG_PATH = "JM.LOG.PATH";
-  /** Room for Keel's id key and a short id: a smaller limit could hold no instance at all. */
-  static final int MIN_METADATA_LIMIT = 64;
+  /** Room for Keel's own entries (id and incarnation stamp) and a short id: less could hold no instance. */
+  static final int MIN_METADATA_LIMIT = 128;
 
   final String serverAddr;
   final String namespace;

@@ -29,6 +29,7 @@ final class ServiceRegistrations {
   private final String service;
   private final String group;
   private final String cluster;
+  private final String incarnation;
   @GuardedBy("this")
   private final Map<String, RegistrationHandle> byId = new LinkedHashMap<>();
   /** The list last handed to nacos-client, which its redo data holds whether or not the server took it. */
@@ -37,11 +38,13 @@ final class ServiceRegistrations {
   @GuardedBy("this")
   private boolean closed;
 
-  ServiceRegistrations(NamingService naming, String service, String group, String cluster) {
+  /** @param incarnation the client's stamp, written with every instance ({@link InstanceMapping#INCARNATION_KEY}) */
+  ServiceRegistrations(NamingService naming, String service, String group, String cluster, String incarnation) {
     this.naming = naming;
     this.service = service;
     this.group = group;
     this.cluster = cluster;
+    this.incarnation = incarnation;
   }
 
   /** Registers (or replaces) {@code instance}; throws {@link RegistryException} when Nacos refuses. */
@@ -93,7 +96,7 @@ final class ServiceRegistrations {
   private void send() throws NacosException {
     List<Instance> list = new ArrayList<>(byId.size());
     for (RegistrationHandle r : byId.values()) {
-      list.add(InstanceMapping.toNacos(r.instance(), cluster));
+      list.add(InstanceMapping.toNacos(r.instance(), cluster, incarnation));
     }
     List<Instance> previous = lastSent;
     lastSent = list;

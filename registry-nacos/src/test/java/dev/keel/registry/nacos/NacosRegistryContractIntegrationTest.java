@@ -2,8 +2,8 @@ package dev.keel.registry.nacos;
 
 import static org.awaitility.Awaitility.await;
 
-import com.alibaba.nacos.api.naming.NamingService;
 import dev.keel.registry.RegistryClient;
+import dev.keel.registry.RegistryHealth;
 import dev.keel.registry.nacos.fixture.NacosRelay;
 import dev.keel.registry.nacos.fixture.NacosServer;
 import dev.keel.registry.tck.RegistryContract;
@@ -64,17 +64,16 @@ class NacosRegistryContractIntegrationTest extends RegistryContract {
   }
 
   /**
-   * Resets the client's gRPC connection at its relay and holds the link down until nacos-client has
-   * noticed (its server status turns {@code DOWN}); the server has dropped the connection's instances
-   * by then. Then the link comes back and the client reconnects by itself.
+   * Resets the client's gRPC connection at its relay and holds the link down until the client has
+   * noticed (its {@code health()} turns unreachable); the server has dropped the connection's
+   * instances by then. Then the link comes back and the client reconnects by itself.
    */
   @Override
   protected void loseSession(RegistryClient client) {
     NacosRelay relay = relayOf.get(client);
-    NamingService naming = NacosTestSupport.raw(client).namingService();
     relay.cut();
     try {
-      await().atMost(timeout()).until(() -> "DOWN".equals(naming.getServerStatus()));
+      await().atMost(timeout()).until(() -> client.health().state() == RegistryHealth.State.UNREACHABLE);
     } finally {
       relay.restore();
     }

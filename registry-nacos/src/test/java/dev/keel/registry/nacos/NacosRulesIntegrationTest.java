@@ -19,7 +19,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Keel refuses exactly what a real Nacos refuses, and says why at once: each case is registered by
- * a plain nacos-client (the instance Keel would send, {@code keel.id} included) and by Keel, and
+ * a plain nacos-client (the very instance Keel sends, its {@code keel.id} and {@code keel.incarnation}
+ * included) and by Keel, and
  * both verdicts must be the expected one. Keel's refusal is an {@link IllegalArgumentException}
  * naming the field, at open for the URI's namespace, group and cluster, at {@code register} for the
  * rest; nothing reaches the server.
@@ -66,14 +67,32 @@ class NacosRulesIntegrationTest {
     String namespace = field.equals("namespace") ? value : "";
     ServiceInstance.Builder b = ServiceInstance.builder().service(service).id("i-1")
         .host(field.equals("host") ? value : "127.0.0.1").port(9001);
-    if (field.equals("metadata")) {
-      // as Nacos counts: "keel.id" (7) + "i-1" (3) + "k" (1) + the value
-      b.metadata(Map.of("k", "v".repeat(Integer.parseInt(value) - 11)));
-    }
-    ServiceInstance instance = b.build();
 
-    Throwable byNacos = nacosVerdict(namespace, group, instance, cluster);
-    Throwable byKeel = keelVerdict(namespace, group, cluster, instance);
+    Throwable byKeel;
+    ServiceInstance instance = b.build();
+    String incarnation = "";
+    RegistryClient keel = null;
+    try {
+      keel = open(namespace, group, cluster);
+      incarnation = NacosTestSupport.raw(keel).incarnation();
+      if (field.equals("metadata")) {
+        // Keel's declared limit is what Nacos's 1024 leaves once Keel's own entries (id, stamp) are in:
+        // fill it, then go value - 1024 characters beyond
+        int chars = keel.limits().maxMetadataChars() - "i-1".length() - "k".length() + Integer.parseInt(value) - 1024;
+        instance = b.metadata(Map.of("k", "v".repeat(chars))).build();
+      }
+      ServiceInstance toRegister = instance;
+      RegistryClient opened = keel;
+      byKeel = catchThrowable(() -> opened.register(toRegister));
+    } catch (IllegalArgumentException refusedAtOpen) {
+      byKeel = refusedAtOpen;
+    } finally {
+      if (keel != null) {
+        keel.close();
+      }
+    }
+    // the very instance Keel sends (or would send), its id and stamp included
+    Throwable byNacos = nacosVerdict(namespace, group, InstanceMapping.toNacos(instance, cluster, incarnation), service);
 
     assertThat(byNacos == null ? OK : REFUSED).as("Nacos's verdict (%s)", byNacos).isEqualTo(expected);
     assertThat(byKeel == null ? OK : REFUSED).as("Keel's verdict (%s)", byKeel).isEqualTo(expected);
@@ -82,8 +101,15 @@ class NacosRulesIntegrationTest {
     }
   }
 
-  private static @Nullable Throwable nacosVerdict(String namespace, String group, ServiceInstance instance,
-      String cluster) throws Exception {
+  private static RegistryClient open(String namespace, String group, String cluster) {
+    NacosRegistry.Builder b = NacosTestSupport.keel(NacosServer.shared().address()).group(group).cluster(cluster);
+    if (!namespace.isEmpty()) {
+      b.namespace(namespace);
+    }
+    return b.build();
+  }
+
+  private static @Nullable Throwable nacosVerdict(String namespace, String group, Instance nacos, String service) {
     NamingService plain;
     try {
       plain = NacosTestSupport.foreignNaming(NacosServer.shared().address(), namespace);
@@ -91,22 +117,13 @@ class NacosRulesIntegrationTest {
       return e;
     }
     try {
-      Instance nacos = InstanceMapping.toNacos(instance, cluster);
-      return catchThrowable(() -> plain.registerInstance(instance.service(), group, nacos));
+      return catchThrowable(() -> plain.registerInstance(service, group, nacos));
     } finally {
-      plain.shutDown();
+      try {
+        plain.shutDown();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
     }
-  }
-
-  private static @Nullable Throwable keelVerdict(String namespace, String group, String cluster, ServiceInstance instance) {
-    return catchThrowable(() -> {
-      NacosRegistry.Builder b = NacosTestSupport.keel(NacosServer.shared().address()).group(group).cluster(cluster);
-      if (!namespace.isEmpty()) {
-        b.namespace(namespace);
-      }
-      try (RegistryClient keel = b.build()) {
-        keel.register(instance);
-      }
-    });
   }
 }

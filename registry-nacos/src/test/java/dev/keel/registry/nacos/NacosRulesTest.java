@@ -45,20 +45,22 @@ class NacosRulesTest {
   }
 
   @Test
-  void theMetadataLimitLeavesRoomForKeelsIdKey() {
-    RegistryLimits limits = NacosRules.limits(1024);
-    assertThat(limits.maxMetadataChars()).isEqualTo(1024 - "keel.id".length());
-    // 1024 as Nacos counts: "keel.id" (7) + "i-1" (3) + "k" (1) + 1013 characters of value
-    ServiceInstance atTheLimit = instance("orders", "i-1", Map.of("k", "v".repeat(1013)));
+  void theMetadataLimitLeavesRoomForKeelsIdAndIncarnationEntries() {
+    String stamp = "18f3a2b4c5d-1a2b3c4d5e6f"; // 24 characters, as a client makes them
+    RegistryLimits limits = NacosRules.limits(1024, stamp);
+    assertThat(limits.maxMetadataChars()).isEqualTo(1024 - "keel.id".length() - "keel.incarnation".length() - 24);
+    assertThat(NacosRules.limits(1024, "").maxMetadataChars()).as("no stamp").isEqualTo(1024 - "keel.id".length());
+    // 1024 as Nacos counts: "keel.id" (7) + "i-1" (3) + "keel.incarnation" (16) + the stamp (24) + "k" (1) + 973
+    ServiceInstance atTheLimit = instance("orders", "i-1", Map.of("k", "v".repeat(973)));
     assertThatCode(() -> NacosRules.check(atTheLimit, limits)).doesNotThrowAnyException();
-    assertThatThrownBy(() -> NacosRules.check(instance("orders", "i-1", Map.of("k", "v".repeat(1014))), limits))
+    assertThatThrownBy(() -> NacosRules.check(instance("orders", "i-1", Map.of("k", "v".repeat(974))), limits))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("metadata of orders/i-1: 1018 characters (expected: at most 1017, counting keys, values and the id)");
+        .hasMessage("metadata of orders/i-1: 978 characters (expected: at most 977, counting keys, values and the id)");
   }
 
   @Test
   void aRegistrationNacosWouldRefuseIsRefusedBeforeAnythingIsSent() {
-    assertThatThrownBy(() -> NacosRules.check(instance("bad name", "i-1", Map.of()), NacosRules.limits(1024)))
+    assertThatThrownBy(() -> NacosRules.check(instance("bad name", "i-1", Map.of()), NacosRules.limits(1024, "")))
         .hasMessageStartingWith("service: 'bad name'");
   }
 }
