@@ -228,7 +228,32 @@ public final class H2Connection extends Http2ConnectionHandler {
       closeCause = cause;
     }
     log.debug("upstream HTTP/2 connection to {}: {}", backend, cause.toString());
+    if (Http2CodecUtil.getEmbeddedHttp2Exception(cause) == null) {
+      ctx.close(); // an I/O or TLS failure (or no h2 by ALPN): its streams fail with it, nothing goes further
+      return;
+    }
     super.exceptionCaught(ctx, cause);
+  }
+
+  /**
+   * A stream the instance left out by its GOAWAY (above the last-stream-id) is not reset: the
+   * instance never saw it, and Netty, like other servers, takes a frame on a stream it never opened
+   * as a protocol error of the whole connection, cutting the streams it is still finishing. Netty's
+   * flow controller would otherwise reset such a stream when it drops the DATA it still held for it.
+   */
+  @Override
+  protected void onStreamError(ChannelHandlerContext ctx, boolean outbound, Throwable cause,
+      Http2Exception.StreamException e) {
+    if (outbound && leftOutByGoAway(e.streamId())) {
+      return;
+    }
+    super.onStreamError(ctx, outbound, cause, e);
+  }
+
+  /** True for a stream of the proxy's above the last-stream-id of the instance's GOAWAY. */
+  boolean leftOutByGoAway(int streamId) {
+    Http2Connection c = connection();
+    return c.goAwayReceived() && streamId > c.local().lastStreamKnownByPeer();
   }
 
   @Override

@@ -3,7 +3,6 @@ package dev.keel.proxy.h2up;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http2.Http2Connection;
-import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -20,11 +19,11 @@ import org.jspecify.annotations.Nullable;
  * <p>Confined to the connection's event loop.
  */
 final class H2Writer {
-  private final Http2ConnectionHandler handler;
+  private final H2Connection handler;
   private final ChannelHandlerContext ctx;
   private final Http2Connection.PropertyKey key;
 
-  H2Writer(Http2ConnectionHandler handler, ChannelHandlerContext ctx, Http2Connection.PropertyKey key) {
+  H2Writer(H2Connection handler, ChannelHandlerContext ctx, Http2Connection.PropertyKey key) {
     this.handler = handler;
     this.ctx = ctx;
     this.key = key;
@@ -53,8 +52,13 @@ final class H2Writer {
     handler.encoder().writeHeaders(ctx, st.id(), trailers, 0, true, ctx.newPromise());
   }
 
+  /**
+   * Flushes through the HTTP/2 handler itself, whose flush first hands Netty's flow controller the
+   * DATA it holds: a bare {@code ctx.flush()} starts below the handler, and DATA written since would
+   * wait for the next read from the instance.
+   */
   void flush() {
-    ctx.flush();
+    handler.flush(ctx);
   }
 
   /** True while {@code st}'s send window (and the socket) can take more. */
@@ -75,6 +79,9 @@ final class H2Writer {
 
   /** Resets {@code st} with CANCEL: the instance stops working on it. */
   void cancel(Http2Stream st) {
+    if (handler.leftOutByGoAway(st.id())) {
+      return; // the instance never saw it: a reset would be a protocol error to it
+    }
     handler.resetStream(ctx, st.id(), Http2Error.CANCEL.code(), ctx.newPromise());
     ctx.flush();
   }

@@ -21,6 +21,10 @@ class Http2UpstreamExchangeTest {
     return s.received("HEADERS");
   }
 
+  private static int bytes(List<Frame> data) {
+    return data.stream().mapToInt(f -> f.data().length()).sum();
+  }
+
   @Test
   void aGetWaitsForTheInstancesSettingsThenGoesAsOneHeadersFrameEndingTheStream() {
     try (H2ExchangeHarness h = new H2ExchangeHarness(1, "", "")) {
@@ -68,6 +72,46 @@ class Http2UpstreamExchangeTest {
       assertThat(h.route.stats().retries()).isEqualTo(1);
       assertThat(h.route.stats().upstreamErrors()).isZero();
       assertThat(h.backend(H2ExchangeHarness.FIRST_PORT).failures()).as("a refusal is no failure").isZero();
+    }
+  }
+
+  @Test
+  void aBodyThatComesAfterTheHeadGoesOutAtOnceWhileTheInstanceIsSilent() {
+    try (H2ExchangeHarness h = new H2ExchangeHarness(1, "", "")) {
+      h.send("POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n");
+      H2Script up = h.upstream(0);
+      up.received(); // the proxy's preface
+      up.settings(0);
+      assertThat(up.received()).extracting(Frame::type).containsExactly("SETTINGS_ACK", "HEADERS");
+      up.head(3, "200", false); // answers at once, as an echo does, then waits for the body
+      h.send("hello");
+      // Netty's flow controller holds DATA until a flush passes through the HTTP/2 handler itself
+      List<Frame> body = up.received("DATA");
+      assertThat(body).extracting(Frame::data).containsExactly("hello");
+      assertThat(body.get(0).endStream()).isTrue();
+    }
+  }
+
+  @Test
+  void aStreamLeftOutByAGoAwayWhileItsBodyWaitedForWindowIsNotResetAtTheInstance() {
+    try (H2ExchangeHarness h = new H2ExchangeHarness(1, "", "")) {
+      // one byte more than the instance's initial stream window: it waits in Netty's flow controller
+      int n = HttpRoute.H2_REPLAY_LIMIT;
+      h.send("POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: " + n + "\r\n\r\n" + "a".repeat(n));
+      H2Script old = h.upstream(0);
+      old.settings(0);
+      assertThat(bytes(old.received("DATA"))).as("what the stream's window took").isEqualTo(n - 1);
+      old.goAway(0, Http2Error.NO_ERROR); // it never saw stream 3
+      assertThat(old.received("RST_STREAM"))
+          .as("a reset of a stream it never saw is a protocol error of the whole connection to the instance").isEmpty();
+      H2Script fresh = h.upstream(1);
+      fresh.settings(0);
+      assertThat(bytes(fresh.received("DATA"))).isEqualTo(n - 1);
+      fresh.windowUpdate(0, 1).windowUpdate(3, 1);
+      assertThat(fresh.received("DATA")).singleElement().satisfies(f -> assertThat(f.endStream()).isTrue());
+      fresh.head(3, "201", true);
+      assertThat(h.clientGot()).startsWith("HTTP/1.1 201 Created\r\n");
+      assertThat(h.route.stats().retries()).isEqualTo(1);
     }
   }
 

@@ -36,6 +36,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -44,8 +45,9 @@ import org.jspecify.annotations.Nullable;
  * request body back, ending with a trailer {@code x-echoed: <bytes>}; {@code /bytes?n=N} sends N
  * bytes as fast as the stream's window lets it; {@code /trailers} answers like a gRPC server (body,
  * then {@code grpc-status: 0}); {@code /hold} answers once {@link #releaseHeld()} is called; {@code
- * /refuse} resets the stream with REFUSED_STREAM; anything else answers the instance's name once
- * the request ended. Records every request's HEADERS; counts open connections and streams.
+ * /refuse} resets the stream with REFUSED_STREAM; {@code /delay?ms=N} answers the instance's name N
+ * ms after the request ended; anything else answers it at once. Records every request's HEADERS;
+ * counts open connections, streams and the body bytes {@code /bytes} sent.
  */
 public final class H2TestServer implements AutoCloseable {
   private final String name;
@@ -61,6 +63,8 @@ public final class H2TestServer implements AutoCloseable {
   public final AtomicInteger streams = new AtomicInteger();
   public final AtomicInteger answered = new AtomicInteger();
   public final AtomicInteger connectionsAccepted = new AtomicInteger();
+  /** Body bytes {@code /bytes} streams have sent (handed to their stream's window). */
+  public final AtomicLong bytesSent = new AtomicLong();
 
   /** @param maxStreams its SETTINGS_MAX_CONCURRENT_STREAMS; 0: unlimited */
   public H2TestServer(String name, int maxStreams) throws InterruptedException {
@@ -220,6 +224,10 @@ public final class H2TestServer implements AutoCloseable {
             .set("grpc-message", "fine"), true));
       } else if (path.startsWith("/hold")) {
         held.add(s);
+      } else if (path.startsWith("/delay")) {
+        // answers after the delay asked for (in ms), as a busy instance would: streams overlap
+        long ms = Long.parseLong(path.substring(path.indexOf("ms=") + 3));
+        s.eventLoop().schedule(() -> answer(s, name), ms, TimeUnit.MILLISECONDS);
       } else if (!path.startsWith("/bytes")) {
         answer(s, name);
       }
@@ -237,6 +245,7 @@ public final class H2TestServer implements AutoCloseable {
       while (toSend > 0 && s.isWritable()) {
         int n = (int) Math.min(16 * 1024, toSend);
         toSend -= n;
+        bytesSent.addAndGet(n);
         ByteBuf chunk = s.alloc().buffer(n).writeZero(n);
         s.write(new DefaultHttp2DataFrame(chunk, toSend == 0));
       }
