@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * A silent connection is PINGed ({@link H2Keepalive}); one without streams for the idle timeout is
- * closed. Its lease on the listener's connection balancer counts it on its backend, busy while it
+ * closed, and so is one without streams to an instance that left discovery (its streams finish
+ * first: nothing new is placed there). Its lease on the listener's connection balancer counts it on its backend, busy while it
  * has streams, idle without.
  *
  * <p>Confined to its channel's event loop, which is its pool's.
@@ -168,6 +169,8 @@ public final class H2Connection extends Http2ConnectionHandler {
     }
     if (draining && !closed) {
       close("drained");
+    } else if (backend.removed() && ready) {
+      close("its instance left discovery"); // no stream will be sent there again
     }
   }
 

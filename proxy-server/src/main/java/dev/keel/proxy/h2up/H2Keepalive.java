@@ -10,7 +10,7 @@ import org.jspecify.annotations.Nullable;
  * The clocks of one {@link H2Connection}, on one periodic tick (no clock read per frame: a frame
  * only sets a flag): a connection the instance has been silent on for {@code upstream.ping-interval}
  * is sent a PING, and closed as dead when no answer comes within {@code upstream.ping-timeout}; one
- * without streams for the idle timeout is closed.
+ * without streams for the idle timeout, or to an instance that left discovery, is closed.
  *
  * <p>Why the interval defaults to 5 minutes: gRPC servers count PINGs on a connection that sent
  * them nothing in between and answer more than two sooner than 5 minutes apart (their default
@@ -108,6 +108,9 @@ final class H2Keepalive implements Runnable {
     } else if (!busy && options.idleNanos() > 0 && now - idleSince >= options.idleNanos()) {
       stop();
       conn.close("idle for the idle timeout");
+    } else if (!busy && conn.backend().removed()) {
+      stop();
+      conn.close("its instance left discovery");
     } else if (!outstanding && options.pingIntervalNanos() > 0 && now - lastHeard >= options.pingIntervalNanos()) {
       ping(now);
     }

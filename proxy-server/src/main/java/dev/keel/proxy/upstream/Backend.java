@@ -143,7 +143,7 @@ public final class Backend {
   }
 
   /** True once the instance left discovery: its connections are not pooled any more. */
-  boolean removed() {
+  public boolean removed() {
     return !endpoint.member();
   }
 
