@@ -5,11 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import dev.keel.proxy.support.H2TestServer;
 import dev.keel.proxy.support.ProxyFixture;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -41,25 +40,7 @@ class Http2GoAwayUnderLoadIntegrationTest {
         int client = c;
         runs.add(clients.submit(() -> {
           for (int i = 0; i < EACH; i++) {
-            try {
-              if (i % 2 == 0) {
-                HttpResponse<String> r = proxy.client.send(HttpRequest.newBuilder(proxy.uri("/delay?ms=5"))
-                    .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() != 200 || !(r.body().equals("a") || r.body().equals("b"))) {
-                  failures.add("GET " + r.statusCode() + " " + r.body());
-                }
-              } else {
-                String body = "client " + client + " request " + i;
-                HttpResponse<String> r = proxy.client.send(HttpRequest.newBuilder(proxy.uri("/echo"))
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).timeout(Duration.ofSeconds(20)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() != 200 || !r.body().equals(body)) {
-                  failures.add("POST " + r.statusCode() + " " + r.body());
-                }
-              }
-            } catch (Exception e) {
-              failures.add(e.toString());
-            }
+            ProxyLoad.request(proxy, client, i, body -> body.equals("a") || body.equals("b"), failures);
             done.incrementAndGet();
           }
         }));
@@ -72,7 +53,7 @@ class Http2GoAwayUnderLoadIntegrationTest {
       clients.shutdown();
       assertThat(failures).as("failed requests").isEmpty();
       assertThat(done.get()).isEqualTo(CLIENTS * EACH);
-      H2Balancing h2 = proxy.server.listeners().get(0).http2Upstream();
+      H2Balancing h2 = Objects.requireNonNull(proxy.server.listeners().get(0).http2Upstream());
       assertThat(h2.stats().goAways()).as("the proxy heard the instance's GOAWAY").isPositive();
       assertThat(a.openConnections()).isZero();
       assertThat(b.answered.get()).isPositive();

@@ -12,11 +12,10 @@ import dev.keel.registry.Registration;
 import dev.keel.registry.Registries;
 import dev.keel.registry.RegistryClient;
 import dev.keel.registry.ServiceInstance;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
@@ -84,8 +83,7 @@ class Http2RollingRestartIntegrationTest {
         assertThat(failures).as("failed requests").isEmpty();
         assertThat(done.get()).isPositive();
 
-        H2Balancing h2 = listener.http2Upstream();
-        assertThat(h2).isNotNull();
+        H2Balancing h2 = Objects.requireNonNull(listener.http2Upstream(), "an HTTP/2 upstream");
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
           Evenness e = h2.evenness();
           assertThat(e.endpoints()).isEqualTo(INSTANCES);
@@ -122,25 +120,7 @@ class Http2RollingRestartIntegrationTest {
   private static void load(ProxyFixture proxy, int client, AtomicBoolean running, AtomicInteger done,
       ConcurrentLinkedQueue<String> failures) {
     for (int i = 0; running.get(); i++) {
-      try {
-        if (i % 2 == 0) {
-          HttpResponse<String> r = proxy.client.send(HttpRequest.newBuilder(proxy.uri("/delay?ms=3"))
-              .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
-          if (r.statusCode() != 200 || !r.body().startsWith("i")) {
-            failures.add("GET " + r.statusCode() + " " + r.body());
-          }
-        } else {
-          String body = "client " + client + " request " + i;
-          HttpResponse<String> r = proxy.client.send(HttpRequest.newBuilder(proxy.uri("/echo"))
-              .POST(HttpRequest.BodyPublishers.ofString(body)).timeout(Duration.ofSeconds(20)).build(),
-              HttpResponse.BodyHandlers.ofString());
-          if (r.statusCode() != 200 || !r.body().equals(body)) {
-            failures.add("POST " + r.statusCode() + " " + r.body());
-          }
-        }
-      } catch (Exception e) {
-        failures.add(e.toString());
-      }
+      ProxyLoad.request(proxy, client, i, body -> body.startsWith("i"), failures);
       done.incrementAndGet();
     }
   }

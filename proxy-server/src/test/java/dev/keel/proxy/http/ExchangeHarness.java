@@ -214,6 +214,11 @@ final class ExchangeHarness implements AutoCloseable {
 
   /** WARN and ERROR lines the proxy logged. */
   List<String> problems() {
+    return problems(logs);
+  }
+
+  /** The WARN and ERROR lines among {@code logs}. */
+  static List<String> problems(ListAppender<ILoggingEvent> logs) {
     List<String> out = new ArrayList<>();
     for (ILoggingEvent e : logs.list) {
       if (e.getLevel().isGreaterOrEqual(Level.WARN)) {

@@ -3,7 +3,6 @@ package dev.keel.proxy.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
@@ -185,13 +184,7 @@ final class H2ExchangeHarness implements AutoCloseable {
   }
 
   List<String> problems() {
-    List<String> out = new ArrayList<>();
-    for (ILoggingEvent e : logs.list) {
-      if (e.getLevel().isGreaterOrEqual(Level.WARN)) {
-        out.add(e.getFormattedMessage() + (e.getThrowableProxy() == null ? "" : ": " + e.getThrowableProxy().getMessage()));
-      }
-    }
-    return out;
+    return ExchangeHarness.problems(logs);
   }
 
   @Override

@@ -16,8 +16,10 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.DefaultHttp2PingFrame;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
@@ -25,6 +27,7 @@ import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2PingFrame;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.ssl.SslContext;
@@ -50,6 +53,7 @@ import org.jspecify.annotations.Nullable;
  * counts open connections, streams and the body bytes {@code /bytes} sent.
  */
 public final class H2TestServer implements AutoCloseable {
+  private static final long DRAIN_PING = 0x6b65656c;
   private final String name;
   private final int maxStreams;
   private final @Nullable SslContext tls;
@@ -102,6 +106,7 @@ public final class H2TestServer implements AutoCloseable {
                 s.pipeline().addLast(new StreamHandler());
               }
             }));
+            ch.pipeline().addLast(new GracefulClose());
           }
         }).bind("127.0.0.1", port).sync().channel();
   }
@@ -133,12 +138,25 @@ public final class H2TestServer implements AutoCloseable {
   }
 
   /**
-   * Shuts down as a graceful server does: stops accepting, sends every connection GOAWAY with the
-   * last stream it will process, lets those finish, then closes them.
+   * Shuts down as a graceful server does (grpc-java's, say): stops accepting; on every connection a
+   * GOAWAY with the largest stream id and a PING; once the PING's answer shows the client has seen
+   * that GOAWAY (it opens no stream after it), every stream it sent is in, and the connection closes
+   * once they are done. A GOAWAY with the last stream id at once would refuse the streams in flight,
+   * and Netty's server codec takes a DATA frame of a stream it refused that way (sent by the client
+   * before the GOAWAY reached it) as a protocol error of the whole connection, cutting the rest.
    */
   public void stop() throws InterruptedException {
     server.close().sync();
-    connections.close().await(10, TimeUnit.SECONDS); // Netty's HTTP/2 codec: GOAWAY, then close when the streams are done
+    List<Channel> open = List.copyOf(connections);
+    for (Channel c : open) {
+      c.eventLoop().execute(() -> {
+        c.write(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR).setExtraStreamIds(Integer.MAX_VALUE));
+        c.writeAndFlush(new DefaultHttp2PingFrame(DRAIN_PING));
+      });
+    }
+    for (Channel c : open) {
+      c.closeFuture().await(10, TimeUnit.SECONDS);
+    }
   }
 
   /** Listens again on the same port after {@link #stop()}. */
@@ -157,6 +175,17 @@ public final class H2TestServer implements AutoCloseable {
     answered.incrementAndGet();
     s.write(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status("200")));
     s.writeAndFlush(new DefaultHttp2DataFrame(Unpooled.copiedBuffer(text, StandardCharsets.UTF_8), true));
+  }
+
+  /** The second half of {@link #stop()}: the answer to its PING closes the connection, gracefully. */
+  private static final class GracefulClose extends ChannelInboundHandlerAdapter {
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (msg instanceof Http2PingFrame p && p.ack() && p.content() == DRAIN_PING) {
+        ctx.channel().close(); // Netty's codec: once the streams it took are done
+      }
+      ReferenceCountUtil.release(msg);
+    }
   }
 
   private final class StreamHandler extends ChannelInboundHandlerAdapter {
