@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Shared by the tests: Keel clients and plain nacos-client NamingServices tuned for tests.
@@ -50,7 +51,7 @@ final class NacosTestSupport {
   }
 
   /** The address of a real Nacos to test against, or null; see the README. */
-  static String realNacos() {
+  static @Nullable String realNacos() {
     String addr = System.getenv(REAL_NACOS_ENV);
     return addr == null || addr.isBlank() ? null : addr.strip();
   }

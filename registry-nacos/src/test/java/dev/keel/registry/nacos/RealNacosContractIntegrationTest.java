@@ -1,5 +1,6 @@
 package dev.keel.registry.nacos;
 
+import static java.util.Objects.requireNonNull;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.keel.registry.RegistryClient;
@@ -20,6 +21,6 @@ class RealNacosContractIntegrationTest extends RegistryContract {
 
   @Override
   protected RegistryClient newClient() {
-    return NacosTestSupport.keel(NacosTestSupport.realNacos()).build();
+    return NacosTestSupport.keel(requireNonNull(NacosTestSupport.realNacos())).build();
   }
 }

@@ -1,5 +1,6 @@
 package dev.keel.registry.nacos;
 
+import static java.util.Objects.requireNonNull;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import org.junit.jupiter.api.BeforeEach;
@@ -18,6 +19,6 @@ class RealNacosInteropIntegrationTest extends NacosInteropContract {
 
   @Override
   protected String serverAddr() {
-    return NacosTestSupport.realNacos();
+    return requireNonNull(NacosTestSupport.realNacos());
   }
 }

@@ -1,5 +1,6 @@
 package dev.keel.registry.tck;
 
+import static java.util.Objects.requireNonNull;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -126,12 +127,21 @@ public abstract class RegistryContract extends WatchContract {
     assertMetadataRoundTrips(meta);
   }
 
+  /** The instance {@code id} of {@code set}; fails the test when it is missing. */
+  private static ServiceInstance member(InstanceSet set, String id) {
+    ServiceInstance i = set.get(id);
+    if (i == null) {
+      throw new AssertionError("no instance " + id + " in " + set);
+    }
+    return i;
+  }
+
   private void assertMetadataRoundTrips(Map<String, String> meta) {
     RegistryClient c = client();
     String s = service("meta");
     c.register(instance(s, "i-1", 9001).toBuilder().metadata(meta).build());
     awaitIds(c, s, "i-1");
-    assertThat(c.resolve(s).get("i-1").metadata()).containsAllEntriesOf(meta);
+    assertThat(member(c.resolve(s), "i-1").metadata()).containsAllEntriesOf(meta);
   }
 
   @Test
@@ -143,7 +153,7 @@ public abstract class RegistryContract extends WatchContract {
     await().atMost(timeout()).untilAsserted(() -> {
       InstanceSet set = c.resolve(s);
       assertThat(set.size()).isEqualTo(1);
-      assertThat(set.get("i-1").weight()).isEqualTo(20);
+      assertThat(member(set, "i-1").weight()).isEqualTo(20);
     });
     first.close(); // superseded: does nothing
     assertThat(c.resolve(s).get("i-1")).isNotNull();
@@ -162,7 +172,7 @@ public abstract class RegistryContract extends WatchContract {
     awaitIds(c, b, "i-1");
     ra.close();
     awaitIds(c, a);
-    assertThat(c.resolve(b).get("i-1").port()).isEqualTo(9002);
+    assertThat(member(c.resolve(b), "i-1").port()).isEqualTo(9002);
   }
 
   @Test
@@ -206,7 +216,7 @@ public abstract class RegistryContract extends WatchContract {
     c.watch(s, r);
     await().atMost(timeout().multipliedBy(2)).untilAsserted(() -> assertThat(r.last()).isNotNull()
         .extracting(InstanceSet::size).isEqualTo(1000));
-    assertThat(r.last().instances().get(999).id()).isEqualTo("i-0999");
+    assertThat(requireNonNull(r.last()).instances().get(999).id()).isEqualTo("i-0999");
   }
 
   @Test

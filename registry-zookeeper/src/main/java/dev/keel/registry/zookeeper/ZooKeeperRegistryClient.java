@@ -29,8 +29,6 @@ import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.common.PathUtils;
 import org.apache.zookeeper.data.ACL;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The raw ZooKeeper client behind {@link ZooKeeperRegistry}: registrations through a
@@ -38,8 +36,6 @@ import org.slf4j.LoggerFactory;
  * read (getChildren, then every child's data, pipelined) bounded by the resolve timeout.
  */
 final class ZooKeeperRegistryClient implements RegistryClient {
-  private static final Logger log = LoggerFactory.getLogger(ZooKeeperRegistryClient.class);
-
   private final CuratorFramework curator;
   private final boolean ownsCurator;
   private final String basePath;

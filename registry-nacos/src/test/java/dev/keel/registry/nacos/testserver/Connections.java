@@ -21,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,8 +49,7 @@ final class Connections extends ServerTransportFilter implements ServerIntercept
   final NamingStore store = new NamingStore(this::push);
 
   private static final class Conn {
-    volatile StreamObserver<Payload> stream;
-    volatile Map<String, String> labels = Map.of();
+    volatile @Nullable StreamObserver<Payload> stream;
   }
 
   @Override
@@ -78,11 +78,10 @@ final class Connections extends ServerTransportFilter implements ServerIntercept
   }
 
   /** Binds the stream the server pushes to a connection (on {@code ConnectionSetupRequest}). */
-  void attach(String id, StreamObserver<Payload> stream, Map<String, String> labels) {
+  void attach(String id, StreamObserver<Payload> stream) {
     Conn c = live.get(id);
     if (c != null) {
       c.stream = stream;
-      c.labels = labels == null ? Map.of() : Map.copyOf(labels);
     }
   }
 

@@ -37,7 +37,7 @@ final class StreamService extends BiRequestStreamGrpc.BiRequestStreamImplBase {
           return;
         }
         if (message instanceof ConnectionSetupRequest) {
-          connections.attach(connection, toClient, ((ConnectionSetupRequest) message).getLabels());
+          connections.attach(connection, toClient);
         }
       }
 
