@@ -23,9 +23,12 @@ import org.slf4j.LoggerFactory;
  * being shed, which will reconnect) and share_i = T × w_i ÷ W. Placement picks the largest
  * share_i − c_i. Shedding is a two-threshold controller: it starts when some endpoint leaves
  * [share × (1 − tol), share × (1 + tol)] and then sheds from the endpoint with the largest
- * c_i − share_i, one connection at a time, until every endpoint is at or below ⌈share_i⌉. Each shed
- * connection reconnects onto a deficit, so the number shed approaches the minimum number of moves
- * Σ max(0, c_i − share_i). A token bucket bounds the rate.
+ * c_i − share_i, one connection at a time, until every endpoint is at or below its whole-number
+ * target: ⌊share_i⌋, plus one for the T − Σ⌊share_i⌋ endpoints with the largest remainders (ties to
+ * those holding more, which keeps moves down). Stopping at ⌈share_i⌉ instead would leave the
+ * deficits short: 200 over 3 → 6 endpoints would end 34,34,34 on the old ones and 33,33,32 on the
+ * new. Each shed connection reconnects onto a deficit, so the number shed approaches the minimum
+ * number of moves Σ max(0, c_i − target_i). A token bucket bounds the rate.
  */
 final class DefaultConnectionBalancer implements ConnectionBalancer {
   private static final Logger log = LoggerFactory.getLogger(DefaultConnectionBalancer.class);
@@ -144,19 +147,20 @@ final class DefaultConnectionBalancer implements ConnectionBalancer {
       return List.of();
     }
     rebalancing = true;
+    int[] target = targets(share, live, total);
     List<ConnectionLease> out = new ArrayList<>();
     while (tokens >= 1) {
       int worst = -1;
-      double worstSurplus = 0;
+      double worstSurplus = Double.NEGATIVE_INFINITY;
       for (int i = 0; i < n; i++) {
         double surplus = live[i] - share[i];
-        if (live[i] > Math.ceil(share[i]) && surplus > worstSurplus) {
+        if (live[i] > target[i] && surplus > worstSurplus) {
           worst = i;
           worstSurplus = surplus;
         }
       }
       if (worst < 0) {
-        rebalancing = false; // every endpoint at or below its share rounded up
+        rebalancing = false; // every endpoint at or below its target
         break;
       }
       List<Lease> from = idle.get(worst).isEmpty() ? busy.get(worst) : idle.get(worst);
@@ -168,6 +172,30 @@ final class DefaultConnectionBalancer implements ConnectionBalancer {
       out.add(victim);
     }
     return out;
+  }
+
+  /**
+   * Whole-number targets summing to {@code total}: ⌊share_i⌋, plus one for the endpoints with the
+   * largest remainders (largest remainder method), ties to those with more live connections.
+   */
+  private static int[] targets(double[] share, int[] live, long total) {
+    int n = share.length;
+    int[] target = new int[n];
+    long assigned = 0;
+    Integer[] order = new Integer[n];
+    for (int i = 0; i < n; i++) {
+      target[i] = (int) Math.floor(share[i]);
+      assigned += target[i];
+      order[i] = i;
+    }
+    java.util.Arrays.sort(order, (a, b) -> {
+      int byRemainder = Double.compare(share[b] - Math.floor(share[b]), share[a] - Math.floor(share[a]));
+      return byRemainder != 0 ? byRemainder : Integer.compare(live[b], live[a]);
+    });
+    for (int k = 0; k < n && assigned < total; k++, assigned++) {
+      target[order[k]]++;
+    }
+    return target;
   }
 
   @Override

@@ -102,6 +102,18 @@ class ConnectionBalancerTest {
   }
 
   @Test
+  void scaleOutFromThreeToSixEndsWithEveryEndpointAt33Or34WithMinimalShedding() {
+    List<ServiceInstance> six = SettableDiscovery.instances(6);
+    ConnectionBalancer cb = connections(six.subList(0, 3), BalancerConfig.defaults());
+    openMany(cb, 200);
+    discovery.set(six);
+    run(cb, Duration.ofSeconds(30));
+
+    assertThat(perEndpoint(open)).hasSize(6).allSatisfy((id, n) -> assertThat(n).as(id).isIn(33, 34));
+    assertThat(shed).isEqualTo(99); // 67,67,66 → 34,34,33: the minimum number of moves
+  }
+
+  @Test
   void shedsNothingDuringTheSettleWindowThenAtTheBoundedRate() {
     List<ServiceInstance> two = SettableDiscovery.instances(2);
     ConnectionBalancer cb = connections(two.subList(0, 1), BalancerConfig.defaults());

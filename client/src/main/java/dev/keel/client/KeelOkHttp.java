@@ -16,14 +16,19 @@ import org.jspecify.annotations.Nullable;
  * Turns {@code http://<service>/path} into a balanced call for OkHttp:
  *
  * <pre>{@code
- * OkHttpClient http = KeelOkHttp.create(registry).newClient();
- * http.newCall(new Request.Builder().url("http://orders/v1/orders/42").build()).execute();
+ * try (KeelOkHttp keel = KeelOkHttp.create(registry)) {   // once per application; owns the balancers
+ *   OkHttpClient http = keel.newClient();
+ *   try (Response r = http.newCall(new Request.Builder().url("http://orders/v1/orders/42").build()).execute()) {
+ *     ...
+ *   }                                                      // closing the response ends the request
+ * }
  * }</pre>
  *
  * <h2>Which hosts are Keel services</h2>
  *
  * When services are named on the builder ({@link Builder#service(String)}), exactly those hosts are
- * (compared ignoring case, since URL hosts are lower-cased). Otherwise a host is a service when it
+ * (compared ignoring case, since URL hosts are lower-cased), unless {@link
+ * Builder#singleLabelHosts(boolean)} keeps the rule below too. Otherwise a host is a service when it
  * is a single DNS label: no dot, not an IP literal, not {@code localhost} — {@code http://orders/}
  * is, {@code http://orders.example/} and {@code http://127.0.0.1:8080/} pass through untouched. The
  * rule needs no registry round trip per host and never captures a fully qualified name, so calls to
@@ -34,7 +39,10 @@ import org.jspecify.annotations.Nullable;
  *
  * The URL's host and port become the picked instance's (scheme, path, query and user info are
  * kept). The {@code Host} header therefore names the instance, as OkHttp derives it from the URL; a
- * {@code Host} header the application set itself is sent unchanged. The outcome (latency to the
+ * {@code Host} header the application set itself is sent unchanged. For {@code https} the
+ * instance's certificate is verified against the service name (or {@link
+ * ServicePolicy.Builder#tlsServerName}), which is also sent as SNI and as {@code Host}; never
+ * against the instance's address (see the client README, "HTTPS by service name"). The outcome (latency to the
  * response headers, 5xx, or the I/O failure kind) is reported to the service's {@link Balancer}
  * when the response body ends; see the client README for retries and the retry budget.
  *
@@ -57,9 +65,14 @@ public interface KeelOkHttp extends AutoCloseable {
   /**
    * Adds Keel's two interceptors to {@code builder}: an application interceptor (picks, rewrites,
    * retries, reports) and a network interceptor (marks when a request reaches a connection, which
-   * decides whether a failure may be retried). Both are needed; install them only this way.
+   * decides whether a failure may be retried). Both are needed; install them only this way. For
+   * HTTPS by service name it also wraps the builder's {@code Dns}, {@code HostnameVerifier} and
+   * {@code SSLSocketFactory} (set those before calling this); other hosts still get the
+   * application's.
    *
    * @return {@code builder}
+   * @throws IllegalArgumentException when the builder pins certificates for a name Keel verifies
+   *     itself (such pins would never apply)
    */
   OkHttpClient.Builder install(OkHttpClient.Builder builder);
 
@@ -85,6 +98,7 @@ public interface KeelOkHttp extends AutoCloseable {
     private ServicePolicy defaultPolicy = ServicePolicy.defaults();
     private BalancerClock clock = BalancerClock.system();
     private ClientMetrics metrics = ClientMetrics.none();
+    private boolean singleLabelHosts;
 
     private Builder(Discovery discovery) {
       this.discovery = requireNonNull(discovery, "discovery");
@@ -112,6 +126,17 @@ public interface KeelOkHttp extends AutoCloseable {
       return this;
     }
 
+    /**
+     * Keeps every single-label host a Keel service even when services are named (default false:
+     * naming services makes exactly those hosts Keel services). With it, the named services get
+     * their own policies and other single-label hosts the default policy; for configuration that
+     * sets policies for some services without meaning to list them all (the Spring Boot starter).
+     */
+    public Builder singleLabelHosts(boolean singleLabelHosts) {
+      this.singleLabelHosts = singleLabelHosts;
+      return this;
+    }
+
     /** The policy of services without their own (default {@link ServicePolicy#defaults()}). */
     public Builder defaultPolicy(ServicePolicy policy) {
       this.defaultPolicy = requireNonNull(policy, "policy");
@@ -131,7 +156,7 @@ public interface KeelOkHttp extends AutoCloseable {
     }
 
     public KeelOkHttp build() {
-      return new DefaultKeelOkHttp(discovery, services, defaultPolicy, clock, metrics);
+      return new DefaultKeelOkHttp(discovery, services, singleLabelHosts, defaultPolicy, clock, metrics);
     }
   }
 }

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.keel.balancer.BalancerConfig;
 import dev.keel.balancer.HealthChecker;
 import dev.keel.balancer.Policies;
+import dev.keel.client.internal.TlsNames;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
@@ -26,6 +27,9 @@ import org.jspecify.annotations.Nullable;
  *       {@link Builder#bufferedResponseBytes(int) bufferedResponseBytes} (default 64 KiB) is read in
  *       full before the call returns, so that an instance that dies between the head and the end of
  *       the body costs a retry, not a failed call. Longer and chunked bodies stream as they come.
+ *   <li>HTTPS: an {@code https://orders/...} call verifies the instance's certificate against, and
+ *       sends as SNI, {@link Builder#tlsServerName(String) tlsServerName} (default: the service name),
+ *       never the instance's address.
  * </ul>
  */
 public final class ServicePolicy {
@@ -40,6 +44,7 @@ public final class ServicePolicy {
   private final int bufferedResponseBytes;
   private final Supplier<RetryBudget> retryBudget;
   private final @Nullable HealthChecker healthChecker;
+  private final @Nullable String tlsServerName;
 
   private ServicePolicy(Builder b, BalancerConfig config) {
     this.balancerConfig = config;
@@ -49,6 +54,7 @@ public final class ServicePolicy {
     this.bufferedResponseBytes = b.bufferedResponseBytes;
     this.retryBudget = b.retryBudget;
     this.healthChecker = b.healthChecker;
+    this.tlsServerName = b.tlsServerName;
   }
 
   /** Round robin, no stickiness, two retries within the default budget. */
@@ -94,11 +100,20 @@ public final class ServicePolicy {
     return healthChecker;
   }
 
+  /**
+   * The name an HTTPS instance's certificate is verified against and that is sent as SNI; null means
+   * the service name. Never the instance's address.
+   */
+  public @Nullable String tlsServerName() {
+    return tlsServerName;
+  }
+
   @Override
   public String toString() {
     return "ServicePolicy{policy=" + balancerConfig.policy()
         + (stickyHeader != null ? ", stickyHeader=" + stickyHeader : "")
         + (stickyCookie != null ? ", stickyCookie=" + stickyCookie : "")
+        + (tlsServerName != null ? ", tlsServerName=" + tlsServerName : "")
         + ", maxRetries=" + maxRetries + "}";
   }
 
@@ -112,6 +127,7 @@ public final class ServicePolicy {
     private int bufferedResponseBytes = DEFAULT_BUFFERED_RESPONSE_BYTES;
     private Supplier<RetryBudget> retryBudget = RetryBudget::defaults;
     private @Nullable HealthChecker healthChecker;
+    private @Nullable String tlsServerName;
 
     private Builder() {}
 
@@ -176,6 +192,20 @@ public final class ServicePolicy {
     /** Turns on active health checks for the service's instances. */
     public Builder healthChecker(HealthChecker checker) {
       this.healthChecker = requireNonNull(checker, "checker");
+      return this;
+    }
+
+    /**
+     * The DNS name HTTPS instances of this service present certificates for, when it is not the
+     * service name (for example {@code orders.internal.example.com}). It is sent as SNI, verified
+     * against each instance's certificate, and sent as the {@code Host} header unless the request
+     * sets one.
+     *
+     * @throws IllegalArgumentException when {@code name} is not a DNS name (an IP address, a port,
+     *     spaces, more than 200 characters)
+     */
+    public Builder tlsServerName(String name) {
+      this.tlsServerName = TlsNames.check("tlsServerName", name);
       return this;
     }
 

@@ -84,6 +84,17 @@ class KeelOkHttpBalancingTest {
   }
 
   @Test
+  void singleLabelHostsStayServicesBesideNamedOnesWhenAskedTo() {
+    KeelOkHttp keel = fx.keel(KeelOkHttp.builder(fx.registry).singleLabelHosts(true)
+        .service("orders", ServicePolicy.builder().policy("least-request").build()));
+
+    assertThat(keel.serviceName("orders")).isEqualTo("orders");
+    assertThat(keel.serviceName("billing")).isEqualTo("billing");
+    assertThat(keel.serviceName("billing.example.com")).isNull();
+    assertThat(keel.serviceName("localhost")).isNull();
+  }
+
+  @Test
   void failsFastWhenTheServiceHasNoInstance() {
     OkHttpClient http = fx.http(fx.keel(KeelOkHttp.builder(fx.registry)));
 

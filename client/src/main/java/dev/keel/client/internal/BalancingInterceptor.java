@@ -4,11 +4,9 @@ import dev.keel.balancer.Endpoint;
 import dev.keel.balancer.FailureKind;
 import dev.keel.balancer.Ticket;
 import dev.keel.client.NoEndpointAvailableException;
-import dev.keel.registry.ServiceInstance;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
 import okhttp3.Request;
 import okhttp3.RequestBody;
@@ -17,9 +15,9 @@ import okhttp3.ResponseBody;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The application interceptor: for a request to a Keel service, picks an instance, rewrites the
- * URL, proceeds, and reports; retries on another instance when {@link Outcomes} allows it and the
- * service's retry budget has room. Every ticket taken is ended exactly once on every path: a
+ * The application interceptor: for a request to a Keel service, picks an instance, points the
+ * attempt at it ({@link InstanceTargets}), proceeds, and reports; retries on another instance when
+ * {@link Outcomes} allows it and the service's retry budget has room. Every ticket taken is ended exactly once on every path: a
  * failure, a cancel (the call was cancelled, or something other than I/O went wrong), or the
  * response body's end ({@link ReportingBody}).
  */
@@ -46,6 +44,7 @@ final class BalancingInterceptor implements Interceptor {
     service.metrics().request(name);
     service.budget().deposit();
     Request base = guardBody(original);
+    service.checkTls(original.url());
     @Nullable String key = service.affinityKey(original);
     Ticket ticket = service.begin(key);
     if (ticket == null) {
@@ -55,14 +54,10 @@ final class BalancingInterceptor implements Interceptor {
     @Nullable List<Endpoint> tried = null;
     for (int attempt = 0; ; attempt++) {
       Attempt mark = new Attempt();
-      Request req = base.newBuilder()
-          .url(rewrite(base.url(), ticket.endpoint().instance()))
-          .tag(Attempt.class, mark)
-          .build();
       long start = service.nanoTime();
       Response response;
       try {
-        response = chain.proceed(req);
+        response = service.proceed(chain, base, ticket.endpoint().instance(), mark);
         readSmallBody(response, base, service.policy().bufferedResponseBytes());
       } catch (IOException e) {
         if (chain.call().isCanceled()) {
@@ -183,10 +178,5 @@ final class BalancingInterceptor implements Interceptor {
       return request;
     }
     return request.newBuilder().method(request.method(), new OneShotBody(body)).build();
-  }
-
-  /** The URL with the instance's host and port; scheme, user info, path, query and fragment kept. */
-  static HttpUrl rewrite(HttpUrl url, ServiceInstance instance) {
-    return url.newBuilder().host(instance.host()).port(instance.port()).build();
   }
 }

@@ -8,9 +8,12 @@ import dev.keel.client.NoEndpointAvailableException;
 import dev.keel.client.ServicePolicy;
 import dev.keel.registry.Discovery;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import okhttp3.CertificatePinner;
 import okhttp3.OkHttpClient;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -22,25 +25,42 @@ public final class DefaultKeelOkHttp implements KeelOkHttp {
 
   private final Discovery discovery;
   private final @Nullable Map<String, String> explicit; // lower-cased host -> service name
+  private final boolean singleLabelHosts; // single-label hosts are services even when some are named
   private final Map<String, @Nullable ServicePolicy> policies;
   private final ServicePolicy defaultPolicy;
+  private final Set<String> tlsNames; // configured tlsServerNames, for checkPins
   private final BalancerClock clock;
   private final ClientMetrics metrics;
   private final ConcurrentHashMap<String, Lazy> services = new ConcurrentHashMap<>();
   private final BalancingInterceptor interceptor = new BalancingInterceptor(this);
   private final Attempt.SentMarker sentMarker = new Attempt.SentMarker();
+  private final InstanceTargets targets;
   private volatile boolean closed;
 
   public DefaultKeelOkHttp(Discovery discovery, Map<String, @Nullable ServicePolicy> services,
-      ServicePolicy defaultPolicy, BalancerClock clock, ClientMetrics metrics) {
+      boolean singleLabelHosts, ServicePolicy defaultPolicy, BalancerClock clock, ClientMetrics metrics) {
+    this.singleLabelHosts = singleLabelHosts;
     this.discovery = discovery;
     this.policies = new HashMap<>(services);
+    Set<String> names = new HashSet<>();
+    for (ServicePolicy p : services.values()) {
+      String name = p != null ? p.tlsServerName() : null;
+      if (name != null) {
+        names.add(name);
+      }
+    }
+    String defaultName = defaultPolicy.tlsServerName();
+    if (defaultName != null) {
+      names.add(defaultName);
+    }
+    this.tlsNames = Set.copyOf(names);
     Map<String, String> hosts = new HashMap<>();
     services.keySet().forEach(s -> hosts.put(s.toLowerCase(Locale.ROOT), s));
     this.explicit = hosts.isEmpty() ? null : hosts;
     this.defaultPolicy = defaultPolicy;
     this.clock = clock;
     this.metrics = metrics;
+    this.targets = new InstanceTargets(clock::nanoTime);
   }
 
   @Override
@@ -48,13 +68,37 @@ public final class DefaultKeelOkHttp implements KeelOkHttp {
     if (builder.interceptors().contains(interceptor)) {
       return builder;
     }
+    // The builder does not show its settings to Java; a client built from it shows what it will use.
+    OkHttpClient current = builder.build();
+    checkPins(current.certificatePinner());
+    TlsByName.install(builder, current, targets);
     return builder.addInterceptor(interceptor).addNetworkInterceptor(sentMarker);
+  }
+
+  /**
+   * Refuses certificate pins for names Keel verifies. OkHttp checks pins against the URL's host,
+   * which for a Keel service is a per-instance name ({@link InstanceTargets}), so such pins would
+   * silently never apply. Trust only the services' CA (the client's trust manager) instead.
+   */
+  private void checkPins(CertificatePinner pinner) {
+    for (CertificatePinner.Pin pin : pinner.getPins()) {
+      String pattern = pin.getPattern();
+      String host = pattern.startsWith("**.") ? pattern.substring(3)
+          : pattern.startsWith("*.") ? pattern.substring(2) : pattern;
+      if (serviceName(host) != null || tlsNames.contains(host)) {
+        throw new IllegalArgumentException("certificatePinner: a pin for '" + pattern + "' (expected: none for "
+            + "the names of Keel services, whose certificates Keel verifies itself; trust only their CA instead)");
+      }
+    }
   }
 
   @Override
   public @Nullable String serviceName(String host) {
     if (explicit != null) {
-      return explicit.get(host.toLowerCase(Locale.ROOT));
+      String named = explicit.get(host.toLowerCase(Locale.ROOT));
+      if (named != null || !singleLabelHosts) {
+        return named;
+      }
     }
     boolean singleLabel = !host.isEmpty() && host.indexOf('.') < 0 && host.indexOf(':') < 0;
     return singleLabel && !host.equalsIgnoreCase("localhost") ? host.toLowerCase(Locale.ROOT) : null;
@@ -110,7 +154,7 @@ public final class DefaultKeelOkHttp implements KeelOkHttp {
           v = value;
           if (v == null) {
             ServicePolicy p = policies.get(name);
-            v = ServiceCalls.start(discovery, name, p != null ? p : defaultPolicy, clock, metrics);
+            v = ServiceCalls.start(discovery, name, p != null ? p : defaultPolicy, clock, metrics, targets);
             value = v;
             log.debug("{}: balancer started ({})", name, v.policy());
           }

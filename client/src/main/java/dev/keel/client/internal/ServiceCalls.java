@@ -10,8 +10,15 @@ import dev.keel.client.ClientMetrics;
 import dev.keel.client.RetryBudget;
 import dev.keel.client.ServicePolicy;
 import dev.keel.registry.Discovery;
+import dev.keel.registry.ServiceInstance;
+import java.io.IOException;
 import java.util.List;
+import java.util.Locale;
+import javax.net.ssl.SSLException;
+import okhttp3.HttpUrl;
+import okhttp3.Interceptor;
 import okhttp3.Request;
+import okhttp3.Response;
 import org.jspecify.annotations.Nullable;
 
 /** What the client keeps per service: its balancer, retry budget and policy. Thread-safe. */
@@ -21,18 +28,25 @@ final class ServiceCalls implements AutoCloseable {
   private final Balancer balancer;
   private final RetryBudget budget;
   private final ClientMetrics metrics;
+  private final InstanceTargets targets;
+  private final String tlsName;
+  private final @Nullable String tlsProblem;
 
   private ServiceCalls(String name, ServicePolicy policy, Balancer balancer, RetryBudget budget,
-      ClientMetrics metrics) {
+      ClientMetrics metrics, InstanceTargets targets) {
     this.name = name;
     this.policy = policy;
     this.balancer = balancer;
     this.budget = budget;
     this.metrics = metrics;
+    this.targets = targets;
+    String configured = policy.tlsServerName();
+    this.tlsName = configured != null ? configured : name.toLowerCase(Locale.ROOT);
+    this.tlsProblem = configured != null ? null : TlsNames.problem(tlsName);
   }
 
   static ServiceCalls start(Discovery discovery, String name, ServicePolicy policy, BalancerClock clock,
-      ClientMetrics metrics) {
+      ClientMetrics metrics, InstanceTargets targets) {
     Balancer.Builder b = Balancer.builder(discovery, name).config(policy.balancerConfig()).clock(clock);
     HealthChecker checker = policy.healthChecker();
     if (checker != null) {
@@ -41,7 +55,7 @@ final class ServiceCalls implements AutoCloseable {
     Balancer balancer = b.build();
     RetryBudget budget = policy.retryBudget().get();
     metrics.serviceStarted(name, balancer);
-    return new ServiceCalls(name, policy, balancer, budget, metrics);
+    return new ServiceCalls(name, policy, balancer, budget, metrics, targets);
   }
 
   String name() {
@@ -62,6 +76,33 @@ final class ServiceCalls implements AutoCloseable {
 
   ClientMetrics metrics() {
     return metrics;
+  }
+
+  /**
+   * Fails an {@code https} call to a service whose name cannot be verified in a certificate (such as
+   * {@code orders_v2}) and that has no {@code tlsServerName}, before any instance is picked.
+   */
+  void checkTls(HttpUrl url) throws SSLException {
+    if (url.isHttps() && tlsProblem != null) {
+      throw new SSLException(name + ": the service name cannot be verified in a certificate (expected: "
+          + tlsProblem + "); set ServicePolicy.tlsServerName to the name its instances' certificates carry");
+    }
+  }
+
+  /**
+   * Sends one attempt of {@code request} to {@code instance} ({@link InstanceTargets#point}); a TLS
+   * failure comes back naming the service, the instance and the name that was verified.
+   */
+  Response proceed(Interceptor.Chain chain, Request request, ServiceInstance instance, Attempt mark)
+      throws IOException {
+    Request.Builder b = request.newBuilder().tag(Attempt.class, mark);
+    targets.point(b, request, instance, tlsName);
+    Request attempt = b.build();
+    try {
+      return chain.proceed(attempt);
+    } catch (IOException e) {
+      throw InstanceTargets.explain(e, attempt, name, instance, tlsName);
+    }
   }
 
   long nanoTime() {

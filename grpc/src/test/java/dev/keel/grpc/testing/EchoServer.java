@@ -1,0 +1,132 @@
+package dev.keel.grpc.testing;
+
+import dev.keel.grpc.ServerRegistration;
+import dev.keel.registry.RegistryClient;
+import io.grpc.Attributes;
+import io.grpc.Server;
+import io.grpc.ServerTransportFilter;
+import io.grpc.Status;
+import io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A real grpc-java server (grpc-netty, on 127.0.0.1) of {@link Echo} that answers with its name,
+ * counts the calls it answered and the client connections it holds, and registers itself through
+ * {@link ServerRegistration}. {@link #restart()} stops it gracefully (deregister first) and starts
+ * it again on the same port, as a rolling restart does.
+ */
+public final class EchoServer implements AutoCloseable {
+  private final String name;
+  private final RegistryClient registry;
+  private final String service;
+  private final Map<String, String> metadata;
+  private final AtomicLong calls = new AtomicLong();
+  private final AtomicInteger connections = new AtomicInteger();
+  private final AtomicReference<@Nullable Status> failWith = new AtomicReference<>();
+  private final Duration drainDelay;
+  private int port;
+  private @Nullable ServerRegistration registration;
+
+  public EchoServer(String name, RegistryClient registry, String service, Map<String, String> metadata, Duration drainDelay) {
+    this.name = name;
+    this.registry = registry;
+    this.service = service;
+    this.metadata = metadata;
+    this.drainDelay = drainDelay;
+  }
+
+  /** Starts (on a free port the first time, the same port afterwards) and registers. */
+  public synchronized EchoServer start() {
+    Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
+        .addService(Echo.service(request -> {
+          Status fail = failWith.get();
+          if (fail != null) {
+            throw fail.asRuntimeException();
+          }
+          calls.incrementAndGet();
+          return name;
+        }))
+        .addTransportFilter(new ServerTransportFilter() {
+          @Override
+          public Attributes transportReady(Attributes attrs) {
+            connections.incrementAndGet();
+            return attrs;
+          }
+
+          @Override
+          public void transportTerminated(Attributes attrs) {
+            connections.decrementAndGet();
+          }
+        })
+        .build();
+    ServerRegistration r = ServerRegistration.builder(registry, service).id(name).metadata(metadata)
+        .drainDelay(drainDelay).build();
+    try {
+      r.start(server);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    port = server.getPort();
+    registration = r;
+    return this;
+  }
+
+  /** Deregisters, waits for watchers, then stops gracefully. */
+  public synchronized void stop() throws InterruptedException {
+    ServerRegistration r = registration;
+    registration = null;
+    if (r != null) {
+      r.stop(Duration.ofSeconds(10));
+    }
+  }
+
+  public void restart() throws InterruptedException {
+    stop();
+    start();
+  }
+
+  /** From now on every call fails with {@code status} (null: answer again). */
+  public void failWith(@Nullable Status status) {
+    failWith.set(status);
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  /** Calls answered successfully. */
+  public long calls() {
+    return calls.get();
+  }
+
+  public void resetCalls() {
+    calls.set(0);
+  }
+
+  /** Client connections open now (HTTP/2 transports ready and not terminated). */
+  public int connections() {
+    return connections.get();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    stop();
+  }
+
+  @Override
+  public String toString() {
+    return name + "@" + port;
+  }
+}
