@@ -127,7 +127,8 @@ final class StickySessions {
     return new ResponseWriter.CookieEdit() {
       @Override
       public void setCookie(HeadBytes out, ResponseHead head, int i) {
-        String v = new String(head.bytes(), head.valueStart(i), head.valueEnd(i) - head.valueStart(i),
+        FieldIndex f = head.fields();
+        String v = new String(head.bytes(), f.valueStart(i), f.valueEnd(i) - f.valueStart(i),
             StandardCharsets.ISO_8859_1);
         if (v.startsWith(cookiePrefix)) {
           ResponseWriter.setCookieLine(out, cookiePrefix + backend.token() + SEPARATOR + v.substring(cookiePrefix.length()));
