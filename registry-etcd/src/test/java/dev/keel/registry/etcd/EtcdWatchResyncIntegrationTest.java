@@ -1,6 +1,5 @@
 package dev.keel.registry.etcd;
 
-import static java.util.Objects.requireNonNull;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -56,7 +55,7 @@ class EtcdWatchResyncIntegrationTest {
     Recorder seen = new Recorder();
     watcher.watch("orders", seen);
     await().atMost(Duration.ofSeconds(15)).until(() -> seen.lastIds().equals(java.util.List.of("a-1", "a-2", "a-3")));
-    long revisionBefore = requireNonNull(seen.last()).revision();
+    long revisionBefore = seen.latest().revision();
 
     relay.cut();
     a1.close();
@@ -74,7 +73,7 @@ class EtcdWatchResyncIntegrationTest {
     });
     EtcdRegistryClient raw = (EtcdRegistryClient) ((GuardedRegistryClient) watcher).delegate();
     await().atMost(Duration.ofSeconds(10)).until(() -> raw.compactedWatchCount() >= 1);
-    InstanceSet last = requireNonNull(seen.last());
+    InstanceSet last = seen.latest();
     assertThat(last.revision()).as("snapshot revision is an etcd revision at or after the compaction").isGreaterThanOrEqualTo(now);
     assertThat(seen.received()).noneMatch(InstanceSet::isEmpty);
   }

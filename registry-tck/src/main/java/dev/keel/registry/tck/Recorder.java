@@ -56,6 +56,15 @@ public final class Recorder implements Consumer<InstanceSet> {
     return received.isEmpty() ? null : received.get(received.size() - 1);
   }
 
+  /** The last snapshot received; an {@link AssertionError} before the first. */
+  public synchronized InstanceSet latest() {
+    InstanceSet last = last();
+    if (last == null) {
+      throw new AssertionError("no snapshot received yet");
+    }
+    return last;
+  }
+
   /** The instance {@code id} of the last snapshot; an {@link AssertionError} when there is none. */
   public synchronized ServiceInstance lastInstance(String id) {
     InstanceSet last = last();

@@ -74,7 +74,7 @@ class SessionExpiryTest {
     // The raw watch shows that the node really went (the server ended the session) and came back.
     await().atMost(BACK_WITHIN).until(() -> wentAndCameBack(raw.received(), "i-1"));
     assertThat(ZooKeeperTesting.sessionId(owner)).isNotEqualTo(before);
-    assertThat(requireNonNull(guarded.last()).instances()).containsExactly(instance);
+    assertThat(guarded.latest().instances()).containsExactly(instance);
     assertThat(guarded.received()).as("snapshots delivered to the listener").noneMatch(InstanceSet::isEmpty);
   }
 
