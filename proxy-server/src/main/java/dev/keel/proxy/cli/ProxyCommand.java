@@ -32,7 +32,7 @@ import picocli.CommandLine.Spec;
     subcommands = CheckCommand.class)
 public final class ProxyCommand implements Callable<Integer> {
   @Spec
-  @Nullable CommandSpec spec;
+  CommandSpec spec;
 
   @Option(names = "--config", paramLabel = "FILE", description = "YAML configuration file.")
   @Nullable Path config;

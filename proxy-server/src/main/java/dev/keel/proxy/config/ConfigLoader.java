@@ -94,7 +94,7 @@ public final class ConfigLoader {
 
   private static ListenerConfig listener(Fields f) {
     String name = f.required("name", "a listener name");
-    HostPort listen = f.parsed("listen", null, "host:port", HostPort::parse);
+    HostPort listen = f.parsedOrNull("listen", "host:port", HostPort::parse);
     if (listen == null) {
       throw f.error("listen", "missing (expected: host:port)");
     }

@@ -7,7 +7,11 @@ import java.util.Locale;
 public final class Units {
   private Units() {}
 
-  /** @throws IllegalArgumentException when {@code s} is not a non-negative duration with a unit */
+  /**
+   * A duration such as {@code 250ms}, {@code 1.5s}, {@code 2m}.
+   *
+   * @throws IllegalArgumentException when {@code s} is not a non-negative duration with a unit
+   */
   public static Duration duration(String s) {
     String t = s.trim().toLowerCase(Locale.ROOT);
     int i = 0;
@@ -30,7 +34,11 @@ public final class Units {
     return Duration.ofNanos((long) (millis * 1_000_000));
   }
 
-  /** @throws IllegalArgumentException when {@code s} is not a non-negative size */
+  /**
+   * A size in bytes such as {@code 512}, {@code 64k} or {@code 10mb} (binary multiples).
+   *
+   * @throws IllegalArgumentException when {@code s} is not a non-negative size
+   */
   public static long size(String s) {
     String t = s.trim().toLowerCase(Locale.ROOT);
     int i = 0;

@@ -114,6 +114,7 @@ final class EpollKeepRegistered implements IoHandler {
     }
 
     @Override
+    @SuppressWarnings("TypeParameterUnusedInFormals") // IoRegistration's signature, not ours
     public <T> T attachment() {
       return registration.attachment();
     }

@@ -24,6 +24,7 @@ import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -245,7 +246,7 @@ class TcpListenerIntegrationTest {
     ProxyFixture p = proxy("    proxy-protocol: " + version + "\n");
     try (Socket s = connect(p)) {
       assertThat(exchange(s, "after the header")).isEqualTo("after the header");
-      assertThat(b.proxyHeaders).containsExactly(version.toUpperCase() + " TCP4 127.0.0.1:" + s.getLocalPort()
+      assertThat(b.proxyHeaders).containsExactly(version.toUpperCase(Locale.ROOT) + " TCP4 127.0.0.1:" + s.getLocalPort()
           + " -> 127.0.0.1:" + p.address().getPort());
     }
   }
