@@ -30,7 +30,6 @@ final class NioEchoBackends implements Runnable, AutoCloseable {
   private final Thread thread;
   private volatile boolean stopped;
 
-  @SuppressWarnings("unchecked")
   NioEchoBackends(int n) throws IOException {
     selector = Selector.open();
     ports = new int[n];

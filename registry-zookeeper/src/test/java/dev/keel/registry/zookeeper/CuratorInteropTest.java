@@ -38,7 +38,7 @@ import org.junit.jupiter.api.Test;
  * Keel and Curator's own {@code ServiceDiscovery} (curator-x-discovery) on one ZooKeeper, both
  * ways, with the payload classes of a plain Curator map, Spring Cloud Zookeeper and Dubbo 3.
  */
-@SuppressWarnings({"rawtypes", "unchecked"})
+@SuppressWarnings({"rawtypes", "unchecked"}) // Curator payloads typed as a raw Map, as a plain Curator user writes them
 class CuratorInteropTest {
   private static final Duration WAIT = Duration.ofSeconds(10);
   private static TestingServer server;
