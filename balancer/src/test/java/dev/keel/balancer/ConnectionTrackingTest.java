@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,8 +22,8 @@ class ConnectionTrackingTest {
     discovery.set(SettableDiscovery.instances(2));
     Balancer b = Fixtures.balancer(discovery, clock, BalancerConfig.defaults()).build();
     ConnectionBalancer cb = ConnectionBalancer.create(b);
-    Endpoint e00 = b.state().member("e00");
-    Endpoint e01 = b.state().member("e01");
+    Endpoint e00 = Objects.requireNonNull(b.state().member("e00"));
+    Endpoint e01 = Objects.requireNonNull(b.state().member("e01"));
     List<ConnectionLease> on0 = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
       on0.add(cb.track(e00)); // placed where requests went, not where open() would have put them
@@ -47,6 +48,7 @@ class ConnectionTrackingTest {
   }
 
   @Test
+  @SuppressWarnings("NullAway") // passes null on purpose: the refusal is what is tested
   void trackRefusesNull() {
     discovery.set(SettableDiscovery.instances(1));
     ConnectionBalancer cb = ConnectionBalancer.create(Fixtures.balancer(discovery, clock, BalancerConfig.defaults()).build());

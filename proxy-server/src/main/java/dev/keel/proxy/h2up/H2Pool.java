@@ -10,7 +10,6 @@ import io.netty.channel.EventLoop;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.BiConsumer;
 
 /**
@@ -31,7 +30,7 @@ public final class H2Pool {
   private final H2Options options;
   private final H2Balancing balancing;
   /** Per backend, the connections that take new streams (connecting or ready, not draining), oldest first. */
-  private final Map<Backend, List<H2Connection>> usable = new IdentityHashMap<>();
+  private final IdentityHashMap<Backend, List<H2Connection>> usable = new IdentityHashMap<>();
   private final List<H2Connection> all = new ArrayList<>();
 
   /**

@@ -25,6 +25,8 @@ final class H2Heads {
   private static final byte[] HTTP11 = {'H', 'T', 'T', 'P', '/', '1', '.', '1', ' '};
   private static final byte[] CONTENT_LENGTH_0 = "content-length: 0\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
+  /** Netty deprecates its constant (HTTP/1.0's field), and RFC 9113 still forbids it in HTTP/2. */
+  private static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive");
   private static final AsciiString HTTP2_SETTINGS = AsciiString.cached("http2-settings");
   /** Fields that frame or route a message: never from a response's trailers to an HTTP/1.1 client. */
   private static final String[] NOT_IN_TRAILERS = {
@@ -71,7 +73,7 @@ final class H2Heads {
       return !AsciiString.contentEqualsIgnoreCase(value, HttpHeaderValues.TRAILERS);
     }
     return name.contentEquals(HttpHeaderNames.HOST) || name.contentEquals(HttpHeaderNames.CONNECTION)
-        || name.contentEquals(HttpHeaderNames.KEEP_ALIVE) || name.contentEquals(PROXY_CONNECTION)
+        || name.contentEquals(KEEP_ALIVE) || name.contentEquals(PROXY_CONNECTION)
         || name.contentEquals(HttpHeaderNames.TRANSFER_ENCODING) || name.contentEquals(HttpHeaderNames.UPGRADE)
         || name.contentEquals(HTTP2_SETTINGS);
   }

@@ -92,7 +92,7 @@ final class Http2Upstream implements RequestSink, H2StreamListener {
   public void body(HttpContent content) {
     H2Stream s = stream();
     boolean last = content instanceof LastHttpContent;
-    HttpHeaders trailers = last ? ((LastHttpContent) content).trailingHeaders() : null;
+    @Nullable HttpHeaders trailers = last ? ((LastHttpContent) content).trailingHeaders() : null;
     boolean hasTrailers = trailers != null && !trailers.isEmpty();
     ByteBuf data = content.content();
     Http2Headers h = pending;
@@ -110,7 +110,7 @@ final class Http2Upstream implements RequestSink, H2StreamListener {
     } else {
       data.release();
     }
-    if (hasTrailers) {
+    if (hasTrailers && trailers != null) {
       s.trailers(H2Heads.trailers(trailers));
     }
   }

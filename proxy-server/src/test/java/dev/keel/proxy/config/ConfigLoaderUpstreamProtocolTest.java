@@ -38,7 +38,7 @@ class ConfigLoaderUpstreamProtocolTest {
     assertThat(l.upstream().protocol()).isEqualTo(UpstreamProtocol.H2);
     assertThat(l.upstream().tls()).isNotNull();
     assertThat(l.upstream().tls().alpn()).isEqualTo(List.of("h2"));
-    assertThat(listener("    upstream: { tls: true, verify: false }\n").upstream().tls().alpn()).isEmpty();
+    assertThat(java.util.Objects.requireNonNull(listener("    upstream: { tls: true, verify: false }\n").upstream().tls()).alpn()).isEmpty();
   }
 
   @Test

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * another request on the same upstream connection is answered meanwhile. Memory is sampled, never
  * timed.
  */
+@SuppressWarnings("NullAway.Init") // set by each test before use, closed after it
 class Http2SlowReaderIntegrationTest {
   private static final long BODY = 256L << 20;
   private static final long LIMIT = 32L << 20;

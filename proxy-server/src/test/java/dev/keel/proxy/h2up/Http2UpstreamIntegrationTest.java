@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
  * bodies and trailers both ways, and the instance's SETTINGS_MAX_CONCURRENT_STREAMS respected by
  * opening another connection.
  */
+@SuppressWarnings("NullAway.Init") // set by each test before use, closed after it
 class Http2UpstreamIntegrationTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private H2TestServer instance;

@@ -33,6 +33,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -50,7 +51,7 @@ final class H2ExchangeHarness implements AutoCloseable {
   final UpstreamPicker picker;
   final H2Balancing balancing;
   final HttpRoute route;
-  private H2Pool pool;
+  private @Nullable H2Pool pool;
   final EmbeddedChannel client;
   final HttpProxyHandler handler;
   final List<H2Script> upstreams = new ArrayList<>();
@@ -79,10 +80,12 @@ final class H2ExchangeHarness implements AutoCloseable {
     // Every embedded channel has an event loop of its own; the client connections of a test share one
     // pool, as the connections of one event loop do in production.
     route = HttpRoute.http2(config, picker, loop -> {
-      if (pool == null) {
-        pool = new H2Pool(loop, this::dial, (ch, b) -> { }, options, balancing);
+      H2Pool p = pool;
+      if (p == null) {
+        p = new H2Pool(loop, this::dial, (ch, b) -> { }, options, balancing);
+        pool = p;
       }
-      return pool;
+      return p;
     }, balancing);
     logs.start();
     proxyLogger.addAppender(logs);
@@ -153,7 +156,7 @@ final class H2ExchangeHarness implements AutoCloseable {
   }
 
   /** The phase of the exchange in progress; null between exchanges. */
-  Phase phase() {
+  @Nullable Phase phase() {
     Exchange e = handler.current();
     return e == null ? null : e.phase();
   }
@@ -203,11 +206,15 @@ final class H2ExchangeHarness implements AutoCloseable {
       proxyLogger.detachAppender(logs);
       balancing.close();
       picker.close();
-      try {
-        registry.close();
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
+      closeRegistry();
+    }
+  }
+
+  private void closeRegistry() {
+    try {
+      registry.close();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
     }
   }
 }

@@ -69,7 +69,7 @@ class Http2UpstreamFlowControlTest {
       assertThat(sent).isEqualTo(65_535);
       Phase p = h.phase();
       assertThat(p).isEqualTo(Phase.SENDING);
-      Exchange e = h.handler.current();
+      Exchange e = java.util.Objects.requireNonNull(h.handler.current());
       assertThat(e.wantsClientBytes()).as("the client is not read while the window is spent").isFalse();
       up.windowUpdate(3, 1_000_000).windowUpdate(0, 1_000_000); // the stream's and the connection's
       assertThat(up.received("DATA").stream().mapToLong(f -> f.data().length()).sum()).isEqualTo(70_000 - 65_535);

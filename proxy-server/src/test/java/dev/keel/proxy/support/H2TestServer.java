@@ -126,7 +126,7 @@ public final class H2TestServer implements AutoCloseable {
 
   /** Answers every {@code /hold} request waiting. */
   public void releaseHeld() {
-    for (Http2StreamChannel s : held) {
+    for (Http2StreamChannel s : List.copyOf(held)) {
       held.remove(s);
       s.eventLoop().execute(() -> answer(s, "held " + name));
     }
@@ -165,10 +165,14 @@ public final class H2TestServer implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
-    server.close().sync();
-    connections.close().await(5, TimeUnit.SECONDS);
-    loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+  public void close() {
+    try {
+      server.close().sync();
+      connections.close().await(5, TimeUnit.SECONDS);
+      loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private void answer(Http2StreamChannel s, String text) {
