@@ -136,9 +136,10 @@ public final class ConfigLoader {
     }
     int maxConnections = f.integer("max-connections", 0, 0, 10_000_000);
     String proxyProtocol = f.oneOf("proxy-protocol", "none", ListenerConfig.PROXY_PROTOCOLS);
+    Http2Config http2 = Http2Section.read(f);
     f.done();
     return new ListenerConfig(name, listen, protocol, service, policy, persistence, health, timeouts, rebalance,
-        retries, limits, trusted, tls, upstream, maxConnections, proxyProtocol);
+        retries, limits, trusted, tls, upstream, maxConnections, proxyProtocol, http2);
   }
 
   private static Persistence persistence(@Nullable Fields f) {

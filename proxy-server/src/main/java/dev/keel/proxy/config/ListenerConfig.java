@@ -27,7 +27,8 @@ public record ListenerConfig(
     @Nullable Tls tls,
     Upstream upstream,
     int maxConnections,
-    String proxyProtocol) {
+    String proxyProtocol,
+    Http2Config http2) {
 
   public static final List<String> PROTOCOLS = List.of("http", "tcp");
   /** PROXY protocol header sent to upstreams by tcp listeners. */
@@ -50,6 +51,7 @@ public record ListenerConfig(
     trustedProxies = List.copyOf(trustedProxies);
     requireNonNull(upstream, "upstream");
     requireNonNull(proxyProtocol, "proxyProtocol");
+    requireNonNull(http2, "http2");
     if (maxConnections < 0) {
       throw new IllegalArgumentException("maxConnections: " + maxConnections + " (expected: >= 0, 0 = unlimited)");
     }
@@ -61,6 +63,15 @@ public record ListenerConfig(
       Limits limits, List<Cidr> trustedProxies, @Nullable Tls tls, Upstream upstream) {
     this(name, listen, protocol, service, policy, persistence, health, timeouts, rebalance, retries, limits,
         trustedProxies, tls, upstream, 0, "none");
+  }
+
+  /** With HTTP/2 at its defaults (the field HTTP/2 listeners added). */
+  public ListenerConfig(String name, HostPort listen, String protocol, String service, String policy,
+      Persistence persistence, Health health, Timeouts timeouts, Rebalance rebalance, Retries retries,
+      Limits limits, List<Cidr> trustedProxies, @Nullable Tls tls, Upstream upstream, int maxConnections,
+      String proxyProtocol) {
+    this(name, listen, protocol, service, policy, persistence, health, timeouts, rebalance, retries, limits,
+        trustedProxies, tls, upstream, maxConnections, proxyProtocol, Http2Config.DEFAULTS);
   }
 
   /** A listener with every default, for the one-line form and tests. */

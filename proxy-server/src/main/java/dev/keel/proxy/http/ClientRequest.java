@@ -12,7 +12,9 @@ import org.jspecify.annotations.Nullable;
  * says about it (a HEAD, a chunked body, whether it may be sent twice, whether it waits for a 100),
  * and its body on the way: counted against {@code limits.max-body}, held while no upstream is ready
  * (allocated only then), written on once one is, and flushed once per client read rather than per
- * piece. Reset as a whole for each request ({@link #begin}). Confined to the exchange's event loop.
+ * piece; for a request that may be sent again after its body went out (an HTTP/2 stream's, see
+ * {@link #keep}), the body is also kept, up to a limit, until the exchange ends. Reset as a whole
+ * for each request ({@link #begin}). Confined to the exchange's event loop.
  */
 final class ClientRequest {
   private static final HttpRequest NONE = new io.netty.handler.codec.http.DefaultHttpRequest(
@@ -27,6 +29,11 @@ final class ClientRequest {
   private boolean done;
   private @Nullable ArrayDeque<HttpContent> held;
   private boolean unflushed;
+  // A resend's copy of the body: every piece so far while keeping (and within keepLimit).
+  private boolean idempotent;
+  private long keepLimit;
+  private boolean keeping;
+  private @Nullable ArrayDeque<HttpContent> kept;
 
   /** @param max the most bytes a body may have; 0: no limit */
   ClientRequest(long max) {
@@ -48,6 +55,25 @@ final class ClientRequest {
     bytes = 0;
     done = false;
     unflushed = false;
+    idempotent = false;
+    keepLimit = 0;
+    keeping = false;
+  }
+
+  /**
+   * Keeps the body, up to {@code limit} bytes, so that the request can be sent again after it went
+   * out: when it is {@code idempotent} (whatever its method), or when an instance did not process it.
+   * Call before any piece of the body came.
+   */
+  void keep(boolean idempotent, long limit) {
+    this.idempotent = idempotent;
+    keepLimit = limit;
+    keeping = limit > 0;
+  }
+
+  /** True when all of the request is here and kept: it can be sent again. */
+  boolean kept() {
+    return done && (keeping || (bytes == 0 && !chunked));
   }
 
   /** The head as checked, and once dispatched, rewritten. */
@@ -64,9 +90,9 @@ final class ClientRequest {
     return chunked;
   }
 
-  /** May be sent again after an instance failed with it: idempotent, without a body. */
+  /** May be sent again after an instance failed with it: idempotent, without a body (or with all of it kept). */
   boolean retryable() {
-    return retryable;
+    return retryable || (idempotent && kept());
   }
 
   /** True the first time it is asked for a request that waits for {@code 100 Continue}. */
@@ -99,6 +125,9 @@ final class ClientRequest {
       c.release();
       return;
     }
+    if (keeping) {
+      keepCopy(c);
+    }
     if (upstream != null) {
       upstream.body(c);
       unflushed = true;
@@ -112,13 +141,47 @@ final class ClientRequest {
     q.add(c);
   }
 
-  /** Writes what was held to the upstream that is now ready. */
+  /**
+   * Writes what was held to the upstream that is now ready; when the body is kept, all of it so far
+   * (a resend after another attempt took part of it), else the pieces that came while connecting.
+   */
   void sendHeld(RequestSink upstream) {
     ArrayDeque<HttpContent> q = held;
+    ArrayDeque<HttpContent> k = kept;
+    if (keeping && k != null) {
+      for (HttpContent c : k) {
+        upstream.body(c.retainedDuplicate());
+      }
+      drop(q); // those are among the kept pieces
+      return;
+    }
     if (q != null) {
       HttpContent c;
       while ((c = q.poll()) != null) {
         upstream.body(c);
+      }
+    }
+  }
+
+  private void keepCopy(HttpContent c) {
+    if (bytes > keepLimit) {
+      keeping = false; // too large to keep: it can only go once
+      drop(kept);
+      return;
+    }
+    ArrayDeque<HttpContent> k = kept;
+    if (k == null) {
+      k = new ArrayDeque<>(4);
+      kept = k;
+    }
+    k.add(c.retainedDuplicate());
+  }
+
+  private static void drop(@Nullable ArrayDeque<HttpContent> q) {
+    if (q != null) {
+      HttpContent c;
+      while ((c = q.poll()) != null) {
+        c.release();
       }
     }
   }
@@ -131,14 +194,9 @@ final class ClientRequest {
     }
   }
 
-  /** Releases what is held (the exchange ended). */
+  /** Releases what is held or kept (the exchange ended). */
   void release() {
-    ArrayDeque<HttpContent> q = held;
-    if (q != null) {
-      HttpContent c;
-      while ((c = q.poll()) != null) {
-        c.release();
-      }
-    }
+    drop(held);
+    drop(kept);
   }
 }

@@ -98,6 +98,11 @@ final class HeadBytes {
     return length;
   }
 
+  /** The bytes assembled so far: the first {@link #length()} of them. */
+  byte[] array() {
+    return bytes;
+  }
+
   private void ensure(int n) {
     if (length + n > bytes.length) {
       byte[] grown = new byte[Math.max(bytes.length * 2, length + n)];

@@ -4,8 +4,6 @@ import dev.keel.proxy.config.ListenerConfig;
 import dev.keel.proxy.http.HttpProxyHandler;
 import dev.keel.proxy.http.HttpRoute;
 import dev.keel.proxy.http.ListenerStats;
-import dev.keel.proxy.http.ReadDeadlines;
-import dev.keel.proxy.http.StrictRequestDecoder;
 import dev.keel.proxy.http.TunnelBalancing;
 import dev.keel.proxy.http.UpstreamResponseDecoder;
 import dev.keel.proxy.tls.TlsContexts;
@@ -24,10 +22,8 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 
-/** The {@code http} listener kind: the HTTP/1.1 reverse proxy. */
+/** The {@code http} listener kind: the HTTP/1.1 and HTTP/2 reverse proxy. */
 final class HttpListenerKind implements ListenerKind {
-  private static final int MAX_CHUNK = 64 * 1024;
-
   @Override
   public String protocol() {
     return "http";
@@ -55,10 +51,7 @@ final class HttpListenerKind implements ListenerKind {
       ch.pipeline().addLast("response-decoder", new UpstreamResponseDecoder());
     }, config.upstream().maxIdlePerLoop(), idleNanos), tunnels);
     ChannelGroup clients = new DefaultChannelGroup(config.name(), GlobalEventExecutor.INSTANCE);
-    int maxLine = config.limits().maxUriLength() + 64;
-    int maxHeader = config.limits().maxHeaderSize();
-    long headerReadNanos = config.timeouts().headerRead().toNanos();
-    long bodyReadNanos = config.timeouts().bodyRead().toNanos();
+    HttpConnections connections = new HttpConnections(route);
     ServerBootstrap server = new ServerBootstrap()
         .group(env.boss(), env.workers())
         .channel(env.transport().serverChannel())
@@ -73,11 +66,8 @@ final class HttpListenerKind implements ListenerKind {
             if (serverTls != null) {
               ch.pipeline().addLast("tls", serverTls.newHandler(ch.alloc()));
             }
-            // Idle timeout and read deadlines are kept by the proxy handler itself, not by
-            // handlers of their own: every handler is one more hop for each message.
-            ReadDeadlines deadlines = new ReadDeadlines(headerReadNanos, bodyReadNanos);
-            ch.pipeline().addLast("decoder", new StrictRequestDecoder(maxLine, maxHeader, MAX_CHUNK, deadlines));
-            ch.pipeline().addLast("proxy", new HttpProxyHandler(route, deadlines));
+            // HTTP/2 over TLS waits for ALPN, which the TLS context offers once secure's TLS lands here
+            connections.init(ch.pipeline(), false);
           }
         });
     if (env.transport() == dev.keel.proxy.transport.Transport.EPOLL) {
