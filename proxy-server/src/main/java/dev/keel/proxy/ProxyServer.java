@@ -76,7 +76,7 @@ public final class ProxyServer implements AutoCloseable {
         log.info("{} listener '{}' on {} -> service '{}' ({})", l.protocol(), l.name(), r.localAddress(), l.service(), l.policy());
       }
       if (config.admin().listen() != null) {
-        admin = AdminServer.start(config.admin(), transport, boss, workers, running);
+        admin = AdminServer.start(config.admin(), transport, boss, workers, running, registry);
         log.info("admin on http://{}/", hostPort(admin.localAddress()));
       }
     } catch (RuntimeException e) {

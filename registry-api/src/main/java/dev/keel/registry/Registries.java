@@ -38,12 +38,23 @@ public final class Registries {
     RegistryUri parsed = RegistryUri.parse(uri);
     RegistryProvider provider = provider(parsed.scheme());
     RegistryOptions effective = options.withUriParams(parsed);
-    return guard(provider.open(parsed, effective), effective);
+    RegistryClient raw = provider.open(parsed, effective);
+    return raw instanceof GuardedRegistryClient ? raw : new GuardedRegistryClient(raw, effective, name(parsed));
+  }
+
+  /** How a client opened on {@code uri} names its registry: scheme and address, the password masked. */
+  static String name(RegistryUri uri) {
+    StringBuilder b = new StringBuilder(uri.scheme()).append("://");
+    if (uri.username() != null) {
+      b.append(uri.username()).append(uri.password() != null ? ":***" : "").append('@');
+    }
+    return b.append(uri.authority()).append(uri.path()).toString();
   }
 
   /**
    * Wraps an adapter's raw client with the shared guards. Adapters' own builders call this so
-   * that the guards are on whichever way a client is made. Closing the result closes {@code raw}.
+   * that the guards are on whichever way a client is made. Closing the result closes {@code raw};
+   * its {@code toString()} is {@code raw}'s, which must name the registry without secrets.
    */
   public static RegistryClient guard(RegistryClient raw, RegistryOptions options) {
     if (raw instanceof GuardedRegistryClient) {

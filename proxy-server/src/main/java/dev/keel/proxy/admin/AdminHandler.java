@@ -1,6 +1,7 @@
 package dev.keel.proxy.admin;
 
 import dev.keel.proxy.listener.RunningListener;
+import dev.keel.registry.RegistryClient;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -24,7 +25,7 @@ import org.jspecify.annotations.Nullable;
 /** Serves one admin request. Runs on an event loop; every route answers from memory. */
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   /** What every admin connection shares. */
-  record Shared(List<RunningListener> listeners, LazyMetrics metrics, @Nullable String token) {}
+  record Shared(List<RunningListener> listeners, LazyMetrics metrics, @Nullable String token, RegistryClient registry) {}
 
   private static final byte[] DASHBOARD = loadDashboard();
 
@@ -46,7 +47,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       return;
     }
     if (path.equals("/healthz")) {
-      send(ctx, req, HttpResponseStatus.OK, "text/plain", "ok\n".getBytes(StandardCharsets.US_ASCII));
+      RegistryStatus.Readiness ready = RegistryStatus.readiness(shared.registry(), shared.listeners());
+      send(ctx, req, ready.status(), "text/plain; charset=utf-8", ready.body().getBytes(StandardCharsets.UTF_8));
       return;
     }
     if (path.equals("/")) {
@@ -63,7 +65,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
     switch (path) {
       case "/status":
-        send(ctx, req, HttpResponseStatus.OK, "application/json", StatusJson.render(shared.listeners()));
+        send(ctx, req, HttpResponseStatus.OK, "application/json", StatusJson.render(shared.listeners(), shared.registry()));
         break;
       case "/metrics":
         send(ctx, req, HttpResponseStatus.OK, "text/plain; version=0.0.4; charset=utf-8",

@@ -3,6 +3,7 @@ package dev.keel.proxy.admin;
 import dev.keel.proxy.config.AdminConfig;
 import dev.keel.proxy.listener.RunningListener;
 import dev.keel.proxy.transport.Transport;
+import dev.keel.registry.RegistryClient;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -33,9 +34,9 @@ public final class AdminServer implements AutoCloseable {
    * @throws IllegalStateException naming the address when it cannot bind
    */
   public static AdminServer start(AdminConfig config, Transport transport, EventLoopGroup boss, EventLoopGroup workers,
-      List<RunningListener> listeners) {
-    LazyMetrics metrics = new LazyMetrics(listeners);
-    AdminHandler.Shared shared = new AdminHandler.Shared(listeners, metrics, config.token());
+      List<RunningListener> listeners, RegistryClient registry) {
+    LazyMetrics metrics = new LazyMetrics(listeners, registry);
+    AdminHandler.Shared shared = new AdminHandler.Shared(listeners, metrics, config.token(), registry);
     ServerBootstrap b = new ServerBootstrap()
         .group(boss, workers)
         .channel(transport.serverChannel())

@@ -6,21 +6,24 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.keel.proxy.listener.RunningListener;
 import dev.keel.proxy.tcp.ConnectionSpread;
 import dev.keel.proxy.upstream.Backend;
+import dev.keel.registry.RegistryClient;
 import java.util.List;
 
 /**
  * The {@code /status} document, in the shape DESIGN.md pins:
  * {@code {"listeners":[{"name","protocol","service","policy","backends":[{"id","address","weight",
  * "healthy","activeConnections","inflight","requests","failures","ewmaMillis"}]}]}}, plus
- * listener counters, {@code "stale"} and {@code "panic"} per listener and {@code "ejected"} per backend.
+ * listener counters, {@code "stale"} and {@code "panic"} per listener and {@code "ejected"} per backend,
+ * and {@code "registries"} ({@link RegistryStatus}).
  */
 final class StatusJson {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private StatusJson() {}
 
-  static byte[] render(List<RunningListener> listeners) {
+  static byte[] render(List<RunningListener> listeners, RegistryClient registry) {
     ObjectNode root = JSON.createObjectNode();
+    RegistryStatus.write(root, registry);
     ArrayNode ls = root.putArray("listeners");
     for (RunningListener l : listeners) {
       ObjectNode o = ls.addObject();
@@ -28,7 +31,7 @@ final class StatusJson {
       o.put("protocol", l.config().protocol());
       o.put("service", l.config().service());
       o.put("policy", l.picker().policy());
-      o.put("stale", l.picker().stale()); // backends served from the snapshot cache: registry unreachable
+      o.put("stale", l.picker().stale()); // not confirmed by a live registry: the last known backends
       o.put("panic", l.picker().panic()); // too few available: ejected members are picked from again, never down ones
       o.put("listen", l.localAddress().getHostString() + ":" + l.localAddress().getPort());
       o.put("connections", l.stats().connections());

@@ -11,8 +11,10 @@ import dev.keel.registry.InstanceSet;
 import dev.keel.registry.Registration;
 import dev.keel.registry.RegistryClient;
 import dev.keel.registry.RegistryException;
+import dev.keel.registry.RegistryHealth;
 import dev.keel.registry.ServiceInstance;
 import dev.keel.registry.Subscription;
+import dev.keel.registry.internal.HealthTracker;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,6 +64,12 @@ final class NacosRegistryClient implements RegistryClient {
   private final Map<String, ServiceRegistrations> registrations = new HashMap<>();
   @GuardedBy("this")
   private final List<NacosWatch> watches = new ArrayList<>();
+  private final HealthTracker health;
+  /** Follows nacos-client's connection into {@link #health}; null when not found, and Keel's own reads do. */
+  private final @Nullable AutoCloseable connectionEvents;
+  /** Written with every instance this client registers: a restarted process is a new incarnation. */
+  private final String incarnation = Long.toHexString(System.currentTimeMillis()) + "-"
+      + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 16);
   @GuardedBy("this")
   private boolean closed;
 
@@ -80,6 +88,8 @@ final class NacosRegistryClient implements RegistryClient {
       }
     };
     this.control = Executors.newSingleThreadScheduledExecutor(daemon("keel-nacos-" + n + "-control"));
+    this.health = new HealthTracker("nacos://" + settings.serverAddr);
+    this.connectionEvents = NacosConnectionHealth.attach(naming, health, settings.serverAddr);
   }
 
   /** A client on a NamingService that Keel creates (and shuts down on close). */
@@ -139,7 +149,7 @@ final class NacosRegistryClient implements RegistryClient {
     synchronized (this) {
       checkOpen();
       slot = registrations.computeIfAbsent(instance.service(),
-          s -> new ServiceRegistrations(naming, s, settings.group, settings.registrationCluster()));
+          s -> new ServiceRegistrations(naming, s, settings.group, settings.registrationCluster(), incarnation));
     }
     return slot.register(instance);
   }
@@ -152,10 +162,16 @@ final class NacosRegistryClient implements RegistryClient {
     try {
       list = naming.getAllInstances(service, settings.group, settings.discoveryClusters(), false);
     } catch (NacosException | RuntimeException e) {
+      if (connectionEvents == null) {
+        health.unreachable("read service '" + service + "'", e);
+      }
       throw new RegistryException("nacos: cannot read service '" + service + "' from " + settings.serverAddr
           + " (" + NacosWatch.message(e) + ")", e);
     }
-    return InstanceMapping.toSet(service, list, settings.discoveryClusters(), revisions.incrementAndGet());
+    if (connectionEvents == null) {
+      health.reachable();
+    }
+    return InstanceMapping.toSet(service, list, settings.discoveryClusters(), revisions.incrementAndGet(), health);
   }
 
   @Override
@@ -164,7 +180,7 @@ final class NacosRegistryClient implements RegistryClient {
     requireNonNull(listener, "listener");
     NacosWatch[] self = new NacosWatch[1];
     NacosWatch w = new NacosWatch(naming, service, settings.group, settings.discoveryClusters(), listener,
-        delivery, control, revisions, () -> {
+        delivery, control, revisions, health, () -> {
           synchronized (this) {
             watches.remove(self[0]);
           }
@@ -209,6 +225,45 @@ final class NacosRegistryClient implements RegistryClient {
       }
     }
     deleteTree(ownedDir);
+    if (connectionEvents != null) {
+      try {
+        connectionEvents.close();
+      } catch (Exception e) {
+        log.debug("nacos: stopping the connection poll failed", e);
+      }
+    }
+    health.closed();
+  }
+
+  /** The services of the client's group, as the server pages them. */
+  @Override
+  public List<String> services() {
+    checkOpen();
+    List<String> names = new ArrayList<>();
+    try {
+      for (int page = 1; ; page++) {
+        com.alibaba.nacos.api.naming.pojo.ListView<String> view = naming.getServicesOfServer(page, 500, settings.group);
+        names.addAll(view.getData());
+        if (view.getData().size() < 500 || names.size() >= view.getCount()) {
+          break;
+        }
+      }
+    } catch (NacosException | RuntimeException e) {
+      throw new RegistryException("nacos: cannot list the services of " + settings.serverAddr + " ("
+          + NacosWatch.message(e) + ")", e);
+    }
+    names.sort(null);
+    return names;
+  }
+
+  @Override
+  public RegistryHealth health() {
+    return health.health();
+  }
+
+  @Override
+  public Subscription onHealthChange(Consumer<RegistryHealth> listener) {
+    return health.onChange(listener);
   }
 
   private synchronized void checkOpen() {
@@ -244,6 +299,6 @@ final class NacosRegistryClient implements RegistryClient {
 
   @Override
   public String toString() {
-    return "NacosRegistryClient{" + settings + "}";
+    return "nacos://" + settings.serverAddr;
   }
 }

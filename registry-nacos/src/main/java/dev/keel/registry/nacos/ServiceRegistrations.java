@@ -28,14 +28,17 @@ final class ServiceRegistrations {
   private final String service;
   private final String group;
   private final String cluster;
+  private final String incarnation;
   private final Map<String, RegistrationHandle> byId = new LinkedHashMap<>(); // guarded by this
   private boolean closed; // guarded by this
 
-  ServiceRegistrations(NamingService naming, String service, String group, String cluster) {
+  /** @param incarnation the client's stamp, written with every instance ({@link InstanceMapping#INCARNATION_KEY}) */
+  ServiceRegistrations(NamingService naming, String service, String group, String cluster, String incarnation) {
     this.naming = naming;
     this.service = service;
     this.group = group;
     this.cluster = cluster;
+    this.incarnation = incarnation;
   }
 
   /** Registers (or replaces) {@code instance}; throws {@link RegistryException} when Nacos refuses. */
@@ -86,7 +89,7 @@ final class ServiceRegistrations {
   private void send() throws NacosException {
     List<Instance> list = new ArrayList<>(byId.size());
     for (RegistrationHandle r : byId.values()) {
-      list.add(InstanceMapping.toNacos(r.instance(), cluster));
+      list.add(InstanceMapping.toNacos(r.instance(), cluster, incarnation));
     }
     naming.batchRegisterInstance(service, group, list);
   }

@@ -44,6 +44,21 @@ public abstract class RegistryContract extends WatchContract {
     assertThat(c.resolve(s).instances()).containsExactly(i);
   }
 
+  /** Listing services finds a name as it was registered, capitals included (URL hosts come lower-cased). */
+  @Test
+  void servicesListsAServiceByTheNameItWasRegisteredWith() {
+    RegistryClient c = client();
+    String s = service("MixedCase");
+    c.register(instance(s, "i-1", 9001));
+    awaitIds(c, s, "i-1");
+    try {
+      c.services();
+    } catch (UnsupportedOperationException e) {
+      unsupported("listing services");
+    }
+    await().atMost(timeout()).ignoreExceptions().untilAsserted(() -> assertThat(c.services()).contains(s));
+  }
+
   @Test
   void resolvingAServiceNobodyRegisteredIsEmpty() {
     assertThat(client().resolve(service("nobody")).instances()).isEmpty();
