@@ -173,11 +173,12 @@ final class Http2ClientStream implements ResponseSink {
   }
 
   /**
-   * Gives the exchange what it takes of the request now: in the read that brought the head (it is
-   * not dispatched yet), and later while its upstream takes more.
+   * Gives the exchange what it takes of the request now: while its upstream takes more. Nothing is
+   * given before the exchange has an upstream (not even in the read that brought the head): what
+   * waits stays here, within the stream's window, which the client cannot overrun.
    */
   private void pump() {
-    while (!lastGiven && (exchange.phase() == Phase.IDLE || exchange.wantsClientBytes())) {
+    while (!lastGiven && exchange.wantsClientBytes()) {
       ByteBuf b = pending.poll();
       if (b != null) {
         int n = b.readableBytes();
@@ -217,7 +218,7 @@ final class Http2ClientStream implements ResponseSink {
     }
     if (exchange.phase() == Phase.IDLE || gave) {
       gave = false;
-      exchange.clientReadComplete();
+      exchange.clientReadComplete(); // dispatches a new exchange; flushes what went upstream
     }
   }
 

@@ -131,6 +131,49 @@ public final class H2Wire implements AutoCloseable {
     return bytes;
   }
 
+  /**
+   * A header block of literal fields in exactly the given order ({@code name, value, ...}; HPACK
+   * "literal without indexing", no Huffman): what an encoder of {@link Http2Headers} would reorder.
+   */
+  public static byte[] literalBlock(String... nameValues) {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    for (int i = 0; i < nameValues.length; i += 2) {
+      b.write(0x00);
+      literal(b, nameValues[i]);
+      literal(b, nameValues[i + 1]);
+    }
+    return b.toByteArray();
+  }
+
+  private static void literal(ByteArrayOutputStream b, String s) {
+    byte[] bytes = s.getBytes(StandardCharsets.ISO_8859_1);
+    int n = bytes.length;
+    if (n < 127) {
+      b.write(n);
+    } else {
+      b.write(127);
+      n -= 127;
+      while (n >= 128) {
+        b.write((n & 0x7f) | 0x80);
+        n >>>= 7;
+      }
+      b.write(n);
+    }
+    b.write(bytes, 0, bytes.length);
+  }
+
+  /** Only a frame's 9-byte header, announcing {@code length} bytes that are not sent. */
+  public void frameHeader(int length, int type, int flags, int streamId) throws IOException {
+    byte[] f = new byte[9];
+    f[0] = (byte) (length >> 16);
+    f[1] = (byte) (length >> 8);
+    f[2] = (byte) length;
+    f[3] = (byte) type;
+    f[4] = (byte) flags;
+    System.arraycopy(int32(streamId), 0, f, 5, 4);
+    out.write(f);
+  }
+
   public void headers(int streamId, Http2Headers h, boolean endStream) throws IOException, Http2Exception {
     frame(HEADERS, END_HEADERS | (endStream ? END_STREAM : 0), streamId, block(h));
   }
