@@ -62,6 +62,9 @@ public final class Http2ProxyHandler extends Http2ConnectionHandler {
   private boolean trustedPeer;
   private boolean reading;
   private boolean flushScheduled;
+  // inside a frame write: a flush then would split the frame's two buffers (see flushNow)
+  private int writing;
+  private boolean flushAfterWrite;
   private boolean counted;
 
   private Http2ProxyHandler(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings initial,
@@ -172,7 +175,9 @@ public final class Http2ProxyHandler extends Http2ConnectionHandler {
   /** Gives {@code n} bytes of {@code stream}'s window back to the client (WINDOW_UPDATE as Netty's ratio says). */
   void consume(Http2Stream stream, int n) {
     try {
-      decoder().flowController().consumeBytes(stream, n);
+      if (decoder().flowController().consumeBytes(stream, n)) {
+        flushSoon(); // a WINDOW_UPDATE was written (outside a read, nothing else would flush it)
+      }
     } catch (Http2Exception e) {
       onError(ctx(), false, e);
     }
@@ -184,12 +189,29 @@ public final class Http2ProxyHandler extends Http2ConnectionHandler {
 
   void writeHeaders(int streamId, Http2Headers headers, boolean endStream) {
     frames.traffic();
-    encoder().writeHeaders(ctx(), streamId, headers, 0, endStream, ctx().voidPromise());
+    writing++;
+    try {
+      encoder().writeHeaders(ctx(), streamId, headers, 0, endStream, ctx().voidPromise());
+    } finally {
+      wrote();
+    }
   }
 
   void writeData(int streamId, ByteBuf data, boolean endStream) {
     frames.traffic();
-    encoder().writeData(ctx(), streamId, data, 0, endStream, ctx().voidPromise());
+    writing++;
+    try {
+      encoder().writeData(ctx(), streamId, data, 0, endStream, ctx().voidPromise());
+    } finally {
+      wrote();
+    }
+  }
+
+  private void wrote() {
+    if (--writing == 0 && flushAfterWrite) {
+      flushAfterWrite = false;
+      flushNow();
+    }
   }
 
   void resetStream(int streamId, Http2Error error) {
@@ -205,6 +227,12 @@ public final class Http2ProxyHandler extends Http2ConnectionHandler {
   }
 
   private void flushNow() {
+    if (writing > 0) {
+      // a frame is written as a header and a payload: a flush (of flow-controlled DATA) between the
+      // two would put another frame inside it. No event loop runs a task there; an embedded one may.
+      flushAfterWrite = true;
+      return;
+    }
     flushScheduled = false;
     ChannelHandlerContext c = ctx;
     if (c != null && c.channel().isActive()) {

@@ -4,6 +4,7 @@ import static dev.keel.proxy.support.H2Wire.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keel.proxy.support.BlackholeBackend;
+import dev.keel.proxy.support.H2Codec;
 import dev.keel.proxy.support.H2Wire;
 import dev.keel.proxy.support.ProxyFixture;
 import dev.keel.proxy.support.RawBackend;
@@ -39,7 +40,7 @@ class Http2ConformanceIntegrationTest {
   }
 
   /** Sends {@code h} on stream 1 and returns what ended it: RST_STREAM, GOAWAY, or the response's last frame. */
-  private static H2Wire.Frame outcome(Http2Headers h) throws Exception {
+  private static H2Codec.Frame outcome(Http2Headers h) throws Exception {
     try (H2Wire w = H2Wire.connect(proxy.address())) {
       w.headers(1, h, true);
       w.flush();
@@ -49,7 +50,7 @@ class Http2ConformanceIntegrationTest {
 
   private static void assertMalformed(Http2Headers h) throws Exception {
     backend.forget();
-    H2Wire.Frame f = outcome(h);
+    H2Codec.Frame f = outcome(h);
     assertThat(f.type()).as("%s", f).isIn(H2Wire.RST_STREAM, H2Wire.GOAWAY);
     assertThat(f.errorCode()).isEqualTo(Http2Error.PROTOCOL_ERROR.code());
     assertThat(backend.all()).as("nothing of a malformed request reaches the instance").isEmpty();
@@ -94,7 +95,7 @@ class Http2ConformanceIntegrationTest {
     backend.forget();
     try (H2Wire w = H2Wire.connect(proxy.address())) {
       w.frame(H2Wire.HEADERS, H2Wire.END_HEADERS | H2Wire.END_STREAM, 1,
-          H2Wire.literalBlock(":method", "GET", ":scheme", "http", "x-first", "1", ":path", "/"));
+          H2Codec.literalBlock(":method", "GET", ":scheme", "http", "x-first", "1", ":path", "/"));
       w.flush();
       assertThat(w.awaitResetOrGoAway(1).errorCode()).isEqualTo(Http2Error.PROTOCOL_ERROR.code());
     }
@@ -121,7 +122,7 @@ class Http2ConformanceIntegrationTest {
       w.headers(1, request("POST", "/", "content-length", "10"), false);
       w.data(1, new byte[5], true);
       w.flush();
-      H2Wire.Frame f = w.awaitResetOrGoAway(1);
+      H2Codec.Frame f = w.awaitResetOrGoAway(1);
       assertThat(f.errorCode()).isEqualTo(Http2Error.PROTOCOL_ERROR.code());
     }
   }
@@ -145,7 +146,7 @@ class Http2ConformanceIntegrationTest {
       w.headers(1, request("POST", "/"), false);
       w.frameHeader(16_385, H2Wire.DATA, 0, 1); // SETTINGS_MAX_FRAME_SIZE is 16,384: refused at the header
       w.flush();
-      H2Wire.Frame f = w.await(x -> x.type() == H2Wire.GOAWAY);
+      H2Codec.Frame f = w.await(x -> x.type() == H2Wire.GOAWAY);
       assertThat(f.errorCode()).isEqualTo(Http2Error.FRAME_SIZE_ERROR.code());
       assertThat(w.closedByServer()).isTrue();
     }
@@ -162,7 +163,7 @@ class Http2ConformanceIntegrationTest {
         w.data(1, new byte[16_384], false); // 81,920 bytes against a 65,536-byte window
       }
       w.flush();
-      H2Wire.Frame f = w.awaitResetOrGoAway(1);
+      H2Codec.Frame f = w.awaitResetOrGoAway(1);
       assertThat(f.errorCode()).isEqualTo(Http2Error.FLOW_CONTROL_ERROR.code());
     }
   }
@@ -172,7 +173,7 @@ class Http2ConformanceIntegrationTest {
     try (H2Wire w = H2Wire.connect(proxy.address())) {
       w.windowUpdate(0, 0);
       w.flush();
-      H2Wire.Frame f = w.await(x -> x.type() == H2Wire.GOAWAY);
+      H2Codec.Frame f = w.await(x -> x.type() == H2Wire.GOAWAY);
       assertThat(f.errorCode()).isEqualTo(Http2Error.PROTOCOL_ERROR.code());
     }
   }
@@ -203,7 +204,7 @@ class Http2ConformanceIntegrationTest {
       assertThat(w.response(1).status()).isEqualTo("200");
       w.headers(1, request("GET", "/"), true);
       w.flush();
-      H2Wire.Frame f = w.awaitResetOrGoAway(1);
+      H2Codec.Frame f = w.awaitResetOrGoAway(1);
       assertThat(f.errorCode()).isEqualTo(Http2Error.STREAM_CLOSED.code());
     }
   }
@@ -214,13 +215,13 @@ class Http2ConformanceIntegrationTest {
         ProxyFixture p = ProxyFixture.of("static://" + hole.address(),
             "    timeouts: { connect: 30s }\n    http2: { max-concurrent-streams: 2 }\n");
         H2Wire w = H2Wire.connect(p.address())) {
-      H2Wire.Frame settings = w.await(f -> f.type() == H2Wire.SETTINGS && !f.has(H2Wire.ACK));
+      H2Codec.Frame settings = w.await(f -> f.type() == H2Wire.SETTINGS && !f.has(H2Wire.ACK));
       assertThat(setting(settings, 0x3)).isEqualTo(2);
       for (int id = 1; id <= 5; id += 2) {
         w.headers(id, request("GET", "/"), true);
       }
       w.flush();
-      H2Wire.Frame f = w.await(x -> x.type() == H2Wire.RST_STREAM || x.type() == H2Wire.GOAWAY);
+      H2Codec.Frame f = w.await(x -> x.type() == H2Wire.RST_STREAM || x.type() == H2Wire.GOAWAY);
       assertThat(f.streamId()).isEqualTo(5);
       assertThat(f.errorCode()).isEqualTo(Http2Error.REFUSED_STREAM.code());
     }
@@ -232,7 +233,7 @@ class Http2ConformanceIntegrationTest {
     try (H2Wire w = H2Wire.connect(proxy.address())) {
       w.headers(1, request("GET", "/", "x-big", "v".repeat(5000)), true);
       w.flush();
-      H2Wire.Frame f = w.await(x -> x.streamId() == 1 && x.type() == H2Wire.HEADERS || x.type() == H2Wire.GOAWAY);
+      H2Codec.Frame f = w.await(x -> x.streamId() == 1 && x.type() == H2Wire.HEADERS || x.type() == H2Wire.GOAWAY);
       assertThat(f.type()).isEqualTo(H2Wire.HEADERS);
       assertThat(f.headers().status().toString()).isEqualTo("431");
     }
@@ -242,11 +243,11 @@ class Http2ConformanceIntegrationTest {
   @Test
   void theSettingsAdvertiseTheLimitsAndTheConnectionWindowHasRoomForEveryStream() throws Exception {
     try (H2Wire w = H2Wire.connect(proxy.address())) {
-      H2Wire.Frame settings = w.await(f -> f.type() == H2Wire.SETTINGS && !f.has(H2Wire.ACK));
+      H2Codec.Frame settings = w.await(f -> f.type() == H2Wire.SETTINGS && !f.has(H2Wire.ACK));
       assertThat(setting(settings, 0x3)).isEqualTo(100); // MAX_CONCURRENT_STREAMS
       assertThat(setting(settings, 0x4)).isEqualTo(65_536); // INITIAL_WINDOW_SIZE
       assertThat(setting(settings, 0x6)).isEqualTo(4096); // MAX_HEADER_LIST_SIZE: limits.max-header-size
-      H2Wire.Frame update = w.await(f -> f.type() == H2Wire.WINDOW_UPDATE && f.streamId() == 0);
+      H2Codec.Frame update = w.await(f -> f.type() == H2Wire.WINDOW_UPDATE && f.streamId() == 0);
       long increment = (update.payload()[0] & 0x7fL) << 24 | (update.payload()[1] & 0xffL) << 16
           | (update.payload()[2] & 0xffL) << 8 | (update.payload()[3] & 0xffL);
       assertThat(65_535 + increment).isEqualTo(100L * 65_536);
@@ -264,7 +265,7 @@ class Http2ConformanceIntegrationTest {
   }
 
   /** The value of setting {@code id} in a SETTINGS frame, or -1. */
-  static long setting(H2Wire.Frame settings, int id) {
+  static long setting(H2Codec.Frame settings, int id) {
     byte[] p = settings.payload();
     for (int at = 0; at + 6 <= p.length; at += 6) {
       if (((p[at] & 0xff) << 8 | (p[at + 1] & 0xff)) == id) {

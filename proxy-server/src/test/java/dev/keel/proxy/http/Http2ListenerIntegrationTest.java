@@ -2,6 +2,7 @@ package dev.keel.proxy.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.keel.proxy.support.H2Codec;
 import dev.keel.proxy.support.H2Wire;
 import dev.keel.proxy.support.ProxyFixture;
 import dev.keel.proxy.support.RawHttp;
@@ -76,7 +77,7 @@ class Http2ListenerIntegrationTest {
       h2.flush();
       int done = 0;
       while (done < 40) {
-        H2Wire.Frame f = h2.read();
+        H2Codec.Frame f = h2.read();
         if (f.has(H2Wire.END_STREAM)) {
           done++;
         }
