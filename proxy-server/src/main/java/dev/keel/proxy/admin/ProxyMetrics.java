@@ -43,6 +43,10 @@ final class ProxyMetrics implements AutoCloseable {
         .description("requests retried on another instance").register(registry);
     Gauge.builder("keel_proxy_client_connections", l, x -> x.stats().connections()).tags(t)
         .description("open client connections").register(registry);
+    FunctionCounter.builder("keel_proxy_connections_refused", l, x -> x.gate().refused()).tags(t)
+        .description("client connections closed at accept: max-connections reached, or the descriptor reserve").register(registry);
+    FunctionCounter.builder("keel_proxy_tls_renegotiations_refused", l, x -> x.tls().renegotiationsRefused()).tags(t)
+        .description("client connections closed because they started a TLS renegotiation").register(registry);
     Gauge.builder("keel_proxy_stale", l, x -> x.picker().stale() ? 1 : 0).tags(t)
         .description("1 while the backends are not confirmed by a live registry (the last known ones are served)")
         .register(registry);

@@ -35,6 +35,7 @@ final class StatusJson {
       o.put("panic", l.picker().panic()); // too few available: ejected members are picked from again, never down ones
       o.put("listen", l.localAddress().getHostString() + ":" + l.localAddress().getPort());
       o.put("connections", l.stats().connections());
+      o.put("connectionsRefused", l.gate().refused()); // max-connections or the descriptor reserve
       o.put("requests", l.stats().requests());
       o.put("rejected", l.stats().rejected());
       o.put("upstreamErrors", l.stats().upstreamErrors());

@@ -2,6 +2,8 @@ package dev.keel.proxy.config;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.keel.proxy.tls.ServerTls;
+import dev.keel.proxy.tls.UpstreamTls;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
@@ -24,7 +26,8 @@ public record ListenerConfig(
     Retries retries,
     Limits limits,
     List<Cidr> trustedProxies,
-    @Nullable Tls tls,
+    List<String> clientAddressHeaders,
+    @Nullable ServerTls tls,
     Upstream upstream,
     int maxConnections,
     String proxyProtocol,
@@ -35,6 +38,16 @@ public record ListenerConfig(
   public static final List<String> PROXY_PROTOCOLS = List.of("none", "v1", "v2");
   public static final List<String> POLICIES =
       List.of("round-robin", "random", "least-request", "least-response-time", "ring-hash");
+  /**
+   * Request headers that name the client's address or identity, besides {@code X-Forwarded-*}
+   * (which the proxy sets itself): removed from requests of clients that are not trusted proxies,
+   * since instances and frameworks believe them (nginx's realip, Spring's ForwardedHeaderFilter,
+   * Express's trust proxy, Envoy's XFCC), and a client could otherwise choose the address the
+   * instance sees. Lower case.
+   */
+  public static final List<String> DEFAULT_CLIENT_ADDRESS_HEADERS = List.of("forwarded", "x-real-ip", "client-ip",
+      "true-client-ip", "x-client-ip", "x-cluster-client-ip", "cf-connecting-ip", "fastly-client-ip",
+      "x-original-forwarded-for", "x-forwarded-client-cert");
 
   public ListenerConfig {
     requireNonNull(name, "name");
@@ -49,6 +62,7 @@ public record ListenerConfig(
     requireNonNull(retries, "retries");
     requireNonNull(limits, "limits");
     trustedProxies = List.copyOf(trustedProxies);
+    clientAddressHeaders = clientAddressHeaders.stream().map(h -> h.toLowerCase(java.util.Locale.ROOT)).toList();
     requireNonNull(upstream, "upstream");
     requireNonNull(proxyProtocol, "proxyProtocol");
     requireNonNull(http2, "http2");
@@ -57,21 +71,21 @@ public record ListenerConfig(
     }
   }
 
-  /** Without a connection limit and PROXY protocol (the fields tcp listeners added). */
+  /** With the default client-address headers, without a connection limit and PROXY protocol. */
   public ListenerConfig(String name, HostPort listen, String protocol, String service, String policy,
       Persistence persistence, Health health, Timeouts timeouts, Rebalance rebalance, Retries retries,
-      Limits limits, List<Cidr> trustedProxies, @Nullable Tls tls, Upstream upstream) {
+      Limits limits, List<Cidr> trustedProxies, @Nullable ServerTls tls, Upstream upstream) {
     this(name, listen, protocol, service, policy, persistence, health, timeouts, rebalance, retries, limits,
-        trustedProxies, tls, upstream, 0, "none");
+        trustedProxies, DEFAULT_CLIENT_ADDRESS_HEADERS, tls, upstream, 0, "none");
   }
 
   /** With HTTP/2 at its defaults (the field HTTP/2 listeners added). */
   public ListenerConfig(String name, HostPort listen, String protocol, String service, String policy,
       Persistence persistence, Health health, Timeouts timeouts, Rebalance rebalance, Retries retries,
-      Limits limits, List<Cidr> trustedProxies, @Nullable Tls tls, Upstream upstream, int maxConnections,
-      String proxyProtocol) {
+      Limits limits, List<Cidr> trustedProxies, List<String> clientAddressHeaders, @Nullable ServerTls tls,
+      Upstream upstream, int maxConnections, String proxyProtocol) {
     this(name, listen, protocol, service, policy, persistence, health, timeouts, rebalance, retries, limits,
-        trustedProxies, tls, upstream, maxConnections, proxyProtocol, Http2Config.DEFAULTS);
+        trustedProxies, clientAddressHeaders, tls, upstream, maxConnections, proxyProtocol, Http2Config.DEFAULTS);
   }
 
   /** A listener with every default, for the one-line form and tests. */
@@ -81,10 +95,40 @@ public record ListenerConfig(
         Upstream.defaults());
   }
 
+  /**
+   * The protocols a TLS client connection may choose by ALPN: {@code h2} (when {@code http2} is on)
+   * and {@code http/1.1} for {@code http} listeners; none for {@code tcp} ones, which do not look
+   * into what they relay.
+   */
+  public List<String> alpn() {
+    if (!protocol.equals("http")) {
+      return List.of();
+    }
+    return http2.enabled() ? List.of("h2", "http/1.1") : List.of("http/1.1");
+  }
+
   /** True when {@code peer} is inside one of {@link #trustedProxies}. */
   public boolean trusts(InetAddress peer) {
     for (Cidr c : trustedProxies) {
       if (c.contains(peer)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * True when {@code literal}, an address as text (an {@code X-Forwarded-For} hop), is inside one
+   * of {@link #trustedProxies}; false for anything that is not a canonical address literal. Never
+   * resolves a name.
+   */
+  public boolean trusts(String literal) {
+    byte[] a = Cidr.literal(literal);
+    if (a == null) {
+      return false;
+    }
+    for (Cidr c : trustedProxies) {
+      if (c.contains(a)) {
         return true;
       }
     }
@@ -226,17 +270,13 @@ public record ListenerConfig(
     }
   }
 
-  /** TLS termination: a PEM certificate chain and a PEM PKCS#8 private key. */
-  public record Tls(String cert, String key) {}
-
   /**
-   * @param tls connect to instances with TLS
-   * @param verify verify the instances' certificates (off only for tests and private CAs not yet set)
+   * @param tls how to connect to instances with TLS; null: plain TCP
    * @param maxIdlePerLoop idle keep-alive connections kept per instance per event loop
    */
-  public record Upstream(boolean tls, boolean verify, int maxIdlePerLoop) {
+  public record Upstream(@Nullable UpstreamTls tls, int maxIdlePerLoop) {
     public static Upstream defaults() {
-      return new Upstream(false, true, 64);
+      return new Upstream(null, 64);
     }
   }
 }

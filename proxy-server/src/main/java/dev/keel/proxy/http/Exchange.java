@@ -1,6 +1,7 @@
 package dev.keel.proxy.http;
 
 import dev.keel.balancer.FailureKind;
+import dev.keel.registry.internal.LogSafe;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
@@ -286,7 +287,7 @@ final class Exchange {
       closeTunnel();
     } else if (!phase.over()) {
       if (cause instanceof java.io.IOException || cause instanceof io.netty.handler.codec.DecoderException) {
-        log.debug("upstream {} failed ({}): {}", a, outcome, cause.toString());
+        log.debug("upstream {} failed ({}): {}", a, outcome, LogSafe.lazy(cause));
       } else {
         log.warn("upstream {} failed on an unexpected error", a, cause); // a bug of ours, answered 502
       }

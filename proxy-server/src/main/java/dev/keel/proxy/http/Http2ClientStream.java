@@ -116,7 +116,7 @@ final class Http2ClientStream implements ResponseSink {
     String token = sticky.cookieBased() ? sticky.tokenFrom(req.headers()) : null;
     CharSequence key = sticky.clientIp() ? sticky.clientIp(conn.peer(), conn.trustedPeer(), req.headers()) : null;
     exchange.begin(req, head, false, token, key);
-    HeaderRewriter.request(req, head, false, conn.peer(), conn.trustedPeer(), route.proto());
+    HeaderRewriter.request(req, head, false, conn.peer(), conn.trustedPeer(), route.proto(), route.clientHeaders);
     long timeout = grpc ? reader.grpcTimeoutNanos() : -1;
     long deadline = timeout < 0 ? 0 : conn.ticker().nanoTime() + Math.max(1, timeout);
     // a gRPC call that may run twice: listed as idempotent, or sent as GET (gRPC's mark of a safe method)

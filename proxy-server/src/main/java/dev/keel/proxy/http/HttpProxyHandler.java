@@ -1,5 +1,6 @@
 package dev.keel.proxy.http;
 
+import dev.keel.registry.internal.LogSafe;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -143,7 +144,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     route.stats().requests.increment();
     HttpResponseStatus refused = head.check(req, route.config().limits().maxUriLength());
     if (refused != null) {
-      log.debug("refused {} from {}: {}", refused.code(), peer, head.problem);
+      log.debug("refused {} from {}: {}", refused.code(), peer, LogSafe.lazy(head.problem)); // quotes request bytes
       route.stats().rejected.increment();
       failed(refused);
       return;
@@ -165,7 +166,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     Exchange e = spare != null ? spare : new Exchange(context(), r);
     spare = null;
     exchange = e.begin(req, head, websocket, token, key);
-    HeaderRewriter.request(req, head, websocket, peer, trustedPeer, route.proto());
+    HeaderRewriter.request(req, head, websocket, peer, trustedPeer, route.proto(), route.clientHeaders);
     // dispatched at the end of this read (channelReadComplete), once the bytes that came with the head are decoded
   }
 
@@ -338,7 +339,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (cause instanceof IOException) {
-      log.debug("client connection from {}: {}", peer, cause.toString());
+      log.debug("client connection from {}: {}", peer, LogSafe.lazy(cause));
     } else {
       log.warn("client connection from {} closed on an unexpected error", peer, cause);
     }
