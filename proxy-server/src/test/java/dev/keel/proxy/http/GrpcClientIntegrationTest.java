@@ -1,0 +1,171 @@
+package dev.keel.proxy.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.keel.proxy.support.GrpcHttp1Instance;
+import dev.keel.proxy.support.ProxyFixture;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCalls;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A real grpc-java client (HTTP/2 with prior knowledge) through an http listener: calls, streams,
+ * trailers and the gRPC-shaped errors the proxy makes itself. The instance speaks gRPC over
+ * HTTP/1.1 with trailers ({@link GrpcHttp1Instance}); gRPC instances over h2c are the upstream
+ * side's ({@code upstream.protocol}).
+ */
+class GrpcClientIntegrationTest {
+  private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
+    @Override
+    public InputStream stream(byte[] value) {
+      return new ByteArrayInputStream(value);
+    }
+
+    @Override
+    public byte[] parse(InputStream stream) {
+      try {
+        return stream.readAllBytes();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  };
+
+  private static GrpcHttp1Instance instance;
+  private static ProxyFixture proxy;
+  private static ManagedChannel channel;
+
+  @BeforeAll
+  static void start() throws Exception {
+    instance = new GrpcHttp1Instance();
+    proxy = ProxyFixture.of("static://" + instance.address(), "    timeouts: { request: 2s }\n");
+    channel = channel(proxy.address());
+  }
+
+  @AfterAll
+  static void stop() throws InterruptedException {
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    proxy.close();
+    instance.close();
+  }
+
+  private static ManagedChannel channel(InetSocketAddress address) {
+    return NettyChannelBuilder.forAddress(address).usePlaintext().maxInboundMessageSize(8 * 1024 * 1024).build();
+  }
+
+  private static MethodDescriptor<byte[], byte[]> method(String name, MethodDescriptor.MethodType type) {
+    return MethodDescriptor.<byte[], byte[]>newBuilder().setType(type).setFullMethodName("test.Echo/" + name)
+        .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
+  }
+
+  private static byte[] unary(ManagedChannel ch, String name, byte[] request, CallOptions options) {
+    return ClientCalls.blockingUnaryCall(ch, method(name, MethodDescriptor.MethodType.UNARY), options, request);
+  }
+
+  private static CallOptions withDeadline(long seconds) {
+    return CallOptions.DEFAULT.withDeadlineAfter(seconds, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void aUnaryCallAndItsOkTrailersCrossTheProxy() {
+    assertThat(new String(unary(channel, "Unary", "hello".getBytes(), withDeadline(10)))).isEqualTo("hello");
+  }
+
+  @Test
+  void theInstancesStatusAndMessageReachTheClientFromItsTrailers() {
+    assertThatThrownBy(() -> unary(channel, "Fail", new byte[0], withDeadline(10)))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+          assertThat(e.getStatus().getDescription()).isEqualTo("no such thing");
+        });
+  }
+
+  @Test
+  void aServerStreamDeliversEveryMessageThenItsStatus() {
+    List<String> got = new ArrayList<>();
+    ClientCalls.blockingServerStreamingCall(channel, method("Count", MethodDescriptor.MethodType.SERVER_STREAMING),
+        withDeadline(10), "200".getBytes()).forEachRemaining(m -> got.add(new String(m)));
+    assertThat(got).hasSize(200).startsWith("0", "1").endsWith("199");
+  }
+
+  @Test
+  void fourMebibyteMessagesCrossBothWays() {
+    byte[] big = new byte[4 * 1024 * 1024];
+    Arrays.fill(big, (byte) 'k');
+    big[big.length - 1] = 'z';
+    assertThat(unary(channel, "Unary", big, withDeadline(30))).isEqualTo(big);
+  }
+
+  @Test
+  void aCallNoInstanceCanTakeIsUnavailableFromTheProxy() throws Exception {
+    try (ProxyFixture empty = ProxyFixture.of("memory://grpc-empty-" + System.nanoTime(), "")) {
+      ManagedChannel ch = channel(empty.address());
+      try {
+        assertThatThrownBy(() -> unary(ch, "Unary", "x".getBytes(), withDeadline(10)))
+            .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+              assertThat(e.getStatus().getDescription()).isEqualTo("keel-proxy: no instance available");
+            });
+      } finally {
+        ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
+  void theProxysRequestTimeoutEndsACallWithDeadlineExceededBeforeTheClientsOwnDeadline() {
+    // the client allows 60 s; the listener's request timeout (2 s) is the shorter, so the proxy answers
+    assertThatThrownBy(() -> unary(channel, "Hang", "x".getBytes(), withDeadline(60)))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+          assertThat(e.getStatus().getDescription()).startsWith("keel-proxy:");
+        });
+  }
+
+  @Test
+  void aCancelledCallClosesItsHttp11ConnectionToTheInstance() throws Exception {
+    try (GrpcHttp1Instance own = new GrpcHttp1Instance();
+        ProxyFixture p = ProxyFixture.of("static://" + own.address(), "")) {
+      ManagedChannel ch = channel(p.address());
+      try {
+        ClientCall<byte[], byte[]> call = ch.newCall(method("Hang", MethodDescriptor.MethodType.UNARY), withDeadline(60));
+        CompletableFuture<Status> closed = new CompletableFuture<>();
+        call.start(new ClientCall.Listener<>() {
+          @Override
+          public void onClose(Status status, Metadata trailers) {
+            closed.complete(status);
+          }
+        }, new Metadata());
+        call.sendMessage("x".getBytes());
+        call.halfClose();
+        call.request(1);
+        assertThat(own.hung.await(10, TimeUnit.SECONDS)).as("the call reached the instance").isTrue();
+        call.cancel("the user gave up", null);
+        assertThat(closed.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.CANCELLED);
+        assertThat(own.hungClosed.await(10, TimeUnit.SECONDS)).as("the RST_STREAM reached the instance").isTrue();
+      } finally {
+        ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    }
+  }
+}
