@@ -166,7 +166,7 @@ public final class H2Wire implements AutoCloseable {
         }
         case DATA -> {
           r.body.write(f.payload(), 0, f.payload().length);
-          giveBack(streamId, f.payload().length);
+          giveBack(streamId, f.payload().length, f.has(END_STREAM));
         }
         case RST_STREAM, GOAWAY -> {
           r.reset = f;
@@ -187,7 +187,7 @@ public final class H2Wire implements AutoCloseable {
       Frame f = read();
       if (f.streamId() == streamId && f.type() == DATA) {
         body.write(f.payload(), 0, f.payload().length);
-        giveBack(streamId, f.payload().length);
+        giveBack(streamId, f.payload().length, f.has(END_STREAM));
       }
       if (f.streamId() == streamId && (f.has(END_STREAM) || f.type() == RST_STREAM) || f.type() == GOAWAY) {
         return body.toByteArray();
@@ -195,11 +195,20 @@ public final class H2Wire implements AutoCloseable {
     }
   }
 
-  private void giveBack(int streamId, int n) throws IOException {
+  private void giveBack(int streamId, int n, boolean last) throws IOException {
     if (n > 0) { // what was read may come again: the window goes back
-      windowUpdate(0, n);
-      windowUpdate(streamId, n);
-      flush();
+      try {
+        windowUpdate(0, n);
+        if (!last) {
+          windowUpdate(streamId, n);
+        }
+        flush();
+      } catch (java.net.SocketException e) {
+        if (!last) {
+          throw e;
+        }
+        // a draining server closes right after the last stream's last frame: nothing to give back to
+      }
     }
   }
 
