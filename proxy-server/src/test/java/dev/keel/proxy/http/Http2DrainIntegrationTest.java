@@ -8,13 +8,15 @@ import dev.keel.proxy.support.ProxyFixture;
 import dev.keel.proxy.support.TestBackend;
 import java.io.EOFException;
 import java.io.IOException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
-/** A stopping proxy drains its HTTP/2 clients: two GOAWAYs around a PING, in-flight streams finish, then the close. */
+/** /status and /metrics count HTTP/2 clients' connections and streams; a stopping proxy drains its HTTP/2 clients: two GOAWAYs around a PING, in-flight streams finish, then the close. */
 class Http2DrainIntegrationTest {
   private static final int MAX_STREAM_ID = Integer.MAX_VALUE;
 
@@ -26,6 +28,8 @@ class Http2DrainIntegrationTest {
       h2.headers(1, H2Wire.request("GET", "/hold"), true);
       h2.flush();
       Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> a.requests.get() == 1);
+      assertThat(admin(proxy, "/status")).contains("\"http2Clients\":{\"connections\":1,\"streams\":1,");
+      assertThat(admin(proxy, "/metrics")).containsPattern("keel_proxy_http2_client_streams\\{[^}]*listener=\"web\"[^}]*} 1.0");
 
       CompletableFuture<Void> stopped = CompletableFuture.runAsync(() -> proxy.server.close(Duration.ofSeconds(20)));
       H2Codec.Frame first = h2.await(f -> f.type() == H2Wire.GOAWAY);
@@ -49,6 +53,10 @@ class Http2DrainIntegrationTest {
       stopped.get(20, TimeUnit.SECONDS);
       assertThat(closedByServer(h2)).isTrue();
     }
+  }
+
+  private static String admin(ProxyFixture proxy, String path) throws Exception {
+    return proxy.client.send(HttpRequest.newBuilder(proxy.adminUri(path)).build(), HttpResponse.BodyHandlers.ofString()).body();
   }
 
   private static boolean closedByServer(H2Wire h2) throws IOException {
