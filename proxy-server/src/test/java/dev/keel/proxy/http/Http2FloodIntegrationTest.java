@@ -78,25 +78,37 @@ class Http2FloodIntegrationTest {
     }
   }
 
+  /** One frame (or a few) of a flood. */
+  private interface FloodStep {
+    void send(H2Wire w, int i) throws IOException;
+  }
+
+  /** Sends {@code count} steps of a flood, which the proxy may cut by closing (as it should); the GOAWAY's code, as {@link #goAwayCode}. */
+  private static long flood(H2Wire w, int count, FloodStep step) {
+    try {
+      for (int i = 0; i < count; i++) {
+        step.send(w, i);
+      }
+      w.flush();
+    } catch (IOException closed) {
+      // the proxy closed the connection mid-flood
+    }
+    return goAwayCode(w);
+  }
+
   @Test
   void rapidResetFloodIsAnsweredWithEnhanceYourCalm() throws Exception {
     long before = baseline();
     long code;
     try (H2Wire w = H2Wire.connect(proxy.address())) {
-      try {
-        for (int i = 0; i < 1000; i++) {
-          int id = 1 + 2 * i;
-          w.headers(id, request("GET", "/slow"), true);
-          w.rst(id, Http2Error.CANCEL.code());
-          if (i % 20 == 19) {
-            w.flush();
-          }
+      code = flood(w, 1000, (x, i) -> {
+        int id = 1 + 2 * i;
+        x.headers(id, request("GET", "/slow"), true);
+        x.rst(id, Http2Error.CANCEL.code());
+        if (i % 20 == 19) {
+          x.flush();
         }
-        w.flush();
-      } catch (IOException closed) {
-        // the proxy closed the connection mid-flood: as it should
-      }
-      code = goAwayCode(w);
+      });
     }
     assertThat(code).isIn(Http2Error.ENHANCE_YOUR_CALM.code(), -1L);
     assertAnsweredWithoutGrowth(before);
@@ -109,15 +121,7 @@ class Http2FloodIntegrationTest {
     long before = baseline();
     long code;
     try (H2Wire w = H2Wire.connect(proxy.address())) {
-      try {
-        for (int i = 0; i < 2000; i++) {
-          w.ping(i);
-        }
-        w.flush();
-      } catch (IOException closed) {
-        // closed mid-flood
-      }
-      code = goAwayCode(w);
+      code = flood(w, 2000, (x, i) -> x.ping(i));
     }
     assertThat(code).isIn(Http2Error.ENHANCE_YOUR_CALM.code(), -1L);
     assertAnsweredWithoutGrowth(before);
@@ -128,15 +132,7 @@ class Http2FloodIntegrationTest {
     long before = baseline();
     long code;
     try (H2Wire w = H2Wire.connect(proxy.address())) {
-      try {
-        for (int i = 0; i < 2000; i++) {
-          w.settings(0x3, 100); // SETTINGS_MAX_CONCURRENT_STREAMS, again and again
-        }
-        w.flush();
-      } catch (IOException closed) {
-        // closed mid-flood
-      }
-      code = goAwayCode(w);
+      code = flood(w, 2000, (x, i) -> x.settings(0x3, 100)); // SETTINGS_MAX_CONCURRENT_STREAMS, again and again
     }
     assertThat(code).isIn(Http2Error.ENHANCE_YOUR_CALM.code(), -1L);
     assertAnsweredWithoutGrowth(before);
@@ -150,15 +146,8 @@ class Http2FloodIntegrationTest {
       // a header block that never ends: one literal value, a byte per CONTINUATION frame
       byte[] start = {0x00, 0x05, 'x', '-', 'f', 'l', 'd', 0x7f, (byte) 0xff, 0x7f};
       w.frame(H2Wire.HEADERS, 0, 1, start);
-      try {
-        for (int i = 0; i < 5000; i++) {
-          w.frame(H2Wire.CONTINUATION, 0, 1, new byte[] {'a'});
-        }
-        w.flush();
-      } catch (IOException closed) {
-        // closed mid-flood
-      }
-      assertThat(goAwayCode(w)).isNotEqualTo(Http2Error.NO_ERROR.code());
+      assertThat(flood(w, 5000, (x, i) -> x.frame(H2Wire.CONTINUATION, 0, 1, new byte[] {'a'})))
+          .isNotEqualTo(Http2Error.NO_ERROR.code());
       assertThat(w.closedByServer()).isTrue();
     }
     await().atMost(Duration.ofSeconds(10)).until(() -> listener().stats().http2Connections() == 0);
@@ -170,15 +159,7 @@ class Http2FloodIntegrationTest {
   void emptyDataFramesWithoutEndAreAFlood() throws Exception {
     try (H2Wire w = H2Wire.connect(proxy.address())) {
       w.headers(1, request("POST", "/echo"), false);
-      try {
-        for (int i = 0; i < 100; i++) {
-          w.data(1, new byte[0], false);
-        }
-        w.flush();
-      } catch (IOException closed) {
-        // closed mid-flood
-      }
-      assertThat(goAwayCode(w)).isIn(Http2Error.ENHANCE_YOUR_CALM.code(), -1L);
+      assertThat(flood(w, 100, (x, i) -> x.data(1, new byte[0], false))).isIn(Http2Error.ENHANCE_YOUR_CALM.code(), -1L);
     }
     await().atMost(Duration.ofSeconds(10)).until(() -> listener().stats().http2Connections() == 0);
     assertThat(listener().stats().calmed()).isEqualTo(1);
