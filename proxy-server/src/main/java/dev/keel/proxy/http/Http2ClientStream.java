@@ -361,11 +361,11 @@ final class Http2ClientStream implements ResponseSink {
 
   @Override
   public void end(@Nullable ByteBuf trailers) {
-    Http2Headers t = trailers == null ? null : Http2Responses.trailers(trailers);
+    @Nullable Http2Headers t = trailers == null ? null : Http2Responses.trailers(trailers);
     boolean withTrailers = t != null && !t.isEmpty();
     sendHeld(!withTrailers);
     if (!ended) {
-      if (withTrailers) {
+      if (t != null && withTrailers) {
         conn.writeHeaders(id, t, true);
       } else {
         conn.writeData(id, Unpooled.EMPTY_BUFFER, true);
