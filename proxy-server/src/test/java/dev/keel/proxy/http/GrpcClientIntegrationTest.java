@@ -109,6 +109,19 @@ class GrpcClientIntegrationTest {
   }
 
   @Test
+  void anInstanceGoneMidStreamEndsTheCallUnavailableAfterWhatItSent() {
+    List<String> got = new ArrayList<>();
+    assertThatThrownBy(() -> ClientCalls.blockingServerStreamingCall(channel,
+        method("Die", MethodDescriptor.MethodType.SERVER_STREAMING), withDeadline(10), new byte[0])
+        .forEachRemaining(m -> got.add(new String(m))))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+          assertThat(e.getStatus().getDescription()).startsWith("keel-proxy:");
+        });
+    assertThat(got).containsExactly("0", "1", "2");
+  }
+
+  @Test
   void aClientStreamReachesTheInstanceWholeAndInOrder() throws Exception {
     List<byte[]> got = new ArrayList<>();
     CompletableFuture<Status> closed = new CompletableFuture<>();

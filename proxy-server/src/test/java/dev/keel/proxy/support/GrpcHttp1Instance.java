@@ -31,7 +31,8 @@ import java.util.concurrent.TimeUnit;
  * A gRPC service spoken over HTTP/1.1 with chunked bodies and trailers (what a gRPC instance behind
  * an HTTP/1.1 upstream looks like to the proxy), on loopback. Methods of {@code test.Echo}:
  * {@code Unary} echoes its request messages; {@code Count} answers n messages for a request "n";
- * {@code Fail} ends with {@code grpc-status: 5} and a message; {@code Hang} never answers and
+ * {@code Fail} ends with {@code grpc-status: 5} and a message; {@code Die} sends 3 messages and
+ * closes its connection (an instance killed mid-stream); {@code Hang} never answers and
  * counts down {@link #hung} when its request arrived and {@link #hungClosed} when the proxy closes
  * its connection.
  */
@@ -92,6 +93,15 @@ public final class GrpcHttp1Instance implements AutoCloseable {
             ctx.write(new DefaultHttpContent(ctx.alloc().buffer().writeBytes(frame(Integer.toString(i).getBytes(StandardCharsets.UTF_8)))));
           }
           last.trailingHeaders().set("grpc-status", "0");
+        }
+        case "/test.Echo/Die" -> {
+          // three messages, then the instance is gone: the connection closes mid-response
+          for (int i = 0; i < 3; i++) {
+            ctx.write(new DefaultHttpContent(ctx.alloc().buffer().writeBytes(frame(Integer.toString(i).getBytes(StandardCharsets.UTF_8)))));
+          }
+          ctx.flush();
+          ctx.close();
+          return;
         }
         case "/test.Echo/Fail" -> last.trailingHeaders().set("grpc-status", "5").set("grpc-message", "no such thing");
         default -> last.trailingHeaders().set("grpc-status", "12").set("grpc-message", "unknown method " + path);
