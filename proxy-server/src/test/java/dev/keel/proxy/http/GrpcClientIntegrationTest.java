@@ -152,6 +152,33 @@ class GrpcClientIntegrationTest {
   }
 
   @Test
+  void aBidirectionalStreamGetsEachAnswerBeforeItSendsTheNextMessage() throws Exception {
+    java.util.concurrent.BlockingQueue<String> answers = new java.util.concurrent.LinkedBlockingQueue<>();
+    CompletableFuture<Status> closed = new CompletableFuture<>();
+    ClientCall<byte[], byte[]> call = channel.newCall(method("Chat", MethodDescriptor.MethodType.BIDI_STREAMING), withDeadline(20));
+    call.start(new ClientCall.Listener<>() {
+      @Override
+      public void onMessage(byte[] message) {
+        answers.add(new String(message));
+        call.request(1);
+      }
+
+      @Override
+      public void onClose(Status status, Metadata trailers) {
+        closed.complete(status);
+      }
+    }, new Metadata());
+    call.request(1);
+    for (int i = 0; i < 5; i++) {
+      call.sendMessage(("ping " + i).getBytes());
+      // the request is still open: the answer can only come if both directions flow at once
+      assertThat(answers.poll(10, TimeUnit.SECONDS)).isEqualTo("ping " + i);
+    }
+    call.halfClose();
+    assertThat(closed.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.OK);
+  }
+
+  @Test
   void fourMebibyteMessagesCrossBothWays() {
     byte[] big = new byte[4 * 1024 * 1024];
     Arrays.fill(big, (byte) 'k');

@@ -4,6 +4,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -14,14 +15,17 @@ import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
@@ -31,7 +35,8 @@ import java.util.concurrent.TimeUnit;
  * A gRPC service spoken over HTTP/1.1 with chunked bodies and trailers (what a gRPC instance behind
  * an HTTP/1.1 upstream looks like to the proxy), on loopback. Methods of {@code test.Echo}:
  * {@code Unary} echoes its request messages; {@code Count} answers n messages for a request "n";
- * {@code Fail} ends with {@code grpc-status: 5} and a message; {@code Die} sends 3 messages and
+ * {@code Chat} answers each piece of its request as it comes, before the request ends (bidirectional
+ * streaming); {@code Fail} ends with {@code grpc-status: 5} and a message; {@code Die} sends 3 messages and
  * closes its connection (an instance killed mid-stream); {@code Hang} never answers and
  * counts down {@link #hung} when its request arrived and {@link #hungClosed} when the proxy closes
  * its connection.
@@ -47,7 +52,7 @@ public final class GrpcHttp1Instance implements AutoCloseable {
         .childHandler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
-            ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(16 * 1024 * 1024), new Service());
+            ch.pipeline().addLast(new HttpServerCodec(), new Chat(), new HttpObjectAggregator(16 * 1024 * 1024), new Service());
           }
         }).bind("127.0.0.1", 0).sync().channel();
   }
@@ -65,6 +70,40 @@ public final class GrpcHttp1Instance implements AutoCloseable {
     f[4] = (byte) message.length;
     System.arraycopy(message, 0, f, 5, message.length);
     return f;
+  }
+
+  /** {@code Chat}, not aggregated: the response head at once, each request piece echoed as it comes. */
+  private static final class Chat extends ChannelInboundHandlerAdapter {
+    private boolean chatting;
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (msg instanceof HttpRequest r) {
+        chatting = r.uri().equals("/test.Echo/Chat");
+        if (chatting) {
+          HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+          head.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/grpc")
+              .set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+          ctx.writeAndFlush(head);
+        }
+      }
+      if (!chatting) {
+        ctx.fireChannelRead(msg);
+        return;
+      }
+      if (msg instanceof HttpContent c) {
+        if (c.content().isReadable()) {
+          ctx.writeAndFlush(new DefaultHttpContent(c.content().retain()));
+        }
+        if (c instanceof LastHttpContent) {
+          LastHttpContent last = new DefaultLastHttpContent();
+          last.trailingHeaders().set("grpc-status", "0");
+          ctx.writeAndFlush(last);
+          chatting = false;
+        }
+      }
+      ReferenceCountUtil.release(msg);
+    }
   }
 
   private final class Service extends SimpleChannelInboundHandler<FullHttpRequest> {
