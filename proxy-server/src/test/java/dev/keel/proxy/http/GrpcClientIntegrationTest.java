@@ -22,7 +22,9 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -121,61 +123,56 @@ class GrpcClientIntegrationTest {
     assertThat(got).containsExactly("0", "1", "2");
   }
 
+  /** A started call that records what it receives, asking for one message after another. */
+  private static final class Recorder extends ClientCall.Listener<byte[]> {
+    final BlockingQueue<String> messages = new LinkedBlockingQueue<>();
+    final CompletableFuture<Status> closed = new CompletableFuture<>();
+    final ClientCall<byte[], byte[]> call;
+
+    Recorder(ManagedChannel ch, String name, MethodDescriptor.MethodType type, long deadlineSeconds) {
+      call = ch.newCall(method(name, type), withDeadline(deadlineSeconds));
+      call.start(this, new Metadata());
+      call.request(1);
+    }
+
+    @Override
+    public void onMessage(byte[] message) {
+      messages.add(new String(message));
+      call.request(1);
+    }
+
+    @Override
+    public void onClose(Status status, Metadata trailers) {
+      closed.complete(status);
+    }
+
+    Status.Code code() throws Exception {
+      return closed.get(10, TimeUnit.SECONDS).getCode();
+    }
+  }
+
   @Test
   void aClientStreamReachesTheInstanceWholeAndInOrder() throws Exception {
-    List<byte[]> got = new ArrayList<>();
-    CompletableFuture<Status> closed = new CompletableFuture<>();
-    ClientCall<byte[], byte[]> call = channel.newCall(method("Unary", MethodDescriptor.MethodType.CLIENT_STREAMING),
-        withDeadline(10));
-    call.start(new ClientCall.Listener<>() {
-      @Override
-      public void onMessage(byte[] message) {
-        got.add(message);
-        call.request(1);
-      }
-
-      @Override
-      public void onClose(Status status, Metadata trailers) {
-        closed.complete(status);
-      }
-    }, new Metadata());
-    call.request(1);
+    Recorder r = new Recorder(channel, "Unary", MethodDescriptor.MethodType.CLIENT_STREAMING, 10);
     for (int i = 0; i < 50; i++) {
-      call.sendMessage(("m" + i).getBytes());
+      r.call.sendMessage(("m" + i).getBytes());
     }
-    call.halfClose();
-    assertThat(closed.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.OK);
+    r.call.halfClose();
+    assertThat(r.code()).isEqualTo(Status.Code.OK);
     // the instance echoes the request's frames as they came: 50 messages, in order
-    assertThat(got).hasSize(50);
-    assertThat(new String(got.get(0))).isEqualTo("m0");
-    assertThat(new String(got.get(49))).isEqualTo("m49");
+    assertThat(r.messages).hasSize(50).startsWith("m0", "m1").endsWith("m49");
   }
 
   @Test
   void aBidirectionalStreamGetsEachAnswerBeforeItSendsTheNextMessage() throws Exception {
-    java.util.concurrent.BlockingQueue<String> answers = new java.util.concurrent.LinkedBlockingQueue<>();
-    CompletableFuture<Status> closed = new CompletableFuture<>();
-    ClientCall<byte[], byte[]> call = channel.newCall(method("Chat", MethodDescriptor.MethodType.BIDI_STREAMING), withDeadline(20));
-    call.start(new ClientCall.Listener<>() {
-      @Override
-      public void onMessage(byte[] message) {
-        answers.add(new String(message));
-        call.request(1);
-      }
-
-      @Override
-      public void onClose(Status status, Metadata trailers) {
-        closed.complete(status);
-      }
-    }, new Metadata());
-    call.request(1);
+    Recorder r = new Recorder(channel, "Chat", MethodDescriptor.MethodType.BIDI_STREAMING, 20);
     for (int i = 0; i < 5; i++) {
-      call.sendMessage(("ping " + i).getBytes());
+      r.call.sendMessage(("ping " + i).getBytes());
       // the request is still open: the answer can only come if both directions flow at once
-      assertThat(answers.poll(10, TimeUnit.SECONDS)).isEqualTo("ping " + i);
+      assertThat(r.messages.poll(10, TimeUnit.SECONDS)).isEqualTo("ping " + i);
     }
-    call.halfClose();
-    assertThat(closed.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.OK);
+    r.call.halfClose();
+    assertThat(r.code()).isEqualTo(Status.Code.OK);
   }
 
   @Test
@@ -218,20 +215,12 @@ class GrpcClientIntegrationTest {
         ProxyFixture p = ProxyFixture.of("static://" + own.address(), "")) {
       ManagedChannel ch = channel(p.address());
       try {
-        ClientCall<byte[], byte[]> call = ch.newCall(method("Hang", MethodDescriptor.MethodType.UNARY), withDeadline(60));
-        CompletableFuture<Status> closed = new CompletableFuture<>();
-        call.start(new ClientCall.Listener<>() {
-          @Override
-          public void onClose(Status status, Metadata trailers) {
-            closed.complete(status);
-          }
-        }, new Metadata());
-        call.sendMessage("x".getBytes());
-        call.halfClose();
-        call.request(1);
+        Recorder r = new Recorder(ch, "Hang", MethodDescriptor.MethodType.UNARY, 60);
+        r.call.sendMessage("x".getBytes());
+        r.call.halfClose();
         assertThat(own.hung.await(10, TimeUnit.SECONDS)).as("the call reached the instance").isTrue();
-        call.cancel("the user gave up", null);
-        assertThat(closed.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.CANCELLED);
+        r.call.cancel("the user gave up", null);
+        assertThat(r.code()).isEqualTo(Status.Code.CANCELLED);
         assertThat(own.hungClosed.await(10, TimeUnit.SECONDS)).as("the RST_STREAM reached the instance").isTrue();
       } finally {
         ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
