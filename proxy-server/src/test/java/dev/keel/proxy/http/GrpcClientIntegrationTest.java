@@ -1,5 +1,6 @@
 package dev.keel.proxy.http;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -90,7 +91,7 @@ class GrpcClientIntegrationTest {
 
   @Test
   void aUnaryCallAndItsOkTrailersCrossTheProxy() {
-    assertThat(new String(unary(channel, "Unary", "hello".getBytes(), withDeadline(10)))).isEqualTo("hello");
+    assertThat(new String(unary(channel, "Unary", "hello".getBytes(UTF_8), withDeadline(10)), UTF_8)).isEqualTo("hello");
   }
 
   @Test
@@ -106,7 +107,7 @@ class GrpcClientIntegrationTest {
   void aServerStreamDeliversEveryMessageThenItsStatus() {
     List<String> got = new ArrayList<>();
     ClientCalls.blockingServerStreamingCall(channel, method("Count", MethodDescriptor.MethodType.SERVER_STREAMING),
-        withDeadline(10), "200".getBytes()).forEachRemaining(m -> got.add(new String(m)));
+        withDeadline(10), "200".getBytes(UTF_8)).forEachRemaining(m -> got.add(new String(m, UTF_8)));
     assertThat(got).hasSize(200).startsWith("0", "1").endsWith("199");
   }
 
@@ -115,7 +116,7 @@ class GrpcClientIntegrationTest {
     List<String> got = new ArrayList<>();
     assertThatThrownBy(() -> ClientCalls.blockingServerStreamingCall(channel,
         method("Die", MethodDescriptor.MethodType.SERVER_STREAMING), withDeadline(10), new byte[0])
-        .forEachRemaining(m -> got.add(new String(m))))
+        .forEachRemaining(m -> got.add(new String(m, UTF_8))))
         .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
           assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
           assertThat(e.getStatus().getDescription()).startsWith("keel-proxy:");
@@ -137,7 +138,7 @@ class GrpcClientIntegrationTest {
 
     @Override
     public void onMessage(byte[] message) {
-      messages.add(new String(message));
+      messages.add(new String(message, UTF_8));
       call.request(1);
     }
 
@@ -155,7 +156,7 @@ class GrpcClientIntegrationTest {
   void aClientStreamReachesTheInstanceWholeAndInOrder() throws Exception {
     Recorder r = new Recorder(channel, "Unary", MethodDescriptor.MethodType.CLIENT_STREAMING, 10);
     for (int i = 0; i < 50; i++) {
-      r.call.sendMessage(("m" + i).getBytes());
+      r.call.sendMessage(("m" + i).getBytes(UTF_8));
     }
     r.call.halfClose();
     assertThat(r.code()).isEqualTo(Status.Code.OK);
@@ -167,7 +168,7 @@ class GrpcClientIntegrationTest {
   void aBidirectionalStreamGetsEachAnswerBeforeItSendsTheNextMessage() throws Exception {
     Recorder r = new Recorder(channel, "Chat", MethodDescriptor.MethodType.BIDI_STREAMING, 20);
     for (int i = 0; i < 5; i++) {
-      r.call.sendMessage(("ping " + i).getBytes());
+      r.call.sendMessage(("ping " + i).getBytes(UTF_8));
       // the request is still open: the answer can only come if both directions flow at once
       assertThat(r.messages.poll(10, TimeUnit.SECONDS)).isEqualTo("ping " + i);
     }
@@ -188,7 +189,7 @@ class GrpcClientIntegrationTest {
     try (ProxyFixture empty = ProxyFixture.of("memory://grpc-empty-" + System.nanoTime(), "")) {
       ManagedChannel ch = channel(empty.address());
       try {
-        assertThatThrownBy(() -> unary(ch, "Unary", "x".getBytes(), withDeadline(10)))
+        assertThatThrownBy(() -> unary(ch, "Unary", "x".getBytes(UTF_8), withDeadline(10)))
             .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
               assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
               assertThat(e.getStatus().getDescription()).isEqualTo("keel-proxy: no instance available");
@@ -202,7 +203,7 @@ class GrpcClientIntegrationTest {
   @Test
   void theProxysRequestTimeoutEndsACallWithDeadlineExceededBeforeTheClientsOwnDeadline() {
     // the client allows 60 s; the listener's request timeout (2 s) is the shorter, so the proxy answers
-    assertThatThrownBy(() -> unary(channel, "Hang", "x".getBytes(), withDeadline(60)))
+    assertThatThrownBy(() -> unary(channel, "Hang", "x".getBytes(UTF_8), withDeadline(60)))
         .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
           assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
           assertThat(e.getStatus().getDescription()).startsWith("keel-proxy:");
@@ -216,7 +217,7 @@ class GrpcClientIntegrationTest {
       ManagedChannel ch = channel(p.address());
       try {
         Recorder r = new Recorder(ch, "Hang", MethodDescriptor.MethodType.UNARY, 60);
-        r.call.sendMessage("x".getBytes());
+        r.call.sendMessage("x".getBytes(UTF_8));
         r.call.halfClose();
         assertThat(own.hung.await(10, TimeUnit.SECONDS)).as("the call reached the instance").isTrue();
         r.call.cancel("the user gave up", null);
