@@ -44,7 +44,7 @@ class Http2ConformanceIntegrationTest {
     try (H2Wire w = H2Wire.connect(proxy.address())) {
       w.headers(1, h, true);
       w.flush();
-      return w.await(f -> f.streamId() == 1 && (f.type() == H2Wire.RST_STREAM || f.has(H2Wire.END_STREAM)) || f.type() == H2Wire.GOAWAY);
+      return w.await(f -> (f.streamId() == 1 && (f.type() == H2Wire.RST_STREAM || f.has(H2Wire.END_STREAM))) || f.type() == H2Wire.GOAWAY);
     }
   }
 
@@ -233,7 +233,7 @@ class Http2ConformanceIntegrationTest {
     try (H2Wire w = H2Wire.connect(proxy.address())) {
       w.headers(1, request("GET", "/", "x-big", "v".repeat(5000)), true);
       w.flush();
-      H2Codec.Frame f = w.await(x -> x.streamId() == 1 && x.type() == H2Wire.HEADERS || x.type() == H2Wire.GOAWAY);
+      H2Codec.Frame f = w.await(x -> (x.streamId() == 1 && x.type() == H2Wire.HEADERS) || x.type() == H2Wire.GOAWAY);
       assertThat(f.type()).isEqualTo(H2Wire.HEADERS);
       assertThat(f.headers().status().toString()).isEqualTo("431");
     }

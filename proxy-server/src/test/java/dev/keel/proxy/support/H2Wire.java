@@ -189,7 +189,7 @@ public final class H2Wire implements AutoCloseable {
         body.write(f.payload(), 0, f.payload().length);
         giveBack(streamId, f.payload().length, f.has(END_STREAM));
       }
-      if (f.streamId() == streamId && (f.has(END_STREAM) || f.type() == RST_STREAM) || f.type() == GOAWAY) {
+      if ((f.streamId() == streamId && (f.has(END_STREAM) || f.type() == RST_STREAM)) || f.type() == GOAWAY) {
         return body.toByteArray();
       }
     }
