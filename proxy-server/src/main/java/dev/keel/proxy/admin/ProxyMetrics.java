@@ -43,6 +43,7 @@ final class ProxyMetrics implements AutoCloseable {
         .description("requests retried on another instance").register(registry);
     Gauge.builder("keel_proxy_client_connections", l, x -> x.stats().connections()).tags(t)
         .description("open client connections").register(registry);
+    ClientHttp2Stats.register(registry, l, t);
     FunctionCounter.builder("keel_proxy_connections_refused", l, x -> x.gate().refused()).tags(t)
         .description("client connections closed at accept: max-connections reached, or the descriptor reserve").register(registry);
     FunctionCounter.builder("keel_proxy_tls_renegotiations_refused", l, x -> x.tls().renegotiationsRefused()).tags(t)

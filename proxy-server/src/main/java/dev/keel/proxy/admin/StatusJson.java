@@ -36,6 +36,7 @@ final class StatusJson {
       o.put("listen", l.localAddress().getHostString() + ":" + l.localAddress().getPort());
       o.put("connections", l.stats().connections());
       o.put("connectionsRefused", l.gate().refused()); // max-connections or the descriptor reserve
+      ClientHttp2Stats.json(l, o);
       o.put("requests", l.stats().requests());
       o.put("rejected", l.stats().rejected());
       o.put("upstreamErrors", l.stats().upstreamErrors());

@@ -195,9 +195,10 @@ public final class ConfigLoader {
     Upstream upstream = UpstreamSection.read(f.map("upstream"), protocol, warnings);
     int maxConnections = f.integer("max-connections", 0, 0, 10_000_000);
     String proxyProtocol = f.oneOf("proxy-protocol", "none", ListenerConfig.PROXY_PROTOCOLS);
+    Http2Config http2 = Http2Section.read(f);
     f.done();
     return new ListenerConfig(name, listen, protocol, service, policy, persistence, health, timeouts, rebalance,
-        retries, limits, trusted, clientHeaders, tls, upstream, maxConnections, proxyProtocol);
+        retries, limits, trusted, clientHeaders, tls, upstream, maxConnections, proxyProtocol, http2);
   }
 
   private static String headerName(String s) {

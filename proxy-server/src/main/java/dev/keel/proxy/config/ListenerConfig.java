@@ -30,7 +30,8 @@ public record ListenerConfig(
     @Nullable ServerTls tls,
     Upstream upstream,
     int maxConnections,
-    String proxyProtocol) {
+    String proxyProtocol,
+    Http2Config http2) {
 
   public static final List<String> PROTOCOLS = List.of("http", "tcp");
   /** PROXY protocol header sent to upstreams by tcp listeners. */
@@ -64,6 +65,7 @@ public record ListenerConfig(
     clientAddressHeaders = clientAddressHeaders.stream().map(h -> h.toLowerCase(java.util.Locale.ROOT)).toList();
     requireNonNull(upstream, "upstream");
     requireNonNull(proxyProtocol, "proxyProtocol");
+    requireNonNull(http2, "http2");
     if (maxConnections < 0) {
       throw new IllegalArgumentException("maxConnections: " + maxConnections + " (expected: >= 0, 0 = unlimited)");
     }
@@ -77,11 +79,32 @@ public record ListenerConfig(
         trustedProxies, DEFAULT_CLIENT_ADDRESS_HEADERS, tls, upstream, 0, "none");
   }
 
+  /** With HTTP/2 at its defaults (the field HTTP/2 listeners added). */
+  public ListenerConfig(String name, HostPort listen, String protocol, String service, String policy,
+      Persistence persistence, Health health, Timeouts timeouts, Rebalance rebalance, Retries retries,
+      Limits limits, List<Cidr> trustedProxies, List<String> clientAddressHeaders, @Nullable ServerTls tls,
+      Upstream upstream, int maxConnections, String proxyProtocol) {
+    this(name, listen, protocol, service, policy, persistence, health, timeouts, rebalance, retries, limits,
+        trustedProxies, clientAddressHeaders, tls, upstream, maxConnections, proxyProtocol, Http2Config.DEFAULTS);
+  }
+
   /** A listener with every default, for the one-line form and tests. */
   public static ListenerConfig of(String name, HostPort listen, String protocol, String service, String policy) {
     return new ListenerConfig(name, listen, protocol, service, policy, Persistence.NONE, Health.defaults(),
         Timeouts.defaults(), Rebalance.defaults(), Retries.defaults(), Limits.defaults(), List.of(), null,
         Upstream.defaults());
+  }
+
+  /**
+   * The protocols a TLS client connection may choose by ALPN: {@code h2} (when {@code http2} is on)
+   * and {@code http/1.1} for {@code http} listeners; none for {@code tcp} ones, which do not look
+   * into what they relay.
+   */
+  public List<String> alpn() {
+    if (!protocol.equals("http")) {
+      return List.of();
+    }
+    return http2.enabled() ? List.of("h2", "http/1.1") : List.of("http/1.1");
   }
 
   /** True when {@code peer} is inside one of {@link #trustedProxies}. */

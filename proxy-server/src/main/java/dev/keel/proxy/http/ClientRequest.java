@@ -12,10 +12,11 @@ import org.jspecify.annotations.Nullable;
  * says about it (a HEAD, a chunked body, whether it may be sent twice, whether it waits for a 100),
  * and its body on the way: counted against {@code limits.max-body}, held while no upstream is ready
  * (allocated only then), written on once one is, and flushed once per client read rather than per
- * piece. Where an upstream can refuse a request unprocessed (HTTP/2), what went of a body is kept,
- * up to a limit and until the response head, so that a refused request can be sent again
- * ({@link #rewind}). Reset as a whole for each request ({@link #begin}). Confined to the exchange's
- * event loop.
+ * piece. What went of a body is kept, up to a limit and until the response head, where the request
+ * may be sent again after it went out: to an upstream that can refuse it unprocessed (HTTP/2), or
+ * for an HTTP/2 client's call ({@link #keep}); {@link #rewind} queues it again for the next
+ * upstream. Reset as a whole for each request ({@link #begin}). Confined to the exchange's event
+ * loop.
  */
 final class ClientRequest {
   private static final HttpRequest NONE = new io.netty.handler.codec.http.DefaultHttpRequest(
@@ -34,7 +35,10 @@ final class ClientRequest {
   // copies of what went upstream, kept while the request may have to go again (see rewind)
   private @Nullable ArrayDeque<HttpContent> sent;
   private long sentBytes;
+  private long limit;
   private boolean replayable;
+  // the call may be sent again after its body went out (an HTTP/2 client's idempotent gRPC method)
+  private boolean idempotent;
 
   /**
    * @param max the most bytes a body may have; 0: no limit
@@ -61,7 +65,20 @@ final class ClientRequest {
     done = false;
     unflushed = false;
     sentBytes = 0;
-    replayable = replayLimit > 0;
+    limit = replayLimit;
+    idempotent = false;
+    replayable = limit > 0;
+  }
+
+  /**
+   * Keeps up to {@code limit} bytes of the body (more than the route's own replay limit, never less),
+   * so that the request can be sent again after it went out: when it is {@code idempotent} (whatever
+   * its method), or when an instance refused it unprocessed. Call before any piece went upstream.
+   */
+  void keep(boolean idempotent, long limit) {
+    this.idempotent = idempotent;
+    this.limit = Math.max(this.limit, limit);
+    replayable = this.limit > 0;
   }
 
   /** The head as checked, and once dispatched, rewritten. */
@@ -78,9 +95,22 @@ final class ClientRequest {
     return chunked;
   }
 
-  /** May be sent again after an instance failed with it: idempotent, without a body. */
+  /**
+   * May be sent again after an instance failed with it (beyond a refusal, which any request may be):
+   * an idempotent method without a body, or a call marked idempotent ({@link #keep}). Whether it
+   * still can be is {@link #rewind}'s answer.
+   */
   boolean retryable() {
-    return retryable;
+    return retryable || idempotent;
+  }
+
+  /**
+   * Makes the request go again after an attempt failed with it, when that is safe (it is
+   * {@link #retryable}) and possible (all that went is kept: {@link #rewind}). A request an instance
+   * refused unprocessed is rewound whatever its method ({@code Exchange.upstreamRefused}).
+   */
+  boolean resend() {
+    return retryable() && rewind();
   }
 
   /** True the first time it is asked for a request that waits for {@code 100 Continue}. */
@@ -117,7 +147,7 @@ final class ClientRequest {
       return;
     }
     if (upstream != null) {
-      keep(c);
+      copy(c);
       upstream.body(c);
       unflushed = true;
       return;
@@ -130,26 +160,29 @@ final class ClientRequest {
     q.add(c);
   }
 
-  /** Writes what was held to the upstream that is now ready. */
+  /**
+   * Writes what was held to the upstream that is now ready: the pieces that came while connecting,
+   * after what a previous attempt took when the request goes again ({@link #rewind}).
+   */
   void sendHeld(RequestSink upstream) {
     ArrayDeque<HttpContent> q = held;
     if (q != null) {
       HttpContent c;
       while ((c = q.poll()) != null) {
-        keep(c);
+        copy(c);
         upstream.body(c);
       }
     }
   }
 
   /** Keeps a copy of {@code c}, about to go upstream, while the request may have to be sent again. */
-  private void keep(HttpContent c) {
+  private void copy(HttpContent c) {
     if (!replayable) {
       return;
     }
     int n = c.content().readableBytes();
-    if (sentBytes + n > replayLimit) {
-      settled(); // too large to keep: a refusal from now on is answered 502
+    if (sentBytes + n > limit) {
+      settled(); // too large to keep: it can only go once
       return;
     }
     ArrayDeque<HttpContent> q = sent;
@@ -163,23 +196,42 @@ final class ClientRequest {
 
   /**
    * Makes what went upstream go again, before anything held, to the next upstream: true when that is
-   * possible (all of it was kept, and no response head came), false otherwise.
+   * possible (all of it was kept and no response head came, or the request has no body at all),
+   * false otherwise.
    */
   boolean rewind() {
     if (!replayable) {
-      return false;
+      return resendEnd();
     }
-    ArrayDeque<HttpContent> kept = sent;
-    if (kept != null && !kept.isEmpty()) {
+    ArrayDeque<HttpContent> copies = sent;
+    if (copies != null && !copies.isEmpty()) {
       ArrayDeque<HttpContent> h = held;
       if (h != null) {
-        kept.addAll(h);
+        copies.addAll(h);
         h.clear();
       }
-      held = kept;
+      held = copies;
       sent = h; // the emptied queue keeps the copies from now on
     }
     sentBytes = 0;
+    return true;
+  }
+
+  /**
+   * A request without a body needs no copy: its end alone goes again (an HTTP/2 stream must be
+   * ended by it; an HTTP/1.1 upstream that frames by length writes nothing for it).
+   */
+  private boolean resendEnd() {
+    if (!done || bytes > 0 || chunked) {
+      return false;
+    }
+    drop(held);
+    ArrayDeque<HttpContent> q = held;
+    if (q == null) {
+      q = new ArrayDeque<>(1);
+      held = q;
+    }
+    q.add(LastHttpContent.EMPTY_LAST_CONTENT);
     return true;
   }
 

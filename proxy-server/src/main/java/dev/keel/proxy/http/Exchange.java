@@ -37,6 +37,8 @@ final class Exchange {
   private Phase phase = Phase.DONE;
   private boolean websocket;
   private int retries;
+  // The call's own deadline (gRPC's grpc-timeout), on the loop's ticker; 0: none.
+  private long callDeadline;
   // The upstream side, a field: begun anew for each try; attempt is it while a try is under way.
   private final Attempt slot;
   private @Nullable Attempt attempt;
@@ -68,9 +70,29 @@ final class Exchange {
     this.websocket = websocket;
     phase = Phase.IDLE;
     retries = 0;
+    callDeadline = 0;
     attempt = null;
     tunnel = null;
     return this;
+  }
+
+  /**
+   * What an HTTP/2 stream knows of its call beyond the head, set after {@link #begin} and before
+   * the first dispatch.
+   *
+   * @param deadlineNanos when the call's own deadline passes (the loop's ticker; gRPC's
+   *     grpc-timeout), 0 for none: then the exchange ends with 504 (DEADLINE_EXCEEDED for gRPC)
+   *     without a verdict on the instance, whose time it was not
+   * @param idempotent the call may be sent again after its body went out (a gRPC method listed as
+   *     idempotent), as long as that body was kept whole
+   * @param keep bytes of the request body to keep for a resend (0: none)
+   */
+  void call(long deadlineNanos, boolean idempotent, long keep) {
+    callDeadline = deadlineNanos;
+    body.keep(idempotent, keep);
+    if (deadlineNanos != 0) {
+      client.wakeAt(deadlineNanos);
+    }
   }
 
   Phase phase() {
@@ -255,6 +277,7 @@ final class Exchange {
     }
     a.report(true);
     a.release(a.upstreamKeepAlive && body.done());
+    body.release(); // what was kept for a resend
     moveTo(Phase.DONE, "response complete");
     client.end(trailers);
   }
@@ -275,6 +298,22 @@ final class Exchange {
 
   /** The request timer: called at or after {@link ResponseSink#wakeAt}; returns the next deadline, or 0. */
   long timeUp(long now) {
+    long call = callDeadline;
+    if (call != 0 && !phase.over() && now - call >= 0) {
+      log.debug("{} from {}: the call's deadline passed", this, context.peer());
+      route.stats().upstreamErrors.increment();
+      fail(HttpResponseStatus.GATEWAY_TIMEOUT, "the call's deadline passed");
+      return 0;
+    }
+    long next = requestTimeUp(now);
+    if (call == 0 || phase.over()) {
+      return next;
+    }
+    return next == 0 || call - next < 0 ? call : next;
+  }
+
+  /** {@code timeouts.request}: the next time it must be looked at, or 0. */
+  private long requestTimeUp(long now) {
     Attempt a = attempt;
     // a head held for its small body is not out yet: the deadline covers that body too
     boolean waiting = phase == Phase.AWAITING_HEAD || (phase == Phase.STREAMING && !client.committed());
@@ -315,7 +354,10 @@ final class Exchange {
     }
   }
 
-  /** The attempt failed before the response was complete: retry when safe, else 502/504 (or a cut). */
+  /**
+   * The attempt failed before the response was complete: retry when safe (nothing went, or the
+   * request may go twice and all of it is kept: {@link ClientRequest#resend}), else 502/504 (or a cut).
+   */
   private void attemptFailed(FailureKind outcome, String reason) {
     Attempt a = attempt;
     if (a != null) {
@@ -324,12 +366,13 @@ final class Exchange {
     }
     if (client.committed()) {
       abandon(reason);
-      client.reset(); // part of the response is out: a truncated message, never a made-up end
+      // part of the response is out: a truncated message, never a made-up end
+      client.reset(outcome == FailureKind.TIMEOUT ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY);
       return;
     }
     client.discardHeld();
     boolean nothingSent = phase == Phase.CONNECTING;
-    if (outcome != FailureKind.TIMEOUT && (nothingSent || (body.retryable() && body.done())) && retries < route.maxRetries) {
+    if (outcome != FailureKind.TIMEOUT && (nothingSent || body.resend()) && retries < route.maxRetries) {
       retryElsewhere(a);
       return;
     }
@@ -379,7 +422,7 @@ final class Exchange {
     boolean committed = client.committed();
     abandon(reason);
     if (committed) {
-      client.reset();
+      client.reset(s);
     } else {
       client.discardHeld();
       client.fail(s);
@@ -410,7 +453,7 @@ final class Exchange {
   void closeTunnel() {
     if (phase == Phase.TUNNEL) {
       abandon("tunnel closed");
-      client.reset();
+      client.reset(HttpResponseStatus.BAD_GATEWAY);
     }
   }
 

@@ -121,7 +121,7 @@ final class Http1Response implements ResponseSink {
   }
 
   @Override
-  public void reset() {
+  public void reset(HttpResponseStatus why) {
     discardHeld();
     connection.abort();
   }

@@ -57,7 +57,20 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
   }
 
   @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    if (ctx.channel().isActive()) {
+      open(ctx); // added once the protocol was known (ALPN, or the first bytes): the channel is active already
+    }
+  }
+
+  @Override
   public void channelActive(ChannelHandlerContext ctx) {
+    if (this.ctx == null) {
+      open(ctx);
+    }
+  }
+
+  private void open(ChannelHandlerContext ctx) {
     this.ctx = ctx;
     ConnectionClocks c = new ConnectionClocks(this, ctx, route.idleNanos);
     clocks = c;

@@ -129,7 +129,8 @@ final class RequestHead {
     return false;
   }
 
-  private void reset() {
+  /** Forgets the last request (an HTTP/2 stream's reader fills the fields itself). */
+  void reset() {
     hostCount = 0;
     host = null;
     teCount = 0;

@@ -8,8 +8,6 @@ import dev.keel.proxy.h2up.H2Pool;
 import dev.keel.proxy.http.HttpProxyHandler;
 import dev.keel.proxy.http.HttpRoute;
 import dev.keel.proxy.http.ListenerStats;
-import dev.keel.proxy.http.ReadDeadlines;
-import dev.keel.proxy.http.StrictRequestDecoder;
 import dev.keel.proxy.http.TunnelBalancing;
 import dev.keel.proxy.http.UpstreamResponseDecoder;
 import dev.keel.proxy.tls.ListenerTls;
@@ -29,10 +27,8 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 
-/** The {@code http} listener kind: the HTTP/1.1 reverse proxy. */
+/** The {@code http} listener kind: the HTTP/1.1 and HTTP/2 reverse proxy. */
 final class HttpListenerKind implements ListenerKind {
-  private static final int MAX_CHUNK = 64 * 1024;
-
   @Override
   public String protocol() {
     return "http";
@@ -40,7 +36,7 @@ final class HttpListenerKind implements ListenerKind {
 
   @Override
   public RunningListener start(ListenerConfig config, ListenerEnvironment env) {
-    ListenerTls tls = new ListenerTls(TlsMaterial.load(config.tls(), config.upstream().tls()));
+    ListenerTls tls = new ListenerTls(TlsMaterial.load(config.tls(), config.upstream().tls(), config.alpn()));
     ConnectionGate gate = new ConnectionGate(config.maxConnections(), env.fds());
     boolean h2 = config.upstream().protocol().http2();
     UpstreamPicker picker = UpstreamPicker.start(config, env.discovery());
@@ -77,10 +73,7 @@ final class HttpListenerKind implements ListenerKind {
       }, config.upstream().maxIdlePerLoop(), idleNanos), tunnels);
     }
     ChannelGroup clients = new DefaultChannelGroup(config.name(), GlobalEventExecutor.INSTANCE);
-    int maxLine = config.limits().maxUriLength() + 64;
-    int maxHeader = config.limits().maxHeaderSize();
-    long headerReadNanos = config.timeouts().headerRead().toNanos();
-    long bodyReadNanos = config.timeouts().bodyRead().toNanos();
+    HttpConnections connections = new HttpConnections(route);
     ServerBootstrap server = new ServerBootstrap()
         .group(env.boss(), env.workers())
         .channel(env.transport().serverChannel())
@@ -96,12 +89,8 @@ final class HttpListenerKind implements ListenerKind {
               return;
             }
             clients.add(ch);
-            tls.addServerHandlers(ch.pipeline());
-            // Idle timeout and read deadlines are kept by the proxy handler itself, not by
-            // handlers of their own: every handler is one more hop for each message.
-            ReadDeadlines deadlines = new ReadDeadlines(headerReadNanos, bodyReadNanos);
-            ch.pipeline().addLast("decoder", new StrictRequestDecoder(maxLine, maxHeader, MAX_CHUNK, deadlines));
-            ch.pipeline().addLast("proxy", new HttpProxyHandler(route, deadlines));
+            boolean tlsClient = tls.addServerHandlers(ch.pipeline()) != null;
+            connections.init(ch.pipeline(), tlsClient); // HTTP/1.1, or HTTP/2 by ALPN or by the preface
           }
         });
     ServerBinding bound;

@@ -28,6 +28,17 @@ public final class TlsContexts {
    *     {@code tls.client-ca}) and the file when one cannot be used
    */
   public static SslContext server(ServerTls tls) {
+    return server(tls, List.of());
+  }
+
+  /**
+   * The context of a listener that terminates TLS and offers {@code alpn} (in its order of
+   * preference, e.g. {@code h2, http/1.1}); a client that offers none of them is still served, by
+   * the protocol its listener falls back to.
+   *
+   * @throws TlsFileException as {@link #server(ServerTls)}
+   */
+  public static SslContext server(ServerTls tls, List<String> alpn) {
     List<X509Certificate> chain = certificates("tls.cert", tls.cert());
     PrivateKey key = key("tls.key", tls.key(), "tls.cert", tls.cert(), chain.get(0));
     SslContextBuilder b = SslContextBuilder.forServer(key, chain)
@@ -36,6 +47,11 @@ public final class TlsContexts {
     if (tls.clientAuth() != ServerTls.ClientAuth.NONE) {
       b.clientAuth(tls.clientAuth() == ServerTls.ClientAuth.REQUIRE ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL)
           .trustManager(certificates("tls.client-ca", java.util.Objects.requireNonNull(tls.clientCa(), "clientCa")));
+    }
+    if (!alpn.isEmpty()) {
+      b.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+          ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+          ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, alpn));
     }
     return build(b, "tls");
   }

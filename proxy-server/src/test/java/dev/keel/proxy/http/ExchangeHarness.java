@@ -145,6 +145,19 @@ final class ExchangeHarness implements AutoCloseable {
     return ch;
   }
 
+  /**
+   * An HTTP/2 client connection of the same listener ({@link Http2ProxyHandler}), after {@code before}
+   * (closed by {@link #close()}).
+   */
+  EmbeddedChannel newHttp2Client(ChannelHandler... before) {
+    ChannelHandler[] handlers = java.util.Arrays.copyOf(before, before.length + 1);
+    handlers[before.length] = Http2ProxyHandler.create(route);
+    EmbeddedChannel ch = EmbeddedChannel.builder().ticker(ticker).handlers(handlers).build();
+    ch.config().setAutoRead(false);
+    others.add(ch);
+    return ch;
+  }
+
   /** Everything written to {@code ch} since the last call. */
   String drainClient(EmbeddedChannel ch) {
     return drain(ch);
@@ -184,6 +197,10 @@ final class ExchangeHarness implements AutoCloseable {
     client.runScheduledPendingTasks();
     for (EmbeddedChannel u : List.copyOf(upstreams)) {
       u.runScheduledPendingTasks();
+    }
+    for (EmbeddedChannel o : List.copyOf(others)) {
+      o.runScheduledPendingTasks();
+      o.runPendingTasks();
     }
     client.runPendingTasks();
   }
