@@ -78,13 +78,17 @@ public final class H2Stream {
     conn = c;
   }
 
-  /** A HEADERS frame from the instance. */
+  /**
+   * A HEADERS frame from the instance. Its end of stream follows it the same way, handed over with
+   * it or queued behind it: trailers that arrive while the listener does not read must not lose
+   * the end that comes with them.
+   */
   void arrived(Http2Headers headers, boolean endStream) {
     remoteEnded |= endStream;
-    if (!arrivedItem(headers) || !endStream) {
-      return;
+    arrivedItem(headers);
+    if (endStream) {
+      arrivedItem(END);
     }
-    arrivedItem(END);
   }
 
   /**
