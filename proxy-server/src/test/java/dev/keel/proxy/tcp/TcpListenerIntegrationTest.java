@@ -153,7 +153,9 @@ class TcpListenerIntegrationTest {
       try (Socket s = connect(p)) {
         s.getOutputStream().write("send it".getBytes(US_ASCII));
         s.shutdownOutput();
-        Thread.sleep(300); // let the proxy fill the socket buffers towards us first
+        // Shapes the scenario, not a wait for a condition: reading late lets the proxy fill the socket
+        // buffers towards us, so that it must wait for EPOLLOUT on the half-closed channel.
+        Thread.sleep(300);
         assertThat(s.getInputStream().readAllBytes()).isEqualTo(answer);
       }
       server.join(10_000);
