@@ -117,7 +117,7 @@ public abstract class RegistryContract extends WatchContract {
     for (int w : weights) {
       c.register(instance(s, "w" + w, 9000 + (w % 1000)).toBuilder().weight(w).build());
     }
-    waiting().untilAsserted(() -> assertThat(c.resolve(s).size()).isEqualTo(weights.length));
+    waiting().ignoreExceptions().untilAsserted(() -> assertThat(c.resolve(s).size()).isEqualTo(weights.length));
     for (int w : weights) {
       assertThat(c.resolve(s).get("w" + w)).as("instance w%d", w).isNotNull()
           .extracting(ServiceInstance::weight).isEqualTo(w);
@@ -173,7 +173,7 @@ public abstract class RegistryContract extends WatchContract {
     String s = service("orders");
     Registration first = c.register(instance(s, "i-1", 9001).toBuilder().weight(10).build());
     Registration second = c.register(instance(s, "i-1", 9001).toBuilder().weight(20).build());
-    waiting().untilAsserted(() -> {
+    waiting().ignoreExceptions().untilAsserted(() -> {
       InstanceSet set = c.resolve(s);
       assertThat(set.size()).isEqualTo(1);
       assertThat(set.get("i-1").weight()).isEqualTo(20);

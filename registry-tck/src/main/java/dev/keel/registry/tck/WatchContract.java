@@ -86,7 +86,7 @@ public abstract class WatchContract extends FaultContract {
     for (Thread t : threads) {
       t.join();
     }
-    waiting().untilAsserted(() -> assertThat(r.last().size()).isEqualTo(40));
+    waiting().untilAsserted(() -> assertThat(r.last()).isNotNull().extracting(InstanceSet::size).isEqualTo(40));
     assertThat(r.overlapped()).isFalse();
   }
 
@@ -126,6 +126,8 @@ public abstract class WatchContract extends FaultContract {
     Recorder free = new Recorder();
     c.watch(s, free);
     try {
+      // Blocked in its first delivery before anything changes: the changes must queue behind it.
+      waiting().until(() -> blockedCalls.get() == 1);
       c.register(instance(s, "i-1", 9001));
       c.register(instance(s, "i-2", 9002));
       awaitIds(free, "i-1", "i-2");
