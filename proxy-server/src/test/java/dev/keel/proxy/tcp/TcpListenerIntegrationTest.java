@@ -155,7 +155,7 @@ class TcpListenerIntegrationTest {
         s.shutdownOutput();
         // Shapes the scenario, not a wait for a condition: reading late lets the proxy fill the socket
         // buffers towards us, so that it must wait for EPOLLOUT on the half-closed channel.
-        Thread.sleep(300);
+        Thread.sleep(300); // shapes the scenario, see above
         assertThat(s.getInputStream().readAllBytes()).isEqualTo(answer);
       }
       server.join(10_000);

@@ -87,7 +87,7 @@ class TcpRebalanceIntegrationTest {
               && now.stream().allMatch(c -> c <= share * 1.10 && c >= share * 0.90);
         });
         // A window of a few more shedding rounds (not a wait for a condition): over-shedding would show up here.
-        Thread.sleep(1000);
+        Thread.sleep(1000); // the window described above
         await().atMost(Duration.ofSeconds(10)).until(() -> clients.connected.get() == CONNECTIONS && openOnBackends(backends) == CONNECTIONS);
         List<Integer> end = counts(backends);
         Evenness evenness = ((ConnectionSpread) listener).evenness();
