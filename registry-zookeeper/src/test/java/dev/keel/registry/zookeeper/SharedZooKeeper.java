@@ -1,5 +1,6 @@
 package dev.keel.registry.zookeeper;
 
+import java.io.IOException;
 import org.apache.curator.test.TestingServer;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -42,7 +43,7 @@ final class SharedZooKeeper implements BeforeAllCallback {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
       server.close();
     }
   }
