@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.awaitility.core.ConditionTimeoutException;
 import org.awaitility.core.TerminalFailureException;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -45,7 +46,7 @@ public final class EtcdServerExtension implements BeforeAllCallback, AfterAllCal
   private final Thread shutdownHook = new Thread(this::destroy, "etcd-test-server-backstop");
   private int clientPort;
   private int peerPort;
-  private volatile Process process;
+  private volatile @Nullable Process process;
 
   /** A plain-text etcd. */
   public EtcdServerExtension() {
@@ -114,7 +115,8 @@ public final class EtcdServerExtension implements BeforeAllCallback, AfterAllCal
 
   /** Starts etcd on the same ports and data directory; returns once it answers /health. */
   public synchronized void start() throws Exception {
-    if (process != null && process.isAlive()) {
+    Process running = process;
+    if (running != null && running.isAlive()) {
       return;
     }
     String peer = "http://127.0.0.1:" + peerPort;
@@ -135,11 +137,12 @@ public final class EtcdServerExtension implements BeforeAllCallback, AfterAllCal
       cmd.addAll(List.of("--cert-file", tlsFile("server.pem").toString(), "--key-file", tlsFile("server.key").toString(),
           "--trusted-ca-file", tlsFile("ca.pem").toString(), "--client-cert-auth"));
     }
-    process = new ProcessBuilder(cmd)
+    Process started = new ProcessBuilder(cmd)
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("etcd.log").toFile()))
         .start();
-    awaitHealthy();
+    process = started;
+    awaitHealthy(started);
   }
 
   /** Stops etcd (SIGTERM, then SIGKILL after 10 s) and waits until it is gone. */
@@ -179,8 +182,7 @@ public final class EtcdServerExtension implements BeforeAllCallback, AfterAllCal
     return out.strip();
   }
 
-  private void awaitHealthy() {
-    Process starting = process;
+  private void awaitHealthy(Process starting) {
     try {
       await("etcd answering on " + endpoint()).atMost(Duration.ofSeconds(20))
           .pollInterval(Duration.ofMillis(tls ? 100 : 50)) // etcdctl is a process per poll
