@@ -58,7 +58,7 @@ class UpstreamFailureIntegrationTest {
           c.getInputStream().read(new byte[4096]);
           c.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc".getBytes(StandardCharsets.US_ASCII));
           c.getOutputStream().flush();
-          Thread.sleep(holdMillis);
+          Thread.sleep(holdMillis); // the backend holds its connection open: the behaviour under test
         } catch (Exception e) {
           if (s.isClosed()) {
             return;

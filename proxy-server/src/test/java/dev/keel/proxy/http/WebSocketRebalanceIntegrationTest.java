@@ -74,7 +74,7 @@ class WebSocketRebalanceIntegrationTest {
       await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() ->
           connected(clients) == TUNNELS && open(backends) == TUNNELS
               && counts(backends).stream().allMatch(n -> n <= share * 1.10 && n >= share * 0.90));
-      Thread.sleep(1500); // more shedding rounds: over-shedding would show here
+      Thread.sleep(1500); // a window of more shedding rounds, not a wait: over-shedding would show here
       await().atMost(Duration.ofSeconds(10)).until(() -> connected(clients) == TUNNELS && open(backends) == TUNNELS);
       List<Integer> end = counts(backends);
       long sheds = listener.stats().tunnelSheds();

@@ -2,7 +2,6 @@ package dev.keel.registry.tck;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import dev.keel.registry.InstanceSet;
 import dev.keel.registry.Registration;
@@ -60,7 +59,7 @@ public abstract class RegistryContract extends WatchContract {
     } catch (UnsupportedOperationException e) {
       unsupported("listing services");
     }
-    await().atMost(timeout()).ignoreExceptions().untilAsserted(() -> assertThat(c.services()).contains(s));
+    waiting().ignoreExceptions().untilAsserted(() -> assertThat(c.services()).contains(s));
   }
 
   @Test
@@ -118,7 +117,7 @@ public abstract class RegistryContract extends WatchContract {
     for (int w : weights) {
       c.register(instance(s, "w" + w, 9000 + (w % 1000)).toBuilder().weight(w).build());
     }
-    await().atMost(timeout()).untilAsserted(() -> assertThat(c.resolve(s).size()).isEqualTo(weights.length));
+    waiting().ignoreExceptions().untilAsserted(() -> assertThat(c.resolve(s).size()).isEqualTo(weights.length));
     for (int w : weights) {
       assertThat(c.resolve(s).get("w" + w)).as("instance w%d", w).isNotNull()
           .extracting(ServiceInstance::weight).isEqualTo(w);
@@ -183,7 +182,7 @@ public abstract class RegistryContract extends WatchContract {
     String s = service("orders");
     Registration first = c.register(instance(s, "i-1", 9001).toBuilder().weight(10).build());
     Registration second = c.register(instance(s, "i-1", 9001).toBuilder().weight(20).build());
-    await().atMost(timeout()).untilAsserted(() -> {
+    waiting().ignoreExceptions().untilAsserted(() -> {
       InstanceSet set = c.resolve(s);
       assertThat(set.size()).isEqualTo(1);
       assertThat(member(set, "i-1").weight()).isEqualTo(20);
@@ -247,7 +246,7 @@ public abstract class RegistryContract extends WatchContract {
     }
     Recorder r = new Recorder();
     c.watch(s, r);
-    await().atMost(timeout().multipliedBy(2)).untilAsserted(() -> assertThat(r.last()).isNotNull()
+    waiting().atMost(timeout().multipliedBy(2)).untilAsserted(() -> assertThat(r.last()).isNotNull()
         .extracting(InstanceSet::size).isEqualTo(1000));
     assertThat(r.latest().instances().get(999).id()).isEqualTo("i-0999");
   }
