@@ -3,6 +3,11 @@ package dev.keel.proxy.listener;
 import dev.keel.proxy.config.ListenerConfig;
 import dev.keel.proxy.http.HttpProxyHandler;
 import dev.keel.proxy.http.HttpRoute;
+import dev.keel.proxy.http.HttpService;
+import dev.keel.proxy.routing.RouteView;
+import dev.keel.proxy.routing.ServiceDirectory;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
 import dev.keel.proxy.http.ListenerStats;
 import dev.keel.proxy.http.ReadDeadlines;
 import dev.keel.proxy.http.StrictRequestDecoder;
@@ -37,8 +42,11 @@ final class HttpListenerKind implements ListenerKind {
   public RunningListener start(ListenerConfig config, ListenerEnvironment env) {
     SslContext serverTls = config.tls() == null ? null : TlsContexts.server(config.name(), config.tls());
     SslContext upstreamTls = config.upstream().tls() ? TlsContexts.client(config.upstream().verify()) : null;
-    UpstreamPicker picker = UpstreamPicker.start(config, env.discovery());
-    TunnelBalancing tunnels = new TunnelBalancing(picker.connections(), config.rebalance().enabled());
+    boolean shed = config.rebalance().enabled();
+    ServiceDirectory<HttpService> services = HttpRoute.directory(config, service -> {
+      UpstreamPicker picker = UpstreamPicker.start(service, env.discovery());
+      return new HttpService(picker, new TunnelBalancing(picker.connections(), shed));
+    });
     long idleNanos = config.timeouts().idle().toNanos();
     Bootstrap upstream = new Bootstrap()
         .channel(env.transport().socketChannel())
@@ -46,14 +54,20 @@ final class HttpListenerKind implements ListenerKind {
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.SO_KEEPALIVE, true)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, config.timeouts().connect().toMillis()));
-    HttpRoute route = new HttpRoute(config, picker, loop -> new UpstreamPool(loop, upstream, (ch, backend) -> {
+    HttpRoute route;
+    try {
+      route = new HttpRoute(config, services, loop -> new UpstreamPool(loop, upstream, (ch, backend) -> {
       if (upstreamTls != null) {
         ch.pipeline().addLast("tls", upstreamTls.newHandler(ch.alloc(), backend.host(), backend.port()));
       }
       // Requests are written as bytes by the proxy handler; responses are parsed and forwarded
       // without header objects. No HTTP codec objects on either path.
       ch.pipeline().addLast("response-decoder", new UpstreamResponseDecoder());
-    }, config.upstream().maxIdlePerLoop(), idleNanos), tunnels);
+    }, config.upstream().maxIdlePerLoop(), idleNanos));
+    } catch (RuntimeException e) {
+      services.close();
+      throw e;
+    }
     ChannelGroup clients = new DefaultChannelGroup(config.name(), GlobalEventExecutor.INSTANCE);
     int maxLine = config.limits().maxUriLength() + 64;
     int maxHeader = config.limits().maxHeaderSize();
@@ -86,8 +100,7 @@ final class HttpListenerKind implements ListenerKind {
     }
     io.netty.channel.ChannelFuture bind = server.bind(config.listen().toSocketAddress()).awaitUninterruptibly();
     if (!bind.isSuccess()) {
-      tunnels.close();
-      picker.close();
+      route.close();
       throw new IllegalStateException("listener '" + config.name() + "': cannot listen on " + config.listen() + ": "
           + bind.cause().getMessage(), bind.cause());
     }
@@ -121,8 +134,18 @@ final class HttpListenerKind implements ListenerKind {
     }
 
     @Override
-    public UpstreamPicker picker() {
+    public @Nullable UpstreamPicker picker() {
       return route.picker();
+    }
+
+    @Override
+    public List<RouteView> routes() {
+      return route.routes();
+    }
+
+    @Override
+    public @Nullable ServiceDirectory<?> services() {
+      return route.config().routes().isEmpty() ? null : route.services();
     }
 
     @Override
@@ -152,10 +175,7 @@ final class HttpListenerKind implements ListenerKind {
       bound.close().syncUninterruptibly();
       clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
       route.closeIdle();
-      if (route.tunnels() != null) {
-        route.tunnels().close();
-      }
-      route.picker().close();
+      route.close();
     }
 
     @Override
