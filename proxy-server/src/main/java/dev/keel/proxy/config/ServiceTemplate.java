@@ -1,6 +1,5 @@
 package dev.keel.proxy.config;
 
-import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -143,7 +142,13 @@ public final class ServiceTemplate {
     if (stop == start) {
       return null;
     }
-    return before + host.subSequence(start, stop).toString().toLowerCase(Locale.ROOT) + after;
+    StringBuilder b = new StringBuilder(before.length() + stop - start + after.length()).append(before);
+    for (int i = start; i < stop; i++) {
+      char c = host.charAt(i);
+      // ASCII only: a non-ASCII letter must not fold into an ASCII one (U+212A KELVIN SIGN to 'k')
+      b.append(c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c);
+    }
+    return b.append(after).toString();
   }
 
   /**

@@ -179,9 +179,7 @@ public final class ServiceDirectory<S extends OpenService> implements AutoClosea
     dynamic.incrementAndGet();
     pending.incrementAndGet();
     try {
-      ScheduledExecutorService ex = executor();
-      ex.execute(() -> openNow(fresh));
-      ex.schedule(fresh::waitOver, limits.firstResolve().toNanos(), TimeUnit.NANOSECONDS);
+      executor().execute(() -> openNow(fresh));
     } catch (RejectedExecutionException e) {
       pending.decrementAndGet(); // closing meanwhile
       drop(fresh);

@@ -2,7 +2,8 @@ package dev.keel.proxy.routing;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 
@@ -31,6 +32,9 @@ public final class ServiceEntry<S extends OpenService> {
   private volatile long lastUsed;
   private volatile boolean waitOver;
   private volatile boolean failed;
+  private final long created;
+  // guarded by this: a first-resolve timer was started
+  private boolean timed;
   // guarded by this; null once nobody may wait any more
   private @Nullable List<Runnable> waiters = new ArrayList<>(2);
 
@@ -40,6 +44,7 @@ public final class ServiceEntry<S extends OpenService> {
     this.name = name;
     this.pinned = pinned;
     this.lastUsed = now;
+    this.created = now;
   }
 
   public String name() {
@@ -115,20 +120,36 @@ public final class ServiceEntry<S extends OpenService> {
 
   /**
    * Has {@code wake} run on {@code loop} once the service is open, failed, closed, or the listener's
-   * {@code services.first-resolve} time has passed, whichever comes first.
+   * {@code services.first-resolve} time (from the first request) has passed, whichever comes first.
+   * The time is kept by a timer on the loop of the first request that waits: the directory's own
+   * thread may be busy with a slow registry, which is what the time bounds.
    *
    * @return false when there is nothing to wait for (not opening any more, or the time has passed):
    *     {@code wake} will not run
    */
-  public boolean await(Executor loop, Runnable wake) {
+  public boolean await(ScheduledExecutorService loop, Runnable wake) {
+    long remaining;
+    boolean first;
     synchronized (this) {
       List<Runnable> w = waiters;
       if (w == null || state != State.OPENING || waitOver) {
         return false;
       }
-      w.add(() -> loop.execute(wake));
-      return true;
+      remaining = directory.limits().firstResolve().toNanos() - (directory.nanoTime() - created);
+      if (remaining > 0) {
+        w.add(() -> loop.execute(wake));
+      }
+      first = !timed;
+      timed = true;
     }
+    if (remaining <= 0) {
+      waitOver();
+      return false;
+    }
+    if (first) {
+      loop.schedule(this::waitOver, remaining, TimeUnit.NANOSECONDS);
+    }
+    return true;
   }
 
   /** The first-resolve time passed: waiting requests are woken (and answered 503 if still opening). */
@@ -151,9 +172,12 @@ public final class ServiceEntry<S extends OpenService> {
 
   /** Marks it closed and returns its service to close (null when it never opened). */
   @Nullable S markClosed() {
-    state = State.CLOSED;
-    S s = service;
-    service = null;
+    S s;
+    synchronized (this) {
+      state = State.CLOSED;
+      s = service;
+      service = null;
+    }
     wakeAll();
     return s;
   }
