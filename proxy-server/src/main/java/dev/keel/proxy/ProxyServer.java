@@ -73,7 +73,7 @@ public final class ProxyServer implements AutoCloseable {
       for (ListenerConfig l : config.listeners()) {
         RunningListener r = ListenerKinds.forConfig(l).start(l, env);
         running.add(r);
-        log.info("{} listener '{}' on {} -> service '{}' ({})", l.protocol(), l.name(), r.localAddress(), l.service(), l.policy());
+        log.info("{} listener '{}' on {} -> {} ({})", l.protocol(), l.name(), r.localAddress(), target(l), l.policy());
       }
       if (config.admin().listen() != null) {
         admin = AdminServer.start(config.admin(), transport, boss, workers, running, registry);
@@ -90,6 +90,12 @@ public final class ProxyServer implements AutoCloseable {
         .map(t -> java.time.Duration.between(t, java.time.Instant.now()).toMillis()).orElse(-1L);
     log.info("keel-proxy started in {} ms: transport {}, {} worker threads", sinceJvmStart, transport, config.effectiveWorkers());
     return new ProxyServer(config, registry, transport, boss, workers, running, admin);
+  }
+
+  /** Where a listener sends, for the log: its service, or how many routes it has. */
+  private static String target(ListenerConfig l) {
+    String service = l.service();
+    return service != null ? "service '" + service + "'" : l.routes().size() + " routes";
   }
 
   private static String hostPort(InetSocketAddress a) {
@@ -168,7 +174,7 @@ public final class ProxyServer implements AutoCloseable {
       } else {
         listeners.add(fresh);
       }
-      log.info("reload: {} listener '{}' on {} -> service '{}' ({})", l.protocol(), l.name(), fresh.localAddress(), l.service(), l.policy());
+      log.info("reload: {} listener '{}' on {} -> {} ({})", l.protocol(), l.name(), fresh.localAddress(), target(l), l.policy());
     }
     for (RunningListener r : List.copyOf(listeners)) {
       if (!keep.contains(r.config().name())) {

@@ -28,16 +28,17 @@ final class Errors {
   }
 
   /**
-   * Text from a request as an answer may repeat it: printable ASCII only (anything else, controls
-   * and quotes included, becomes {@code ?}), at most {@value #MAX_SHOWN} characters then {@code ...}.
-   * The answer is {@code text/plain} with {@code nosniff}; this keeps it one line too.
+   * Text from a request as an answer may repeat it: visible ASCII only (anything else, spaces,
+   * controls, quotes and {@code <>} included, becomes {@code ?}), at most {@value #MAX_SHOWN}
+   * characters then {@code ...}. The answer is {@code text/plain} with {@code nosniff}; this keeps
+   * it one inert line even for a client that would render it.
    */
   static String shown(CharSequence s) {
     int n = Math.min(s.length(), MAX_SHOWN);
     StringBuilder b = new StringBuilder(n + 3);
     for (int i = 0; i < n; i++) {
       char c = s.charAt(i);
-      b.append(c >= 0x20 && c < 0x7f && c != '\'' && c != '"' && c != '\\' ? c : '?');
+      b.append(c > 0x20 && c < 0x7f && "'\"\\<>`".indexOf(c) < 0 ? c : '?');
     }
     if (s.length() > n) {
       b.append("...");

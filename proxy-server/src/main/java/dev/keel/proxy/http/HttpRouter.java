@@ -86,7 +86,7 @@ final class HttpRouter {
       }
       if (!ServiceTemplate.validName(name)) {
         r.stats.countRequest();
-        r.stats.countRejected();
+        r.stats.countRefusedByRoute();
         return out.refuse(HttpResponseStatus.BAD_REQUEST, "invalid service name '" + Errors.shown(name) + "' from "
             + r.template + " (expected: 1.." + ServiceTemplate.MAX_NAME + " letters, digits, '.', '_', '-', "
             + "starting with a letter or digit)");

@@ -26,6 +26,11 @@ public final class RouteStats {
     listener.rejected.increment();
   }
 
+  /** Refused by routing itself (an invalid name): the listener counts it where the refusal is answered. */
+  void countRefusedByRoute() {
+    rejected.increment();
+  }
+
   void countUpstreamError() {
     upstreamErrors.increment();
     listener.upstreamErrors.increment();

@@ -227,22 +227,26 @@ public final class ServiceDirectory<S extends OpenService> implements AutoClosea
     }
   }
 
-  /** Beyond {@code max-services}: closes the least recently used services, those without instances first. */
+  /**
+   * Beyond {@code max-services}: closes the least recently used services, those without instances
+   * first, then those with nothing in flight; a busy one only when nothing else is left (its
+   * requests in flight still finish).
+   */
   private void closeBeyondBound(ServiceEntry<S> opening) {
     while (dynamic.get() > limits.maxServices()) {
       ServiceEntry<S> victim = null;
-      boolean victimEmpty = false;
+      int victimRank = Integer.MAX_VALUE;
       for (Group<S> g : groups) {
         for (ServiceEntry<S> e : g.entries.values()) {
           S s = e.service();
           if (e == opening || e.pinned() || s == null) {
             continue; // opening ones have requests waiting on them
           }
-          boolean empty = s.picker().state().members().isEmpty();
-          if (victim == null || (empty && !victimEmpty)
-              || (empty == victimEmpty && e.lastUsedNanos() - victim.lastUsedNanos() < 0)) {
+          int rank = s.picker().state().members().isEmpty() ? 0 : busy(s) ? 2 : 1;
+          if (victim == null || rank < victimRank
+              || (rank == victimRank && e.lastUsedNanos() - victim.lastUsedNanos() < 0)) {
             victim = e;
-            victimEmpty = empty;
+            victimRank = rank;
           }
         }
       }
