@@ -25,7 +25,8 @@ import org.jspecify.annotations.Nullable;
 /** Serves one admin request. Runs on an event loop; every route answers from memory. */
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   /** What every admin connection shares. */
-  record Shared(List<RunningListener> listeners, LazyMetrics metrics, @Nullable String token, RegistryClient registry) {}
+  record Shared(List<RunningListener> listeners, LazyMetrics metrics, @Nullable String token, RegistryClient registry,
+      AdminHosts hosts) {}
 
   private static final byte[] DASHBOARD = loadDashboard();
 
@@ -44,6 +45,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
     if (!HttpMethod.GET.equals(req.method()) && !HttpMethod.HEAD.equals(req.method())) {
       send(ctx, req, HttpResponseStatus.METHOD_NOT_ALLOWED, "text/plain", "GET only\n".getBytes(StandardCharsets.US_ASCII));
+      return;
+    }
+    if (!shared.hosts().allows(req.headers().get(HttpHeaderNames.HOST)) && !(shared.token() != null && authorized(req))) {
+      send(ctx, req, HttpResponseStatus.FORBIDDEN, "text/plain", ("Host not allowed: without the bearer token only IP addresses,"
+          + " localhost and admin.allowed-hosts are answered (DNS rebinding)\n").getBytes(StandardCharsets.US_ASCII));
       return;
     }
     if (path.equals("/healthz")) {

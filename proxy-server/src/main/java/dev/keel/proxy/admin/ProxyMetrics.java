@@ -48,6 +48,10 @@ final class ProxyMetrics implements AutoCloseable {
         .description("requests retried on another instance").register(registry));
     out.add(Gauge.builder("keel_proxy_client_connections", l, x -> x.stats().connections()).tags(t)
         .description("open client connections").register(registry));
+    out.add(FunctionCounter.builder("keel_proxy_connections_refused", l, x -> x.gate().refused()).tags(t)
+        .description("client connections closed at accept: max-connections reached, or the descriptor reserve").register(registry));
+    out.add(FunctionCounter.builder("keel_proxy_tls_renegotiations_refused", l, x -> x.tls().renegotiationsRefused()).tags(t)
+        .description("client connections closed because they started a TLS renegotiation").register(registry));
     UpstreamPicker picker = l.picker();
     if (picker != null) {
       out.add(stale(t, picker));

@@ -40,6 +40,7 @@ final class StatusJson {
       o.put("panic", picker != null ? picker.panic() : RoutesJson.anyPanic(services)); // too few available: ejected members are picked from again, never down ones
       o.put("listen", l.localAddress().getHostString() + ":" + l.localAddress().getPort());
       o.put("connections", l.stats().connections());
+      o.put("connectionsRefused", l.gate().refused()); // max-connections or the descriptor reserve
       o.put("requests", l.stats().requests());
       o.put("rejected", l.stats().rejected());
       o.put("upstreamErrors", l.stats().upstreamErrors());

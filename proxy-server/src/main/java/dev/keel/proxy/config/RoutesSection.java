@@ -113,7 +113,7 @@ final class RoutesSection {
       return null;
     }
     String name = h.required("name", "a header name like X-Canary");
-    if (!name.chars().allMatch(c -> c < 128 && (Character.isLetterOrDigit(c) || "!#$%&'*+-.^_`|~".indexOf(c) >= 0))) {
+    if (!ConfigLoader.token(name)) {
       throw h.error("name", "'" + name + "' (expected: a header name like X-Canary)");
     }
     String value = h.string("value");

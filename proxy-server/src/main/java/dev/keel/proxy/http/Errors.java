@@ -21,12 +21,6 @@ final class Errors {
         .addListener(ChannelFutureListener.CLOSE);
   }
 
-  /** {@code d} as the config writes it: {@code 5s}, {@code 250ms}. */
-  static String duration(java.time.Duration d) {
-    long ms = d.toMillis();
-    return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
-  }
-
   /**
    * Text from a request as an answer may repeat it: visible ASCII only (anything else, spaces,
    * controls, quotes and {@code <>} included, becomes {@code ?}), at most {@value #MAX_SHOWN}

@@ -2,6 +2,8 @@ package dev.keel.proxy.http;
 
 import dev.keel.balancer.FailureKind;
 import dev.keel.proxy.routing.ServiceEntry;
+import dev.keel.registry.Durations;
+import dev.keel.registry.internal.LogSafe;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
@@ -207,7 +209,7 @@ final class Exchange {
       rule().stats.countUpstreamError();
       fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "service not open", s.failed()
           ? "service '" + s.name() + "' cannot be opened now"
-          : "service '" + s.name() + "' not resolved within " + Errors.duration(s.firstResolve()));
+          : "service '" + s.name() + "' not resolved within " + Durations.format(s.firstResolve()));
       return null;
     }
     open = to;
@@ -331,7 +333,7 @@ final class Exchange {
       closeTunnel();
     } else if (!phase.over()) {
       if (cause instanceof java.io.IOException || cause instanceof io.netty.handler.codec.DecoderException) {
-        log.debug("upstream {} failed ({}): {}", a, outcome, cause.toString());
+        log.debug("upstream {} failed ({}): {}", a, outcome, LogSafe.lazy(cause));
       } else {
         log.warn("upstream {} failed on an unexpected error", a, cause); // a bug of ours, answered 502
       }

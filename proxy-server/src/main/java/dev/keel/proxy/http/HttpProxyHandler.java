@@ -1,6 +1,7 @@
 package dev.keel.proxy.http;
 
 import dev.keel.proxy.routing.ServiceEntry;
+import dev.keel.registry.internal.LogSafe;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -132,7 +133,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     route.stats().requests.increment();
     HttpResponseStatus refused = head.check(req, route.config().limits().maxUriLength());
     if (refused != null) {
-      log.debug("refused {} from {}: {}", refused.code(), peer, head.problem);
+      log.debug("refused {} from {}: {}", refused.code(), peer, LogSafe.lazy(head.problem)); // quotes request bytes
       route.stats().rejected.increment();
       failed(refused);
       return;
@@ -166,7 +167,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     Exchange e = spare != null ? spare : new Exchange(context(), r);
     spare = null;
     exchange = e.begin(req, head, websocket, token, key, rule, to);
-    HeaderRewriter.request(req, head, websocket, peer, trustedPeer, route.proto());
+    HeaderRewriter.request(req, head, websocket, peer, trustedPeer, route.proto(), route.clientHeaders);
     if (c.covered > 0) {
       HttpRouter.stripPrefix(req, c.covered, trustedPeer);
     }
@@ -347,7 +348,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (cause instanceof IOException) {
-      log.debug("client connection from {}: {}", peer, cause.toString());
+      log.debug("client connection from {}: {}", peer, LogSafe.lazy(cause));
     } else {
       log.warn("client connection from {} closed on an unexpected error", peer, cause);
     }

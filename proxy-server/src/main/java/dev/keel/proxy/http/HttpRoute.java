@@ -35,6 +35,7 @@ public final class HttpRoute implements AutoCloseable {
   final HttpRouter router;
   final long maxBody;
   final long idleNanos;
+  final ClientAddressHeaders clientHeaders;
 
   /** A listener with {@code service:} over {@code picker}, without tunnel balancing. */
   public HttpRoute(ListenerConfig config, UpstreamPicker picker, Function<EventLoop, UpstreamPool> poolFactory) {
@@ -63,6 +64,7 @@ public final class HttpRoute implements AutoCloseable {
     this.proto = AsciiString.cached(config.tls() != null ? "https" : "http");
     this.maxBody = config.limits().maxBody();
     this.idleNanos = config.timeouts().idle().toNanos();
+    this.clientHeaders = new ClientAddressHeaders(config.clientAddressHeaders());
     List<ListenerRoute> routes = new ArrayList<>();
     String service = config.service();
     if (service != null) {

@@ -27,4 +27,19 @@ class LogSafeTest {
     assertThat(LogSafe.escape(null)).isEqualTo("null");
     assertThat(LogSafe.quote("a\n")).isEqualTo("'a\\u000a'");
   }
+
+  @Test
+  void aLongerBoundCanBeAskedFor() {
+    assertThat(LogSafe.escape("y".repeat(300), 1000)).isEqualTo("y".repeat(300));
+    assertThat(LogSafe.escape("y\n".repeat(10), 4)).isEqualTo("y\\u000ay\\u000a...(16 more chars)");
+  }
+
+  @Test
+  void lazyEscapesOnlyWhenPrinted() {
+    StringBuilder value = new StringBuilder("a");
+    Object lazy = LogSafe.lazy(value);
+    value.append("\nb");
+    assertThat(lazy.toString()).isEqualTo("a\\u000ab");
+    assertThat(LogSafe.lazy(null).toString()).isEqualTo("null");
+  }
 }

@@ -103,7 +103,7 @@ public final class EtcdRegistry {
     public Builder ttl(Duration ttl) {
       requireNonNull(ttl, "ttl");
       if (ttl.compareTo(Duration.ofSeconds(1)) < 0 || ttl.compareTo(Duration.ofDays(1)) > 0) {
-        throw new IllegalArgumentException("ttl: " + ttl + " (expected: 1s..1d)");
+        throw new IllegalArgumentException("ttl: " + dev.keel.registry.Durations.format(ttl) + " (expected: 1s..1d)");
       }
       this.ttl = ttl;
       return this;

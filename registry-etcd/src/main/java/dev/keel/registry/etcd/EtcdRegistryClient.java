@@ -255,10 +255,10 @@ final class EtcdRegistryClient implements RegistryClient {
       throw new RegistryException("interrupted while waiting for etcd to " + what, e);
     } catch (TimeoutException e) {
       future.cancel(false);
-      throw new RegistryException("etcd at " + config.endpoints() + " did not answer within " + timeout + " to " + what, e);
+      throw new RegistryException("etcd at " + config.endpoints() + " did not answer within " + dev.keel.registry.Durations.format(timeout) + " to " + what, e);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause() instanceof TimeoutException
-          ? new TimeoutException("no answer within " + timeout) : e.getCause();
+          ? new TimeoutException("no answer within " + dev.keel.registry.Durations.format(timeout)) : e.getCause();
       throw new RegistryException("etcd at " + config.endpoints() + " could not " + what + ": " + cause, cause);
     }
   }

@@ -177,7 +177,7 @@ final class ZooKeeperRegistryClient implements RegistryClient {
       return ChildReads.list(curator, path).thenCompose(listing -> readAll(service, path, listing))
           .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      throw new RegistryException("zookeeper: no answer for " + path + " within " + timeout
+      throw new RegistryException("zookeeper: no answer for " + path + " within " + dev.keel.registry.Durations.format(timeout)
           + " (connected: " + curator.getZookeeperClient().isConnected() + ")", e);
     } catch (ExecutionException e) {
       throw new RegistryException("zookeeper: could not read " + path + ": " + e.getCause(), e.getCause());
