@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
@@ -49,7 +48,7 @@ public final class HttpRoute implements AutoCloseable {
    */
   public HttpRoute(ListenerConfig config, UpstreamPicker picker, Function<EventLoop, UpstreamPool> poolFactory,
       @Nullable TunnelBalancing tunnels) {
-    this(config, directory(config, s -> new HttpService(picker, tunnels)), poolFactory);
+    this(config, ServiceDirectory.of(config, s -> new HttpService(picker, tunnels)), poolFactory);
   }
 
   /**
@@ -76,17 +75,6 @@ public final class HttpRoute implements AutoCloseable {
     this.router = new HttpRouter(routes);
     // services closed for idleness or the bound leave no idle connections behind in any pool
     services.onClose(e -> pools.forEach((loop, pool) -> loop.execute(pool::closeRemoved)));
-  }
-
-  /** A directory for {@code config}'s services, opened by {@code opener}, on a thread of its own. */
-  public static ServiceDirectory<HttpService> directory(ListenerConfig config,
-      ServiceDirectory.Opener<HttpService> opener) {
-    return new ServiceDirectory<>(config.name(), config.services(), opener, System::nanoTime,
-        () -> Executors.newSingleThreadScheduledExecutor(r -> {
-          Thread t = new Thread(r, "keel-services-" + config.name());
-          t.setDaemon(true);
-          return t;
-        }));
   }
 
   public ListenerConfig config() {

@@ -44,7 +44,7 @@ final class HttpListenerKind implements ListenerKind {
     ListenerTls tls = new ListenerTls(TlsMaterial.load(config.tls(), config.upstream().tls()));
     ConnectionGate gate = new ConnectionGate(config.maxConnections(), env.fds());
     boolean shed = config.rebalance().enabled();
-    ServiceDirectory<HttpService> services = HttpRoute.directory(config, service -> {
+    ServiceDirectory<HttpService> services = ServiceDirectory.of(config, service -> {
       UpstreamPicker picker = UpstreamPicker.start(service, env.discovery());
       return new HttpService(picker, new TunnelBalancing(picker.connections(), shed));
     });

@@ -96,6 +96,16 @@ public final class ServiceDirectory<S extends OpenService> implements AutoClosea
     return e;
   }
 
+  /** The directory of {@code listener}'s services, on a thread of its own (made on the first open by name). */
+  public static <S extends OpenService> ServiceDirectory<S> of(ListenerConfig listener, Opener<S> opener) {
+    return new ServiceDirectory<>(listener.name(), listener.services(), opener, System::nanoTime,
+        () -> java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+          Thread t = new Thread(r, "keel-services-" + listener.name());
+          t.setDaemon(true);
+          return t;
+        }));
+  }
+
   long nanoTime() {
     return nanoTime.getAsLong();
   }

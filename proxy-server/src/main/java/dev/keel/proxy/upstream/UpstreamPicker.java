@@ -55,7 +55,12 @@ public final class UpstreamPicker implements AutoCloseable {
 
   /** A started picker over {@code listener.service()} as {@code discovery} reports it; the caller closes it. */
   public static UpstreamPicker start(ListenerConfig listener, Discovery discovery) {
-    Balancer.Builder b = Balancer.builder(discovery, listener.service()).config(config(listener));
+    String service = listener.service();
+    if (service == null) {
+      throw new IllegalArgumentException("listener '" + listener.name() + "': routes, no one service (expected: a picker "
+          + "per service the routes name)");
+    }
+    Balancer.Builder b = Balancer.builder(discovery, service).config(config(listener));
     ListenerConfig.Health.Active active = listener.health().active();
     if (active != null) {
       b.healthChecker(active.path() == null ? HealthChecker.tcp() : HealthChecker.http(active.path()));
