@@ -30,6 +30,8 @@ final class ConnectionSpreadMetrics {
         .description("connections closed by rebalancing").register(registry));
     out.add(FunctionCounter.builder("keel_proxy_tcp_rejected", spread, x -> x.tcpStats().rejected()).tags(t)
         .description("connections refused by max-connections").register(registry));
+    out.add(FunctionCounter.builder("keel_proxy_tcp_no_route", spread, x -> x.tcpStats().noRoute()).tags(t)
+        .description("connections closed after the handshake: no route took their TLS server name").register(registry));
     out.add(FunctionCounter.builder("keel_proxy_tcp_connect_failures", spread, x -> x.tcpStats().connectFailures()).tags(t)
         .description("upstream connect attempts that failed").register(registry));
     out.add(Gauge.builder("keel_proxy_tcp_connections", spread, x -> x.tcpStats().open()).tags(t)

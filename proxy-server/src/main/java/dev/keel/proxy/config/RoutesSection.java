@@ -33,8 +33,8 @@ final class RoutesSection {
     Set<String> names = new HashSet<>();
     EnvInterpolator env = listener.env();
     if (!items.isEmpty() && "tcp".equals(base.protocol()) && !base.tls()) {
-      throw listener.error("routes", "sni routes on a tcp listener without tls (expected: tls on the listener, which "
-          + "terminates it and routes by the name the client asked for)");
+      throw ConfigException.at(listener.line("routes"), listener.path("routes"), "sni routes on a tcp listener without "
+          + "tls (expected: tls on the listener, which terminates it and routes by the name the client asked for)");
     }
     for (int i = 0; i < items.size(); i++) {
       String path = listener.path("routes") + "[" + i + "]";
@@ -80,7 +80,7 @@ final class RoutesSection {
     HostPattern host = f.parsed("host", null, "a host name like api.example.com, or a wildcard like *.example.com",
         HostPattern::parse);
     PathPrefix prefix = f.parsed("path-prefix", null, "a path like /api", PathPrefix::parse);
-    List<String> methods = f.oneOrMore("method");
+    List<String> methods = new ArrayList<>(f.oneOrMore("method"));
     for (int i = 0; i < methods.size(); i++) {
       String m = methods.get(i).trim();
       if (!m.matches("[A-Z][A-Z0-9_-]{0,31}")) {
