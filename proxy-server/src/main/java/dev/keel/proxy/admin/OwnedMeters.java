@@ -5,7 +5,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -19,8 +18,8 @@ import java.util.function.Consumer;
  */
 final class OwnedMeters {
   private final MeterRegistry registry;
-  private final Map<Object, List<Meter>> byOwner = new IdentityHashMap<>();
-  private final Map<Object, Boolean> seen = new IdentityHashMap<>();
+  private final IdentityHashMap<Object, List<Meter>> byOwner = new IdentityHashMap<>();
+  private final IdentityHashMap<Object, Boolean> seen = new IdentityHashMap<>();
 
   OwnedMeters(MeterRegistry registry) {
     this.registry = registry;

@@ -55,7 +55,7 @@ final class RoutesSection {
     if (service == null) {
       throw f.error("service", "missing (expected: a service name, or a placeholder like \"{host.0}\" or \"{path.0}\")");
     }
-    RouteConfig.Match match = tcp ? sniMatch(f, service) : httpMatch(f, service);
+    RouteConfig.Match match = tcp ? sniMatch(f, service) : httpMatch(f);
     boolean strip = false;
     if (!tcp) {
       strip = f.bool("strip-prefix", false);
@@ -73,7 +73,7 @@ final class RoutesSection {
     return new RouteConfig(name, match, service, strip, policy, persistence, health, timeouts, retries);
   }
 
-  private static RouteConfig.Match httpMatch(Fields f, ServiceTemplate service) {
+  private static RouteConfig.Match httpMatch(Fields f) {
     if (f.has("sni")) {
       throw f.error("sni", "only on tcp listeners (expected: host, path-prefix, method or header on an http listener)");
     }

@@ -53,7 +53,7 @@ public final class HttpRoute implements AutoCloseable {
 
   /**
    * Every route of {@code config} (or its one service), over {@code services}, which it then owns
-   * (its opener builds a service from a listener config whose {@code service} is the name).
+   * (its opener builds a service from a listener config that names it).
    */
   public HttpRoute(ListenerConfig config, ServiceDirectory<HttpService> services,
       Function<EventLoop, UpstreamPool> poolFactory) {

@@ -20,7 +20,7 @@ import org.jspecify.annotations.Nullable;
  * the route overrides them (persistence, request timeout, retries). A listener with {@code service:}
  * has one implicit route that matches every request.
  *
- * <p>Immutable and thread-safe; {@link #matches} allocates nothing.
+ * <p>Immutable and thread-safe; {@link #match} allocates nothing.
  */
 final class ListenerRoute {
   final String name;

@@ -136,6 +136,9 @@ public final class ServiceDirectory<S extends OpenService> implements AutoClosea
   public ServiceEntry<S> pinned(ListenerConfig settings) {
     Group<S> g = group(settings);
     String name = settings.service();
+    if (name == null) {
+      throw new IllegalArgumentException("listener '" + settings.name() + "': a fixed service needs its name");
+    }
     synchronized (g) {
       ServiceEntry<S> e = g.entries.get(name);
       if (e != null) {
