@@ -1,5 +1,6 @@
 package dev.keel.proxy.routing;
 
+import static java.util.Objects.requireNonNull;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -193,7 +194,7 @@ class ServiceDirectoryTest {
     register("b", 1002);
     ServiceEntry<Svc> a = opened("a");
     ServiceEntry<Svc> b = opened("b");
-    Backend inFlight = b.service().picker().pick((CharSequence) null);
+    Backend inFlight = requireNonNull(requireNonNull(b.service()).picker().pick((CharSequence) null));
     tick(Duration.ofMinutes(11));
 
     sweep();
@@ -211,7 +212,7 @@ class ServiceDirectoryTest {
   void requestInFlightOnAClosedServiceStillReportsItsOutcome() throws Exception {
     register("a", 1001);
     ServiceEntry<Svc> a = opened("a");
-    Backend picked = a.service().picker().pick((CharSequence) null);
+    Backend picked = requireNonNull(requireNonNull(a.service()).picker().pick((CharSequence) null));
     directory.close();
 
     picked.endpoint().onSuccess(1_000_000);
