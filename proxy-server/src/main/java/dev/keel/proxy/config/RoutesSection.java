@@ -51,7 +51,7 @@ final class RoutesSection {
   private static RouteConfig route(Fields f, String defaultName, Base base) {
     boolean tcp = "tcp".equals(base.protocol());
     String name = f.string("name", defaultName);
-    ServiceTemplate service = f.parsed("service", null, "a service name, or {host.N} / {path.N}", ServiceTemplate::parse);
+    ServiceTemplate service = f.parsedOrNull("service", "a service name, or {host.N} / {path.N}", ServiceTemplate::parse);
     if (service == null) {
       throw f.error("service", "missing (expected: a service name, or a placeholder like \"{host.0}\" or \"{path.0}\")");
     }
@@ -77,9 +77,9 @@ final class RoutesSection {
     if (f.has("sni")) {
       throw f.error("sni", "only on tcp listeners (expected: host, path-prefix, method or header on an http listener)");
     }
-    HostPattern host = f.parsed("host", null, "a host name like api.example.com, or a wildcard like *.example.com",
+    HostPattern host = f.parsedOrNull("host", "a host name like api.example.com, or a wildcard like *.example.com",
         HostPattern::parse);
-    PathPrefix prefix = f.parsed("path-prefix", null, "a path like /api", PathPrefix::parse);
+    PathPrefix prefix = f.parsedOrNull("path-prefix", "a path like /api", PathPrefix::parse);
     List<String> methods = new ArrayList<>(f.oneOrMore("method"));
     for (int i = 0; i < methods.size(); i++) {
       String m = methods.get(i).trim();
@@ -103,7 +103,7 @@ final class RoutesSection {
       throw f.error("service", "'" + service + "' on a tcp listener (expected: a name, or {host.N} for the labels of "
           + "the TLS server name)");
     }
-    HostPattern sni = f.parsed("sni", null, "a server name like db.example.com, or a wildcard like *.example.com",
+    HostPattern sni = f.parsedOrNull("sni", "a server name like db.example.com, or a wildcard like *.example.com",
         HostPattern::parse);
     return new RouteConfig.Match(null, null, List.of(), null, sni);
   }
