@@ -238,11 +238,7 @@ final class ExchangeHarness implements AutoCloseable {
       proxyLogger.detachAppender(logs);
       route.closeIdle();
       route.close(); // its service: the picker and the tunnel balancing
-      try {
-        registry.close();
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
+      registry.close();
     }
   }
 }
