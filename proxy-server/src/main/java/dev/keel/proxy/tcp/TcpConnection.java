@@ -4,7 +4,9 @@ import dev.keel.balancer.ConnectionLease;
 import dev.keel.balancer.Endpoint;
 import dev.keel.balancer.FailureKind;
 import dev.keel.balancer.PickArgs;
+import dev.keel.proxy.routing.ServiceEntry;
 import dev.keel.proxy.upstream.Backend;
+import dev.keel.registry.internal.LogSafe;
 import dev.keel.registry.ServiceInstance;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -48,6 +50,9 @@ final class TcpConnection {
 
   private final TcpRoute route;
   private final Channel client;
+  // chosen once, after the TLS handshake (by its server name): the route and its service, open
+  private SniRoutes.@Nullable Route rule;
+  private @Nullable TcpService service;
   /** Endpoints this connection failed to reach: its next attempts avoid them while others are available. */
   private final List<Endpoint> failed = new ArrayList<>(0);
   private final List<ByteBuf> early = new ArrayList<>(0);
@@ -83,12 +88,12 @@ final class TcpConnection {
   void start() {
     Future<?> h = handshake;
     if (h == null) {
-      connect();
+      routeThenConnect();
       return;
     }
     h.addListener(f -> {
       if (f.isSuccess()) {
-        connect();
+        routeThenConnect();
       } else {
         close();
       }
@@ -96,23 +101,71 @@ final class TcpConnection {
     client.read();
   }
 
+  /** Chooses the route by the TLS server name the client asked for (any route without TLS), then connects. */
+  private void routeThenConnect() {
+    if (closed) {
+      return;
+    }
+    SniRoutes.Choice c = route.routes.route(SniRoutes.serverName(client));
+    if (c == null) {
+      route.stats.noRoute.increment();
+      log.debug("{}: no route for {} (server name {})", route.config.name(), client.remoteAddress(),
+          LogSafe.lazy(SniRoutes.serverName(client)));
+      close();
+      return;
+    }
+    rule = c.route();
+    openThenConnect(c.service());
+  }
+
+  /** Connects once the service is open; waits (bounded) while the registry is first asked for it. */
+  private void openThenConnect(ServiceEntry<TcpService> entry) {
+    ServiceEntry<TcpService> e = entry.live();
+    TcpService s = e.service();
+    if (s == null) {
+      if (!e.await(client.eventLoop(), () -> openThenConnect(e)) && !closed) {
+        rule().unconnected.increment();
+        route.stats.noEndpoint.increment();
+        close();
+      }
+      return;
+    }
+    if (!closed) {
+      service = s;
+      connect();
+    }
+  }
+
+  private SniRoutes.Route rule() {
+    return java.util.Objects.requireNonNull(rule, "route chosen before connecting");
+  }
+
+  private TcpService service() {
+    return java.util.Objects.requireNonNull(service, "service open before connecting");
+  }
+
   private void connect() {
     ConnectionLease l = place();
     if (l == null) {
+      rule().unconnected.increment();
       route.stats.noEndpoint.increment();
       close();
       return;
     }
     if (attempt == 0) {
-      route.placed();
+      service().placed();
     }
     // Counts the connect as a request on the lease's endpoint, so its outcome feeds outlier
     // ejection: a strict pin, through the same picker as an http listener's requests. Null when the
     // endpoint stopped being available since it was placed: the connect goes ahead uncounted.
-    Backend counted = route.picker.pick(PickArgs.builder().pinned(l.endpoint().id()).strict(true).build());
+    Backend counted = service().picker().pick(PickArgs.builder().pinned(l.endpoint().id()).strict(true).build());
     Backend target = counted != null ? counted : Backend.of(l.endpoint());
     long started = System.nanoTime();
-    ChannelFuture f = route.upstream.clone(client.eventLoop())
+    io.netty.bootstrap.Bootstrap b = route.upstream.clone(client.eventLoop());
+    if (target.connectTimeoutMillis() > 0) {
+      b.option(io.netty.channel.ChannelOption.CONNECT_TIMEOUT_MILLIS, target.connectTimeoutMillis()); // the route's
+    }
+    ChannelFuture f = b
         .handler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
@@ -133,8 +186,8 @@ final class TcpConnection {
    * succeed where one just failed).
    */
   private @Nullable ConnectionLease place() {
-    ConnectionLease l = route.connections.open(failed);
-    return l != null || failed.isEmpty() ? l : route.connections.open();
+    ConnectionLease l = service().connections().open(failed);
+    return l != null || failed.isEmpty() ? l : service().connections().open();
   }
 
   /** The connect finished; {@code counted}: the endpoint its request was counted on, reported once here. */
@@ -164,10 +217,12 @@ final class TcpConnection {
     failed.add(l.endpoint());
     if (closed) {
       return;
-    } else if (++attempt < route.attempts) {
+    } else if (++attempt < rule().attempts) {
+      rule().retries.increment();
       route.stats.retries.increment();
       connect();
     } else {
+      rule().unconnected.increment();
       route.stats.noEndpoint.increment();
       close();
     }
@@ -417,7 +472,7 @@ final class TcpConnection {
       route.unregister(l);
       if (lingerLease) {
         // The shed client reconnects in a moment; until then its lease keeps counting in the total.
-        route.linger(l, client.eventLoop(), RECONNECT_GRACE_NANOS);
+        service().linger(l, client.eventLoop(), RECONNECT_GRACE_NANOS);
       } else {
         l.close();
       }
