@@ -25,6 +25,12 @@ public final class ServiceInstance {
   public static final String VERSION = "version";
   /** Well-known metadata key: the protocol spoken, such as {@code http}. */
   public static final String PROTOCOL = "protocol";
+  /**
+   * Well-known metadata key: how many long-lived client connections the instance holds, a
+   * non-negative decimal integer, published by the instance itself ({@link ConnectionCountPublisher})
+   * so that clients in different processes can even out their connections.
+   */
+  public static final String CONNECTIONS = "keel.connections";
 
   private final String service;
   private final String id;
