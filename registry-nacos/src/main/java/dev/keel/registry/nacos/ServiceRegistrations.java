@@ -40,7 +40,7 @@ final class ServiceRegistrations {
 
   /** Registers (or replaces) {@code instance}; throws {@link RegistryException} when Nacos refuses. */
   synchronized Registration register(ServiceInstance instance) {
-    RegistrationHandle r = new RegistrationHandle(instance, this::deregister);
+    RegistrationHandle r = new RegistrationHandle(instance, this::deregister, this::update);
     RegistrationHandle previous = byId.put(instance.id(), r);
     try {
       send();
@@ -73,6 +73,22 @@ final class ServiceRegistrations {
       if (deregister) {
         sendQuietly();
       }
+    }
+  }
+
+  /**
+   * Sends the list again with {@code next} in place of the instance it updates (the handle holds it
+   * already): Nacos replaces this connection's instances of the service in one step, so subscribers
+   * see the instance change, never go, and nacos-client's redo holds the updated list.
+   */
+  private synchronized void update(RegistrationHandle r, ServiceInstance next) {
+    if (closed || byId.get(next.id()) != r) {
+      throw new IllegalStateException("update: " + r + " was superseded, or its client closed");
+    }
+    try {
+      send();
+    } catch (NacosException e) {
+      throw new RegistryException("nacos: could not update " + next + " (" + e.getErrMsg() + ")", e);
     }
   }
 
