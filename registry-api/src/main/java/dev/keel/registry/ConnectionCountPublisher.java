@@ -93,9 +93,8 @@ public final class ConnectionCountPublisher implements AutoCloseable {
       this.ownThread = null;
       this.timer = timer;
     }
-    String initial = registration.instance().metadata().get(ServiceInstance.CONNECTIONS);
     synchronized (lock) {
-      this.published = parse(initial);
+      this.published = registration.instance().publishedConnections();
       this.lastWriteAt = nanoTime.getAsLong() - minIntervalNanos; // the first write may go at once
     }
     if (published() != 0) {
@@ -222,20 +221,6 @@ public final class ConnectionCountPublisher implements AutoCloseable {
 
   private boolean worthWriting(int now, int last) {
     return last < 0 || Math.abs(now - last) >= Math.max(1.0, minChange * last);
-  }
-
-  /** The count in {@code value}, or −1 when it is absent or not a non-negative integer. */
-  static int parse(@Nullable String value) {
-    if (value == null || value.isEmpty() || value.length() > 10) {
-      return -1;
-    }
-    for (int i = 0; i < value.length(); i++) {
-      if (value.charAt(i) < '0' || value.charAt(i) > '9') {
-        return -1;
-      }
-    }
-    long n = Long.parseLong(value);
-    return n > Integer.MAX_VALUE ? -1 : (int) n;
   }
 
   /** Builder of a {@link ConnectionCountPublisher}; not thread-safe. */

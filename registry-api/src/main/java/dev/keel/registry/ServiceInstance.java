@@ -87,6 +87,24 @@ public final class ServiceInstance {
     return hostPort(host, port);
   }
 
+  /**
+   * The long-lived connections the instance says it holds ({@link #CONNECTIONS} in its metadata);
+   * −1 when it publishes none, or a value that is not a non-negative decimal integer.
+   */
+  public int publishedConnections() {
+    String value = metadata.get(CONNECTIONS);
+    if (value == null || value.isEmpty() || value.length() > 10) {
+      return -1;
+    }
+    for (int i = 0; i < value.length(); i++) {
+      if (value.charAt(i) < '0' || value.charAt(i) > '9') {
+        return -1;
+      }
+    }
+    long n = Long.parseLong(value);
+    return n > Integer.MAX_VALUE ? -1 : (int) n;
+  }
+
   static String hostPort(String host, int port) {
     return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
   }

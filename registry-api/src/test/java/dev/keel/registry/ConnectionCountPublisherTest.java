@@ -240,11 +240,15 @@ class ConnectionCountPublisherTest {
   }
 
   @Test
-  void onlyNonNegativeIntegersParseAsCounts() {
-    assertThat(ConnectionCountPublisher.parse("0")).isZero();
-    assertThat(ConnectionCountPublisher.parse("2147483647")).isEqualTo(Integer.MAX_VALUE);
-    for (String bad : new String[] {null, "", "-1", "+3", "1.5", " 3", "2147483648", "99999999999", "abc"}) {
-      assertThat(ConnectionCountPublisher.parse(bad)).as("'%s'", bad).isEqualTo(-1);
+  void onlyNonNegativeIntegersReadAsPublishedCounts() {
+    ServiceInstance i = ServiceInstance.builder().service(service).host("127.0.0.1").port(9001).build();
+    assertThat(i.publishedConnections()).isEqualTo(-1);
+    assertThat(i.toBuilder().putMetadata(ServiceInstance.CONNECTIONS, "0").build().publishedConnections()).isZero();
+    assertThat(i.toBuilder().putMetadata(ServiceInstance.CONNECTIONS, "2147483647").build().publishedConnections())
+        .isEqualTo(Integer.MAX_VALUE);
+    for (String bad : new String[] {"", "-1", "+3", "1.5", " 3", "2147483648", "99999999999", "abc"}) {
+      assertThat(i.toBuilder().putMetadata(ServiceInstance.CONNECTIONS, bad).build().publishedConnections())
+          .as("'%s'", bad).isEqualTo(-1);
     }
   }
 }
