@@ -51,6 +51,7 @@ final class FleetSimulation {
   }
 
   private final int seed;
+  private double minChange = 0.05;
 
   FleetSimulation(BalancerConfig config, Duration publishInterval, Duration propagation, Duration closeLag, int seed) {
     this.seed = seed;
@@ -58,6 +59,12 @@ final class FleetSimulation {
     this.publishInterval = publishInterval;
     this.propagation = propagation;
     this.closeLag = closeLag;
+  }
+
+  /** The publishers' least change written (default 0.05, ConnectionCountPublisher's). */
+  FleetSimulation minChange(double minChange) {
+    this.minChange = minChange;
+    return this;
   }
 
   /** Registers server {@code i} (weight {@code weight}) with a count of 0, as ServerRegistration does. */
@@ -184,7 +191,7 @@ final class FleetSimulation {
       String id = e.getKey();
       int last = published.get(id);
       boolean due = now - lastWrite.get(id) >= publishInterval.toNanos()
-          && Math.abs(e.getValue() - last) >= Math.max(1.0, 0.05 * last);
+          && Math.abs(e.getValue() - last) >= Math.max(1.0, minChange * last);
       if (due && !frozen.contains(id)) {
         published.put(id, e.getValue());
         lastWrite.put(id, now);
@@ -192,20 +199,16 @@ final class FleetSimulation {
       }
     }
     if (changed) {
-      Map<String, Integer> snapshot = new TreeMap<>(published);
-      clock.schedule(() -> push(snapshot), propagation.toNanos());
+      // Seen by the clients a propagation later (the registry's state then: writes stay in order).
+      clock.schedule(this::push, propagation.toNanos());
     }
   }
 
+  /** The registry's view: the registered servers, each with the count it published last. */
   private void push() {
-    push(published);
-  }
-
-  /** The registry's view: the registered servers, each with the count given. */
-  private void push(Map<String, Integer> counts) {
     List<ServiceInstance> view = new ArrayList<>();
     for (ServiceInstance s : servers.values()) {
-      Integer n = counts.get(s.id());
+      Integer n = published.get(s.id());
       view.add(s.toBuilder().putMetadata(ServiceInstance.CONNECTIONS, String.valueOf(n == null ? 0 : n)).build());
     }
     discovery.set(view);
