@@ -12,7 +12,9 @@ source "$SCRIPT_DIR/lib.sh"
 usage() {
   cat <<EOF
 usage: benchmarks/proxy/run-http.sh [options]
-  --workers N          worker processes/threads/event loops of every proxy (default 1)
+  --workers N[,N...]   worker processes/threads/event loops of every proxy (default 1); a list
+                       (1,2) runs the whole benchmark once per count, one after the other, into
+                       OUT/workers-N/, and writes OUT/summary.md with each run's table
   --backend-workers N  nginx worker processes of the backend instance (default 1)
   --rounds N           interleaved repetitions (default 3, max 10)
   --duration S         seconds per wrk and per h2load measurement (default 10, max 60)
@@ -26,6 +28,7 @@ usage: benchmarks/proxy/run-http.sh [options]
   --out DIR            results directory (default benchmarks/proxy/results/http-<timestamp>)
   --max-minutes M      stop starting new measurements after M minutes (default 14)
   --no-install         never apt-get install missing tools
+  --no-alloc           skip the allocation-per-request measurement of keel-proxy (JFR)
 env: KEEL_JVM_OPTS (default "$DEFAULT_KEEL_JVM_OPTS"), JAVA (default java)
 EOF
 }
@@ -34,7 +37,7 @@ DEFAULT_KEEL_JVM_OPTS="-Xms256m -Xmx256m -XX:+UseParallelGC"
 WORKERS=1; BACKEND_WORKERS=1; ROUNDS=3; DURATION=10; CONNS=64; WRK_THREADS=1
 RATES=5000,20000; RPS_PER_CONN=500; TARGETS=direct,nginx,haproxy,keel; PIN=none
 KEEL_JAR=$REPO_DIR/proxy-server/target/keel-proxy.jar; KEEL_WARMUP=30; OUT=""; MAX_MINUTES=14
-NO_INSTALL=0
+NO_INSTALL=0; NO_ALLOC=0
 KEEL_JVM_OPTS=${KEEL_JVM_OPTS:-$DEFAULT_KEEL_JVM_OPTS}
 JAVA=${JAVA:-java}
 ORIG_ARGS="$*"
@@ -56,12 +59,34 @@ while (($#)); do
     --out) OUT=$2; shift ;;
     --max-minutes) MAX_MINUTES=$2; shift ;;
     --no-install) NO_INSTALL=1 ;;
+    --no-alloc) NO_ALLOC=1 ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die "unknown option: $1" ;;
   esac
   shift
 done
 
+if [[ $WORKERS == *,* ]]; then
+  # one complete run per worker count, each in its own process and directory
+  OUT=${OUT:-$SCRIPT_DIR/results/http-$(date -u +%Y%m%dT%H%M%SZ)}
+  mkdir -p "$OUT"
+  rest=(); skip=0
+  for a in $ORIG_ARGS; do
+    if ((skip)); then skip=0; continue; fi
+    case $a in --workers|--out) skip=1 ;; *) rest+=("$a") ;; esac
+  done
+  IFS=, read -r -a WORKER_LIST <<<"$WORKERS"
+  for w in "${WORKER_LIST[@]}"; do isnum "$w" 1 64 || die "--workers: $w (expected: 1..64)"; done
+  for w in "${WORKER_LIST[@]}"; do
+    log "=== $w worker(s) each ==="
+    "$0" "${rest[@]}" --workers "$w" --out "$OUT/workers-$w" || die "the run with $w worker(s) failed"
+  done
+  { echo "# benchmarks/proxy/run-http.sh $ORIG_ARGS"; echo
+    for w in "${WORKER_LIST[@]}"; do echo "## $w worker(s) each"; echo; cat "$OUT/workers-$w/summary.md"; echo; done
+  } >"$OUT/summary.md"
+  log "summary of all runs: $OUT/summary.md"
+  exit 0
+fi
 isnum "$WORKERS" 1 64 || die "--workers must be 1..64"
 isnum "$BACKEND_WORKERS" 1 64 || die "--backend-workers must be 1..64"
 isnum "$ROUNDS" 1 10 || die "--rounds must be 1..10"
@@ -319,6 +344,37 @@ for ((round = 1; round <= ROUNDS; round++)); do
   done
 done
 ((TRUNCATED)) && log "time budget of $MAX_MINUTES min reached: remaining measurements skipped"
+
+# --- allocation per request (keel-proxy) --------------------------------------------------
+# One more wrk run against keel-proxy with a JFR recording of only jdk.ThreadAllocationStatistics,
+# taken when the recording starts and when it stops (period everyChunk): the bytes its event-loop
+# threads (keel-io-*) allocated in between, ÷ the requests wrk completed. Exact counters, not samples.
+ALLOC_B_PER_REQ=""
+alloc_keel() {
+  local pid=${PROXY_PID[keel]} jfr="$WORK/alloc.jfr" jfc="$WORK/alloc.jfc" reqs
+  cat >"$jfc" <<'JFC'
+<?xml version="1.0" encoding="UTF-8"?>
+<configuration version="2.0" label="keel allocation per request">
+  <event name="jdk.ThreadAllocationStatistics"><setting name="enabled">true</setting><setting name="period">everyChunk</setting></event>
+</configuration>
+JFC
+  command -v jcmd >/dev/null && command -v jfr >/dev/null || { log "no jcmd/jfr: allocation not measured"; return 0; }
+  jcmd "$pid" JFR.start name=alloc settings="$jfc" filename="$jfr" >"$WORK/logs/jfr-alloc-start.txt" 2>&1 \
+    || { log "JFR.start failed: $(tail -2 "$WORK/logs/jfr-alloc-start.txt")"; return 0; }
+  run_client "$WORK/client.out" "${CLIENT_PREFIX[@]}" timeout $((DURATION + 30)) wrk -t"$WRK_THREADS" -c"$CONNS" -d"${DURATION}s" "http://127.0.0.1:${PORT[keel]}/" || true
+  jcmd "$pid" JFR.stop name=alloc >"$WORK/logs/jfr-alloc-stop.txt" 2>&1 || true
+  reqs=$(awk '/ requests in / { print $1 }' "$WORK/client.out")
+  [[ -s $jfr && -n $reqs ]] || { log "allocation: no recording or no requests"; return 0; }
+  cp "$jfr" "$OUT/logs/alloc.jfr" 2>/dev/null || true
+  # per keel-io thread: the first and the last "allocated" value; the sum of the differences ÷ requests
+  ALLOC_B_PER_REQ=$(jfr print --json --events jdk.ThreadAllocationStatistics "$jfr" | awk -v reqs="$reqs" '
+    /"allocated":/ { v = $2; gsub(/[^0-9]/, "", v) }
+    /"javaName":/ { n = $2; gsub(/[",]/, "", n); if (n ~ /^keel-io/) { if (!(n in first)) first[n] = v; last[n] = v } }
+    END { for (t in first) d += last[t] - first[t]; if (reqs > 0 && d > 0) printf "%.0f", d / reqs }')
+  log "keel-proxy allocation: ${ALLOC_B_PER_REQ:-?} bytes/request on its event loop(s) ($reqs requests)"
+}
+if [[ " ${ACTIVE[*]} " == *" keel "* ]] && ((NO_ALLOC == 0)) && ((TRUNCATED == 0)); then alloc_keel; fi
+
 for t in "${ACTIVE[@]}"; do [[ $t == direct ]] || RSS_LOAD_KB[$t]=$(rss_kb "${PROXY_PID[$t]}"); done
 LOAD_END=$(loadavg)
 FINISHED_AT=$(date -u +%Y-%m-%dT%H:%M:%SZ)
@@ -342,7 +398,7 @@ for t in "${ACTIVE[@]}"; do
 done
 
 HDR="{\"benchmark\":\"proxy-http\",\"command\":\"$(jesc <<<"$CMD")\",\"started\":\"$STARTED_AT\",\"finished\":\"$FINISHED_AT\",\"loadavg_start\":\"$LOAD_START\",\"loadavg_end\":\"$LOAD_END\",\"cpus\":$(nproc),\"kernel\":\"$V_KERNEL\",\"workers\":$WORKERS,\"backend_workers\":$BACKEND_WORKERS,\"rounds\":$ROUNDS,\"duration_s\":$DURATION,\"wrk\":{\"threads\":$WRK_THREADS,\"connections\":$CONNS},\"h2load_rps_per_conn\":$RPS_PER_CONN,\"pin\":\"$PIN\",\"truncated\":$( ((TRUNCATED)) && echo true || echo false),\"versions\":{\"nginx\":\"$V_NGINX\",\"haproxy\":\"$V_HAPROXY\",\"wrk\":\"$V_WRK\",\"h2load\":\"$V_H2LOAD\",\"java\":\"$V_JAVA\"},\"keel_jvm_opts\":\"$(jesc <<<"$KEEL_JVM_OPTS")\",\"keel_jar\":\"$KEEL_JAR_INFO\",\"skipped\":{${skipped_json}}" \
-EXTRA="$extra" awk -F, -v rates="$RATES" -v order="$(IFS=,; echo "${ACTIVE[*]}")" \
+ALLOC="$ALLOC_B_PER_REQ" EXTRA="$extra" awk -F, -v rates="$RATES" -v order="$(IFS=,; echo "${ACTIVE[*]}")" \
     -v jsonf="$OUT/summary.json" -v mdf="$OUT/summary.md" '
 function med(s,    a, n, i, j, x) {   # median of a space separated list
   n = split(s, a, " "); if (n == 0) return ""
@@ -350,6 +406,10 @@ function med(s,    a, n, i, j, x) {   # median of a space separated list
   return (n % 2) ? a[(n + 1) / 2] + 0 : (a[n / 2] + a[n / 2 + 1]) / 2
 }
 function csv(s) { sub(/^ +/, "", s); gsub(/ +/, ",", s); return s }
+function mn(s,    a, n, i, m) { n = split(s, a, " "); if (n == 0) return ""; m = a[1] + 0; for (i = 2; i <= n; i++) if (a[i] + 0 < m) m = a[i] + 0; return m }
+function mx(s,    a, n, i, m) { n = split(s, a, " "); if (n == 0) return ""; m = a[1] + 0; for (i = 2; i <= n; i++) if (a[i] + 0 > m) m = a[i] + 0; return m }
+function spread(s, f) { return s == "" ? "–" : sprintf(f " (" f "–" f ")", med(s), mn(s), mx(s)) }
+function jspread(s) { return s == "" ? "null" : sprintf("{\"median\":%.3f,\"min\":%.3f,\"max\":%.3f,\"rounds\":[%s]}", med(s), mn(s), mx(s), csv(s)) }
 function add(k, v) { if (v != "") L[k] = L[k] " " v }
 function num(v, f) { return v == "" ? "null" : sprintf(f, v) }
 function cell(v, f) { return v == "" ? "–" : sprintf(f, v) }
@@ -373,6 +433,8 @@ END {
     if ((r, "direct") in W && (r, t) in W && W[r, "direct"] > 0) add(t SUBSEP "xdirect", W[r, t] / W[r, "direct"])
     if ((r, "nginx") in W && (r, t) in W && W[r, "nginx"] > 0) add(t SUBSEP "rps_xnginx", W[r, t] / W[r, "nginx"])
     if ((r, "nginx") in C && (r, t) in C && C[r, "nginx"] > 0 && C[r, t] != "") add(t SUBSEP "cpu_xnginx", C[r, t] / C[r, "nginx"])
+    if ((r, "haproxy") in W && (r, t) in W && W[r, "haproxy"] > 0) add(t SUBSEP "rps_xhaproxy", W[r, t] / W[r, "haproxy"])
+    if ((r, "haproxy") in C && (r, t) in C && C[r, "haproxy"] > 0 && C[r, t] != "") add(t SUBSEP "cpu_xhaproxy", C[r, t] / C[r, "haproxy"])
     for (j = 1; j <= nr; j++) if ((r, "nginx", RT[j]) in P && (r, t, RT[j]) in P && P[r, "nginx", RT[j]] > 0)
       add(t SUBSEP RT[j] SUBSEP "xnginx", P[r, t, RT[j]] / P[r, "nginx", RT[j]])
   }
@@ -402,19 +464,55 @@ END {
     RPS[t] = rps; CPU[t] = cpu; XN[t] = x
   }
   printf "}" > jsonf
-  # goals of issue #8 for keel-proxy, against nginx measured in the same run
+  # spread of the per-round ratios, and allocation
+  printf ",\"ratios\":{" > jsonf
+  print "" > mdf
+  print "Ratios: median of the per-round ratios (min–max over the rounds):" > mdf
+  print "" > mdf
+  hdr = "| ratio | req/s | CPU per request |"; sep = "|---|---:|---:|"; blank = ""
+  for (j = 1; j <= nr && j <= 2; j++) { hdr = hdr " p99 @" RT[j] "/s |"; sep = sep "---:|"; blank = blank " |" }
+  print hdr > mdf
+  print sep > mdf
+  first = 1
+  for (i = 1; i <= nt; i++) {
+    t = T[i]
+    if (t == "direct" || t == "nginx") continue
+    printf "%s\"%s_vs_nginx\":{\"req_per_s\":%s,\"cpu_per_req\":%s", (first ? "" : ","), t, jspread(L[t SUBSEP "rps_xnginx"]), jspread(L[t SUBSEP "cpu_xnginx"]) > jsonf
+    line = sprintf("| %s ÷ nginx | %s | %s |", t, spread(L[t SUBSEP "rps_xnginx"], "%.2f"), spread(L[t SUBSEP "cpu_xnginx"], "%.2f"))
+    for (j = 1; j <= nr && j <= 2; j++) {
+      printf ",\"p99_at_%s\":%s", RT[j], jspread(L[t SUBSEP RT[j] SUBSEP "xnginx"]) > jsonf
+      line = line sprintf(" %s |", spread(L[t SUBSEP RT[j] SUBSEP "xnginx"], "%.2f"))
+    }
+    printf "}" > jsonf
+    print line > mdf
+    first = 0
+  }
+  if (L["keel" SUBSEP "rps_xhaproxy"] != "") {
+    printf "%s\"keel_vs_haproxy\":{\"req_per_s\":%s,\"cpu_per_req\":%s}", (first ? "" : ","), jspread(L["keel" SUBSEP "rps_xhaproxy"]), jspread(L["keel" SUBSEP "cpu_xhaproxy"]) > jsonf
+    printf "| keel ÷ haproxy | %s | %s |%s\n", spread(L["keel" SUBSEP "rps_xhaproxy"], "%.2f"), spread(L["keel" SUBSEP "cpu_xhaproxy"], "%.2f"), blank > mdf
+  }
+  printf "}" > jsonf
+  alloc = ENVIRON["ALLOC"]
+  printf ",\"keel_alloc_bytes_per_req\":%s", (alloc == "" ? "null" : alloc) > jsonf
+  if (alloc != "") printf "\nkeel-proxy allocation: %s bytes per request on its event loop(s) (JFR jdk.ThreadAllocationStatistics over one extra wrk run)\n", alloc > mdf
+  # goals of issue #16 for keel-proxy, against nginx and HAProxy measured in the same run
   if (("keel" in RPS) && ("nginx" in RPS) && RX["keel"] != "" && CX["keel"] != "") {
-    g1 = RX["keel"] >= 1; g2 = CX["keel"] <= 1
+    g1 = RX["keel"] >= 1.05; g2 = CX["keel"] <= 0.95
     printf ",\"goals\":{\"req_per_s_vs_nginx\":%.3f,\"req_per_s_met\":%s,\"cpu_per_req_vs_nginx\":%.3f,\"cpu_per_req_met\":%s", RX["keel"], g1 ? "true" : "false", CX["keel"], g2 ? "true" : "false" > jsonf
     print "" > mdf
-    print "Goals (issue #8), keel-proxy against nginx in this run (medians of per-round ratios):" > mdf
-    printf "- req/s ≥ nginx: %.2f × nginx → %s\n", RX["keel"], g1 ? "met" : "MISSED" > mdf
-    printf "- CPU/req ≤ nginx: %.2f × nginx → %s\n", CX["keel"], g2 ? "met" : "MISSED" > mdf
+    print "Goals (issue #16), keel-proxy against nginx and HAProxy in this run (medians of per-round ratios):" > mdf
+    printf "- req/s ≥ 1.05 × nginx: %.2f × nginx → %s\n", RX["keel"], g1 ? "met" : "MISSED" > mdf
+    printf "- CPU/req ≤ 0.95 × nginx: %.2f × nginx → %s\n", CX["keel"], g2 ? "met" : "MISSED" > mdf
     for (j = 1; j <= nr; j++) {
       xn = med(L["keel" SUBSEP RT[j] SUBSEP "xnginx"])
       if (xn == "") continue
       printf ",\"p99_at_%s_vs_nginx\":%.3f,\"p99_at_%s_met\":%s", RT[j], xn, RT[j], (xn <= 1.2 ? "true" : "false") > jsonf
       printf "- p99 @%s/s ≤ 1.2 × nginx: %.2f × nginx → %s\n", RT[j], xn, (xn <= 1.2 ? "met" : "MISSED") > mdf
+    }
+    xh = med(L["keel" SUBSEP "rps_xhaproxy"])
+    if (xh != "") {
+      printf ",\"req_per_s_vs_haproxy\":%.3f,\"req_per_s_vs_haproxy_met\":%s", xh, (xh >= 1 ? "true" : "false") > jsonf
+      printf "- req/s ≥ HAProxy: %.2f × HAProxy → %s\n", xh, (xh >= 1 ? "met" : "MISSED") > mdf
     }
     printf "}" > jsonf
   }

@@ -107,8 +107,8 @@ final class DefaultBalancer implements Balancer {
     try {
       initial = discovery.resolve(service);
     } catch (RegistryException e) {
-      log.warn("{}: cannot resolve yet, starting empty until the watch delivers: {}", service, e.toString());
-      initial = InstanceSet.empty(service);
+      log.warn("{}: cannot resolve yet, starting empty until the watch delivers: {}", service, e.getMessage());
+      initial = InstanceSet.empty(service).asStale(); // nothing confirmed by the registry yet
     }
     // Applied on the calling thread, inside the serial context, before anyone else can see the
     // balancer or the executor has anything else to run.
@@ -244,6 +244,7 @@ final class DefaultBalancer implements Balancer {
     lastSet = set;
     Map<String, EndpointState> next = new LinkedHashMap<>();
     List<EndpointState> added = new ArrayList<>();
+    List<EndpointState> renewed = new ArrayList<>();
     for (ServiceInstance instance : set.instances()) {
       EndpointState e = members.get(instance.id());
       if (e == null && (e = retired.remove(instance.id())) != null) {
@@ -259,6 +260,18 @@ final class DefaultBalancer implements Balancer {
           e.startRamp(now); // slow start, from the moment this balancer first saw it
         }
         added.add(e);
+      } else if (isNewIncarnation(e.instance(), instance)) {
+        // Restarted and registered again before its old registration went (kill -9 within the
+        // session or lease): a new process owes nothing to the dead one's ejection or failures.
+        e.instance(instance);
+        outliers.remove(e);
+        if (e.ejected()) {
+          e.ejected(false);
+        }
+        if (config.slowStartWindow().toNanos() > 0) {
+          e.startRamp(now);
+        }
+        renewed.add(e);
       } else if (!e.instance().equals(instance)) {
         e.instance(instance); // weight or metadata changed: keep the counters
       }
@@ -287,6 +300,13 @@ final class DefaultBalancer implements Balancer {
         health.add(e, now);
       }
     }
+    for (EndpointState e : renewed) {
+      if (health != null) {
+        health.remove(e); // up and checked afresh, as a new endpoint is
+        e.healthy(true);
+        health.add(e, now);
+      }
+    }
     rebuild();
     // Shut down after the swap: the new picker no longer names them.
     for (EndpointState e : removed) {
@@ -305,6 +325,11 @@ final class DefaultBalancer implements Balancer {
     if (membershipChanged) {
       log.debug("{}: +{} -{} = {} endpoints", service, added.size(), removed.size(), next.size());
     }
+  }
+
+  /** Both registrations say which they are, and they differ: the instance registered again. */
+  private static boolean isNewIncarnation(ServiceInstance was, ServiceInstance now) {
+    return !was.incarnation().isEmpty() && !now.incarnation().isEmpty() && !was.incarnation().equals(now.incarnation());
   }
 
   /** New endpoints start at the mean latency estimate of sampled peers (tower#134). */

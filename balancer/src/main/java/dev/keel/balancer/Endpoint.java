@@ -50,6 +50,15 @@ public sealed interface Endpoint permits EndpointState {
    */
   double peakEwmaNanos(long nowNanos);
 
+  /**
+   * The average latency in nanoseconds of the successes reported (an EWMA weighted by time, with
+   * the same time constant as {@link #peakEwmaNanos()}, but without its jump to slower samples):
+   * what a client of this endpoint typically waits. For display; 0 before the first success. The
+   * peak estimate is a balancing cost: after one slow answer it stays high for about a time
+   * constant, so it reads as a recent maximum, not as the endpoint's latency.
+   */
+  double latencyEwmaNanos();
+
   /** Failures reported since the last success. */
   int consecutiveFailures();
 

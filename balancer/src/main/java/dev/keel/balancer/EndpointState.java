@@ -46,6 +46,8 @@ final class EndpointState implements Endpoint {
   // contention only drops one sample from an estimate that is an estimate anyway.
   private volatile double ewma;
   private volatile long ewmaStamp;
+  // The plain EWMA of the same samples (no peak): what a client typically waits, for display.
+  private volatile double latencyEwma;
   private volatile boolean sampled;
 
   private volatile boolean healthy = true; // serial
@@ -94,6 +96,11 @@ final class EndpointState implements Endpoint {
   @Override
   public double peakEwmaNanos() {
     return ewmaAt(nanoTime.getAsLong());
+  }
+
+  @Override
+  public double latencyEwmaNanos() {
+    return latencyEwma;
   }
 
   @Override
@@ -239,9 +246,11 @@ final class EndpointState implements Endpoint {
     // current × w is the estimate decayed to now (what ewmaAt returns).
     if (!sampled) {
       ewma = rtt;
+      latencyEwma = rtt;
       sampled = true;
     } else {
       ewma = rtt > current * w ? rtt : current * w + rtt * (1 - w);
+      latencyEwma = latencyEwma * w + rtt * (1 - w);
     }
     ewmaStamp = now;
   }

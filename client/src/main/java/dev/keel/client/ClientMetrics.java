@@ -2,6 +2,7 @@ package dev.keel.client;
 
 import dev.keel.balancer.Balancer;
 import dev.keel.balancer.FailureKind;
+import dev.keel.registry.RegistryClient;
 
 /**
  * Where the client reports what it does; every method defaults to doing nothing. Keel ships a
@@ -16,6 +17,12 @@ public interface ClientMetrics {
   static ClientMetrics none() {
     return NoMetrics.INSTANCE;
   }
+
+  /**
+   * The client resolves through {@code registry}: e.g. to publish its reachability and the count of
+   * malformed entries it skipped ({@link RegistryClient#health()}). Called once, when the client is built.
+   */
+  default void registry(RegistryClient registry) {}
 
   /** A balancer for {@code service} was created; e.g. to publish per-endpoint in-flight gauges. */
   default void serviceStarted(String service, Balancer balancer) {}

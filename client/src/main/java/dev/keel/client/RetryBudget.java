@@ -41,7 +41,7 @@ public interface RetryBudget {
     }
     requireNonNull(ttl, "ttl");
     if (ttl.compareTo(Duration.ofSeconds(1)) < 0 || ttl.compareTo(Duration.ofSeconds(60)) > 0) {
-      throw new IllegalArgumentException("ttl: " + ttl + " (expected: 1s..60s)");
+      throw new IllegalArgumentException("ttl: " + dev.keel.registry.Durations.format(ttl) + " (expected: 1s..60s)");
     }
     requireNonNull(nanoTime, "nanoTime");
     return new WindowRetryBudget(percent, minRetriesPerSecond, ttl.toNanos(), nanoTime);

@@ -44,4 +44,18 @@ class MicrometerClientMetricsTest {
     keel.close();
     assertThat(meters.find("keel.client.inflight").gauges()).isEmpty();
   }
+
+  @Test
+  void publishesTheRegistrysReachabilityAndMalformedEntriesAndEachServicesStaleness() throws Exception {
+    fx.servers("orders", "a");
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    KeelOkHttp keel = fx.keel(KeelOkHttp.builder(fx.registry).metrics(MicrometerClientMetrics.of(meters)));
+    assertThat(body(fx.http(keel), "http://orders/x")).isEqualTo("a");
+
+    String name = fx.registry.toString();
+    assertThat(meters.get("keel.registry.reachable").tag("registry", name).gauge().value()).isEqualTo(1.0);
+    assertThat(meters.get("keel.registry.malformed.entries").tag("registry", name).functionCounter().count()).isZero();
+    assertThat(meters.get("keel.registry.outages").tag("registry", name).functionCounter().count()).isZero();
+    assertThat(meters.get("keel.client.stale").tag("service", "orders").gauge().value()).isZero();
+  }
 }

@@ -75,6 +75,6 @@ class RetryBudgetTest {
     assertThatThrownBy(() -> RetryBudget.of(0.2, -1, Duration.ofSeconds(10), now::get))
         .hasMessage("minRetriesPerSecond: -1.0 (expected: >= 0.0, finite)");
     assertThatThrownBy(() -> RetryBudget.of(0.2, 1, Duration.ofMillis(10), now::get))
-        .hasMessage("ttl: PT0.01S (expected: 1s..60s)");
+        .hasMessage("ttl: 10ms (expected: 1s..60s)");
   }
 }

@@ -3,6 +3,7 @@ package dev.keel.proxy;
 import dev.keel.proxy.admin.AdminServer;
 import dev.keel.proxy.config.ListenerConfig;
 import dev.keel.proxy.config.ProxyConfig;
+import dev.keel.proxy.listener.FileDescriptors;
 import dev.keel.proxy.listener.ListenerEnvironment;
 import dev.keel.proxy.listener.ListenerKinds;
 import dev.keel.proxy.listener.RunningListener;
@@ -41,16 +42,16 @@ public final class ProxyServer implements AutoCloseable {
   private volatile boolean closed;
   private final java.util.concurrent.CompletableFuture<Void> terminated = new java.util.concurrent.CompletableFuture<>();
 
-  private ProxyServer(ProxyConfig config, RegistryClient registry, Transport transport, EventLoopGroup boss,
-      EventLoopGroup workers, List<RunningListener> listeners, @Nullable AdminServer admin) {
+  private ProxyServer(ProxyConfig config, RegistryClient registry, ListenerEnvironment env, List<RunningListener> listeners,
+      @Nullable AdminServer admin) {
     this.config = config;
     this.registry = registry;
-    this.transport = transport;
-    this.boss = boss;
-    this.workers = workers;
+    this.transport = env.transport();
+    this.boss = env.boss();
+    this.workers = env.workers();
     this.listeners = listeners;
     this.admin = admin;
-    this.env = new ListenerEnvironment(transport, boss, workers, registry);
+    this.env = env;
   }
 
   /**
@@ -68,15 +69,15 @@ public final class ProxyServer implements AutoCloseable {
     EventLoopGroup workers = transport.newGroup(config.effectiveWorkers(), "keel-io");
     List<RunningListener> running = new java.util.concurrent.CopyOnWriteArrayList<>();
     AdminServer admin = null;
+    ListenerEnvironment env = new ListenerEnvironment(transport, boss, workers, registry, FileDescriptors.system());
     try {
-      ListenerEnvironment env = new ListenerEnvironment(transport, boss, workers, registry);
       for (ListenerConfig l : config.listeners()) {
         RunningListener r = ListenerKinds.forConfig(l).start(l, env);
         running.add(r);
         log.info("{} listener '{}' on {} -> service '{}' ({})", l.protocol(), l.name(), r.localAddress(), l.service(), l.policy());
       }
       if (config.admin().listen() != null) {
-        admin = AdminServer.start(config.admin(), transport, boss, workers, running);
+        admin = AdminServer.start(config.admin(), transport, boss, workers, running, registry);
         log.info("admin on http://{}/", hostPort(admin.localAddress()));
       }
     } catch (RuntimeException e) {
@@ -89,7 +90,7 @@ public final class ProxyServer implements AutoCloseable {
     long sinceJvmStart = ProcessHandle.current().info().startInstant()
         .map(t -> java.time.Duration.between(t, java.time.Instant.now()).toMillis()).orElse(-1L);
     log.info("keel-proxy started in {} ms: transport {}, {} worker threads", sinceJvmStart, transport, config.effectiveWorkers());
-    return new ProxyServer(config, registry, transport, boss, workers, running, admin);
+    return new ProxyServer(config, registry, env, running, admin);
   }
 
   private static String hostPort(InetSocketAddress a) {
@@ -123,74 +124,27 @@ public final class ProxyServer implements AutoCloseable {
   }
 
   /**
-   * Applies {@code next} without dropping established connections: unchanged listeners stay;
-   * a changed or new one is bound (beside the old one where the transport allows SO_REUSEPORT),
-   * and a changed or removed one stops accepting, asks its connections to close after their
-   * current exchange, and is closed once they are gone or the shutdown grace has passed.
-   * Registry, admin and worker changes need a restart (logged). Not concurrent with itself.
+   * Applies {@code next}, all or nothing, without dropping established connections: see
+   * {@link Reload}. Unchanged listeners stay and get their TLS files re-read (certificate
+   * rotation); a changed or new one is bound beside the old one; a changed or removed one stops
+   * accepting, asks its connections to close after their current exchange, and is closed once
+   * they are gone or the shutdown grace has passed. Registry, admin and worker changes need a
+   * restart (logged). Not concurrent with itself.
    *
-   * @throws IllegalArgumentException or IllegalStateException when a new listener cannot start;
-   *     listeners already swapped stay swapped, the failed one keeps its old version
+   * @throws IllegalArgumentException or IllegalStateException when anything of {@code next} cannot
+   *     be used or bound; then every running listener, certificate and port is as it was
    */
   public synchronized void reload(ProxyConfig next) {
     if (closed) {
       return;
     }
     ProxyConfig current = config;
+    new Reload(listeners, env, this::retire).prepare(next).commit(next);
     if (!next.registry().equals(current.registry()) || !next.admin().equals(current.admin())
         || next.workers() != current.workers()) {
       log.warn("reload: registry, admin and workers changes take effect at the next restart");
     }
-    for (ListenerConfig l : next.listeners()) {
-      ListenerKinds.forConfig(l);
-    }
-    java.util.Set<String> keep = new java.util.HashSet<>();
-    for (ListenerConfig l : next.listeners()) {
-      keep.add(l.name());
-      RunningListener old = find(l.name());
-      if (old != null && old.config().equals(l)) {
-        continue;
-      }
-      RunningListener fresh;
-      try {
-        fresh = ListenerKinds.forConfig(l).start(l, env);
-      } catch (RuntimeException e) {
-        if (old == null || !sameAddress(old.config(), l)) {
-          throw e;
-        }
-        // The transport could not share the port: hand it over (a short window of refused connects).
-        old.stopAccepting();
-        fresh = ListenerKinds.forConfig(l).start(l, env);
-      }
-      if (old != null) {
-        listeners.set(listeners.indexOf(old), fresh);
-        retire(old);
-      } else {
-        listeners.add(fresh);
-      }
-      log.info("reload: {} listener '{}' on {} -> service '{}' ({})", l.protocol(), l.name(), fresh.localAddress(), l.service(), l.policy());
-    }
-    for (RunningListener r : List.copyOf(listeners)) {
-      if (!keep.contains(r.config().name())) {
-        listeners.remove(r);
-        retire(r);
-        log.info("reload: listener '{}' removed", r.config().name());
-      }
-    }
     config = next;
-  }
-
-  private @Nullable RunningListener find(String name) {
-    for (RunningListener r : listeners) {
-      if (r.config().name().equals(name)) {
-        return r;
-      }
-    }
-    return null;
-  }
-
-  private static boolean sameAddress(ListenerConfig a, ListenerConfig b) {
-    return a.listen().equals(b.listen());
   }
 
   /** Stops accepting, drains, and closes {@code old} when its connections are gone or the grace ends. */

@@ -48,6 +48,27 @@ class LogSetupTest {
   }
 
   @Test
+  void registryClientLibrariesLogErrorsOnlyAndJavaUtilLoggingGoesThroughSlf4j() {
+    LogSetup setup = new LogSetup();
+    setup.setContext(context);
+    setup.configure(context);
+
+    for (String noisy : LogSetup.THIRD_PARTY_REGISTRY_LOGGERS) {
+      assertThat(context.getLogger(noisy).getLevel()).as(noisy).isEqualTo(Level.ERROR);
+    }
+    assertThat(java.util.logging.LogManager.getLogManager().getLogger("").getHandlers())
+        .anySatisfy(h -> assertThat(h).isInstanceOf(org.slf4j.bridge.SLF4JBridgeHandler.class));
+  }
+
+  @Test
+  void anExceptionIsOneLineWithItsRootCause() {
+    ch.qos.logback.classic.spi.LoggingEvent event = new ch.qos.logback.classic.spi.LoggingEvent("x",
+        context.getLogger("x"), Level.WARN, "lost", new RuntimeException("io", new java.net.ConnectException("Connection refused")), null);
+    assertThat(new OneLineThrowable().convert(event))
+        .isEqualTo(" (RuntimeException: io; caused by ConnectException: Connection refused)");
+  }
+
+  @Test
   void anOperatorFileNamedByThePropertyWins(@TempDir Path dir) throws Exception {
     Path log = dir.resolve("operator.log");
     Path xml = dir.resolve("logback.xml");

@@ -160,9 +160,9 @@ class ProxySecretsIntegrationTest {
     try (StderrCapture logs = StderrCapture.start()) {
       assertThat(run(out, err, "check", ok.toString())).isZero();
       assertThat(run(out, err, "check", bad.toString())).isEqualTo(1);
-      // Starting fails on the registry URI's port: the error names it, not the password.
+      // The registry URI's port is refused before start-up (exit 2, a config error): the error names it, not the password.
       assertThat(run(out, err, "--listen", "127.0.0.1:0", "--registry", "static://keel:" + PASSWORD + "@127.0.0.1:notaport",
-          "--service", "demo", "--admin", "127.0.0.1:0")).isEqualTo(1);
+          "--service", "demo", "--admin", "127.0.0.1:0")).isEqualTo(2);
       assertNoSecret("log", logs.all());
     }
     assertThat(out.toString()).contains("ok (1 listener)");

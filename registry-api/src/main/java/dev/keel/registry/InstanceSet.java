@@ -13,9 +13,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * An immutable snapshot of the instances of one service, sorted by id.
  *
- * <p>Two sets are equal when they name the same service, hold equal instances and agree on
- * {@link #stale()}; the {@link #revision()} is left out, so an update that changes nothing compares
- * equal to the set it would replace and can be dropped.
+ * <p>Two sets are equal when they name the same service, hold equal instances of the same
+ * {@linkplain ServiceInstance#incarnation() incarnations} and agree on {@link #stale()}; the
+ * {@link #revision()} is left out, so an update that changes nothing compares equal to the set it
+ * would replace and can be dropped, while an instance that registered again is a change.
  */
 public final class InstanceSet {
   private static final Comparator<ServiceInstance> BY_ID = Comparator.comparing(ServiceInstance::id);
@@ -75,8 +76,9 @@ public final class InstanceSet {
   }
 
   /**
-   * True when this set was not read from the registry just now but served from the snapshot
-   * cache because the registry could not be reached.
+   * True when this set is not confirmed by a live registry: the registry cannot be reached (the set
+   * is the last one known), or the set was served from the snapshot cache at start-up. It turns
+   * false once the registry answers again and a fresh read or a push confirms the instances.
    */
   public boolean stale() {
     return stale;
@@ -108,7 +110,7 @@ public final class InstanceSet {
     return null;
   }
 
-  /** This set marked stale (served from the snapshot cache). */
+  /** This set marked stale: not confirmed by a live registry. */
   public InstanceSet asStale() {
     return stale ? this : new InstanceSet(service, instances, revision, true);
   }
@@ -127,7 +129,17 @@ public final class InstanceSet {
       return false;
     }
     InstanceSet that = (InstanceSet) o;
-    return stale == that.stale && service.equals(that.service) && instances.equals(that.instances);
+    return stale == that.stale && service.equals(that.service) && instances.equals(that.instances)
+        && sameIncarnations(that.instances);
+  }
+
+  private boolean sameIncarnations(List<ServiceInstance> others) {
+    for (int i = 0; i < instances.size(); i++) {
+      if (!instances.get(i).incarnation().equals(others.get(i).incarnation())) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.keel.registry;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.keel.registry.internal.DidYouMean;
 import dev.keel.registry.internal.GuardedRegistryClient;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,12 +39,37 @@ public final class Registries {
     RegistryUri parsed = RegistryUri.parse(uri);
     RegistryProvider provider = provider(parsed.scheme());
     RegistryOptions effective = options.withUriParams(parsed);
-    return guard(provider.open(parsed, effective), effective);
+    RegistryClient raw = provider.open(parsed, effective);
+    return raw instanceof GuardedRegistryClient ? raw : new GuardedRegistryClient(raw, effective, name(parsed));
+  }
+
+  /** How a client opened on {@code uri} names its registry: scheme and address, the password masked. */
+  static String name(RegistryUri uri) {
+    StringBuilder b = new StringBuilder(uri.scheme()).append("://");
+    if (uri.username() != null) {
+      b.append(uri.username()).append(uri.password() != null ? ":***" : "").append('@');
+    }
+    return b.append(uri.authority()).append(uri.path()).toString();
+  }
+
+  /**
+   * Checks {@code uri} as {@link #open(String)} would, without connecting to anything or creating
+   * any client: the syntax, the scheme (with a "did you mean" for a misspelt one), the common
+   * parameters and, through {@link RegistryProvider#validate}, the adapter's own hosts, ports,
+   * path and parameters. What {@code keel-proxy check} and a config reload use.
+   *
+   * @throws IllegalArgumentException naming the part of the URI that is wrong
+   */
+  public static void validate(String uri) {
+    RegistryUri parsed = RegistryUri.parse(uri);
+    RegistryProvider provider = provider(parsed.scheme());
+    provider.validate(parsed, RegistryOptions.defaults().withUriParams(parsed));
   }
 
   /**
    * Wraps an adapter's raw client with the shared guards. Adapters' own builders call this so
-   * that the guards are on whichever way a client is made. Closing the result closes {@code raw}.
+   * that the guards are on whichever way a client is made. Closing the result closes {@code raw};
+   * its {@code toString()} is {@code raw}'s, which must name the registry without secrets.
    */
   public static RegistryClient guard(RegistryClient raw, RegistryOptions options) {
     if (raw instanceof GuardedRegistryClient) {
@@ -65,7 +91,8 @@ public final class Registries {
       TreeSet<String> known = new TreeSet<>();
       providers().forEach(p -> known.add(p.scheme()));
       throw new IllegalArgumentException("registry uri scheme: '" + scheme + "' (expected one of: " + known
-          + "; adapters are found on the class path through META-INF/services/" + RegistryProvider.class.getName() + ")");
+          + "; adapters are found on the class path through META-INF/services/" + RegistryProvider.class.getName() + ")"
+          + DidYouMean.suffix(scheme, known));
     }
     return best;
   }

@@ -49,7 +49,7 @@ public final class RegistryOptions {
     Builder b = toBuilder();
     b.emptyProtection(uri.booleanParam("empty-protection", emptyProtection));
     b.emptyConfirmDelay(uri.durationParam("empty-confirm", emptyConfirmDelay));
-    b.resolveTimeout(uri.durationParam("resolve-timeout", resolveTimeout));
+    b.resolveTimeout(uri.durationParam("resolve-timeout", resolveTimeout, Duration.ofNanos(1), Durations.MAX));
     String dir = uri.param("snapshot-dir");
     if (dir != null && !dir.isEmpty()) {
       b.snapshotDir(Path.of(dir));
@@ -104,7 +104,7 @@ public final class RegistryOptions {
     public Builder resolveTimeout(Duration timeout) {
       requireNonNull(timeout, "resolveTimeout");
       if (timeout.isZero() || timeout.isNegative()) {
-        throw new IllegalArgumentException("resolveTimeout: " + timeout + " (expected: > 0)");
+        throw new IllegalArgumentException("resolveTimeout: " + Durations.format(timeout) + " (expected: above 0s)");
       }
       this.resolveTimeout = timeout;
       return this;
@@ -113,7 +113,7 @@ public final class RegistryOptions {
     private static Duration positiveOrZero(String field, Duration d) {
       requireNonNull(d, field);
       if (d.isNegative()) {
-        throw new IllegalArgumentException(field + ": " + d + " (expected: >= 0)");
+        throw new IllegalArgumentException(field + ": -" + Durations.format(d.negated()) + " (expected: not negative)");
       }
       return d;
     }

@@ -28,4 +28,14 @@ public interface RegistryProvider {
    *     connect lazily
    */
   RegistryClient open(RegistryUri uri, RegistryOptions options);
+
+  /**
+   * Checks {@code uri} as {@link #open} would, without connecting or creating a client: its hosts,
+   * ports, path and parameters (files it names may be checked for existence). Used by
+   * {@link Registries#validate} so that a configuration check catches what start-up would refuse.
+   * The default accepts every URI; providers should override it.
+   *
+   * @throws IllegalArgumentException naming the part of the URI that is wrong
+   */
+  default void validate(RegistryUri uri, RegistryOptions options) {}
 }

@@ -2,6 +2,7 @@ package dev.keel.registry;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.keel.registry.internal.DidYouMean;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -156,6 +157,12 @@ public final class RegistryUri {
     return v == null || v.isEmpty() ? defaultValue : v;
   }
 
+  /**
+   * The duration parameter {@code name} ({@link Durations} grammar), or {@code defaultValue} when
+   * absent or empty.
+   *
+   * @throws IllegalArgumentException naming the parameter and the value as typed
+   */
   public Duration durationParam(String name, Duration defaultValue) {
     String v = params.get(name);
     if (v == null || v.isEmpty()) {
@@ -165,10 +172,26 @@ public final class RegistryUri {
       return parseDuration("registry uri parameter " + name, v);
     } catch (IllegalArgumentException e) {
       if (isSecret(name)) {
-        throw new IllegalArgumentException("registry uri parameter " + name + ": '***' (expected: a duration such as 500ms, 3s, 1m)");
+        throw new IllegalArgumentException("registry uri parameter " + name + ": '***' (expected: " + Durations.EXAMPLES + ")");
       }
       throw e;
     }
+  }
+
+  /**
+   * Like {@link #durationParam(String, Duration)}, and within {@code min..max}: an error shows the
+   * value as typed ({@code ttl: '0s' (expected: 1s..1d)}), never its ISO form.
+   */
+  public Duration durationParam(String name, Duration defaultValue, Duration min, Duration max) {
+    Duration d = durationParam(name, defaultValue);
+    if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+      String range = min.equals(Duration.ofNanos(1)) && max.equals(Durations.MAX) ? "above 0s"
+          : max.equals(Durations.MAX) ? "at least " + Durations.format(min)
+          : Durations.format(min) + ".." + Durations.format(max);
+      throw new IllegalArgumentException("registry uri parameter " + name + ": '" + shown(name, String.valueOf(params.get(name)))
+          + "' (expected: " + range + ")");
+    }
+    return d;
   }
 
   public int intParam(String name, int defaultValue, int min, int max) {
@@ -209,8 +232,8 @@ public final class RegistryUri {
       if (!known.contains(key) && !COMMON_PARAMS.contains(key)) {
         Set<String> all = new TreeSet<>(known);
         all.addAll(COMMON_PARAMS);
-        throw new IllegalArgumentException(
-            "registry uri parameter '" + key + "': unknown for " + scheme + ":// (expected one of: " + all + ")");
+        throw new IllegalArgumentException("registry uri parameter '" + key + "': unknown for " + scheme
+            + ":// (expected one of: " + all + ")" + DidYouMean.suffix(key, all));
       }
     }
   }
@@ -238,49 +261,13 @@ public final class RegistryUri {
   }
 
   /**
-   * Parses {@code 500ms}, {@code 3s}, {@code 1m}, {@code 2h}, {@code 1d} or ISO-8601 ({@code PT3S}).
+   * Parses a duration in Keel's one grammar ({@link Durations}): {@code 500ms}, {@code 3s},
+   * {@code 1h30m}, {@code 1d}, ISO-8601 {@code PT3S}; never negative, overflow refused.
    *
    * @param field named in the error
    */
   public static Duration parseDuration(String field, String text) {
-    String t = text.strip().toLowerCase(Locale.ROOT);
-    try {
-      if (t.startsWith("pt") || t.startsWith("p")) {
-        return nonNegative(field, text, Duration.parse(t.toUpperCase(Locale.ROOT)));
-      }
-      int i = 0;
-      while (i < t.length() && (Character.isDigit(t.charAt(i)) || t.charAt(i) == '.')) {
-        i++;
-      }
-      if (i > 0 && i < t.length()) {
-        double n = Double.parseDouble(t.substring(0, i));
-        String unit = t.substring(i).strip();
-        double nanos;
-        switch (unit) {
-          case "ns": nanos = n; break;
-          case "us": nanos = n * 1e3; break;
-          case "ms": nanos = n * 1e6; break;
-          case "s": nanos = n * 1e9; break;
-          case "m": nanos = n * 60e9; break;
-          case "h": nanos = n * 3600e9; break;
-          case "d": nanos = n * 86400e9; break;
-          default: nanos = -1;
-        }
-        if (nanos >= 0) {
-          return Duration.ofNanos((long) nanos);
-        }
-      }
-    } catch (RuntimeException ignored) {
-      // reported below
-    }
-    throw new IllegalArgumentException(field + ": '" + text + "' (expected: a duration such as 500ms, 3s, 1m)");
-  }
-
-  private static Duration nonNegative(String field, String text, Duration d) {
-    if (d.isNegative()) {
-      throw new IllegalArgumentException(field + ": '" + text + "' (expected: not negative)");
-    }
-    return d;
+    return Durations.parse(field, text);
   }
 
   /**

@@ -12,7 +12,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Immutable and validated when built: a blank service or host, a port outside 1..65535 or a
  * weight outside 0..10000 is an {@link IllegalArgumentException} that names the field and the value.
- * Equality covers every field. The id defaults to {@code host:port}.
+ * Equality covers every field but the {@link #incarnation()}. The id defaults to {@code host:port}.
  */
 public final class ServiceInstance {
   /** Weight given to an instance that does not say otherwise. */
@@ -38,6 +38,7 @@ public final class ServiceInstance {
   private final int port;
   private final int weight;
   private final Map<String, String> metadata;
+  private final String incarnation;
 
   private ServiceInstance(Builder b) {
     this.service = Validation.notBlank("service", b.service);
@@ -46,6 +47,7 @@ public final class ServiceInstance {
     this.weight = Validation.range("weight", b.weight, 0, MAX_WEIGHT);
     this.id = b.id == null ? hostPort(host, port) : Validation.id(b.id);
     this.metadata = Validation.metadata(b.metadata);
+    this.incarnation = b.incarnation;
   }
 
   public static Builder builder() {
@@ -54,7 +56,8 @@ public final class ServiceInstance {
 
   /** A builder that starts from this instance's values. */
   public Builder toBuilder() {
-    return new Builder().service(service).id(id).host(host).port(port).weight(weight).metadata(metadata);
+    return new Builder().service(service).id(id).host(host).port(port).weight(weight).metadata(metadata)
+        .incarnation(incarnation);
   }
 
   public String service() {
@@ -80,6 +83,20 @@ public final class ServiceInstance {
   /** Immutable, never null; iteration is in key order. */
   public Map<String, String> metadata() {
     return metadata;
+  }
+
+  /**
+   * Which registration of this id this is, as the registry tells it; empty when it does not. Set by
+   * the adapter that discovered the instance: a ZooKeeper node's registration time or creation, an
+   * etcd key's create revision and lease, the stamp Keel writes in a Nacos instance's metadata. A
+   * process that dies and registers the same id again is a new incarnation, which a balancer treats
+   * as a new endpoint (no ejection carried over, slow start).
+   *
+   * <p>Left out of {@link #equals}: a discovered instance equals the one registered. An
+   * {@link InstanceSet} compares incarnations, so a re-registration of an unchanged instance is a change.
+   */
+  public String incarnation() {
+    return incarnation;
   }
 
   /** {@code host:port}, with an IPv6 literal in brackets. */
@@ -150,6 +167,7 @@ public final class ServiceInstance {
     private int port;
     private int weight = DEFAULT_WEIGHT;
     private final Map<String, String> metadata = new LinkedHashMap<>();
+    private String incarnation = "";
 
     private Builder() {}
 
@@ -190,6 +208,16 @@ public final class ServiceInstance {
 
     public Builder putMetadata(String key, String value) {
       this.metadata.put(requireNonNull(key, "metadata key"), requireNonNull(value, "metadata[" + key + "]"));
+      return this;
+    }
+
+    /**
+     * Which registration this is ({@link ServiceInstance#incarnation()}): for adapters, from what
+     * the registry stamps on a registration; empty (the default) when unknown. Ignored by
+     * {@code register}.
+     */
+    public Builder incarnation(String incarnation) {
+      this.incarnation = requireNonNull(incarnation, "incarnation");
       return this;
     }
 

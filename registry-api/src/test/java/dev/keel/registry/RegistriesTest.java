@@ -14,6 +14,39 @@ class RegistriesTest {
   }
 
   @Test
+  void aMisspeltSchemeGetsADidYouMean() {
+    assertThatThrownBy(() -> Registries.open("memroy://x"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'memroy'").hasMessageContaining("did you mean 'memory'?");
+    assertThatThrownBy(() -> Registries.validate("sttaic://127.0.0.1:1"))
+        .hasMessageContaining("did you mean 'static'?");
+  }
+
+  @Test
+  void aMisspeltParameterGetsADidYouMean() {
+    assertThatThrownBy(() -> Registries.validate("memory://x?empty-confrim=1s"))
+        .hasMessageContaining("'empty-confrim'").hasMessageContaining("did you mean 'empty-confirm'?");
+  }
+
+  @Test
+  void validateRefusesWhatOpenRefusesWithoutOpeningAnything() {
+    assertThatThrownBy(() -> Registries.validate("static://h:70000")).hasMessageContaining("port: 70000");
+    assertThatThrownBy(() -> Registries.validate("static://h:1;weight=heavy")).hasMessageContaining("weight: 'heavy'");
+    assertThatThrownBy(() -> Registries.validate("memory://x?resolve-timeout=0s"))
+        .hasMessageContaining("resolve-timeout: '0s'").hasMessageNotContaining("PT0S");
+    assertThatThrownBy(() -> Registries.validate("memory://x/path")).hasMessageContaining("path");
+    assertThatThrownBy(() -> Registries.validate("consul://h:8500")).hasMessageContaining("'consul'");
+    Registries.validate("static://127.0.0.1:9001,127.0.0.1:9002?resolve-timeout=1d");
+    Registries.validate("memory://never-opened-" + System.nanoTime() + "?empty-confirm=PT5S");
+  }
+
+  @Test
+  void durationParametersEchoWhatWasTyped() {
+    assertThatThrownBy(() -> Registries.open("memory://x?resolve-timeout=0ms"))
+        .hasMessage("registry uri parameter resolve-timeout: '0ms' (expected: above 0s)");
+  }
+
+  @Test
   void unknownCommonParameterIsRejected() {
     assertThatThrownBy(() -> Registries.open("memory://x?bogus=1")).hasMessageContaining("'bogus'");
   }

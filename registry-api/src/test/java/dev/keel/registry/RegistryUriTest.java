@@ -47,11 +47,31 @@ class RegistryUriTest {
   }
 
   @Test
+  void durationRangesAreCheckedAndEchoTheTypedValue() {
+    RegistryUri u = RegistryUri.parse("etcd://h?ttl=0s&big=2d&ok=90s&iso=PT0.5S");
+    assertThatThrownBy(() -> u.durationParam("ttl", Duration.ofSeconds(15), Duration.ofSeconds(1), Duration.ofDays(1)))
+        .hasMessage("registry uri parameter ttl: '0s' (expected: 1s..1d)");
+    assertThatThrownBy(() -> u.durationParam("big", Duration.ofSeconds(15), Duration.ofSeconds(1), Duration.ofDays(1)))
+        .hasMessage("registry uri parameter big: '2d' (expected: 1s..1d)");
+    assertThat(u.durationParam("ok", Duration.ZERO, Duration.ofSeconds(1), Duration.ofDays(1))).isEqualTo(Duration.ofSeconds(90));
+    assertThatThrownBy(() -> u.durationParam("iso", Duration.ZERO, Duration.ofSeconds(1), Duration.ofDays(1)))
+        .hasMessage("registry uri parameter iso: 'PT0.5S' (expected: 1s..1d)");
+  }
+
+  @Test
+  void unknownParametersGetADidYouMean() {
+    assertThatThrownBy(() -> RegistryUri.parse("etcd://h?prefx=/keel").requireKnownParams(Set.of("prefix", "ttl")))
+        .hasMessageContaining("'prefx': unknown for etcd://").hasMessageContaining("did you mean 'prefix'?");
+  }
+
+  @Test
   void durationsInManyForms() {
     assertThat(RegistryUri.parseDuration("d", "500ms")).isEqualTo(Duration.ofMillis(500));
     assertThat(RegistryUri.parseDuration("d", "1.5s")).isEqualTo(Duration.ofMillis(1500));
     assertThat(RegistryUri.parseDuration("d", "2m")).isEqualTo(Duration.ofMinutes(2));
     assertThat(RegistryUri.parseDuration("d", "PT3S")).isEqualTo(Duration.ofSeconds(3));
+    assertThat(RegistryUri.parseDuration("d", "1d")).isEqualTo(Duration.ofDays(1));
+    assertThatThrownBy(() -> RegistryUri.parseDuration("d", "9999999999d")).hasMessageContaining("at most 106751d");
     assertThatThrownBy(() -> RegistryUri.parseDuration("d", "3")).hasMessageContaining("d: '3'");
   }
 }

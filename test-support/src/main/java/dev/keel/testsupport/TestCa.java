@@ -1,99 +1,83 @@
 package dev.keel.testsupport;
 
-import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
-import java.security.PrivateKey;
 import java.security.cert.Certificate;
-import java.security.cert.X509Certificate;
-import java.util.ArrayList;
-import java.util.Base64;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-import javax.net.ssl.KeyManagerFactory;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
 /**
- * A test certificate authority and leaf certificates it issued, made with the JDK's keytool
- * ({@code -genkeypair -signer}: one run per certificate). Clients trust the CA only; each server
- * presents one leaf with its chain. Not thread-safe; make one per test class.
+ * A test certificate authority and leaf certificates it issued, by alias: the shape the client's
+ * and the starter's HTTPS tests use, made by {@link TestPki} (openssl, EC P-256). Clients trust the
+ * CA only; each server presents one leaf with its chain. The leaves are also written to
+ * {@code ca.p12} in the directory (PKCS#12, password {@code changeit}, each under its alias, with
+ * the CA in its chain), for servers configured by key store. Not thread-safe; make one per test class.
  */
 public final class TestCa {
   private static final char[] PASS = "changeit".toCharArray();
-  private final Path store;
-  private final KeyStore keys;
+  private final TestPki.Authority ca;
+  private final Map<String, TestPki.Leaf> leaves = new HashMap<>();
 
   /**
    * @param leaves alias and subject alternative names of each leaf, e.g. {@code "orders",
    *     "dns:orders,ip:127.0.0.1"}
    */
   public TestCa(Path dir, String... leaves) throws Exception {
-    store = dir.resolve("ca.p12");
-    keytool("-genkeypair", "-alias", "ca", "-dname", "CN=Keel test CA", "-ext", "bc:c");
+    ca = new TestPki(dir).authority("ca");
     for (int i = 0; i < leaves.length; i += 2) {
-      keytool("-genkeypair", "-alias", leaves[i], "-dname", "CN=" + leaves[i], "-signer", "ca",
-          "-signerkeypass", new String(PASS), "-ext", "san=" + leaves[i + 1]);
+      String[] sans = leaves[i + 1].split(",");
+      for (int j = 0; j < sans.length; j++) {
+        int colon = sans[j].indexOf(':');
+        sans[j] = sans[j].substring(0, colon).toUpperCase(Locale.ROOT) + sans[j].substring(colon); // dns:x -> DNS:x
+      }
+      this.leaves.put(leaves[i], ca.issue(leaves[i], sans));
     }
-    keys = KeyStore.getInstance("PKCS12");
-    try (InputStream in = Files.newInputStream(store)) {
-      keys.load(in, PASS);
+    KeyStore store = KeyStore.getInstance("PKCS12");
+    store.load(null, null);
+    Certificate caCert = TestPki.certificates(ca.cert()).get(0);
+    store.setCertificateEntry("ca", caCert);
+    for (Map.Entry<String, TestPki.Leaf> e : this.leaves.entrySet()) {
+      Certificate leaf = TestPki.certificates(e.getValue().cert()).get(0);
+      store.setKeyEntry(e.getKey(), TestPki.privateKey(e.getValue().key()), PASS, new Certificate[] {leaf, caCert});
     }
-  }
-
-  private void keytool(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
-    cmd.addAll(List.of(args));
-    cmd.addAll(List.of("-keyalg", "EC", "-groupname", "secp256r1", "-validity", "2", "-storetype", "PKCS12",
-        "-keystore", store.toString(), "-storepass", new String(PASS), "-keypass", new String(PASS)));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new IllegalStateException("keytool " + String.join(" ", args) + " failed: " + out);
+    try (OutputStream out = Files.newOutputStream(dir.resolve("ca.p12"))) {
+      store.store(out, PASS);
     }
   }
 
   /** The CA certificate as PEM (for trust stores configured by file, such as Spring SSL bundles). */
   public String caPem() throws Exception {
-    return "-----BEGIN CERTIFICATE-----\n"
-        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(keys.getCertificate("ca").getEncoded())
-        + "\n-----END CERTIFICATE-----\n";
+    return Files.readString(ca.cert(), StandardCharsets.US_ASCII);
   }
 
   /** A trust manager that trusts this CA and nothing else. */
   public X509TrustManager trustManager() throws Exception {
     KeyStore trust = KeyStore.getInstance("PKCS12");
     trust.load(null, null);
-    trust.setCertificateEntry("ca", keys.getCertificate("ca"));
+    trust.setCertificateEntry("ca", TestPki.certificates(ca.cert()).get(0));
     TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(trust);
     return (X509TrustManager) tmf.getTrustManagers()[0];
   }
 
   /** A client SSL context that trusts this CA only. */
-  public SSLContext clientContext() throws Exception {
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(null, new TrustManager[] {trustManager()}, null);
-    return ctx;
+  public SSLContext clientContext() {
+    return TestPki.clientContext(ca, null);
   }
 
   /** A server SSL context presenting the leaf {@code alias} and its chain. */
-  public SSLContext serverContext(String alias) throws Exception {
-    KeyStore one = KeyStore.getInstance("PKCS12");
-    one.load(null, null);
-    Certificate[] chain = keys.getCertificateChain(alias);
-    if (chain.length < 2 || !((X509Certificate) chain[1]).getSubjectX500Principal().getName().contains("Keel test CA")) {
-      chain = new Certificate[] {chain[0], keys.getCertificate("ca")};
+  public SSLContext serverContext(String alias) {
+    TestPki.Leaf leaf = leaves.get(alias);
+    if (leaf == null) {
+      throw new IllegalArgumentException("alias: '" + alias + "' (expected one of " + leaves.keySet() + ")");
     }
-    one.setKeyEntry(alias, (PrivateKey) keys.getKey(alias, PASS), PASS, chain);
-    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    kmf.init(one, PASS);
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(kmf.getKeyManagers(), null, null);
-    return ctx;
+    return TestPki.serverContext(leaf, null);
   }
 }

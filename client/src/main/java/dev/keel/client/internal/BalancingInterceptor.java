@@ -48,7 +48,7 @@ final class BalancingInterceptor implements Interceptor {
     @Nullable String key = service.affinityKey(original);
     Ticket ticket = service.begin(key);
     if (ticket == null) {
-      throw new NoEndpointAvailableException(name, "no instance available");
+      throw service.noEndpoint();
     }
     int maxRetries = service.policy().maxRetries();
     @Nullable List<Endpoint> tried = null;

@@ -7,8 +7,10 @@ import dev.keel.client.KeelOkHttp;
 import dev.keel.client.NoEndpointAvailableException;
 import dev.keel.client.ServicePolicy;
 import dev.keel.registry.Discovery;
+import dev.keel.registry.RegistryClient;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -61,6 +63,9 @@ public final class DefaultKeelOkHttp implements KeelOkHttp {
     this.clock = clock;
     this.metrics = metrics;
     this.targets = new InstanceTargets(clock::nanoTime);
+    if (discovery instanceof RegistryClient) {
+      metrics.registry((RegistryClient) discovery);
+    }
   }
 
   @Override
@@ -108,7 +113,36 @@ public final class DefaultKeelOkHttp implements KeelOkHttp {
   public @Nullable Balancer balancer(String service) {
     Lazy lazy = services.get(service);
     ServiceCalls calls = lazy == null ? null : lazy.value;
+    if (calls == null) {
+      // A name with capitals is started under the lower-cased URL host that found it.
+      Lazy byHost = services.get(service.toLowerCase(Locale.ROOT));
+      ServiceCalls found = byHost == null ? null : byHost.value;
+      calls = found != null && found.name().equals(service) ? found : null;
+    }
     return calls == null ? null : calls.balancer();
+  }
+
+  /**
+   * The registered name a lower-cased URL host stands for: the host itself when the registry has
+   * instances under it, else the one registered name equal to it ignoring case (OkHttp lower-cases
+   * hosts, registries keep case: {@code http://OrderService/} must reach {@code OrderService}).
+   * With none, or several, the host stays; the call's error then says why.
+   */
+  private String registeredName(String host) {
+    if (explicit != null || !(discovery instanceof RegistryClient)) {
+      return host;
+    }
+    RegistryClient registry = (RegistryClient) discovery;
+    try {
+      if (!registry.resolve(host).isEmpty()) {
+        return host;
+      }
+      List<String> matches = registry.services().stream().filter(s -> s.equalsIgnoreCase(host)).toList();
+      return matches.size() == 1 ? matches.get(0) : host;
+    } catch (RuntimeException e) { // unreachable, or cannot list: the balancer and the error tell
+      log.debug("{}: no case-insensitive match looked up ({})", host, e.toString());
+      return host;
+    }
   }
 
   /** The service {@code host} stands for, started on first use; null when the host passes through. */
@@ -154,7 +188,8 @@ public final class DefaultKeelOkHttp implements KeelOkHttp {
           v = value;
           if (v == null) {
             ServicePolicy p = policies.get(name);
-            v = ServiceCalls.start(discovery, name, p != null ? p : defaultPolicy, clock, metrics, targets);
+            String registered = registeredName(name);
+            v = ServiceCalls.start(discovery, registered, name, p != null ? p : defaultPolicy, clock, metrics, targets);
             value = v;
             log.debug("{}: balancer started ({})", name, v.policy());
           }

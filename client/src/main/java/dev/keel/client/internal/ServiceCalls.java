@@ -7,9 +7,11 @@ import dev.keel.balancer.HealthChecker;
 import dev.keel.balancer.PickArgs;
 import dev.keel.balancer.Ticket;
 import dev.keel.client.ClientMetrics;
+import dev.keel.client.NoEndpointAvailableException;
 import dev.keel.client.RetryBudget;
 import dev.keel.client.ServicePolicy;
 import dev.keel.registry.Discovery;
+import dev.keel.registry.RegistryClient;
 import dev.keel.registry.ServiceInstance;
 import java.io.IOException;
 import java.util.List;
@@ -24,6 +26,8 @@ import org.jspecify.annotations.Nullable;
 /** What the client keeps per service: its balancer, retry budget and policy. Thread-safe. */
 final class ServiceCalls implements AutoCloseable {
   private final String name;
+  private final String host;
+  private final @Nullable RegistryClient registry;
   private final ServicePolicy policy;
   private final Balancer balancer;
   private final RetryBudget budget;
@@ -32,9 +36,11 @@ final class ServiceCalls implements AutoCloseable {
   private final String tlsName;
   private final @Nullable String tlsProblem;
 
-  private ServiceCalls(String name, ServicePolicy policy, Balancer balancer, RetryBudget budget,
-      ClientMetrics metrics, InstanceTargets targets) {
+  private ServiceCalls(String name, String host, @Nullable RegistryClient registry, ServicePolicy policy,
+      Balancer balancer, RetryBudget budget, ClientMetrics metrics, InstanceTargets targets) {
     this.name = name;
+    this.host = host;
+    this.registry = registry;
     this.policy = policy;
     this.balancer = balancer;
     this.budget = budget;
@@ -45,7 +51,8 @@ final class ServiceCalls implements AutoCloseable {
     this.tlsProblem = configured != null ? null : TlsNames.problem(tlsName);
   }
 
-  static ServiceCalls start(Discovery discovery, String name, ServicePolicy policy, BalancerClock clock,
+  /** @param host the URL host that named the service, for messages */
+  static ServiceCalls start(Discovery discovery, String name, String host, ServicePolicy policy, BalancerClock clock,
       ClientMetrics metrics, InstanceTargets targets) {
     Balancer.Builder b = Balancer.builder(discovery, name).config(policy.balancerConfig()).clock(clock);
     HealthChecker checker = policy.healthChecker();
@@ -55,11 +62,17 @@ final class ServiceCalls implements AutoCloseable {
     Balancer balancer = b.build();
     RetryBudget budget = policy.retryBudget().get();
     metrics.serviceStarted(name, balancer);
-    return new ServiceCalls(name, policy, balancer, budget, metrics, targets);
+    RegistryClient registry = discovery instanceof RegistryClient ? (RegistryClient) discovery : null;
+    return new ServiceCalls(name, host, registry, policy, balancer, budget, metrics, targets);
   }
 
   String name() {
     return name;
+  }
+
+  /** Why no instance was found just now: what was looked up, where, and what is known. */
+  NoEndpointAvailableException noEndpoint() {
+    return NoEndpointReason.explain(name, host, balancer.state(), registry);
   }
 
   ServicePolicy policy() {

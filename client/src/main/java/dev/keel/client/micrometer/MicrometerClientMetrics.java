@@ -8,7 +8,9 @@ import dev.keel.balancer.Endpoint;
 import dev.keel.balancer.FailureKind;
 import dev.keel.client.ClientMetrics;
 import dev.keel.registry.Subscription;
+import dev.keel.registry.RegistryClient;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -30,6 +32,10 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <tr><td>keel.client.retries</td><td>counter</td><td>service, reason</td></tr>
  *   <tr><td>keel.client.retries.denied</td><td>counter</td><td>service</td></tr>
  *   <tr><td>keel.client.inflight</td><td>gauge</td><td>service, endpoint (instance id)</td></tr>
+ *   <tr><td>keel.client.stale</td><td>gauge</td><td>service: 1 while its instances are not confirmed by a live registry</td></tr>
+ *   <tr><td>keel.registry.reachable</td><td>gauge</td><td>registry: 1 while reachable, else 0</td></tr>
+ *   <tr><td>keel.registry.outages</td><td>function counter</td><td>registry: times it became unreachable</td></tr>
+ *   <tr><td>keel.registry.malformed.entries</td><td>function counter</td><td>registry: entries skipped as malformed, once per version</td></tr>
  * </table>
  *
  * Per-endpoint gauges follow the balancer's membership: added for new instances, removed for
@@ -50,6 +56,18 @@ public final class MicrometerClientMetrics implements ClientMetrics {
 
   public static MicrometerClientMetrics of(MeterRegistry registry) {
     return new MicrometerClientMetrics(requireNonNull(registry, "registry"));
+  }
+
+  @Override
+  public void registry(RegistryClient client) {
+    String name = client.toString();
+    Gauge.builder("keel.registry.reachable", client, c -> c.health().reachable() ? 1 : 0)
+        .description("1 while the registry can be reached, else 0 (the last known instances are served)")
+        .tag("registry", name).register(registry);
+    FunctionCounter.builder("keel.registry.outages", client, c -> c.health().outages())
+        .description("Times the registry became unreachable").tag("registry", name).register(registry);
+    FunctionCounter.builder("keel.registry.malformed.entries", client, c -> c.health().malformedEntries())
+        .description("Registry entries skipped as malformed, each once per version").tag("registry", name).register(registry);
   }
 
   @Override
@@ -107,12 +125,16 @@ public final class MicrometerClientMetrics implements ClientMetrics {
     @GuardedBy("this")
     private final Map<String, Meter> byId = new HashMap<>();
     private final Subscription subscription;
+    private final Meter stale;
     @GuardedBy("this")
     private boolean closed;
 
     Gauges(String service, Balancer balancer) {
       this.service = service;
       this.balancer = balancer;
+      this.stale = Gauge.builder("keel.client.stale", balancer, b -> b.state().stale() ? 1 : 0)
+          .description("1 while the service's instances are not confirmed by a live registry")
+          .tag("service", service).register(registry);
       this.subscription = balancer.onStateChange(this::sync);
     }
 
@@ -139,6 +161,7 @@ public final class MicrometerClientMetrics implements ClientMetrics {
     synchronized void close() {
       closed = true;
       subscription.close();
+      registry.remove(stale);
       byId.values().forEach(registry::remove);
       byId.clear();
     }

@@ -1,7 +1,7 @@
 package dev.keel.examples.demo;
 
+import dev.keel.registry.Durations;
 import java.time.Duration;
-import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -16,8 +16,8 @@ record DemoOptions(@Nullable String registry, @Nullable Duration duration, boole
   static final String USAGE = """
       usage: ./keel demo [--registry URI] [--duration D]
 
-        --registry URI  run against this registry instead of an in-JVM ZooKeeper,
-                        e.g. zookeeper://127.0.0.1:2181/services or etcd://127.0.0.1:2379
+        --registry URI  run against this registry instead of an in-JVM ZooKeeper, e.g.
+                        zookeeper://127.0.0.1:2181/services, etcd://127.0.0.1:2379 or nacos://127.0.0.1:8848
         --duration D    stop by itself after D (30s, 2m; at least 12s); default: until Ctrl-C
       """;
 
@@ -57,27 +57,12 @@ record DemoOptions(@Nullable String registry, @Nullable Duration duration, boole
     return args[i];
   }
 
-  /** {@code 30s}, {@code 2m}, {@code 1500ms}, a bare number of seconds, or ISO-8601 ({@code PT30S}). */
+  /**
+   * {@code 30s}, {@code 2m}, {@code 1h30m}, {@code PT30S}: Keel's one duration grammar
+   * ({@link Durations}), as in the proxy's config and registry URIs.
+   */
   static Duration parseDuration(String text) {
-    String t = text.trim().toLowerCase(Locale.ROOT);
-    Duration d;
-    try {
-      if (t.startsWith("pt")) {
-        d = Duration.parse(t.toUpperCase(Locale.ROOT));
-      } else if (t.endsWith("ms")) {
-        d = Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-      } else if (t.endsWith("s")) {
-        d = Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)));
-      } else if (t.endsWith("m")) {
-        d = Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
-      } else if (t.endsWith("h")) {
-        d = Duration.ofHours(Long.parseLong(t.substring(0, t.length() - 1)));
-      } else {
-        d = Duration.ofSeconds(Long.parseLong(t));
-      }
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException("--duration: '" + text + "' (expected: 30s, 2m or 90)");
-    }
+    Duration d = Durations.parse("--duration", text);
     if (d.compareTo(MIN_DURATION) < 0) {
       throw new IllegalArgumentException("--duration: '" + text + "' (expected: at least " + MIN_DURATION.toSeconds() + "s, to fit the scripted events)");
     }

@@ -27,7 +27,8 @@ class DemoOptionsTest {
   @Test
   void readsDurations() {
     assertThat(DemoOptions.parseDuration("30s")).isEqualTo(Duration.ofSeconds(30));
-    assertThat(DemoOptions.parseDuration("90")).isEqualTo(Duration.ofSeconds(90));
+    assertThat(DemoOptions.parseDuration("1m30s")).isEqualTo(Duration.ofSeconds(90));
+    assertThat(DemoOptions.parseDuration("1d")).isEqualTo(Duration.ofDays(1));
     assertThat(DemoOptions.parseDuration("15000ms")).isEqualTo(Duration.ofSeconds(15));
     assertThat(DemoOptions.parseDuration("PT1M")).isEqualTo(Duration.ofMinutes(1));
     assertThat(DemoOptions.parseDuration("1h")).isEqualTo(Duration.ofHours(1));
@@ -37,6 +38,10 @@ class DemoOptionsTest {
   void rejectsWhatCannotWork() {
     assertThatThrownBy(() -> DemoOptions.parse("--duration", "5s")).hasMessageContaining("at least 12s");
     assertThatThrownBy(() -> DemoOptions.parse("--duration", "soon")).hasMessageContaining("'soon'");
+    // one grammar with the config and registry URIs: a bare number has no unit, overflow is refused
+    assertThatThrownBy(() -> DemoOptions.parse("--duration", "90")).hasMessageContaining("--duration: '90'")
+        .hasMessageContaining("a number needs a unit");
+    assertThatThrownBy(() -> DemoOptions.parse("--duration", "9999999999h")).hasMessageContaining("at most 106751d");
     assertThatThrownBy(() -> DemoOptions.parse("--duration")).hasMessageContaining("missing value");
     assertThatThrownBy(() -> DemoOptions.parse("--registry", "memory://x")).hasMessageContaining("one JVM");
     assertThatThrownBy(() -> DemoOptions.parse("--verbose")).hasMessageContaining("unknown argument: '--verbose'");

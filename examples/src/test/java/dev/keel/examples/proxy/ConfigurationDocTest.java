@@ -2,6 +2,7 @@ package dev.keel.examples.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.keel.testsupport.TestPki;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,8 +38,19 @@ class ConfigurationDocTest {
 
   @Test
   void everyKeyBlockPassesKeelProxyCheck(@TempDir Path dir) throws Exception {
+    // check reads every TLS file the block names: the /etc/keel/ files, made here.
+    TestPki.Authority ca = new TestPki(dir).authority("ca");
+    TestPki.Leaf listener = ca.issue("listener", "DNS:web.internal");
+    TestPki.Leaf client = ca.issue("proxy-client");
+    Path etc = Files.createDirectories(dir.resolve("etc-keel"));
+    Files.copy(listener.cert(), etc.resolve("cert.pem"));
+    Files.copy(listener.key(), etc.resolve("key.pem"));
+    Files.copy(ca.cert(), etc.resolve("client-ca.pem"));
+    Files.copy(ca.cert(), etc.resolve("instances-ca.pem"));
+    Files.copy(client.cert(), etc.resolve("proxy-client.pem"));
+    Files.copy(client.key(), etc.resolve("proxy-client-key.pem"));
     Path file = dir.resolve("every-key.yaml");
-    Files.writeString(file, everyKeyBlock(), StandardCharsets.UTF_8);
+    Files.writeString(file, everyKeyBlock().replace("/etc/keel/", etc + "/"), StandardCharsets.UTF_8);
 
     KeelProxyCli.Result r = KeelProxyCli.check(file);
 
@@ -63,13 +75,19 @@ class ConfigurationDocTest {
         leaves.add(part);
       }
     }
-    String loader = Files.readString(root.resolve("proxy-server/src/main/java/dev/keel/proxy/config/ConfigLoader.java"));
+    // ConfigLoader and the sections it delegates to (TlsSections: tls and upstream)
+    StringBuilder loader = new StringBuilder();
+    try (java.util.stream.Stream<Path> sources = Files.list(root.resolve("proxy-server/src/main/java/dev/keel/proxy/config"))) {
+      for (Path source : sources.sorted().toList()) {
+        loader.append(Files.readString(source));
+      }
+    }
     Set<String> read = new LinkedHashSet<>();
     Matcher m = LOADER_KEY.matcher(loader);
     while (m.find()) {
       read.add(m.group(1));
     }
-    assertThat(read).as("keys ConfigLoader reads").contains("registry", "listeners", "max-idle-per-loop");
+    assertThat(read).as("keys the config loader reads").contains("registry", "listeners", "max-idle-per-loop", "client-ca");
     // Sources may be ahead of the jar the block is checked with (work in progress in proxy-server):
     // compare with the keys the built jar knows, and name the others.
     String built = builtConfigLoader();
@@ -88,14 +106,19 @@ class ConfigurationDocTest {
     }
   }
 
-  /** The built ConfigLoader class's bytes as Latin-1 text: its string constants can be searched. */
+  /** The built config package's class bytes as Latin-1 text: their string constants can be searched. */
   private static String builtConfigLoader() throws Exception {
     try (java.util.jar.JarFile jar = new java.util.jar.JarFile(KeelProxyCli.jar().toFile())) {
-      java.util.jar.JarEntry e = jar.getJarEntry("dev/keel/proxy/config/ConfigLoader.class");
-      assertThat(e).as("ConfigLoader.class in " + KeelProxyCli.jar()).isNotNull();
-      try (java.io.InputStream in = jar.getInputStream(e)) {
-        return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+      assertThat(jar.getJarEntry("dev/keel/proxy/config/ConfigLoader.class")).as("ConfigLoader.class in " + KeelProxyCli.jar()).isNotNull();
+      StringBuilder text = new StringBuilder();
+      for (java.util.jar.JarEntry e : java.util.Collections.list(jar.entries())) {
+        if (e.getName().startsWith("dev/keel/proxy/config/") && e.getName().endsWith(".class")) {
+          try (java.io.InputStream in = jar.getInputStream(e)) {
+            text.append(new String(in.readAllBytes(), StandardCharsets.ISO_8859_1));
+          }
+        }
       }
+      return text.toString();
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.keel.proxy.admin;
 
 import dev.keel.proxy.listener.RunningListener;
+import dev.keel.registry.RegistryClient;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -24,7 +25,8 @@ import org.jspecify.annotations.Nullable;
 /** Serves one admin request. Runs on an event loop; every route answers from memory. */
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   /** What every admin connection shares. */
-  record Shared(List<RunningListener> listeners, LazyMetrics metrics, @Nullable String token) {}
+  record Shared(List<RunningListener> listeners, LazyMetrics metrics, @Nullable String token, RegistryClient registry,
+      AdminHosts hosts) {}
 
   private static final byte[] DASHBOARD = loadDashboard();
 
@@ -45,8 +47,14 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       send(ctx, req, HttpResponseStatus.METHOD_NOT_ALLOWED, "text/plain", "GET only\n".getBytes(StandardCharsets.US_ASCII));
       return;
     }
+    if (!shared.hosts().allows(req.headers().get(HttpHeaderNames.HOST)) && !(shared.token() != null && authorized(req))) {
+      send(ctx, req, HttpResponseStatus.FORBIDDEN, "text/plain", ("Host not allowed: without the bearer token only IP addresses,"
+          + " localhost and admin.allowed-hosts are answered (DNS rebinding)\n").getBytes(StandardCharsets.US_ASCII));
+      return;
+    }
     if (path.equals("/healthz")) {
-      send(ctx, req, HttpResponseStatus.OK, "text/plain", "ok\n".getBytes(StandardCharsets.US_ASCII));
+      RegistryStatus.Readiness ready = RegistryStatus.readiness(shared.registry(), shared.listeners());
+      send(ctx, req, ready.status(), "text/plain; charset=utf-8", ready.body().getBytes(StandardCharsets.UTF_8));
       return;
     }
     if (path.equals("/")) {
@@ -63,7 +71,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
     switch (path) {
       case "/status":
-        send(ctx, req, HttpResponseStatus.OK, "application/json", StatusJson.render(shared.listeners()));
+        send(ctx, req, HttpResponseStatus.OK, "application/json", StatusJson.render(shared.listeners(), shared.registry()));
         break;
       case "/metrics":
         send(ctx, req, HttpResponseStatus.OK, "text/plain; version=0.0.4; charset=utf-8",

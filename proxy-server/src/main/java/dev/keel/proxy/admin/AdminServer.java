@@ -1,8 +1,11 @@
 package dev.keel.proxy.admin;
 
 import dev.keel.proxy.config.AdminConfig;
+import dev.keel.proxy.listener.ConnectionGate;
+import dev.keel.proxy.listener.FileDescriptors;
 import dev.keel.proxy.listener.RunningListener;
 import dev.keel.proxy.transport.Transport;
+import dev.keel.registry.RegistryClient;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -16,7 +19,11 @@ import java.util.Objects;
 
 /**
  * The admin listener: {@code /status}, {@code /metrics}, {@code /healthz} and the dashboard at
- * {@code /}. Small and separate from the proxy listeners; shares their event loops.
+ * {@code /}. Small and separate from the proxy listeners; shares their event loops. Hardened for a
+ * port that untrusted clients may reach: at most {@code admin.max-connections} connections, each
+ * with a deadline per request ({@link AdminDeadline}); without a token, only {@code Host} names
+ * that cannot be DNS-rebound are answered ({@link AdminHosts}); it never competes for the
+ * descriptors proxy listeners leave in reserve ({@link FileDescriptors}).
  */
 public final class AdminServer implements AutoCloseable {
   private final Channel bound;
@@ -33,17 +40,24 @@ public final class AdminServer implements AutoCloseable {
    * @throws IllegalStateException naming the address when it cannot bind
    */
   public static AdminServer start(AdminConfig config, Transport transport, EventLoopGroup boss, EventLoopGroup workers,
-      List<RunningListener> listeners) {
-    LazyMetrics metrics = new LazyMetrics(listeners);
-    AdminHandler.Shared shared = new AdminHandler.Shared(listeners, metrics, config.token());
+      List<RunningListener> listeners, RegistryClient registry) {
+    LazyMetrics metrics = new LazyMetrics(listeners, registry);
+    AdminHandler.Shared shared = new AdminHandler.Shared(listeners, metrics, config.token(), registry, new AdminHosts(config));
+    // Its own connection limit, and no share of the descriptor budget: the reserve is for it.
+    ConnectionGate gate = new ConnectionGate(config.maxConnections(), FileDescriptors.UNLIMITED);
+    long deadlineMillis = Math.max(1, config.requestTimeout().toMillis());
     ServerBootstrap b = new ServerBootstrap()
         .group(boss, workers)
         .channel(transport.serverChannel())
         .childHandler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
+            if (!gate.admit(ch)) {
+              ch.close();
+              return;
+            }
             ch.pipeline().addLast(new HttpServerCodec(), new HttpServerKeepAliveHandler(),
-                new HttpObjectAggregator(8192), new AdminHandler(shared));
+                new HttpObjectAggregator(8192), new AdminDeadline(deadlineMillis), new AdminHandler(shared));
           }
         });
     InetSocketAddress at = Objects.requireNonNull(config.listen(), "admin.listen").toSocketAddress();

@@ -3,6 +3,7 @@ package dev.keel.proxy.admin;
 import dev.keel.proxy.listener.RunningListener;
 import dev.keel.proxy.tcp.ConnectionSpread;
 import dev.keel.proxy.upstream.Backend;
+import dev.keel.registry.RegistryClient;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;
@@ -42,8 +43,12 @@ final class ProxyMetrics implements AutoCloseable {
         .description("requests retried on another instance").register(registry);
     Gauge.builder("keel_proxy_client_connections", l, x -> x.stats().connections()).tags(t)
         .description("open client connections").register(registry);
+    FunctionCounter.builder("keel_proxy_connections_refused", l, x -> x.gate().refused()).tags(t)
+        .description("client connections closed at accept: max-connections reached, or the descriptor reserve").register(registry);
+    FunctionCounter.builder("keel_proxy_tls_renegotiations_refused", l, x -> x.tls().renegotiationsRefused()).tags(t)
+        .description("client connections closed because they started a TLS renegotiation").register(registry);
     Gauge.builder("keel_proxy_stale", l, x -> x.picker().stale() ? 1 : 0).tags(t)
-        .description("1 while the backends come from the snapshot cache because the registry cannot be reached")
+        .description("1 while the backends are not confirmed by a live registry (the last known ones are served)")
         .register(registry);
     if ("http".equals(l.config().protocol())) {
       Gauge.builder("keel_proxy_tunnels", l, x -> x.stats().tunnels()).tags(t)
@@ -52,6 +57,11 @@ final class ProxyMetrics implements AutoCloseable {
           .description("WebSocket tunnels closed with 1012 by rebalancing").register(registry);
     }
     spread.register(registry, l);
+  }
+
+  /** Adds the meters of the registry the listeners resolve through. */
+  synchronized void registry(RegistryClient client) {
+    RegistryStatus.register(registry, client);
   }
 
   synchronized String scrape() {

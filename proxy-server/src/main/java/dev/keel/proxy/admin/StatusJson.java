@@ -6,21 +6,24 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.keel.proxy.listener.RunningListener;
 import dev.keel.proxy.tcp.ConnectionSpread;
 import dev.keel.proxy.upstream.Backend;
+import dev.keel.registry.RegistryClient;
 import java.util.List;
 
 /**
  * The {@code /status} document, in the shape DESIGN.md pins:
  * {@code {"listeners":[{"name","protocol","service","policy","backends":[{"id","address","weight",
  * "healthy","activeConnections","inflight","requests","failures","ewmaMillis"}]}]}}, plus
- * listener counters, {@code "stale"} and {@code "panic"} per listener and {@code "ejected"} per backend.
+ * listener counters, {@code "stale"} and {@code "panic"} per listener and {@code "ejected"} per backend,
+ * and {@code "registries"} ({@link RegistryStatus}).
  */
 final class StatusJson {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private StatusJson() {}
 
-  static byte[] render(List<RunningListener> listeners) {
+  static byte[] render(List<RunningListener> listeners, RegistryClient registry) {
     ObjectNode root = JSON.createObjectNode();
+    RegistryStatus.write(root, registry);
     ArrayNode ls = root.putArray("listeners");
     for (RunningListener l : listeners) {
       ObjectNode o = ls.addObject();
@@ -28,10 +31,11 @@ final class StatusJson {
       o.put("protocol", l.config().protocol());
       o.put("service", l.config().service());
       o.put("policy", l.picker().policy());
-      o.put("stale", l.picker().stale()); // backends served from the snapshot cache: registry unreachable
+      o.put("stale", l.picker().stale()); // not confirmed by a live registry: the last known backends
       o.put("panic", l.picker().panic()); // too few available: ejected members are picked from again, never down ones
       o.put("listen", l.localAddress().getHostString() + ":" + l.localAddress().getPort());
       o.put("connections", l.stats().connections());
+      o.put("connectionsRefused", l.gate().refused()); // max-connections or the descriptor reserve
       o.put("requests", l.stats().requests());
       o.put("rejected", l.stats().rejected());
       o.put("upstreamErrors", l.stats().upstreamErrors());
@@ -54,7 +58,8 @@ final class StatusJson {
         bo.put("inflight", b.inflight());
         bo.put("requests", b.requests());
         bo.put("failures", b.failures());
-        bo.put("ewmaMillis", Math.round(b.ewmaMillis() * 1000) / 1000.0);
+        bo.put("ewmaMillis", Math.round(b.ewmaMillis() * 1000) / 1000.0); // the average a client waits
+        bo.put("peakEwmaMillis", Math.round(b.peakEwmaMillis() * 1000) / 1000.0); // the balancing cost
         if (http) {
           bo.put("tunnels", b.endpoint().activeConnections()); // those placed by the connection balancer
         }

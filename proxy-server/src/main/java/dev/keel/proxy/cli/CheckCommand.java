@@ -13,7 +13,12 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code keel-proxy check FILE}: validates a config; exit 0 when usable, 1 with the error otherwise. */
+/**
+ * {@code keel-proxy check FILE}: validates a config as start-up would, without binding a port or
+ * connecting to the registry: every key, the registry URI through its adapter (scheme, hosts,
+ * ports, parameters), every TLS file (readable, parses, the key belongs to its certificate). Exit
+ * 0 when usable (warnings printed), 1 with the error (line, key, expected) otherwise.
+ */
 @Command(name = "check", mixinStandardHelpOptions = true, description = "Validate a config file and exit.")
 final class CheckCommand implements Callable<Integer> {
   @Spec
@@ -25,10 +30,12 @@ final class CheckCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     try {
-      ProxyConfig cfg = ConfigLoader.withSystemEnv().load(file);
+      ConfigLoader.Loaded loaded = ConfigLoader.withSystemEnv().read(file);
+      ProxyConfig cfg = loaded.config();
       for (ListenerConfig l : cfg.listeners()) {
         ListenerKinds.forConfig(l);
       }
+      loaded.warnings().forEach(w -> spec.commandLine().getErr().println("keel-proxy: warning: " + w));
       spec.commandLine().getOut().println(file + ": ok (" + cfg.listeners().size() + " listener"
           + (cfg.listeners().size() == 1 ? "" : "s") + ")");
       return 0;

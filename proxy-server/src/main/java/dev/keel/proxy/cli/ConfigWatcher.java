@@ -1,8 +1,12 @@
 package dev.keel.proxy.cli;
 
 import dev.keel.proxy.ProxyServer;
+import dev.keel.proxy.config.ConfigFiles;
 import dev.keel.proxy.config.ConfigLoader;
+import dev.keel.proxy.config.ListenerConfig;
 import dev.keel.proxy.config.ProxyConfig;
+import dev.keel.proxy.tls.TlsMaterial;
+import dev.keel.registry.internal.LogSafe;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,12 +18,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reloads the config file into a running server on SIGHUP and when its content changes (checked
- * every second). A config that does not load or start is logged and the running one stays. All
+ * Reloads the config file into a running server on SIGHUP and when its content, or the content of
+ * a certificate, key or CA file it names, changes (checked every second): a certificate renewed on
+ * disk is picked up without a signal. A reload is all or nothing ({@link ProxyServer#reload}); one
+ * that does not load or start is logged and everything running stays. A config file that any user
+ * of the machine may write ({@link ConfigFiles#writableByOthers}) is not reloaded at all. All
  * reloads run on one daemon thread, so they never overlap.
  */
 final class ConfigWatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ConfigWatcher.class);
+  /** Longest config error or warning logged whole: they name files, lines and what was expected. */
+  static final int CONFIG_MESSAGE_CHARS = 2000;
 
   private final Path file;
   private final ProxyServer server;
@@ -29,15 +38,17 @@ final class ConfigWatcher implements AutoCloseable {
     return t;
   });
   private byte[] lastContent;
+  private String lastTls;
 
   ConfigWatcher(Path file, ProxyServer server) {
     this.file = file;
     this.server = server;
     this.lastContent = read();
+    this.lastTls = tlsFingerprint();
   }
 
   void start() {
-    thread.scheduleWithFixedDelay(this::checkFile, 1, 1, TimeUnit.SECONDS);
+    thread.scheduleWithFixedDelay(() -> checkFiles(), 1, 1, TimeUnit.SECONDS);
     try {
       sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> thread.execute(() -> reload("SIGHUP")));
     } catch (IllegalArgumentException e) {
@@ -45,23 +56,53 @@ final class ConfigWatcher implements AutoCloseable {
     }
   }
 
-  private void checkFile() {
+  /** What a poll or a signal did. */
+  enum Outcome { UNCHANGED, APPLIED, REFUSED }
+
+  /** One poll: reloads when the config or a TLS file it names changed. */
+  Outcome checkFiles() {
     byte[] now = read();
     if (now.length > 0 && !Arrays.equals(now, lastContent)) {
-      reload("file change");
+      return reload("file change");
+    } else if (!tlsFingerprint().equals(lastTls)) {
+      return reload("TLS file change");
+    }
+    return Outcome.UNCHANGED;
+  }
+
+  /** Reloads now: applied, or refused with everything running left as it was. */
+  Outcome reload(String why) {
+    lastContent = read();
+    lastTls = tlsFingerprint();
+    String writable = ConfigFiles.writableByOthers(file);
+    if (writable != null) {
+      log.error("config not reloaded ({}): {}: a reload would let any of them reconfigure this proxy", why, writable);
+      return Outcome.REFUSED;
+    }
+    try {
+      ConfigLoader.Loaded next = ConfigLoader.withSystemEnv().read(file);
+      next.warnings().forEach(w -> log.warn("{}", LogSafe.escape(w, CONFIG_MESSAGE_CHARS)));
+      server.reload(next.config());
+      lastTls = tlsFingerprint(); // of the files the new config names
+      log.info("config reloaded from {} ({})", file, why);
+      return Outcome.APPLIED;
+    } catch (RuntimeException e) {
+      // ConfigException, a file that cannot be used or a listener that cannot bind: nothing changed
+      log.error("config not reloaded ({}): {}", why, LogSafe.escape(e.getMessage(), CONFIG_MESSAGE_CHARS));
+      return Outcome.REFUSED;
     }
   }
 
-  private void reload(String why) {
-    lastContent = read();
-    try {
-      ProxyConfig next = ConfigLoader.withSystemEnv().load(file);
-      server.reload(next);
-      log.info("config reloaded from {} ({})", file, why);
-    } catch (RuntimeException e) {
-      // ConfigException, or a listener that cannot start: the running config stays
-      log.error("config not reloaded ({}): {}", why, e.getMessage());
+  /** A digest of the TLS files the running config names. */
+  private String tlsFingerprint() {
+    ProxyConfig running = server.config();
+    StringBuilder b = new StringBuilder();
+    for (ListenerConfig l : running.listeners()) {
+      if (l.tls() != null || l.upstream().tls() != null) {
+        b.append(TlsMaterial.fingerprint(l.tls(), l.upstream().tls()));
+      }
     }
+    return b.toString();
   }
 
   private byte[] read() {

@@ -8,6 +8,8 @@ import dev.keel.proxy.config.HostPort;
 import dev.keel.proxy.config.ListenerConfig;
 import dev.keel.proxy.config.ProxyConfig;
 import dev.keel.proxy.listener.ListenerKinds;
+import dev.keel.registry.Registries;
+import dev.keel.registry.internal.LogSafe;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,11 +18,13 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
-import picocli.CommandLine;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /** {@code keel-proxy}: runs a proxy from a config file or from the one-line form. */
 @Command(name = "keel-proxy", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
@@ -31,6 +35,8 @@ import picocli.CommandLine.Spec;
         "  keel-proxy check proxy.yaml"},
     subcommands = CheckCommand.class)
 public final class ProxyCommand implements Callable<Integer> {
+  private static final Logger log = LoggerFactory.getLogger(ProxyCommand.class);
+
   @Spec
   @Nullable CommandSpec spec;
 
@@ -76,7 +82,9 @@ public final class ProxyCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     ProxyConfig cfg;
     try {
-      cfg = buildConfig();
+      ConfigLoader.Loaded loaded = buildConfig();
+      loaded.warnings().forEach(w -> log.warn("{}", LogSafe.escape(w, ConfigWatcher.CONFIG_MESSAGE_CHARS)));
+      cfg = loaded.config();
       for (ListenerConfig l : cfg.listeners()) {
         ListenerKinds.forConfig(l);
       }
@@ -106,13 +114,13 @@ public final class ProxyCommand implements Callable<Integer> {
     return 0;
   }
 
-  ProxyConfig buildConfig() {
+  ConfigLoader.Loaded buildConfig() {
     boolean oneLine = listen != null || registry != null || service != null;
     if (config != null) {
       if (oneLine) {
         throw new ConfigException("--config: use either a config file or --listen/--registry/--service, not both");
       }
-      return ConfigLoader.withSystemEnv().load(config);
+      return ConfigLoader.withSystemEnv().read(config);
     }
     if (listen == null || registry == null || service == null) {
       throw new ConfigException("expected --config FILE, or all of --listen HOST:PORT --registry URI --service NAME");
@@ -129,15 +137,22 @@ public final class ProxyCommand implements Callable<Integer> {
     if (workers < 0) {
       throw new ConfigException("--workers: " + workers + " (expected: 0 for the number of cores, or more)");
     }
-    return new ProxyConfig(registry, adminConfig, List.of(ListenerConfig.of("main", at, protocol, service, policy)),
-        workers, Duration.ofSeconds(10), null);
+    try {
+      Registries.validate(registry);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("--registry: " + e.getMessage());
+    }
+    return new ConfigLoader.Loaded(new ProxyConfig(registry, adminConfig,
+        List.of(ListenerConfig.of("main", at, protocol, service, policy)), workers, Duration.ofSeconds(10), null), List.of());
   }
 
   private static HostPort parse(String option, String value) {
     try {
       return HostPort.parse(value);
     } catch (IllegalArgumentException e) {
-      throw new ConfigException(option + ": '" + value + "' (expected: host:port)");
+      String m = e.getMessage();
+      int at = m == null ? -1 : m.lastIndexOf("(expected: ");
+      throw new ConfigException(option + ": '" + value + "' " + (at < 0 ? "(expected: host:port)" : m.substring(at)));
     }
   }
 

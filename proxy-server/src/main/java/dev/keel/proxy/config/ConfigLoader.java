@@ -7,8 +7,9 @@ import dev.keel.proxy.config.ListenerConfig.Persistence;
 import dev.keel.proxy.config.ListenerConfig.Rebalance;
 import dev.keel.proxy.config.ListenerConfig.Retries;
 import dev.keel.proxy.config.ListenerConfig.Timeouts;
-import dev.keel.proxy.config.ListenerConfig.Tls;
 import dev.keel.proxy.config.ListenerConfig.Upstream;
+import dev.keel.proxy.tls.ServerTls;
+import dev.keel.registry.Registries;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,25 +39,76 @@ public final class ConfigLoader {
     return new ConfigLoader(System::getenv);
   }
 
+  /** A config as read, and what an operator should be told about it although it is usable. */
+  public record Loaded(ProxyConfig config, List<String> warnings) {
+    public Loaded {
+      warnings = List.copyOf(warnings);
+    }
+  }
+
   public ProxyConfig load(Path file) {
+    return read(file).config();
+  }
+
+  /**
+   * Reads {@code file}, with warnings about its permissions ({@link ConfigFiles}) and the secrets
+   * and keys it holds.
+   *
+   * @throws ConfigException naming the file, the line and the key
+   */
+  public Loaded read(Path file) {
     String text;
     try {
       text = Files.readString(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new ConfigException(file + ": cannot be read (" + e.getMessage() + ")");
     }
+    Parsed loaded;
     try {
-      return parse(text, file.toString());
+      loaded = parseText(text, file.toString());
     } catch (ConfigException e) {
       throw new ConfigException(file + ": " + e.getMessage());
     }
+    List<String> warnings = new ArrayList<>(ConfigFiles.warnings(file));
+    if (!loaded.inlineSecrets().isEmpty() && ConfigFiles.readableByOthers(file)) {
+      warnings.add(file + " is readable by every user of this machine and holds " + String.join(", ", loaded.inlineSecrets())
+          + " in clear (expected: ${NAME} from the environment, or chmod o-r)");
+    }
+    for (String w : loaded.warnings()) {
+      warnings.add(file + ": " + w);
+    }
+    return new Loaded(loaded.config(), warnings);
   }
 
   public ProxyConfig parse(String yaml, @Nullable String source) {
+    return parseWithWarnings(yaml, source).config();
+  }
+
+  /** What a parse found: the config, warnings, and which secrets were written in the text itself. */
+  private record Parsed(ProxyConfig config, List<String> warnings, List<String> inlineSecrets) {}
+
+  /** {@link #parse}, with the warnings about the text (an empty admin token, readable keys). */
+  public Loaded parseWithWarnings(String yaml, @Nullable String source) {
+    Parsed p = parseText(yaml, source);
+    return new Loaded(p.config(), p.warnings());
+  }
+
+  private Parsed parseText(String yaml, @Nullable String source) {
     EnvInterpolator interpolator = new EnvInterpolator(env);
     Fields root = new Fields(YamlTree.parse(yaml), "", interpolator);
+    List<String> warnings = new ArrayList<>();
+    List<String> inlineSecrets = new ArrayList<>();
     String registry = root.required("registry", "a registry URI such as static://127.0.0.1:9001 or zookeeper://127.0.0.1:2181/services");
-    AdminConfig admin = admin(root.map("admin"));
+    try {
+      // what start-up would refuse (scheme, hosts, ports, parameters), without connecting
+      Registries.validate(registry);
+    } catch (IllegalArgumentException e) {
+      throw root.error("registry", e.getMessage());
+    }
+    if (!root.interpolated("registry") && Secrets.registryHasCredentials(registry)) {
+      inlineSecrets.add("registry credentials (line " + root.line("registry") + ")");
+    }
+    AdminConfig admin = admin(root.map("admin"), warnings, inlineSecrets);
     int workers = root.integer("workers", 0, 0, 1024);
     Duration grace = root.duration("shutdown-grace", Duration.ofSeconds(10));
     List<ConfigNode> items = root.list("listeners");
@@ -68,7 +120,7 @@ public final class ConfigLoader {
     Set<HostPort> addresses = new HashSet<>();
     for (int i = 0; i < items.size(); i++) {
       String path = "listeners[" + i + "]";
-      ListenerConfig l = listener(new Fields(items.get(i), path, interpolator));
+      ListenerConfig l = listener(new Fields(items.get(i), path, interpolator), warnings);
       if (!names.add(l.name())) {
         throw ConfigException.at(items.get(i).line, path + ".name", "'" + l.name() + "' is used by another listener (expected: unique names)");
       }
@@ -78,21 +130,43 @@ public final class ConfigLoader {
       listeners.add(l);
     }
     root.done();
-    return new ProxyConfig(registry, admin, listeners, workers, grace, source);
+    return new Parsed(new ProxyConfig(registry, admin, listeners, workers, grace, source), warnings, inlineSecrets);
   }
 
-  private static AdminConfig admin(@Nullable Fields f) {
+  private static AdminConfig admin(@Nullable Fields f, List<String> warnings, List<String> inlineSecrets) {
     if (f == null) {
       return AdminConfig.defaults();
     }
     boolean enabled = f.bool("enabled", true);
     HostPort listen = f.parsed("listen", AdminConfig.DEFAULT_LISTEN, "host:port", HostPort::parse);
     String token = f.string("token");
+    List<String> hosts = f.parsedList("allowed-hosts", "a host name or address, without port", ConfigLoader::hostName);
+    int maxConnections = f.integer("max-connections", AdminConfig.DEFAULT_MAX_CONNECTIONS, 1, 100_000);
+    Duration timeout = aboveZero(f, "timeout", f.duration("timeout", AdminConfig.DEFAULT_REQUEST_TIMEOUT));
     f.done();
-    return new AdminConfig(enabled ? listen : null, token == null || token.isEmpty() ? null : token);
+    if (token != null && token.isEmpty() && enabled) {
+      // '${ADMIN_TOKEN:-}' with the variable unset: the operator meant a token and gets none.
+      warnings.add("line " + f.line("token") + ": admin.token: '" + f.written("token") + "' is empty, so /status and"
+          + " /metrics need no token (expected: a non-empty token; without one the admin port answers only Host names"
+          + " that are loopback, its listen address or in admin.allowed-hosts)");
+    }
+    if (token != null && !token.isEmpty() && !f.interpolated("token")) {
+      inlineSecrets.add("admin.token (line " + f.line("token") + ")");
+    }
+    return new AdminConfig(enabled ? listen : null, token == null || token.isEmpty() ? null : token, hosts, maxConnections,
+        timeout);
   }
 
-  private static ListenerConfig listener(Fields f) {
+  /** A Host name as the admin endpoint compares it: lower case, no port, no brackets. */
+  private static String hostName(String s) {
+    String h = s.toLowerCase(java.util.Locale.ROOT);
+    if (h.isEmpty() || h.indexOf(':') >= 0 && !h.matches("[0-9a-f:.]+") || !h.matches("[a-z0-9.:_-]+")) {
+      throw new IllegalArgumentException("host: '" + s + "' (expected: a host name or address, without port)");
+    }
+    return h;
+  }
+
+  private static ListenerConfig listener(Fields f, List<String> warnings) {
     String name = f.required("name", "a listener name");
     HostPort listen = f.parsed("listen", null, "host:port", HostPort::parse);
     if (listen == null) {
@@ -112,33 +186,30 @@ public final class ConfigLoader {
       r.done();
     }
     Limits limits = limits(f.map("limits"));
-    List<Cidr> trusted = new ArrayList<>();
-    List<String> cidrs = f.strings("trusted-proxies");
-    for (int i = 0; i < cidrs.size(); i++) {
-      try {
-        trusted.add(Cidr.parse(cidrs.get(i)));
-      } catch (IllegalArgumentException | ArithmeticException e) {
-        throw f.error("trusted-proxies", "[" + i + "] '" + cidrs.get(i) + "' (expected: an address or block like 10.0.0.0/8)");
-      }
+    List<Cidr> trusted = f.parsedList("trusted-proxies", "an address or block like 10.0.0.0/8", Cidr::parse);
+    List<String> clientHeaders = ListenerConfig.DEFAULT_CLIENT_ADDRESS_HEADERS;
+    if (f.has("client-address-headers")) {
+      clientHeaders = f.parsedList("client-address-headers", "a header name like X-Real-IP", ConfigLoader::headerName);
     }
-    Tls tls = null;
-    Fields t = f.map("tls");
-    if (t != null) {
-      tls = new Tls(t.required("cert", "a PEM certificate chain file"), t.required("key", "a PEM PKCS#8 private key file"));
-      t.done();
-    }
-    Upstream upstream = Upstream.defaults();
-    Fields u = f.map("upstream");
-    if (u != null) {
-      upstream = new Upstream(u.bool("tls", false), u.bool("verify", true),
-          u.integer("max-idle-per-loop", upstream.maxIdlePerLoop(), 0, 100_000));
-      u.done();
-    }
+    ServerTls tls = TlsSections.server(f.map("tls"), warnings);
+    Upstream upstream = TlsSections.upstream(f.map("upstream"), warnings);
     int maxConnections = f.integer("max-connections", 0, 0, 10_000_000);
     String proxyProtocol = f.oneOf("proxy-protocol", "none", ListenerConfig.PROXY_PROTOCOLS);
     f.done();
     return new ListenerConfig(name, listen, protocol, service, policy, persistence, health, timeouts, rebalance,
-        retries, limits, trusted, tls, upstream, maxConnections, proxyProtocol);
+        retries, limits, trusted, clientHeaders, tls, upstream, maxConnections, proxyProtocol);
+  }
+
+  private static String headerName(String s) {
+    if (s.isEmpty() || !s.chars().allMatch(c -> c < 128 && (Character.isLetterOrDigit(c) || "!#$%&'*+-.^_`|~".indexOf(c) >= 0))) {
+      throw new IllegalArgumentException("header: '" + s + "' (expected: a header name like X-Real-IP)");
+    }
+    String lower = s.toLowerCase(java.util.Locale.ROOT);
+    if (lower.equals("host") || lower.startsWith("x-forwarded-") && !lower.equals("x-forwarded-client-cert")) {
+      throw new IllegalArgumentException("header: '" + s + "' (expected: a header other than Host and X-Forwarded-For/-Proto/-Host,"
+          + " which the proxy sets itself)");
+    }
+    return lower;
   }
 
   private static Persistence persistence(@Nullable Fields f) {

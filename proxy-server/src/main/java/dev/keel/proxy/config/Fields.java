@@ -1,5 +1,7 @@
 package dev.keel.proxy.config;
 
+import dev.keel.registry.Durations;
+import dev.keel.registry.internal.DidYouMean;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -76,12 +78,26 @@ final class Fields {
     try {
       return parser.apply(s.trim());
     } catch (IllegalArgumentException e) {
-      throw ConfigException.at(node.fields.get(key).line, path(key), "'" + shown(key, s) + "' (expected: " + expected + ")");
+      String why = Secrets.isSecretKey(path(key)) ? expected : expected(e, expected);
+      throw ConfigException.at(node.fields.get(key).line, path(key), "'" + shown(key, s) + "' (expected: " + why + ")");
     }
   }
 
+  /**
+   * The "expected" part of a parser's message when it has one ({@code port: 70000 (expected: a port
+   * in 0..65535)}): more precise than what the caller can say in general.
+   */
+  static String expected(IllegalArgumentException e, String dflt) {
+    String m = e.getMessage();
+    if (m == null || !m.endsWith(")")) {
+      return dflt;
+    }
+    int at = m.lastIndexOf("(expected: ");
+    return at < 0 ? dflt : m.substring(at + "(expected: ".length(), m.length() - 1);
+  }
+
   Duration duration(String key, Duration dflt) {
-    return parsed(key, dflt, "a duration like 500ms, 5s, 1m", Units::duration);
+    return parsed(key, dflt, Durations.EXAMPLES, t -> Durations.parse(key, t));
   }
 
   int integer(String key, int dflt, int min, int max) {
@@ -137,7 +153,7 @@ final class Fields {
       return dflt;
     }
     if (!allowed.contains(s)) {
-      String near = Suggest.closest(s, allowed);
+      String near = DidYouMean.closest(s, allowed);
       throw ConfigException.at(node.fields.get(key).line, path(key), "'" + shown(key, s) + "' (expected one of: "
           + String.join(", ", allowed) + ")" + (near == null ? "" : "; did you mean '" + near + "'?"));
     }
@@ -181,6 +197,37 @@ final class Fields {
     return out;
   }
 
+  /**
+   * The scalar items of the list at {@code key}, each through {@code parser}; an item it refuses
+   * is named with its own line and index ({@code line 9: listeners[0].trusted-proxies[1]: ...}).
+   */
+  <T> List<T> parsedList(String key, String expected, Function<String, T> parser) {
+    List<T> out = new ArrayList<>();
+    List<ConfigNode> items = list(key);
+    List<String> values = strings(key);
+    for (int i = 0; i < values.size(); i++) {
+      try {
+        out.add(parser.apply(values.get(i)));
+      } catch (IllegalArgumentException e) {
+        String at = path(key) + "[" + i + "]";
+        throw ConfigException.at(items.get(i).line, at, "'" + Secrets.shown(at, values.get(i)) + "' (expected: " + expected(e, expected) + ")");
+      }
+    }
+    return out;
+  }
+
+  /** The value at {@code key} as written in the file, before interpolation; null when absent. */
+  @Nullable String written(String key) {
+    ConfigNode n = node.fields.get(key);
+    return n == null ? null : n.text;
+  }
+
+  /** True when the value at {@code key} was written with {@code ${...}} (read from the environment). */
+  boolean interpolated(String key) {
+    ConfigNode n = node.fields.get(key);
+    return n != null && n.text != null && n.text.contains("${");
+  }
+
   EnvInterpolator env() {
     return env;
   }
@@ -189,7 +236,7 @@ final class Fields {
   void done() {
     for (String key : node.fields.keySet()) {
       if (!read.contains(key)) {
-        String near = Suggest.closest(key, new ArrayList<>(read));
+        String near = DidYouMean.closest(key, new ArrayList<>(read));
         throw ConfigException.at(line(key), path(key), "unknown key" + (near == null
             ? " (expected one of: " + String.join(", ", new java.util.TreeSet<>(read)) + ")"
             : "; did you mean '" + near + "'?"));

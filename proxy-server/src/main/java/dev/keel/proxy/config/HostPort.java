@@ -32,13 +32,11 @@ public record HostPort(String host, int port) {
     if (host.isEmpty()) {
       host = "0.0.0.0";
     }
-    int port;
-    try {
-      port = Integer.parseInt(t.substring(colon + 1));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("port: '" + t.substring(colon + 1) + "' (expected: 0..65535)");
+    String p = t.substring(colon + 1);
+    if (p.isEmpty() || p.length() > 5 || !p.chars().allMatch(c -> c >= '0' && c <= '9') || Integer.parseInt(p) > 65535) {
+      throw new IllegalArgumentException("port: '" + p + "' (expected: host:port with a port in 0..65535)");
     }
-    return new HostPort(host, port);
+    return new HostPort(host, Integer.parseInt(p));
   }
 
   public InetSocketAddress toSocketAddress() {

@@ -2,6 +2,8 @@ package dev.keel.proxy.config;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.keel.proxy.tls.ServerTls;
+import dev.keel.proxy.tls.UpstreamTls;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
@@ -24,7 +26,8 @@ public record ListenerConfig(
     Retries retries,
     Limits limits,
     List<Cidr> trustedProxies,
-    @Nullable Tls tls,
+    List<String> clientAddressHeaders,
+    @Nullable ServerTls tls,
     Upstream upstream,
     int maxConnections,
     String proxyProtocol) {
@@ -34,6 +37,16 @@ public record ListenerConfig(
   public static final List<String> PROXY_PROTOCOLS = List.of("none", "v1", "v2");
   public static final List<String> POLICIES =
       List.of("round-robin", "random", "least-request", "least-response-time", "ring-hash");
+  /**
+   * Request headers that name the client's address or identity, besides {@code X-Forwarded-*}
+   * (which the proxy sets itself): removed from requests of clients that are not trusted proxies,
+   * since instances and frameworks believe them (nginx's realip, Spring's ForwardedHeaderFilter,
+   * Express's trust proxy, Envoy's XFCC), and a client could otherwise choose the address the
+   * instance sees. Lower case.
+   */
+  public static final List<String> DEFAULT_CLIENT_ADDRESS_HEADERS = List.of("forwarded", "x-real-ip", "client-ip",
+      "true-client-ip", "x-client-ip", "x-cluster-client-ip", "cf-connecting-ip", "fastly-client-ip",
+      "x-original-forwarded-for", "x-forwarded-client-cert");
 
   public ListenerConfig {
     requireNonNull(name, "name");
@@ -48,6 +61,7 @@ public record ListenerConfig(
     requireNonNull(retries, "retries");
     requireNonNull(limits, "limits");
     trustedProxies = List.copyOf(trustedProxies);
+    clientAddressHeaders = clientAddressHeaders.stream().map(h -> h.toLowerCase(java.util.Locale.ROOT)).toList();
     requireNonNull(upstream, "upstream");
     requireNonNull(proxyProtocol, "proxyProtocol");
     if (maxConnections < 0) {
@@ -55,12 +69,12 @@ public record ListenerConfig(
     }
   }
 
-  /** Without a connection limit and PROXY protocol (the fields tcp listeners added). */
+  /** With the default client-address headers, without a connection limit and PROXY protocol. */
   public ListenerConfig(String name, HostPort listen, String protocol, String service, String policy,
       Persistence persistence, Health health, Timeouts timeouts, Rebalance rebalance, Retries retries,
-      Limits limits, List<Cidr> trustedProxies, @Nullable Tls tls, Upstream upstream) {
+      Limits limits, List<Cidr> trustedProxies, @Nullable ServerTls tls, Upstream upstream) {
     this(name, listen, protocol, service, policy, persistence, health, timeouts, rebalance, retries, limits,
-        trustedProxies, tls, upstream, 0, "none");
+        trustedProxies, DEFAULT_CLIENT_ADDRESS_HEADERS, tls, upstream, 0, "none");
   }
 
   /** A listener with every default, for the one-line form and tests. */
@@ -74,6 +88,24 @@ public record ListenerConfig(
   public boolean trusts(InetAddress peer) {
     for (Cidr c : trustedProxies) {
       if (c.contains(peer)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * True when {@code literal}, an address as text (an {@code X-Forwarded-For} hop), is inside one
+   * of {@link #trustedProxies}; false for anything that is not a canonical address literal. Never
+   * resolves a name.
+   */
+  public boolean trusts(String literal) {
+    byte[] a = Cidr.literal(literal);
+    if (a == null) {
+      return false;
+    }
+    for (Cidr c : trustedProxies) {
+      if (c.contains(a)) {
         return true;
       }
     }
@@ -215,17 +247,13 @@ public record ListenerConfig(
     }
   }
 
-  /** TLS termination: a PEM certificate chain and a PEM PKCS#8 private key. */
-  public record Tls(String cert, String key) {}
-
   /**
-   * @param tls connect to instances with TLS
-   * @param verify verify the instances' certificates (off only for tests and private CAs not yet set)
+   * @param tls how to connect to instances with TLS; null: plain TCP
    * @param maxIdlePerLoop idle keep-alive connections kept per instance per event loop
    */
-  public record Upstream(boolean tls, boolean verify, int maxIdlePerLoop) {
+  public record Upstream(@Nullable UpstreamTls tls, int maxIdlePerLoop) {
     public static Upstream defaults() {
-      return new Upstream(false, true, 64);
+      return new Upstream(null, 64);
     }
   }
 }

@@ -18,6 +18,16 @@ final class Secrets {
     return key.contains("token") || key.contains("password") || key.contains("secret") || key.endsWith("key");
   }
 
+  /** Whether a registry URI carries a credential: a password in its user-info or a secret parameter. */
+  static boolean registryHasCredentials(String uri) {
+    try {
+      RegistryUri u = RegistryUri.parse(uri);
+      return u.password() != null || u.params().keySet().stream().anyMatch(k -> isSecretKey(k));
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
   /** {@code text}, the value at {@code path}, as an error may show it. */
   static String shown(String path, String text) {
     if (isSecretKey(path)) {

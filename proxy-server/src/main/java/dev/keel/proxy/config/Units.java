@@ -1,34 +1,13 @@
 package dev.keel.proxy.config;
 
-import java.time.Duration;
 import java.util.Locale;
 
-/** Parses durations ({@code 250ms 5s 1m 2h}) and sizes ({@code 8192 8k 8KiB 1m 1g}). */
+/**
+ * Parses sizes ({@code 8192 8k 8KiB 1m 1g}). Durations have one grammar for the whole project:
+ * {@link dev.keel.registry.Durations}.
+ */
 public final class Units {
   private Units() {}
-
-  /** @throws IllegalArgumentException when {@code s} is not a non-negative duration with a unit */
-  public static Duration duration(String s) {
-    String t = s.trim().toLowerCase(Locale.ROOT);
-    int i = 0;
-    while (i < t.length() && (Character.isDigit(t.charAt(i)) || t.charAt(i) == '.')) {
-      i++;
-    }
-    if (i == 0 || i == t.length()) {
-      throw new IllegalArgumentException("duration: '" + s + "'");
-    }
-    double n = Double.parseDouble(t.substring(0, i));
-    String unit = t.substring(i).trim();
-    double millis;
-    switch (unit) {
-      case "ms": millis = n; break;
-      case "s": millis = n * 1000; break;
-      case "m": millis = n * 60_000; break;
-      case "h": millis = n * 3_600_000; break;
-      default: throw new IllegalArgumentException("duration unit: '" + unit + "'");
-    }
-    return Duration.ofNanos((long) (millis * 1_000_000));
-  }
 
   /** @throws IllegalArgumentException when {@code s} is not a non-negative size */
   public static long size(String s) {

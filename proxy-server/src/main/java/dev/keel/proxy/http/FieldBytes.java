@@ -78,6 +78,42 @@ final class FieldBytes {
     return true;
   }
 
+  /**
+   * A Content-Length value in h[from, to): digits, or a list of identical ones (RFC 9110 §8.6:
+   * the same digits, so "03, 3" is refused, as Netty does); -1 when invalid. {@code e} is a
+   * scratch walker.
+   */
+  static long contentLength(byte[] h, int from, int to, Elements e) {
+    long value = -1;
+    int firstStart = 0;
+    int firstLength = 0;
+    e.of(h, from, to);
+    while (e.next()) {
+      int n = e.length();
+      if (n == 0 || n > 18) {
+        return -1;
+      }
+      if (value >= 0) {
+        if (n != firstLength || !java.util.Arrays.equals(h, e.start, e.end, h, firstStart, firstStart + n)) {
+          return -1;
+        }
+        continue;
+      }
+      long v = 0;
+      for (int i = e.start; i < e.end; i++) {
+        byte d = h[i];
+        if (d < '0' || d > '9') {
+          return -1;
+        }
+        v = v * 10 + (d - '0');
+      }
+      value = v;
+      firstStart = e.start;
+      firstLength = n;
+    }
+    return value;
+  }
+
   private static int lowerCase(byte b) {
     return b >= 'A' && b <= 'Z' ? b + 32 : b;
   }

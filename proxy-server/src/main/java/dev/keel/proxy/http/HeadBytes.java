@@ -71,15 +71,22 @@ final class HeadBytes {
     return ascii(s);
   }
 
+  /** A non-negative decimal number, digit by digit (no String on the way). */
   HeadBytes decimal(long v) {
-    if (v >= 100 && v < 1000) {
-      ensure(3);
-      bytes[length++] = (byte) ('0' + v / 100);
-      bytes[length++] = (byte) ('0' + v / 10 % 10);
-      bytes[length++] = (byte) ('0' + v % 10);
-      return this;
+    if (v < 0) {
+      return ascii(Long.toString(v));
     }
-    return ascii(Long.toString(v));
+    int digits = 1;
+    for (long t = v; t >= 10; t /= 10) {
+      digits++;
+    }
+    ensure(digits);
+    for (int i = length + digits - 1; i >= length; i--) {
+      bytes[i] = (byte) ('0' + v % 10);
+      v /= 10;
+    }
+    length += digits;
+    return this;
   }
 
   /** What was assembled, in a new buffer of {@code extra} more bytes of room (e.g. for a small body). */

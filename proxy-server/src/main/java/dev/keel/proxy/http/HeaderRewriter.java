@@ -27,10 +27,13 @@ final class HeaderRewriter {
    * Prepares a checked request for the upstream.
    *
    * @param peer the client's address text; {@code trusted} when it is a configured trusted proxy,
-   *     whose X-Forwarded-* are then extended instead of replaced
+   *     whose X-Forwarded-* are then extended instead of replaced, and whose other client-address
+   *     headers pass ({@code clientHeaders} removes them from anyone else)
    */
-  static void request(HttpRequest req, RequestHead head, boolean websocket, String peer, boolean trusted, AsciiString proto) {
+  static void request(HttpRequest req, RequestHead head, boolean websocket, String peer, boolean trusted, AsciiString proto,
+      ClientAddressHeaders clientHeaders) {
     HttpHeaders h = req.headers();
+    clientHeaders.strip(h, trusted);
     long contentLength = head.chunked() ? -1 : head.contentLength();
     String uri = req.uri();
     if (uri.charAt(0) != '/' && !uri.equals("*")) {
@@ -72,7 +75,9 @@ final class HeaderRewriter {
 
   private static void stripHopByHop(HttpHeaders h, List<? extends CharSequence> connection) {
     for (int i = 0; i < connection.size(); i++) {
-      Tokens.removeNamed(h, connection.get(i), "");
+      // "Connection: Host" must not make the instance see a request without Host (RFC 9110 §7.2
+      // requires it; an instance may then pick a default virtual host).
+      Tokens.removeNamed(h, connection.get(i), "host");
     }
     h.remove(HttpHeaderNames.CONNECTION);
     h.remove(HttpHeaderNames.KEEP_ALIVE);

@@ -1,425 +1,304 @@
 package dev.keel.proxy.http;
 
-import dev.keel.balancer.ConnectionLease;
-import dev.keel.balancer.Endpoint;
-import dev.keel.balancer.FailureKind;
-import dev.keel.balancer.PickArgs;
-import dev.keel.proxy.upstream.Backend;
-import dev.keel.proxy.upstream.UpstreamConnection;
-import dev.keel.proxy.upstream.UpstreamPicker;
-import dev.keel.proxy.upstream.UpstreamPool;
+import dev.keel.registry.internal.LogSafe;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client connection of an HTTP listener: checks each request, picks a backend, streams the
- * request and the response through a pooled upstream connection on the same event loop, retries
- * where that is safe, and answers 4xx/5xx itself when it must.
+ * One HTTP/1.1 client connection of an HTTP listener. It frames bytes and owns the sequence of
+ * exchanges: checks each decoded request head, starts one {@link Exchange} per request (the
+ * exchange does the proxying), queues pipelined requests until the response before them is out,
+ * keeps the connection alive between exchanges or closes it, and keeps the connection's clocks:
+ * the idle timeout, the read deadlines ({@link ReadDeadlines}) and one lazily re-armed timer for the
+ * exchanges' request timeouts. The responses are framed by its {@link Http1Response}.
  *
- * <p>Backpressure: the client channel and the upstream channel both run with AUTO_READ off; a side
- * is read only while the other is writable. Pipelined requests wait until the current response
- * has been sent. Everything runs on the client channel's event loop; no locks.
+ * <p>Backpressure: AUTO_READ is off; the client is read only when the exchange asks for more of the
+ * request (the upstream can take it) or between exchanges. Everything runs on the connection's
+ * event loop, which its upstream connections share; no locks.
  */
-public final class HttpProxyHandler extends UpstreamSide implements ChannelFutureListener {
+public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(HttpProxyHandler.class);
+
+  private final HttpRoute route;
+  private final ReadDeadlines deadlines;
+  private final RequestHead head = new RequestHead();
+  private @Nullable ChannelHandlerContext ctx;
+  private @Nullable ExchangeContext context;
+  private @Nullable Http1Response response;
+  private String peer = "";
+  private boolean trustedPeer;
+  private @Nullable Exchange exchange;
+  // the last exchange, done: the next request reuses it (begin sets every field anew)
+  private @Nullable Exchange spare;
+  private boolean closing;
+  private boolean draining;
+  private @Nullable ArrayDeque<Object> pipelined;
+  private @Nullable ConnectionClocks clocks;
 
   /** @param deadlines the connection's read deadlines, shared with its request decoder */
   public HttpProxyHandler(HttpRoute route, ReadDeadlines deadlines) {
-    super(route, deadlines);
-  }
-
-  @Override
-  void replay(Object msg) {
-    channelRead(ctx, msg);
+    this.route = route;
+    this.deadlines = deadlines;
   }
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
     this.ctx = ctx;
-    this.pool = route.pool(ctx.channel().eventLoop());
-    InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
-    if (remote != null) {
+    ConnectionClocks c = new ConnectionClocks(this, ctx, route.idleNanos);
+    clocks = c;
+    if (ctx.channel().remoteAddress() instanceof InetSocketAddress remote) {
       peer = remote.getAddress().getHostAddress();
       trustedPeer = route.config().trusts(remote.getAddress());
     }
+    UpstreamConnector upstreams = Http1Upstream.connector(route.pool(ctx.channel().eventLoop()));
+    context = new ExchangeContext(route, upstreams, c.ticker(), peer, ctx.channel());
+    response = new Http1Response(this, ctx);
     route.stats().connections.incrementAndGet();
     deadlines.start(ctx.executor(), this::readDeadlinePassed);
-    startIdleTicker();
     ctx.read();
   }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    clientQuietTicks = 0;
+    clocks().clientActive();
+    Exchange e = exchange;
+    WebSocketTunnel t = e == null ? null : e.tunnel();
     if (closing) {
       ReferenceCountUtil.release(msg);
-    } else if (tunnel) {
-      UpstreamConnection u = up;
-      WebSocketTunnel w = ws;
-      if (w != null && msg instanceof ByteBuf) {
-        w.fromClient((ByteBuf) msg);
-      } else if (u == null) {
-        ReferenceCountUtil.release(msg);
-      } else {
-        u.channel().write(msg, u.channel().voidPromise());
-        needUpstreamFlush = true;
-      }
-    } else if (msg instanceof HttpRequest) {
-      deadlines.onMessage(msg);
-      if (active) {
-        queuePipelined(msg);
-      } else {
-        startRequest((HttpRequest) msg);
-        if (msg instanceof HttpContent) {
-          if (closing) {
-            ReferenceCountUtil.release(msg);
-          } else {
-            requestContent((HttpContent) msg);
-          }
-        }
-      }
-    } else if (msg instanceof HttpContent) {
-      deadlines.onMessage(msg);
-      if (active && !requestDone) {
-        requestContent((HttpContent) msg);
-      } else if (active) {
-        queuePipelined(msg);
+    } else if (t != null) {
+      if (msg instanceof ByteBuf b) {
+        t.fromClient(b);
       } else {
         ReferenceCountUtil.release(msg);
       }
+    } else if (msg instanceof HttpRequest req) {
+      deadlines.onMessage(msg);
+      if (e != null) {
+        queue(msg); // pipelined: waits until the response before it is out
+        return;
+      }
+      start(req);
+      if (msg instanceof HttpContent c) {
+        content(c); // an invalid message is a full one: already refused, released here
+      }
+    } else if (msg instanceof HttpContent c) {
+      deadlines.onMessage(msg);
+      content(c);
     } else {
       ReferenceCountUtil.release(msg);
     }
   }
 
-  void startRequest(HttpRequest req) {
+  private void content(HttpContent c) {
+    Exchange e = exchange;
+    if (closing || e == null) {
+      c.release();
+    } else if (!e.requestDone()) {
+      if (c instanceof LastHttpContent last) {
+        TrailerFilter.apply(last.trailingHeaders(), head.connection); // the head's check is still this request's
+      }
+      e.requestBody(c);
+    } else {
+      queue(c); // the body of a pipelined request
+    }
+  }
+
+  private void queue(Object msg) {
+    ArrayDeque<Object> q = pipelined;
+    if (q == null) {
+      q = new ArrayDeque<>(4);
+      pipelined = q;
+    }
+    q.add(msg);
+  }
+
+  private void start(HttpRequest req) {
     route.stats().requests.increment();
     HttpResponseStatus refused = head.check(req, route.config().limits().maxUriLength());
     if (refused != null) {
-      log.debug("refused {} from {}: {}", refused.code(), peer, head.problem);
+      log.debug("refused {} from {}: {}", refused.code(), peer, LogSafe.lazy(head.problem)); // quotes request bytes
       route.stats().rejected.increment();
-      fail(refused);
+      failed(refused);
       return;
     }
-    active = true;
-    request = req;
-    keepAlive = head.keepAlive(req.protocolVersion().minorVersion() == 1);
-    http10 = req.protocolVersion().minorVersion() == 0;
-    HttpMethod m = req.method();
-    isHead = HttpMethod.HEAD.equals(m);
-    upstreamChunked = head.chunked();
-    long length = upstreamChunked ? -1 : Math.max(head.contentLength(), 0);
-    boolean hasBody = head.chunked() || length > 0;
-    retryable = !hasBody && (HttpMethod.GET.equals(m) || isHead || HttpMethod.OPTIONS.equals(m)
-        || HttpMethod.PUT.equals(m) || HttpMethod.DELETE.equals(m) || HttpMethod.TRACE.equals(m));
-    websocket = head.websocketUpgrade(req);
-    expectContinue = hasBody && head.expect != null && !http10;
+    long length = head.chunked() ? -1 : Math.max(head.contentLength(), 0);
     if (route.maxBody > 0 && length > route.maxBody) {
       route.stats().rejected.increment();
-      fail(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
+      failed(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
       return;
     }
+    boolean http10 = req.protocolVersion().minorVersion() == 0;
     StickySessions sticky = route.sticky;
-    if (sticky.cookieBased()) {
-      requestToken = sticky.tokenFrom(req.headers());
-    } else if (sticky.clientIp()) {
-      affinityKey = sticky.clientIp(peer, trustedPeer, req.headers());
-    }
-    HeaderRewriter.request(req, head, websocket, peer, trustedPeer, route.proto());
-    startNanos = System.nanoTime();
-    armTimer(startNanos);
-    dispatch();
-  }
-
-  @Override
-  void dispatch() {
-    UpstreamPicker picker = route.picker();
-    ArrayList<Endpoint> t = tried;
-    String token = requestToken;
-    Backend b;
-    if (t != null && !t.isEmpty()) {
-      // A retry: never a backend already tried while another is available; the key stays, so
-      // ring-hash walks on to the next distinct backend. When every one was tried, the policy
-      // picks again (a fresh connection may succeed where a stale pooled one was reset).
-      b = placeTunnel(t);
-      if (b == null) {
-        b = picker.pick(PickArgs.builder().key(affinityKey).exclude(t).build());
-      }
-      if (b == null) {
-        b = picker.pick(affinityKey);
-      }
-    } else {
-      // The persisted backend, counted and reported like a pick. When it is down or gone, the
-      // policy picks, after a WebSocket upgrade's tunnel placement (hence strict for those).
-      String pinned = token == null ? null : Backend.instanceId(token);
-      boolean tunnel = placesTunnels();
-      b = pinned == null ? null
-          : picker.pick(PickArgs.builder().pinned(pinned).key(affinityKey).strict(tunnel).build());
-      if (b == null && tunnel) {
-        b = placeTunnel(List.of());
-      }
-      if (b == null) {
-        b = picker.pick(affinityKey);
-      }
-    }
-    if (b == null) {
-      route.stats().upstreamErrors.increment();
-      fail(HttpResponseStatus.SERVICE_UNAVAILABLE);
-      return;
-    }
-    backend = b;
-    counted = true;
-    UpstreamPool p = pool;
-    UpstreamConnection c = p.pollIdle(b, this);
-    if (c != null) {
-      attach(c);
-      return;
-    }
-    connectPending = true;
-    ChannelFuture f = p.connect(b, this, connecting);
-    up = connecting[0];
-    connecting[0] = null;
-    if (f.isDone()) {
-      operationComplete(f);
-    } else {
-      f.addListener(this);
-    }
-  }
-
-  /** True for a WebSocket upgrade that the listener places as a counted tunnel (see {@link #placeTunnel}). */
-  private boolean placesTunnels() {
-    return websocket && route.tunnels != null && !route.sticky.clientIp();
-  }
-
-  /**
-   * A WebSocket upgrade that persistence does not bind (no pinned cookie, no client-ip hashing) is
-   * placed like the long-lived connection it becomes: by the connection balancer, off the endpoints
-   * already tried (on any when all were), and its lease counts the tunnel. Null: not such an
-   * upgrade, or nothing available; the policy picks then.
-   */
-  private @Nullable Backend placeTunnel(List<Endpoint> tried) {
-    TunnelBalancing tb = route.tunnels;
-    if (tb == null || !placesTunnels()) {
-      return null;
-    }
-    ConnectionLease l = tb.open(tried, tried.isEmpty());
-    if (l == null && !tried.isEmpty()) {
-      l = tb.open(List.of(), false);
-    }
-    if (l == null) {
-      return null;
-    }
-    Backend b = route.picker().pick(PickArgs.builder().pinned(l.endpoint().id()).strict(true).build());
-    if (b == null) {
-      l.close(); // became unavailable in between
-      return null;
-    }
-    tunnelLease = l;
-    return b;
-  }
-
-  /** The upstream connect finished (on this loop). */
-  @Override
-  public void operationComplete(ChannelFuture f) {
-    if (!connectPending || up == null || f.channel() != up.channel()) {
-      if (!f.isSuccess() || closing) {
-        f.channel().close();
-      }
-      return;
-    }
-    connectPending = false;
-    if (closing) {
-      release(false);
-      return;
-    }
-    if (!f.isSuccess()) {
-      up = null;
-      log.debug("connect to {} failed: {}", backend, f.cause().toString());
-      upstreamFailed(FailureKind.CONNECT);
-      return;
-    }
-    attach(up);
-  }
-
-  void attach(UpstreamConnection c) {
-    up = c;
-    Channel ch = c.channel();
-    HttpRequest req = request;
-    UpstreamResponseDecoder responses = c.codec(UpstreamResponseDecoder.class);
-    if (responses != null) {
-      responses.expectResponseTo(isHead);
-    }
-    ch.write(RequestWriter.head(ch.alloc(), req), ch.voidPromise());
-    wroteUpstream = true;
-    boolean lastWritten = false;
-    ArrayDeque<Object> q = pendingUp;
-    if (q != null) {
-      Object m;
-      while ((m = q.poll()) != null) {
-        lastWritten |= m instanceof LastHttpContent;
-        RequestWriter.content(ch, (HttpContent) m, upstreamChunked);
-      }
-    }
-    if (requestDone && !lastWritten && upstreamChunked) {
-      // a retried chunked request whose end went to the first attempt
-      RequestWriter.content(ch, LastHttpContent.EMPTY_LAST_CONTENT, true);
-    }
-    ch.flush();
-    ch.read();
-    if (expectContinue && !requestDone) {
-      expectContinue = false;
-      ctx.writeAndFlush(ResponseWriter.continue100(), ctx.voidPromise());
-    }
-    readClientIfReady();
-  }
-
-  void requestContent(HttpContent c) {
-    boolean last = c instanceof LastHttpContent;
-    if (c.decoderResult().isFailure()) {
-      c.release();
-      route.stats().rejected.increment();
-      fail(HttpResponseStatus.BAD_REQUEST);
-      return;
-    }
-    bodyBytes += c.content().readableBytes();
-    if (route.maxBody > 0 && bodyBytes > route.maxBody) {
-      c.release();
-      route.stats().rejected.increment();
-      fail(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
-      return;
-    }
-    if (last) {
-      requestDone = true;
-      if (bodyBytes > 0) {
-        armTimer(System.nanoTime()); // the response is timed from the end of the body (the start, without one)
-      }
-    }
-    UpstreamConnection u = up;
-    if (u != null && !connectPending) {
-      RequestWriter.content(u.channel(), c, upstreamChunked);
-      needUpstreamFlush = true;
-    } else {
-      if (pendingUp == null) {
-        pendingUp = new ArrayDeque<>(4);
-      }
-      pendingUp.add(c);
-    }
+    // read before the head is rewritten: the rewrite replaces X-Forwarded-For, which client-ip may believe
+    String token = sticky.cookieBased() ? sticky.tokenFrom(req.headers()) : null;
+    CharSequence key = sticky.clientIp() ? sticky.clientIp(peer, trustedPeer, req.headers()) : null;
+    boolean websocket = head.websocketUpgrade(req);
+    Http1Response r = response();
+    r.begin(http10, HttpMethod.HEAD.equals(req.method()), head.keepAlive(!http10));
+    Exchange e = spare != null ? spare : new Exchange(context(), r);
+    spare = null;
+    exchange = e.begin(req, head, websocket, token, key);
+    HeaderRewriter.request(req, head, websocket, peer, trustedPeer, route.proto(), route.clientHeaders);
+    // dispatched at the end of this read (channelReadComplete), once the bytes that came with the head are decoded
   }
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
-    if (needUpstreamFlush) {
-      needUpstreamFlush = false;
-      UpstreamConnection u = up;
-      if (u != null) {
-        u.channel().flush();
-      }
+    Exchange e = exchange;
+    if (e != null && !closing) {
+      e.clientReadComplete();
     }
-    readClientIfReady();
+    readIfReady();
   }
 
-  void readClientIfReady() {
+  /** Reads the client when the exchange takes more of its request, or between exchanges. */
+  void readIfReady() {
     if (closing) {
       return;
     }
-    UpstreamConnection u = up;
-    if (tunnel) {
-      WebSocketTunnel w = ws;
-      if (u != null && u.channel().isWritable() || w != null && w.closing()) {
-        ctx.read(); // a closing tunnel relays nothing more: it reads only to see the Close answer
-      }
-    } else if (!active) {
-      ctx.read();
-    } else if (!requestDone && u != null && !connectPending && u.channel().isWritable()) {
-      ctx.read();
+    Exchange e = exchange;
+    if (e == null) {
+      ctx().read();
+    } else if (e.wantsClientBytes()) {
+      deadlines.resume();
+      ctx().read();
+    } else if (!e.requestDone()) {
+      deadlines.pause(); // held back by the upstream: that time is not the client's
     }
   }
 
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    UpstreamConnection u = up;
-    if (ctx.channel().isWritable() && u != null && !connectPending) {
-      u.channel().read();
+    Exchange e = exchange;
+    Attempt a = e == null ? null : e.attempt();
+    if (ctx.channel().isWritable() && a != null) {
+      a.clientWritable();
     }
     ctx.fireChannelWritabilityChanged();
   }
 
-  /** Answers {@code status} and closes, unless a response is already under way (then just closes). */
-  void fail(HttpResponseStatus status) {
-    if (closing) {
+  /** The response of the exchange is out: the next (pipelined) exchange starts, or the connection closes. */
+  void responseDone(boolean close) {
+    Exchange e = exchange;
+    boolean reusable = !close && !closing && !draining && e != null && e.requestDone();
+    exchange = null;
+    spare = e;
+    clocks().clientActive(); // keep-alive idleness counts from the end of the response
+    if (!reusable) {
+      closing = true;
+      releasePipelined();
+      ctx().writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
       return;
     }
-    report(false);
-    release(false);
-    boolean started = responseStarted;
-    resetExchange();
-    closing = true;
-    releasePending();
-    if (started) {
-      ctx.close();
-    } else {
-      Errors.sendAndClose(ctx, status);
+    ctx().flush();
+    ArrayDeque<Object> q = pipelined;
+    if (q != null && !q.isEmpty()) {
+      // messages that belong to a later request go back to the end of the queue, in order
+      for (int n = q.size(); n > 0 && !closing; n--) {
+        channelRead(ctx(), q.poll());
+      }
+      Exchange next = exchange;
+      if (next != null && !closing) {
+        next.clientReadComplete();
+      }
+    }
+    readIfReady();
+  }
+
+  /** After a 101: the client's bytes go to the tunnel as they are; the request decoder and its deadlines go. */
+  void becomeTunnel() {
+    deadlines.stop();
+    clocks().clientActive();
+    ctx().flush();
+    // what the decoder still holds comes out as a ByteBuf, to the tunnel
+    ctx().pipeline().remove(StrictRequestDecoder.class);
+  }
+
+  /** Answers {@code status} (the proxy's own response) and closes. */
+  void failed(HttpResponseStatus status) {
+    if (!closing) {
+      closing = true;
+      releasePipelined();
+      Errors.sendAndClose(ctx(), status);
     }
   }
 
-  @Override
-  void onIdle() {
-    // Closes between exchanges, and in a tunnel when the other side was silent as long (reads
-    // pause during an exchange, so that is not idleness); cuts a response whose upstream went quiet.
-    if (closing) {
-      return;
-    }
-    boolean upstreamQuiet = upstreamQuietTicks >= IDLE_TICKS;
-    if (!active || (tunnel && upstreamQuiet)) {
+  /** Closes after what was written (a truncated response, an ended tunnel): never a made-up end. */
+  void abort() {
+    if (!closing) {
       closing = true;
-      ctx.close();
-    } else if (upstreamQuiet && responseStarted && pendingHead == null && !switching) {
-      // A response body stalled for the idle timeout: cut it (the client sees a short message).
-      log.debug("response from {} stalled for {}", backend, route.config().timeouts().idle());
-      upstreamFailed(FailureKind.TIMEOUT);
+      releasePipelined();
+      ctx().flush();
+      ctx().close();
     }
+  }
+
+  boolean draining() {
+    return draining;
+  }
+
+  /** The exchange in progress, or null between exchanges (for tests and diagnostics). */
+  @Nullable Exchange current() {
+    return exchange;
+  }
+
+  /** Has the exchange's {@link Exchange#timeUp} called at or after {@code deadlineNanos}. */
+  void wakeAt(long deadlineNanos) {
+    if (!closing) {
+      clocks().wakeAt(deadlineNanos);
+    }
+  }
+
+  boolean closing() {
+    return closing;
   }
 
   private void readDeadlinePassed() {
+    Exchange e = exchange;
     if (closing) {
       return;
     }
-    log.debug("request from {} not read within its header-read/body-read timeout", peer);
-    route.stats().rejected.increment();
-    fail(HttpResponseStatus.REQUEST_TIMEOUT);
+    if (e != null && !e.requestDone()) {
+      e.clientTooSlow();
+    } else if (e != null) {
+      draining = true; // the head of a pipelined request is what is slow: close after the response
+    } else {
+      log.debug("request head from {} not read within timeouts.header-read", peer);
+      route.stats().rejected.increment();
+      failed(HttpResponseStatus.REQUEST_TIMEOUT);
+    }
   }
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-    if (evt == GracefulClose.INSTANCE) {
-      WebSocketTunnel w = ws;
-      if (tunnel && w != null) {
-        w.requestClose(false, 0); // 1012 at the next moment both directions are between messages
-      } else if (!active) {
-        closing = true;
-        ctx.close();
-      } else {
-        keepAlive = false;
-      }
-    } else {
+    if (evt != GracefulClose.INSTANCE) {
       ctx.fireUserEventTriggered(evt);
+      return;
+    }
+    Exchange e = exchange;
+    WebSocketTunnel t = e == null ? null : e.tunnel();
+    if (t != null) {
+      t.requestClose(false, 0); // 1012 at the next moment both directions are between messages
+    } else if (e == null) {
+      closing = true;
+      ctx.close();
+    } else {
+      draining = true; // Connection: close on the response if its head is not out yet, and close after it
     }
   }
 
@@ -427,35 +306,68 @@ public final class HttpProxyHandler extends UpstreamSide implements ChannelFutur
   public void channelInactive(ChannelHandlerContext ctx) {
     route.stats().connections.decrementAndGet();
     closing = true;
-    dropPendingHead();
     deadlines.stop();
-    stopIdleTicker();
-    closeTunnelLease();
-    WebSocketTunnel w = ws;
-    if (w != null) {
-      ws = null;
-      w.end();
-      route.stats().tunnels.decrementAndGet();
+    ConnectionClocks c = clocks;
+    if (c != null) {
+      c.stop();
     }
-    report(false);
-    release(false);
-    releasePending();
-    ScheduledFuture<?> t = timer;
-    if (t != null) {
-      t.cancel(false);
-      timer = null;
+    Exchange e = exchange;
+    exchange = null;
+    if (e != null) {
+      e.clientGone();
     }
+    Http1Response r = response;
+    if (r != null) {
+      r.discardHeld();
+    }
+    releasePipelined();
   }
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    log.debug("client connection from {}: {}", peer, cause.toString());
-    if (!closing && active && !responseStarted) {
-      fail(HttpResponseStatus.BAD_REQUEST);
+    if (cause instanceof IOException) {
+      log.debug("client connection from {}: {}", peer, LogSafe.lazy(cause));
     } else {
+      log.warn("client connection from {} closed on an unexpected error", peer, cause);
+    }
+    if (!closing) {
       closing = true;
       ctx.close();
     }
+  }
+
+  private void releasePipelined() {
+    ArrayDeque<Object> q = pipelined;
+    if (q != null) {
+      Object m;
+      while ((m = q.poll()) != null) {
+        ReferenceCountUtil.release(m);
+      }
+    }
+  }
+
+  private ChannelHandlerContext ctx() {
+    return active(ctx);
+  }
+
+  private ExchangeContext context() {
+    return active(context);
+  }
+
+  private Http1Response response() {
+    return active(response);
+  }
+
+  private ConnectionClocks clocks() {
+    return active(clocks);
+  }
+
+  /** What channelActive set: there before any other event. */
+  private static <T> T active(@Nullable T value) {
+    if (value == null) {
+      throw new IllegalStateException("not active");
+    }
+    return value;
   }
 
   /** A user event asking the connection to close once its current exchange is done (shutdown). */

@@ -27,6 +27,7 @@ public final class HttpRoute {
   final int maxRetries;
   final long idleNanos;
   final StickySessions sticky;
+  final ClientAddressHeaders clientHeaders;
   final @Nullable TunnelBalancing tunnels;
 
   public HttpRoute(ListenerConfig config, UpstreamPicker picker, Function<EventLoop, UpstreamPool> poolFactory) {
@@ -46,6 +47,7 @@ public final class HttpRoute {
     this.maxRetries = config.retries().attempts();
     this.idleNanos = config.timeouts().idle().toNanos();
     this.sticky = new StickySessions(config);
+    this.clientHeaders = new ClientAddressHeaders(config.clientAddressHeaders());
   }
 
   public ListenerConfig config() {

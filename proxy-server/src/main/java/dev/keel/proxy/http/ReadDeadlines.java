@@ -5,6 +5,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.util.concurrent.Ticker;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
@@ -15,12 +16,15 @@ import org.jspecify.annotations.Nullable;
  * (so an upload at a normal rate is never cut, one trickling slower than that is; 0: no deadline).
  * When one passes, the proxy handler's callback runs; it answers 408 (or just closes when a
  * response has started). Between requests nothing is timed (the idle timeout covers that); once
- * the connection is a tunnel, neither is.
+ * the connection is a tunnel, neither is. While the proxy holds the client back because the
+ * upstream takes no more ({@link #pause}), the body deadline stands still: that wait is the
+ * instance's, not the client's (issue 21 item 2).
  *
  * <p>Not a pipeline handler: the request decoder reports bytes ({@link #onBytes}) and the end of
  * each read ({@link #settle}), the proxy handler reports decoded messages ({@link #onMessage}), so
  * a request costs no extra pipeline hop, and one read whole in a single read no clock reading.
- * One timer per connection, re-armed lazily. Confined to the connection's event loop.
+ * One timer per connection, re-armed lazily. Time is the event loop's {@link Ticker} (a fake one in
+ * tests). Confined to the connection's event loop.
  */
 public final class ReadDeadlines implements Runnable {
   private static final int BETWEEN = 0;
@@ -40,6 +44,9 @@ public final class ReadDeadlines implements Runnable {
   // the state was entered in the read being processed and has no deadline yet (see settle)
   private boolean unarmed;
   private long deadline;
+  // paused: the body deadline stands still, with this much left
+  private boolean paused;
+  private long left;
 
   public ReadDeadlines(long headerNanos, long bodyNanos) {
     this.headerNanos = headerNanos;
@@ -72,6 +79,7 @@ public final class ReadDeadlines implements Runnable {
     if (msg instanceof LastHttpContent) {
       state = BETWEEN;
       unarmed = false;
+      paused = false;
     } else if (state == BODY && !unarmed && msg instanceof HttpContent) {
       deadline += ((HttpContent) msg).content().readableBytes() * NANOS_PER_BODY_BYTE;
     }
@@ -92,10 +100,36 @@ public final class ReadDeadlines implements Runnable {
     }
   }
 
+  /** The proxy stops reading the client because the upstream takes no more: the body deadline stands still. */
+  void pause() {
+    if (state == BODY && !unarmed && !paused) {
+      paused = true;
+      left = deadline - now();
+    }
+  }
+
+  /** The proxy reads the client again: the body deadline runs on from where it stood. */
+  void resume() {
+    if (paused) {
+      paused = false;
+      deadline = now() + left;
+      EventExecutor e = executor;
+      if (timer == null && e != null) {
+        timer = e.schedule(this, Math.max(0, left), TimeUnit.NANOSECONDS);
+      }
+    }
+  }
+
+  private long now() {
+    EventExecutor e = executor;
+    return e == null ? Ticker.systemTicker().nanoTime() : e.ticker().nanoTime();
+  }
+
   /** No more deadlines on this connection (it became a tunnel, or closed). */
   void stop() {
     state = STOPPED;
     unarmed = false;
+    paused = false;
     ScheduledFuture<?> t = timer;
     if (t != null) {
       t.cancel(false);
@@ -109,7 +143,8 @@ public final class ReadDeadlines implements Runnable {
       return;
     }
     state = next;
-    deadline = System.nanoTime() + nanos;
+    paused = false;
+    deadline = now() + nanos;
     EventExecutor e = executor;
     if (timer == null && e != null) {
       timer = e.schedule(this, nanos, TimeUnit.NANOSECONDS);
@@ -121,12 +156,12 @@ public final class ReadDeadlines implements Runnable {
     timer = null;
     EventExecutor e = executor;
     Runnable expired = onExpired;
-    if (state == BETWEEN || state == STOPPED || e == null || expired == null) {
-      return;
+    if (state == BETWEEN || state == STOPPED || paused || e == null || expired == null) {
+      return; // a paused deadline is re-armed by resume
     }
-    long left = deadline - System.nanoTime();
-    if (left > 0) {
-      timer = e.schedule(this, left, TimeUnit.NANOSECONDS);
+    long remaining = deadline - now();
+    if (remaining > 0) {
+      timer = e.schedule(this, remaining, TimeUnit.NANOSECONDS);
       return;
     }
     state = BETWEEN;

@@ -96,6 +96,20 @@ final class RequestHead {
     return te != null;
   }
 
+  /** True when the request has a body (chunked, or a Content-Length above 0). */
+  boolean hasBody() {
+    return te != null || contentLength() > 0;
+  }
+
+  /**
+   * True when the request may be sent again after an instance failed once it had it: an
+   * idempotent method (RFC 9110 §9.2.2) without a body, which the proxy does not keep.
+   */
+  boolean retryable(HttpMethod m) {
+    return !hasBody() && (HttpMethod.GET.equals(m) || HttpMethod.HEAD.equals(m) || HttpMethod.OPTIONS.equals(m)
+        || HttpMethod.PUT.equals(m) || HttpMethod.DELETE.equals(m) || HttpMethod.TRACE.equals(m));
+  }
+
   /** True when the request asks for a WebSocket upgrade on a GET with Connection: upgrade. */
   boolean websocketUpgrade(HttpRequest req) {
     return upgrade != null && HttpMethod.GET.equals(req.method())
@@ -104,8 +118,8 @@ final class RequestHead {
   }
 
   boolean connectionHas(String token) {
-    for (CharSequence value : connection) {
-      if (Tokens.contains(value, token)) {
+    for (int i = 0; i < connection.size(); i++) { // no iterator per request
+      if (Tokens.contains(connection.get(i), token)) {
         return true;
       }
     }

@@ -1,7 +1,6 @@
 package dev.keel.proxy.http;
 
 import io.netty.buffer.ByteBuf;
-import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -17,15 +16,6 @@ final class ResponseHead {
   static final int CHUNKED = 2;
   static final int UNTIL_CLOSE = 3;
 
-  static final byte OTHER = 0;
-  static final byte CONTENT_LENGTH = 1;
-  static final byte TRANSFER_ENCODING = 2;
-  static final byte CONNECTION = 3;
-  /** Hop-by-hop fields other than Connection, Transfer-Encoding and Content-Length (RFC 9110 §7.6.1). */
-  static final byte HOP = 4;
-  static final byte SET_COOKIE = 5;
-
-  private static final int MAX_FIELDS = 256;
   private static final int FIRST_COPY = 2048;
   private byte[] bytes = new byte[512];
   private int length;
@@ -33,12 +23,7 @@ final class ResponseHead {
   private int minor;
   private int reasonStart;
   private int reasonEnd;
-  private int count;
-  private int[] nameStart = new int[16];
-  private int[] nameEnd = new int[16];
-  private int[] valueStart = new int[16];
-  private int[] valueEnd = new int[16];
-  private byte[] kind = new byte[16];
+  private final FieldIndex fields = new FieldIndex();
   private int body;
   private long contentLength;
   private boolean hasLength;
@@ -69,28 +54,9 @@ final class ResponseHead {
     return reasonEnd;
   }
 
-  int count() {
-    return count;
-  }
-
-  int nameStart(int i) {
-    return nameStart[i];
-  }
-
-  int nameEnd(int i) {
-    return nameEnd[i];
-  }
-
-  int valueStart(int i) {
-    return valueStart[i];
-  }
-
-  int valueEnd(int i) {
-    return valueEnd[i];
-  }
-
-  byte kind(int i) {
-    return kind[i];
+  /** Where each field line is in {@link #bytes()}, and what kind of field it is. */
+  FieldIndex fields() {
+    return fields;
   }
 
   /** {@link #NONE}, {@link #LENGTH}, {@link #CHUNKED} or {@link #UNTIL_CLOSE}. */
@@ -114,8 +80,8 @@ final class ResponseHead {
 
   /** True when field {@code i} is hop-by-hop: a framing or connection field, or one named in Connection. */
   boolean hopByHop(int i) {
-    byte k = kind[i];
-    if (k != OTHER && k != SET_COOKIE) {
+    byte k = fields.kind(i);
+    if (k != FieldIndex.OTHER && k != FieldIndex.SET_COOKIE) {
       return true;
     }
     return connectionNamesOthers && namedInConnection(i);
@@ -183,7 +149,7 @@ final class ResponseHead {
 
   private void reset() {
     problem = null;
-    count = 0;
+    fields.clear();
     body = NONE;
     contentLength = -1;
     hasLength = false;
@@ -303,77 +269,49 @@ final class ResponseHead {
         return "field value";
       }
     }
-    if (index) {
-      if (count == MAX_FIELDS) {
-        return "more than " + MAX_FIELDS + " fields";
-      }
-      add(h, p, colon, vs, ve);
+    if (index && !fields.add(h, p, colon, vs, ve)) {
+      return "more than " + FieldIndex.MAX_FIELDS + " fields";
     }
     return null;
   }
 
-  private void add(byte[] h, int ns, int ne, int vs, int ve) {
-    if (count == kind.length) {
-      int size = count * 2;
-      nameStart = Arrays.copyOf(nameStart, size);
-      nameEnd = Arrays.copyOf(nameEnd, size);
-      valueStart = Arrays.copyOf(valueStart, size);
-      valueEnd = Arrays.copyOf(valueEnd, size);
-      kind = Arrays.copyOf(kind, size);
-    }
-    nameStart[count] = ns;
-    nameEnd[count] = ne;
-    valueStart[count] = vs;
-    valueEnd[count] = ve;
-    kind[count] = classify(h, ns, ne - ns);
-    count++;
-  }
-
-  private static byte classify(byte[] h, int at, int len) {
-    switch (len) {
-      case 2:
-        return FieldBytes.is(h, at, "te") ? HOP : OTHER;
-      case 7:
-        return FieldBytes.is(h, at, "upgrade") || FieldBytes.is(h, at, "trailer") ? HOP : OTHER;
-      case 10:
-        if (FieldBytes.is(h, at, "connection")) {
-          return CONNECTION;
-        }
-        if (FieldBytes.is(h, at, "keep-alive")) {
-          return HOP;
-        }
-        return FieldBytes.is(h, at, "set-cookie") ? SET_COOKIE : OTHER;
-      case 14:
-        return FieldBytes.is(h, at, "content-length") ? CONTENT_LENGTH : OTHER;
-      case 16:
-        return FieldBytes.is(h, at, "proxy-connection") ? HOP : OTHER;
-      case 17:
-        return FieldBytes.is(h, at, "transfer-encoding") ? TRANSFER_ENCODING : OTHER;
-      default:
-        return OTHER;
-    }
-  }
-
   private @Nullable String framing(byte[] h, boolean headRequest) {
     boolean te = false;
+    int chunkedSeen = 0;
     boolean chunkedLast = false;
-    for (int i = 0; i < count; i++) {
-      byte k = kind[i];
-      if (k == CONTENT_LENGTH) {
-        long v = length(h, valueStart[i], valueEnd[i]);
+    for (int i = 0; i < fields.count(); i++) {
+      byte k = fields.kind(i);
+      int vs = fields.valueStart(i);
+      int ve = fields.valueEnd(i);
+      if (k == FieldIndex.CONTENT_LENGTH) {
+        long v = FieldBytes.contentLength(h, vs, ve, elements);
         if (v < 0 || (contentLength >= 0 && v != contentLength)) {
           return "Content-Length";
         }
         contentLength = v;
-      } else if (k == TRANSFER_ENCODING) {
+      } else if (k == FieldIndex.TRANSFER_ENCODING) {
         te = true;
-        chunkedLast = lastCodingIsChunked(h, valueStart[i], valueEnd[i]);
-      } else if (k == CONNECTION) {
-        connectionTokens(h, valueStart[i], valueEnd[i]);
+        // the codings of every Transfer-Encoding line make one list (RFC 9110 §5.3)
+        int chunkedAt = chunkedCodings(h, vs, ve);
+        chunkedSeen += chunkedAt >> 2; // times chunked is listed on this line
+        chunkedLast = (chunkedAt & 3) == CHUNKED_LAST;
+      } else if (k == FieldIndex.CONNECTION) {
+        connectionTokens(h, vs, ve);
       }
     }
     if (te && contentLength >= 0) {
       return "both Transfer-Encoding and Content-Length"; // RFC 9112 §6.3: ought to be handled as an error
+    }
+    if (te && minor == 0) {
+      return "Transfer-Encoding in an HTTP/1.0 response"; // RFC 9112 §6.1: faulty framing
+    }
+    if (chunkedSeen > 1) {
+      return "chunked applied more than once"; // RFC 9112 §6.1: a sender MUST NOT
+    }
+    if (chunkedSeen == 1 && !chunkedLast) {
+      // RFC 9112 §6.3 would read such a body to the close; parsers that take "contains chunked"
+      // would not: refused, so that no two parsers can frame it differently
+      return "chunked not the final transfer coding";
     }
     hasLength = contentLength >= 0;
     if (headRequest || status < 200 || status == 204 || status == 304) {
@@ -390,38 +328,28 @@ final class ResponseHead {
     return null;
   }
 
-  /** A Content-Length value: digits, or a list of identical ones (RFC 9110 §8.6); -1 when invalid. */
-  private long length(byte[] h, int from, int to) {
-    long value = -1;
-    FieldBytes.Elements e = elements.of(h, from, to);
-    while (e.next()) {
-      if (e.length() == 0 || e.length() > 18) {
-        return -1;
-      }
-      long v = 0;
-      for (int i = e.start; i < e.end; i++) {
-        byte d = h[i];
-        if (d < '0' || d > '9') {
-          return -1;
-        }
-        v = v * 10 + (d - '0');
-      }
-      if (value >= 0 && v != value) {
-        return -1;
-      }
-      value = v;
-    }
-    return value;
-  }
+  private static final int NOT_CHUNKED = 0;
+  private static final int CHUNKED_LAST = 1;
+  private static final int CHUNKED_NOT_LAST = 2;
 
-  /** True when the last transfer coding listed is chunked (RFC 9112 §6.3). */
-  private boolean lastCodingIsChunked(byte[] h, int from, int to) {
-    boolean chunked = false;
+  /**
+   * Whether chunked is among the codings of one Transfer-Encoding line and whether it is the last
+   * one ({@link #NOT_CHUNKED}, {@link #CHUNKED_LAST}, {@link #CHUNKED_NOT_LAST} in the low two
+   * bits), and how often it is listed (the bits above).
+   */
+  private int chunkedCodings(byte[] h, int from, int to) {
+    int result = NOT_CHUNKED;
+    int times = 0;
     FieldBytes.Elements e = elements.of(h, from, to);
     while (e.next()) {
-      chunked = e.length() == 7 && FieldBytes.is(h, e.start, "chunked");
+      if (e.length() == 7 && FieldBytes.is(h, e.start, "chunked")) {
+        result = CHUNKED_LAST;
+        times++;
+      } else if (e.length() > 0 && result != NOT_CHUNKED) {
+        result = CHUNKED_NOT_LAST;
+      }
     }
-    return chunked;
+    return times << 2 | result;
   }
 
   private void connectionTokens(byte[] h, int from, int to) {
@@ -438,12 +366,12 @@ final class ResponseHead {
   }
 
   private boolean namedInConnection(int field) {
-    int len = nameEnd[field] - nameStart[field];
-    for (int i = 0; i < count; i++) {
-      if (kind[i] == CONNECTION) {
-        FieldBytes.Elements e = elements.of(bytes, valueStart[i], valueEnd[i]);
+    int len = fields.nameEnd(field) - fields.nameStart(field);
+    for (int i = 0; i < fields.count(); i++) {
+      if (fields.kind(i) == FieldIndex.CONNECTION) {
+        FieldBytes.Elements e = elements.of(bytes, fields.valueStart(i), fields.valueEnd(i));
         while (e.next()) {
-          if (e.length() == len && FieldBytes.equalsIgnoreCase(bytes, e.start, nameStart[field], len)) {
+          if (e.length() == len && FieldBytes.equalsIgnoreCase(bytes, e.start, fields.nameStart(field), len)) {
             return true;
           }
         }

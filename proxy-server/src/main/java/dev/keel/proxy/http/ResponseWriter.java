@@ -52,11 +52,12 @@ final class ResponseWriter {
     int code = head.status();
     // a HEAD or 304 answer keeps the length of the body a GET would have had
     boolean keepLength = head.hasLength() && code != 204;
-    for (int i = 0; i < head.count(); i++) {
+    FieldIndex fields = head.fields();
+    for (int i = 0; i < fields.count(); i++) {
       if (head.hopByHop(i)) {
         continue;
       }
-      if (cookies != null && head.kind(i) == ResponseHead.SET_COOKIE) {
+      if (cookies != null && fields.kind(i) == FieldIndex.SET_COOKIE) {
         cookies.setCookie(out, head, i);
         continue;
       }
@@ -156,7 +157,7 @@ final class ResponseWriter {
   }
 
   private static void copyEndToEnd(HeadBytes out, ResponseHead head) {
-    for (int i = 0; i < head.count(); i++) {
+    for (int i = 0; i < head.fields().count(); i++) {
       if (!head.hopByHop(i)) {
         field(out, head, i);
       }
@@ -166,8 +167,9 @@ final class ResponseWriter {
   /** Field {@code i} as received: name, ": ", value without surrounding whitespace, HeadBytes.CRLF. */
   static void field(HeadBytes out, ResponseHead head, int i) {
     byte[] src = head.bytes();
-    out.put(src, head.nameStart(i), head.nameEnd(i) - head.nameStart(i)).put(HeadBytes.COLON)
-        .put(src, head.valueStart(i), head.valueEnd(i) - head.valueStart(i)).put(HeadBytes.CRLF);
+    FieldIndex f = head.fields();
+    out.put(src, f.nameStart(i), f.nameEnd(i) - f.nameStart(i)).put(HeadBytes.COLON)
+        .put(src, f.valueStart(i), f.valueEnd(i) - f.valueStart(i)).put(HeadBytes.CRLF);
   }
 
   static void setCookieLine(HeadBytes out, CharSequence value) {

@@ -4,7 +4,6 @@ import dev.keel.proxy.config.ListenerConfig;
 import dev.keel.proxy.upstream.Backend;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -127,7 +126,8 @@ final class StickySessions {
     return new ResponseWriter.CookieEdit() {
       @Override
       public void setCookie(HeadBytes out, ResponseHead head, int i) {
-        String v = new String(head.bytes(), head.valueStart(i), head.valueEnd(i) - head.valueStart(i),
+        FieldIndex f = head.fields();
+        String v = new String(head.bytes(), f.valueStart(i), f.valueEnd(i) - f.valueStart(i),
             StandardCharsets.ISO_8859_1);
         if (v.startsWith(cookiePrefix)) {
           ResponseWriter.setCookieLine(out, cookiePrefix + backend.token() + SEPARATOR + v.substring(cookiePrefix.length()));
@@ -165,12 +165,9 @@ final class StickySessions {
     return hops.length > 0 && !hops[0].isBlank() ? hops[0].trim() : peer;
   }
 
+  /** Strictly, without resolving: a hop is request text, and a name lookup would block the event loop. */
   private boolean trusted(String literal) {
-    try {
-      return (literal.indexOf(':') >= 0 || literal.chars().allMatch(c -> c == '.' || Character.isDigit(c)))
-          && config.trusts(InetAddress.getByName(literal));
-    } catch (java.net.UnknownHostException e) {
-      return false;
-    }
+    return config.trusts(literal);
   }
+
 }

@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -17,9 +18,11 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Netty's request decoder made strict where it is lenient: a header block with obsolete line
- * folding (a line starting with space or tab) and a message with both {@code Transfer-Encoding}
- * and {@code Content-Length} come out as failed messages instead of being repaired. After a failed
- * message every further byte is dropped: the handler answers 400 and closes.
+ * folding (a line starting with space or tab), a message with both {@code Transfer-Encoding}
+ * and {@code Content-Length}, and a request target holding a control character (NUL to US, DEL:
+ * RFC 3986 allows none, and an instance or its log would see them raw) come out as failed messages
+ * instead of being repaired or passed on. After a failed message every further byte is dropped:
+ * the handler answers 400 and closes.
  *
  * <p>The fold check scans each header block once, incrementally, without allocating.
  */
@@ -100,6 +103,9 @@ public final class StrictRequestDecoder extends HttpRequestDecoder implements By
       Object o = out.get(i);
       if (o instanceof HttpMessage && ((HttpMessage) o).decoderResult().isFailure()) {
         rejecting = true;
+      } else if (o instanceof HttpRequest r && hasControl(r.uri())) {
+        r.setDecoderResult(DecoderResult.failure(new BadRequestException("control character in the request target")));
+        rejecting = true;
       }
       if (o instanceof LastHttpContent) {
         inHead = true;
@@ -135,6 +141,16 @@ public final class StrictRequestDecoder extends HttpRequestDecoder implements By
       default:
         return false;
     }
+  }
+
+  private static boolean hasControl(String target) {
+    for (int i = 0; i < target.length(); i++) {
+      char c = target.charAt(i);
+      if (c < 0x21 || c == 0x7f) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override

@@ -10,7 +10,8 @@ import java.util.List;
  * Reads the responses of an upstream connection without building header objects: the head is
  * checked and indexed in place ({@link ResponseHead}, reused for every response of the
  * connection), the body comes out as retained slices of what was read, and {@link ResponseEnd}
- * closes each response. The proxy writes the head it forwards from that index, so a response is
+ * closes each final response. An interim (1xx) head comes alone, without an end; after a 101 the
+ * rest of the connection's bytes come out raw, as read (a tunnel's). The proxy writes the head it forwards from that index, so a response is
  * parsed once and its headers are copied, never decoded to strings and encoded again.
  *
  * <p>Strict where a proxy must be (RFC 9112): a malformed status line, header name or value,
@@ -33,6 +34,7 @@ public final class UpstreamResponseDecoder extends ByteToMessageDecoder {
   private static final int TRAILERS = 5;
   private static final int UNTIL_CLOSE = 6;
   private static final int FAILED = 7;
+  private static final int SWITCHED = 8;
 
   private final ResponseHead head = new ResponseHead();
   private final ResponseEnd end = new ResponseEnd();
@@ -72,7 +74,7 @@ public final class UpstreamResponseDecoder extends ByteToMessageDecoder {
       }
       case CHUNK_END -> readChunkEnd(in);
       case TRAILERS -> readTrailers(in, out);
-      case UNTIL_CLOSE -> {
+      case UNTIL_CLOSE, SWITCHED -> {
         if (in.isReadable()) {
           out.add(in.readRetainedSlice(in.readableBytes()));
         }
@@ -99,6 +101,12 @@ public final class UpstreamResponseDecoder extends ByteToMessageDecoder {
     }
     in.skipBytes(length);
     out.add(head);
+    int code = head.status();
+    if (code < 200) {
+      // an interim head has no body and no end; after a 101 the bytes are no longer HTTP/1.1
+      state = code == 101 ? SWITCHED : HEAD;
+      return;
+    }
     switch (head.body()) {
       case ResponseHead.LENGTH -> {
         remaining = head.contentLength();
@@ -127,20 +135,24 @@ public final class UpstreamResponseDecoder extends ByteToMessageDecoder {
       if (d < 0) {
         break;
       }
-      if (++digits > 15) {
+      size = size << 4 | d;
+      // at most 2 GiB - 1 a chunk, as Netty's request decoder allows on the client side: the two
+      // sides of the proxy then agree on what a chunk size line means
+      digits++;
+      if (size > Integer.MAX_VALUE) {
         throw fail("chunk size too large");
       }
-      size = size << 4 | d;
     }
     if (digits == 0) {
       throw fail("bad chunk size");
     }
-    // chunk extensions are ignored; only their characters are checked (no controls but HTAB and the line's CR)
-    for (; i < lf; i++) {
-      byte b = in.getByte(i);
-      if ((b < 0x20 && b != '\t' && !(b == '\r' && i == lf - 1)) || b == 0x7f) {
-        throw fail("bad chunk extension");
-      }
+    // the line ends with CRLF, and chunk extensions, ignored, must follow their grammar: a parser
+    // that reads an odd line differently (a bare LF, a CR or a quote inside) ends the chunk elsewhere
+    if (lf == i || in.getByte(lf - 1) != '\r') {
+      throw fail("chunk size line not ended by CRLF");
+    }
+    if (!ChunkExtensions.valid(in, i, lf - 1)) {
+      throw fail("bad chunk extension");
     }
     in.readerIndex(lf + 1);
     if (size == 0) {
@@ -151,25 +163,22 @@ public final class UpstreamResponseDecoder extends ByteToMessageDecoder {
     }
   }
 
+  /** The CRLF after a chunk's data: exactly that (a bare LF here is where parsers part ways). */
   private void readChunkEnd(ByteBuf in) {
     int r = in.readerIndex();
     if (!in.isReadable()) {
       return;
     }
-    byte b = in.getByte(r);
-    if (b == '\n') {
-      in.skipBytes(1);
-    } else if (b == '\r') {
-      if (in.readableBytes() < 2) {
-        return;
-      }
-      if (in.getByte(r + 1) != '\n') {
-        throw fail("chunk data not followed by CRLF");
-      }
-      in.skipBytes(2);
-    } else {
+    if (in.getByte(r) != '\r') {
       throw fail("chunk data not followed by CRLF");
     }
+    if (in.readableBytes() < 2) {
+      return;
+    }
+    if (in.getByte(r + 1) != '\n') {
+      throw fail("chunk data not followed by CRLF");
+    }
+    in.skipBytes(2);
     state = CHUNK_SIZE;
   }
 

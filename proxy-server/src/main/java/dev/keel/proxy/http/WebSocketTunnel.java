@@ -1,7 +1,6 @@
 package dev.keel.proxy.http;
 
 import dev.keel.balancer.ConnectionLease;
-import dev.keel.proxy.upstream.UpstreamConnection;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
@@ -34,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * ConnectionLease#keep()}); a drain keeps waiting until the shutdown grace ends it. A tunnel whose
  * framing cannot be followed is relayed as opaque bytes and stops being counted.
  *
- * <p>Confined to the client connection's event loop, except {@link #requestClose}.
+ * <p>Relays between the exchange's two sinks: {@link ResponseSink} to the client (raw bytes after
+ * the 101) and {@link RequestSink} to the upstream. Confined to the client connection's event loop,
+ * except {@link #requestClose}.
  */
 final class WebSocketTunnel implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(WebSocketTunnel.class);
@@ -48,7 +49,10 @@ final class WebSocketTunnel implements Runnable {
 
   private enum State { OPEN, PENDING, CLOSING }
 
-  private final UpstreamSide owner;
+  private final Exchange owner;
+  private final ExchangeContext context;
+  private final ResponseSink client;
+  private @Nullable RequestSink up;
   private final @Nullable TunnelBalancing balancing;
   private @Nullable ConnectionLease lease;
   private final WebSocketFrames toClient = new WebSocketFrames();
@@ -58,9 +62,15 @@ final class WebSocketTunnel implements Runnable {
   private boolean drain;
   private boolean idle;
   private @Nullable ScheduledFuture<?> timer;
+  private boolean needUpstreamFlush;
 
-  WebSocketTunnel(UpstreamSide owner, @Nullable TunnelBalancing balancing, @Nullable ConnectionLease lease) {
+  WebSocketTunnel(Exchange owner, ExchangeContext context, ResponseSink client, @Nullable RequestSink up,
+      @Nullable ConnectionLease lease) {
     this.owner = owner;
+    this.context = context;
+    TunnelBalancing balancing = context.route().tunnels;
+    this.client = client;
+    this.up = up;
     this.balancing = balancing;
     this.lease = lease;
     if (lease != null && balancing != null) {
@@ -70,9 +80,39 @@ final class WebSocketTunnel implements Runnable {
     }
   }
 
+  /**
+   * Turns the exchange's connection into this tunnel after the 101 {@code head}: counted (when
+   * placed by the connection balancer) and followed frame by frame from here on; the bytes the
+   * client side and the upstream's decoder still hold come out as raw bytes, through this tunnel.
+   */
+  void open(ResponseHead head) {
+    context.route().stats().tunnels.incrementAndGet();
+    client.switching(head);
+    RequestSink u = up;
+    if (u != null) {
+      u.tunnel();
+    }
+    client.requestMore();
+  }
+
   /** True once the Close frames went out: the client is read only for its Close answer. */
   boolean closing() {
     return state == State.CLOSING;
+  }
+
+  /** True while the client is read: the upstream can take more, or only the client's Close answer is awaited. */
+  boolean wantsClientBytes() {
+    RequestSink u = up;
+    return state == State.CLOSING || (u != null && u.writable());
+  }
+
+  /** The end of a read from the client: what was relayed upstream is flushed. */
+  void clientReadComplete() {
+    RequestSink u = up;
+    if (needUpstreamFlush && u != null) {
+      needUpstreamFlush = false;
+      u.flush();
+    }
   }
 
   void fromClient(ByteBuf buf) {
@@ -113,17 +153,17 @@ final class WebSocketTunnel implements Runnable {
   }
 
   private void forward(ByteBuf b, boolean fromClient) {
-    if (fromClient) {
-      UpstreamConnection u = owner.up;
-      if (u == null) {
-        b.release();
-        return;
-      }
-      u.channel().write(b, u.channel().voidPromise());
-      owner.needUpstreamFlush = true;
-    } else {
-      owner.ctx.write(b, owner.ctx.voidPromise());
+    if (!fromClient) {
+      client.body(b);
+      return;
     }
+    RequestSink u = up;
+    if (u == null) {
+      b.release();
+      return;
+    }
+    u.raw(b);
+    needUpstreamFlush = true;
   }
 
   /** After bytes moved: idle/busy, a pending close that can happen now, framing lost. */
@@ -176,12 +216,11 @@ final class WebSocketTunnel implements Runnable {
    * @param shed true when rebalancing asks (then only while the lease is still being shed)
    */
   void requestClose(boolean shed, long delayNanos) {
-    ChannelHandlerContext ctx = owner.ctx;
-    ctx.executor().schedule(() -> startClose(shed), delayNanos, TimeUnit.NANOSECONDS);
+    context.channel().eventLoop().schedule(() -> startClose(shed), delayNanos, TimeUnit.NANOSECONDS);
   }
 
   private void startClose(boolean byShed) {
-    if (owner.closing || state == State.CLOSING) {
+    if (owner.phase() != Phase.TUNNEL || state == State.CLOSING) {
       return;
     }
     if (byShed) {
@@ -205,24 +244,25 @@ final class WebSocketTunnel implements Runnable {
 
   private void commit() {
     state = State.CLOSING;
-    ChannelHandlerContext ctx = owner.ctx;
-    ctx.writeAndFlush(closeFrame(ctx.alloc(), false), ctx.voidPromise());
-    UpstreamConnection u = owner.up;
+    Channel clientChannel = context.channel();
+    client.body(closeFrame(clientChannel.alloc(), false));
+    client.flush();
+    RequestSink u = up;
     if (u != null) {
       // The upstream half goes its own way from here: the client's close no longer closes it.
-      owner.up = null;
-      Channel ch = u.channel();
-      ch.pipeline().addBefore(ch.pipeline().context(u).name(), "ws-close", new UpstreamCloser());
-      ch.writeAndFlush(closeFrame(ctx.alloc(), true), ch.voidPromise());
+      up = null;
+      Channel ch = u.detach();
+      ch.pipeline().addBefore(ch.pipeline().lastContext().name(), "ws-close", new UpstreamCloser());
+      ch.writeAndFlush(closeFrame(ch.alloc(), true), ch.voidPromise());
       ch.eventLoop().schedule(() -> {
         ch.close();
       }, CLOSE_TIMEOUT_NANOS, TimeUnit.NANOSECONDS);
       ch.read();
     }
     if (shed) {
-      owner.route.stats().tunnelSheds.increment();
+      context.route().stats().tunnelSheds.increment();
     }
-    log.debug("tunnel from {}: closing with {} ({})", owner.peer, SERVICE_RESTART, shed ? "shed" : "drain");
+    log.debug("tunnel from {}: closing with {} ({})", context.peer(), SERVICE_RESTART, shed ? "shed" : "drain");
     schedule(CLOSE_TIMEOUT_NANOS);
   }
 
@@ -253,7 +293,7 @@ final class WebSocketTunnel implements Runnable {
 
   /** The framing cannot be followed: relay as is, and stop counting the tunnel (it cannot be shed). */
   private void opaque() {
-    log.debug("tunnel from {}: not WebSocket framing, relayed as opaque bytes", owner.peer);
+    log.debug("tunnel from {}: not WebSocket framing, relayed as opaque bytes", context.peer());
     abandon();
     ConnectionLease l = lease;
     lease = null;
@@ -274,7 +314,7 @@ final class WebSocketTunnel implements Runnable {
     if (state == State.CLOSING) {
       finish();
     } else if (state == State.PENDING && !drain) {
-      log.debug("tunnel from {}: no moment between messages within {} s, shed taken back", owner.peer,
+      log.debug("tunnel from {}: no moment between messages within {} s, shed taken back", context.peer(),
           TimeUnit.NANOSECONDS.toSeconds(SHED_PATIENCE_NANOS));
       abandon();
       shed = false;
@@ -287,7 +327,7 @@ final class WebSocketTunnel implements Runnable {
 
   private void schedule(long delayNanos) {
     cancelTimer();
-    timer = owner.ctx.executor().schedule(this, delayNanos, TimeUnit.NANOSECONDS);
+    timer = context.channel().eventLoop().schedule(this, delayNanos, TimeUnit.NANOSECONDS);
   }
 
   private void cancelTimer() {
@@ -300,11 +340,12 @@ final class WebSocketTunnel implements Runnable {
 
   /** The client connection is gone: the lease stops counting (after the reconnect grace when shed). */
   void end() {
+    context.route().stats().tunnels.decrementAndGet();
     cancelTimer();
     ConnectionLease l = lease;
     lease = null;
     if (l != null && balancing != null) {
-      balancing.end(l, shed && state == State.CLOSING, owner.ctx.channel().eventLoop());
+      balancing.end(l, shed && state == State.CLOSING, context.channel().eventLoop());
     }
   }
 
@@ -332,6 +373,6 @@ final class WebSocketTunnel implements Runnable {
 
   @Override
   public String toString() {
-    return "tunnel from " + owner.peer + " (" + state + ")";
+    return "tunnel from " + context.peer() + " (" + state + ")";
   }
 }

@@ -8,7 +8,8 @@ import dev.keel.proxy.http.ReadDeadlines;
 import dev.keel.proxy.http.StrictRequestDecoder;
 import dev.keel.proxy.http.TunnelBalancing;
 import dev.keel.proxy.http.UpstreamResponseDecoder;
-import dev.keel.proxy.tls.TlsContexts;
+import dev.keel.proxy.tls.ListenerTls;
+import dev.keel.proxy.tls.TlsMaterial;
 import dev.keel.proxy.upstream.UpstreamPicker;
 import dev.keel.proxy.upstream.UpstreamPool;
 import io.netty.bootstrap.Bootstrap;
@@ -18,7 +19,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -35,8 +36,8 @@ final class HttpListenerKind implements ListenerKind {
 
   @Override
   public RunningListener start(ListenerConfig config, ListenerEnvironment env) {
-    SslContext serverTls = config.tls() == null ? null : TlsContexts.server(config.name(), config.tls());
-    SslContext upstreamTls = config.upstream().tls() ? TlsContexts.client(config.upstream().verify()) : null;
+    ListenerTls tls = new ListenerTls(TlsMaterial.load(config.tls(), config.upstream().tls()));
+    ConnectionGate gate = new ConnectionGate(config.maxConnections(), env.fds());
     UpstreamPicker picker = UpstreamPicker.start(config, env.discovery());
     TunnelBalancing tunnels = new TunnelBalancing(picker.connections(), config.rebalance().enabled());
     long idleNanos = config.timeouts().idle().toNanos();
@@ -47,8 +48,9 @@ final class HttpListenerKind implements ListenerKind {
         .option(ChannelOption.SO_KEEPALIVE, true)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, config.timeouts().connect().toMillis()));
     HttpRoute route = new HttpRoute(config, picker, loop -> new UpstreamPool(loop, upstream, (ch, backend) -> {
+      SslHandler upstreamTls = tls.upstreamHandler(ch.alloc(), backend.host(), backend.port());
       if (upstreamTls != null) {
-        ch.pipeline().addLast("tls", upstreamTls.newHandler(ch.alloc(), backend.host(), backend.port()));
+        ch.pipeline().addLast("tls", upstreamTls);
       }
       // Requests are written as bytes by the proxy handler; responses are parsed and forwarded
       // without header objects. No HTTP codec objects on either path.
@@ -69,10 +71,12 @@ final class HttpListenerKind implements ListenerKind {
         .childHandler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
-            clients.add(ch);
-            if (serverTls != null) {
-              ch.pipeline().addLast("tls", serverTls.newHandler(ch.alloc()));
+            if (!gate.admit(ch)) {
+              ch.close();
+              return;
             }
+            clients.add(ch);
+            tls.addServerHandlers(ch.pipeline());
             // Idle timeout and read deadlines are kept by the proxy handler itself, not by
             // handlers of their own: every handler is one more hop for each message.
             ReadDeadlines deadlines = new ReadDeadlines(headerReadNanos, bodyReadNanos);
@@ -80,34 +84,49 @@ final class HttpListenerKind implements ListenerKind {
             ch.pipeline().addLast("proxy", new HttpProxyHandler(route, deadlines));
           }
         });
-    if (env.transport() == dev.keel.proxy.transport.Transport.EPOLL) {
-      // lets a reloaded listener bind beside the one it replaces, so no connect is refused
-      server.option(io.netty.channel.epoll.EpollChannelOption.SO_REUSEPORT, true);
-    }
-    io.netty.channel.ChannelFuture bind = server.bind(config.listen().toSocketAddress()).awaitUninterruptibly();
-    if (!bind.isSuccess()) {
+    ServerBinding bound;
+    try {
+      bound = ServerBinding.bind(server, config, env.transport());
+    } catch (IllegalStateException e) {
       tunnels.close();
       picker.close();
-      throw new IllegalStateException("listener '" + config.name() + "': cannot listen on " + config.listen() + ": "
-          + bind.cause().getMessage(), bind.cause());
+      throw e;
     }
-    Channel bound = bind.channel();
-    return new Running(config, bound, route, clients);
+    return new Running(config, bound, route, clients, tls, gate);
   }
 
   private static final class Running implements RunningListener {
     private final ListenerConfig config;
-    private final Channel bound;
+    private final ServerBinding bound;
     private final HttpRoute route;
     private final ChannelGroup clients;
     private final InetSocketAddress local;
+    private final ListenerTls tls;
+    private final ConnectionGate gate;
 
-    Running(ListenerConfig config, Channel bound, HttpRoute route, ChannelGroup clients) {
+    Running(ListenerConfig config, ServerBinding bound, HttpRoute route, ChannelGroup clients, ListenerTls tls, ConnectionGate gate) {
       this.config = config;
       this.bound = bound;
       this.route = route;
       this.clients = clients;
-      this.local = (InetSocketAddress) bound.localAddress();
+      this.local = bound.localAddress();
+      this.tls = tls;
+      this.gate = gate;
+    }
+
+    @Override
+    public ListenerTls tls() {
+      return tls;
+    }
+
+    @Override
+    public ConnectionGate gate() {
+      return gate;
+    }
+
+    @Override
+    public void resumeAccepting() {
+      bound.resumeAccepting();
     }
 
     @Override
@@ -132,7 +151,7 @@ final class HttpListenerKind implements ListenerKind {
 
     @Override
     public void stopAccepting() {
-      bound.close().syncUninterruptibly();
+      bound.stopAccepting();
     }
 
     @Override
@@ -149,7 +168,7 @@ final class HttpListenerKind implements ListenerKind {
 
     @Override
     public void close() {
-      bound.close().syncUninterruptibly();
+      bound.stopAccepting();
       clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
       route.closeIdle();
       if (route.tunnels() != null) {

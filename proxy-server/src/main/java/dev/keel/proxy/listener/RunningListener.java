@@ -2,6 +2,7 @@ package dev.keel.proxy.listener;
 
 import dev.keel.proxy.config.ListenerConfig;
 import dev.keel.proxy.http.ListenerStats;
+import dev.keel.proxy.tls.ListenerTls;
 import dev.keel.proxy.upstream.UpstreamPicker;
 import java.net.InetSocketAddress;
 
@@ -16,8 +17,21 @@ public interface RunningListener {
 
   ListenerStats stats();
 
+  /** The listener's TLS, whose certificates a reload replaces. */
+  ListenerTls tls();
+
+  /** Admission of client connections: {@code max-connections} and the descriptor reserve. */
+  ConnectionGate gate();
+
   /** Stops accepting; open connections stay. */
   void stopAccepting();
+
+  /**
+   * Listens again on the same address after {@link #stopAccepting} (a reload rolled back).
+   *
+   * @throws IllegalStateException when the address cannot be bound again
+   */
+  void resumeAccepting();
 
   /** Asks every open connection to close after its current exchange. */
   void drain();

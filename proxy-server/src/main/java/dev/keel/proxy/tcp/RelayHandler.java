@@ -1,5 +1,6 @@
 package dev.keel.proxy.tcp;
 
+import dev.keel.registry.internal.LogSafe;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -57,7 +58,7 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    log.debug("{} side of {}: {}", client ? "client" : "upstream", connection, cause.toString());
+    log.debug("{} side of {}: {}", client ? "client" : "upstream", connection, LogSafe.lazy(cause));
     connection.close();
   }
 }

@@ -5,14 +5,18 @@ import dev.keel.balancer.Endpoint;
 import dev.keel.balancer.FailureKind;
 import dev.keel.balancer.PickArgs;
 import dev.keel.proxy.upstream.Backend;
+import dev.keel.registry.ServiceInstance;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,14 +66,34 @@ final class TcpConnection {
   private boolean clientInputShut;
   private boolean upstreamInputShut;
 
-  TcpConnection(TcpRoute route, Channel client) {
+  private final @Nullable Future<?> handshake;
+
+  /** @param handshake the client's TLS handshake, or null without TLS */
+  TcpConnection(TcpRoute route, Channel client, @Nullable Future<?> handshake) {
     this.route = route;
     this.client = client;
+    this.handshake = handshake;
   }
 
-  /** The client channel is active: place and connect. */
+  /**
+   * The client channel is active: place and connect; with TLS, once the client's handshake
+   * succeeded (a client that fails it costs no upstream connection). Reads drive the handshake
+   * (the channel does not read by itself); its TLS handler keeps reading until it is done.
+   */
   void start() {
-    connect();
+    Future<?> h = handshake;
+    if (h == null) {
+      connect();
+      return;
+    }
+    h.addListener(f -> {
+      if (f.isSuccess()) {
+        connect();
+      } else {
+        close();
+      }
+    });
+    client.read();
   }
 
   private void connect() {
@@ -89,7 +113,15 @@ final class TcpConnection {
     Backend target = counted != null ? counted : Backend.of(l.endpoint());
     long started = System.nanoTime();
     ChannelFuture f = route.upstream.clone(client.eventLoop())
-        .handler(new RelayHandler(this, false))
+        .handler(new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            if ("none".equals(route.config.proxyProtocol())) {
+              addUpstreamTls(ch, target.host(), target.port()); // else after the PROXY header, which precedes the TLS handshake
+            }
+            ch.pipeline().addLast("relay", new RelayHandler(TcpConnection.this, false));
+          }
+        })
         .connect(target.address());
     Endpoint report = counted == null ? null : counted.endpoint();
     f.addListener((ChannelFutureListener) done -> connected(done, l, report, started));
@@ -150,6 +182,8 @@ final class TcpConnection {
           u.pipeline().remove("proxy-protocol");
         }
         if (f.isSuccess()) {
+          ServiceInstance target = java.util.Objects.requireNonNull(lease, "lease").endpoint().instance();
+          addUpstreamTls(u, target.host(), target.port());
           beginRelay();
         } else {
           close();
@@ -158,6 +192,14 @@ final class TcpConnection {
       return;
     }
     beginRelay();
+  }
+
+  /** With {@code upstream.tls}, TLS in front of the relay on an upstream channel: the handshake starts now. */
+  private void addUpstreamTls(Channel ch, String host, int port) {
+    SslHandler tls = route.tls.upstreamHandler(ch.alloc(), host, port);
+    if (tls != null) {
+      ch.pipeline().addFirst("tls", tls);
+    }
   }
 
   @SuppressWarnings("deprecation") // spliceTo: deprecated in Netty 4.2 without a replacement; opt-in here

@@ -2,9 +2,13 @@ package dev.keel.proxy.tcp;
 
 import dev.keel.balancer.ConnectionBalancer;
 import dev.keel.proxy.config.ListenerConfig;
+import dev.keel.proxy.listener.ConnectionGate;
 import dev.keel.proxy.listener.ListenerEnvironment;
 import dev.keel.proxy.listener.ListenerKind;
 import dev.keel.proxy.listener.RunningListener;
+import dev.keel.proxy.listener.ServerBinding;
+import dev.keel.proxy.tls.ListenerTls;
+import dev.keel.proxy.tls.TlsMaterial;
 import dev.keel.proxy.transport.Transport;
 import dev.keel.proxy.upstream.UpstreamPicker;
 import dev.keel.registry.Subscription;
@@ -15,6 +19,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
@@ -22,6 +27,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * The {@code tcp} listener kind: an L4 relay whose connections are placed by weighted
  * least-connections and rebalanced by the balancer's {@link ConnectionBalancer}.
+ *
+ * <p>With {@code tls}, the listener terminates TLS and relays the plaintext; with
+ * {@code upstream.tls}, it speaks TLS to instances. A client's TLS close ends the tunnel (TLS has
+ * no half-close the relay could pass on as a FIN).
  *
  * <p>The relay is buffered (pooled direct buffers handed from one channel to the other, no copy on
  * the heap). Zero-copy splicing on epoll is opt-in with the system property
@@ -44,7 +53,11 @@ public final class TcpListenerKind implements ListenerKind {
   @Override
   public RunningListener start(ListenerConfig config, ListenerEnvironment env) {
     Transport transport = env.transport();
-    boolean splice = transport == Transport.EPOLL && "true".equalsIgnoreCase(System.getProperty(SPLICE_PROPERTY));
+    ListenerTls tls = new ListenerTls(TlsMaterial.load(config.tls(), config.upstream().tls()));
+    // Splicing moves bytes kernel to kernel: nothing to decrypt or encrypt on the way.
+    boolean splice = transport == Transport.EPOLL && "true".equalsIgnoreCase(System.getProperty(SPLICE_PROPERTY))
+        && tls.material().isEmpty();
+    ConnectionGate gate = new ConnectionGate(config.maxConnections(), env.fds());
     UpstreamPicker picker = UpstreamPicker.start(config, env.discovery());
     ConnectionBalancer connections = picker.connections();
     Bootstrap upstream = new Bootstrap()
@@ -54,9 +67,8 @@ public final class TcpListenerKind implements ListenerKind {
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.SO_KEEPALIVE, true)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, config.timeouts().connect().toMillis()));
-    TcpRoute route = new TcpRoute(config, picker, upstream, splice);
+    TcpRoute route = new TcpRoute(config, picker, upstream, splice, gate, tls);
     ChannelGroup clients = new DefaultChannelGroup(config.name(), GlobalEventExecutor.INSTANCE);
-    int max = config.maxConnections();
     ServerBootstrap server = new ServerBootstrap()
         .group(env.boss(), env.workers())
         .channel(transport.serverChannel())
@@ -68,27 +80,22 @@ public final class TcpListenerKind implements ListenerKind {
         .childHandler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
-            if (max > 0 && route.stats.open.incrementAndGet() > max) {
-              route.stats.open.decrementAndGet();
-              route.stats.rejected.increment();
+            if (!gate.admit(ch)) {
               ch.close();
               return;
             }
-            if (max <= 0) {
-              route.stats.open.incrementAndGet();
-            }
             route.stats.accepted.increment();
-            ch.closeFuture().addListener(f -> route.stats.open.decrementAndGet());
             clients.add(ch);
-            ch.pipeline().addLast("relay", new RelayHandler(new TcpConnection(route, ch), true));
+            Future<?> handshake = tls.addServerHandlers(ch.pipeline());
+            ch.pipeline().addLast("relay", new RelayHandler(new TcpConnection(route, ch, handshake), true));
           }
         });
-    Channel bound;
+    ServerBinding bound;
     try {
-      bound = server.bind(config.listen().toSocketAddress()).syncUninterruptibly().channel();
-    } catch (RuntimeException e) {
+      bound = ServerBinding.bind(server, config, transport);
+    } catch (IllegalStateException e) {
       picker.close();
-      throw new IllegalStateException("listener '" + config.name() + "': cannot listen on " + config.listen() + ": " + e.getMessage(), e);
+      throw e;
     }
     @Nullable Subscription shedding = config.rebalance().enabled() ? connections.shedEvery(SHED_PERIOD, route::shed) : null;
     return new TcpRunningListener(route, bound, clients, shedding);

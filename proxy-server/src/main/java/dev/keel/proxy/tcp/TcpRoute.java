@@ -3,6 +3,8 @@ package dev.keel.proxy.tcp;
 import dev.keel.balancer.ConnectionBalancer;
 import dev.keel.balancer.ConnectionLease;
 import dev.keel.proxy.config.ListenerConfig;
+import dev.keel.proxy.listener.ConnectionGate;
+import dev.keel.proxy.tls.ListenerTls;
 import dev.keel.proxy.upstream.LingeringLeases;
 import dev.keel.proxy.upstream.UpstreamPicker;
 import io.netty.bootstrap.Bootstrap;
@@ -29,11 +31,16 @@ final class TcpRoute {
   final long idleNanos;
   /** Connect attempts per client connection: the first plus {@code retries.attempts}. */
   final int attempts;
-  final TcpStats stats = new TcpStats();
+  final TcpStats stats;
+  final ConnectionGate gate;
+  final ListenerTls tls;
   private final Map<ConnectionLease, TcpConnection> byLease = new ConcurrentHashMap<>();
   private final LingeringLeases lingering = new LingeringLeases();
 
-  TcpRoute(ListenerConfig config, UpstreamPicker picker, Bootstrap upstream, boolean splice) {
+  TcpRoute(ListenerConfig config, UpstreamPicker picker, Bootstrap upstream, boolean splice, ConnectionGate gate, ListenerTls tls) {
+    this.gate = gate;
+    this.tls = tls;
+    this.stats = new TcpStats(gate);
     this.config = config;
     this.picker = picker;
     this.connections = picker.connections();

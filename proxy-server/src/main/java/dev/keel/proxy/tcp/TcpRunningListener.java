@@ -5,10 +5,12 @@ import dev.keel.balancer.Endpoint;
 import dev.keel.balancer.Evenness;
 import dev.keel.proxy.config.ListenerConfig;
 import dev.keel.proxy.http.ListenerStats;
+import dev.keel.proxy.listener.ConnectionGate;
 import dev.keel.proxy.listener.RunningListener;
+import dev.keel.proxy.listener.ServerBinding;
+import dev.keel.proxy.tls.ListenerTls;
 import dev.keel.proxy.upstream.UpstreamPicker;
 import dev.keel.registry.Subscription;
-import io.netty.channel.Channel;
 import io.netty.channel.group.ChannelGroup;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -24,19 +26,19 @@ import org.jspecify.annotations.Nullable;
  */
 final class TcpRunningListener implements RunningListener, ConnectionSpread {
   private final TcpRoute route;
-  private final Channel bound;
+  private final ServerBinding bound;
   private final ChannelGroup clients;
   private final @Nullable Subscription shedding;
   private final InetSocketAddress local;
   private final ListenerStats httpStats = new ListenerStats();
   private final UpstreamPicker picker;
 
-  TcpRunningListener(TcpRoute route, Channel bound, ChannelGroup clients, @Nullable Subscription shedding) {
+  TcpRunningListener(TcpRoute route, ServerBinding bound, ChannelGroup clients, @Nullable Subscription shedding) {
     this.route = route;
     this.bound = bound;
     this.clients = clients;
     this.shedding = shedding;
-    this.local = (InetSocketAddress) bound.localAddress();
+    this.local = bound.localAddress();
     this.picker = route.picker;
   }
 
@@ -96,8 +98,23 @@ final class TcpRunningListener implements RunningListener, ConnectionSpread {
   }
 
   @Override
+  public ListenerTls tls() {
+    return route.tls;
+  }
+
+  @Override
+  public ConnectionGate gate() {
+    return route.gate;
+  }
+
+  @Override
   public void stopAccepting() {
-    bound.close().syncUninterruptibly();
+    bound.stopAccepting();
+  }
+
+  @Override
+  public void resumeAccepting() {
+    bound.resumeAccepting();
   }
 
   @Override
@@ -115,7 +132,7 @@ final class TcpRunningListener implements RunningListener, ConnectionSpread {
     if (shedding != null) {
       shedding.close();
     }
-    bound.close().syncUninterruptibly();
+    bound.stopAccepting();
     clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
     route.picker.close();
   }

@@ -1,22 +1,25 @@
 package dev.keel.proxy.tcp;
 
-import java.util.concurrent.atomic.AtomicInteger;
+import dev.keel.proxy.listener.ConnectionGate;
 import java.util.concurrent.atomic.LongAdder;
 
 /** Counters of one tcp listener, updated from its event loops without locks; read by the admin listener. */
 public final class TcpStats {
-  final AtomicInteger open = new AtomicInteger();
+  private final ConnectionGate gate;
   final LongAdder accepted = new LongAdder();
-  final LongAdder rejected = new LongAdder();
   final LongAdder noEndpoint = new LongAdder();
   final LongAdder connectFailures = new LongAdder();
   final LongAdder retries = new LongAdder();
   final LongAdder sheds = new LongAdder();
   final LongAdder idleTimeouts = new LongAdder();
 
+  TcpStats(ConnectionGate gate) {
+    this.gate = gate;
+  }
+
   /** Client connections open now (including those still connecting upstream). */
   public int open() {
-    return open.get();
+    return gate.open();
   }
 
   /** Client connections accepted (not counting those refused by the limit). */
@@ -24,9 +27,9 @@ public final class TcpStats {
     return accepted.sum();
   }
 
-  /** Client connections closed at once because {@code max-connections} were open. */
+  /** Client connections closed at once because {@code max-connections} were open (or the descriptor reserve reached). */
   public long rejected() {
-    return rejected.sum();
+    return gate.refused();
   }
 
   /** Client connections closed because no endpoint was available or every attempt failed. */

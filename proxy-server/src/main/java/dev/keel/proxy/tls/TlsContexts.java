@@ -1,42 +1,100 @@
 package dev.keel.proxy.tls;
 
-import dev.keel.proxy.config.ListenerConfig;
+import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
-import java.io.File;
+import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.util.List;
 import javax.net.ssl.SSLException;
 
-/** Builds TLS contexts: TLS 1.3 and 1.2 only, JDK or OpenSSL provider as Netty finds. */
+/**
+ * Builds Netty TLS contexts from {@link ServerTls} and {@link UpstreamTls}: TLS 1.3 and 1.2 only,
+ * the {@link CipherPolicy}, files read once through {@link Pem} and checked (a key that does not
+ * belong to its certificate is refused here, not at the first handshake). JDK or OpenSSL provider
+ * as Netty finds.
+ */
 public final class TlsContexts {
-  private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
-
   private TlsContexts() {}
 
   /**
-   * The server context of a listener.
+   * The context of a listener that terminates TLS.
    *
-   * @throws IllegalArgumentException naming the listener and files when they cannot be used
+   * @throws TlsFileException naming the key ({@code tls.cert}, {@code tls.key},
+   *     {@code tls.client-ca}) and the file when one cannot be used
    */
-  public static SslContext server(String listener, ListenerConfig.Tls tls) {
+  public static SslContext server(ServerTls tls) {
+    List<X509Certificate> chain = certificates("tls.cert", tls.cert());
+    PrivateKey key = key("tls.key", tls.key(), "tls.cert", tls.cert(), chain.get(0));
+    SslContextBuilder b = SslContextBuilder.forServer(key, chain)
+        .protocols(CipherPolicy.PROTOCOLS)
+        .ciphers(tls.ciphers(), SupportedCipherSuiteFilter.INSTANCE);
+    if (tls.clientAuth() != ServerTls.ClientAuth.NONE) {
+      b.clientAuth(tls.clientAuth() == ServerTls.ClientAuth.REQUIRE ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL)
+          .trustManager(certificates("tls.client-ca", java.util.Objects.requireNonNull(tls.clientCa(), "clientCa")));
+    }
+    return build(b, "tls");
+  }
+
+  /**
+   * The context for connections to instances.
+   *
+   * @throws TlsFileException naming the key ({@code upstream.ca}, {@code upstream.cert},
+   *     {@code upstream.key}) and the file when one cannot be used
+   */
+  public static SslContext upstream(UpstreamTls tls) {
+    SslContextBuilder b = SslContextBuilder.forClient()
+        .protocols(CipherPolicy.PROTOCOLS)
+        .ciphers(CipherPolicy.DEFAULT, SupportedCipherSuiteFilter.INSTANCE);
+    if (!tls.verify()) {
+      b.trustManager(InsecureTrustManagerFactory.INSTANCE).endpointIdentificationAlgorithm(null);
+    } else {
+      // The name given to newHandler (the instance's host, or upstream.server-name) is verified.
+      b.endpointIdentificationAlgorithm("HTTPS");
+      String ca = tls.ca();
+      if (ca != null) {
+        b.trustManager(certificates("upstream.ca", ca));
+      }
+    }
+    String cert = tls.cert();
+    String key = tls.key();
+    if (cert != null && key != null) {
+      List<X509Certificate> chain = certificates("upstream.cert", cert);
+      b.keyManager(key("upstream.key", key, "upstream.cert", cert, chain.get(0)), chain);
+    }
+    return build(b, "upstream");
+  }
+
+  private static List<X509Certificate> certificates(String field, String file) {
     try {
-      return SslContextBuilder.forServer(new File(tls.cert()), new File(tls.key())).protocols(PROTOCOLS).build();
-    } catch (SSLException | IllegalArgumentException e) {
-      throw new IllegalArgumentException("listener '" + listener + "': tls: cannot use cert '" + tls.cert()
-          + "' and key '" + tls.key() + "' (expected: PEM certificate chain and PEM PKCS#8 key): " + e.getMessage(), e);
+      return Pem.certificates(Path.of(file));
+    } catch (IllegalArgumentException e) {
+      throw new TlsFileException(field, e.getMessage(), e);
     }
   }
 
-  /** The client context for upstream TLS; {@code verify} false trusts any certificate. */
-  public static SslContext client(boolean verify) {
+  private static PrivateKey key(String field, String file, String certField, String certFile, X509Certificate cert) {
+    PrivateKey key;
     try {
-      SslContextBuilder b = SslContextBuilder.forClient().protocols(PROTOCOLS);
-      if (!verify) {
-        b.trustManager(InsecureTrustManagerFactory.INSTANCE);
-      }
+      key = Pem.privateKey(Path.of(file));
+    } catch (IllegalArgumentException e) {
+      throw new TlsFileException(field, e.getMessage(), e);
+    }
+    if (!Pem.matches(key, cert)) {
+      throw new TlsFileException(field, "'" + file + "' (expected: the private key of the certificate in "
+          + certField + " '" + certFile + "'; it is another key)", null);
+    }
+    return key;
+  }
+
+  private static SslContext build(SslContextBuilder b, String what) {
+    try {
       return b.build();
-    } catch (SSLException e) {
-      throw new IllegalStateException("upstream tls: " + e.getMessage(), e);
+    } catch (SSLException | IllegalArgumentException e) {
+      throw new IllegalArgumentException(what + ": cannot build the TLS context: " + e.getMessage(), e);
     }
   }
 }

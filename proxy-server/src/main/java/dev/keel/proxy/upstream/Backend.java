@@ -112,7 +112,21 @@ public final class Backend {
     return endpoint.failures();
   }
 
+  /**
+   * What the instance typically takes to answer, in milliseconds: the average (EWMA) of the
+   * latencies reported, each from the request's last byte sent to the response head, as a client
+   * sending to the instance directly would measure it. {@code /status}'s {@code ewmaMillis}.
+   */
   public double ewmaMillis() {
+    return endpoint.latencyEwmaNanos() / 1_000_000.0;
+  }
+
+  /**
+   * The balancer's peak-EWMA cost in milliseconds ({@code least-response-time}): jumps to any slower
+   * answer and decays over the time constant, so it reads as a recent maximum. {@code /status}'s
+   * {@code peakEwmaMillis}.
+   */
+  public double peakEwmaMillis() {
     return endpoint.peakEwmaNanos() / 1_000_000.0;
   }
 

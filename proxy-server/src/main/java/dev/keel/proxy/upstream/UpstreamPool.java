@@ -3,6 +3,7 @@ package dev.keel.proxy.upstream;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -28,7 +29,7 @@ public final class UpstreamPool {
   /** Sweeps (every half idle timeout) a pooled connection may sit unused: 1 to 1.5 idle timeouts. */
   private static final int IDLE_SWEEPS = 3;
   private final EventLoop loop;
-  private final Bootstrap bootstrap;
+  private final Dialer dialer;
   private final BiConsumer<Channel, Backend> pipeline;
   private final int maxIdlePerBackend;
   private final Map<Backend, ArrayDeque<UpstreamConnection>> idle = new IdentityHashMap<>();
@@ -43,8 +44,17 @@ public final class UpstreamPool {
    */
   public UpstreamPool(EventLoop loop, Bootstrap bootstrap, BiConsumer<Channel, Backend> pipeline, int maxIdlePerBackend,
       long idleNanos) {
+    this(loop, bootstrapDialer(bootstrap.clone().group(loop)), pipeline, maxIdlePerBackend, idleNanos);
+  }
+
+  /**
+   * As above, with connections opened by {@code dialer} (tests open in-memory channels; the
+   * bootstrap constructor connects sockets).
+   */
+  public UpstreamPool(EventLoop loop, Dialer dialer, BiConsumer<Channel, Backend> pipeline, int maxIdlePerBackend,
+      long idleNanos) {
     this.loop = loop;
-    this.bootstrap = bootstrap.clone().group(loop);
+    this.dialer = dialer;
     this.pipeline = pipeline;
     this.maxIdlePerBackend = maxIdlePerBackend;
     long period = idleNanos / 2;
@@ -78,13 +88,23 @@ public final class UpstreamPool {
     UpstreamConnection conn = new UpstreamConnection(backend, this);
     conn.lease(owner);
     out[0] = conn;
-    return bootstrap.clone().handler(new ChannelInitializer<Channel>() {
+    return dialer.dial(backend, new ChannelInitializer<Channel>() {
       @Override
       protected void initChannel(Channel ch) {
         pipeline.accept(ch, backend);
         ch.pipeline().addLast("upstream", conn);
       }
-    }).connect(backend.address());
+    });
+  }
+
+  private static Dialer bootstrapDialer(Bootstrap bootstrap) {
+    return (backend, initializer) -> bootstrap.clone().handler(initializer).connect(backend.address());
+  }
+
+  /** Opens a channel to a backend, on the pool's loop, with {@code initializer} as its handler. */
+  @FunctionalInterface
+  public interface Dialer {
+    ChannelFuture dial(Backend backend, ChannelHandler initializer);
   }
 
   void offer(UpstreamConnection c) {

@@ -6,7 +6,11 @@ import static org.awaitility.Awaitility.await;
 import dev.keel.proxy.config.HostPort;
 import dev.keel.proxy.config.ListenerConfig;
 import dev.keel.proxy.http.ListenerStats;
+import dev.keel.proxy.listener.ConnectionGate;
+import dev.keel.proxy.listener.FileDescriptors;
 import dev.keel.proxy.listener.RunningListener;
+import dev.keel.proxy.tls.ListenerTls;
+import dev.keel.proxy.tls.TlsMaterial;
 import dev.keel.proxy.upstream.UpstreamPicker;
 import dev.keel.registry.Discovery;
 import dev.keel.registry.InstanceSet;
@@ -129,6 +133,8 @@ class ProxyMetricsTest {
     private final ListenerConfig config;
     private final UpstreamPicker picker;
     private final ListenerStats stats = new ListenerStats();
+    private final ListenerTls tls = new ListenerTls(TlsMaterial.NONE);
+    private final ConnectionGate gate = new ConnectionGate(0, FileDescriptors.UNLIMITED);
 
     FakeListener(String name, String service, FakePicker picker) {
       this(name, service, picker.picker);
@@ -160,7 +166,20 @@ class ProxyMetricsTest {
     }
 
     @Override
+    public ListenerTls tls() {
+      return tls;
+    }
+
+    @Override
+    public ConnectionGate gate() {
+      return gate;
+    }
+
+    @Override
     public void stopAccepting() {}
+
+    @Override
+    public void resumeAccepting() {}
 
     @Override
     public void drain() {}

@@ -11,7 +11,8 @@ import java.util.regex.Pattern;
 /**
  * Fuzzes {@link ConfigLoader#parse} with YAML text (and {@code ${ENV}} values from a fixed map):
  * the result is a config whose lists cannot be changed, or a {@link ConfigException} whose message
- * names a line. Any other exception is a finding. Public for {@code dev.keel.proxy.http.ProxyFuzzTest}.
+ * names a line. Any other exception is a finding. Each input is also checked as a
+ * {@code trusted-proxies} entry ({@link CidrFuzzTest}). Public for {@code dev.keel.proxy.http.ProxyFuzzTest}.
  */
 public class ConfigLoaderFuzzTest {
   private static final Pattern NAMES_LINE = Pattern.compile("line \\d+: .+", Pattern.DOTALL);
@@ -21,6 +22,8 @@ public class ConfigLoaderFuzzTest {
   @FuzzTest(maxDuration = "10s")
   public void parse(FuzzedDataProvider data) {
     String yaml = data.consumeRemainingAsString();
+    // The same text as a trusted-proxies entry: CI fuzzes one target per module, this one.
+    CidrFuzzTest.check(yaml);
     ProxyConfig cfg;
     try {
       cfg = LOADER.parse(yaml, null);

@@ -129,7 +129,7 @@ class ConfigLoaderHealthTest {
     assertThatThrownBy(() -> health("      passive: { minimum-requests: 0 }\n"))
         .hasMessage("line 7: listeners[0].health.passive.minimum-requests: '0' (expected: an integer in 1..1000000)");
     assertThatThrownBy(() -> health("      slow-start: soon\n"))
-        .hasMessage("line 7: listeners[0].health.slow-start: 'soon' (expected: a duration like 500ms, 5s, 1m)");
+        .hasMessage("line 7: listeners[0].health.slow-start: 'soon' (expected: a duration such as 500ms, 5s, 1m, 1h30m, 1d or PT5S)");
   }
 
   @Test

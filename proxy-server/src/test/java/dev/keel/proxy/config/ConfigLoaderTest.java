@@ -108,7 +108,8 @@ class ConfigLoaderTest {
   @Test
   void badDurationNamesWhatWasExpected() {
     assertThatThrownBy(() -> parse(MINIMAL + "    timeouts: { connect: 5 parsecs }\n"))
-        .hasMessage("line 6: listeners[0].timeouts.connect: '5 parsecs' (expected: a duration like 500ms, 5s, 1m)");
+        .hasMessage("line 6: listeners[0].timeouts.connect: '5 parsecs' (expected: a duration such as 500ms, 5s, 1m, 1h30m,"
+            + " 1d or PT5S; units: ns, us, ms, s, m, h, d)");
   }
 
   @Test
@@ -174,7 +175,8 @@ class ConfigLoaderTest {
   @Test
   void badTrustedProxyIsNamed() {
     assertThatThrownBy(() -> parse(MINIMAL + "    trusted-proxies: [ proxy.internal ]\n"))
-        .hasMessage("line 6: listeners[0].trusted-proxies: [0] 'proxy.internal' (expected: an address or block like 10.0.0.0/8)");
+        .hasMessage("line 6: listeners[0].trusted-proxies[0]: 'proxy.internal' (expected: an address or block like 10.0.0.0/8,"
+            + " 192.168.1.7 or 2001:db8::/32)");
   }
 
   @Test

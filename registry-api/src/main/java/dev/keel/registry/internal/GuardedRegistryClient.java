@@ -6,51 +6,70 @@ import dev.keel.registry.InstanceSet;
 import dev.keel.registry.Registration;
 import dev.keel.registry.RegistryClient;
 import dev.keel.registry.RegistryException;
+import dev.keel.registry.RegistryHealth;
+import dev.keel.registry.RegistryLimits;
 import dev.keel.registry.RegistryOptions;
 import dev.keel.registry.ServiceInstance;
 import dev.keel.registry.Subscription;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The guards every adapter gets, around a raw adapter client: one upstream watch per service
- * shared by all its listeners, empty-push protection, the snapshot cache, dropping of no-op
- * updates, and ordered per-listener delivery on dispatch threads. Not public API.
+ * shared by all its listeners ({@link GuardedWatch}), empty-push protection, the snapshot cache,
+ * dropping of no-op updates, ordered per-listener delivery on dispatch threads, and the registry's
+ * reachability carried into what is served: sets marked stale while it is unreachable, and a
+ * {@code resolve} that fails at once, saying so, rather than answering "no instances". Not public API.
  */
 public final class GuardedRegistryClient implements RegistryClient {
-  private static final Logger log = LoggerFactory.getLogger(GuardedRegistryClient.class);
-
   private final RegistryClient delegate;
+  private final String name;
   private final RegistryOptions options;
   private final @Nullable SnapshotCache cache;
   private final ExecutorService pool;
   private final ScheduledExecutorService timer;
-  private final Map<String, ServiceWatch> watches = new HashMap<>();
+  private final Map<String, GuardedWatch> watches = new HashMap<>(); // guarded by this
   // The last non-empty fresh read of each service not watched yet: what a watch's first push is
   // compared with, so that an empty first push (an adapter that lost its connection while loading)
   // is held and confirmed like any emptying update. Guarded by this.
   private final Map<String, InstanceSet> lastResolved = new HashMap<>();
-  private boolean closed;
+  private final Object healthChanged = new Object();
+  private final Subscription healthSubscription;
+  private boolean closed; // guarded by this
 
-  public GuardedRegistryClient(RegistryClient delegate, RegistryOptions options) {
+  /** Guards {@code delegate}; {@code name} is what {@link #toString()} shows (scheme and address, no secret). */
+  public GuardedRegistryClient(RegistryClient delegate, RegistryOptions options, String name) {
     this.delegate = requireNonNull(delegate, "delegate");
     this.options = requireNonNull(options, "options");
+    this.name = requireNonNull(name, "name");
     this.cache = options.snapshotDir() == null ? null : new SnapshotCache(options.snapshotDir());
     this.pool = Executors.newCachedThreadPool(new DaemonThreads("keel-registry-dispatch"));
     this.timer = Executors.newSingleThreadScheduledExecutor(new DaemonThreads("keel-registry-timer"));
+    this.healthSubscription = delegate.onHealthChange(this::onHealth);
+  }
+
+  /** Guards {@code delegate}, named by its own {@code toString()}. */
+  public GuardedRegistryClient(RegistryClient delegate, RegistryOptions options) {
+    this(delegate, options, delegate.toString());
   }
 
   /** The adapter's own client, for adapter-specific calls. */
   public RegistryClient delegate() {
     return delegate;
+  }
+
+  @Override
+  public RegistryLimits limits() {
+    return delegate.limits();
   }
 
   @Override
@@ -64,13 +83,19 @@ public final class GuardedRegistryClient implements RegistryClient {
   public InstanceSet resolve(String service) {
     checkService(service);
     checkOpen();
-    ServiceWatch watch;
+    GuardedWatch watch;
     synchronized (this) {
       watch = watches.get(service);
     }
     InstanceSet current = watch == null ? null : watch.current;
     if (current != null) {
       return current;
+    }
+    RegistryHealth health = awaitKnown();
+    if (health.state() != RegistryHealth.State.REACHABLE) {
+      // Known unreachable: fail now with the reason, rather than block for the timeout and then
+      // look like a service without instances.
+      return cachedOr(service, new RegistryException(unreachable(service, health)));
     }
     try {
       InstanceSet fresh = delegate.resolve(service);
@@ -80,13 +105,65 @@ public final class GuardedRegistryClient implements RegistryClient {
       rememberResolved(fresh);
       return fresh;
     } catch (RegistryException e) {
-      InstanceSet cached = cache == null ? null : cache.read(service);
-      if (cached == null) {
-        throw e;
+      return cachedOr(service, new RegistryException("cannot resolve '" + service + "' from " + name + ": "
+          + e.getMessage(), e));
+    }
+  }
+
+  private InstanceSet cachedOr(String service, RegistryException e) {
+    InstanceSet cached = cache == null ? null : cache.read(service);
+    if (cached == null) {
+      throw e;
+    }
+    return cached;
+  }
+
+  private String unreachable(String service, RegistryHealth h) {
+    return "cannot resolve '" + service + "': registry " + name + " is unreachable (" + h.state().label()
+        + " since " + h.since() + (h.cause() == null ? "" : ": " + h.cause()) + ")"
+        + (cache == null ? "" : "; no cached snapshot of '" + service + "' either");
+  }
+
+  /**
+   * The adapter's health once it is known: waits while it is still connecting, up to the resolve
+   * timeout. Still connecting then counts as unreachable.
+   */
+  private RegistryHealth awaitKnown() {
+    long deadline = System.nanoTime() + options.resolveTimeout().toNanos();
+    synchronized (healthChanged) {
+      RegistryHealth h = delegate.health();
+      while (h.state() == RegistryHealth.State.CONNECTING) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return RegistryHealth.of(h.registry(), RegistryHealth.State.UNREACHABLE, h.since(),
+              "no answer within " + options.resolveTimeout(), h.malformedEntries(), h.outages());
+        }
+        try {
+          TimeUnit.NANOSECONDS.timedWait(healthChanged, left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new RegistryException("interrupted while connecting to " + name, e);
+        }
+        h = delegate.health();
       }
-      log.warn("registry unreachable ({}); serving the cached snapshot of '{}' ({} instances, stale)",
-          e.getMessage(), service, cached.size());
-      return cached;
+      return h;
+    }
+  }
+
+  private void onHealth(RegistryHealth h) {
+    synchronized (healthChanged) {
+      healthChanged.notifyAll();
+    }
+    List<GuardedWatch> all;
+    synchronized (this) {
+      all = new ArrayList<>(watches.values());
+    }
+    for (GuardedWatch w : all) {
+      if (h.state() == RegistryHealth.State.UNREACHABLE) {
+        w.serial.execute(w::registryUnreachable);
+      } else if (h.state() == RegistryHealth.State.REACHABLE) {
+        w.serial.execute(w::registryReachable);
+      }
     }
   }
 
@@ -95,7 +172,7 @@ public final class GuardedRegistryClient implements RegistryClient {
       return;
     }
     synchronized (this) {
-      ServiceWatch w = watches.get(fresh.service());
+      GuardedWatch w = watches.get(fresh.service());
       if (w == null) {
         lastResolved.put(fresh.service(), fresh);
       } else if (w.current == null) {
@@ -108,35 +185,56 @@ public final class GuardedRegistryClient implements RegistryClient {
   public Subscription watch(String service, Consumer<InstanceSet> listener) {
     checkService(service);
     requireNonNull(listener, "listener");
-    ServiceWatch watch;
+    GuardedWatch watch;
     synchronized (this) {
       checkOpen();
       watch = watches.get(service);
       if (watch == null) {
-        watch = new ServiceWatch(service, lastResolved.remove(service));
+        watch = new GuardedWatch(service, delegate, options, cache, pool, timer, lastResolved.remove(service));
         watches.put(service, watch);
-        watch.start();
+        watch.start(delegate.health().state() == RegistryHealth.State.UNREACHABLE);
       }
       watch.listenerCount++;
     }
-    ServiceWatch w = watch;
-    Listener handle = w.add(listener);
-    java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+    GuardedWatch w = watch;
+    GuardedWatch.Listener handle = w.add(listener);
+    AtomicBoolean once = new AtomicBoolean();
     return () -> {
       if (!once.compareAndSet(false, true)) {
         return;
       }
       handle.closed = true;
-      boolean last = w.remove(handle);
-      if (last) {
-        synchronized (this) {
-          if (watches.get(service) == w && w.isUnused()) {
-            watches.remove(service);
-            w.stop();
-          }
+      w.remove(handle);
+      synchronized (this) {
+        if (--w.listenerCount == 0 && watches.get(service) == w) {
+          watches.remove(service);
+          w.stop();
         }
       }
     };
+  }
+
+  @Override
+  public List<String> services() {
+    checkOpen();
+    return delegate.services();
+  }
+
+  /** The adapter's health, naming the registry as {@link #toString()} does. */
+  @Override
+  public RegistryHealth health() {
+    return named(delegate.health());
+  }
+
+  @Override
+  public Subscription onHealthChange(Consumer<RegistryHealth> listener) {
+    requireNonNull(listener, "listener");
+    return delegate.onHealthChange(h -> listener.accept(named(h)));
+  }
+
+  private RegistryHealth named(RegistryHealth h) {
+    return h.registry().equals(name) ? h
+        : RegistryHealth.of(name, h.state(), h.since(), h.cause(), h.malformedEntries(), h.outages());
   }
 
   @Override
@@ -146,9 +244,10 @@ public final class GuardedRegistryClient implements RegistryClient {
         return;
       }
       closed = true;
-      watches.values().forEach(ServiceWatch::stop);
+      watches.values().forEach(GuardedWatch::stop);
       watches.clear();
     }
+    healthSubscription.close();
     try {
       delegate.close();
     } finally {
@@ -170,170 +269,9 @@ public final class GuardedRegistryClient implements RegistryClient {
     }
   }
 
-  /** One listener and its own serial lane, so a slow listener holds up only itself. */
-  private final class Listener {
-    final Consumer<InstanceSet> consumer;
-    final SerialExecutor lane = new SerialExecutor(pool);
-    volatile boolean closed;
-
-    Listener(Consumer<InstanceSet> consumer) {
-      this.consumer = consumer;
-    }
-
-    void deliver(InstanceSet set) {
-      lane.execute(() -> {
-        if (closed) {
-          return;
-        }
-        try {
-          consumer.accept(set);
-        } catch (Throwable t) {
-          log.warn("a listener of service '{}' threw; it stays subscribed", set.service(), t);
-        }
-      });
-    }
-  }
-
-  /** The shared upstream watch of one service; all its state changes run on {@link #serial}. */
-  private final class ServiceWatch {
-    final String service;
-    final SerialExecutor serial = new SerialExecutor(pool);
-    final java.util.List<Listener> listeners = new java.util.ArrayList<>(); // on serial only
-    int listenerCount; // guarded by GuardedRegistryClient.this
-    volatile @Nullable InstanceSet current;
-    // Until the first set is applied: the last non-empty fresh read, standing in for current
-    // when an update is checked for emptying.
-    volatile @Nullable InstanceSet seed;
-    @Nullable Subscription upstream;
-    long holdGeneration; // on serial; bumps cancel a pending empty confirmation
-    boolean holding; // on serial
-    volatile boolean stopped;
-
-    ServiceWatch(String service, @Nullable InstanceSet seed) {
-      this.service = service;
-      this.seed = seed;
-    }
-
-    void start() {
-      upstream = delegate.watch(service, set -> serial.execute(() -> onUpstream(set)));
-      // Cold start with the registry unreachable: serve the cached set, marked stale.
-      if (cache != null) {
-        timer.schedule(() -> serial.execute(() -> {
-          if (current == null && !stopped) {
-            InstanceSet cached = cache.read(service);
-            if (cached != null) {
-              log.warn("no answer from the registry for '{}' within {}; serving the cached snapshot ({} instances, stale)",
-                  service, options.resolveTimeout(), cached.size());
-              apply(cached);
-            }
-          }
-        }), options.resolveTimeout().toMillis(), TimeUnit.MILLISECONDS);
-      }
-    }
-
-    Listener add(Consumer<InstanceSet> consumer) {
-      Listener l = new Listener(consumer);
-      serial.execute(() -> {
-        listeners.add(l);
-        InstanceSet now = current;
-        if (now != null) {
-          l.deliver(now);
-        }
-      });
-      return l;
-    }
-
-    /** True when that was the last listener. */
-    boolean remove(Listener l) {
-      serial.execute(() -> listeners.remove(l));
-      synchronized (GuardedRegistryClient.this) {
-        return --listenerCount == 0;
-      }
-    }
-
-    boolean isUnused() {
-      return listenerCount == 0;
-    }
-
-    void stop() {
-      stopped = true;
-      Subscription s = upstream;
-      if (s != null) {
-        s.close();
-      }
-    }
-
-    private void onUpstream(InstanceSet set) {
-      if (stopped) {
-        return;
-      }
-      InstanceSet now = current != null ? current : seed;
-      boolean emptying = set.isEmpty() && now != null && !now.isEmpty();
-      if (emptying && options.emptyProtection()) {
-        if (!holding) {
-          holding = true;
-          long generation = ++holdGeneration;
-          log.warn("registry update would empty service '{}' ({} instances); holding it for {} to confirm",
-              service, now.size(), options.emptyConfirmDelay());
-          scheduleConfirm(generation);
-        }
-        return;
-      }
-      if (holding) {
-        holding = false;
-        holdGeneration++;
-        log.info("service '{}' has instances again ({}); the held empty update is dropped", service, set.size());
-      }
-      apply(set);
-    }
-
-    private void scheduleConfirm(long generation) {
-      timer.schedule(() -> pool.execute(() -> confirmEmpty(generation)),
-          options.emptyConfirmDelay().toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    /** Runs on a pool thread: the fresh read may block. */
-    private void confirmEmpty(long generation) {
-      if (stopped) {
-        return;
-      }
-      InstanceSet fresh;
-      try {
-        fresh = delegate.resolve(service);
-      } catch (RuntimeException e) {
-        log.warn("could not confirm that service '{}' is empty ({}); still holding", service, e.toString());
-        scheduleConfirm(generation);
-        return;
-      }
-      serial.execute(() -> {
-        if (!holding || holdGeneration != generation || stopped) {
-          return;
-        }
-        holding = false;
-        if (fresh.isEmpty()) {
-          log.warn("service '{}' confirmed empty by a fresh read; applying the empty set", service);
-        } else {
-          log.info("a fresh read of service '{}' found {} instances; the empty update was spurious", service, fresh.size());
-        }
-        apply(fresh);
-      });
-    }
-
-    private void apply(InstanceSet set) {
-      InstanceSet now = current;
-      if (set.equals(now)) {
-        return;
-      }
-      if (now != null && set.revision() < now.revision()) {
-        set = set.withRevision(now.revision());
-      }
-      current = set;
-      if (cache != null && !set.stale()) {
-        cache.write(set);
-      }
-      for (Listener l : listeners) {
-        l.deliver(set);
-      }
-    }
+  /** The registry by scheme and address, without secrets: {@code etcd://127.0.0.1:2379}. */
+  @Override
+  public String toString() {
+    return name;
   }
 }

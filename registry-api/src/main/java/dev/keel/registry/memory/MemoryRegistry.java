@@ -54,6 +54,18 @@ public final class MemoryRegistry {
     return NAMED.computeIfAbsent(name, MemoryRegistry::new);
   }
 
+  /** The services that have instances now, sorted. */
+  synchronized java.util.List<String> services() {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    services.forEach((name, entries) -> {
+      if (!entries.isEmpty()) {
+        out.add(name);
+      }
+    });
+    java.util.Collections.sort(out);
+    return out;
+  }
+
   public String name() {
     return name;
   }

@@ -149,4 +149,15 @@ final class MemoryRegistryClient implements RegistryClient {
       }
     }
   }
+
+  @Override
+  public List<String> services() {
+    checkOpen();
+    return store.services();
+  }
+
+  @Override
+  public String toString() {
+    return "memory://" + store.name();
+  }
 }

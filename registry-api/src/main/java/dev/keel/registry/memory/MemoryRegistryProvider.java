@@ -15,10 +15,15 @@ public final class MemoryRegistryProvider implements RegistryProvider {
 
   @Override
   public RegistryClient open(RegistryUri uri, RegistryOptions options) {
+    validate(uri, options);
+    return new MemoryRegistryClient(MemoryRegistry.named(uri.authority()));
+  }
+
+  @Override
+  public void validate(RegistryUri uri, RegistryOptions options) {
     uri.requireKnownParams(Set.of());
     if (!uri.path().isEmpty() && !uri.path().equals("/")) {
       throw new IllegalArgumentException("memory registry uri path: '" + uri.path() + "' (expected: none, as in memory://name)");
     }
-    return new MemoryRegistryClient(MemoryRegistry.named(uri.authority()));
   }
 }

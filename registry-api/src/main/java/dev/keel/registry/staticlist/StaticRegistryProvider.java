@@ -27,6 +27,15 @@ public final class StaticRegistryProvider implements RegistryProvider {
 
   @Override
   public RegistryClient open(RegistryUri uri, RegistryOptions options) {
+    return new StaticClient(entries(uri));
+  }
+
+  @Override
+  public void validate(RegistryUri uri, RegistryOptions options) {
+    entries(uri).forEach(e -> e.toInstance("static"));
+  }
+
+  private static List<Entry> entries(RegistryUri uri) {
     uri.requireKnownParams(Set.of());
     if (uri.authority().isEmpty()) {
       throw new IllegalArgumentException("static registry uri hosts: '' (expected: host:port[;weight=N],host:port...)");
@@ -35,7 +44,7 @@ public final class StaticRegistryProvider implements RegistryProvider {
     for (String raw : uri.hostEntries()) {
       entries.add(Entry.parse(raw));
     }
-    return new StaticClient(List.copyOf(entries));
+    return List.copyOf(entries);
   }
 
   private static final class Entry {

@@ -4,6 +4,7 @@ import dev.keel.registry.InstanceSet;
 import dev.keel.registry.Registration;
 import dev.keel.registry.RegistryClient;
 import dev.keel.registry.RegistryException;
+import dev.keel.registry.RegistryHealth;
 import dev.keel.registry.ServiceInstance;
 import dev.keel.registry.Subscription;
 import java.util.List;
@@ -17,9 +18,22 @@ final class ScriptedRegistryClient implements RegistryClient {
   final AtomicInteger resolves = new AtomicInteger();
   volatile InstanceSet freshRead;
   volatile boolean unreachable;
+  /** What the fake server's connection reports; starts reachable, as most tests want. */
+  final HealthTracker health = new HealthTracker("scripted://test");
 
   ScriptedRegistryClient(String service) {
     this.freshRead = InstanceSet.empty(service);
+    health.reachable();
+  }
+
+  @Override
+  public RegistryHealth health() {
+    return health.health();
+  }
+
+  @Override
+  public Subscription onHealthChange(Consumer<RegistryHealth> listener) {
+    return health.onChange(listener);
   }
 
   void push(InstanceSet set) {

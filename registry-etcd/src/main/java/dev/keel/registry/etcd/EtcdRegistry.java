@@ -9,6 +9,8 @@ import dev.keel.registry.RegistryOptions;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -101,7 +103,7 @@ public final class EtcdRegistry {
     public Builder ttl(Duration ttl) {
       requireNonNull(ttl, "ttl");
       if (ttl.compareTo(Duration.ofSeconds(1)) < 0 || ttl.compareTo(Duration.ofDays(1)) > 0) {
-        throw new IllegalArgumentException("ttl: " + ttl + " (expected: 1s..1d)");
+        throw new IllegalArgumentException("ttl: " + dev.keel.registry.Durations.format(ttl) + " (expected: 1s..1d)");
       }
       this.ttl = ttl;
       return this;
@@ -153,9 +155,17 @@ public final class EtcdRegistry {
     EtcdRegistryClient buildRaw() {
       EtcdConfig config = new EtcdConfig(prefix, ttl, options.resolveTimeout(), describeEndpoints());
       if (client != null) {
-        return new EtcdRegistryClient(client, false, config);
+        return new EtcdRegistryClient(client, false, config, List.of());
       }
-      return new EtcdRegistryClient(newJetcdClient(), true, config);
+      List<InetSocketAddress> addresses = new ArrayList<>();
+      for (String url : normalizedEndpoints()) {
+        URI u = URI.create(url);
+        if (u.getHost() != null) {
+          addresses.add(InetSocketAddress.createUnresolved(u.getHost(), u.getPort() > 0 ? u.getPort() : DEFAULT_PORT));
+        }
+      }
+      GrpcLogging.quietStartupNoise();
+      return new EtcdRegistryClient(newJetcdClient(), true, config, addresses);
     }
 
     private String describeEndpoints() {

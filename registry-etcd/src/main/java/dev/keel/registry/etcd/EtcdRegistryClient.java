@@ -6,16 +6,20 @@ import dev.keel.registry.InstanceSet;
 import dev.keel.registry.Registration;
 import dev.keel.registry.RegistryClient;
 import dev.keel.registry.RegistryException;
+import dev.keel.registry.RegistryHealth;
 import dev.keel.registry.ServiceInstance;
 import dev.keel.registry.Subscription;
+import dev.keel.registry.internal.HealthTracker;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.options.GetOption;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -53,16 +57,24 @@ final class EtcdRegistryClient implements RegistryClient {
   private final ScheduledExecutorService events;
   private final Set<ServiceWatch> watches = ConcurrentHashMap.newKeySet();
   private final AtomicLong compactedWatches = new AtomicLong();
+  private final String name;
+  private final HealthTracker health;
+  private final EtcdProbe probe;
   private volatile boolean closed;
 
-  EtcdRegistryClient(Client client, boolean owned, EtcdConfig config) {
+  /** @param addresses the endpoints' host and port, for the reachability probe; empty for a client passed in */
+  EtcdRegistryClient(Client client, boolean owned, EtcdConfig config, List<InetSocketAddress> addresses) {
     this.client = requireNonNull(client, "client");
     this.owned = owned;
     this.config = requireNonNull(config, "config");
     this.codec = new InstanceCodec(config.prefix());
+    this.name = "etcd://" + config.endpoints().replace("http://", "").replace("https://", "");
+    this.health = new HealthTracker(name);
     int n = CLIENTS.incrementAndGet();
-    this.leases = new LeaseKeeper(client, config, codec, daemon("keel-etcd-lease-" + n));
+    this.leases = new LeaseKeeper(client, config, codec, daemon("keel-etcd-lease-" + n), health);
     this.events = Executors.newSingleThreadScheduledExecutor(daemon("keel-etcd-watch-" + n));
+    this.probe = new EtcdProbe(client, config, codec, addresses, health, daemon("keel-etcd-health-" + n));
+    probe.start();
   }
 
   @Override
@@ -77,7 +89,14 @@ final class EtcdRegistryClient implements RegistryClient {
   public InstanceSet resolve(String service) {
     InstanceCodec.checkService(service);
     checkOpen();
-    Listing listing = await(list(service), config, config.timeout(), "list service '" + service + "'");
+    Listing listing;
+    try {
+      listing = await(list(service), config, config.timeout(), "list service '" + service + "'");
+    } catch (RegistryException e) {
+      health.unreachable("list service '" + service + "'", e);
+      throw e;
+    }
+    health.reachable();
     return InstanceSet.of(service, listing.instances().values(), listing.revision());
   }
 
@@ -101,6 +120,7 @@ final class EtcdRegistryClient implements RegistryClient {
       return;
     }
     closed = true;
+    probe.close();
     watches.forEach(ServiceWatch::close);
     watches.clear();
     try {
@@ -110,7 +130,45 @@ final class EtcdRegistryClient implements RegistryClient {
       if (owned) {
         client.close();
       }
+      health.closed();
     }
+  }
+
+  /** The service segments of the keys under {@code {prefix}/services/}, read keys only. */
+  @Override
+  public List<String> services() {
+    checkOpen();
+    String root = codec.prefix() + "/services/";
+    var response = await(client.getKVClient().get(bytes(root), GetOption.builder().isPrefix(true).withKeysOnly(true).build())
+        .orTimeout(config.timeout().toMillis(), TimeUnit.MILLISECONDS), config, config.timeout(), "list services");
+    java.util.TreeSet<String> names = new java.util.TreeSet<>();
+    for (KeyValue kv : response.getKvs()) {
+      String rest = kv.getKey().toString(StandardCharsets.UTF_8).substring(root.length());
+      int slash = rest.indexOf('/');
+      if (slash > 0) {
+        names.add(rest.substring(0, slash));
+      }
+    }
+    return List.copyOf(names);
+  }
+
+  @Override
+  public RegistryHealth health() {
+    return health.health();
+  }
+
+  @Override
+  public Subscription onHealthChange(Consumer<RegistryHealth> listener) {
+    return health.onChange(listener);
+  }
+
+  HealthTracker healthTracker() {
+    return health;
+  }
+
+  @Override
+  public String toString() {
+    return name;
   }
 
   /** Lists one service: its decoded instances by key, and the etcd revision of the read. */
@@ -123,7 +181,7 @@ final class EtcdRegistryClient implements RegistryClient {
           Map<String, ServiceInstance> byKey = new LinkedHashMap<>();
           for (KeyValue kv : response.getKvs()) {
             String key = kv.getKey().toString(StandardCharsets.UTF_8);
-            ServiceInstance instance = decode(service, key, kv.getValue());
+            ServiceInstance instance = decode(service, key, kv);
             if (instance != null) {
               byKey.put(key, instance);
             }
@@ -132,12 +190,18 @@ final class EtcdRegistryClient implements RegistryClient {
         });
   }
 
-  /** The instance at {@code key}, or null (logged, naming the key) when the value is malformed. */
-  @Nullable ServiceInstance decode(String service, String key, ByteSequence value) {
+  /**
+   * The instance at {@code key}, with its incarnation: the key's create revision (a key deleted and
+   * put again) and its lease (a process that restarted puts the key under a lease of its own before
+   * the old one expires). Null when the value is malformed, which is reported once per version to
+   * the health tracker, naming the key.
+   */
+  @Nullable ServiceInstance decode(String service, String key, KeyValue kv) {
     try {
-      return codec.decode(service, key, value.getBytes());
+      return codec.decode(service, key, kv.getValue().getBytes()).toBuilder()
+          .incarnation("c" + kv.getCreateRevision() + "l" + Long.toHexString(kv.getLease())).build();
     } catch (IllegalArgumentException e) {
-      log.warn("skipping malformed etcd entry at key '{}': {}", key, e.getMessage());
+      health.malformed(service, key, kv.getModRevision(), String.valueOf(e.getMessage()));
       return null;
     }
   }
@@ -191,10 +255,10 @@ final class EtcdRegistryClient implements RegistryClient {
       throw new RegistryException("interrupted while waiting for etcd to " + what, e);
     } catch (TimeoutException e) {
       future.cancel(false);
-      throw new RegistryException("etcd at " + config.endpoints() + " did not answer within " + timeout + " to " + what, e);
+      throw new RegistryException("etcd at " + config.endpoints() + " did not answer within " + dev.keel.registry.Durations.format(timeout) + " to " + what, e);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause() instanceof TimeoutException
-          ? new TimeoutException("no answer within " + timeout) : e.getCause();
+          ? new TimeoutException("no answer within " + dev.keel.registry.Durations.format(timeout)) : e.getCause();
       throw new RegistryException("etcd at " + config.endpoints() + " could not " + what + ": " + cause, cause);
     }
   }

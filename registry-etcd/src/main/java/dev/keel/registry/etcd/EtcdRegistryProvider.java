@@ -23,4 +23,9 @@ public class EtcdRegistryProvider implements RegistryProvider {
   public RegistryClient open(RegistryUri uri, RegistryOptions options) {
     return EtcdUris.builder(uri, scheme().equals("etcds"), options).buildRaw();
   }
+
+  @Override
+  public void validate(RegistryUri uri, RegistryOptions options) {
+    EtcdUris.builder(uri, scheme().equals("etcds"), options);
+  }
 }

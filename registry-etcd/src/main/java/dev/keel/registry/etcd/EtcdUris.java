@@ -2,7 +2,9 @@ package dev.keel.registry.etcd;
 
 import dev.keel.registry.RegistryOptions;
 import dev.keel.registry.RegistryUri;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -26,7 +28,7 @@ final class EtcdUris {
     EtcdRegistry.Builder b = EtcdRegistry.builder()
         .endpoints(endpoints)
         .prefix(uri.param("prefix", EtcdRegistry.DEFAULT_PREFIX))
-        .ttl(uri.durationParam("ttl", EtcdRegistry.DEFAULT_TTL))
+        .ttl(uri.durationParam("ttl", EtcdRegistry.DEFAULT_TTL, Duration.ofSeconds(1), Duration.ofDays(1)))
         .tls(tlsScheme || uri.booleanParam("tls", false))
         .options(options);
     if (uri.username() != null) {
@@ -38,7 +40,7 @@ final class EtcdUris {
     }
     String ca = uri.param("ca");
     if (ca != null && !ca.isEmpty()) {
-      b.trustedCa(Path.of(ca));
+      b.trustedCa(readable("ca", ca));
     }
     String cert = uri.param("cert");
     String key = uri.param("key");
@@ -49,8 +51,18 @@ final class EtcdUris {
           + ": given without " + (hasCert ? "key" : "cert") + " (expected: both, or neither)");
     }
     if (hasCert && hasKey) {
-      b.clientCertificate(Path.of(cert), Path.of(key));
+      b.clientCertificate(readable("cert", cert), readable("key", key));
     }
     return b;
+  }
+
+  /** The file a parameter names, refused now (not at the first TLS handshake) when it cannot be read. */
+  private static Path readable(String param, String file) {
+    Path p = Path.of(file);
+    if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
+      throw new IllegalArgumentException("registry uri parameter " + param + ": '" + file
+          + "' (expected: a readable PEM file; " + (Files.exists(p) ? "it cannot be read" : "it does not exist") + ")");
+    }
+    return p;
   }
 }

@@ -8,6 +8,7 @@ import dev.keel.registry.Registration;
 import dev.keel.registry.RegistrationHandle;
 import dev.keel.registry.RegistryException;
 import dev.keel.registry.ServiceInstance;
+import dev.keel.registry.internal.HealthTracker;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.options.PutOption;
@@ -42,6 +43,7 @@ final class LeaseKeeper {
   private final EtcdConfig config;
   private final InstanceCodec codec;
   private final ScheduledExecutorService timer;
+  private final HealthTracker health;
   private final ReentrantLock io = new ReentrantLock();
   @GuardedBy("io")
   private final Map<String, RegistrationHandle> registrations = new LinkedHashMap<>(); // by etcd key
@@ -50,8 +52,9 @@ final class LeaseKeeper {
   private volatile long leaseId; // 0: none granted, or lost and not yet replaced
   private volatile long lastAliveNanos;
 
-  LeaseKeeper(Client client, EtcdConfig config, InstanceCodec codec, ThreadFactory threads) {
+  LeaseKeeper(Client client, EtcdConfig config, InstanceCodec codec, ThreadFactory threads, HealthTracker health) {
     this.client = client;
+    this.health = health;
     this.config = config;
     this.codec = codec;
     this.timer = Executors.newSingleThreadScheduledExecutor(threads);
@@ -130,13 +133,19 @@ final class LeaseKeeper {
     try {
       await(client.getLeaseClient().keepAliveOnce(id), config, wait, "keep lease " + hex(id) + " alive");
       lastAliveNanos = System.nanoTime();
+      health.reachable();
     } catch (RegistryException e) {
       if (isLeaseNotFound(e)) {
+        health.reachable(); // etcd answered: the lease is gone, etcd is not
         log.warn("etcd lease {} is gone (expired or revoked); granting a new one and registering again", hex(id));
         restore(id);
-      } else if (System.nanoTime() - lastAliveNanos > config.ttl().toNanos()) {
-        log.warn("etcd lease {} not refreshed for longer than its TTL {} ({}); granting a new one", hex(id), config.ttl(),
-            e.getMessage());
+        return;
+      }
+      health.unreachable("keep lease " + hex(id) + " alive", e);
+      if (System.nanoTime() - lastAliveNanos > config.ttl().toNanos()) {
+        // Once per lease: while etcd stays away, the retries say nothing new (the tracker said it is gone).
+        log.warn("etcd lease {} not refreshed for longer than its TTL {} ({}); granting a new one once etcd answers",
+            hex(id), config.ttl(), e.getMessage());
         restore(id);
       } else {
         log.debug("keep-alive failed; retrying", e);
@@ -160,8 +169,13 @@ final class LeaseKeeper {
         client.getLeaseClient().revoke(lostId); // tidy up if it outlived the gap; failure is fine
       }
     } catch (RuntimeException e) {
-      log.warn("could not restore {} etcd registration(s) yet ({}); retrying in {}", registrations.size(), e.getMessage(),
-          config.keepAliveInterval());
+      if (health.health().reachable()) {
+        log.warn("could not restore {} etcd registration(s) yet ({}); retrying every {}", registrations.size(),
+            e.getMessage(), config.keepAliveInterval());
+      } else {
+        health.unreachable("restore " + registrations.size() + " registration(s)", e);
+        log.debug("could not restore {} etcd registration(s) yet; retrying", registrations.size(), e);
+      }
     } finally {
       io.unlock();
     }

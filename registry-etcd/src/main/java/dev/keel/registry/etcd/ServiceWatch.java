@@ -97,6 +97,7 @@ final class ServiceWatch {
       return;
     }
     recovered();
+    owner.healthTracker().reachable();
     byKey.clear();
     byKey.putAll(listing.instances());
     revision = listing.revision();
@@ -124,6 +125,7 @@ final class ServiceWatch {
     if (closed || gen != generation) {
       return;
     }
+    owner.healthTracker().reachable();
     if (response.isCreatedNotify()) {
       recovered();
       if (reconnect) {
@@ -141,9 +143,9 @@ final class ServiceWatch {
       last = Math.max(last, kv.getModRevision());
       String key = kv.getKey().toString(StandardCharsets.UTF_8);
       ServiceInstance instance =
-          event.getEventType() == WatchEvent.EventType.PUT ? owner.decode(service, key, kv.getValue()) : null;
+          event.getEventType() == WatchEvent.EventType.PUT ? owner.decode(service, key, kv) : null;
       ServiceInstance previous = instance == null ? byKey.remove(key) : byKey.put(key, instance);
-      changed |= instance == null ? previous != null : !instance.equals(previous);
+      changed |= instance == null ? previous != null : !sameIncarnation(instance, previous);
     }
     revision = last;
     if (changed) {
@@ -161,7 +163,7 @@ final class ServiceWatch {
           service, revision, listing.revision());
       relist();
     } else if (listing.revision() > revision) {
-      boolean changed = !byKey.equals(listing.instances());
+      boolean changed = !InstanceSet.of(service, byKey.values(), 0).equals(InstanceSet.of(service, listing.instances().values(), 0));
       byKey.clear();
       byKey.putAll(listing.instances());
       revision = listing.revision(); // later events up to here are skipped: the listing has them
@@ -184,6 +186,7 @@ final class ServiceWatch {
       log.warn("etcd cancelled the watch of '{}' ({}); re-listing", service, error.getMessage());
       relist();
     } else {
+      owner.healthTracker().unreachable("watch of '" + service + "'", error);
       failed("watch", error);
       generation++; // drop jetcd's own resume; ours starts from the last revision we applied
       closeWatcher();
@@ -197,6 +200,11 @@ final class ServiceWatch {
     }
     log.warn("watch of '{}' ended without an error; re-listing", service);
     relist();
+  }
+
+  /** Equal, and the same registration: a key put again under a new lease is a change. */
+  private static boolean sameIncarnation(ServiceInstance a, @Nullable ServiceInstance b) {
+    return a.equals(b) && a.incarnation().equals(b.incarnation());
   }
 
   private static boolean isCancelledByServer(Throwable error) {
@@ -243,10 +251,11 @@ final class ServiceWatch {
     }
   }
 
+  /** Logged at DEBUG: the health tracker says once, for every watch, that etcd is unreachable. */
   private void failed(String what, @Nullable Throwable error) {
     if (!failing) {
       failing = true;
-      log.warn("etcd {} of service '{}' failed ({}); retrying with back-off up to {} ms", what, service,
+      log.debug("etcd {} of service '{}' failed ({}); retrying with back-off up to {} ms", what, service,
           error == null ? "unknown" : error.toString(), MAX_BACKOFF_MILLIS);
     } else {
       log.debug("etcd {} of service '{}' failed again", what, service, error);
@@ -257,7 +266,7 @@ final class ServiceWatch {
     backoffMillis = MIN_BACKOFF_MILLIS;
     if (failing) {
       failing = false;
-      log.info("watch of service '{}' is back", service);
+      log.debug("watch of service '{}' is back", service);
     }
   }
 

@@ -2,6 +2,7 @@ package dev.keel.registry.etcd;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.keel.testsupport.TestPki;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -63,7 +64,11 @@ public final class EtcdServerExtension implements BeforeAllCallback, AfterAllCal
     Files.createDirectories(dataDir);
     Runtime.getRuntime().addShutdownHook(shutdownHook);
     if (tls) {
-      TestCertificates.create(dataDir.resolve("tls"));
+      // a throw-away CA, a server certificate for 127.0.0.1 and a client certificate (openssl, EC P-256)
+      Path dir = Files.createDirectories(dataDir.resolve("tls"));
+      TestPki.Authority ca = new TestPki(dir).authority("ca");
+      ca.issue("server", "IP:127.0.0.1", "DNS:localhost");
+      ca.issue("client");
     }
     start();
   }

@@ -49,10 +49,24 @@ class EtcdUrisTest {
     assertThatThrownBy(() -> open("etcd://h/keel")).hasMessageContaining("?prefix=/keel");
     assertThatThrownBy(() -> open("etcd://h?ttl=0s")).hasMessageContaining("ttl");
     assertThatThrownBy(() -> open("etcd://h?cert=/tmp/c.pem")).hasMessageContaining("cert: given without key");
-    assertThatThrownBy(() -> open("etcd://h?ca=/nonexistent/ca.pem")).hasMessageContaining("trustedCa")
-        .hasMessageContaining("/nonexistent/ca.pem");
+    assertThatThrownBy(() -> open("etcd://h?ca=/nonexistent/ca.pem"))
+        .hasMessage("registry uri parameter ca: '/nonexistent/ca.pem' (expected: a readable PEM file; it does not exist)");
     assertThatThrownBy(() -> open("etcd://user@h")).hasMessageContaining("without a password");
     assertThatThrownBy(() -> open("etcd://h:70000")).hasMessageContaining("70000");
+  }
+
+  @Test
+  void validateCatchesWhatOpenRefusesWithoutConnecting() {
+    assertThatThrownBy(() -> Registries.validate("ectd://127.0.0.1:2379"))
+        .hasMessageContaining("'ectd'").hasMessageContaining("did you mean 'etcd'?");
+    assertThatThrownBy(() -> Registries.validate("etcd://h?bogus=")).hasMessageContaining("'bogus': unknown for etcd://");
+    assertThatThrownBy(() -> Registries.validate("etcd://h?prefx=/keel")).hasMessageContaining("did you mean 'prefix'?");
+    assertThatThrownBy(() -> Registries.validate("etcds://h?key=/nonexistent/k.pem&cert=/nonexistent/c.pem"))
+        .hasMessageContaining("/nonexistent/");
+    assertThatThrownBy(() -> Registries.validate("etcd://h?ttl=0s")).hasMessage("registry uri parameter ttl: '0s' (expected: 1s..1d)");
+    assertThatThrownBy(() -> Registries.validate("etcd://h?ttl=2d")).hasMessage("registry uri parameter ttl: '2d' (expected: 1s..1d)");
+    // nothing listens on port 1: validation does not connect
+    Registries.validate("etcd://127.0.0.1:1?prefix=/keel&ttl=1d");
   }
 
   @Test

@@ -3,6 +3,8 @@ package dev.keel.registry.nacos;
 import com.alibaba.nacos.api.naming.pojo.Instance;
 import dev.keel.registry.InstanceSet;
 import dev.keel.registry.ServiceInstance;
+import dev.keel.registry.internal.HealthTracker;
+import dev.keel.registry.internal.LogSafe;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -24,12 +26,21 @@ import org.slf4j.LoggerFactory;
  * servers may replace by their own); an instance without that key (registered by another client) gets
  * Keel's default id, {@code host:port}. The key is removed from the metadata Keel hands out.
  *
- * <p>Nacos instances that are unhealthy or disabled are left out; a malformed one is skipped with a
- * warning. Stateless and thread-safe.
+ * <p>Incarnation: the metadata key {@value #INCARNATION_KEY}, removed from the metadata like the id;
+ * empty for instances registered by other clients.
+ *
+ * <p>Nacos instances that are unhealthy or disabled are left out; a malformed one is skipped and
+ * reported (once per version, through the client's health tracker). Stateless and thread-safe.
  */
 final class InstanceMapping {
   /** The metadata key that carries Keel's instance id. */
   static final String ID_KEY = "keel.id";
+  /**
+   * The metadata key that carries the incarnation: a stamp each Keel client makes when it is
+   * created, so that a restarted process is told from the one before it. The Nacos server keeps no
+   * registration time a client can read.
+   */
+  static final String INCARNATION_KEY = "keel.incarnation";
 
   private static final Logger log = LoggerFactory.getLogger(InstanceMapping.class);
 
@@ -51,6 +62,11 @@ final class InstanceMapping {
 
   /** The Nacos form of {@code instance}: ephemeral, healthy, enabled, in {@code cluster}. */
   static Instance toNacos(ServiceInstance instance, String cluster) {
+    return toNacos(instance, cluster, "");
+  }
+
+  /** {@link #toNacos(ServiceInstance, String)}, stamped with {@code incarnation} unless it is empty. */
+  static Instance toNacos(ServiceInstance instance, String cluster, String incarnation) {
     Instance out = new Instance();
     out.setInstanceId(instance.id());
     out.setIp(instance.host());
@@ -62,6 +78,9 @@ final class InstanceMapping {
     out.setClusterName(cluster);
     Map<String, String> metadata = new HashMap<>(instance.metadata());
     metadata.put(ID_KEY, instance.id());
+    if (!incarnation.isEmpty()) {
+      metadata.put(INCARNATION_KEY, incarnation);
+    }
     out.setMetadata(metadata);
     return out;
   }
@@ -71,6 +90,12 @@ final class InstanceMapping {
    * (unhealthy, disabled, outside {@code clusters} when that is not empty) or is malformed.
    */
   static @Nullable ServiceInstance toKeel(String service, Instance nacos, Collection<String> clusters) {
+    return toKeel(service, nacos, clusters, null);
+  }
+
+  /** {@link #toKeel(String, Instance, Collection)}, reporting a malformed instance to {@code health}. */
+  static @Nullable ServiceInstance toKeel(String service, Instance nacos, Collection<String> clusters,
+      @Nullable HealthTracker health) {
     if (!nacos.isHealthy() || !nacos.isEnabled()) {
       return null;
     }
@@ -87,29 +112,43 @@ final class InstanceMapping {
         });
       }
       String id = metadata.remove(ID_KEY);
+      String incarnation = metadata.remove(INCARNATION_KEY);
       ServiceInstance.Builder b = ServiceInstance.builder().service(service)
           .host(nacos.getIp()).port(nacos.getPort()) // no ip: NPE, skipped below
-          .weight(toKeelWeight(nacos.getWeight())).metadata(metadata);
+          .weight(toKeelWeight(nacos.getWeight())).metadata(metadata)
+          .incarnation(incarnation == null ? "" : incarnation);
       if (id != null && !id.isBlank()) {
         b.id(id);
       }
       return b.build();
     } catch (RuntimeException e) {
-      log.warn("skipping a malformed Nacos instance of service '{}' ({}:{}): {}",
-          service, nacos.getIp(), nacos.getPort(), e.getMessage());
+      String entry = nacos.getIp() + ":" + nacos.getPort();
+      if (health != null) {
+        // Nacos pushes whole lists: the instance's own text tells one version from the next.
+        health.malformed(service, entry, nacos.toString().hashCode(), String.valueOf(e.getMessage()));
+      } else {
+        log.warn("skipping a malformed Nacos instance of service {} ({}): {}", LogSafe.quote(service),
+            LogSafe.escape(entry), LogSafe.escape(e.getMessage()));
+      }
       return null;
     }
   }
 
   /** The instance set of {@code service} from a Nacos list, filtered as {@link #toKeel} says. */
   static InstanceSet toSet(String service, @Nullable List<Instance> nacos, Collection<String> clusters, long revision) {
+    return toSet(service, nacos, clusters, revision, null);
+  }
+
+  /** {@link #toSet(String, List, Collection, long)}, reporting malformed instances to {@code health}. */
+  static InstanceSet toSet(String service, @Nullable List<Instance> nacos, Collection<String> clusters, long revision,
+      @Nullable HealthTracker health) {
     List<ServiceInstance> out = new ArrayList<>();
     if (nacos != null) {
       for (Instance i : nacos) {
         if (i == null) {
           continue;
         }
-        ServiceInstance k = toKeel(service, i, clusters);
+        ServiceInstance k = toKeel(service, i, clusters, health);
         if (k != null) {
           out.add(k);
         }

@@ -11,8 +11,11 @@ import dev.keel.registry.InstanceSet;
 import dev.keel.registry.Registration;
 import dev.keel.registry.RegistryClient;
 import dev.keel.registry.RegistryException;
+import dev.keel.registry.RegistryHealth;
+import dev.keel.registry.RegistryLimits;
 import dev.keel.registry.ServiceInstance;
 import dev.keel.registry.Subscription;
+import dev.keel.registry.internal.HealthTracker;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,6 +43,9 @@ import org.slf4j.LoggerFactory;
  * The raw Nacos client: one {@link NamingService} (one gRPC connection). {@link NacosRegistry} and
  * {@link NacosRegistryProvider} wrap it with the shared guards.
  *
+ * <p>Names and instances Nacos would refuse are refused at once ({@link NacosRules}), with
+ * {@link IllegalArgumentException}; {@link #limits()} declares the metadata limit.
+ *
  * <p>{@code resolve} reads from the server ({@code getAllInstances(..., subscribe=false)}) and throws
  * {@link RegistryException} when it cannot; {@code watch} never throws for an unreachable server.
  */
@@ -50,6 +56,7 @@ final class NacosRegistryClient implements RegistryClient {
   private static final AtomicInteger CLIENTS = new AtomicInteger();
 
   private final NacosSettings settings;
+  private final RegistryLimits limits;
   private final NamingService naming;
   private final boolean ownsNaming;
   private final @Nullable Path ownedDir;
@@ -62,11 +69,18 @@ final class NacosRegistryClient implements RegistryClient {
   private final Map<String, ServiceRegistrations> registrations = new HashMap<>();
   @GuardedBy("this")
   private final List<NacosWatch> watches = new ArrayList<>();
+  private final HealthTracker health;
+  /** Follows nacos-client's connection into {@link #health}; null when not found, and Keel's own reads do. */
+  private final @Nullable AutoCloseable connectionEvents;
+  /** Written with every instance this client registers: a restarted process is a new incarnation. */
+  private final String incarnation = Long.toHexString(System.currentTimeMillis()) + "-"
+      + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 16);
   @GuardedBy("this")
   private boolean closed;
 
   private NacosRegistryClient(NacosSettings settings, NamingService naming, boolean ownsNaming, @Nullable Path ownedDir) {
     this.settings = settings;
+    this.limits = NacosRules.limits(settings.metadataLimit, incarnation);
     this.naming = naming;
     this.ownsNaming = ownsNaming;
     this.ownedDir = ownedDir;
@@ -80,6 +94,8 @@ final class NacosRegistryClient implements RegistryClient {
       }
     };
     this.control = Executors.newSingleThreadScheduledExecutor(daemon("keel-nacos-" + n + "-control"));
+    this.health = new HealthTracker("nacos://" + settings.serverAddr);
+    this.connectionEvents = NacosConnectionHealth.attach(naming, health, settings.serverAddr);
   }
 
   /** A client on a NamingService that Keel creates (and shuts down on close). */
@@ -127,44 +143,63 @@ final class NacosRegistryClient implements RegistryClient {
     }
   }
 
+  /** The stamp this client writes with every instance ({@link InstanceMapping#INCARNATION_KEY}); for tests. */
+  String incarnation() {
+    return incarnation;
+  }
+
   /** The NamingService in use; for tests and adapter-specific calls. */
   NamingService namingService() {
     return naming;
   }
 
+  /** Nacos's metadata limit less Keel's own entries: see {@link NacosRules#limits(int, String)}. */
+  @Override
+  public RegistryLimits limits() {
+    return limits;
+  }
+
+  /** Refuses at once, sending nothing, an instance Nacos would refuse ({@link NacosRules}). */
   @Override
   public Registration register(ServiceInstance instance) {
     requireNonNull(instance, "instance");
+    NacosRules.check(instance, limits);
     ServiceRegistrations slot;
     synchronized (this) {
       checkOpen();
       slot = registrations.computeIfAbsent(instance.service(),
-          s -> new ServiceRegistrations(naming, s, settings.group, settings.registrationCluster()));
+          s -> new ServiceRegistrations(naming, s, settings.group, settings.registrationCluster(), incarnation));
     }
     return slot.register(instance);
   }
 
   @Override
   public InstanceSet resolve(String service) {
-    requireNonNull(service, "service");
+    NacosRules.service(requireNonNull(service, "service"));
     checkOpen();
     List<Instance> list;
     try {
       list = naming.getAllInstances(service, settings.group, settings.discoveryClusters(), false);
     } catch (NacosException | RuntimeException e) {
+      if (connectionEvents == null) {
+        health.unreachable("read service '" + service + "'", e);
+      }
       throw new RegistryException("nacos: cannot read service '" + service + "' from " + settings.serverAddr
           + " (" + NacosWatch.message(e) + ")", e);
     }
-    return InstanceMapping.toSet(service, list, settings.discoveryClusters(), revisions.incrementAndGet());
+    if (connectionEvents == null) {
+      health.reachable();
+    }
+    return InstanceMapping.toSet(service, list, settings.discoveryClusters(), revisions.incrementAndGet(), health);
   }
 
   @Override
   public Subscription watch(String service, Consumer<InstanceSet> listener) {
-    requireNonNull(service, "service");
+    NacosRules.service(requireNonNull(service, "service"));
     requireNonNull(listener, "listener");
     NacosWatch[] self = new NacosWatch[1];
     NacosWatch w = new NacosWatch(naming, service, settings.group, settings.discoveryClusters(), listener,
-        delivery, control, revisions, () -> {
+        delivery, control, revisions, health, () -> {
           synchronized (this) {
             watches.remove(self[0]);
           }
@@ -209,6 +244,45 @@ final class NacosRegistryClient implements RegistryClient {
       }
     }
     deleteTree(ownedDir);
+    if (connectionEvents != null) {
+      try {
+        connectionEvents.close();
+      } catch (Exception e) {
+        log.debug("nacos: stopping the connection poll failed", e);
+      }
+    }
+    health.closed();
+  }
+
+  /** The services of the client's group, as the server pages them. */
+  @Override
+  public List<String> services() {
+    checkOpen();
+    List<String> names = new ArrayList<>();
+    try {
+      for (int page = 1; ; page++) {
+        com.alibaba.nacos.api.naming.pojo.ListView<String> view = naming.getServicesOfServer(page, 500, settings.group);
+        names.addAll(view.getData());
+        if (view.getData().size() < 500 || names.size() >= view.getCount()) {
+          break;
+        }
+      }
+    } catch (NacosException | RuntimeException e) {
+      throw new RegistryException("nacos: cannot list the services of " + settings.serverAddr + " ("
+          + NacosWatch.message(e) + ")", e);
+    }
+    names.sort(null);
+    return names;
+  }
+
+  @Override
+  public RegistryHealth health() {
+    return health.health();
+  }
+
+  @Override
+  public Subscription onHealthChange(Consumer<RegistryHealth> listener) {
+    return health.onChange(listener);
   }
 
   private synchronized void checkOpen() {
@@ -244,6 +318,6 @@ final class NacosRegistryClient implements RegistryClient {
 
   @Override
   public String toString() {
-    return "NacosRegistryClient{" + settings + "}";
+    return "nacos://" + settings.serverAddr;
   }
 }

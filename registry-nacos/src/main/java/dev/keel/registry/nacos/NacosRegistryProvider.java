@@ -20,4 +20,9 @@ public final class NacosRegistryProvider implements RegistryProvider {
   public RegistryClient open(RegistryUri uri, RegistryOptions options) {
     return NacosRegistry.fromUri(uri, options).openRaw();
   }
+
+  @Override
+  public void validate(RegistryUri uri, RegistryOptions options) {
+    NacosRegistry.fromUri(uri, options);
+  }
 }

@@ -8,6 +8,7 @@ import com.alibaba.nacos.api.naming.listener.NamingEvent;
 import com.alibaba.nacos.api.naming.pojo.Instance;
 import dev.keel.registry.InstanceSet;
 import dev.keel.registry.Subscription;
+import dev.keel.registry.internal.HealthTracker;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -40,6 +41,7 @@ final class NacosWatch extends AbstractEventListener implements Subscription {
   private final Executor delivery;
   private final ScheduledExecutorService control;
   private final AtomicLong revisions;
+  private final HealthTracker health;
   private final Runnable onClose;
   private volatile boolean closed;
   private boolean delivered; // on delivery only
@@ -47,7 +49,7 @@ final class NacosWatch extends AbstractEventListener implements Subscription {
 
   NacosWatch(NamingService naming, String service, String group, List<String> clusters,
       Consumer<InstanceSet> listener, Executor delivery, ScheduledExecutorService control, AtomicLong revisions,
-      Runnable onClose) {
+      HealthTracker health, Runnable onClose) {
     this.naming = naming;
     this.service = service;
     this.group = group;
@@ -56,6 +58,7 @@ final class NacosWatch extends AbstractEventListener implements Subscription {
     this.delivery = delivery;
     this.control = control;
     this.revisions = revisions;
+    this.health = health;
     this.onClose = onClose;
   }
 
@@ -87,7 +90,7 @@ final class NacosWatch extends AbstractEventListener implements Subscription {
       } catch (NacosException | RuntimeException e) {
         // nacos-client has kept the subscription and makes it once it is connected again.
         subscribed = true;
-        log.warn("nacos: could not subscribe to service '{}' now ({}); retrying", service, message(e));
+        log.debug("nacos: could not subscribe to service '{}' now ({}); retrying", service, message(e));
       }
     }
     List<Instance> initial;
@@ -114,7 +117,7 @@ final class NacosWatch extends AbstractEventListener implements Subscription {
       return;
     }
     delivered = true;
-    InstanceSet set = InstanceMapping.toSet(service, instances, clusters, revisions.incrementAndGet());
+    InstanceSet set = InstanceMapping.toSet(service, instances, clusters, revisions.incrementAndGet(), health);
     try {
       listener.accept(set);
     } catch (RuntimeException e) {

@@ -31,6 +31,14 @@ class NacosRegistryProviderTest {
   }
 
   @Test
+  void validateCatchesWhatOpenRefusesWithoutConnecting() {
+    assertThatThrownBy(() -> Registries.validate("nacos://h?namespce=prod")).hasMessageContaining("did you mean 'namespace'?");
+    assertThatThrownBy(() -> Registries.validate("nacso://h")).hasMessageContaining("did you mean 'nacos'?");
+    assertThatThrownBy(() -> Registries.validate("nacos://h:0")).hasMessageContaining("port: 0");
+    Registries.validate("nacos://127.0.0.1:1?namespace=prod&group=g");
+  }
+
+  @Test
   void uriPartsBecomeNacosClientProperties() {
     NacosSettings s = settings("nacos://alice:p%40ss@10.0.0.5,10.0.0.6:9848?namespace=prod&group=shop&cluster=c1"
         + "&access-key=AK&secret-key=SK&cache-dir=/var/cache/keel-nacos&resolve-timeout=2s");

@@ -6,14 +6,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.keel.registry.ServiceInstance;
+import dev.keel.registry.internal.HealthTracker;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.apache.curator.framework.recipes.cache.ChildData;
 import org.apache.curator.utils.ZKPaths;
+import org.apache.zookeeper.data.Stat;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The Curator x-discovery JSON of one instance node, written and read without Curator's
@@ -33,7 +34,6 @@ import org.slf4j.LoggerFactory;
  * supplier also looks for it. Thread-safe.
  */
 final class InstanceCodec {
-  private static final Logger log = LoggerFactory.getLogger(InstanceCodec.class);
   /** The metadata key that carries the weight. */
   static final String WEIGHT = "weight";
 
@@ -92,21 +92,30 @@ final class InstanceCodec {
   }
 
   /**
-   * Reads the node at {@code path} like {@link #decode}, but a node that is not an instance is
-   * skipped (null) with a warning naming its path and what is wrong.
+   * Reads {@code node} like {@link #decode}, with its incarnation (the registration time, else the
+   * node's creation), but a node that is not an instance is skipped (null) and reported to
+   * {@code health}, which warns once per node version, naming its path and what is wrong.
    */
-  static @Nullable ServiceInstance decodeOrSkip(String service, String path, byte @Nullable [] data) {
+  static @Nullable ServiceInstance decodeOrSkip(String service, ChildData node, HealthTracker health) {
+    ServiceInstance instance;
     try {
-      return decode(service, ZKPaths.getNodeFromPath(path), data);
+      instance = decode(service, ZKPaths.getNodeFromPath(node.getPath()), node.getData());
     } catch (IllegalArgumentException e) {
-      log.warn("skipping ZooKeeper node {}: {}", path, e.getMessage());
+      Stat stat = node.getStat();
+      health.malformed(service, node.getPath(), stat == null ? 0 : stat.getMzxid(), String.valueOf(e.getMessage()));
       return null;
     }
+    if (instance == null || !instance.incarnation().isEmpty() || node.getStat() == null) {
+      return instance;
+    }
+    // No registration time (a writer other than Curator, Spring Cloud, Dubbo or Keel): the node's
+    // creation tells a new registration, which deletes and creates it, from an update.
+    return instance.toBuilder().incarnation("czxid:" + Long.toHexString(node.getStat().getCzxid())).build();
   }
 
   /**
    * Reads the node {@code nodeName} of {@code service}: the instance, or null when the node says
-   * {@code "enabled": false}.
+   * {@code "enabled": false}. The incarnation is the registration time, when the node has one.
    *
    * @throws IllegalArgumentException saying what is wrong when the data is not an instance
    */
@@ -144,8 +153,14 @@ final class InstanceCodec {
     }
     Map<String, String> metadata = metadata(root.get("payload"));
     String weight = metadata.remove(WEIGHT);
+    // Curator, Spring Cloud, Dubbo and Keel stamp a registration with the time it was made and keep
+    // that stamp when they restore it after a session loss: a process restarted is a new one.
+    JsonNode registered = root.get("registrationTimeUTC");
+    String incarnation = registered != null && registered.isIntegralNumber() && registered.asLong() > 0
+        ? "registered:" + registered.asLong() : "";
     return ServiceInstance.builder().service(service).id(id != null ? id : nodeName).host(address).port(port)
-        .weight(weight == null ? ServiceInstance.DEFAULT_WEIGHT : weight(weight)).metadata(metadata).build();
+        .weight(weight == null ? ServiceInstance.DEFAULT_WEIGHT : weight(weight)).metadata(metadata)
+        .incarnation(incarnation).build();
   }
 
   /**

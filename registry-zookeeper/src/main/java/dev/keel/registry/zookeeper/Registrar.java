@@ -310,7 +310,7 @@ final class Registrar implements ConnectionStateListener {
     try {
       return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      throw new RegistryException("no answer within " + timeout + " (connected: "
+      throw new RegistryException("no answer within " + dev.keel.registry.Durations.format(timeout) + " (connected: "
           + curator.getZookeeperClient().isConnected() + ")", e);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();

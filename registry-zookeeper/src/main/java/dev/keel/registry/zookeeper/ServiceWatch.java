@@ -2,6 +2,7 @@ package dev.keel.registry.zookeeper;
 
 import dev.keel.registry.InstanceSet;
 import dev.keel.registry.ServiceInstance;
+import dev.keel.registry.internal.HealthTracker;
 import dev.keel.registry.internal.SerialExecutor;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -27,8 +27,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The watch of one service: one {@link CuratorCache} on {@code basePath/service}, shared by all
- * its listeners.
+ * The watch of one service: one {@link CuratorCache} on {@code basePath/service}.
  *
  * <p>Why CuratorCache: it rests on one persistent recursive watch (ZooKeeper 3.6+), so there is no
  * gap between a watch firing and being set again in which a change could be missed, as there is
@@ -39,10 +38,10 @@ import org.slf4j.LoggerFactory;
  * <p>The cache's events only mark the snapshot stale; a snapshot is built (as below) on this
  * watch's own serial lane, so bursts (a thousand nodes at start-up, a delete and
  * re-create) cost one snapshot, snapshots go out in order, and Curator's event thread never waits
- * on a listener. Listeners are called on that lane too, so each sees every snapshot in order and
- * never concurrently with itself; the guards of {@code Registries} give each user listener a lane
- * of its own on top. Nodes are parsed once per version; one that does not parse is left out with a
- * warning naming its path.
+ * on the listener. The one listener is called on that lane too, so it sees every snapshot in order
+ * and never concurrently with itself; sharing a watch among listeners, each on a lane of its own, is
+ * the business of the guards of {@code Registries}. Nodes are parsed once per version; one that does
+ * not parse is left out and reported once to the health tracker.
  *
  * <p>Which nodes make up a snapshot is not taken from the cache: each rebuild lists the service's
  * children in ZooKeeper (one getChildren) and takes their data from the cache, reading directly the
@@ -61,10 +60,11 @@ final class ServiceWatch {
   private final String path;
   private final CuratorFramework curator;
   private final Duration timeout;
+  private final HealthTracker health;
   private final SerialExecutor serial;
   private final CuratorCache cache;
   private final ConnectionStateListener reconnected;
-  private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+  private final Consumer<InstanceSet> listener;
   private final AtomicBoolean refreshQueued = new AtomicBoolean();
   private final Map<String, Parsed> parsed = new HashMap<>(); // on serial only
   private volatile boolean initialized;
@@ -73,14 +73,17 @@ final class ServiceWatch {
   private long revision; // on serial only
 
   /** {@code timeout} bounds the reads of one rebuild. */
-  ServiceWatch(CuratorFramework curator, String service, String path, Executor pool, Duration timeout) {
+  ServiceWatch(CuratorFramework curator, String service, String path, Executor pool, Duration timeout,
+      HealthTracker health, Consumer<InstanceSet> listener) {
     this.service = service;
+    this.listener = listener;
     this.path = path;
     this.curator = curator;
     this.timeout = timeout;
+    this.health = health;
     this.serial = new SerialExecutor(pool);
     this.cache = CuratorCache.builder(curator, path)
-        .withExceptionHandler(e -> log.warn("reading {} from ZooKeeper failed: {}; retried on reconnection", path, e.toString()))
+        .withExceptionHandler(e -> readFailed("reading " + path + " from ZooKeeper failed: " + e + "; retried on reconnection"))
         .build();
     cache.listenable().addListener(new CuratorCacheListener() {
       @Override
@@ -110,25 +113,8 @@ final class ServiceWatch {
     cache.start();
   }
 
-  /** Adds a listener; it gets the current snapshot first, when there is one. */
-  Runnable add(Consumer<InstanceSet> consumer) {
-    Listener listener = new Listener(consumer);
-    serial.execute(() -> {
-      listeners.add(listener);
-      if (last != null) {
-        listener.deliver(last);
-      }
-    });
-    return () -> {
-      listener.closed = true;
-      serial.execute(() -> listeners.remove(listener));
-    };
-  }
-
   void close() {
     closed = true;
-    listeners.forEach(l -> l.closed = true);
-    listeners.clear();
     curator.getConnectionStateListenable().removeListener(reconnected);
     cache.close();
   }
@@ -153,8 +139,8 @@ final class ServiceWatch {
         Thread.currentThread().interrupt();
       }
       boolean connected = curator.getZookeeperClient().isConnected();
-      log.warn("reading {} from ZooKeeper failed: {}; keeping the last snapshot ({} instances), retried {}", path,
-          e.toString(), last == null ? "none" : last.size(), connected ? "shortly" : "on reconnection");
+      readFailed("reading " + path + " from ZooKeeper failed: " + e + "; keeping the last snapshot ("
+          + (last == null ? "none" : last.size() + " instances") + "), retried " + (connected ? "shortly" : "on reconnection"));
       if (connected && !closed) {
         CompletableFuture.delayedExecutor(RETRY_MILLIS, TimeUnit.MILLISECONDS).execute(this::refresh);
       }
@@ -180,7 +166,7 @@ final class ServiceWatch {
     }
     revision++;
     last = set;
-    listeners.forEach(l -> l.deliver(set));
+    deliver(set);
   }
 
   /**
@@ -209,12 +195,24 @@ final class ServiceWatch {
     return children;
   }
 
+  /**
+   * A failed read is worth a warning while connected (permissions, a server in trouble); while
+   * disconnected it is what the connection state says already, once, through the health tracker.
+   */
+  private void readFailed(String message) {
+    if (curator.getZookeeperClient().isConnected()) {
+      log.warn(message);
+    } else {
+      log.debug(message);
+    }
+  }
+
   private static long remaining(long deadline) {
     return Math.max(0, deadline - System.nanoTime());
   }
 
   private Parsed parse(ChildData child) {
-    return new Parsed(child.getStat(), InstanceCodec.decodeOrSkip(service, child.getPath(), child.getData()));
+    return new Parsed(child.getStat(), InstanceCodec.decodeOrSkip(service, child, health));
   }
 
   /** A node parsed at one version; {@code instance} is null for a disabled or unreadable node. */
@@ -234,24 +232,15 @@ final class ServiceWatch {
     }
   }
 
-  /** A listener; called on {@link #serial} only. */
-  private final class Listener {
-    final Consumer<InstanceSet> consumer;
-    volatile boolean closed;
-
-    Listener(Consumer<InstanceSet> consumer) {
-      this.consumer = consumer;
+  /** Calls the listener; on {@link #serial} only. */
+  private void deliver(InstanceSet set) {
+    if (closed) {
+      return;
     }
-
-    void deliver(InstanceSet set) {
-      if (closed) {
-        return;
-      }
-      try {
-        consumer.accept(set);
-      } catch (RuntimeException e) {
-        log.warn("a listener of service '{}' threw; it stays subscribed", service, e);
-      }
+    try {
+      listener.accept(set);
+    } catch (RuntimeException e) {
+      log.warn("a listener of service '{}' threw; it stays subscribed", service, e);
     }
   }
 }

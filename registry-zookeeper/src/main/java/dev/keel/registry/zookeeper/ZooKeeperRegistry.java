@@ -171,7 +171,8 @@ public final class ZooKeeperRegistry {
         if (curator.getState() != CuratorFrameworkState.STARTED) {
           throw new IllegalArgumentException("curator: " + curator.getState() + " (expected: STARTED; call start() first)");
         }
-        return new ZooKeeperRegistryClient(curator, false, basePath, payloadClass, options.resolveTimeout(), null);
+        return new ZooKeeperRegistryClient(curator, false, basePath, payloadClass, options.resolveTimeout(),
+            Duration.ofMillis(curator.getZookeeperClient().getConnectionTimeoutMs()), null);
       }
       Duration session = sessionTimeout != null ? sessionTimeout : Duration.ofSeconds(30);
       Duration connection = connectionTimeout != null ? connectionTimeout : Duration.ofSeconds(5);
@@ -187,7 +188,7 @@ public final class ZooKeeperRegistry {
       }
       CuratorFramework created = b.build();
       created.start();
-      return new ZooKeeperRegistryClient(created, true, basePath, payloadClass, options.resolveTimeout(), acl);
+      return new ZooKeeperRegistryClient(created, true, basePath, payloadClass, options.resolveTimeout(), connection, acl);
     }
 
     private static Duration millis(String field, Duration d) {

@@ -1,5 +1,6 @@
 package dev.keel.registry.zookeeper;
 
+import dev.keel.registry.Durations;
 import dev.keel.registry.RegistryClient;
 import dev.keel.registry.RegistryOptions;
 import dev.keel.registry.RegistryProvider;
@@ -32,6 +33,11 @@ public final class ZooKeeperRegistryProvider implements RegistryProvider {
     return builder(uri).options(options).buildRaw();
   }
 
+  @Override
+  public void validate(RegistryUri uri, RegistryOptions options) {
+    builder(uri);
+  }
+
   /** The builder that {@code uri} describes; every error names the part of the URI that is wrong. */
   static ZooKeeperRegistry.Builder builder(RegistryUri uri) {
     uri.requireKnownParams(PARAMS);
@@ -51,8 +57,8 @@ public final class ZooKeeperRegistryProvider implements RegistryProvider {
     Duration base = positive(uri, "retry-base", Duration.ofMillis(100));
     Duration maxSleep = positive(uri, "retry-max-sleep", Duration.ofSeconds(2));
     if (maxSleep.compareTo(base) < 0) {
-      throw new IllegalArgumentException("registry uri parameter retry-max-sleep: " + maxSleep
-          + " (expected: at least retry-base, " + base + ")");
+      throw new IllegalArgumentException("registry uri parameter retry-max-sleep: '" + uri.param("retry-max-sleep")
+          + "' (expected: at least retry-base, " + Durations.format(base) + ")");
     }
     // Curator caps the retries of ExponentialBackoffRetry at 29 (the shift would overflow).
     int maxRetries = uri.intParam("retry-max", 5, 0, 29);
@@ -81,11 +87,6 @@ public final class ZooKeeperRegistryProvider implements RegistryProvider {
 
   /** A duration parameter of 1 ms to 24 days, ZooKeeper's int milliseconds. */
   private static Duration positive(RegistryUri uri, String name, Duration defaultValue) {
-    Duration d = uri.durationParam(name, defaultValue);
-    if (d.toMillis() < 1 || d.toMillis() > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("registry uri parameter " + name + ": '" + uri.param(name)
-          + "' (expected: a duration from 1ms to 24d, such as 30s)");
-    }
-    return d;
+    return uri.durationParam(name, defaultValue, Duration.ofMillis(1), Duration.ofDays(24));
   }
 }

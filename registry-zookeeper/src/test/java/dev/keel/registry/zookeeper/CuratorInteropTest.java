@@ -252,8 +252,8 @@ class CuratorInteropTest {
       System.setErr(stderr);
     }
     String log = captured.toString(StandardCharsets.UTF_8);
-    assertThat(log).contains("skipping ZooKeeper node /services/orders/garbage: not JSON")
-        .contains("skipping ZooKeeper node /services/orders/no-port: port: missing");
+    assertThat(log).contains("skipping malformed entry '/services/orders/garbage' of service 'orders': not JSON")
+        .contains("skipping malformed entry '/services/orders/no-port' of service 'orders': port: missing");
   }
 
   @Test

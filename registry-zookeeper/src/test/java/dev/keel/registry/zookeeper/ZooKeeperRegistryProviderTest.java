@@ -37,13 +37,23 @@ class ZooKeeperRegistryProviderTest {
   @Test
   void parametersAreValidatedNamingTheParameter() {
     assertRejected("?session-timeout=soon", "session-timeout: 'soon'", "duration");
-    assertRejected("?connection-timeout=0s", "connection-timeout: '0s'", "1ms to 24d");
+    assertRejected("?connection-timeout=0s", "connection-timeout: '0s'", "1ms..24d");
     assertRejected("?retry-base=-1s", "retry-base", "duration");
     assertRejected("?retry-max=30", "retry-max: '30'", "0..29");
     assertRejected("?retry-base=1s&retry-max-sleep=100ms", "retry-max-sleep", "at least retry-base");
     assertRejected("?payload-class=not a class", "payload-class: 'not a class'", "spring-cloud");
     assertRejected("?sesion-timeout=30s", "'sesion-timeout': unknown for zookeeper://", "session-timeout");
     assertRejected("/a//b", "registry uri path", "basePath: '/a//b'");
+  }
+
+  @Test
+  void validateCatchesWhatOpenRefusesWithoutConnecting() {
+    assertThatThrownBy(() -> Registries.validate("zookeeper://127.0.0.1:99999")).hasMessageContaining("port: 99999");
+    assertThatThrownBy(() -> Registries.validate("zookeper://127.0.0.1:2181")).hasMessageContaining("did you mean 'zookeeper'?");
+    assertThatThrownBy(() -> Registries.validate("zookeeper://h?sesion-timeout=1s")).hasMessageContaining("did you mean 'session-timeout'?");
+    assertThatThrownBy(() -> Registries.validate("zookeeper://h?session-timeout=30d"))
+        .hasMessage("registry uri parameter session-timeout: '30d' (expected: 1ms..24d)");
+    Registries.validate("zookeeper://" + NOWHERE + "/services?session-timeout=1d");
   }
 
   @Test

@@ -59,9 +59,16 @@ public final class KillableBackend implements AutoCloseable {
   }
 
   private void serve(Socket c) {
+    // A connection accepted while kill() ran can miss its sweep of the sockets: it must die with
+    // the life it was accepted in, or a keep-alive client goes on being answered by a "dead" backend.
+    CountDownLatch life = death;
     try (c; InputStream in = new BufferedInputStream(c.getInputStream()); OutputStream out = c.getOutputStream()) {
       c.setTcpNoDelay(true); // the body's write goes at once, not after the head's ACK
       for (LoopbackHttp.Request r = LoopbackHttp.read(in); r != null; r = LoopbackHttp.read(in)) {
+        if (life.getCount() == 0) {
+          c.setSoLinger(true, 0);
+          return;
+        }
         if (r.method().equals("POST")) {
           postArrivals.computeIfAbsent(r.header("x-req-id"), k -> new AtomicInteger()).incrementAndGet();
           if (r.path().startsWith("/hold") && holdPosts) {

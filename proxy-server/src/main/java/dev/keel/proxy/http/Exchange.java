@@ -1,0 +1,400 @@
+package dev.keel.proxy.http;
+
+import dev.keel.balancer.FailureKind;
+import dev.keel.registry.internal.LogSafe;
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.LastHttpContent;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One request and its response, whatever the transport: picks a backend, sends the request through
+ * an upstream ({@link RequestSink}), relays the response to the client ({@link ResponseSink}),
+ * retries where that is safe, times the wait for the response, reports the outcome to the balancer,
+ * and after a 101 relays a WebSocket tunnel. Its {@link Phase} changes only in {@link #moveTo},
+ * which refuses moves the phase diagram does not have.
+ *
+ * <p>Knows no framing: an HTTP/1.1 connection ({@link HttpProxyHandler}) feeds it today, an HTTP/2
+ * stream will tomorrow. Every field is set anew by {@link #begin} for each request (an HTTP/1.1
+ * connection reuses its exchange object for the next request once one is done; an HTTP/2 stream
+ * would have its own), and the attempt's by {@link Attempt#begin} for each try; late events of an
+ * earlier request or try reach nobody (a released upstream calls no more). Confined to the client
+ * connection's event loop; never blocks.
+ */
+final class Exchange {
+  private static final Logger log = LoggerFactory.getLogger(Exchange.class);
+
+  private final ExchangeContext context;
+  private final HttpRoute route;
+  private final ResponseSink client;
+  // The request (its head, facts and body) and where its attempts go: each reset by begin.
+  private final ClientRequest body;
+  private final Placement placement;
+  private Phase phase = Phase.DONE;
+  private boolean websocket;
+  private int retries;
+  // The upstream side, a field: begun anew for each try; attempt is it while a try is under way.
+  private final Attempt slot;
+  private @Nullable Attempt attempt;
+  private @Nullable WebSocketTunnel tunnel;
+
+  Exchange(ExchangeContext context, ResponseSink client) {
+    this.context = context;
+    this.route = context.route();
+    this.client = client;
+    this.body = new ClientRequest(route.maxBody);
+    this.placement = new Placement(route);
+    this.slot = new Attempt(this, client);
+  }
+
+  /**
+   * Starts the exchange of {@code request}: every field set anew.
+   *
+   * @param head what the check of {@code request} found (read here, before the head is rewritten)
+   * @param token the backend token session persistence names, or null
+   * @param affinityKey the ring-hash key (client IP), or null
+   */
+  Exchange begin(HttpRequest request, RequestHead head, boolean websocket, @Nullable String token,
+      @Nullable CharSequence affinityKey) {
+    if (!phase.over()) {
+      throw new IllegalStateException("exchange " + phase + " begun again");
+    }
+    body.begin(request, head);
+    placement.begin(websocket, token, affinityKey);
+    this.websocket = websocket;
+    phase = Phase.IDLE;
+    retries = 0;
+    attempt = null;
+    tunnel = null;
+    return this;
+  }
+
+  Phase phase() {
+    return phase;
+  }
+
+  /** True once the request's last byte came from the client. */
+  boolean requestDone() {
+    return body.done();
+  }
+
+  /** The one place the phase changes: a move the diagram does not have is a bug, and fails loudly. */
+  private void moveTo(Phase next, String reason) {
+    if (!phase.canMoveTo(next)) {
+      throw new IllegalStateException("exchange " + phase + " -> " + next + " (" + reason + ")");
+    }
+    if (log.isTraceEnabled()) {
+      log.trace("{} {}: {} -> {} ({})", body.head().method(), body.head().uri(), phase, next, reason);
+    }
+    phase = next;
+  }
+
+  private @Nullable RequestSink up() {
+    return attempt == null ? null : attempt.upstream();
+  }
+
+  /** A piece of the request body, the last one ({@link LastHttpContent}) with the trailers. */
+  void requestBody(HttpContent c) {
+    if (c.decoderResult().isFailure()) {
+      c.release();
+      refuse(HttpResponseStatus.BAD_REQUEST, "malformed request body");
+    } else if (phase.over() || phase == Phase.TUNNEL) {
+      c.release();
+    } else if (!body.admit(c)) {
+      refuse(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "body over limits.max-body");
+    } else {
+      body.forward(c, up());
+      if (body.done() && phase == Phase.SENDING) {
+        sent(context.ticker().nanoTime());
+      }
+    }
+  }
+
+  /**
+   * The end of a read from the client. The first one dispatches: every byte that came with the head
+   * has been decoded by then, so a request whose framing breaks there is refused before any of it
+   * went upstream. Later ones flush what was written upstream.
+   */
+  void clientReadComplete() {
+    WebSocketTunnel t = tunnel;
+    if (phase == Phase.IDLE) {
+      dispatch();
+    } else if (t != null) {
+      t.clientReadComplete();
+    } else {
+      body.flush(up());
+    }
+  }
+
+  /** True while the exchange takes more of the request from the client. */
+  boolean wantsClientBytes() {
+    RequestSink u = up();
+    WebSocketTunnel t = tunnel;
+    return switch (phase) {
+      case SENDING, STREAMING -> !body.done() && u != null && u.writable();
+      case TUNNEL -> t != null && t.wantsClientBytes();
+      default -> false;
+    };
+  }
+
+  /** The client's body did not come in time (body-read deadline): the client's fault, 408. */
+  void clientTooSlow() {
+    if (!phase.over() && phase != Phase.TUNNEL) {
+      log.debug("request from {} not read within its body-read timeout", context.peer());
+      refuse(HttpResponseStatus.REQUEST_TIMEOUT, "request body too slow");
+    }
+  }
+
+  /** The client connection (or stream) is gone: end everything without a verdict on the backend. */
+  void clientGone() {
+    WebSocketTunnel t = tunnel;
+    tunnel = null;
+    if (t != null) {
+      t.end();
+    }
+    if (!phase.over()) {
+      abandon("client gone");
+    }
+  }
+
+  private void dispatch() {
+    Attempt a = placement.next(slot);
+    attempt = a;
+    if (a == null) {
+      route.stats().upstreamErrors.increment();
+      fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "no instance available");
+      return;
+    }
+    moveTo(Phase.CONNECTING, retries == 0 ? "backend chosen" : "retry on another backend");
+    a.open(context.upstreams());
+  }
+
+  /** The attempt's upstream is ready: the request goes there. */
+  void upstreamReady(Attempt a, RequestSink u) {
+    if (phase != Phase.CONNECTING || a != attempt) {
+      u.release(false); // the exchange ended, or moved on, while connecting
+      return;
+    }
+    u.head(body.head(), body.headRequest(), body.chunked());
+    body.sendHeld(u);
+    u.flush();
+    u.requestMore();
+    long now = context.ticker().nanoTime();
+    a.writtenNanos = now;
+    if (body.done()) {
+      sent(now);
+    } else {
+      moveTo(Phase.SENDING, "request head sent");
+      if (body.takeExpectContinue()) {
+        client.continue100();
+      }
+      client.requestMore();
+    }
+  }
+
+  /** The whole request went upstream: {@code timeouts.request} starts now (issue 21 item 2). */
+  private void sent(long now) {
+    Attempt a = attempt;
+    moveTo(Phase.AWAITING_HEAD, "request sent");
+    if (a != null) {
+      a.sentNanos = now;
+      if (route.requestTimeoutNanos > 0) {
+        a.deadlineNanos = now + route.requestTimeoutNanos;
+        client.wakeAt(a.deadlineNanos);
+      }
+    }
+  }
+
+  /** A response head from the current attempt's upstream (interim, 101 or final). */
+  void upstreamHead(Attempt a, ResponseHead h) {
+    if (phase != Phase.AWAITING_HEAD && phase != Phase.SENDING) {
+      return;
+    }
+    int code = h.status();
+    if (code == 101) {
+      if (websocket && phase == Phase.AWAITING_HEAD) {
+        startTunnel(a, h);
+      } else {
+        attemptFailed(FailureKind.RESET, "101 to a request that asked for no upgrade");
+      }
+      return;
+    }
+    if (code < 200) {
+      client.interim(h);
+      return;
+    }
+    // what the instance took to answer, as a client sending to it directly would measure it
+    a.latencyNanos = context.ticker().nanoTime() - (body.done() ? a.sentNanos : a.writtenNanos);
+    a.status = code;
+    a.upstreamKeepAlive = h.upstreamKeepAlive();
+    moveTo(Phase.STREAMING, "response head");
+    client.head(h, route.sticky.cookieBased() ? route.sticky.responseEdit(a.backend(), placement.token()) : null);
+  }
+
+  /** A piece of the response body, or raw bytes of a tunnel, from the current attempt's upstream. */
+  void upstreamBody(ByteBuf data) {
+    WebSocketTunnel t = tunnel;
+    if (phase == Phase.STREAMING) {
+      client.body(data);
+    } else if (phase == Phase.TUNNEL && t != null) {
+      t.fromUpstream(data);
+    } else {
+      data.release();
+    }
+  }
+
+  /** The end of the response from the current attempt's upstream. */
+  void upstreamEnd(Attempt a, @Nullable ByteBuf trailers) {
+    if (phase != Phase.STREAMING) {
+      return;
+    }
+    a.report(true);
+    a.release(a.upstreamKeepAlive && body.done());
+    moveTo(Phase.DONE, "response complete");
+    client.end(trailers);
+  }
+
+  /** The current attempt's upstream failed (it released itself). */
+  void upstreamFailed(Attempt a, FailureKind outcome, Throwable cause) {
+    if (phase == Phase.TUNNEL) {
+      closeTunnel();
+    } else if (!phase.over()) {
+      if (cause instanceof java.io.IOException || cause instanceof io.netty.handler.codec.DecoderException) {
+        log.debug("upstream {} failed ({}): {}", a, outcome, LogSafe.lazy(cause));
+      } else {
+        log.warn("upstream {} failed on an unexpected error", a, cause); // a bug of ours, answered 502
+      }
+      attemptFailed(outcome, outcome == FailureKind.CONNECT ? "connect failed" : "upstream closed or broke the protocol");
+    }
+  }
+
+  /** The request timer: called at or after {@link ResponseSink#wakeAt}; returns the next deadline, or 0. */
+  long timeUp(long now) {
+    Attempt a = attempt;
+    // a head held for its small body is not out yet: the deadline covers that body too
+    boolean waiting = phase == Phase.AWAITING_HEAD || (phase == Phase.STREAMING && !client.committed());
+    if (a == null || a.deadlineNanos == 0 || !waiting) {
+      return 0;
+    }
+    if (now - a.deadlineNanos < 0) {
+      return a.deadlineNanos;
+    }
+    log.debug("no response from {} within {}", a, route.config().timeouts().request());
+    attemptFailed(FailureKind.TIMEOUT, "no response within timeouts.request");
+    return 0;
+  }
+
+  /** The attempt in progress, or null. */
+  @Nullable Attempt attempt() {
+    return attempt;
+  }
+
+  /**
+   * Nothing was read from the client for the idle timeout (reads pause during an exchange, so that
+   * alone is no fault). A tunnel whose upstream was silent as long closes; a response whose upstream
+   * stalled while the client could take more is cut (the client sees a short message); a body the
+   * upstream stopped taking is the instance's fault (504), one the client stopped sending its own (408).
+   */
+  void clientIdle(int idleTicks) {
+    Attempt a = attempt;
+    RequestSink u = up();
+    boolean upstreamQuiet = a != null && a.quietTicks >= idleTicks;
+    if (phase == Phase.TUNNEL && upstreamQuiet) {
+      closeTunnel();
+    } else if (phase == Phase.STREAMING && upstreamQuiet && client.committed()) {
+      attemptFailed(FailureKind.TIMEOUT, "response stalled for timeouts.idle");
+    } else if (phase == Phase.SENDING && u != null && !u.writable()) {
+      attemptFailed(FailureKind.TIMEOUT, "the upstream took no request bytes for timeouts.idle");
+    } else if (phase == Phase.SENDING) {
+      refuse(HttpResponseStatus.REQUEST_TIMEOUT, "the client sent nothing for timeouts.idle");
+    }
+  }
+
+  /** The attempt failed before the response was complete: retry when safe, else 502/504 (or a cut). */
+  private void attemptFailed(FailureKind outcome, String reason) {
+    Attempt a = attempt;
+    if (a != null) {
+      a.failed(outcome);
+      a.release(false);
+    }
+    if (client.committed()) {
+      abandon(reason);
+      client.reset(); // part of the response is out: a truncated message, never a made-up end
+      return;
+    }
+    client.discardHeld();
+    boolean nothingSent = phase == Phase.CONNECTING;
+    if (outcome != FailureKind.TIMEOUT && (nothingSent || (body.retryable() && body.done())) && retries < route.maxRetries) {
+      retries++;
+      route.stats().retries.increment();
+      if (a != null) {
+        a.closeLease();
+        placement.tried(a.backend());
+      }
+      dispatch();
+      return;
+    }
+    route.stats().upstreamErrors.increment();
+    fail(outcome == FailureKind.TIMEOUT ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY, reason);
+  }
+
+  /** The client's fault (malformed, too large, too slow): no verdict on the backend. */
+  private void refuse(HttpResponseStatus s, String reason) {
+    route.stats().rejected.increment();
+    fail(s, reason);
+  }
+
+  /** Ends the exchange with the proxy's own answer, or a cut when part of a response is out. */
+  private void fail(HttpResponseStatus s, String reason) {
+    boolean committed = client.committed();
+    abandon(reason);
+    if (committed) {
+      client.reset();
+    } else {
+      client.discardHeld();
+      client.fail(s);
+    }
+  }
+
+  /** Lets go of everything the exchange holds, without a verdict on the backend, and moves to CLOSING. */
+  private void abandon(String reason) {
+    Attempt a = attempt;
+    if (a != null) {
+      a.abandon();
+    }
+    body.release();
+    moveTo(Phase.CLOSING, reason);
+  }
+
+  private void startTunnel(Attempt a, ResponseHead h) {
+    a.latencyNanos = context.ticker().nanoTime() - a.sentNanos;
+    a.status = 101;
+    moveTo(Phase.TUNNEL, "101 switching protocols");
+    WebSocketTunnel t = new WebSocketTunnel(this, context, client, a.upstream(), a.takeLease());
+    tunnel = t; // before open: the bytes the decoders still hold come out through it
+    a.report(true);
+    t.open(h);
+  }
+
+  /** Ends a tunnel whose close handshake is over (or timed out), or whose upstream went away. */
+  void closeTunnel() {
+    if (phase == Phase.TUNNEL) {
+      abandon("tunnel closed");
+      client.reset();
+    }
+  }
+
+  /** The tunnel after a 101 (the client side relays raw bytes to it), or null. */
+  @Nullable WebSocketTunnel tunnel() {
+    return tunnel;
+  }
+
+  @Override
+  public String toString() {
+    return body.head().method() + " " + body.head().uri() + " (" + phase + ")";
+  }
+}

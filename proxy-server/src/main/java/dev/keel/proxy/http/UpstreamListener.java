@@ -1,0 +1,40 @@
+package dev.keel.proxy.http;
+
+import dev.keel.balancer.FailureKind;
+import io.netty.buffer.ByteBuf;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What an {@link Exchange} hears from the upstream side of its current attempt (an {@link
+ * RequestSink}): the connection is ready, the response's head, body and end, flow control, and
+ * failure. A sink calls nothing after its {@link RequestSink#release}. Called on the event loop of
+ * the exchange's client connection; never block here.
+ */
+interface UpstreamListener {
+  /** The attempt has a connection (opened, or taken from the pool): the request may be written. */
+  void upstreamReady(RequestSink upstream);
+
+  /**
+   * A response head: interim (1xx), 101 (raw bytes follow) or final. The head object is reused by
+   * the decoder: consume it before returning.
+   */
+  void upstreamHead(ResponseHead head);
+
+  /** A piece of the response body, or raw bytes in a tunnel; ownership passes to the listener. */
+  void upstreamBody(ByteBuf data);
+
+  /** The end of the final response, with its trailer lines (borrowed: valid during the call) or null. */
+  void upstreamEnd(@Nullable ByteBuf trailers);
+
+  /** The end of one read from the upstream: flush, and decide whether to read on. */
+  void upstreamReadComplete();
+
+  /** The upstream became writable again: the client may be read on. */
+  void upstreamWritable();
+
+  /**
+   * The attempt failed: connecting failed ({@link FailureKind#CONNECT}), or the connection closed,
+   * reset or broke the protocol ({@link FailureKind#RESET}).
+   */
+  void upstreamFailed(FailureKind outcome, Throwable cause);
+}
