@@ -7,6 +7,7 @@ import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.keel.registry.Registration;
 import dev.keel.registry.RegistrationHandle;
 import dev.keel.registry.RegistryException;
+import dev.keel.registry.RegistryLimits;
 import dev.keel.registry.ServiceInstance;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -30,6 +31,7 @@ final class ServiceRegistrations {
   private final String group;
   private final String cluster;
   private final String incarnation;
+  private final RegistryLimits limits;
   @GuardedBy("this")
   private final Map<String, RegistrationHandle> byId = new LinkedHashMap<>();
   /** The list last handed to nacos-client, which its redo data holds whether or not the server took it. */
@@ -39,12 +41,14 @@ final class ServiceRegistrations {
   private boolean closed;
 
   /** @param incarnation the client's stamp, written with every instance ({@link InstanceMapping#INCARNATION_KEY}) */
-  ServiceRegistrations(NamingService naming, String service, String group, String cluster, String incarnation) {
+  ServiceRegistrations(NamingService naming, String service, String group, String cluster, String incarnation,
+      RegistryLimits limits) {
     this.naming = naming;
     this.service = service;
     this.group = group;
     this.cluster = cluster;
     this.incarnation = incarnation;
+    this.limits = limits;
   }
 
   /** Registers (or replaces) {@code instance}; throws {@link RegistryException} when Nacos refuses. */
@@ -91,6 +95,7 @@ final class ServiceRegistrations {
    * see the instance change, never go, and nacos-client's redo holds the updated list.
    */
   private synchronized void update(RegistrationHandle r, ServiceInstance next) {
+    NacosRules.check(next, limits); // refused at once, as register refuses it
     if (closed || byId.get(next.id()) != r) {
       throw new IllegalStateException("update: " + r + " was superseded, or its client closed");
     }

@@ -386,14 +386,21 @@ public abstract class RegistryContract extends WatchContract {
   }
 
   /**
-   * An instance over the registry's metadata limit, new or replacing one, is refused at once naming
-   * the field, its size and the limit; the registry keeps what it had, and later registrations work.
+   * An instance over the registry's metadata limit, new, replacing one or updating one in place, is
+   * refused at once naming the field, its size and the limit; the registry keeps what it had, and
+   * later registrations work.
    */
   private void assertOverTheLimitIsRefusedAndChangesNothing(RegistryClient c, int limit) {
     String s = service("limits");
     ServiceInstance kept = instance(s, "i-1", 9001).toBuilder().metadata(Map.of("zone", "a")).build();
-    c.register(kept);
+    Registration registration = c.register(kept);
     awaitIds(c, s, "i-1");
+    ServiceInstance grown = kept.toBuilder().metadata(metadataFilling(limit, 2)).putMetadata("zone", "a").build();
+    int grownSize = RegistryLimits.metadataChars(grown);
+    assertThatThrownBy(() -> registration.update(grown)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("metadata").hasMessageContaining(String.valueOf(grownSize))
+        .hasMessageContaining(String.valueOf(limit));
+    assertThat(registration.instance()).isEqualTo(kept);
     ServiceInstance replacement = kept.toBuilder().metadata(metadataFilling(limit, 1)).build();
     ServiceInstance added = instance(s, "i-2", 9002).toBuilder().metadata(metadataFilling(limit, 10)).build();
     for (ServiceInstance tooBig : List.of(replacement, added)) {
