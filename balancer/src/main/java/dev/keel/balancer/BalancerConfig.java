@@ -2,6 +2,7 @@ package dev.keel.balancer;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.keel.registry.Durations;
 import java.time.Duration;
 
 /**
@@ -174,11 +175,13 @@ public final class BalancerConfig {
   @Override
   public String toString() {
     return "BalancerConfig{policy=" + policy + ", outlier=" + outlierConsecutiveFailures + "/"
-        + outlierFailureRate + "/" + outlierBaseEjectionTime + ".." + outlierMaxEjectionTime
-        + " max " + outlierMaxEjectionShare + ", health=" + healthInterval + "/" + healthTimeout
-        + " rise " + healthRise + " fall " + healthFall + ", slowStart=" + slowStartWindow
-        + ", panic=" + panicThreshold + ", rebalance=" + rebalanceTolerance + "/" + rebalanceSettle
-        + "/" + rebalanceMaxShedPerSecond + " counts " + rebalanceCounts + " round " + rebalanceRound + "}";
+        + outlierFailureRate + "/" + Durations.format(outlierBaseEjectionTime) + ".."
+        + Durations.format(outlierMaxEjectionTime) + " max " + outlierMaxEjectionShare + ", health="
+        + Durations.format(healthInterval) + "/" + Durations.format(healthTimeout) + " rise " + healthRise
+        + " fall " + healthFall + ", slowStart=" + Durations.format(slowStartWindow) + ", panic=" + panicThreshold
+        + ", rebalance=" + rebalanceTolerance + "/" + Durations.format(rebalanceSettle)
+        + "/" + rebalanceMaxShedPerSecond + " counts " + rebalanceCounts + " round " + Durations.format(rebalanceRound)
+        + "}";
   }
 
   /** Builder of {@link BalancerConfig}; not thread-safe. Each setter validates its argument. */
@@ -336,15 +339,15 @@ public final class BalancerConfig {
     public Builder rebalanceRound(Duration d) {
       rebalanceRound = positive("rebalanceRound", d);
       if (d.compareTo(Duration.ofHours(1)) > 0) {
-        throw new IllegalArgumentException("rebalanceRound: " + d + " (expected: > 0 and <= 1h)");
+        throw new IllegalArgumentException("rebalanceRound: " + Durations.format(d) + " (expected: > 0 and <= 1h)");
       }
       return this;
     }
 
     public BalancerConfig build() {
       if (outlierMaxEjectionTime.compareTo(outlierBaseEjectionTime) < 0) {
-        throw new IllegalArgumentException("outlierMaxEjectionTime: " + outlierMaxEjectionTime
-            + " (expected: >= outlierBaseEjectionTime " + outlierBaseEjectionTime + ")");
+        throw new IllegalArgumentException("outlierMaxEjectionTime: " + Durations.format(outlierMaxEjectionTime)
+            + " (expected: >= outlierBaseEjectionTime " + Durations.format(outlierBaseEjectionTime) + ")");
       }
       return new BalancerConfig(this);
     }
@@ -366,7 +369,7 @@ public final class BalancerConfig {
     private static Duration notNegative(String field, Duration d) {
       requireNonNull(d, field);
       if (d.isNegative()) {
-        throw new IllegalArgumentException(field + ": " + d + " (expected: >= 0)");
+        throw new IllegalArgumentException(field + ": " + Durations.format(d) + " (expected: >= 0)");
       }
       return d;
     }
@@ -374,7 +377,7 @@ public final class BalancerConfig {
     private static Duration positive(String field, Duration d) {
       requireNonNull(d, field);
       if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(field + ": " + d + " (expected: > 0)");
+        throw new IllegalArgumentException(field + ": " + Durations.format(d) + " (expected: > 0)");
       }
       return d;
     }

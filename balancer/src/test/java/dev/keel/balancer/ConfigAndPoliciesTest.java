@@ -47,15 +47,15 @@ class ConfigAndPoliciesTest {
     assertThatThrownBy(() -> BalancerConfig.builder().healthRise(0))
         .hasMessage("healthRise: 0 (expected: >= 1)");
     assertThatThrownBy(() -> BalancerConfig.builder().healthInterval(Duration.ZERO))
-        .hasMessage("healthInterval: PT0S (expected: > 0)");
+        .hasMessage("healthInterval: 0s (expected: > 0)");
     assertThatThrownBy(() -> BalancerConfig.builder().hashBalanceFactor(0.5))
         .hasMessage("hashBalanceFactor: 0.5 (expected: 0 or >= 1.0)");
     assertThatThrownBy(() -> BalancerConfig.builder().outlierMaxEjectionTime(Duration.ofSeconds(10)).build())
-        .hasMessageStartingWith("outlierMaxEjectionTime: PT10S (expected: >= outlierBaseEjectionTime");
+        .hasMessageStartingWith("outlierMaxEjectionTime: 10s (expected: >= outlierBaseEjectionTime");
     assertThatThrownBy(() -> BalancerConfig.builder().rebalanceRound(Duration.ZERO))
-        .hasMessage("rebalanceRound: PT0S (expected: > 0)");
+        .hasMessage("rebalanceRound: 0s (expected: > 0)");
     assertThatThrownBy(() -> BalancerConfig.builder().rebalanceRound(Duration.ofHours(2)))
-        .hasMessage("rebalanceRound: PT2H (expected: > 0 and <= 1h)");
+        .hasMessage("rebalanceRound: 2h (expected: > 0 and <= 1h)");
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.keel.grpc;
 import static java.util.Objects.requireNonNull;
 
 import dev.keel.registry.ConnectionCountPublisher;
+import dev.keel.registry.Durations;
 import dev.keel.registry.Registration;
 import dev.keel.registry.RegistryClient;
 import dev.keel.registry.ServiceInstance;
@@ -331,7 +332,7 @@ public final class ServerRegistration {
     public Builder publishInterval(Duration interval) {
       requireNonNull(interval, "publishInterval");
       if (interval.compareTo(Duration.ofMillis(10)) < 0 || interval.compareTo(Duration.ofHours(1)) > 0) {
-        throw new IllegalArgumentException("publishInterval: " + interval + " (expected: 10ms..1h)");
+        throw new IllegalArgumentException("publishInterval: " + Durations.format(interval) + " (expected: 10ms..1h)");
       }
       this.publishInterval = interval;
       return this;
@@ -353,7 +354,7 @@ public final class ServerRegistration {
     private static Duration nonNegative(String field, Duration d) {
       requireNonNull(d, field);
       if (d.isNegative()) {
-        throw new IllegalArgumentException(field + ": " + d + " (expected: >= 0)");
+        throw new IllegalArgumentException(field + ": " + Durations.format(d) + " (expected: >= 0)");
       }
       return d;
     }

@@ -237,7 +237,7 @@ public final class ConnectionCountPublisher implements AutoCloseable {
     public Builder minInterval(Duration minInterval) {
       requireNonNull(minInterval, "minInterval");
       if (minInterval.compareTo(Duration.ofMillis(10)) < 0 || minInterval.compareTo(Duration.ofHours(1)) > 0) {
-        throw new IllegalArgumentException("minInterval: " + minInterval + " (expected: 10ms..1h)");
+        throw new IllegalArgumentException("minInterval: " + Durations.format(minInterval) + " (expected: 10ms..1h)");
       }
       this.minInterval = minInterval;
       return this;
