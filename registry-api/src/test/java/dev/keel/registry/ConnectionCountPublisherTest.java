@@ -1,5 +1,6 @@
 package dev.keel.registry;
 
+import static java.util.Objects.requireNonNull;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -13,6 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.jspecify.annotations.Nullable;
 
 /** The publisher's hysteresis and rate bound, on a manual clock over the real memory registry. */
 class ConnectionCountPublisherTest {
@@ -75,7 +77,7 @@ class ConnectionCountPublisherTest {
     return new ConnectionCountPublisher(r, Duration.ofSeconds(2), 0.05, time::now, time);
   }
 
-  private Registration register(String initialCount) {
+  private Registration register(@Nullable String initialCount) {
     ServiceInstance.Builder b = ServiceInstance.builder().service(service).id("s1").host("127.0.0.1").port(9001);
     if (initialCount != null) {
       b.putMetadata(ServiceInstance.CONNECTIONS, initialCount);
@@ -83,7 +85,7 @@ class ConnectionCountPublisherTest {
     return registry.register(b.build());
   }
 
-  private static String count(Registration r) {
+  private static @Nullable String count(Registration r) {
     return r.instance().metadata().get(ServiceInstance.CONNECTIONS);
   }
 
@@ -95,7 +97,7 @@ class ConnectionCountPublisherTest {
     assertThat(count(r)).isEqualTo("0");
     assertThat(p.published()).isZero();
     assertThat(p.writes()).isEqualTo(1);
-    assertThat(registry.resolve(service).get("s1").metadata()).containsEntry(ServiceInstance.CONNECTIONS, "0");
+    assertThat(requireNonNull(registry.resolve(service).get("s1")).metadata()).containsEntry(ServiceInstance.CONNECTIONS, "0");
   }
 
   @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.keel.registry.InstanceSet;
+import dev.keel.registry.ServiceInstance;
 import dev.keel.registry.Registration;
 import dev.keel.registry.RegistryClient;
 import java.util.List;
@@ -66,7 +67,11 @@ public abstract class FaultContract extends ContractSupport {
 
   private void awaitMetadata(RegistryClient c, String service, String n) {
     await().atMost(timeout()).ignoreExceptions()
-        .untilAsserted(() -> assertThat(c.resolve(service).get("i-1").metadata()).containsEntry("n", n));
+        .untilAsserted(() -> {
+          ServiceInstance seen = c.resolve(service).get("i-1");
+          assertThat(seen).isNotNull();
+          assertThat(seen.metadata()).containsEntry("n", n);
+        });
   }
 
   @Test

@@ -206,7 +206,9 @@ public abstract class RegistryContract extends WatchContract {
     }
 
     await().atMost(timeout()).untilAsserted(() -> {
-      ServiceInstance seen = recorder.last().get("i-1");
+      InstanceSet last = recorder.last();
+      assertThat(last).isNotNull();
+      ServiceInstance seen = last.get("i-1");
       assertThat(seen).isNotNull();
       assertThat(seen.metadata()).containsEntry("n", "5");
       assertThat(seen.weight()).isEqualTo(105);
@@ -251,7 +253,9 @@ public abstract class RegistryContract extends WatchContract {
     assertThatThrownBy(() -> first.update(instance(s, "i-1", 9002).toBuilder().weight(7).build()))
         .isInstanceOf(IllegalStateException.class);
     assertThat(second.instance().weight()).isEqualTo(20);
-    assertThat(c.resolve(s).get("i-1").weight()).isEqualTo(20);
+    ServiceInstance registered = c.resolve(s).get("i-1");
+    assertThat(registered).isNotNull();
+    assertThat(registered.weight()).isEqualTo(20);
     assertThat(c.resolve(s).get("gone")).isNull();
   }
 
