@@ -4,26 +4,19 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.keel.grpc.testing.EchoServer;
 import dev.keel.grpc.testing.FleetClientProcess;
+import dev.keel.grpc.testing.PublishingServers;
 import dev.keel.grpc.testing.SharedZooKeeper;
-import dev.keel.registry.Registries;
-import dev.keel.registry.RegistryClient;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -49,8 +42,7 @@ class FleetProcessesIntegrationTest {
   private static final long PROCESS_LIFETIME_SECONDS = 240;
 
   private final String service = "fleet-processes-" + System.nanoTime();
-  private final RegistryClient serverRegistry = Registries.open(SharedZooKeeper.uri() + "/services");
-  private final List<EchoServer> servers = new CopyOnWriteArrayList<>();
+  private final PublishingServers servers = new PublishingServers(service);
   private final List<Process> processes = new ArrayList<>();
   private final List<BufferedReader> outputs = new ArrayList<>();
 
@@ -64,17 +56,7 @@ class FleetProcessesIntegrationTest {
         p.destroyForcibly();
       }
     }
-    for (EchoServer s : servers) {
-      s.close();
-    }
-    serverRegistry.close();
-  }
-
-  private void startServers(int from, int to) {
-    for (int i = from; i < to; i++) {
-      servers.add(new EchoServer("s" + i, serverRegistry, service, Map.of(), Duration.ofMillis(300))
-          .publishing(Duration.ofMillis(500), 0.0).start());
-    }
+    servers.close();
   }
 
   /** A JVM on this test's class path running {@link FleetClientProcess}. */
@@ -103,38 +85,25 @@ class FleetProcessesIntegrationTest {
     return line;
   }
 
-  private List<Integer> connectionsPerServer() {
-    return servers.stream().map(EchoServer::connections).toList();
-  }
-
-  private boolean allWithin(int low, int high) {
-    List<Integer> counts = connectionsPerServer();
-    return counts.stream().allMatch(n -> n >= low && n <= high) && counts.stream().mapToInt(Integer::intValue).sum() == TOTAL;
-  }
-
-  private long accepted() {
-    return servers.stream().mapToLong(EchoServer::accepted).sum();
-  }
-
   @Test
   void threeClientProcessesSpreadEvenlyOverSixServersAfterAScaleOutFromThree() throws Exception {
-    startServers(0, 3);
+    servers.start(0, 3);
     for (int n = 0; n < PROCESSES; n++) {
       startProcess(n);
     }
     for (int n = 0; n < PROCESSES; n++) {
       assertThat(nextLine(n)).isEqualTo("ready"); // bounded: the process exits by itself at the latest
     }
-    await().atMost(Duration.ofSeconds(60)).until(() -> allWithin(36, 44));
-    List<Integer> before = connectionsPerServer();
+    await().atMost(Duration.ofSeconds(60)).until(() -> servers.allWithin(36, 44, TOTAL));
+    List<Integer> before = servers.connections();
     int minimum = before.stream().mapToInt(c -> Math.max(0, c - TOTAL / 6)).sum();
-    long acceptedBefore = accepted();
+    long acceptedBefore = servers.accepted();
 
-    startServers(3, 6);
+    servers.start(3, 6);
 
-    await().atMost(Duration.ofSeconds(90)).until(() -> allWithin(18, 22));
-    List<Integer> after = connectionsPerServer(); // before the processes stop and close theirs
-    long moves = accepted() - acceptedBefore;
+    await().atMost(Duration.ofSeconds(90)).until(() -> servers.allWithin(18, 22, TOTAL));
+    List<Integer> after = servers.connections(); // before the processes stop and close theirs
+    long moves = servers.accepted() - acceptedBefore;
     long answered = 0;
     for (int n = 0; n < PROCESSES; n++) {
       Writer in = new OutputStreamWriter(processes.get(n).getOutputStream(), UTF_8);
@@ -146,10 +115,8 @@ class FleetProcessesIntegrationTest {
       assertThat(result).as("process %d", n).matches("answered=\\d+ failed=0");
       answered += Long.parseLong(result.substring("answered=".length(), result.indexOf(' ')));
     }
-    Files.writeString(Path.of("target", "fleet-report.txt"), Instant.now() + " " + PROCESSES + " processes x "
-        + CLIENTS_EACH + ", scale-out 3 -> 6: " + before + " -> " + after + ", " + moves
-        + " moves, minimum " + minimum + ", " + answered + " RPCs answered, none failed" + System.lineSeparator(),
-        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    PublishingServers.report(PROCESSES + " processes x " + CLIENTS_EACH + ", scale-out 3 -> 6: " + before + " -> "
+        + after + ", " + moves + " moves, minimum " + minimum + ", " + answered + " RPCs answered, none failed");
     assertThat(answered).isPositive();
     assertThat(moves).as("moves, minimum %d", minimum).isLessThanOrEqualTo(Math.round(minimum * 1.6));
   }

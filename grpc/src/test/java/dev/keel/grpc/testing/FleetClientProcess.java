@@ -30,8 +30,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Arguments: {@code registryUri service clients maxSeconds}.
  */
 public final class FleetClientProcess {
-  /** Test timings: a 1 s settle and 4 s rounds instead of 5 s and 5 s, as FleetConnectionBalancingIntegrationTest. */
-  static final Map<String, ?> CONFIG = Map.of("rebalanceSettle", "1s", "rebalanceRound", "4s", "rebalanceInterval", "250ms");
+  /** Test timings: a 1 s settle and 4 s rounds instead of 5 s and 5 s, to keep the fleet tests short. */
+  private static final Map<String, ?> CONFIG = Map.of("rebalanceSettle", "1s", "rebalanceRound", "4s", "rebalanceInterval", "250ms");
 
   private FleetClientProcess() {
   }
@@ -57,12 +57,7 @@ public final class FleetClientProcess {
     for (int i = 0; i < clients; i++) {
       RegistryClient own = Registries.open(registryUri);
       registries.add(own);
-      ManagedChannel c = KeelGrpc.channelBuilder(own, service, InsecureChannelCredentials.create())
-          .defaultServiceConfig(KeelGrpc.serviceConfig(KeelGrpc.CONNECTION_POLICY, CONFIG))
-          .disableRetry()
-          .build();
-      c.getState(true);
-      channels.add(c);
+      channels.add(oneConnectionChannel(own, service));
     }
     awaitReady(channels, Duration.ofSeconds(maxSeconds));
     System.out.println("ready");
@@ -103,6 +98,19 @@ public final class FleetClientProcess {
       r.close();
     }
     System.exit(0);
+  }
+
+  /**
+   * A {@code keel_connection} channel of its own over {@code registry} (the fleet tests' timings,
+   * retries off, so that a move that failed an RPC shows), asked to connect.
+   */
+  public static ManagedChannel oneConnectionChannel(RegistryClient registry, String service) {
+    ManagedChannel c = KeelGrpc.channelBuilder(registry, service, InsecureChannelCredentials.create())
+        .defaultServiceConfig(KeelGrpc.serviceConfig(KeelGrpc.CONNECTION_POLICY, CONFIG))
+        .disableRetry()
+        .build();
+    c.getState(true);
+    return c;
   }
 
   /** Waits on each channel's state changes (grpc-java's callback), bounded by {@code atMost} in all. */
