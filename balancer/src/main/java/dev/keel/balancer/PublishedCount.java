@@ -19,9 +19,10 @@ import org.slf4j.LoggerFactory;
 final class PublishedCount {
   private static final Logger log = LoggerFactory.getLogger(PublishedCount.class);
 
-  private volatile int value = -1;
-  private volatile long version;
-  private volatile int localAtChange;
+  /** Value, version and local count change together: one immutable snapshot, one writer. */
+  private record Seen(int value, long version, int localAtChange) { }
+
+  private volatile Seen seen = new Seen(-1, 0, 0);
   private volatile @Nullable String warnedValue; // the malformed value last warned about
   private volatile long frozenWarnedVersion = -1;
 
@@ -34,31 +35,30 @@ final class PublishedCount {
       log.warn("{}: instance {} publishes {}='{}' (expected: a non-negative integer); it counts as publishing none",
           instance.service(), instance.id(), ServiceInstance.CONNECTIONS, raw);
     }
-    if (next != value) {
-      value = next;
-      localAtChange = local;
-      version++;
+    Seen last = seen;
+    if (next != last.value()) {
+      seen = new Seen(next, last.version() + 1, local); // observe() is the only writer
     }
   }
 
   /** The published count, or −1 when the instance publishes none (or a malformed one). */
   int value() {
-    return value;
+    return seen.value();
   }
 
   /** Moves each time {@link #value()} changes. */
   long version() {
-    return version;
+    return seen.version();
   }
 
   /** This process's connections on the endpoint when the value last changed. */
   int localAtChange() {
-    return localAtChange;
+    return seen.localAtChange();
   }
 
   /** True the first time it is asked for this version: to warn once about a count that does not move. */
   boolean firstFrozenWarning() {
-    long v = version;
+    long v = seen.version();
     if (frozenWarnedVersion == v) {
       return false;
     }
