@@ -7,7 +7,6 @@ import dev.keel.proxy.config.ProxyConfig;
 import dev.keel.proxy.listener.ListenerKinds;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
@@ -22,10 +21,10 @@ import picocli.CommandLine.Spec;
 @Command(name = "check", mixinStandardHelpOptions = true, description = "Validate a config file and exit.")
 final class CheckCommand implements Callable<Integer> {
   @Spec
-  @Nullable CommandSpec spec;
+  CommandSpec spec;
 
   @Parameters(paramLabel = "FILE", description = "YAML configuration file.")
-  @Nullable Path file;
+  Path file;
 
   @Override
   public Integer call() {
