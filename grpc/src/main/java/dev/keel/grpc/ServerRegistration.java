@@ -2,8 +2,8 @@ package dev.keel.grpc;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.keel.registry.ConnectionCountPublisher;
 import com.google.errorprone.annotations.concurrent.GuardedBy;
+import dev.keel.registry.ConnectionCountPublisher;
 import dev.keel.registry.Durations;
 import dev.keel.registry.Registration;
 import dev.keel.registry.RegistryClient;
