@@ -115,7 +115,7 @@ final class FleetRule {
       boolean excluded = !exclude.isEmpty() && exclude.contains(pool.get(i));
       weight[i] = excluded ? 0 : pool.get(i).weight();
     }
-    return pool.get(draw(weight, open));
+    return pool.get(draw(weight, (double) open)); // a sum of weights (≤ 10,000 each): exact as a double
   }
 
   /** An index drawn with probability {@code w[i] ÷ sum}. */

@@ -8,6 +8,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
@@ -47,6 +48,7 @@ final class FleetSimulation {
       Balancer b = Balancer.builder(discovery, SettableDiscovery.SERVICE).config(config).clock(clock)
           .random(new SplittableRandom(seed)).executor(Runnable::run).build();
       connections = ConnectionBalancer.create(b);
+      lease = Objects.requireNonNull(connections.open(), "no server to place a client on");
     }
   }
 
@@ -95,9 +97,7 @@ final class FleetSimulation {
 
   void addClients(int n) {
     for (int k = 0; k < n; k++) {
-      Client c = new Client(seed * 100_000 + clients.size());
-      c.lease = c.connections.open();
-      clients.add(c);
+      clients.add(new Client(seed * 100_000 + clients.size()));
     }
   }
 
@@ -189,8 +189,8 @@ final class FleetSimulation {
     boolean changed = false;
     for (Map.Entry<String, Integer> e : real.entrySet()) {
       String id = e.getKey();
-      int last = published.get(id);
-      boolean due = now - lastWrite.get(id) >= publishInterval.toNanos()
+      int last = published.getOrDefault(id, 0); // both set for every server when it starts
+      boolean due = now - lastWrite.getOrDefault(id, 0L) >= publishInterval.toNanos()
           && Math.abs(e.getValue() - last) >= Math.max(1.0, minChange * last);
       if (due && !frozen.contains(id)) {
         published.put(id, e.getValue());

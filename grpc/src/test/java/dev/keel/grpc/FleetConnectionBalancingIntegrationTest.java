@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code keel_connection} across processes, over a real ZooKeeper and real grpc-netty servers: 200
@@ -47,14 +48,15 @@ class FleetConnectionBalancingIntegrationTest {
   private final List<Throwable> failures = new CopyOnWriteArrayList<>();
   private final LongAdder answered = new LongAdder();
   private final AtomicBoolean running = new AtomicBoolean(true);
-  private ExecutorService load;
+  private @Nullable ExecutorService load;
 
   @AfterEach
   void tearDown() throws Exception {
     running.set(false);
-    if (load != null) {
-      load.shutdownNow();
-      load.awaitTermination(10, TimeUnit.SECONDS);
+    ExecutorService l = load;
+    if (l != null) {
+      l.shutdownNow();
+      l.awaitTermination(10, TimeUnit.SECONDS);
     }
     for (ManagedChannel c : channels) {
       c.shutdownNow();
@@ -65,7 +67,7 @@ class FleetConnectionBalancingIntegrationTest {
     for (RegistryClient r : clientRegistries) {
       r.close();
     }
-    servers.close();
+    servers.stop();
   }
 
   /** 200 clients, each alone in the world but for the registry; 4 threads call through them all in turn. */
@@ -77,10 +79,11 @@ class FleetConnectionBalancingIntegrationTest {
     }
     await().atMost(Duration.ofSeconds(60))
         .until(() -> channels.stream().allMatch(c -> c.getState(false) == ConnectivityState.READY));
-    load = Executors.newFixedThreadPool(4);
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    load = pool;
     for (int t = 0; t < 4; t++) {
       int first = t;
-      load.execute(() -> {
+      pool.execute(() -> {
         for (int i = first; running.get(); i = (i + 4) % CLIENTS) {
           try {
             Echo.who(channels.get(i));

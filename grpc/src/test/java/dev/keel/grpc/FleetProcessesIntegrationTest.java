@@ -56,7 +56,7 @@ class FleetProcessesIntegrationTest {
         p.destroyForcibly();
       }
     }
-    servers.close();
+    servers.stop();
   }
 
   /** A JVM on this test's class path running {@link FleetClientProcess}. */

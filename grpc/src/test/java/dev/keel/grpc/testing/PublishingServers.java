@@ -18,9 +18,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * publishing its connection count every 500 ms and for every change (a count of ~50 has a 5 % dead
  * band of 2 connections at the default, which 10 % bounds could not tell from a real spread), and
  * what the tests read of them: connections per server, connections accepted (each move makes one).
- * Thread-safe; {@link #close()} stops the servers (deregistering first) and the registry client.
+ * Thread-safe; {@link #stop()} stops the servers (deregistering first) and the registry client.
  */
-public final class PublishingServers implements AutoCloseable {
+public final class PublishingServers {
   private final String service;
   private final RegistryClient registry = Registries.open(SharedZooKeeper.uri() + "/services");
   private final List<EchoServer> servers = new CopyOnWriteArrayList<>();
@@ -67,8 +67,7 @@ public final class PublishingServers implements AutoCloseable {
     }
   }
 
-  @Override
-  public void close() throws InterruptedException {
+  public void stop() throws InterruptedException {
     for (EchoServer s : servers) {
       s.close();
     }
