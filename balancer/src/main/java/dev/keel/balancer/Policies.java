@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +35,10 @@ public final class Policies {
    */
   public static BalancingPolicy byName(String name) {
     requireNonNull(name, "name");
+    BalancingPolicy builtIn = builtIn(name);
+    if (builtIn != null) {
+      return builtIn; // built-ins win anyway: no class-path scan (nor its warnings) per balancer
+    }
     Map<String, BalancingPolicy> all = all();
     BalancingPolicy p = all.get(name);
     if (p == null) {
@@ -61,10 +66,20 @@ public final class Policies {
         log.warn("skipping a balancing policy that cannot be loaded: {}", e.getMessage());
       }
     }
-    for (BalancingPolicy p : new BalancingPolicy[] {new RoundRobinPolicy(), new RandomPolicy(),
-        new LeastRequestPolicy(), new LeastResponseTimePolicy(), new RingHashPolicy()}) {
-      m.put(p.name(), p);
+    for (String name : new String[] {ROUND_ROBIN, RANDOM, LEAST_REQUEST, LEAST_RESPONSE_TIME, RING_HASH}) {
+      m.put(name, requireNonNull(builtIn(name)));
     }
     return m;
+  }
+
+  private static @Nullable BalancingPolicy builtIn(String name) {
+    return switch (name) {
+      case ROUND_ROBIN -> new RoundRobinPolicy();
+      case RANDOM -> new RandomPolicy();
+      case LEAST_REQUEST -> new LeastRequestPolicy();
+      case LEAST_RESPONSE_TIME -> new LeastResponseTimePolicy();
+      case RING_HASH -> new RingHashPolicy();
+      default -> null;
+    };
   }
 }
