@@ -213,7 +213,7 @@ public abstract class RegistryContract extends WatchContract {
       r.update(r.instance().toBuilder().weight(100 + n).putMetadata("n", String.valueOf(n)).build());
     }
 
-    await().atMost(timeout()).untilAsserted(() -> {
+    waiting().atMost(timeout()).untilAsserted(() -> {
       InstanceSet last = recorder.last();
       assertThat(last).isNotNull();
       ServiceInstance seen = last.get("i-1");
