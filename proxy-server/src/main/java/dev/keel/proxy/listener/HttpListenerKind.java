@@ -41,15 +41,18 @@ final class HttpListenerKind implements ListenerKind {
     UpstreamPicker picker = UpstreamPicker.start(config, env.discovery());
     TunnelBalancing tunnels = new TunnelBalancing(picker.connections(), config.rebalance().enabled());
     long idleNanos = config.timeouts().idle().toNanos();
+    int connectMillis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, config.timeouts().connect().toMillis()));
     Bootstrap upstream = new Bootstrap()
         .channel(env.transport().socketChannel())
         .option(ChannelOption.AUTO_READ, false)
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.SO_KEEPALIVE, true)
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, config.timeouts().connect().toMillis()));
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectMillis);
     HttpRoute route = new HttpRoute(config, picker, loop -> new UpstreamPool(loop, upstream, (ch, backend) -> {
       SslHandler upstreamTls = tls.upstreamHandler(ch.alloc(), backend.host(), backend.port());
       if (upstreamTls != null) {
+        // connecting includes the handshake (Http1Upstream): it gets timeouts.connect too
+        upstreamTls.setHandshakeTimeoutMillis(connectMillis);
         ch.pipeline().addLast("tls", upstreamTls);
       }
       // Requests are written as bytes by the proxy handler; responses are parsed and forwarded

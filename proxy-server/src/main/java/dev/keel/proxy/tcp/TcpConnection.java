@@ -5,17 +5,15 @@ import dev.keel.balancer.Endpoint;
 import dev.keel.balancer.FailureKind;
 import dev.keel.balancer.PickArgs;
 import dev.keel.proxy.upstream.Backend;
-import dev.keel.registry.ServiceInstance;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.DuplexChannel;
-import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayList;
@@ -37,6 +35,21 @@ final class TcpConnection {
   private static final Logger log = LoggerFactory.getLogger(TcpConnection.class);
   /** A shed connection closes only once answered and quiet this long: between exchanges. */
   static final long QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+  /**
+   * An upstream channel's handler until it is set up ({@link UpstreamSetup}) and gets its relay
+   * handler: a failure on the way (a refused handshake) is reported by the set-up's future, not logged.
+   */
+  private static final ChannelHandler NO_HANDLER = new ChannelInboundHandlerAdapter() {
+    @Override
+    public boolean isSharable() {
+      return true;
+    }
+
+    @Override
+    public void exceptionCaught(io.netty.channel.ChannelHandlerContext ctx, Throwable cause) {
+      ctx.close();
+    }
+  };
   private static final long CONFIRM_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
   private static final long DRAIN_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
   private static final long MAX_TICK_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -112,19 +125,17 @@ final class TcpConnection {
     Backend counted = route.picker.pick(PickArgs.builder().pinned(l.endpoint().id()).strict(true).build());
     Backend target = counted != null ? counted : Backend.of(l.endpoint());
     long started = System.nanoTime();
-    ChannelFuture f = route.upstream.clone(client.eventLoop())
-        .handler(new ChannelInitializer<Channel>() {
-          @Override
-          protected void initChannel(Channel ch) {
-            if ("none".equals(route.config.proxyProtocol())) {
-              addUpstreamTls(ch, target.host(), target.port()); // else after the PROXY header, which precedes the TLS handshake
-            }
-            ch.pipeline().addLast("relay", new RelayHandler(TcpConnection.this, false));
-          }
-        })
-        .connect(target.address());
     Endpoint report = counted == null ? null : counted.endpoint();
-    f.addListener((ChannelFutureListener) done -> connected(done, l, report, started));
+    ChannelFuture f = route.upstream.clone(client.eventLoop()).handler(NO_HANDLER).connect(target.address());
+    f.addListener((ChannelFutureListener) done -> {
+      if (!done.isSuccess()) {
+        connected(done.channel(), done.cause(), l, report, started);
+        return;
+      }
+      // The PROXY header and the TLS handshake are part of connecting (UpstreamSetup).
+      UpstreamSetup.establish(route, client, done.channel(), target.host(), target.port())
+          .addListener(ready -> connected(done.channel(), ready.isSuccess() ? null : ready.cause(), l, report, started));
+    });
   }
 
   /**
@@ -137,28 +148,33 @@ final class TcpConnection {
     return l != null || failed.isEmpty() ? l : route.connections.open();
   }
 
-  /** The connect finished; {@code counted}: the endpoint its request was counted on, reported once here. */
-  private void connected(ChannelFuture done, ConnectionLease l, @Nullable Endpoint counted, long started) {
-    if (done.isSuccess()) {
+  /**
+   * The connect (with its PROXY header and TLS handshake) finished; {@code failure} is null when
+   * it succeeded. {@code counted}: the endpoint its request was counted on, reported once here.
+   */
+  private void connected(Channel u, @Nullable Throwable failure, ConnectionLease l, @Nullable Endpoint counted, long started) {
+    if (failure == null && u.isActive()) {
       if (counted != null) {
         counted.onSuccess(System.nanoTime() - started);
       }
       if (closed) {
         l.close();
-        done.channel().close();
+        u.close();
         return;
       }
       lease = l;
-      upstream = done.channel();
+      upstream = u;
+      u.pipeline().addLast("relay", new RelayHandler(this, false));
       route.register(l, this);
-      startRelay();
+      beginRelay();
       return;
     }
+    u.close();
     if (counted != null) {
       counted.onFailure(FailureKind.CONNECT);
     }
     route.stats.connectFailures.increment();
-    log.debug("{}: connect to {} failed: {}", route.config.name(), l.endpoint().id(), String.valueOf(done.cause()));
+    log.debug("{}: connect to {} failed: {}", route.config.name(), l.endpoint().id(), String.valueOf(failure));
     l.close();
     failed.add(l.endpoint());
     if (closed) {
@@ -169,36 +185,6 @@ final class TcpConnection {
     } else {
       route.stats.noEndpoint.increment();
       close();
-    }
-  }
-
-  private void startRelay() {
-    Channel u = upstream;
-    String pp = route.config.proxyProtocol();
-    if (!"none".equals(pp)) {
-      u.pipeline().addFirst("proxy-protocol", HAProxyMessageEncoder.INSTANCE);
-      u.writeAndFlush(ProxyHeaders.forClient(client, pp)).addListener((ChannelFutureListener) f -> {
-        if (u.pipeline().get("proxy-protocol") != null) {
-          u.pipeline().remove("proxy-protocol");
-        }
-        if (f.isSuccess()) {
-          ServiceInstance target = java.util.Objects.requireNonNull(lease, "lease").endpoint().instance();
-          addUpstreamTls(u, target.host(), target.port());
-          beginRelay();
-        } else {
-          close();
-        }
-      });
-      return;
-    }
-    beginRelay();
-  }
-
-  /** With {@code upstream.tls}, TLS in front of the relay on an upstream channel: the handshake starts now. */
-  private void addUpstreamTls(Channel ch, String host, int port) {
-    SslHandler tls = route.tls.upstreamHandler(ch.alloc(), host, port);
-    if (tls != null) {
-      ch.pipeline().addFirst("tls", tls);
     }
   }
 

@@ -29,6 +29,8 @@ final class TcpRoute {
   final Bootstrap upstream;
   final boolean splice;
   final long idleNanos;
+  /** {@code timeouts.connect}: the TCP connect, and the TLS handshake to an instance after it. */
+  final int connectTimeoutMillis;
   /** Connect attempts per client connection: the first plus {@code retries.attempts}. */
   final int attempts;
   final TcpStats stats;
@@ -47,6 +49,7 @@ final class TcpRoute {
     this.upstream = upstream;
     this.splice = splice;
     this.idleNanos = config.timeouts().idle().toNanos();
+    this.connectTimeoutMillis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, config.timeouts().connect().toMillis()));
     this.attempts = 1 + config.retries().attempts();
   }
 
