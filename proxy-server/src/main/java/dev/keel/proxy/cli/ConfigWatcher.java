@@ -80,7 +80,7 @@ final class ConfigWatcher implements AutoCloseable {
       return Outcome.REFUSED;
     }
     try {
-      ConfigLoader.Loaded next = ConfigLoader.withSystemEnv().read(file);
+      ConfigLoader.Loaded next = ConfigLoader.withSystemEnv().withLoadedPlugins(server.plugins()).read(file);
       next.warnings().forEach(w -> log.warn("{}", LogSafe.escape(w, CONFIG_MESSAGE_CHARS)));
       server.reload(next.config());
       lastTls = tlsFingerprint(); // of the files the new config names

@@ -8,7 +8,9 @@ import dev.keel.proxy.config.HostPort;
 import dev.keel.proxy.config.ListenerConfig;
 import dev.keel.proxy.config.ProxyConfig;
 import dev.keel.proxy.listener.ListenerKinds;
+import dev.keel.proxy.plugin.Plugins;
 import dev.keel.registry.Registries;
+import dev.keel.registry.internal.DidYouMean;
 import dev.keel.registry.internal.LogSafe;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -53,7 +55,7 @@ public final class ProxyCommand implements Callable<Integer> {
   @Nullable String service;
 
   @Option(names = "--policy", paramLabel = "P", defaultValue = "round-robin",
-      description = "One-line form: round-robin, random, least-request, least-response-time, ring-hash (default: ${DEFAULT-VALUE}).")
+      description = "One-line form: round-robin, random, least-request, least-response-time, ring-hash, or a plug-in's (default: ${DEFAULT-VALUE}).")
   String policy = "round-robin";
 
   @Option(names = "--protocol", paramLabel = "http|tcp", defaultValue = "http", description = "One-line form: listener protocol (default: ${DEFAULT-VALUE}).")
@@ -65,6 +67,10 @@ public final class ProxyCommand implements Callable<Integer> {
 
   @Option(names = "--workers", paramLabel = "N", defaultValue = "0", description = "Event-loop threads (default: the number of cores).")
   int workers;
+
+  @Option(names = "--plugin-path", paramLabel = "DIR",
+      description = "Directory of plug-in jars (policies, registry adapters), loaded at start-up (default: plugin-path in the config, else plugins/ beside it).")
+  @Nullable Path pluginPath;
 
   private final Consumer<ProxyServer> onStarted;
 
@@ -80,11 +86,22 @@ public final class ProxyCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     PrintWriter err = spec.commandLine().getErr();
-    ProxyConfig cfg;
+    ConfigLoader.Loaded loaded;
     try {
-      ConfigLoader.Loaded loaded = buildConfig();
+      loaded = buildConfig();
+    } catch (ConfigException | IllegalArgumentException e) {
+      err.println("keel-proxy: " + e.getMessage());
+      return 2;
+    }
+    try (Plugins plugins = loaded.plugins()) {
+      return run(loaded, err);
+    }
+  }
+
+  private int run(ConfigLoader.Loaded loaded, PrintWriter err) throws InterruptedException {
+    ProxyConfig cfg = loaded.config();
+    try {
       loaded.warnings().forEach(w -> log.warn("{}", LogSafe.escape(w, ConfigWatcher.CONFIG_MESSAGE_CHARS)));
-      cfg = loaded.config();
       for (ListenerConfig l : cfg.listeners()) {
         ListenerKinds.forConfig(l);
       }
@@ -94,7 +111,7 @@ public final class ProxyCommand implements Callable<Integer> {
     }
     ProxyServer server;
     try {
-      server = ProxyServer.start(cfg);
+      server = ProxyServer.start(cfg, loaded.plugins());
     } catch (RuntimeException e) {
       err.println("keel-proxy: " + e.getMessage());
       return 1;
@@ -120,15 +137,12 @@ public final class ProxyCommand implements Callable<Integer> {
       if (oneLine) {
         throw new ConfigException("--config: use either a config file or --listen/--registry/--service, not both");
       }
-      return ConfigLoader.withSystemEnv().read(config);
+      return ConfigLoader.withSystemEnv().withPluginPath(pluginPath).read(config);
     }
     if (listen == null || registry == null || service == null) {
       throw new ConfigException("expected --config FILE, or all of --listen HOST:PORT --registry URI --service NAME");
     }
     HostPort at = parse("--listen", listen);
-    if (!ListenerConfig.POLICIES.contains(policy)) {
-      throw new ConfigException("--policy: '" + policy + "' (expected one of: " + String.join(", ", ListenerConfig.POLICIES) + ")");
-    }
     if (!ListenerConfig.PROTOCOLS.contains(protocol)) {
       throw new ConfigException("--protocol: '" + protocol + "' (expected: http or tcp)");
     }
@@ -137,13 +151,36 @@ public final class ProxyCommand implements Callable<Integer> {
     if (workers < 0) {
       throw new ConfigException("--workers: " + workers + " (expected: 0 for the number of cores, or more)");
     }
+    Plugins plugins = oneLinePlugins();
     try {
-      Registries.validate(registry);
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException("--registry: " + e.getMessage());
+      if (!plugins.policies().contains(policy)) {
+        throw new ConfigException("--policy: '" + policy + "' (expected one of: " + String.join(", ", plugins.policies()) + ")"
+            + DidYouMean.suffix(policy, plugins.policies()));
+      }
+      try {
+        Registries.validate(registry, plugins.classLoader());
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("--registry: " + e.getMessage());
+      }
+      return new ConfigLoader.Loaded(new ProxyConfig(registry, adminConfig,
+          List.of(ListenerConfig.of("main", at, protocol, service, policy)), workers, Duration.ofSeconds(10), null,
+          plugins.directory()), List.of(), plugins);
+    } catch (RuntimeException e) {
+      plugins.close();
+      throw e;
     }
-    return new ConfigLoader.Loaded(new ProxyConfig(registry, adminConfig,
-        List.of(ListenerConfig.of("main", at, protocol, service, policy)), workers, Duration.ofSeconds(10), null), List.of());
+  }
+
+  /** The one-line form's plug-ins: {@code --plugin-path}, or none. */
+  private Plugins oneLinePlugins() {
+    if (pluginPath == null) {
+      return Plugins.none();
+    }
+    try {
+      return Plugins.load(pluginPath.toAbsolutePath().normalize());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("--plugin-path: " + e.getMessage());
+    }
   }
 
   private static HostPort parse(String option, String value) {

@@ -35,8 +35,6 @@ public record ListenerConfig(
   public static final List<String> PROTOCOLS = List.of("http", "tcp");
   /** PROXY protocol header sent to upstreams by tcp listeners. */
   public static final List<String> PROXY_PROTOCOLS = List.of("none", "v1", "v2");
-  public static final List<String> POLICIES =
-      List.of("round-robin", "random", "least-request", "least-response-time", "ring-hash");
   /**
    * Request headers that name the client's address or identity, besides {@code X-Forwarded-*}
    * (which the proxy sets itself): removed from requests of clients that are not trusted proxies,

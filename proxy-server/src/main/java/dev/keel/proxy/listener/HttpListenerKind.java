@@ -38,7 +38,7 @@ final class HttpListenerKind implements ListenerKind {
   public RunningListener start(ListenerConfig config, ListenerEnvironment env) {
     ListenerTls tls = new ListenerTls(TlsMaterial.load(config.tls(), config.upstream().tls()));
     ConnectionGate gate = new ConnectionGate(config.maxConnections(), env.fds());
-    UpstreamPicker picker = UpstreamPicker.start(config, env.discovery());
+    UpstreamPicker picker = UpstreamPicker.start(config, env.discovery(), env.plugins().classLoader());
     TunnelBalancing tunnels = new TunnelBalancing(picker.connections(), config.rebalance().enabled());
     long idleNanos = config.timeouts().idle().toNanos();
     int connectMillis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, config.timeouts().connect().toMillis()));

@@ -58,7 +58,7 @@ public final class TcpListenerKind implements ListenerKind {
     boolean splice = transport == Transport.EPOLL && "true".equalsIgnoreCase(System.getProperty(SPLICE_PROPERTY))
         && tls.material().isEmpty();
     ConnectionGate gate = new ConnectionGate(config.maxConnections(), env.fds());
-    UpstreamPicker picker = UpstreamPicker.start(config, env.discovery());
+    UpstreamPicker picker = UpstreamPicker.start(config, env.discovery(), env.plugins().classLoader());
     ConnectionBalancer connections = picker.connections();
     Bootstrap upstream = new Bootstrap()
         .channel(transport.socketChannel())

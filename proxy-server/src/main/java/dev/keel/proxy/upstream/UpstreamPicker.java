@@ -53,7 +53,15 @@ public final class UpstreamPicker implements AutoCloseable {
 
   /** A started picker over {@code listener.service()} as {@code discovery} reports it; the caller closes it. */
   public static UpstreamPicker start(ListenerConfig listener, Discovery discovery) {
-    Balancer.Builder b = Balancer.builder(discovery, listener.service()).config(config(listener));
+    return start(listener, discovery, UpstreamPicker.class.getClassLoader());
+  }
+
+  /**
+   * As {@link #start(ListenerConfig, Discovery)}, with the listener's policy looked up through
+   * {@code policies} (the plug-ins' class loader).
+   */
+  public static UpstreamPicker start(ListenerConfig listener, Discovery discovery, ClassLoader policies) {
+    Balancer.Builder b = Balancer.builder(discovery, listener.service()).config(config(listener)).policyLoader(policies);
     ListenerConfig.Health.Active active = listener.health().active();
     if (active != null) {
       b.healthChecker(active.path() == null ? HealthChecker.tcp() : HealthChecker.http(active.path()));

@@ -115,7 +115,8 @@ class ConfigLoaderTest {
   @Test
   void badEnumValueSuggestsTheClosest() {
     assertThatThrownBy(() -> parse(MINIMAL + "    policy: round-robbin\n"))
-        .hasMessageStartingWith("line 6: listeners[0].policy: 'round-robbin' (expected one of: round-robin, random,")
+        .hasMessageStartingWith("line 6: listeners[0].policy: 'round-robbin' (expected one of: least-request, least-response-time,"
+            + " random, ring-hash, round-robin)")
         .hasMessageEndingWith("did you mean 'round-robin'?");
   }
 
