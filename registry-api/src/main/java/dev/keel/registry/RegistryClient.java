@@ -12,6 +12,14 @@ import java.util.function.Consumer;
  */
 public interface RegistryClient extends Registry, Discovery, AutoCloseable {
   /**
+   * What the registry refuses beyond {@link ServiceInstance}'s own rules; {@link #register} refuses
+   * an instance over these limits at once, before sending anything. Default: none.
+   */
+  default RegistryLimits limits() {
+    return RegistryLimits.none();
+  }
+
+  /**
    * Whether the registry can be reached now, and what this client skipped as malformed. The
    * default, for a registry that cannot be unreachable (in-process, a static list) or an adapter
    * that does not tell, is always reachable.

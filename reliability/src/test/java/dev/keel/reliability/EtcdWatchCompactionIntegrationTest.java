@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.keel.reliability.support.Cluster;
 import dev.keel.reliability.support.EtcdFixture;
 import dev.keel.reliability.support.Recovery;
-import dev.keel.reliability.support.TcpRelay;
+import dev.keel.testsupport.TcpRelay;
 import java.time.Duration;
 import java.util.Set;
 import org.junit.jupiter.api.Test;

@@ -17,21 +17,21 @@ import okhttp3.Request;
 import okhttp3.Response;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Issue 23: the registry stopped under a running proxy and client. Within 10 s {@code /status},
  * {@code /metrics}, {@code /healthz} and the client's exception all say the registry is unreachable
  * (while the last known instances are still served), and once it is back they all say so too.
  */
-@Timeout(90)
+@Timeout(150) // a real Nacos takes 15 to 45 s to start again on this kind of machine
 class RegistryOutageIntegrationTest {
   private static final Duration SAY_SO_WITHIN = Duration.ofSeconds(10);
   /** A registry that comes back is reconnected to with back-off: nacos-client's is the slowest. */
   private static final Duration BACK_WITHIN = Duration.ofSeconds(30);
 
   @ParameterizedTest(name = "{0}")
-  @EnumSource(RegistryKind.class)
+  @MethodSource("dev.keel.reliability.support.RegistryKind#available")
   void everySurfaceSaysTheRegistryIsUnreachableAndWhenItIsBack(RegistryKind kind) throws Exception {
     try (Cluster cluster = new Cluster(kind.start(), 2, "")) {
       cluster.proxyGet("/warm");

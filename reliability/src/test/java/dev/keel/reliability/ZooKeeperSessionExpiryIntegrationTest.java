@@ -5,7 +5,7 @@ import dev.keel.registry.RegistryClient;
 import dev.keel.reliability.support.Cluster;
 import dev.keel.reliability.support.KillableBackend;
 import dev.keel.reliability.support.Recovery;
-import dev.keel.reliability.support.TcpRelay;
+import dev.keel.testsupport.TcpRelay;
 import dev.keel.reliability.support.ZooKeeperFixture;
 import java.time.Duration;
 import java.util.Set;

@@ -73,12 +73,17 @@ public final class Demo {
     }
   }
 
-  /** Keeps the console for the demo's own lines: ZooKeeper, Curator and Keel log warnings and errors only. */
+  /**
+   * Keeps the console for the demo's own lines: ZooKeeper, Curator and Keel log warnings and errors
+   * only, nacos-client errors only (it warns about its redo task while a new client connects).
+   */
   static void quietLogs() {
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     System.setProperty("org.slf4j.simpleLogger.log.org.apache.zookeeper", "error");
     System.setProperty("org.slf4j.simpleLogger.log.org.apache.curator", "error");
-    Logger root = Logger.getLogger(""); // java.util.logging, which gRPC (etcd's client) uses
+    System.setProperty("org.slf4j.simpleLogger.log.com.alibaba.nacos", "error");
+    System.setProperty("org.slf4j.simpleLogger.log.com.alibaba.nacos.common.remote.client", "off");
+    Logger root = Logger.getLogger(""); // java.util.logging, which gRPC (etcd's client, nacos-client's shaded one) uses
     root.setLevel(Level.WARNING);
     for (java.util.logging.Handler h : root.getHandlers()) {
       h.setLevel(Level.WARNING);

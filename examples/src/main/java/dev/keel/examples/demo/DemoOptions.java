@@ -16,8 +16,8 @@ record DemoOptions(@Nullable String registry, @Nullable Duration duration, boole
   static final String USAGE = """
       usage: ./keel demo [--registry URI] [--duration D]
 
-        --registry URI  run against this registry instead of an in-JVM ZooKeeper,
-                        e.g. zookeeper://127.0.0.1:2181/services or etcd://127.0.0.1:2379
+        --registry URI  run against this registry instead of an in-JVM ZooKeeper, e.g.
+                        zookeeper://127.0.0.1:2181/services, etcd://127.0.0.1:2379 or nacos://127.0.0.1:8848
         --duration D    stop by itself after D (30s, 2m; at least 12s); default: until Ctrl-C
       """;
 

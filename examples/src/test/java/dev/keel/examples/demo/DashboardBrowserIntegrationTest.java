@@ -64,8 +64,7 @@ class DashboardBrowserIntegrationTest {
       }
     }
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-        assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).map(DemoIntegrationTest::describe))
-            .as("child processes left behind (proxy, browser)").isEmpty());
+        assertThat(DemoIntegrationTest.leftBehind()).as("child processes left behind (proxy, browser)").isEmpty());
   }
 
   /** Loads the dashboard in headless chromium, lets its scripts run (virtual time), returns the DOM. */

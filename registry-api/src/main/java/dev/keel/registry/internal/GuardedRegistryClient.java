@@ -7,6 +7,7 @@ import dev.keel.registry.Registration;
 import dev.keel.registry.RegistryClient;
 import dev.keel.registry.RegistryException;
 import dev.keel.registry.RegistryHealth;
+import dev.keel.registry.RegistryLimits;
 import dev.keel.registry.RegistryOptions;
 import dev.keel.registry.ServiceInstance;
 import dev.keel.registry.Subscription;
@@ -64,6 +65,11 @@ public final class GuardedRegistryClient implements RegistryClient {
   /** The adapter's own client, for adapter-specific calls. */
   public RegistryClient delegate() {
     return delegate;
+  }
+
+  @Override
+  public RegistryLimits limits() {
+    return delegate.limits();
   }
 
   @Override

@@ -36,7 +36,8 @@ import org.jspecify.annotations.Nullable;
  */
 public final class NacosRegistry {
   /** URI query parameters this adapter reads, besides those common to every scheme. */
-  static final Set<String> PARAMS = Set.of("namespace", "group", "cluster", "access-key", "secret-key", "cache-dir");
+  static final Set<String> PARAMS = Set.of("namespace", "group", "cluster", "access-key", "secret-key", "cache-dir",
+      "metadata-limit");
 
   private final NacosSettings settings;
   private final @Nullable NamingService namingService;
@@ -61,7 +62,9 @@ public final class NacosRegistry {
     return new NacosRegistry(new NacosSettings(servers, uri.param("namespace"), uri.param("group"),
         uri.param("cluster"), uri.username(), uri.username() == null ? null : nullToEmpty(uri.password()),
         emptyToNull(uri.param("access-key")), emptyToNull(uri.param("secret-key")),
-        dir == null || dir.isEmpty() ? null : Path.of(dir), Map.of(), options), null);
+        dir == null || dir.isEmpty() ? null : Path.of(dir),
+        uri.intParam("metadata-limit", NacosRules.DEFAULT_METADATA_LIMIT, NacosSettings.MIN_METADATA_LIMIT, Integer.MAX_VALUE),
+        Map.of(), options), null);
   }
 
   private static @Nullable String emptyToNull(@Nullable String s) {
@@ -88,6 +91,7 @@ public final class NacosRegistry {
     private @Nullable String accessKey;
     private @Nullable String secretKey;
     private @Nullable Path cacheDir;
+    private int metadataLimit = NacosRules.DEFAULT_METADATA_LIMIT;
     private @Nullable NamingService namingService;
     private final Map<String, String> properties = new LinkedHashMap<>();
     private RegistryOptions options = RegistryOptions.defaults();
@@ -141,6 +145,15 @@ public final class NacosRegistry {
       return this;
     }
 
+    /**
+     * The server's {@code nacos.naming.service.metadata.length}, default 1024: how many characters of
+     * metadata keys and values it accepts per instance. Raise it only with the server's.
+     */
+    public Builder metadataLimit(int metadataLimit) {
+      this.metadataLimit = metadataLimit;
+      return this;
+    }
+
     /** A nacos-client property, set after (and so over) Keel's own, such as {@code redoDelayTime}. */
     public Builder property(String key, String value) {
       properties.put(requireNonNull(key, "key"), requireNonNull(value, "value"));
@@ -174,7 +187,7 @@ public final class NacosRegistry {
         servers = "(given NamingService)";
       }
       NacosSettings settings = new NacosSettings(servers, namespace, group, cluster, username, password,
-          accessKey, secretKey, cacheDir, properties, options);
+          accessKey, secretKey, cacheDir, metadataLimit, properties, options);
       return Registries.guard(new NacosRegistry(settings, namingService).openRaw(), options);
     }
   }

@@ -12,6 +12,7 @@ import dev.keel.registry.Registration;
 import dev.keel.registry.RegistryClient;
 import dev.keel.registry.RegistryException;
 import dev.keel.registry.RegistryHealth;
+import dev.keel.registry.RegistryLimits;
 import dev.keel.registry.ServiceInstance;
 import dev.keel.registry.Subscription;
 import dev.keel.registry.internal.HealthTracker;
@@ -42,6 +43,9 @@ import org.slf4j.LoggerFactory;
  * The raw Nacos client: one {@link NamingService} (one gRPC connection). {@link NacosRegistry} and
  * {@link NacosRegistryProvider} wrap it with the shared guards.
  *
+ * <p>Names and instances Nacos would refuse are refused at once ({@link NacosRules}), with
+ * {@link IllegalArgumentException}; {@link #limits()} declares the metadata limit.
+ *
  * <p>{@code resolve} reads from the server ({@code getAllInstances(..., subscribe=false)}) and throws
  * {@link RegistryException} when it cannot; {@code watch} never throws for an unreachable server.
  */
@@ -52,6 +56,7 @@ final class NacosRegistryClient implements RegistryClient {
   private static final AtomicInteger CLIENTS = new AtomicInteger();
 
   private final NacosSettings settings;
+  private final RegistryLimits limits;
   private final NamingService naming;
   private final boolean ownsNaming;
   private final @Nullable Path ownedDir;
@@ -75,6 +80,7 @@ final class NacosRegistryClient implements RegistryClient {
 
   private NacosRegistryClient(NacosSettings settings, NamingService naming, boolean ownsNaming, @Nullable Path ownedDir) {
     this.settings = settings;
+    this.limits = NacosRules.limits(settings.metadataLimit, incarnation);
     this.naming = naming;
     this.ownsNaming = ownsNaming;
     this.ownedDir = ownedDir;
@@ -137,14 +143,27 @@ final class NacosRegistryClient implements RegistryClient {
     }
   }
 
+  /** The stamp this client writes with every instance ({@link InstanceMapping#INCARNATION_KEY}); for tests. */
+  String incarnation() {
+    return incarnation;
+  }
+
   /** The NamingService in use; for tests and adapter-specific calls. */
   NamingService namingService() {
     return naming;
   }
 
+  /** Nacos's metadata limit less Keel's own entries: see {@link NacosRules#limits(int, String)}. */
+  @Override
+  public RegistryLimits limits() {
+    return limits;
+  }
+
+  /** Refuses at once, sending nothing, an instance Nacos would refuse ({@link NacosRules}). */
   @Override
   public Registration register(ServiceInstance instance) {
     requireNonNull(instance, "instance");
+    NacosRules.check(instance, limits);
     ServiceRegistrations slot;
     synchronized (this) {
       checkOpen();
@@ -156,7 +175,7 @@ final class NacosRegistryClient implements RegistryClient {
 
   @Override
   public InstanceSet resolve(String service) {
-    requireNonNull(service, "service");
+    NacosRules.service(requireNonNull(service, "service"));
     checkOpen();
     List<Instance> list;
     try {
@@ -176,7 +195,7 @@ final class NacosRegistryClient implements RegistryClient {
 
   @Override
   public Subscription watch(String service, Consumer<InstanceSet> listener) {
-    requireNonNull(service, "service");
+    NacosRules.service(requireNonNull(service, "service"));
     requireNonNull(listener, "listener");
     NacosWatch[] self = new NacosWatch[1];
     NacosWatch w = new NacosWatch(naming, service, settings.group, settings.discoveryClusters(), listener,

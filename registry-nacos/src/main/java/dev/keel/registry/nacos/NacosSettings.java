@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -27,8 +26,8 @@ final class NacosSettings {
   static final String DEFAULT_REDO_DELAY_MILLIS = "1000";
   static final String SNAPSHOT_PATH = "JM.SNAPSHOT.PATH";
   static final String LOG_PATH = "JM.LOG.PATH";
-
-  private static final Pattern CLUSTER = Pattern.compile("[0-9a-zA-Z.-]+");
+  /** Room for Keel's own entries (id and incarnation stamp) and a short id: less could hold no instance. */
+  static final int MIN_METADATA_LIMIT = 128;
 
   final String serverAddr;
   final String namespace;
@@ -39,25 +38,26 @@ final class NacosSettings {
   final @Nullable String accessKey;
   final @Nullable String secretKey;
   final @Nullable Path cacheDir;
+  /** The server's {@code nacos.naming.service.metadata.length}: characters of metadata keys and values per instance. */
+  final int metadataLimit;
   final Map<String, String> extraProperties;
   final RegistryOptions options;
 
   NacosSettings(String serverAddr, @Nullable String namespace, @Nullable String group, @Nullable String cluster,
       @Nullable String username, @Nullable String password, @Nullable String accessKey, @Nullable String secretKey,
-      @Nullable Path cacheDir, Map<String, String> extraProperties, RegistryOptions options) {
+      @Nullable Path cacheDir, int metadataLimit, Map<String, String> extraProperties, RegistryOptions options) {
     this.serverAddr = requireNonNull(serverAddr, "serverAddr");
     if (serverAddr.isBlank()) {
       throw new IllegalArgumentException("serverAddr: '' (expected: host:port[,host:port...])");
     }
-    this.namespace = namespace == null ? "" : namespace.strip();
-    this.group = group == null || group.isBlank() ? Constants.DEFAULT_GROUP : group.strip();
-    if (this.group.contains("@@")) {
-      throw new IllegalArgumentException("group: '" + group + "' (expected: no '@@')");
+    this.namespace = namespace == null || namespace.isBlank() ? "" : NacosRules.namespace(namespace.strip());
+    this.group = group == null || group.isBlank() ? Constants.DEFAULT_GROUP : NacosRules.group(group.strip());
+    this.cluster = cluster == null || cluster.isEmpty() ? null : NacosRules.cluster(cluster);
+    if (metadataLimit < MIN_METADATA_LIMIT) {
+      throw new IllegalArgumentException("metadata-limit: " + metadataLimit + " (expected: at least " + MIN_METADATA_LIMIT
+          + ", the server's nacos.naming.service.metadata.length; Nacos's default is 1024)");
     }
-    if (cluster != null && !cluster.isEmpty() && !CLUSTER.matcher(cluster).matches()) {
-      throw new IllegalArgumentException("cluster: '" + cluster + "' (expected: letters, digits, '-' and '.')");
-    }
-    this.cluster = cluster == null || cluster.isEmpty() ? null : cluster;
+    this.metadataLimit = metadataLimit;
     if ((username == null) != (password == null)) {
       throw new IllegalArgumentException("credentials: " + (username == null ? "password" : "username")
           + " given alone (expected: both username and password, or neither)");

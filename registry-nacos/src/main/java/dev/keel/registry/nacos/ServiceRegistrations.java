@@ -3,6 +3,7 @@ package dev.keel.registry.nacos;
 import com.alibaba.nacos.api.exception.NacosException;
 import com.alibaba.nacos.api.naming.NamingService;
 import com.alibaba.nacos.api.naming.pojo.Instance;
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.keel.registry.Registration;
 import dev.keel.registry.RegistrationHandle;
 import dev.keel.registry.RegistryException;
@@ -29,8 +30,13 @@ final class ServiceRegistrations {
   private final String group;
   private final String cluster;
   private final String incarnation;
-  private final Map<String, RegistrationHandle> byId = new LinkedHashMap<>(); // guarded by this
-  private boolean closed; // guarded by this
+  @GuardedBy("this")
+  private final Map<String, RegistrationHandle> byId = new LinkedHashMap<>();
+  /** The list last handed to nacos-client, which its redo data holds whether or not the server took it. */
+  @GuardedBy("this")
+  private List<Instance> lastSent = List.of();
+  @GuardedBy("this")
+  private boolean closed;
 
   /** @param incarnation the client's stamp, written with every instance ({@link InstanceMapping#INCARNATION_KEY}) */
   ServiceRegistrations(NamingService naming, String service, String group, String cluster, String incarnation) {
@@ -86,14 +92,33 @@ final class ServiceRegistrations {
     sendQuietly();
   }
 
+  @GuardedBy("this")
   private void send() throws NacosException {
     List<Instance> list = new ArrayList<>(byId.size());
     for (RegistrationHandle r : byId.values()) {
       list.add(InstanceMapping.toNacos(r.instance(), cluster, incarnation));
     }
+    List<Instance> previous = lastSent;
+    lastSent = list;
+    if (list.isEmpty() && !previous.isEmpty()) {
+      // The last one goes. Deregistering what was sent leaves the server's list and nacos-client's
+      // redo data empty, as an empty batch does, without nacos-client's warning about an empty batch.
+      try {
+        naming.batchDeregisterInstance(service, group, previous);
+        return;
+      } catch (NacosException e) {
+        if (e.getErrCode() != NacosException.INVALID_PARAM) {
+          throw e; // the server is out of reach: nacos-client's redo data is empty already, and is sent later
+        }
+        // nacos-client found no such batch in its redo data (a NamingService given to Keel and used
+        // for these services too): an empty batch is what remains to send.
+        log.debug("nacos: batch deregistration of service '{}' refused ({}); sending an empty list", service, e.getErrMsg());
+      }
+    }
     naming.batchRegisterInstance(service, group, list);
   }
 
+  @GuardedBy("this")
   private void sendQuietly() {
     try {
       send();

@@ -6,51 +6,44 @@ import static org.awaitility.Awaitility.await;
 import dev.keel.registry.RegistryClient;
 import dev.keel.registry.RegistryHealth;
 import dev.keel.registry.ServiceInstance;
-import dev.keel.registry.nacos.testserver.NacosTestServer;
+import dev.keel.registry.nacos.fixture.NacosRelay;
+import dev.keel.registry.nacos.fixture.NacosServer;
 import dev.keel.registry.tck.Recorder;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Reachability and incarnations as a Nacos client sees them (issue 23), against the wire emulator:
- * the server stopped under a watch and back, and a restarted process registering the same instance.
+ * Reachability and incarnations as a Nacos client sees them (issue 23), against a real Nacos
+ * ({@link NacosServer#shared()}): the server out of a watcher's reach (its link cut at a
+ * {@link NacosRelay}) and back, and a restarted process registering the same instance.
  */
+@Tag(NacosServer.TAG)
 class NacosHealthIntegrationTest {
-  private static NacosTestServer server;
-
-  @BeforeAll
-  static void startServer() {
-    server = NacosTestServer.start();
-  }
-
-  @AfterAll
-  static void stopServer() {
-    server.close();
-  }
 
   private static ServiceInstance orders(String id) {
     return ServiceInstance.builder().service("health-orders").id(id).host("127.0.0.1").port(9001).build();
   }
 
   @Test
-  void aServerStoppedUnderAWatchMakesTheSetStaleAndItsReturnMakesItFresh() {
-    try (RegistryClient owner = NacosTestSupport.keel(server.address()).build();
-         RegistryClient watcher = NacosTestSupport.keel(server.address()).build()) {
-      assertThat(watcher).hasToString("nacos://" + server.address());
+  void aServerOutOfReachUnderAWatchMakesTheSetStaleAndItsReturnMakesItFresh() {
+    NacosServer server = NacosServer.shared();
+    try (NacosRelay relay = NacosRelay.to(server);
+         RegistryClient owner = NacosTestSupport.keel(server.address()).build();
+         RegistryClient watcher = NacosTestSupport.keel(relay.address()).build()) {
+      assertThat(watcher).hasToString("nacos://" + relay.address());
       owner.register(orders("o-1"));
       Recorder watch = new Recorder();
       watcher.watch("health-orders", watch);
       await().atMost(Duration.ofSeconds(10)).until(() -> watch.count() > 0 && watch.last().size() == 1);
       await().atMost(Duration.ofSeconds(10)).until(() -> watcher.health().reachable());
 
-      server.stop();
+      relay.cut();
       await().atMost(Duration.ofSeconds(10)).until(() -> watcher.health().state() == RegistryHealth.State.UNREACHABLE);
       await().atMost(Duration.ofSeconds(10)).until(() -> watch.last().stale());
       assertThat(watch.last().size()).isEqualTo(1);
 
-      server.resume();
+      relay.restore();
       await().atMost(Duration.ofSeconds(30)).until(() -> watcher.health().reachable());
       await().atMost(Duration.ofSeconds(20)).until(() -> !watch.last().stale() && watch.last().size() == 1);
     }
@@ -58,6 +51,7 @@ class NacosHealthIntegrationTest {
 
   @Test
   void aRestartedProcessRegisteringTheSameInstanceIsANewIncarnation() {
+    NacosServer server = NacosServer.shared();
     try (RegistryClient first = NacosTestSupport.keel(server.address()).build();
          RegistryClient watcher = NacosTestSupport.keel(server.address()).build()) {
       first.register(orders("o-2"));

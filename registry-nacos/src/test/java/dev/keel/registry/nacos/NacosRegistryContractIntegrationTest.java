@@ -2,54 +2,80 @@ package dev.keel.registry.nacos;
 
 import static org.awaitility.Awaitility.await;
 
-import com.alibaba.nacos.api.naming.NamingService;
-import com.alibaba.nacos.api.naming.listener.EventListener;
 import dev.keel.registry.RegistryClient;
-import dev.keel.registry.nacos.testserver.NacosTestServer;
+import dev.keel.registry.RegistryHealth;
+import dev.keel.registry.nacos.fixture.NacosRelay;
+import dev.keel.registry.nacos.fixture.NacosServer;
 import dev.keel.registry.tck.RegistryContract;
-import java.time.Duration;
-import java.util.Set;
-import java.util.UUID;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 
-/** The registry TCK against the Nacos protocol emulator, unmodified nacos-client on the other side. */
+/**
+ * The registry TCK against a real Nacos ({@link NacosServer#shared()}): every client reaches the
+ * server through a {@link NacosRelay} of its own, so that a lost session is that client's gRPC
+ * connection reset on the wire (the server drops what it registered; nacos-client reconnects and
+ * redoes), and a restart is the server process stopped and started on the same ports.
+ */
+@Tag(NacosServer.TAG)
 class NacosRegistryContractIntegrationTest extends RegistryContract {
-  private static NacosTestServer server;
+  /** Closed at the start of the next case, once the case's clients (closed after it) are gone. */
+  private static final List<NacosRelay> relays = new ArrayList<>();
+  private final Map<RegistryClient, NacosRelay> relayOf = new ConcurrentHashMap<>();
 
-  @BeforeAll
-  static void startServer() {
-    server = NacosTestServer.start();
+  @BeforeEach
+  void closeRelaysOfThePreviousCase() {
+    synchronized (relays) {
+      relays.forEach(NacosRelay::close);
+      relays.clear();
+    }
   }
 
   @AfterAll
-  static void stopServer() {
-    server.close();
+  static void closeRelays() {
+    synchronized (relays) {
+      relays.forEach(NacosRelay::close);
+      relays.clear();
+    }
   }
 
   @Override
   protected RegistryClient newClient() {
-    return NacosTestSupport.keel(server.address()).build();
+    NacosRelay relay = NacosRelay.to(NacosServer.shared());
+    synchronized (relays) {
+      relays.add(relay);
+    }
+    RegistryClient client = NacosTestSupport.keel(relay.address()).build();
+    relayOf.put(client, relay);
+    return client;
   }
 
   @Override
   protected void restartServer() {
+    NacosServer server = NacosServer.shared();
+    if (!server.canRestart()) {
+      unsupported("restarting the external Nacos of KEEL_NACOS_ADDR");
+    }
     server.restart();
   }
 
   /**
-   * Drops the client's gRPC connection on the server. The connection is found by a subscription to a
-   * service of a unique name made through the client's own NamingService.
+   * Resets the client's gRPC connection at its relay and holds the link down until the client has
+   * noticed (its {@code health()} turns unreachable); the server has dropped the connection's
+   * instances by then. Then the link comes back and the client reconnects by itself.
    */
   @Override
-  protected void loseSession(RegistryClient client) throws Exception {
-    NamingService naming = NacosTestSupport.raw(client).namingService();
-    String probe = "keel-probe-" + UUID.randomUUID();
-    EventListener ignore = event -> { };
-    naming.subscribe(probe, ignore);
-    await().atMost(Duration.ofSeconds(10)).until(() -> !server.subscribersOf(probe).isEmpty());
-    Set<String> ids = server.subscribersOf(probe);
-    naming.unsubscribe(probe, ignore);
-    ids.forEach(server::dropConnection);
+  protected void loseSession(RegistryClient client) {
+    NacosRelay relay = relayOf.get(client);
+    relay.cut();
+    try {
+      await().atMost(timeout()).until(() -> client.health().state() == RegistryHealth.State.UNREACHABLE);
+    } finally {
+      relay.restore();
+    }
   }
 }

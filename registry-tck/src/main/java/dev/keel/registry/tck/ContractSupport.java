@@ -8,7 +8,10 @@ import dev.keel.registry.RegistryClient;
 import dev.keel.registry.ServiceInstance;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -95,6 +98,25 @@ public abstract class ContractSupport {
   /** Waits until {@code recorder}'s last snapshot holds exactly {@code ids}. */
   protected void awaitIds(Recorder recorder, String... ids) {
     await().atMost(timeout()).untilAsserted(() -> assertThat(recorder.lastIds()).containsExactly(ids));
+  }
+
+  /**
+   * {@code entries} metadata entries ({@code k00 = v..}, non-blank) whose keys and values add up to
+   * exactly {@code chars} characters, as {@code RegistryLimits.metadataChars} counts them.
+   */
+  protected static Map<String, String> metadataFilling(int chars, int entries) {
+    int keyChars = 3 * entries;
+    int valueChars = chars - keyChars;
+    if (entries > 100 || valueChars < entries) {
+      throw new IllegalArgumentException("chars: " + chars + " (expected: room for " + entries
+          + " entries of a 3-character key and a value)");
+    }
+    Map<String, String> out = new LinkedHashMap<>();
+    for (int k = 0; k < entries; k++) {
+      int length = valueChars / entries + (k < valueChars % entries ? 1 : 0);
+      out.put(String.format(Locale.ROOT, "k%02d", k), "v".repeat(length));
+    }
+    return out;
   }
 
   protected static List<String> ids(InstanceSet set) {

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.keel.registry.InstanceSet;
 import dev.keel.registry.Registration;
 import dev.keel.registry.RegistryClient;
+import dev.keel.registry.RegistryLimits;
 import dev.keel.registry.ServiceInstance;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,7 +26,10 @@ import org.junit.jupiter.api.Timeout;
  * client, opened the way users open it (through {@code Registries.open} or the adapter's builder,
  * so the shared guards are on), against one server that lives at least as long as the test.
  * Override {@link #restartServer()} and {@link #loseSession(RegistryClient)} where the server can
- * do that; the cases that need them are otherwise reported as aborted with the reason.
+ * do that; the cases that need them are otherwise reported as aborted with the reason. An adapter
+ * whose registry refuses large metadata declares it in {@link RegistryClient#limits()}: the metadata
+ * cases then fill the limit exactly, and {@code invalidInputsAreRejectedNamingTheField} proves that an
+ * instance over it is refused at once and changes nothing.
  *
  * <p>Every case uses service names of its own, so cases may share one server. Clients made through
  * {@link #client()} are closed after each case.
@@ -132,17 +136,32 @@ public abstract class RegistryContract extends WatchContract {
     assertMetadataRoundTrips(Map.of("empty", "", "version", "1.2.3"));
   }
 
+  /**
+   * A hundred keys: {@code key-N = value-N}, or, when the client's {@link RegistryLimits} hold less,
+   * a hundred entries that fill the limit exactly, so that the whole allowance is proven.
+   */
   @Test
   void hundredMetadataKeysRoundTrip() {
+    RegistryClient c = client();
     Map<String, String> meta = new LinkedHashMap<>();
     for (int k = 0; k < 100; k++) {
       meta.put("key-" + k, "value-" + k);
     }
-    assertMetadataRoundTrips(meta);
+    RegistryLimits limits = c.limits();
+    if (RegistryLimits.metadataChars(instance("s", "i-1", 9001).toBuilder().metadata(meta).build())
+        > limits.maxMetadataChars()) {
+      meta = metadataFilling(limits.maxMetadataChars() - "i-1".length(), 100);
+      assertThat(RegistryLimits.metadataChars(instance("s", "i-1", 9001).toBuilder().metadata(meta).build()))
+          .isEqualTo(limits.maxMetadataChars());
+    }
+    assertMetadataRoundTrips(c, meta);
   }
 
   private void assertMetadataRoundTrips(Map<String, String> meta) {
-    RegistryClient c = client();
+    assertMetadataRoundTrips(client(), meta);
+  }
+
+  private void assertMetadataRoundTrips(RegistryClient c, Map<String, String> meta) {
     String s = service("meta");
     c.register(instance(s, "i-1", 9001).toBuilder().metadata(meta).build());
     awaitIds(c, s, "i-1");
@@ -291,6 +310,32 @@ public abstract class RegistryContract extends WatchContract {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("service");
     assertThatThrownBy(() -> ServiceInstance.builder().service("s").host("h").port(1).weight(10_001).build())
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("weight").hasMessageContaining("10001");
+    if (c.limits().limitsMetadata()) {
+      assertOverTheLimitIsRefusedAndChangesNothing(c, c.limits().maxMetadataChars());
+    }
+  }
+
+  /**
+   * An instance over the registry's metadata limit, new or replacing one, is refused at once naming
+   * the field, its size and the limit; the registry keeps what it had, and later registrations work.
+   */
+  private void assertOverTheLimitIsRefusedAndChangesNothing(RegistryClient c, int limit) {
+    String s = service("limits");
+    ServiceInstance kept = instance(s, "i-1", 9001).toBuilder().metadata(Map.of("zone", "a")).build();
+    c.register(kept);
+    awaitIds(c, s, "i-1");
+    ServiceInstance replacement = kept.toBuilder().metadata(metadataFilling(limit, 1)).build();
+    ServiceInstance added = instance(s, "i-2", 9002).toBuilder().metadata(metadataFilling(limit, 10)).build();
+    for (ServiceInstance tooBig : List.of(replacement, added)) {
+      int size = RegistryLimits.metadataChars(tooBig);
+      assertThat(size).isGreaterThan(limit);
+      assertThatThrownBy(() -> c.register(tooBig)).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("metadata").hasMessageContaining(String.valueOf(size))
+          .hasMessageContaining(String.valueOf(limit));
+    }
+    c.register(instance(s, "i-3", 9003)); // sent after anything a refused call could have sent
+    awaitIds(c, s, "i-1", "i-3");
+    assertThat(c.resolve(s).get("i-1")).isEqualTo(kept);
   }
 
   @Test

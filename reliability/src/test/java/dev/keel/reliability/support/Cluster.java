@@ -41,7 +41,7 @@ public final class Cluster implements AutoCloseable {
   public final RegistryFixture registry;
   /** The ZooKeeper server when {@link #registry} is ZooKeeper, else null. */
   public final @Nullable TestingServer zk;
-  /** Registers the backends; opened on {@code registry.uri("")}. */
+  /** Registers the backends; opened on {@code registry.registrarUri()}. */
   public final RegistryClient registrar;
   public final List<KillableBackend> backends = new ArrayList<>();
   public final Map<String, Registration> registrations = new ConcurrentHashMap<>();
@@ -64,7 +64,7 @@ public final class Cluster implements AutoCloseable {
   }
 
   /**
-   * The proxy and the client reach the registry through {@code watcherPort} (a {@link TcpRelay}), with
+   * The proxy and the client reach the registry through {@code watcherPort} (a {@link dev.keel.testsupport.TcpRelay}), with
    * {@code registryParams}; the registrar reaches it directly.
    */
   public Cluster(RegistryFixture registry, int backendCount, String registryParams, int watcherPort) throws Exception {
@@ -76,11 +76,17 @@ public final class Cluster implements AutoCloseable {
     toClose.push(registry);
     try {
       zk = registry instanceof ZooKeeperFixture z ? z.server() : null;
-      registrar = Registries.open(registry.uri(""));
+      registrar = Registries.open(registry.registrarUri());
       toClose.push(registrar);
       for (int i = 0; i < backendCount; i++) {
         addBackend("b" + i);
       }
+      // A registry may answer queries from data a moment behind its registrations (Nacos answers from
+      // each service's cached list, which it refreshes with its 500 ms push delay): wait until it has
+      // them all, so that the proxy and the client start from the whole set, as in service.
+      Set<String> registered = new TreeSet<>(registrations.keySet());
+      await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
+          .until(() -> registered.equals(ids(registrar.resolve(SERVICE).instances())));
       proxy = Proxies.start(watcherUri);
       toClose.push(() -> proxy.close(Duration.ofMillis(500)));
       clientRegistry = Registries.open(watcherUri);
@@ -146,6 +152,12 @@ public final class Cluster implements AutoCloseable {
       }
       return body;
     }
+  }
+
+  private static Set<String> ids(List<ServiceInstance> instances) {
+    Set<String> ids = new TreeSet<>();
+    instances.forEach(i -> ids.add(i.id()));
+    return ids;
   }
 
   /** The ids of the backends the proxy's listener balances over, from {@code /status}. */

@@ -15,14 +15,21 @@ public interface RegistryFixture extends AutoCloseable {
   String uri(String extraParams);
 
   /**
+   * The URI the backends' registrar uses; {@link #uri uri("")} unless the fixture needs the registrar
+   * on a path of its own (Nacos: a relay that {@link #deleteInstances} cuts).
+   */
+  default String registrarUri() {
+    return uri("");
+  }
+
+  /**
    * The same URI with the server's address replaced by {@code 127.0.0.1:port}, to reach it through
-   * a {@link TcpRelay}.
-   *
-   * @throws UnsupportedOperationException for Nacos, whose clients need two ports (HTTP and HTTP + 1000)
+   * a {@link dev.keel.testsupport.TcpRelay} (for Nacos, whose clients use the port and the port + 1000,
+   * a {@code NacosRelay}).
    */
   String uriVia(int port, String extraParams);
 
-  /** The client port, what a {@link TcpRelay} forwards to. */
+  /** The client port, what a {@link dev.keel.testsupport.TcpRelay} forwards to. */
   int port();
 
   /** Stops the server: its port is closed and every client loses its connection. */

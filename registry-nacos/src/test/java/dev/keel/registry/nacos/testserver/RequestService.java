@@ -7,14 +7,10 @@ import com.alibaba.nacos.api.naming.remote.NamingRemoteConstants;
 import com.alibaba.nacos.api.naming.remote.request.AbstractNamingRequest;
 import com.alibaba.nacos.api.naming.remote.request.BatchInstanceRequest;
 import com.alibaba.nacos.api.naming.remote.request.InstanceRequest;
-import com.alibaba.nacos.api.naming.remote.request.ServiceListRequest;
 import com.alibaba.nacos.api.naming.remote.request.ServiceQueryRequest;
-import com.alibaba.nacos.api.naming.remote.request.SubscribeServiceRequest;
 import com.alibaba.nacos.api.naming.remote.response.BatchInstanceResponse;
 import com.alibaba.nacos.api.naming.remote.response.InstanceResponse;
 import com.alibaba.nacos.api.naming.remote.response.QueryServiceResponse;
-import com.alibaba.nacos.api.naming.remote.response.ServiceListResponse;
-import com.alibaba.nacos.api.naming.remote.response.SubscribeServiceResponse;
 import com.alibaba.nacos.api.remote.request.HealthCheckRequest;
 import com.alibaba.nacos.api.remote.request.Request;
 import com.alibaba.nacos.api.remote.request.ServerCheckRequest;
@@ -29,8 +25,8 @@ import java.util.List;
 /**
  * The unary {@code Request/request} gRPC method: one JSON request in a {@link Payload} (its class's
  * simple name in {@code metadata.type}), one response back, with the request's id. Handles the
- * connection checks and the naming requests of ephemeral instances; anything else is answered with
- * an error naming the type (persistent instances, config and the rest of Nacos are out of scope).
+ * connection checks, registrations of ephemeral instances and instance queries; anything else is
+ * answered with an error naming the type.
  */
 final class RequestService extends RequestGrpc.RequestImplBase {
   private final Connections connections;
@@ -98,20 +94,9 @@ final class RequestService extends RequestGrpc.RequestImplBase {
       store.publish(connection, ns, group, service, r.getInstances() == null ? List.of() : r.getInstances());
       return new BatchInstanceResponse(r.getType());
     }
-    if (request instanceof SubscribeServiceRequest) {
-      SubscribeServiceRequest r = (SubscribeServiceRequest) request;
-      return new SubscribeServiceResponse(200, "success", store.subscribe(connection, ns, group, service, r.isSubscribe()));
-    }
     if (request instanceof ServiceQueryRequest) {
       ServiceQueryRequest r = (ServiceQueryRequest) request;
       return QueryServiceResponse.buildSuccessResponse(store.query(ns, group, service, r.getCluster(), r.isHealthyOnly()));
-    }
-    if (request instanceof ServiceListRequest) {
-      ServiceListRequest r = (ServiceListRequest) request;
-      List<String> names = store.serviceNames(ns, group);
-      int from = Math.min(names.size(), Math.max(0, (r.getPageNo() - 1) * r.getPageSize()));
-      int to = Math.min(names.size(), from + Math.max(0, r.getPageSize()));
-      return ServiceListResponse.buildSuccessResponse(names.size(), names.subList(from, to));
     }
     return ErrorResponse.build(NacosException.NO_HANDLER, "not handled by the test server: " + request.getClass().getSimpleName());
   }

@@ -2,7 +2,6 @@ package dev.keel.registry.nacos.testserver;
 
 import com.alibaba.nacos.api.grpc.auto.BiRequestStreamGrpc;
 import com.alibaba.nacos.api.grpc.auto.Payload;
-import com.alibaba.nacos.api.remote.request.ConnectionSetupRequest;
 import com.alibaba.nacos.common.remote.client.grpc.GrpcUtils;
 import com.alibaba.nacos.shaded.io.grpc.stub.StreamObserver;
 import org.slf4j.Logger;
@@ -10,9 +9,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The {@code BiRequestStream/requestBiStream} gRPC method. The client sends
- * {@code ConnectionSetupRequest} first, which binds the stream to its connection; the server pushes
- * {@code NotifySubscriberRequest}s on it and the client answers each with a response, which is
- * ignored here. When the client ends the stream, the connection is forgotten, as Nacos does.
+ * {@code ConnectionSetupRequest} first and keeps the stream open for the server's pushes, of which
+ * this server sends none. When the client ends the stream, the connection is forgotten, as Nacos does.
  */
 final class StreamService extends BiRequestStreamGrpc.BiRequestStreamImplBase {
   private static final Logger log = LoggerFactory.getLogger(StreamService.class);
@@ -29,15 +27,10 @@ final class StreamService extends BiRequestStreamGrpc.BiRequestStreamImplBase {
     return new StreamObserver<>() {
       @Override
       public void onNext(Payload payload) {
-        Object message;
         try {
-          message = GrpcUtils.parse(payload);
+          GrpcUtils.parse(payload); // the setup request, or a response to a push
         } catch (RuntimeException e) {
           log.warn("unreadable stream message on {}: {}", connection, e.toString());
-          return;
-        }
-        if (message instanceof ConnectionSetupRequest) {
-          connections.attach(connection, toClient, ((ConnectionSetupRequest) message).getLabels());
         }
       }
 

@@ -1,18 +1,22 @@
-package dev.keel.reliability.support;
+package dev.keel.testsupport;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A loopback TCP relay in front of a registry, to cut some clients off from it (a network
- * partition) while others keep talking to it. {@link #cut()} resets every relayed connection and
- * refuses new ones until {@link #restore()}. Blocking I/O, two threads per connection.
+ * A loopback TCP relay in front of a server, to cut some clients off from it (a network partition,
+ * a lost session) while others keep talking to it. {@link #cut()} resets every relayed connection
+ * (RST, as a dead peer or a firewall does) and refuses new ones until {@link #restore()}.
+ * Blocking I/O, two threads per connection: fine for a test, never for production.
+ *
+ * <p>Thread-safe. {@link #close()} stops listening and resets what is still relayed.
  */
 public final class TcpRelay implements AutoCloseable {
   private final int targetPort;
@@ -20,9 +24,20 @@ public final class TcpRelay implements AutoCloseable {
   private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
   private volatile boolean cut;
 
+  /** A relay on a free loopback port to {@code 127.0.0.1:targetPort}. */
   public TcpRelay(int targetPort) throws IOException {
+    this(0, targetPort);
+  }
+
+  /**
+   * A relay on loopback port {@code listenPort} (0: any free one) to {@code 127.0.0.1:targetPort},
+   * for clients that derive one port from another (nacos-client speaks gRPC on its port + 1000).
+   */
+  public TcpRelay(int listenPort, int targetPort) throws IOException {
     this.targetPort = targetPort;
-    this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    this.server = new ServerSocket();
+    server.setReuseAddress(true);
+    server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), listenPort), 50);
     Thread accept = new Thread(this::acceptLoop, "tcp-relay-" + targetPort);
     accept.setDaemon(true);
     accept.start();
@@ -30,6 +45,11 @@ public final class TcpRelay implements AutoCloseable {
 
   public int port() {
     return server.getLocalPort();
+  }
+
+  /** How many client connections are relayed now. */
+  public int connections() {
+    return sockets.size() / 2;
   }
 
   /** Resets every relayed connection and refuses new ones. */
