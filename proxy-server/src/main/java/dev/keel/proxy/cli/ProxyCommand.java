@@ -15,6 +15,7 @@ import dev.keel.registry.internal.LogSafe;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -54,9 +55,10 @@ public final class ProxyCommand implements Callable<Integer> {
   @Option(names = "--service", paramLabel = "NAME", description = "One-line form: the service to balance to.")
   @Nullable String service;
 
-  @Option(names = "--policy", paramLabel = "P", defaultValue = "round-robin",
-      description = "One-line form: round-robin, random, least-request, least-response-time, ring-hash, or a plug-in's (default: ${DEFAULT-VALUE}).")
-  String policy = "round-robin";
+  @Option(names = "--policy", paramLabel = "P",
+      description = "One-line form: round-robin, random, least-request, least-response-time, ring-hash, or a plug-in's;"
+          + " tcp also least-connections (default: round-robin, least-connections for tcp).")
+  @Nullable String policy;
 
   @Option(names = "--protocol", paramLabel = "http|tcp", defaultValue = "http", description = "One-line form: listener protocol (default: ${DEFAULT-VALUE}).")
   String protocol = "http";
@@ -153,9 +155,14 @@ public final class ProxyCommand implements Callable<Integer> {
     }
     Plugins plugins = oneLinePlugins();
     try {
-      if (!plugins.policies().contains(policy)) {
-        throw new ConfigException("--policy: '" + policy + "' (expected one of: " + String.join(", ", plugins.policies()) + ")"
-            + DidYouMean.suffix(policy, plugins.policies()));
+      String chosen = policy != null ? policy : ListenerConfig.defaultPolicy(protocol);
+      List<String> known = new ArrayList<>(plugins.policies());
+      if ("tcp".equals(protocol)) {
+        known.add(ListenerConfig.LEAST_CONNECTIONS);
+      }
+      if (!known.contains(chosen)) {
+        throw new ConfigException("--policy: '" + chosen + "' (expected one of: " + String.join(", ", known) + ")"
+            + DidYouMean.suffix(chosen, known));
       }
       try {
         Registries.validate(registry, plugins.classLoader());
@@ -163,7 +170,7 @@ public final class ProxyCommand implements Callable<Integer> {
         throw new ConfigException("--registry: " + e.getMessage());
       }
       return new ConfigLoader.Loaded(new ProxyConfig(registry, adminConfig,
-          List.of(ListenerConfig.of("main", at, protocol, service, policy)), workers, Duration.ofSeconds(10), null,
+          List.of(ListenerConfig.of("main", at, protocol, service, chosen)), workers, Duration.ofSeconds(10), null,
           plugins.directory()), List.of(), plugins);
     } catch (RuntimeException e) {
       plugins.close();

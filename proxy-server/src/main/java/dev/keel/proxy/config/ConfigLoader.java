@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
@@ -224,11 +225,22 @@ public final class ConfigLoader {
     }
     String protocol = f.oneOf("protocol", "http", ListenerConfig.PROTOCOLS);
     String service = f.required("service", "the service name to balance to");
-    String policy = f.oneOf("policy", "round-robin", policies);
+    String policy = policy(f, protocol, policies);
     Persistence persistence = persistence(f.map("persistence"));
     Health health = health(f.map("health"));
     Timeouts timeouts = timeouts(f.map("timeouts"));
-    Rebalance rebalance = rebalance(f.map("rebalance"));
+    Fields rebalanceFields = f.map("rebalance");
+    Rebalance rebalance = rebalance(rebalanceFields);
+    if ("tcp".equals(protocol) && !ListenerConfig.LEAST_CONNECTIONS.equals(policy)) {
+      // The policy places each connection; shedding toward even counts would fight it (a shed
+      // ring-hash connection reconnects to the instance it left).
+      if (rebalanceFields != null && rebalance.enabled()) {
+        throw f.error("rebalance", "rebalancing applies to tcp listeners with policy " + ListenerConfig.LEAST_CONNECTIONS
+            + " (expected: no rebalance section, or enabled: false, with policy '" + policy + "', which places each"
+            + " connection itself)");
+      }
+      rebalance = new Rebalance(false, rebalance.tolerance(), rebalance.settle(), rebalance.maxShedPerSecond());
+    }
     Retries retries = Retries.defaults();
     Fields r = f.map("retries");
     if (r != null) {
@@ -248,6 +260,23 @@ public final class ConfigLoader {
     f.done();
     return new ListenerConfig(name, listen, protocol, service, policy, persistence, health, timeouts, rebalance,
         retries, limits, trusted, clientHeaders, tls, upstream, maxConnections, proxyProtocol);
+  }
+
+  /**
+   * A listener's policy: the built-ins and plug-ins' ({@code policies}), and on tcp listeners
+   * {@code least-connections} too, their default.
+   */
+  private static String policy(Fields f, String protocol, List<String> policies) {
+    if (!"tcp".equals(protocol)) {
+      if (ListenerConfig.LEAST_CONNECTIONS.equals(f.string("policy"))) {
+        throw f.error("policy", "'" + ListenerConfig.LEAST_CONNECTIONS + "' places tcp connections (expected on an http"
+            + " listener: least-request, which counts requests in flight, or one of " + String.join(", ", policies) + ")");
+      }
+      return f.oneOf("policy", ListenerConfig.defaultPolicy(protocol), policies);
+    }
+    TreeSet<String> tcp = new TreeSet<>(policies);
+    tcp.add(ListenerConfig.LEAST_CONNECTIONS);
+    return f.oneOf("policy", ListenerConfig.defaultPolicy(protocol), List.copyOf(tcp));
   }
 
   private static String headerName(String s) {

@@ -33,6 +33,12 @@ public record ListenerConfig(
     String proxyProtocol) {
 
   public static final List<String> PROTOCOLS = List.of("http", "tcp");
+  /**
+   * A tcp listener's default policy: each connection goes to the instance furthest below its
+   * weighted share of the open connections, and rebalancing sheds connections to keep it so. Valid
+   * on tcp listeners only; any other policy places each connection itself, without rebalancing.
+   */
+  public static final String LEAST_CONNECTIONS = "least-connections";
   /** PROXY protocol header sent to upstreams by tcp listeners. */
   public static final List<String> PROXY_PROTOCOLS = List.of("none", "v1", "v2");
   /**
@@ -77,9 +83,26 @@ public record ListenerConfig(
 
   /** A listener with every default, for the one-line form and tests. */
   public static ListenerConfig of(String name, HostPort listen, String protocol, String service, String policy) {
+    Rebalance d = Rebalance.defaults();
+    // a tcp policy other than least-connections places each connection itself: no rebalancing
+    Rebalance rebalance = "tcp".equals(protocol) && !LEAST_CONNECTIONS.equals(policy)
+        ? new Rebalance(false, d.tolerance(), d.settle(), d.maxShedPerSecond()) : d;
     return new ListenerConfig(name, listen, protocol, service, policy, Persistence.NONE, Health.defaults(),
-        Timeouts.defaults(), Rebalance.defaults(), Retries.defaults(), Limits.defaults(), List.of(), null,
+        Timeouts.defaults(), rebalance, Retries.defaults(), Limits.defaults(), List.of(), null,
         Upstream.defaults());
+  }
+
+  /** The policy of a listener of {@code protocol} that names none. */
+  public static String defaultPolicy(String protocol) {
+    return "tcp".equals(protocol) ? LEAST_CONNECTIONS : "round-robin";
+  }
+
+  /**
+   * True when a tcp listener's connection balancer places (and rebalances) its connections; false
+   * when its policy does (or it is an http listener, whose policy picks per request).
+   */
+  public boolean placedByConnections() {
+    return "tcp".equals(protocol) && LEAST_CONNECTIONS.equals(policy);
   }
 
   /** True when {@code peer} is inside one of {@link #trustedProxies}. */

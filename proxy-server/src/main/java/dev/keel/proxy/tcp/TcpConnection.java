@@ -16,6 +16,7 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -110,7 +111,20 @@ final class TcpConnection {
   }
 
   private void connect() {
-    ConnectionLease l = place();
+    ConnectionLease l;
+    Backend counted;
+    if (route.placedByConnections) {
+      l = place();
+      // Counts the connect as a request on the lease's endpoint, so its outcome feeds outlier
+      // ejection: a strict pin, through the same picker as an http listener's requests. Null when the
+      // endpoint stopped being available since it was placed: the connect goes ahead uncounted.
+      counted = l == null ? null : route.picker.pick(PickArgs.builder().pinned(l.endpoint().id()).strict(true).build());
+    } else {
+      // The listener's policy places the connection; its pick counts the connect as a request, the
+      // lease counts the connection.
+      counted = pickByPolicy();
+      l = counted == null ? null : route.connections.openOn(counted.endpoint());
+    }
     if (l == null) {
       route.stats.noEndpoint.increment();
       close();
@@ -119,10 +133,6 @@ final class TcpConnection {
     if (attempt == 0) {
       route.placed();
     }
-    // Counts the connect as a request on the lease's endpoint, so its outcome feeds outlier
-    // ejection: a strict pin, through the same picker as an http listener's requests. Null when the
-    // endpoint stopped being available since it was placed: the connect goes ahead uncounted.
-    Backend counted = route.picker.pick(PickArgs.builder().pinned(l.endpoint().id()).strict(true).build());
     Backend target = counted != null ? counted : Backend.of(l.endpoint());
     long started = System.nanoTime();
     Endpoint report = counted == null ? null : counted.endpoint();
@@ -146,6 +156,17 @@ final class TcpConnection {
   private @Nullable ConnectionLease place() {
     ConnectionLease l = route.connections.open(failed);
     return l != null || failed.isEmpty() ? l : route.connections.open();
+  }
+
+  /**
+   * The policy's backend for this connection, keyed by the client's address (what ring-hash hashes),
+   * avoiding the endpoints it failed to reach while others are available.
+   */
+  private @Nullable Backend pickByPolicy() {
+    CharSequence key = client.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
+        ? a.getAddress().getHostAddress() : null;
+    Backend b = route.picker.pick(PickArgs.builder().key(key).exclude(failed).build());
+    return b != null || failed.isEmpty() ? b : route.picker.pick(key);
   }
 
   /**

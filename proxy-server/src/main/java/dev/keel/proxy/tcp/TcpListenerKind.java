@@ -26,7 +26,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code tcp} listener kind: an L4 relay whose connections are placed by weighted
- * least-connections and rebalanced by the balancer's {@link ConnectionBalancer}.
+ * least-connections and rebalanced by the balancer's {@link ConnectionBalancer} (policy {@code
+ * least-connections}, the default), or placed by the listener's policy and never shed.
  *
  * <p>With {@code tls}, the listener terminates TLS and relays the plaintext; with
  * {@code upstream.tls}, it speaks TLS to instances. A client's TLS close ends the tunnel (TLS has
@@ -97,7 +98,7 @@ public final class TcpListenerKind implements ListenerKind {
       picker.close();
       throw e;
     }
-    @Nullable Subscription shedding = config.rebalance().enabled() ? connections.shedEvery(SHED_PERIOD, route::shed) : null;
+    @Nullable Subscription shedding = config.rebalance().enabled() && config.placedByConnections() ? connections.shedEvery(SHED_PERIOD, route::shed) : null;
     return new TcpRunningListener(route, bound, clients, shedding);
   }
 }

@@ -26,6 +26,8 @@ final class TcpRoute {
   final ListenerConfig config;
   final UpstreamPicker picker;
   final ConnectionBalancer connections;
+  /** True: the connection balancer places connections (least-connections); false: the policy does. */
+  final boolean placedByConnections;
   final Bootstrap upstream;
   final boolean splice;
   final long idleNanos;
@@ -46,6 +48,7 @@ final class TcpRoute {
     this.config = config;
     this.picker = picker;
     this.connections = picker.connections();
+    this.placedByConnections = config.placedByConnections();
     this.upstream = upstream;
     this.splice = splice;
     this.idleNanos = config.timeouts().idle().toNanos();

@@ -66,10 +66,7 @@ public final class UpstreamPicker implements AutoCloseable {
     if (active != null) {
       b.healthChecker(active.path() == null ? HealthChecker.tcp() : HealthChecker.http(active.path()));
     }
-    boolean tcp = "tcp".equals(listener.protocol());
-    // A tcp listener places connections by weighted least connections (its connection balancer)
-    // and pins each connect to that choice: its balancer's own policy never picks.
-    return new UpstreamPicker(b.build(), tcp ? "least-connections" : listener.policy());
+    return new UpstreamPicker(b.build(), listener.policy());
   }
 
   /** The balancer settings a listener's config asks for: policy, health, rebalance. */
@@ -78,6 +75,10 @@ public final class UpstreamPicker implements AutoCloseable {
     if (!"tcp".equals(l.protocol())) {
       // client-ip persistence is consistent hashing of the client address
       c.policy("client-ip".equals(l.persistence().type()) ? "ring-hash" : l.policy());
+    } else if (!l.placedByConnections()) {
+      // a tcp listener's policy places each connection (ring-hash: by the client's address);
+      // with least-connections its connection balancer places them and the balancer's policy never picks
+      c.policy(l.policy());
     }
     HealthSettings.apply(c, l.health());
     // The config accepts a tolerance up to 10 and a rate of 0, the balancer 0..1 and more than 0:
@@ -132,7 +133,7 @@ public final class UpstreamPicker implements AutoCloseable {
     return out;
   }
 
-  /** The policy name, as configured ({@code least-connections} on a tcp listener). */
+  /** The policy name, as configured (a tcp listener's default: {@code least-connections}). */
   public String policy() {
     return policy;
   }
