@@ -2,6 +2,7 @@ package dev.keel.balancer;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.keel.registry.Durations;
 import java.time.Duration;
 
 /**
@@ -149,10 +150,11 @@ public final class BalancerConfig {
   @Override
   public String toString() {
     return "BalancerConfig{policy=" + policy + ", outlier=" + outlierConsecutiveFailures + "/"
-        + outlierFailureRate + "/" + outlierBaseEjectionTime + ".." + outlierMaxEjectionTime
-        + " max " + outlierMaxEjectionShare + ", health=" + healthInterval + "/" + healthTimeout
-        + " rise " + healthRise + " fall " + healthFall + ", slowStart=" + slowStartWindow
-        + ", panic=" + panicThreshold + ", rebalance=" + rebalanceTolerance + "/" + rebalanceSettle
+        + outlierFailureRate + "/" + Durations.format(outlierBaseEjectionTime) + ".."
+        + Durations.format(outlierMaxEjectionTime) + " max " + outlierMaxEjectionShare + ", health="
+        + Durations.format(healthInterval) + "/" + Durations.format(healthTimeout) + " rise " + healthRise
+        + " fall " + healthFall + ", slowStart=" + Durations.format(slowStartWindow) + ", panic=" + panicThreshold
+        + ", rebalance=" + rebalanceTolerance + "/" + Durations.format(rebalanceSettle)
         + "/" + rebalanceMaxShedPerSecond + "}";
   }
 
@@ -303,8 +305,8 @@ public final class BalancerConfig {
 
     public BalancerConfig build() {
       if (outlierMaxEjectionTime.compareTo(outlierBaseEjectionTime) < 0) {
-        throw new IllegalArgumentException("outlierMaxEjectionTime: " + outlierMaxEjectionTime
-            + " (expected: >= outlierBaseEjectionTime " + outlierBaseEjectionTime + ")");
+        throw new IllegalArgumentException("outlierMaxEjectionTime: " + Durations.format(outlierMaxEjectionTime)
+            + " (expected: >= outlierBaseEjectionTime " + Durations.format(outlierBaseEjectionTime) + ")");
       }
       return new BalancerConfig(this);
     }
@@ -326,7 +328,7 @@ public final class BalancerConfig {
     private static Duration notNegative(String field, Duration d) {
       requireNonNull(d, field);
       if (d.isNegative()) {
-        throw new IllegalArgumentException(field + ": " + d + " (expected: >= 0)");
+        throw new IllegalArgumentException(field + ": " + Durations.format(d) + " (expected: >= 0)");
       }
       return d;
     }
@@ -334,7 +336,7 @@ public final class BalancerConfig {
     private static Duration positive(String field, Duration d) {
       requireNonNull(d, field);
       if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(field + ": " + d + " (expected: > 0)");
+        throw new IllegalArgumentException(field + ": " + Durations.format(d) + " (expected: > 0)");
       }
       return d;
     }

@@ -2,6 +2,7 @@ package dev.keel.grpc;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.keel.registry.Durations;
 import dev.keel.registry.Registration;
 import dev.keel.registry.RegistryClient;
 import dev.keel.registry.ServiceInstance;
@@ -258,7 +259,7 @@ public final class ServerRegistration {
     private static Duration nonNegative(String field, Duration d) {
       requireNonNull(d, field);
       if (d.isNegative()) {
-        throw new IllegalArgumentException(field + ": " + d + " (expected: >= 0)");
+        throw new IllegalArgumentException(field + ": " + Durations.format(d) + " (expected: >= 0)");
       }
       return d;
     }

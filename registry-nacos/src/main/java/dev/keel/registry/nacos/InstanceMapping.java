@@ -5,9 +5,9 @@ import dev.keel.registry.InstanceSet;
 import dev.keel.registry.ServiceInstance;
 import dev.keel.registry.internal.HealthTracker;
 import dev.keel.registry.internal.LogSafe;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -142,7 +142,7 @@ final class InstanceMapping {
   /** {@link #toSet(String, List, Collection, long)}, reporting malformed instances to {@code health}. */
   static InstanceSet toSet(String service, @Nullable List<Instance> nacos, Collection<String> clusters, long revision,
       @Nullable HealthTracker health) {
-    List<ServiceInstance> out = new ArrayList<>();
+    Map<String, ServiceInstance> byId = new LinkedHashMap<>();
     if (nacos != null) {
       for (Instance i : nacos) {
         if (i == null) {
@@ -150,10 +150,41 @@ final class InstanceMapping {
         }
         ServiceInstance k = toKeel(service, i, clusters, health);
         if (k != null) {
-          out.add(k);
+          byId.merge(k.id(), k, InstanceMapping::newer);
         }
       }
     }
-    return InstanceSet.of(service, out, revision);
+    return InstanceSet.of(service, byId.values(), revision);
+  }
+
+  /**
+   * Of two live registrations of one id, the newer incarnation. Nacos keeps one registration per
+   * connection: a process killed and restarted registers its id again on a new connection while the
+   * old one may still be open (it is, when the registering client outlives the process). The server
+   * then lists both, in no particular order; the restarted process is the one to route to, or it
+   * would inherit its predecessor's ejection. Stamps begin with their client's start time in hex
+   * ({@link NacosRegistryClient}); stamps of another form lose to Keel's, then compare as text, so
+   * the choice never depends on the order the server sent.
+   */
+  static ServiceInstance newer(ServiceInstance a, ServiceInstance b) {
+    long ta = stampMillis(a.incarnation());
+    long tb = stampMillis(b.incarnation());
+    if (ta != tb) {
+      return ta > tb ? a : b;
+    }
+    return a.incarnation().compareTo(b.incarnation()) >= 0 ? a : b;
+  }
+
+  /** The start time a Keel stamp begins with ({@code <hex millis>-<hex random>}), or -1. */
+  private static long stampMillis(String incarnation) {
+    int dash = incarnation.indexOf('-');
+    if (dash <= 0 || dash > 16) {
+      return -1;
+    }
+    try {
+      return Long.parseUnsignedLong(incarnation, 0, dash, 16);
+    } catch (NumberFormatException e) {
+      return -1;
+    }
   }
 }

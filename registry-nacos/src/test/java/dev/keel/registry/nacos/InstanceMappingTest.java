@@ -85,4 +85,28 @@ class InstanceMappingTest {
     i.setMetadata(new HashMap<>());
     return i;
   }
+
+  @Test
+  void ofTwoLiveRegistrationsOfOneIdTheNewerIncarnationIsListedWhateverTheOrder() {
+    ServiceInstance keel = ServiceInstance.builder().service("orders").id("orders-1").host("10.0.0.7").port(8080).build();
+    Instance old = InstanceMapping.toNacos(keel, "c1", Long.toHexString(1_700_000_000_000L) + "-ab");
+    Instance restarted = InstanceMapping.toNacos(keel, "c1", Long.toHexString(1_700_000_060_000L) + "-01");
+    for (List<Instance> order : List.of(List.of(old, restarted), List.of(restarted, old))) {
+      InstanceSet set = InstanceMapping.toSet("orders", order, List.of(), 1);
+      assertThat(set.instances()).singleElement()
+          .extracting(ServiceInstance::incarnation).isEqualTo(Long.toHexString(1_700_000_060_000L) + "-01");
+    }
+  }
+
+  @Test
+  void aKeelStampOutranksAForeignOneAndForeignStampsCompareAsText() {
+    ServiceInstance base = ServiceInstance.builder().service("s").id("i").host("10.0.0.7").port(80).build();
+    ServiceInstance keel = base.toBuilder().incarnation("18b1-7f").build();
+    ServiceInstance foreign = base.toBuilder().incarnation("zzz").build();
+    assertThat(InstanceMapping.newer(keel, foreign)).isSameAs(keel);
+    assertThat(InstanceMapping.newer(foreign, keel)).isSameAs(keel);
+    ServiceInstance other = base.toBuilder().incarnation("aaa").build();
+    assertThat(InstanceMapping.newer(other, foreign)).isSameAs(foreign);
+    assertThat(InstanceMapping.newer(foreign, other)).isSameAs(foreign);
+  }
 }

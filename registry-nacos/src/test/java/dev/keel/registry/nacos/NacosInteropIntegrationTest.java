@@ -165,4 +165,32 @@ class NacosInteropIntegrationTest {
     set.instances().forEach(i -> out.add(i.id()));
     return out;
   }
+
+  /**
+   * A process killed and restarted before its old connection closed registers its id again: Nacos
+   * then lists both registrations, in an order of its own. Keel offers the restarted one, every time.
+   */
+  @Test
+  void aRestartedProcessThatRegistersItsIdAgainIsTheOneOffered() throws Exception {
+    String s = service("restart");
+    ServiceInstance instance = ServiceInstance.builder().service(s).id("r-1").host("127.0.0.1").port(9002).build();
+    RegistryClient watcher = keel();
+    Recorder watch = new Recorder();
+    watcher.watch(s, watch);
+    keel().register(instance); // the old process's client stays connected
+    await().atMost(TIMEOUT).until(() -> watcher.resolve(s).size() == 1);
+    String oldStamp = watcher.resolve(s).instances().get(0).incarnation();
+    keel().register(instance); // the restarted process: a new client, a new stamp
+
+    NamingService plain = foreign("");
+    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(plain.getAllInstances(s, false)).as("both registrations")
+        .hasSize(2));
+    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(watch.last().instances()).singleElement()
+        .extracting(ServiceInstance::incarnation).isNotEqualTo(oldStamp));
+    String newStamp = watch.last().instances().get(0).incarnation();
+    assertThat(InstanceMapping.newer(watch.last().instances().get(0),
+        instance.toBuilder().incarnation(oldStamp).build()).incarnation()).as("the later stamp").isEqualTo(newStamp);
+    assertThat(watcher.resolve(s).instances()).singleElement().extracting(ServiceInstance::incarnation)
+        .isEqualTo(newStamp);
+  }
 }

@@ -3,6 +3,7 @@ package dev.keel.registry.zookeeper;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.util.Objects.requireNonNull;
 
+import dev.keel.registry.Durations;
 import dev.keel.registry.Registries;
 import dev.keel.registry.RegistryClient;
 import dev.keel.registry.RegistryOptions;
@@ -194,7 +195,7 @@ public final class ZooKeeperRegistry {
     private static Duration millis(String field, Duration d) {
       requireNonNull(d, field);
       if (d.toMillis() < 1 || d.toMillis() > Integer.MAX_VALUE) {
-        throw new IllegalArgumentException(field + ": " + d + " (expected: 1ms..24d)");
+        throw new IllegalArgumentException(field + ": " + Durations.format(d) + " (expected: 1ms..24d)");
       }
       return d;
     }
