@@ -226,7 +226,7 @@ public final class ConfigLoader {
     String protocol = f.oneOf("protocol", "http", ListenerConfig.PROTOCOLS);
     String service = f.required("service", "the service name to balance to");
     String policy = policy(f, protocol, policies);
-    Persistence persistence = persistence(f.map("persistence"));
+    Persistence persistence = PersistenceSection.read(f.map("persistence"));
     Health health = health(f.map("health"));
     Timeouts timeouts = timeouts(f.map("timeouts"));
     Fields rebalanceFields = f.map("rebalance");
@@ -289,19 +289,6 @@ public final class ConfigLoader {
           + " which the proxy sets itself)");
     }
     return lower;
-  }
-
-  private static Persistence persistence(@Nullable Fields f) {
-    if (f == null) {
-      return Persistence.NONE;
-    }
-    String type = f.oneOf("type", "none", Persistence.TYPES);
-    String cookie = f.string("cookie", "KEEL");
-    if (!cookie.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
-      throw f.error("cookie", "'" + cookie + "' (expected: a cookie name, letters, digits and !#$%&'*+.^_`|~-)");
-    }
-    f.done();
-    return new Persistence(type, cookie);
   }
 
   private static Health health(@Nullable Fields f) {

@@ -133,10 +133,53 @@ public record ListenerConfig(
     return false;
   }
 
-  /** Session persistence: {@code none}, {@code lb-cookie}, {@code app-cookie} or {@code client-ip}. */
-  public record Persistence(String type, String cookie) {
+  /**
+   * Session persistence: {@code none}, {@code lb-cookie}, {@code app-cookie} or {@code client-ip}.
+   *
+   * @param cookie the proxy's cookie (lb-cookie) or the application's (app-cookie)
+   * @param insertCookie app-cookie only: the proxy's own cookie, set when an instance answers
+   *     without setting {@code cookie}, so the client still returns to it
+   * @param clientIp client-ip only: where the client IP comes from, and how strictly it is kept
+   */
+  public record Persistence(String type, String cookie, String insertCookie, ClientIp clientIp) {
     public static final List<String> TYPES = List.of("none", "lb-cookie", "app-cookie", "client-ip");
+    public static final String DEFAULT_INSERT_COOKIE = "KEEL_ROUTE";
     public static final Persistence NONE = new Persistence("none", "KEEL");
+
+    /** With the default {@code insertCookie} and {@code clientIp}. */
+    public Persistence(String type, String cookie) {
+      this(type, cookie, DEFAULT_INSERT_COOKIE, ClientIp.defaults());
+    }
+  }
+
+  /**
+   * client-ip persistence.
+   *
+   * @param headers request headers (lower case) a trusted proxy's client IP is read from, first
+   *     usable wins; {@code x-forwarded-for} is read as a list (the rightmost hop that is not a
+   *     trusted proxy), the others as one address
+   * @param strict true: a client never moves to another instance while its instance is available
+   *     (no load bound), and a request from a trusted proxy that names no client IP is answered
+   *     500 rather than placed by another key
+   * @param hashBalanceFactor the ring's load bound when not strict (0, or at least 1.0; see {@code
+   *     BalancerConfig.hashBalanceFactor})
+   */
+  public record ClientIp(List<String> headers, boolean strict, double hashBalanceFactor) {
+    public static final List<String> DEFAULT_HEADERS = List.of("client-ip", "x-forwarded-for");
+    public static final double DEFAULT_HASH_BALANCE_FACTOR = 1.25;
+
+    public ClientIp {
+      headers = List.copyOf(headers);
+    }
+
+    public static ClientIp defaults() {
+      return new ClientIp(DEFAULT_HEADERS, false, DEFAULT_HASH_BALANCE_FACTOR);
+    }
+
+    /** The balancer's load bound: 0 (none) when strict. */
+    public double effectiveHashBalanceFactor() {
+      return strict ? 0 : hashBalanceFactor;
+    }
   }
 
   /**

@@ -33,6 +33,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(HttpProxyHandler.class);
+  static final String NO_CLIENT_IP = "no client IP: the trusted proxy in front sent none of persistence.client-ip-headers"
+      + " (strict client-ip persistence places no request without one)";
 
   private final HttpRoute route;
   private final ReadDeadlines deadlines;
@@ -147,6 +149,13 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     // read before the head is rewritten: the rewrite replaces X-Forwarded-For, which client-ip may believe
     String token = sticky.cookieBased() ? sticky.tokenFrom(req.headers()) : null;
     CharSequence key = sticky.clientIp() ? sticky.clientIp(peer, trustedPeer, req.headers()) : null;
+    if (key == null && sticky.clientIp()) {
+      // strict client-ip: a trusted proxy that names no client IP; hashing anything else would
+      // send the client to an instance that is not its own
+      route.stats().rejected.increment();
+      failed(HttpResponseStatus.INTERNAL_SERVER_ERROR, NO_CLIENT_IP);
+      return;
+    }
     boolean websocket = head.websocketUpgrade(req);
     Http1Response r = response();
     r.begin(http10, HttpMethod.HEAD.equals(req.method()), head.keepAlive(!http10));
@@ -231,10 +240,15 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
   /** Answers {@code status} (the proxy's own response) and closes. */
   void failed(HttpResponseStatus status) {
+    failed(status, null);
+  }
+
+  /** As {@link #failed(HttpResponseStatus)}, with {@code detail} as the body's second line. */
+  private void failed(HttpResponseStatus status, @Nullable String detail) {
     if (!closing) {
       closing = true;
       releasePipelined();
-      Errors.sendAndClose(ctx(), status);
+      Errors.sendAndClose(ctx(), status, detail);
     }
   }
 

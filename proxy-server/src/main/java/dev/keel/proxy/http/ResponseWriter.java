@@ -141,9 +141,10 @@ final class ResponseWriter {
     return CONTINUE.duplicate();
   }
 
-  /** One of the proxy's own answers: {@code code reason}, a one-line text body, and {@code Connection: close}. */
-  static ByteBuf error(ByteBufAllocator alloc, int code, String reason) {
-    String body = code + " " + reason + "\n";
+  /** One of the proxy's own answers: {@code code reason}, a text body of that line
+   * and {@code detail} when not null, and {@code Connection: close}. */
+  static ByteBuf error(ByteBufAllocator alloc, int code, String reason, @Nullable String detail) {
+    String body = code + " " + reason + "\n" + (detail == null ? "" : detail + "\n");
     ByteBuf out = alloc.buffer(128 + body.length());
     out.writeBytes(HTTP11);
     ByteBufUtil.writeAscii(out, code + " " + reason + "\r\ncontent-type: text/plain\r\ncontent-length: " + body.length()

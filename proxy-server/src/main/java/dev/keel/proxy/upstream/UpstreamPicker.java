@@ -74,7 +74,11 @@ public final class UpstreamPicker implements AutoCloseable {
     BalancerConfig.Builder c = BalancerConfig.builder();
     if (!"tcp".equals(l.protocol())) {
       // client-ip persistence is consistent hashing of the client address
-      c.policy("client-ip".equals(l.persistence().type()) ? "ring-hash" : l.policy());
+      boolean clientIp = "client-ip".equals(l.persistence().type());
+      c.policy(clientIp ? "ring-hash" : l.policy());
+      if (clientIp) {
+        c.hashBalanceFactor(l.persistence().clientIp().effectiveHashBalanceFactor());
+      }
     } else if (!l.placedByConnections()) {
       // a tcp listener's policy places each connection (ring-hash: by the client's address);
       // with least-connections its connection balancer places them and the balancer's policy never picks

@@ -3,8 +3,10 @@ package dev.keel.proxy.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.keel.proxy.upstream.UpstreamPicker;
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -110,6 +112,35 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> parse(MINIMAL + "    timeouts: { connect: 5 parsecs }\n"))
         .hasMessage("line 6: listeners[0].timeouts.connect: '5 parsecs' (expected: a duration such as 500ms, 5s, 1m, 1h30m,"
             + " 1d or PT5S; units: ns, us, ms, s, m, h, d)");
+  }
+
+  @Test
+  void appCookiesInsertCookieMustDifferFromTheApplicationsCookie() {
+    assertThat(parse(MINIMAL + "    persistence: { type: app-cookie, cookie: SID }\n").listeners().get(0).persistence()
+        .insertCookie()).isEqualTo("KEEL_ROUTE");
+    assertThatThrownBy(() -> parse(MINIMAL + "    persistence: { type: app-cookie, cookie: SID, insert-cookie: SID }\n"))
+        .hasMessage("line 6: listeners[0].persistence.insert-cookie: 'SID' is also persistence.cookie (expected: another"
+            + " name: the proxy's cookie for answers that set no 'SID')");
+  }
+
+  @Test
+  void clientIpStrictModeHasNoLoadBoundAndTheBoundIsSettableOtherwise() {
+    ListenerConfig.ClientIp d = parse(MINIMAL + "    persistence: { type: client-ip }\n").listeners().get(0).persistence().clientIp();
+    assertThat(d).isEqualTo(new ListenerConfig.ClientIp(List.of("client-ip", "x-forwarded-for"), false, 1.25));
+    ListenerConfig strict = parse(MINIMAL + "    persistence: { type: client-ip, strict: true, client-ip-headers: [ X-Real-IP ] }\n")
+        .listeners().get(0);
+    assertThat(strict.persistence().clientIp().headers()).containsExactly("x-real-ip");
+    assertThat(UpstreamPicker.config(strict).hashBalanceFactor()).isZero();
+    ListenerConfig bounded = parse(MINIMAL + "    persistence: { type: client-ip, hash-balance-factor: 2 }\n").listeners().get(0);
+    assertThat(UpstreamPicker.config(bounded).hashBalanceFactor()).isEqualTo(2.0);
+    assertThat(UpstreamPicker.config(bounded).policy()).isEqualTo("ring-hash");
+
+    assertThatThrownBy(() -> parse(MINIMAL + "    persistence: { type: client-ip, hash-balance-factor: 0.5 }\n"))
+        .hasMessage("line 6: listeners[0].persistence.hash-balance-factor: 0.5 (expected: 0 for no load bound, or at least 1.0)");
+    assertThatThrownBy(() -> parse(MINIMAL + "    persistence: { type: client-ip, strict: true, hash-balance-factor: 2 }\n"))
+        .hasMessageStartingWith("line 6: listeners[0].persistence.hash-balance-factor: 2.0 with strict: true");
+    assertThatThrownBy(() -> parse(MINIMAL + "    persistence: { type: client-ip, client-ip-headers: [ Host ] }\n"))
+        .hasMessageContaining("listeners[0].persistence.client-ip-headers").hasMessageContaining("'Host'");
   }
 
   @Test
