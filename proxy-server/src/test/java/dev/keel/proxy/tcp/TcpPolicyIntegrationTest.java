@@ -1,6 +1,5 @@
 package dev.keel.proxy.tcp;
 
-import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -11,7 +10,6 @@ import dev.keel.registry.RegistryClient;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
-import java.io.IOException;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -93,26 +91,12 @@ class TcpPolicyIntegrationTest {
       toClose.add(s);
       s.setSoTimeout(10_000);
       s.connect(proxy.address(), 5_000);
-      assertThat(echo(s, "ping " + i)).isEqualTo("ping " + i);
+      assertThat(EchoBackend.roundTrip(s, "ping " + i)).isEqualTo("ping " + i);
     }
     List<Integer> out = new ArrayList<>();
     for (EchoBackend b : backends) {
       out.add(b.accepted.get());
     }
     return out;
-  }
-
-  private static String echo(Socket s, String text) throws IOException {
-    s.getOutputStream().write(text.getBytes(US_ASCII));
-    byte[] buf = new byte[text.length()];
-    int n = 0;
-    while (n < buf.length) {
-      int r = s.getInputStream().read(buf, n, buf.length - n);
-      if (r < 0) {
-        break;
-      }
-      n += r;
-    }
-    return new String(buf, 0, n, US_ASCII);
   }
 }
