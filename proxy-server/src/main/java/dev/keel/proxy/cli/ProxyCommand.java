@@ -118,7 +118,7 @@ public final class ProxyCommand implements Callable<Integer> {
       err.println("keel-proxy: " + e.getMessage());
       return 1;
     }
-    ConfigWatcher watcher = config == null ? null : new ConfigWatcher(config, server);
+    ConfigWatcher watcher = config == null ? null : new ConfigWatcher(config, server, pluginPath);
     if (watcher != null) {
       watcher.start();
     }

@@ -93,6 +93,17 @@ class PluginConfigTest {
   }
 
   @Test
+  void aReloadUnderTheSameCommandLinePathGivesNoPluginWarning() throws Exception {
+    Path other = Files.createDirectories(work.resolve("cli-reload"));
+    PluginJars.jar(other.resolve("acme.jar"), classes, Map.of(POLICIES, "acme.FirstPolicy\n"));
+    ConfigLoader cli = loader().withPluginPath(other);
+    try (Plugins running = cli.read(config("acme-first", "")).plugins()) {
+      ConfigLoader.Loaded reloaded = cli.withLoadedPlugins(running).read(config("acme-first", ""));
+      assertThat(reloaded.warnings()).noneSatisfy(w -> assertThat(w).contains("plugin-path"));
+    }
+  }
+
+  @Test
   void aReloadKeepsThePlugInsOfStartUpAndWarnsWhenTheFileNamesAnotherDirectory() throws Exception {
     PluginJars.jar(dir.resolve("plugins/acme.jar"), classes, Map.of(POLICIES, "acme.FirstPolicy\n"));
     ConfigLoader.Loaded started = loader().read(config("acme-first", ""));
