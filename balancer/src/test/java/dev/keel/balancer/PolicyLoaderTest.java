@@ -65,6 +65,7 @@ class PolicyLoaderTest {
         Balancer balancer = Balancer.builder(d, "orders").config(config).policyLoader(loader).executor(Runnable::run).build()) {
       for (int i = 0; i < 10; i++) {
         Endpoint e = balancer.pick(PickArgs.ANY);
+        assertThat(e).isNotNull();
         assertThat(e.id()).isEqualTo("a");
         e.release();
       }

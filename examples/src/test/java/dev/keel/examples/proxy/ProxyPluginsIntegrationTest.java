@@ -117,7 +117,7 @@ class ProxyPluginsIntegrationTest {
   private static Path pluginJar(String classifier) throws IOException {
     Path target = KeelProxyCli.projectRoot().resolve("examples/target");
     try (Stream<Path> files = Files.list(target)) {
-      return files.filter(f -> f.getFileName().toString().endsWith("-" + classifier + ".jar")).findFirst()
+      return files.filter(f -> String.valueOf(f.getFileName()).endsWith("-" + classifier + ".jar")).findFirst()
           .orElseThrow(() -> new IllegalStateException("no *-" + classifier + ".jar in " + target
               + " (built by: mvn -pl examples package)"));
     }

@@ -32,7 +32,7 @@ final class ListenerMeters {
   private final RunningListener listener;
   private final List<Meter> own = new ArrayList<>();
   /** Meters of each backend of an http listener, by backend (one per balancer endpoint, compared by identity). */
-  private final Map<Backend, List<Meter>> backends = new IdentityHashMap<>();
+  private final IdentityHashMap<Backend, List<Meter>> backends = new IdentityHashMap<>();
   /** Meters of each backend of a tcp listener, by instance id (read from the listener's connection shares). */
   private final Map<String, List<Meter>> shares = new HashMap<>();
 

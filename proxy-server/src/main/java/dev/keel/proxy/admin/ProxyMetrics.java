@@ -27,7 +27,7 @@ final class ProxyMetrics implements AutoCloseable {
   private final ProcessMeters process = new ProcessMeters(registry);
   private final List<RunningListener> listeners;
   /** The listeners metered, by identity: a reload's replacement is a new object under the same name. */
-  private final Map<RunningListener, ListenerMeters> metered = new IdentityHashMap<>();
+  private final IdentityHashMap<RunningListener, ListenerMeters> metered = new IdentityHashMap<>();
 
   ProxyMetrics(List<RunningListener> listeners) {
     this.listeners = listeners;

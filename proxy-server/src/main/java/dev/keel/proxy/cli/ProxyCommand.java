@@ -96,11 +96,11 @@ public final class ProxyCommand implements Callable<Integer> {
       return 2;
     }
     try (Plugins plugins = loaded.plugins()) {
-      return run(loaded, err);
+      return run(loaded, plugins, err);
     }
   }
 
-  private int run(ConfigLoader.Loaded loaded, PrintWriter err) throws InterruptedException {
+  private int run(ConfigLoader.Loaded loaded, Plugins plugins, PrintWriter err) throws InterruptedException {
     ProxyConfig cfg = loaded.config();
     try {
       loaded.warnings().forEach(w -> log.warn("{}", LogSafe.escape(w, ConfigWatcher.CONFIG_MESSAGE_CHARS)));
@@ -113,7 +113,7 @@ public final class ProxyCommand implements Callable<Integer> {
     }
     ProxyServer server;
     try {
-      server = ProxyServer.start(cfg, loaded.plugins());
+      server = ProxyServer.start(cfg, plugins);
     } catch (RuntimeException e) {
       err.println("keel-proxy: " + e.getMessage());
       return 1;

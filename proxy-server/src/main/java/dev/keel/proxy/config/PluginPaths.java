@@ -19,6 +19,16 @@ final class PluginPaths {
 
   private PluginPaths() {}
 
+  /** The directory relative plug-in paths start from: the config file's, else the working directory. */
+  private static Path directoryOf(@Nullable String source) {
+    Path cwd = Path.of("").toAbsolutePath();
+    if (source == null) {
+      return cwd;
+    }
+    Path parent = Path.of(source).toAbsolutePath().getParent();
+    return parent != null ? parent : cwd;
+  }
+
   /**
    * @param cli {@code --plugin-path}, or null
    * @param running the plug-ins of the running proxy (a reload), or null (start-up, {@code check})
@@ -27,7 +37,7 @@ final class PluginPaths {
   static Plugins plugins(Fields root, @Nullable String source, @Nullable Path cli, @Nullable Plugins running,
       List<String> warnings) {
     String written = root.string("plugin-path");
-    Path base = source == null ? Path.of("").toAbsolutePath() : Path.of(source).toAbsolutePath().getParent();
+    Path base = directoryOf(source);
     Path dir = null;
     if (cli != null) {
       dir = cli.toAbsolutePath().normalize();
@@ -53,7 +63,7 @@ final class PluginPaths {
       if (cli != null) {
         throw new ConfigException("--plugin-path: " + e.getMessage());
       } else if (written != null) {
-        throw root.error("plugin-path", e.getMessage());
+        throw root.error("plugin-path", String.valueOf(e.getMessage()));
       }
       throw new ConfigException(DEFAULT_DIRECTORY + " (the directory beside the config file): " + e.getMessage());
     }

@@ -55,7 +55,7 @@ final class JarCheck {
     } catch (IOException e) {
       throw new IllegalArgumentException("plug-in " + jar + ": not a readable jar (" + e.getMessage() + ")", e);
     }
-    return new Plugins.Jar(jar.getFileName().toString(), policies, registries);
+    return new Plugins.Jar(String.valueOf(jar.getFileName()), policies, registries);
   }
 
   /** The class names a service file lists: one per line, {@code #} comments and blank lines skipped. */

@@ -121,7 +121,7 @@ public final class Plugins implements AutoCloseable {
 
   private static List<Path> jarsOf(Path dir) {
     try (Stream<Path> s = Files.list(dir)) {
-      List<Path> out = new ArrayList<>(s.filter(p -> p.getFileName().toString().endsWith(".jar") && Files.isRegularFile(p))
+      List<Path> out = new ArrayList<>(s.filter(p -> String.valueOf(p.getFileName()).endsWith(".jar") && Files.isRegularFile(p))
           .sorted().toList());
       for (Path jar : out) {
         String writable = ConfigFiles.writableByOthers(jar);

@@ -13,6 +13,7 @@ import dev.keel.registry.Registration;
 import dev.keel.registry.Registries;
 import dev.keel.registry.RegistryClient;
 import dev.keel.registry.ServiceInstance;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -109,7 +110,7 @@ class MetricsLifecycleIntegrationTest {
         assertThat(series(end, "keel_proxy_backend_healthy{")).isEqualTo(live);
         assertThat(series(end, "keel_proxy_backend_connection_share{")).isEqualTo(live);
         assertThat(series(end, "keel_proxy_backend_connections{")).as("http and tcp listeners: one each per backend")
-            .isEqualTo(2 * live);
+            .isEqualTo(2L * live);
       } finally {
         server.close(Duration.ofMillis(500));
       }
@@ -141,7 +142,9 @@ class MetricsLifecycleIntegrationTest {
   }
 
   private static String scrape(ProxyServer server) throws Exception {
-    URI uri = URI.create("http://127.0.0.1:" + server.adminAddress().getPort() + "/metrics");
+    InetSocketAddress admin = server.adminAddress();
+    assertThat(admin).as("admin address").isNotNull();
+    URI uri = URI.create("http://127.0.0.1:" + admin.getPort() + "/metrics");
     HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).isEqualTo(200);
     return r.body();

@@ -7,6 +7,7 @@ import dev.keel.proxy.config.ListenerConfig;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,7 +20,7 @@ class ClientIpTrustTest {
       "registry: static://127.0.0.1:9001\nlisteners:\n  - name: web\n    listen: 127.0.0.1:0\n    service: demo\n"
           + "    persistence: { type: client-ip }\n    trusted-proxies: [ 10.0.0.0/8, 127.0.0.1 ]\n", null).listeners().get(0);
 
-  private static String clientIp(String xff) {
+  private static @Nullable String clientIp(String xff) {
     HttpHeaders h = new DefaultHttpHeaders().add("X-Forwarded-For", xff);
     return new StickySessions(CONFIG).clientIp("10.0.0.9", true, h);
   }

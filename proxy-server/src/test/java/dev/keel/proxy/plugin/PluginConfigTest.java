@@ -54,7 +54,7 @@ class PluginConfigTest {
     PluginJars.jar(dir.resolve("lib/keel/acme.jar"), classes, Map.of(POLICIES, "acme.FirstPolicy\n"));
     ConfigLoader.Loaded loaded = loader().read(config("acme-first", "plugin-path: lib/keel\n"));
     try (Plugins p = loaded.plugins()) {
-      assertThat(loaded.config().pluginPath()).isEqualTo(dir.resolve("lib/keel").toAbsolutePath());
+      assertThat(loaded.config().pluginPath()).isEqualTo(dir.resolve("lib/keel").toAbsolutePath()).isEqualTo(p.directory());
     }
   }
 
@@ -64,7 +64,7 @@ class PluginConfigTest {
     PluginJars.jar(other.resolve("acme.jar"), classes, Map.of(POLICIES, "acme.FirstPolicy\n"));
     ConfigLoader.Loaded loaded = loader().withPluginPath(other).read(config("acme-first", "plugin-path: nowhere\n"));
     try (Plugins p = loaded.plugins()) {
-      assertThat(loaded.config().pluginPath()).isEqualTo(other.toAbsolutePath());
+      assertThat(loaded.config().pluginPath()).isEqualTo(other.toAbsolutePath()).isEqualTo(p.directory());
     }
   }
 

@@ -31,7 +31,7 @@ final class PluginJars {
         "-proc:none", "-nowarn"));
     for (Map.Entry<String, String> e : sources.entrySet()) {
       Path file = src.resolve(e.getKey().replace('.', '/') + ".java");
-      Files.createDirectories(file.getParent());
+      Files.createDirectories(java.util.Objects.requireNonNull(file.getParent(), "parent"));
       Files.writeString(file, e.getValue(), StandardCharsets.UTF_8);
       args.add(file.toString());
     }
@@ -55,7 +55,7 @@ final class PluginJars {
    */
   static Path jar(Path jar, @Nullable Path classes, Map<String, String> services)
       throws IOException {
-    Files.createDirectories(jar.getParent());
+    Files.createDirectories(java.util.Objects.requireNonNull(jar.getParent(), "parent"));
     try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
       if (classes != null) {
         try (Stream<Path> files = Files.walk(classes)) {
