@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
 final class ActiveHealth {
   private static final Logger log = LoggerFactory.getLogger(ActiveHealth.class);
 
-  private static final class Record {
+  private static final class Checks {
     long nextCheck;
     long startedAt;
     int generation; // a late answer from an abandoned check is ignored
@@ -32,7 +32,7 @@ final class ActiveHealth {
   private final SerialExecutor serial;
   private final LongSupplier nanoTime;
   private final Runnable onChange;
-  private final Map<EndpointState, Record> records = new IdentityHashMap<>();
+  private final IdentityHashMap<EndpointState, Checks> records = new IdentityHashMap<>();
   private final Duration timeout;
   private final long intervalNanos;
 
@@ -49,7 +49,7 @@ final class ActiveHealth {
 
   void add(EndpointState e, long now) {
     serial.assertInContext();
-    Record r = new Record();
+    Checks r = new Checks();
     r.nextCheck = now; // first check on the next tick
     records.put(e, r);
   }
@@ -62,8 +62,8 @@ final class ActiveHealth {
   /** Starts the checks that are due. */
   void tick(long now) {
     serial.assertInContext();
-    for (Map.Entry<EndpointState, Record> en : records.entrySet()) {
-      Record r = en.getValue();
+    for (Map.Entry<EndpointState, Checks> en : records.entrySet()) {
+      Checks r = en.getValue();
       EndpointState e = en.getKey();
       if (r.running && now - r.startedAt >= timeout.toNanos() + intervalNanos) {
         // The checker broke its promise to finish within the timeout: count a failure, move on.
@@ -87,7 +87,7 @@ final class ActiveHealth {
       }
       result.whenComplete((ok, err) ->
           serial.execute(() -> {
-            Record current = records.get(e);
+            Checks current = records.get(e);
             if (current == r && r.generation == generation) {
               apply(e, r, err == null && Boolean.TRUE.equals(ok));
             }
@@ -95,7 +95,7 @@ final class ActiveHealth {
     }
   }
 
-  private void apply(EndpointState e, Record r, boolean passed) {
+  private void apply(EndpointState e, Checks r, boolean passed) {
     serial.assertInContext();
     r.running = false;
     boolean changed = false;

@@ -166,7 +166,7 @@ public final class BalancerConfig {
     private int outlierMinimumRequests = 20;
     private Duration outlierInterval = Duration.ofSeconds(10);
     private Duration outlierBaseEjectionTime = Duration.ofSeconds(30);
-    private Duration outlierMaxEjectionTime = Duration.ofSeconds(300);
+    private Duration outlierMaxEjectionTime = Duration.ofMinutes(5);
     private double outlierMaxEjectionShare = 0.10;
     private Duration healthInterval = Duration.ofSeconds(5);
     private Duration healthTimeout = Duration.ofSeconds(1);

@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
@@ -118,7 +117,7 @@ final class DefaultConnectionBalancer implements ConnectionBalancer {
       rebalancing = false;
       return List.of();
     }
-    Map<Endpoint, Integer> index = new IdentityHashMap<>();
+    IdentityHashMap<Endpoint, Integer> index = new IdentityHashMap<>();
     for (int i = 0; i < pool.size(); i++) {
       index.put(pool.get(i), i);
     }

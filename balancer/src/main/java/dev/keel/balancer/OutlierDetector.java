@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
 final class OutlierDetector {
   private static final Logger log = LoggerFactory.getLogger(OutlierDetector.class);
 
-  private static final class Record {
+  private static final class Ejections {
     int timesEjected;
     long ejectedUntil;
     boolean trippedThisInterval;
@@ -28,7 +28,7 @@ final class OutlierDetector {
 
   private final BalancerConfig config;
   private final SerialExecutor serial;
-  private final Map<EndpointState, Record> records = new IdentityHashMap<>();
+  private final IdentityHashMap<EndpointState, Ejections> records = new IdentityHashMap<>();
   private final long intervalNanos;
   private long nextEvaluation;
 
@@ -53,7 +53,7 @@ final class OutlierDetector {
   boolean tick(long now, Collection<EndpointState> members) {
     serial.assertInContext();
     boolean changed = false;
-    for (Map.Entry<EndpointState, Record> en : records.entrySet()) {
+    for (Map.Entry<EndpointState, Ejections> en : records.entrySet()) {
       EndpointState e = en.getKey();
       if (e.ejected() && now - en.getValue().ejectedUntil >= 0) {
         e.ejected(false);
@@ -73,7 +73,7 @@ final class OutlierDetector {
         }
       }
       // Forgiveness: an endpoint that stayed in for a whole interval has its multiplier lowered.
-      for (Record r : records.values()) {
+      for (Ejections r : records.values()) {
         if (!r.trippedThisInterval && r.timesEjected > 0 && now - r.ejectedUntil >= intervalNanos) {
           r.timesEjected--;
         }
@@ -103,7 +103,7 @@ final class OutlierDetector {
       log.debug("outlier {} not ejected ({}): {} of {} already out", e.id(), why, ejectedNow, memberCount);
       return false;
     }
-    Record r = records.computeIfAbsent(e, k -> new Record());
+    Ejections r = records.computeIfAbsent(e, k -> new Ejections());
     r.timesEjected++;
     r.trippedThisInterval = true;
     long base = config.outlierBaseEjectionTime().toNanos();
@@ -117,7 +117,7 @@ final class OutlierDetector {
 
   /** How many times {@code e} has been ejected (with forgiveness applied); for tests and status. */
   int timesEjected(EndpointState e) {
-    Record r = records.get(e);
+    Ejections r = records.get(e);
     return r == null ? 0 : r.timesEjected;
   }
 }

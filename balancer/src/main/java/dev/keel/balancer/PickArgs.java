@@ -127,6 +127,8 @@ public final class PickArgs {
     }
 
     /**
+     * The arguments set so far ({@link #ANY} when none is).
+     *
      * @throws IllegalArgumentException when {@code strict} is set without a pinned id (it would
      *     never return anything)
      */

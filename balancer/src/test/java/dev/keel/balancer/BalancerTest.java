@@ -47,11 +47,11 @@ class BalancerTest {
   void endpointStateSurvivesUpdatesByIdAndRemovedEndpointsLeave() {
     discovery.set(instances(3));
     Balancer b = roundRobin();
-    Endpoint e1 = b.state().member("e01");
+    Endpoint e1 = Fixtures.member(b, "e01");
     e1.release(); // nothing in flight: ignored
     Endpoint picked;
     do {
-      picked = b.pick(PickArgs.ANY);
+      picked = Fixtures.present(b.pick(PickArgs.ANY));
       picked.onFailure(FailureKind.RESET);
     } while (picked != e1);
     long failures = e1.failures();
@@ -98,7 +98,7 @@ class BalancerTest {
   void doubleReportNeverDrivesInFlightNegativeNorCountsTwice() {
     discovery.set(instances(1));
     Balancer b = roundRobin();
-    Endpoint e = b.pick(PickArgs.ANY);
+    Endpoint e = Fixtures.present(b.pick(PickArgs.ANY));
     e.onFailure(FailureKind.TIMEOUT);
     e.onFailure(FailureKind.TIMEOUT);
     e.onSuccess(5);
@@ -112,9 +112,9 @@ class BalancerTest {
   void ticketAcceptsOnlyTheFirstReport() {
     discovery.set(instances(2));
     Balancer b = roundRobin();
-    Ticket t1 = Ticket.of(b.pick(PickArgs.ANY));
-    Ticket t2 = Ticket.of(b.pick(PickArgs.ANY));
-    Ticket t3 = Ticket.of(b.pick(PickArgs.ANY)); // same endpoint as t1 (round robin over two)
+    Ticket t1 = Ticket.of(Fixtures.present(b.pick(PickArgs.ANY)));
+    Ticket t2 = Ticket.of(Fixtures.present(b.pick(PickArgs.ANY)));
+    Ticket t3 = Ticket.of(Fixtures.present(b.pick(PickArgs.ANY))); // same endpoint as t1 (round robin over two)
     assertThat(t3.endpoint()).isSameAs(t1.endpoint());
     assertThat(t1.endpoint().inFlight()).isEqualTo(2);
     assertThat(t1.onFailure(FailureKind.CONNECT)).isTrue();

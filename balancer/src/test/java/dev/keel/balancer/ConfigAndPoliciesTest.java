@@ -27,7 +27,7 @@ class ConfigAndPoliciesTest {
     assertThat(c.policy()).isEqualTo("round-robin");
     assertThat(c.outlierConsecutiveFailures()).isEqualTo(5);
     assertThat(c.outlierBaseEjectionTime()).isEqualTo(Duration.ofSeconds(30));
-    assertThat(c.outlierMaxEjectionTime()).isEqualTo(Duration.ofSeconds(300));
+    assertThat(c.outlierMaxEjectionTime()).isEqualTo(Duration.ofMinutes(5));
     assertThat(c.outlierMaxEjectionShare()).isEqualTo(0.10);
     assertThat(c.healthInterval()).isEqualTo(Duration.ofSeconds(5));
     assertThat(c.healthTimeout()).isEqualTo(Duration.ofSeconds(1));

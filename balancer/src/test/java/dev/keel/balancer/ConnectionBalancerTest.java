@@ -190,7 +190,7 @@ class ConnectionBalancerTest {
     Balancer b = Fixtures.balancer(discovery, clock, BalancerConfig.defaults()).build();
     ConnectionBalancer cb = ConnectionBalancer.create(b);
     openMany(cb, 10);
-    Endpoint e0 = b.state().member("e00");
+    Endpoint e0 = Fixtures.member(b, "e00");
     assertThat(e0.activeConnections()).isEqualTo(5);
 
     discovery.set(two.subList(1, 2)); // a registry flap: e00 gone for a moment, its connections live on
@@ -231,8 +231,8 @@ class ConnectionBalancerTest {
   @Test
   void closingALeaseTwiceCountsOnce() {
     ConnectionBalancer cb = connections(SettableDiscovery.instances(1), BalancerConfig.defaults());
-    ConnectionLease a = cb.open();
-    ConnectionLease c = cb.open();
+    ConnectionLease a = Fixtures.present(cb.open());
+    ConnectionLease c = Fixtures.present(cb.open());
     a.close();
     a.close();
     assertThat(c.endpoint().activeConnections()).isEqualTo(1);

@@ -31,7 +31,7 @@ class EndpointAttachmentTest {
   void anAttachmentIsMadeOnceAndSurvivesUpdatesThatKeepTheEndpoint() {
     discovery.set(instance(0), instance(1));
     Balancer b = Fixtures.balancer(discovery, clock, BalancerConfig.defaults()).build();
-    Endpoint e = b.state().member("e00");
+    Endpoint e = Fixtures.member(b, "e00");
     int before = MADE.get();
     Address a = e.attachment(ADDRESS);
     assertThat(a).isEqualTo(new Address("e00", "10.0.0.1:8080"));
@@ -46,8 +46,8 @@ class EndpointAttachmentTest {
   void anEndpointThatLeftBusyReturnsWithItsAttachmentAndOneThatLeftIdleStartsAfresh() {
     discovery.set(instance(0), instance(1));
     Balancer b = Fixtures.balancer(discovery, clock, BalancerConfig.defaults()).build();
-    Endpoint busy = b.pick(PickArgs.builder().pinned("e00").strict(true).build());
-    Endpoint idle = b.state().member("e01");
+    Endpoint busy = Fixtures.present(b.pick(PickArgs.builder().pinned("e00").strict(true).build()));
+    Endpoint idle = Fixtures.member(b, "e01");
     Address busyAddress = busy.attachment(ADDRESS);
     Address idleAddress = idle.attachment(ADDRESS);
 
@@ -59,7 +59,7 @@ class EndpointAttachmentTest {
     assertThat(b.state().member("e00")).isSameAs(busy);
     assertThat(busy.member()).isTrue();
     assertThat(busy.attachment(ADDRESS)).isSameAs(busyAddress);
-    Endpoint fresh = b.state().member("e01");
+    Endpoint fresh = Fixtures.member(b, "e01");
     assertThat(fresh).isNotSameAs(idle);
     assertThat(fresh.attachment(ADDRESS)).isNotSameAs(idleAddress).isEqualTo(idleAddress);
     busy.release();
@@ -74,7 +74,7 @@ class EndpointAttachmentTest {
       made.incrementAndGet();
       return new Object();
     });
-    Endpoint e = b.state().member("e00");
+    Endpoint e = Fixtures.member(b, "e00");
     ExecutorService pool = Executors.newFixedThreadPool(8);
     try {
       CountDownLatch go = new CountDownLatch(1);
@@ -101,7 +101,7 @@ class EndpointAttachmentTest {
     discovery.set(instance(0));
     Balancer b = Fixtures.balancer(discovery, clock, BalancerConfig.defaults()).build();
     AttachmentKey<String> broken = AttachmentKey.create("broken", e -> null);
-    assertThatThrownBy(() -> b.state().member("e00").attachment(broken))
+    assertThatThrownBy(() -> Fixtures.member(b, "e00").attachment(broken))
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("attachment broken: init returned null for e00");
   }
@@ -110,7 +110,7 @@ class EndpointAttachmentTest {
   void endpointsStopBeingMembersWhenTheBalancerCloses() {
     discovery.set(instance(0));
     Balancer b = Fixtures.balancer(discovery, clock, BalancerConfig.defaults()).build();
-    Endpoint e = b.state().member("e00");
+    Endpoint e = Fixtures.member(b, "e00");
     assertThat(e.member()).isTrue();
     b.close();
     assertThat(e.member()).isFalse();

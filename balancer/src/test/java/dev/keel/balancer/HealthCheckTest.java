@@ -41,7 +41,7 @@ class HealthCheckTest {
   @Test
   void endpointGoesDownAfterFallFailedChecksAndBackAfterRisePassedChecks() {
     Balancer b = balancer();
-    Endpoint e = b.state().member("e01");
+    Endpoint e = Fixtures.member(b, "e01");
     clock.advance(Duration.ofSeconds(1)); // first round of checks: all pass
     checker.up.put("e01", false);
     clock.advance(Duration.ofSeconds(5)); // 1 failed
@@ -75,8 +75,8 @@ class HealthCheckTest {
         ? new CompletableFuture<>() : CompletableFuture.completedFuture(true);
     Balancer b = Fixtures.balancer(discovery, clock, BalancerConfig.defaults()).healthChecker(hanging).build();
     clock.advance(Duration.ofSeconds(30));
-    assertThat(b.state().member("e01").healthy()).isFalse();
-    assertThat(b.state().member("e00").healthy()).isTrue();
+    assertThat(Fixtures.member(b, "e01").healthy()).isFalse();
+    assertThat(Fixtures.member(b, "e00").healthy()).isTrue();
   }
 
   @Test
@@ -84,7 +84,7 @@ class HealthCheckTest {
     balancer();
     clock.advance(Duration.ofSeconds(1));
     discovery.set(SettableDiscovery.instances(3)); // e03 leaves
-    int before = checker.checks.get("e03");
+    int before = Fixtures.present(checker.checks.get("e03"));
     clock.advance(Duration.ofSeconds(20));
     assertThat(checker.checks.get("e03")).isEqualTo(before);
     assertThat(checker.checks.get("e00")).isEqualTo(before + 4);
@@ -93,7 +93,7 @@ class HealthCheckTest {
   @Test
   void flappingBelowFallNeverTakesTheEndpointDown() {
     Balancer b = balancer();
-    Endpoint e = b.state().member("e02");
+    Endpoint e = Fixtures.member(b, "e02");
     for (int i = 0; i < 10; i++) {
       checker.up.put("e02", i % 3 != 2); // fail every third check: never 3 in a row
       clock.advance(Duration.ofSeconds(5));

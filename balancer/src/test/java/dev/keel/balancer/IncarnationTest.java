@@ -34,7 +34,7 @@ class IncarnationTest {
 
   private static void eject(Balancer b, Endpoint target) {
     for (int failed = 0, i = 0; failed < 5 && i < 10_000; i++) {
-      Endpoint e = b.pick(PickArgs.ANY);
+      Endpoint e = Fixtures.present(b.pick(PickArgs.ANY));
       if (e == target) {
         e.onFailure(FailureKind.CONNECT);
         failed++;
@@ -47,13 +47,13 @@ class IncarnationTest {
   @Test
   void aNewIncarnationIsNoLongerEjectedAndStartsSlowly() {
     Balancer b = balancer();
-    Endpoint e03 = b.state().member("e03");
+    Endpoint e03 = Fixtures.member(b, "e03");
     eject(b, e03);
     assertThat(e03.ejected()).isTrue();
 
     discovery.set(instances(10, "2")); // restarted: the same instance, registered again
 
-    Endpoint now = b.state().member("e03");
+    Endpoint now = Fixtures.member(b, "e03");
     assertThat(now.ejected()).isFalse();
     assertThat(now.consecutiveFailures()).isZero();
     assertThat(b.state().available()).contains(now);
@@ -64,11 +64,11 @@ class IncarnationTest {
   @Test
   void theSameIncarnationPushedAgainKeepsItsEjection() {
     Balancer b = balancer();
-    Endpoint e03 = b.state().member("e03");
+    Endpoint e03 = Fixtures.member(b, "e03");
     eject(b, e03);
 
     discovery.set(instances(10, "1").subList(0, 10)); // a push that changes nothing of e03
 
-    assertThat(b.state().member("e03").ejected()).isTrue();
+    assertThat(Fixtures.member(b, "e03").ejected()).isTrue();
   }
 }

@@ -33,7 +33,7 @@ class LatencyEstimatesTest {
   /** {@code n} requests, one every 20 ms, each answered in {@code millis}. */
   private void answer(Balancer b, int n, long millis) {
     for (int i = 0; i < n; i++) {
-      Endpoint picked = b.pick(PickArgs.ANY);
+      Endpoint picked = Fixtures.present(b.pick(PickArgs.ANY));
       clock.advance(Duration.ofMillis(20));
       picked.onSuccess(TimeUnit.MILLISECONDS.toNanos(millis));
     }

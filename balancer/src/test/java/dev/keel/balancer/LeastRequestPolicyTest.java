@@ -13,7 +13,7 @@ class LeastRequestPolicyTest {
     SettableDiscovery discovery = new SettableDiscovery();
     discovery.set(SettableDiscovery.instances(5));
     Balancer b = Fixtures.balancer(discovery, new FakeClock(), Fixtures.config("least-request").build()).build();
-    Endpoint busy = b.state().member("e02");
+    Endpoint busy = Fixtures.member(b, "e02");
     List<Endpoint> held = new ArrayList<>();
     // Hold 250 requests (about 50 per endpoint), then end all but those on e02.
     for (int i = 0; i < 250; i++) {

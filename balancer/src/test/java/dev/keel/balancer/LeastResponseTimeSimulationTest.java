@@ -29,7 +29,7 @@ class LeastResponseTimeSimulationTest {
         InFlight r = running.poll();
         r.endpoint.onSuccess(now - r.startedAt);
       }
-      Endpoint e = b.pick(PickArgs.ANY);
+      Endpoint e = Fixtures.present(b.pick(PickArgs.ANY));
       picks.merge(e.id(), 1, Integer::sum);
       running.add(new InFlight(now + latencyMs.getOrDefault(e.id(), 10) * 1_000_000L, now, e));
     }

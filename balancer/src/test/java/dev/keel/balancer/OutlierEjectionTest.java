@@ -18,7 +18,7 @@ class OutlierEjectionTest {
   private static void failOn(Balancer b, Endpoint target, int times) {
     int failed = 0;
     for (int i = 0; failed < times && i < 10_000; i++) {
-      Endpoint e = b.pick(PickArgs.ANY);
+      Endpoint e = Fixtures.present(b.pick(PickArgs.ANY));
       if (e == target) {
         e.onFailure(FailureKind.HTTP_5XX);
         failed++;
@@ -31,7 +31,7 @@ class OutlierEjectionTest {
   @Test
   void ejectsEndpointAfterFiveConsecutiveFailures() {
     Balancer b = balancer(10, BalancerConfig.builder());
-    Endpoint bad = b.state().member("e03");
+    Endpoint bad = Fixtures.member(b, "e03");
     failOn(b, bad, 4);
     assertThat(bad.ejected()).isFalse();
     failOn(b, bad, 1);
@@ -43,11 +43,11 @@ class OutlierEjectionTest {
   @Test
   void successInBetweenResetsTheConsecutiveCount() {
     Balancer b = balancer(10, BalancerConfig.builder());
-    Endpoint e = b.state().member("e03");
+    Endpoint e = Fixtures.member(b, "e03");
     failOn(b, e, 4);
     Endpoint p;
     do {
-      p = b.pick(PickArgs.ANY);
+      p = Fixtures.present(b.pick(PickArgs.ANY));
       p.onSuccess(1_000);
     } while (p != e);
     failOn(b, e, 4);
@@ -58,7 +58,7 @@ class OutlierEjectionTest {
   @Test
   void ejectionLastsBaseTimesCountAndEndsByItself() {
     Balancer b = balancer(10, BalancerConfig.builder());
-    Endpoint bad = b.state().member("e03");
+    Endpoint bad = Fixtures.member(b, "e03");
     failOn(b, bad, 5);
     clock.advance(Duration.ofSeconds(29));
     assertThat(bad.ejected()).isTrue();
@@ -78,15 +78,15 @@ class OutlierEjectionTest {
   void neverEjectsMoreThanTheMaxShareButAlwaysAllowsOne() {
     Balancer b = balancer(20, BalancerConfig.builder()); // 10% of 20 = 2
     for (String id : new String[] {"e01", "e02", "e03", "e04"}) {
-      failOn(b, b.state().member(id), 5);
+      failOn(b, Fixtures.member(b, id), 5);
     }
     assertThat(b.state().members().stream().filter(Endpoint::ejected).count()).isEqualTo(2);
 
     SettableDiscovery small = new SettableDiscovery();
     small.set(SettableDiscovery.instances(3)); // 10% of 3 rounds to 0, but one may always go
     Balancer b3 = Fixtures.balancer(small, clock, BalancerConfig.builder().panicThreshold(0).build()).build();
-    failOn(b3, b3.state().member("e00"), 5);
-    failOn(b3, b3.state().member("e01"), 5);
+    failOn(b3, Fixtures.member(b3, "e00"), 5);
+    failOn(b3, Fixtures.member(b3, "e01"), 5);
     assertThat(b3.state().members().stream().filter(Endpoint::ejected).count()).isEqualTo(1);
   }
 
@@ -94,11 +94,11 @@ class OutlierEjectionTest {
   void ejectsByFailureRateOverAnInterval() {
     Balancer b = balancer(4, BalancerConfig.builder().outlierConsecutiveFailures(0)
         .outlierMaxEjectionShare(0.5).outlierFailureRate(0.5).outlierMinimumRequests(20));
-    Endpoint flaky = b.state().member("e02");
+    Endpoint flaky = Fixtures.member(b, "e02");
     // Alternate success and failure on e02: never 5 in a row, but a 50% failure rate.
     boolean fail = false;
     for (int i = 0; i < 400; i++) {
-      Endpoint e = b.pick(PickArgs.ANY);
+      Endpoint e = Fixtures.present(b.pick(PickArgs.ANY));
       if (e == flaky && (fail = !fail)) {
         e.onFailure(FailureKind.RESET);
       } else {

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -32,12 +33,12 @@ class PickExcludingTest {
       Endpoint first = candidates.endpoint(0);
       return new Picker() {
         @Override
-        public Endpoint pick(CharSequence key) {
+        public Endpoint pick(@Nullable CharSequence key) {
           return first;
         }
 
         @Override
-        public Endpoint pick(CharSequence key, java.util.Collection<? extends Endpoint> exclude) {
+        public Endpoint pick(@Nullable CharSequence key, java.util.Collection<? extends Endpoint> exclude) {
           return first;
         }
       };
@@ -65,7 +66,7 @@ class PickExcludingTest {
   }
 
   /** A pick with exclusion, as a retry does it. */
-  static Endpoint pick(Balancer b, CharSequence key, Collection<? extends Endpoint> exclude) {
+  static @Nullable Endpoint pick(Balancer b, @Nullable CharSequence key, Collection<? extends Endpoint> exclude) {
     return b.pick(PickArgs.builder().key(key).exclude(exclude).build());
   }
 
@@ -129,12 +130,17 @@ class PickExcludingTest {
     Balancer a = balancer(policy, 100, 200, 300);
     Balancer b = Fixtures.balancer(discovery, clock, Fixtures.config(policy).build()).build(); // same seed
     for (int i = 0; i < 100; i++) {
-      Endpoint x = a.pick("user-" + i);
-      Endpoint y = pick(b, "user-" + i, List.of());
+      Endpoint x = Fixtures.present(a.pick("user-" + i));
+      Endpoint y = Fixtures.present(pick(b, "user-" + i, List.of()));
       assertThat(y.id()).isEqualTo(x.id());
       x.release();
       y.release();
     }
+  }
+
+  @Test
+  @SuppressWarnings("NullAway") // passes null on purpose: the builder must reject it
+  void aNullExclusionIsRejected() {
     assertThatThrownBy(() -> PickArgs.builder().exclude(null))
         .isInstanceOf(NullPointerException.class).hasMessage("exclude");
   }
@@ -150,7 +156,7 @@ class PickExcludingTest {
       double chi2 = 0;
       for (String[] idWeight : new String[][] {{"e00", "100"}, {"e02", "300"}, {"e03", "400"}}) {
         double expected = n * Integer.parseInt(idWeight[1]) / 800.0;
-        double observed = counts.get(idWeight[0]);
+        double observed = counts.getOrDefault(idWeight[0], 0);
         chi2 += (observed - expected) * (observed - expected) / expected;
       }
       // 2 degrees of freedom: P(chi2 > 13.82) = 0.001 for a correct sampler.
@@ -169,16 +175,15 @@ class PickExcludingTest {
   @Test
   void ringHashRetriesOfOneKeyLandOnTheSameSecondChoiceAndSpreadByWeight() {
     Balancer b = balancer("ring-hash", 100, 200, 300, 400);
-    Map<String, Integer> seconds = new HashMap<>();
     for (int i = 0; i < 4_000; i++) {
       String key = "user-" + i;
-      Endpoint first = b.pick(key);
+      Endpoint first = Fixtures.present(b.pick(key));
       first.release();
-      Endpoint second = pick(b, key, List.of(first));
+      Endpoint second = Fixtures.present(pick(b, key, List.of(first)));
       assertThat(second).isNotSameAs(first);
       second.release();
       for (int again = 0; again < 2; again++) {
-        Endpoint e = pick(b, key, List.of(first));
+        Endpoint e = Fixtures.present(pick(b, key, List.of(first)));
         assertThat(e).isSameAs(second);
         e.release();
       }
@@ -205,7 +210,7 @@ class PickExcludingTest {
   void anExcludedEndpointFromAPolicyThatIgnoresExclusionIsReplaced() {
     Balancer b = balancer("ignores-exclusion", 100, 100);
     for (int i = 0; i < 20; i++) {
-      Endpoint e = pick(b, null, members(b, "e00"));
+      Endpoint e = Fixtures.present(pick(b, null, members(b, "e00")));
       assertThat(e.id()).isEqualTo("e01");
       e.release();
     }
@@ -254,13 +259,13 @@ class PickExcludingTest {
     PickArgs retry = PickArgs.builder().exclude(exclude).build();
     PickArgs pinned = PickArgs.builder().pinned("e01").exclude(exclude).build();
     for (int i = 0; i < 20_000; i++) { // warm up: class loading and the JIT's first compiles
-      b.pick(retry).release();
-      b.pick(pinned).release();
+      Fixtures.present(b.pick(retry)).release();
+      Fixtures.present(b.pick(pinned)).release();
     }
     long before = threads.getThreadAllocatedBytes(thread);
     for (int i = 0; i < 20_000; i++) {
-      b.pick(retry).release();
-      b.pick(pinned).release();
+      Fixtures.present(b.pick(retry)).release();
+      Fixtures.present(b.pick(pinned)).release();
     }
     long allocated = threads.getThreadAllocatedBytes(thread) - before;
     // One object per pick would be at least 16 bytes × 40,000; allow a little JVM noise.

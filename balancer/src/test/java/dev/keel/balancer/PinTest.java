@@ -3,6 +3,7 @@ package dev.keel.balancer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 class PinTest {
@@ -15,15 +16,15 @@ class PinTest {
   }
 
   /** A strict pin: that endpoint, counted, or null. */
-  static Endpoint pin(Balancer b, String id) {
+  static @Nullable Endpoint pin(Balancer b, String id) {
     return b.pick(PickArgs.builder().pinned(id).strict(true).build());
   }
 
   /** Reports failures on {@code id} (pinned) until outlier detection ejects it. */
   static void failUntilEjected(Balancer b, String id) {
-    Endpoint e = b.state().member(id);
+    Endpoint e = Fixtures.member(b, id);
     for (int i = 0; i < 100 && !e.ejected(); i++) {
-      pin(b, id).onFailure(FailureKind.CONNECT);
+      Fixtures.present(pin(b, id)).onFailure(FailureKind.CONNECT);
     }
     assertThat(e.ejected()).as(id + " ejected").isTrue();
   }
@@ -31,7 +32,7 @@ class PinTest {
   @Test
   void pinCountsOneRequestInFlightThatOneReportEnds() {
     Balancer b = balancer(4, BalancerConfig.builder());
-    Endpoint e = pin(b, "e02");
+    Endpoint e = Fixtures.present(pin(b, "e02"));
     assertThat(e).isSameAs(b.state().member("e02"));
     assertThat(e.inFlight()).isEqualTo(1);
     assertThat(pin(b, "e02")).isSameAs(e);
@@ -40,7 +41,7 @@ class PinTest {
     e.release();
     assertThat(e.inFlight()).isZero();
     assertThat(e.requests()).isEqualTo(1);
-    assertThat(b.state().member("e01").inFlight()).isZero();
+    assertThat(Fixtures.member(b, "e01").inFlight()).isZero();
   }
 
   @Test
@@ -49,7 +50,7 @@ class PinTest {
     Endpoint busy = pin(b, "e00");
     assertThat(busy).isNotNull();
     for (int i = 0; i < 20; i++) {
-      Endpoint e = b.pick(PickArgs.ANY);
+      Endpoint e = Fixtures.present(b.pick(PickArgs.ANY));
       assertThat(e.id()).isEqualTo("e01");
       e.release();
     }
@@ -60,7 +61,7 @@ class PinTest {
   void unknownOrRemovedIdIsNotPinnedAndCountsNothing() {
     Balancer b = balancer(3, BalancerConfig.builder());
     assertThat(pin(b, "nope")).isNull();
-    Endpoint gone = b.state().member("e02");
+    Endpoint gone = Fixtures.member(b, "e02");
     discovery.set(SettableDiscovery.instance(0), SettableDiscovery.instance(1));
     assertThat(pin(b, "e02")).isNull();
     assertThat(gone.inFlight()).isZero();
@@ -71,19 +72,19 @@ class PinTest {
     discovery.set(SettableDiscovery.instance(0), SettableDiscovery.instance(1, 0));
     Balancer b = Fixtures.balancer(discovery, clock, BalancerConfig.defaults()).build();
     assertThat(pin(b, "e01")).isNull();
-    assertThat(b.state().member("e01").inFlight()).isZero();
+    assertThat(Fixtures.member(b, "e01").inFlight()).isZero();
   }
 
   @Test
   void pinnedFailuresEjectTheEndpointAndThenItIsNoLongerPinned() {
     Balancer b = balancer(10, BalancerConfig.builder());
-    Endpoint bad = b.state().member("e03");
+    Endpoint bad = Fixtures.member(b, "e03");
     for (int i = 0; i < 4; i++) {
-      pin(b, "e03").onFailure(FailureKind.CONNECT);
+      Fixtures.present(pin(b, "e03")).onFailure(FailureKind.CONNECT);
     }
     assertThat(bad.ejected()).isFalse();
     assertThat(bad.consecutiveFailures()).isEqualTo(4);
-    pin(b, "e03").onFailure(FailureKind.CONNECT);
+    Fixtures.present(pin(b, "e03")).onFailure(FailureKind.CONNECT);
     assertThat(bad.ejected()).isTrue();
     assertThat(bad.failures()).isEqualTo(5);
     assertThat(bad.inFlight()).isZero();
@@ -92,7 +93,7 @@ class PinTest {
 
     clock.advance(Duration.ofSeconds(31)); // the first ejection lasts 30 s
     assertThat(bad.ejected()).isFalse();
-    Endpoint back = pin(b, "e03");
+    Endpoint back = Fixtures.present(pin(b, "e03"));
     assertThat(back).isSameAs(bad);
     back.onSuccess(1_000);
   }
@@ -106,7 +107,7 @@ class PinTest {
     clock.advance(Duration.ofSeconds(1));
     checker.up.put("e01", false);
     clock.advance(Duration.ofSeconds(15)); // three failed checks: down
-    assertThat(b.state().member("e01").healthy()).isFalse();
+    assertThat(Fixtures.member(b, "e01").healthy()).isFalse();
     assertThat(pin(b, "e01")).isNull();
     assertThat(pin(b, "e00")).isNotNull().satisfies(Endpoint::release);
 
@@ -116,7 +117,7 @@ class PinTest {
     clock.advance(Duration.ofSeconds(15));
     assertThat(b.state().panic()).isTrue();
     assertThat(pin(b, "e01")).isNull();
-    assertThat(b.state().member("e01").inFlight()).isZero();
+    assertThat(Fixtures.member(b, "e01").inFlight()).isZero();
     assertThat(b.state().available()).extracting(Endpoint::id).containsExactly("e00");
   }
 
@@ -128,7 +129,7 @@ class PinTest {
     assertThat(pin(b, "e00")).isNull();
     failUntilEjected(b, "e01");
     assertThat(b.state().panic()).isTrue();
-    Endpoint e = pin(b, "e00");
+    Endpoint e = Fixtures.present(pin(b, "e00"));
     assertThat(e).isSameAs(b.state().member("e00"));
     e.release();
   }
@@ -150,7 +151,7 @@ class PinTest {
   @Test
   void anExcludedPinnedEndpointIsNotReturned() {
     Balancer b = balancer(3, BalancerConfig.builder());
-    Endpoint tried = b.state().member("e01");
+    Endpoint tried = Fixtures.member(b, "e01");
     for (int i = 0; i < 20; i++) {
       Endpoint e = b.pick(PickArgs.builder().pinned("e01").exclude(java.util.List.of(tried)).build());
       assertThat(e).isNotNull().isNotSameAs(tried);
@@ -171,10 +172,10 @@ class PinTest {
   @Test
   void aTicketOverAPinnedPickTakesOnlyTheFirstReport() {
     Balancer b = balancer(3, BalancerConfig.builder());
-    Ticket t = Ticket.of(pin(b, "e01"));
+    Ticket t = Ticket.of(Fixtures.present(pin(b, "e01")));
     assertThat(t.endpoint()).isSameAs(b.state().member("e01"));
     assertThat(t.endpoint().inFlight()).isEqualTo(1);
-    Endpoint other = pin(b, "e01"); // a second request on the same endpoint
+    Endpoint other = Fixtures.present(pin(b, "e01")); // a second request on the same endpoint
     assertThat(t.onFailure(FailureKind.TIMEOUT)).isTrue();
     assertThat(t.onSuccess(1_000)).isFalse();
     assertThat(t.release()).isFalse();

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.junit.jupiter.api.Test;
 
 class RingHashPolicyTest {
@@ -31,7 +32,7 @@ class RingHashPolicyTest {
     Map<String, String> out = new HashMap<>();
     for (int k = 0; k < KEYS; k++) {
       String key = "10.1." + (k / 256) + "." + (k % 256);
-      Endpoint e = b.pick(key);
+      Endpoint e = Fixtures.present(b.pick(key));
       out.put(key, e.id());
       e.release();
     }
@@ -49,12 +50,12 @@ class RingHashPolicyTest {
     ServiceInstance leaving = nine.remove(3);
     discovery.set(nine);
     Map<String, String> during = assign(b);
-    long moved = before.keySet().stream().filter(k -> !before.get(k).equals(during.get(k))).count();
+    long moved = before.keySet().stream().filter(k -> !Objects.equals(before.get(k), during.get(k))).count();
     assertThat((double) moved / KEYS).isLessThanOrEqualTo(1.0 / 10 + 0.05);
     // Only the leaving endpoint's keys moved.
     assertThat(before.keySet().stream()
-        .filter(k -> !before.get(k).equals(during.get(k)))
-        .allMatch(k -> before.get(k).equals(leaving.id()))).isTrue();
+        .filter(k -> !Objects.equals(before.get(k), during.get(k)))
+        .allMatch(k -> leaving.id().equals(before.get(k)))).isTrue();
 
     discovery.set(all);
     assertThat(assign(b)).isEqualTo(before);
@@ -79,7 +80,7 @@ class RingHashPolicyTest {
     List<Endpoint> held = new ArrayList<>();
     Map<String, Integer> counts = new HashMap<>();
     for (int i = 0; i < 100; i++) {
-      Endpoint e = b.pick("the-same-user"); // never released: load piles up
+      Endpoint e = Fixtures.present(b.pick("the-same-user")); // never released: load piles up
       held.add(e);
       counts.merge(e.id(), 1, Integer::sum);
     }
@@ -107,16 +108,16 @@ class RingHashPolicyTest {
     List<ServiceInstance> all = SettableDiscovery.instances(4);
     discovery.set(all);
     Balancer b = ringHash(0);
-    Endpoint home = b.pick("user-7");
+    Endpoint home = Fixtures.present(b.pick("user-7"));
     home.release();
     List<ServiceInstance> without = new ArrayList<>(all);
     without.removeIf(i -> i.id().equals(home.id()));
     discovery.set(without);
-    Endpoint away = b.pick("user-7");
+    Endpoint away = Fixtures.present(b.pick("user-7"));
     assertThat(away.id()).isNotEqualTo(home.id());
     away.release();
     discovery.set(all);
-    Endpoint back = b.pick("user-7");
+    Endpoint back = Fixtures.present(b.pick("user-7"));
     assertThat(back.id()).isEqualTo(home.id());
     back.release();
   }
@@ -128,7 +129,7 @@ class RingHashPolicyTest {
     List<Endpoint> held = new ArrayList<>();
     Map<String, Integer> counts = new HashMap<>();
     for (int i = 0; i < 100; i++) {
-      Endpoint e = b.pick("the-same-user");
+      Endpoint e = Fixtures.present(b.pick("the-same-user"));
       held.add(e);
       counts.merge(e.id(), 1, Integer::sum);
     }

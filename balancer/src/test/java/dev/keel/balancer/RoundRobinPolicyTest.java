@@ -20,7 +20,7 @@ class RoundRobinPolicyTest {
     Balancer b = Fixtures.balancer(discovery, clock, Fixtures.config("round-robin").build()).build();
     List<String> seq = new ArrayList<>();
     for (int i = 0; i < 1000; i++) {
-      Endpoint e = b.pick(PickArgs.ANY);
+      Endpoint e = Fixtures.present(b.pick(PickArgs.ANY));
       seq.add(e.id());
       e.release();
     }
@@ -52,7 +52,7 @@ class RoundRobinPolicyTest {
         Candidates.of(endpoints, new int[] {1, 1, 1}, Integer.MAX_VALUE - 4, time, 0, () -> 0));
     Map<String, Integer> counts = new HashMap<>();
     for (int i = 0; i < 30; i++) {
-      counts.merge(picker.pick(null).id(), 1, Integer::sum);
+      counts.merge(Fixtures.present(picker.pick(null)).id(), 1, Integer::sum);
     }
     assertThat(counts.values()).allSatisfy(c -> assertThat(c).isBetween(9, 11));
   }

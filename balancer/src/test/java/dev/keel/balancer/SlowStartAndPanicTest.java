@@ -53,9 +53,9 @@ class SlowStartAndPanicTest {
   void recoveredEndpointRampsAgainAfterEjection() {
     discovery.set(SettableDiscovery.instances(2));
     Balancer b = Fixtures.balancer(discovery, clock, BalancerConfig.builder().panicThreshold(0).build()).build();
-    Endpoint e = b.state().member("e01");
+    Endpoint e = Fixtures.member(b, "e01");
     while (!e.ejected()) {
-      Endpoint p = b.pick(PickArgs.ANY);
+      Endpoint p = Fixtures.present(b.pick(PickArgs.ANY));
       if (p == e) {
         p.onFailure(FailureKind.CONNECT);
       } else {

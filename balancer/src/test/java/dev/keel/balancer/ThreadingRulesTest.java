@@ -13,7 +13,7 @@ class ThreadingRulesTest {
     SettableDiscovery discovery = new SettableDiscovery();
     discovery.set(instance(0));
     Balancer b = Fixtures.balancer(discovery, new FakeClock(), BalancerConfig.defaults()).build();
-    EndpointState e = (EndpointState) b.state().member("e00");
+    EndpointState e = (EndpointState) Fixtures.member(b, "e00");
     assertThatThrownBy(() -> e.ejected(true))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("not on the serial executor");

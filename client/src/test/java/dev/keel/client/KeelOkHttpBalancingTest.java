@@ -3,6 +3,7 @@ package dev.keel.client;
 import static dev.keel.client.ClientFixture.body;
 import static dev.keel.client.ClientFixture.get;
 import static dev.keel.client.ClientFixture.inFlight;
+import static java.util.Objects.requireNonNull;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -44,7 +45,7 @@ class KeelOkHttpBalancingTest {
     assertThat(split).containsOnlyKeys("a", "b", "c");
     assertThat(split.values()).allSatisfy(n -> assertThat(n).isBetween(90, 110));
     assertThat(s).allSatisfy(server -> assertThat(server.hits()).isEqualTo(split.get(server.id)));
-    assertThat(inFlight(keel.balancer("orders"))).isZero();
+    assertThat(inFlight(requireNonNull(keel.balancer("orders")))).isZero();
   }
 
   @Test
@@ -170,7 +171,7 @@ class KeelOkHttpBalancingTest {
     KeelOkHttp keel = fx.keel(KeelOkHttp.builder(fx.registry));
     OkHttpClient http = fx.http(keel);
     body(http, "http://orders/warm-up");
-    Balancer balancer = keel.balancer("orders");
+    Balancer balancer = requireNonNull(keel.balancer("orders"));
 
     Response unread = get(http, "http://orders/unread");
     assertThat(inFlight(balancer)).isEqualTo(1); // counted until the body ends
@@ -208,7 +209,7 @@ class KeelOkHttpBalancingTest {
     KeelOkHttp keel = KeelOkHttp.builder(fx.registry).build();
     OkHttpClient http = fx.http(keel);
     body(http, "http://orders/x");
-    Balancer balancer = keel.balancer("orders");
+    Balancer balancer = requireNonNull(keel.balancer("orders"));
 
     keel.close();
 

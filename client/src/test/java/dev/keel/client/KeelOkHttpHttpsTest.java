@@ -1,5 +1,6 @@
 package dev.keel.client;
 
+import static java.util.Objects.requireNonNull;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -135,7 +136,7 @@ class KeelOkHttpHttpsTest {
           .isInstanceOf(SSLException.class)
           .hasMessageContaining("orders_v2: the service name cannot be verified in a certificate")
           .hasMessageContaining("set ServicePolicy.tlsServerName");
-      assertThat(ClientFixture.inFlight(keel.balancer("orders_v2"))).isZero();
+      assertThat(ClientFixture.inFlight(requireNonNull(keel.balancer("orders_v2")))).isZero();
     }
   }
 

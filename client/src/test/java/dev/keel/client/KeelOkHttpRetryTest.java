@@ -3,6 +3,7 @@ package dev.keel.client;
 import static dev.keel.client.ClientFixture.body;
 import static dev.keel.client.ClientFixture.get;
 import static dev.keel.client.ClientFixture.post;
+import static java.util.Objects.requireNonNull;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -69,7 +70,7 @@ class KeelOkHttpRetryTest {
     assertThat(failures).isEmpty();
     assertThat(ok.get()).isEqualTo(300);
     assertThat(s.get(1).hits()).isLessThan(100); // it stopped answering part-way
-    assertThat(ClientFixture.inFlight(keel.balancer("orders"))).isZero();
+    assertThat(ClientFixture.inFlight(requireNonNull(keel.balancer("orders")))).isZero();
   }
 
   @Test
@@ -84,7 +85,7 @@ class KeelOkHttpRetryTest {
     }
 
     assertThat(s.get(0).hits()).isPositive(); // tried, cut, and the GET went on to another
-    assertThat(ClientFixture.inFlight(keel.balancer("orders"))).isZero();
+    assertThat(ClientFixture.inFlight(requireNonNull(keel.balancer("orders")))).isZero();
   }
 
   @Test
@@ -105,7 +106,7 @@ class KeelOkHttpRetryTest {
     }
 
     assertThat(cut).isPositive().isEqualTo(s.get(0).hits());
-    assertThat(ClientFixture.inFlight(keel.balancer("orders"))).isZero();
+    assertThat(ClientFixture.inFlight(requireNonNull(keel.balancer("orders")))).isZero();
   }
 
   @Test
@@ -178,7 +179,7 @@ class KeelOkHttpRetryTest {
 
     // The first attempt and two retries, each excluding the instances tried: never one twice.
     assertThat(s).allSatisfy(server -> assertThat(server.hits("GET")).isEqualTo(30));
-    assertThat(ClientFixture.inFlight(keel.balancer("orders"))).isZero();
+    assertThat(ClientFixture.inFlight(requireNonNull(keel.balancer("orders")))).isZero();
   }
 
   @Test
@@ -200,7 +201,7 @@ class KeelOkHttpRetryTest {
     assertThat(answers).doesNotContain(home).containsOnly(answers.get(0));
 
     // Five failures in a row (the default) eject it; plain picks then send the key to that same instance.
-    Endpoint ejected = keel.balancer("orders").state().member(home);
+    Endpoint ejected = requireNonNull(requireNonNull(keel.balancer("orders")).state().member(home));
     await().atMost(Duration.ofSeconds(10)).until(ejected::ejected);
     assertThat(stickyBody(http, "alice")).isEqualTo(answers.get(0));
     assertThat(failing.hits()).isEqualTo(6);
@@ -255,7 +256,7 @@ class KeelOkHttpRetryTest {
     assertThat(metrics.denied.get()).isEqualTo(unavailable).isPositive();
     assertThat(unavailable).isEqualTo(s.get(1).hits() - 10);
     assertThat(metrics.requests.get()).isEqualTo(90);
-    assertThat(metrics.failures.get(FailureKind.HTTP_5XX).get()).isEqualTo(s.get(1).hits());
+    assertThat(requireNonNull(metrics.failures.get(FailureKind.HTTP_5XX)).get()).isEqualTo(s.get(1).hits());
   }
 
   @Test
@@ -288,7 +289,7 @@ class KeelOkHttpRetryTest {
     // The server counts the request on its own thread, which may lag behind the client's timeout.
     await().atMost(Duration.ofSeconds(10)).until(() -> s.get(0).hits() + s.get(1).hits() >= 1);
     assertThat(s.get(0).hits() + s.get(1).hits()).isEqualTo(1);
-    assertThat(keel.balancer("orders").state().members())
+    assertThat(requireNonNull(keel.balancer("orders")).state().members())
         .anySatisfy(e -> assertThat(e.failures()).isEqualTo(1))
         .allSatisfy(e -> assertThat(e.inFlight()).isZero());
   }

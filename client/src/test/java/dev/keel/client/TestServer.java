@@ -9,6 +9,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -74,7 +75,7 @@ final class TestServer implements AutoCloseable {
   }
 
   String lastHeader(String name) {
-    return lastHeaders.getOrDefault(name.toLowerCase(), "");
+    return lastHeaders.getOrDefault(name.toLowerCase(Locale.ROOT), "");
   }
 
   private void handle(HttpExchange exchange) throws IOException {
@@ -85,7 +86,7 @@ final class TestServer implements AutoCloseable {
     String method = exchange.getRequestMethod();
     hitsByMethod.computeIfAbsent(method, m -> new AtomicInteger()).incrementAndGet();
     lastPath = exchange.getRequestURI().toString();
-    exchange.getRequestHeaders().forEach((k, v) -> lastHeaders.put(k.toLowerCase(), String.join(",", v)));
+    exchange.getRequestHeaders().forEach((k, v) -> lastHeaders.put(k.toLowerCase(Locale.ROOT), String.join(",", v)));
     if (method.equals("POST") && dropPosts) {
       throw new IOException("dropping the connection on purpose"); // the server closes it unanswered
     }

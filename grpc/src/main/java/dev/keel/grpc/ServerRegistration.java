@@ -2,6 +2,7 @@ package dev.keel.grpc;
 
 import static java.util.Objects.requireNonNull;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.keel.registry.Durations;
 import dev.keel.registry.Registration;
 import dev.keel.registry.RegistryClient;
@@ -58,9 +59,13 @@ public final class ServerRegistration {
   private final Duration deregistrationWait;
   private final Duration drainDelay;
 
-  private @Nullable Server server; // guarded by this
-  private @Nullable Registration registration; // guarded by this
-  private boolean stopped; // guarded by this
+  @GuardedBy("this")
+
+  private @Nullable Server server;
+  @GuardedBy("this")
+  private @Nullable Registration registration;
+  @GuardedBy("this")
+  private boolean stopped;
 
   private ServerRegistration(Builder b) {
     this.registry = b.registry;

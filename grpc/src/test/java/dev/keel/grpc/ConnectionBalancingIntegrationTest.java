@@ -22,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -45,7 +46,7 @@ class ConnectionBalancingIntegrationTest {
   private final List<Throwable> failures = new CopyOnWriteArrayList<>();
   private final LongAdder answered = new LongAdder();
   private final AtomicBoolean running = new AtomicBoolean(true);
-  private ExecutorService load;
+  private @Nullable ExecutorService load;
 
   @BeforeEach
   void setUp() {

@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -40,8 +41,8 @@ class RollingRestartIntegrationTest {
   private RegistryClient serverRegistry;
   private String zk;
   private final List<EchoServer> servers = new ArrayList<>();
-  private ManagedChannel channel;
-  private ExecutorService load;
+  private @Nullable ManagedChannel channel;
+  private @Nullable ExecutorService load;
 
   @BeforeEach
   void setUp() {

@@ -1,5 +1,6 @@
 package dev.keel.proxy;
 
+import static java.util.Objects.requireNonNull;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
@@ -82,7 +83,7 @@ class ProxySecretsIntegrationTest {
     ProxyConfig cfg = parse("registry: static://127.0.0.1:9001\nlisteners: [ { name: web, listen: 127.0.0.1:0, service: demo } ]\n");
     assertThat(cfg.admin().listen()).isEqualTo(new HostPort("127.0.0.1", 9901));
     assertThat(cfg.admin().token()).isNull();
-    assertThat(AdminConfig.defaults().listen().host()).isEqualTo("127.0.0.1");
+    assertThat(requireNonNull(AdminConfig.defaults().listen()).host()).isEqualTo("127.0.0.1");
   }
 
   @Test
@@ -101,7 +102,7 @@ class ProxySecretsIntegrationTest {
       try {
         URI proxied = URI.create("http://127.0.0.1:" + server.address("web").getPort() + "/");
         assertThat(get(proxied, null).statusCode()).isEqualTo(200);
-        String admin = "http://127.0.0.1:" + server.adminAddress().getPort();
+        String admin = "http://127.0.0.1:" + requireNonNull(server.adminAddress()).getPort();
         for (String path : List.of("/status", "/metrics")) {
           assertThat(get(URI.create(admin + path), null).statusCode()).as(path + " without token").isEqualTo(401);
           assertThat(get(URI.create(admin + path), TOKEN + "x").statusCode()).as(path + " with a wrong token").isEqualTo(401);
@@ -141,7 +142,7 @@ class ProxySecretsIntegrationTest {
     for (String yaml : yamls) {
       Throwable t = catchThrowable(() -> parse(yaml));
       assertThat(t).as(yaml).hasMessageStartingWith("line ");
-      assertNoSecret(yaml, t.getMessage());
+      assertNoSecret(yaml, String.valueOf(t.getMessage()));
     }
     assertThat(catchThrowable(() -> parse(yamls.get(2)))).hasMessageContaining("workers: '${ADMIN_TOKEN}'");
     assertThat(catchThrowable(() -> parse(yamls.get(5)))).hasMessageContaining("registry: 'static://keel:***@127.0.0.1:1/${NOPE'");

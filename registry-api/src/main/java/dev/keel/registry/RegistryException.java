@@ -1,5 +1,7 @@
 package dev.keel.registry;
 
+import org.jspecify.annotations.Nullable;
+
 /** The registry could not do what was asked: unreachable, refused, timed out. */
 public class RegistryException extends RuntimeException {
   private static final long serialVersionUID = 1L;
@@ -8,7 +10,8 @@ public class RegistryException extends RuntimeException {
     super(message);
   }
 
-  public RegistryException(String message, Throwable cause) {
+  /** {@code cause} may be null, as for any {@link Throwable}: unknown or none. */
+  public RegistryException(String message, @Nullable Throwable cause) {
     super(message, cause);
   }
 }

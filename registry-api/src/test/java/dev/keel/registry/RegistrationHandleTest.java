@@ -118,6 +118,7 @@ class RegistrationHandleTest {
   }
 
   @Test
+  @SuppressWarnings("NullAway") // passes null on purpose: the constructor must reject it
   void rejectsNulls() {
     assertThatNullPointerException().isThrownBy(() -> new RegistrationHandle(null, x -> {})).withMessage("instance");
     assertThatNullPointerException().isThrownBy(() -> new RegistrationHandle(ORDERS_1, null)).withMessage("deregister");

@@ -1,5 +1,6 @@
 package dev.keel.registry;
 
+import static java.util.Objects.requireNonNull;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -63,8 +64,9 @@ class RegistriesTest {
     try (RegistryClient c = Registries.open("static://127.0.0.1:9001;weight=5;zone=a,127.0.0.1:9002")) {
       InstanceSet set = c.resolve("demo");
       assertThat(set.instances()).extracting(ServiceInstance::address).containsExactly("127.0.0.1:9001", "127.0.0.1:9002");
-      assertThat(set.get("127.0.0.1:9001").weight()).isEqualTo(5);
-      assertThat(set.get("127.0.0.1:9001").metadata()).containsEntry("zone", "a");
+      ServiceInstance first = requireNonNull(set.get("127.0.0.1:9001"));
+      assertThat(first.weight()).isEqualTo(5);
+      assertThat(first.metadata()).containsEntry("zone", "a");
       assertThat(set.instances()).allSatisfy(i -> assertThat(i.service()).isEqualTo("demo"));
       assertThatThrownBy(() -> c.register(ServiceInstance.builder().service("demo").host("h").port(1).build()))
           .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("read-only");

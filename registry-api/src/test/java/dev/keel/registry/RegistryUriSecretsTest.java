@@ -1,5 +1,6 @@
 package dev.keel.registry;
 
+import static java.util.Objects.requireNonNull;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
@@ -25,13 +26,14 @@ class RegistryUriSecretsTest {
       }
     });
     assertThat(t).as("expected a failure").isNotNull();
+    Throwable cause = requireNonNull(t.getCause());
     StringWriter trace = new StringWriter();
-    t.getCause().printStackTrace(new PrintWriter(trace));
+    cause.printStackTrace(new PrintWriter(trace));
     assertThat(trace.toString()).doesNotContain(SECRET);
     for (String hidden : alsoHidden) {
       assertThat(trace.toString()).doesNotContain(hidden);
     }
-    return t.getCause().getMessage();
+    return String.valueOf(cause.getMessage());
   }
 
   @Test

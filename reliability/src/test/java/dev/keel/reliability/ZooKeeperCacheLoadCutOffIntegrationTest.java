@@ -102,6 +102,7 @@ class ZooKeeperCacheLoadCutOffIntegrationTest {
    * node's children and fails that listing with a connection loss; it then reconnects in the same
    * session, as after a short server outage.
    */
+  @SuppressWarnings("try") // ZooKeeper's own close() throws InterruptedException; only getChildren changes here
   private final class DroppingZooKeeper extends ZooKeeper {
     DroppingZooKeeper(String connectString, int sessionTimeout, Watcher watcher, boolean canBeReadOnly)
         throws IOException {

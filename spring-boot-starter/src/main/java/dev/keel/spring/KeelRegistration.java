@@ -1,5 +1,6 @@
 package dev.keel.spring;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.keel.registry.Registration;
 import dev.keel.registry.RegistryClient;
 import dev.keel.registry.ServiceInstance;
@@ -57,7 +58,8 @@ public final class KeelRegistration implements SmartLifecycle, ApplicationListen
   private final KeelProperties.Registration settings;
   private final Environment environment;
   private final String service;
-  private @Nullable Registration registration; // guarded by this
+  @GuardedBy("this")
+  private @Nullable Registration registration;
   private volatile @Nullable ServiceInstance instance;
   private volatile State state = State.PENDING;
   private volatile long deregisteredAt;

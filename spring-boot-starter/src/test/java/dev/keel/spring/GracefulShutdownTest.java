@@ -1,5 +1,6 @@
 package dev.keel.spring;
 
+import static java.util.Objects.requireNonNull;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -72,8 +73,9 @@ class GracefulShutdownTest {
       await().atMost(Duration.ofSeconds(20)).until(() -> answers.containsKey("callee-1") && answers.containsKey("callee-2"));
 
       one.close(); // graceful: deregister, drain delay, then the web server's graceful shutdown
-      int afterClose = answers.get("callee-2").get();
-      await().atMost(Duration.ofSeconds(20)).until(() -> answers.get("callee-2").get() > afterClose + 20);
+      AtomicInteger second = requireNonNull(answers.get("callee-2"));
+      int afterClose = second.get();
+      await().atMost(Duration.ofSeconds(20)).until(() -> second.get() > afterClose + 20);
       stop.set(true);
       traffic.join(TimeUnit.SECONDS.toMillis(30));
       watch.close();

@@ -48,6 +48,7 @@ class HttpsByNameStarterTest {
             "--keel.client.ssl-bundle=internal-ca");
          RegistryClient registry = Registries.open(uri);
          KeelOkHttp defaultTrust = KeelOkHttp.create(registry)) {
+      assertThat(callee.isActive()).isTrue(); // it registered itself, over HTTPS with the bundle's key
       RestClient http = caller.getBean("keelRestClient", RestClient.class);
 
       await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->

@@ -3,6 +3,7 @@ package dev.keel.spring;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.curator.test.TestingServer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One real ZooKeeper (Curator's in-JVM {@code TestingServer}, on a free port) shared by every test
@@ -10,12 +11,13 @@ import org.apache.curator.test.TestingServer;
  * by service names of their own.
  */
 final class SharedZooKeeper {
-  private static TestingServer server;
+  private static @Nullable TestingServer server;
 
   private SharedZooKeeper() {}
 
   static synchronized TestingServer server() throws Exception {
-    if (server == null) {
+    TestingServer running = server;
+    if (running == null) {
       // The build points java.io.tmpdir into target/, which may not exist yet; TestingServer keeps its data there.
       Files.createDirectories(Path.of(System.getProperty("java.io.tmpdir")));
       TestingServer s = new TestingServer(true);
@@ -27,8 +29,9 @@ final class SharedZooKeeper {
         }
       }, "shared-zookeeper-stop"));
       server = s;
+      running = s;
     }
-    return server;
+    return running;
   }
 
   /** {@code zookeeper://127.0.0.1:port/basePath}. */

@@ -1,5 +1,6 @@
 package dev.keel.spring;
 
+import static java.util.Objects.requireNonNull;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -84,7 +85,7 @@ class ZooKeeperStarterTest {
     String answer = keelRestClient.get().uri("http://zk-orders/hello").retrieve().body(String.class);
 
     assertThat(answer).isEqualTo("zk-orders-1");
-    assertThat(keel.balancer("zk-orders").config().policy()).isEqualTo("least-request");
+    assertThat(requireNonNull(keel.balancer("zk-orders")).config().policy()).isEqualTo("least-request");
     assertThat(keel.serviceName("billing")).isEqualTo("billing"); // other single-label hosts stay services
     assertThat(meters.get("keel.client.requests").tag("service", "zk-orders").counter().count()).isGreaterThanOrEqualTo(1);
   }

@@ -28,6 +28,8 @@ public final class LeakCheck implements AfterAllCallback {
 
   static {
     ResourceLeakDetectorFactory.setResourceLeakDetectorFactory(new ResourceLeakDetectorFactory() {
+      // Deprecated, yet still the one abstract method of Netty 4.2's factory: it has to be implemented.
+      @SuppressWarnings("deprecation")
       @Override
       public <T> ResourceLeakDetector<T> newResourceLeakDetector(Class<T> resource, int samplingInterval, long maxActive) {
         return new ResourceLeakDetector<T>(resource, samplingInterval) {

@@ -29,6 +29,7 @@ import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.X509KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A throw-away public key infrastructure for tests, made with the {@code openssl} command (EC
@@ -149,7 +150,7 @@ public final class TestPki {
   public record Leaf(Path cert, Path key) {}
 
   /** A client context trusting {@code trusted}, presenting {@code identity} when a server asks (null: none). */
-  public static SSLContext clientContext(Authority trusted, Leaf identity) {
+  public static SSLContext clientContext(Authority trusted, @Nullable Leaf identity) {
     return context(identity, trusted);
   }
 
@@ -178,12 +179,12 @@ public final class TestPki {
         }
 
         @Override
-        public String[] getServerAliases(String keyType, Principal[] issuers) {
+        public String @Nullable [] getServerAliases(String keyType, Principal[] issuers) {
           return null;
         }
 
         @Override
-        public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+        public @Nullable String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
           return null;
         }
 
@@ -206,11 +207,11 @@ public final class TestPki {
   }
 
   /** A server context presenting {@code identity}, trusting client certificates of {@code clients} (null: none asked). */
-  public static SSLContext serverContext(Leaf identity, Authority clients) {
+  public static SSLContext serverContext(Leaf identity, @Nullable Authority clients) {
     return context(identity, clients);
   }
 
-  private static SSLContext context(Leaf identity, Authority trusted) {
+  private static SSLContext context(@Nullable Leaf identity, @Nullable Authority trusted) {
     try {
       SSLContext ctx = SSLContext.getInstance("TLS");
       ctx.init(identity == null ? null : keyManagers(identity), trusted == null ? null : trustManagers(trusted), null);

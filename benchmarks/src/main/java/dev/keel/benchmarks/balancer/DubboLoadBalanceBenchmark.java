@@ -95,8 +95,8 @@ public class DubboLoadBalanceBenchmark {
     String[] keys = Endpoints.keys();
     invocations = new Invocation[keys.length];
     for (int k = 0; k < keys.length; k++) {
-      invocations[k] = new RpcInvocation(METHOD, Endpoints.SERVICE, "", new Class<?>[] {String.class},
-          new Object[] {keys[k]});
+      invocations[k] = new RpcInvocation(null, METHOD, Endpoints.SERVICE, "", new Class<?>[] {String.class},
+          new Object[] {keys[k]}); // no ServiceModel, as the deprecated constructor without one passes
     }
   }
 

@@ -1,5 +1,7 @@
 package dev.keel.benchmarks.balancer;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.keel.balancer.Balancer;
 import dev.keel.balancer.BalancerConfig;
 import dev.keel.balancer.Endpoint;
@@ -82,7 +84,7 @@ public class KeelBalancerBenchmark {
 
   @Benchmark
   public Endpoint pickAndReport() {
-    Endpoint e = balancer.pick(keys[next++ & (Endpoints.KEYS - 1)]);
+    Endpoint e = requireNonNull(balancer.pick(keys[next++ & (Endpoints.KEYS - 1)]));
     e.onSuccess(1_000_000);
     return e;
   }
@@ -90,14 +92,14 @@ public class KeelBalancerBenchmark {
   @Benchmark
   public Endpoint pinAndReport() {
     int i = next++ & (Endpoints.KEYS - 1);
-    Endpoint e = balancer.pick(PickArgs.builder().pinned(ids[i]).key(keys[i]).build());
+    Endpoint e = requireNonNull(balancer.pick(PickArgs.builder().pinned(ids[i]).key(keys[i]).build()));
     e.onSuccess(1_000_000);
     return e;
   }
 
   @Benchmark
   public Endpoint retryAndReport() {
-    Endpoint e = balancer.pick(retry);
+    Endpoint e = requireNonNull(balancer.pick(retry));
     e.onSuccess(1_000_000);
     return e;
   }

@@ -1,5 +1,7 @@
 package dev.keel.benchmarks.grpc;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.keel.grpc.KeelGrpc;
 import dev.keel.grpc.testing.Echo;
 import dev.keel.grpc.testing.EchoServer;
@@ -74,24 +76,25 @@ public final class GrpcPolicyOverhead {
       for (int r = 0; r < rounds; r++) {
         for (int k = 0; k < names.size(); k++) {
           String name = names.get((r + k) % names.size());
-          ManagedChannel c = channels.get(name);
+          ManagedChannel c = requireNonNull(channels.get(name));
           long t0 = System.nanoTime();
           sequential(c, perRound);
-          latency.get(name)[r] = (System.nanoTime() - t0) / 1e3 / perRound;
+          requireNonNull(latency.get(name))[r] = (System.nanoTime() - t0) / 1e3 / perRound;
           long t1 = System.nanoTime();
           concurrent(c, perRound, pool, threads);
-          throughput.get(name)[r] = perRound / ((System.nanoTime() - t1) / 1e9);
+          requireNonNull(throughput.get(name))[r] = perRound / ((System.nanoTime() - t1) / 1e9);
         }
       }
       System.out.printf(Locale.ROOT, "%d rounds x %d unary RPCs; 4 grpc-netty servers on loopback; same resolver (memory://)%n",
           rounds, perRound);
       System.out.printf(Locale.ROOT, "%-20s %12s %8s %14s %8s%n", "policy", "us/RPC seq", "ratio", "RPC/s x" + threads, "ratio");
+      double[] baseLatency = requireNonNull(latency.get("round_robin"));
+      double[] baseThroughput = requireNonNull(throughput.get("round_robin"));
       for (String n : names) {
-        double lat = median(latency.get(n));
-        double thr = median(throughput.get(n));
-        System.out.printf(Locale.ROOT, "%-20s %12.1f %8.3f %14.0f %8.3f%n", n, lat,
-            medianRatio(latency.get(n), latency.get("round_robin")), thr,
-            medianRatio(throughput.get("round_robin"), throughput.get(n)));
+        double[] lats = requireNonNull(latency.get(n));
+        double[] thrs = requireNonNull(throughput.get(n));
+        System.out.printf(Locale.ROOT, "%-20s %12.1f %8.3f %14.0f %8.3f%n", n, median(lats),
+            medianRatio(lats, baseLatency), median(thrs), medianRatio(baseThroughput, thrs));
       }
       System.out.println("ratio: median over rounds of (policy cost / round_robin cost); 1.000 = same cost, goal <= 1.1");
       pool.shutdownNow();

@@ -11,6 +11,7 @@ import java.util.PriorityQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Long-lived client connections on one selector thread: each sends a 32-byte request, waits for
@@ -58,7 +59,7 @@ final class NioClients implements Runnable, AutoCloseable {
   }
 
   private static final class Conn {
-    SocketChannel ch;
+    @Nullable SocketChannel ch; // null until the first connect
     int expecting;
     int gen; // bumped per connection attempt: timers of an earlier connection are ignored
   }
@@ -108,15 +109,16 @@ final class NioClients implements Runnable, AutoCloseable {
   private void connect(Conn c) {
     try {
       c.gen++;
-      c.ch = SocketChannel.open();
-      c.ch.configureBlocking(false);
-      c.ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+      SocketChannel ch = SocketChannel.open();
+      c.ch = ch;
+      ch.configureBlocking(false);
+      ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
       c.expecting = 0;
-      if (c.ch.connect(target)) {
-        c.ch.register(selector, SelectionKey.OP_READ, c);
+      if (ch.connect(target)) {
+        ch.register(selector, SelectionKey.OP_READ, c);
         connected(c);
       } else {
-        c.ch.register(selector, SelectionKey.OP_CONNECT, c);
+        ch.register(selector, SelectionKey.OP_CONNECT, c);
       }
     } catch (IOException e) {
       connectFailures.incrementAndGet();
@@ -127,7 +129,7 @@ final class NioClients implements Runnable, AutoCloseable {
 
   private void finishConnect(SelectionKey k, Conn c) {
     try {
-      c.ch.finishConnect();
+      ((SocketChannel) k.channel()).finishConnect();
       k.interestOps(SelectionKey.OP_READ);
       connected(c);
     } catch (IOException e) {
@@ -149,13 +151,14 @@ final class NioClients implements Runnable, AutoCloseable {
   }
 
   private void send(Conn c) {
-    if (c.ch == null || !c.ch.isOpen()) {
+    SocketChannel ch = c.ch;
+    if (ch == null || !ch.isOpen()) {
       return;
     }
     try {
       request.clear();
       while (request.hasRemaining()) {
-        c.ch.write(request);
+        ch.write(request);
       }
       c.expecting = REQUEST;
     } catch (IOException e) {
@@ -164,9 +167,13 @@ final class NioClients implements Runnable, AutoCloseable {
   }
 
   private void read(Conn c) {
+    SocketChannel ch = c.ch;
+    if (ch == null) {
+      return;
+    }
     try {
       readBuf.clear();
-      int n = c.ch.read(readBuf);
+      int n = ch.read(readBuf);
       if (n < 0) {
         lost(c);
         return;
@@ -194,8 +201,9 @@ final class NioClients implements Runnable, AutoCloseable {
 
   private static void closeQuietly(Conn c) {
     try {
-      if (c.ch != null) {
-        c.ch.close();
+      SocketChannel ch = c.ch;
+      if (ch != null) {
+        ch.close();
       }
     } catch (IOException ignored) {
       // closing anyway

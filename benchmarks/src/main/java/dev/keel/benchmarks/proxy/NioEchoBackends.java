@@ -24,20 +24,19 @@ final class NioEchoBackends implements Runnable, AutoCloseable {
   private final Selector selector;
   private final int[] ports;
   private final ServerSocketChannel[] servers;
-  private final Set<SocketChannel>[] open;
+  private final List<Set<SocketChannel>> open;
   private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final ByteBuffer buf = ByteBuffer.allocateDirect(64 * 1024);
   private final Thread thread;
   private volatile boolean stopped;
 
-  @SuppressWarnings("unchecked")
   NioEchoBackends(int n) throws IOException {
     selector = Selector.open();
     ports = new int[n];
     servers = new ServerSocketChannel[n];
-    open = new Set[n];
+    open = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      open[i] = new HashSet<>();
+      open.add(new HashSet<>());
       listen(i);
       ports[i] = ((InetSocketAddress) servers[i].getLocalAddress()).getPort();
     }
@@ -68,7 +67,7 @@ final class NioEchoBackends implements Runnable, AutoCloseable {
     int[] out = new int[ports.length];
     onLoop(() -> {
       for (int i = 0; i < ports.length; i++) {
-        out[i] = open[i].size();
+        out[i] = open.get(i).size();
       }
     });
     return out;
@@ -79,10 +78,10 @@ final class NioEchoBackends implements Runnable, AutoCloseable {
     onLoop(() -> {
       try {
         servers[i].close();
-        for (SocketChannel c : open[i]) {
+        for (SocketChannel c : open.get(i)) {
           c.close();
         }
-        open[i].clear();
+        open.get(i).clear();
       } catch (IOException e) {
         throw new IllegalStateException("backend " + i + ": " + e, e);
       }
@@ -153,7 +152,7 @@ final class NioEchoBackends implements Runnable, AutoCloseable {
       c.configureBlocking(false);
       c.setOption(StandardSocketOptions.TCP_NODELAY, true);
       c.register(selector, SelectionKey.OP_READ, i);
-      open[i].add(c);
+      open.get(i).add(c);
     }
   }
 
@@ -165,7 +164,7 @@ final class NioEchoBackends implements Runnable, AutoCloseable {
       buf.clear();
       int n = c.read(buf);
       if (n < 0) {
-        open[i].remove(c);
+        open.get(i).remove(c);
         c.close();
         return;
       }
@@ -174,7 +173,7 @@ final class NioEchoBackends implements Runnable, AutoCloseable {
         c.write(buf);
       }
     } catch (IOException e) {
-      open[i].remove(c);
+      open.get(i).remove(c);
       try {
         c.close();
       } catch (IOException ignored) {
@@ -195,7 +194,7 @@ final class NioEchoBackends implements Runnable, AutoCloseable {
     List<java.io.Closeable> all = new ArrayList<>();
     for (int i = 0; i < ports.length; i++) {
       all.add(servers[i]);
-      all.addAll(open[i]);
+      all.addAll(open.get(i));
     }
     for (java.io.Closeable c : all) {
       c.close();

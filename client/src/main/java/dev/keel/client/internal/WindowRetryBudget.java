@@ -61,6 +61,7 @@ public final class WindowRetryBudget implements RetryBudget {
     return Math.max(0.0, available());
   }
 
+  @GuardedBy("this")
   private double available() {
     return reserve + percent * depositSum - withdrawalSum;
   }

@@ -1,5 +1,6 @@
 package dev.keel.client.internal;
 
+import static java.util.Objects.requireNonNull;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -49,7 +50,7 @@ class InstanceTargetsTest {
 
     assertThat(a).matches("h[0-9a-f]{24}\\.orders\\.keel\\.invalid");
     assertThat(b).isNotEqualTo(a);
-    assertThat(targets.lookup(c).instanceHost).isEqualTo("::1");
+    assertThat(requireNonNull(targets.lookup(c)).instanceHost).isEqualTo("::1");
   }
 
   @Test

@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A fixed pool of long-lived keep-alive connections through the proxy's tcp listener, each sending
@@ -98,7 +99,8 @@ final class KeepAliveClients implements AutoCloseable {
     }
   }
 
-  private Socket connect() throws InterruptedException {
+  /** A connected socket, or null once stopped. */
+  private @Nullable Socket connect() throws InterruptedException {
     while (running) {
       Socket s = new Socket();
       try {

@@ -1,5 +1,7 @@
 package dev.keel.examples.demo;
 
+import static java.util.Objects.requireNonNull;
+
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -35,7 +37,7 @@ final class Tally {
   /** {@code backend} answered a request that was sent during {@code sentIn}. */
   void answered(String backend, Script.Phase sentIn) {
     total.computeIfAbsent(backend, k -> new LongAdder()).increment();
-    byPhase.get(sentIn).computeIfAbsent(backend, k -> new LongAdder()).increment();
+    requireNonNull(byPhase.get(sentIn)).computeIfAbsent(backend, k -> new LongAdder()).increment();
     interval.computeIfAbsent(backend, k -> new LongAdder()).increment();
   }
 
@@ -53,7 +55,7 @@ final class Tally {
   }
 
   Map<String, Long> inPhase(Script.Phase phase) {
-    return snapshot(byPhase.get(phase), false);
+    return snapshot(requireNonNull(byPhase.get(phase)), false);
   }
 
   List<Failure> failures() {

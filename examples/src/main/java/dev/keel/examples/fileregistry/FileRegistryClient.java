@@ -64,7 +64,8 @@ final class FileRegistryClient implements RegistryClient {
     this.poll = requireNonNull(poll, "poll");
     this.debounce = requireNonNull(debounce, "debounce");
     reload(); // before anyone can watch, so that watchers of a readable file get their first snapshot at once
-    this.watcher = useWatchService ? openWatcher(file.path().getParent()) : null;
+    Path dir = file.path().toAbsolutePath().getParent();
+    this.watcher = useWatchService && dir != null ? openWatcher(dir) : null; // none: polling alone
     this.thread = new Thread(this::watchLoop, "keel-file-registry-" + file.path().getFileName());
     thread.setDaemon(true);
     thread.start();

@@ -55,7 +55,10 @@ class DashboardBrowserIntegrationTest {
 
           // charlie leaves the registry: the next load no longer shows it
           backends.get(2).close();
-          await().atMost(Duration.ofSeconds(30)).until(() -> !status.read().get("web").containsKey("charlie"));
+          await().atMost(Duration.ofSeconds(30)).until(() -> {
+            var web = status.read().get("web");
+            return web != null && !web.containsKey("charlie");
+          });
           String after = dumpDom(proxy.adminPort());
           assertThat(after).contains("<td>alpha</td>").contains("<td>bravo</td>").doesNotContain("<td>charlie</td>");
         }

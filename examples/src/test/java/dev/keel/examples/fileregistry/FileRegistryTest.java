@@ -1,5 +1,6 @@
 package dev.keel.examples.fileregistry;
 
+import static java.util.Objects.requireNonNull;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -38,8 +39,8 @@ class FileRegistryTest {
     try (RegistryClient c = Registries.open("file://" + file)) {
       InstanceSet set = c.resolve("orders");
       assertThat(set.instances()).extracting(ServiceInstance::id).containsExactly("127.0.0.1:9003", "o-1");
-      assertThat(set.get("o-1").metadata()).containsEntry("zone", "a");
-      assertThat(set.get("127.0.0.1:9003").weight()).isEqualTo(7);
+      assertThat(requireNonNull(set.get("o-1")).metadata()).containsEntry("zone", "a");
+      assertThat(requireNonNull(set.get("127.0.0.1:9003")).weight()).isEqualTo(7);
     }
   }
 

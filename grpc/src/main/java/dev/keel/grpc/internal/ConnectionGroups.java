@@ -2,6 +2,7 @@ package dev.keel.grpc.internal;
 
 import static java.util.Objects.requireNonNull;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.keel.registry.Discovery;
 import dev.keel.registry.InstanceSet;
 import dev.keel.registry.RegistryClient;
@@ -9,6 +10,7 @@ import dev.keel.registry.ServiceInstance;
 import dev.keel.registry.Subscription;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -32,7 +34,9 @@ final class ConnectionGroups {
     }
   }
 
-  private final Map<Key, Shared> groups = new HashMap<>(); // guarded by this
+  @GuardedBy("this")
+
+  private final Map<Key, Shared> groups = new HashMap<>();
 
   /**
    * The group of {@code resolved}'s service with {@code config}, started on first use with what the
@@ -51,10 +55,11 @@ final class ConnectionGroups {
   }
 
   synchronized void release(ConnectionGroup group) {
-    for (Map.Entry<Key, Shared> e : groups.entrySet()) {
-      if (e.getValue().group == group) {
-        if (--e.getValue().references == 0) {
-          groups.remove(e.getKey());
+    for (Iterator<Shared> it = groups.values().iterator(); it.hasNext(); ) {
+      Shared shared = it.next();
+      if (shared.group == group) {
+        if (--shared.references == 0) {
+          it.remove();
           group.shutdown();
         }
         return;

@@ -72,6 +72,7 @@ final class OutcomeTracer extends ClientStreamTracer {
   private static final AtomicIntegerFieldUpdater<OutcomeTracer> CLOSED =
       AtomicIntegerFieldUpdater.newUpdater(OutcomeTracer.class, "closed");
 
+  @SuppressWarnings("UnusedVariable") // read and written through CLOSED, which ErrorProne does not follow
   private volatile int closed; // one allocation per RPC, the tracer itself
 
   private OutcomeTracer(@Nullable Endpoint endpoint, long startNanos, Factory factory) {

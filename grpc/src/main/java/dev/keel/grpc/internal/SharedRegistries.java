@@ -2,6 +2,7 @@ package dev.keel.grpc.internal;
 
 import static java.util.Objects.requireNonNull;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.keel.registry.Registries;
 import dev.keel.registry.RegistryClient;
 import java.util.HashMap;
@@ -24,7 +25,8 @@ final class SharedRegistries {
   static final SharedRegistries INSTANCE = new SharedRegistries(Registries::open);
 
   private final Function<String, RegistryClient> opener;
-  private final Map<String, Entry> entries = new HashMap<>(); // guarded by this
+  @GuardedBy("this")
+  private final Map<String, Entry> entries = new HashMap<>();
 
   SharedRegistries(Function<String, RegistryClient> opener) {
     this.opener = requireNonNull(opener, "opener");
@@ -46,13 +48,14 @@ final class SharedRegistries {
     Entry entry;
     boolean opening;
     synchronized (this) {
-      entry = entries.get(registryUri);
-      opening = entry == null;
-      if (opening) {
-        entry = new Entry();
-        entries.put(registryUri, entry);
+      Entry found = entries.get(registryUri);
+      opening = found == null;
+      if (found == null) {
+        found = new Entry();
+        entries.put(registryUri, found);
       }
-      entry.references++;
+      found.references++;
+      entry = found;
     }
     if (opening) {
       try {

@@ -1,5 +1,6 @@
 package dev.keel.grpc.internal;
 
+import static java.util.Objects.requireNonNull;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -79,7 +80,7 @@ class KeelConnectionLoadBalancerTest {
     FakeSubchannel old = helper.subchannels().get(0);
     old.set(ConnectivityState.READY);
     register("b", 1002);
-    registered.get("a").close();
+    requireNonNull(registered.get("a")).close();
     await().atMost(Duration.ofSeconds(10)).until(() -> helper.subchannels().size() == 2);
     return old;
   }

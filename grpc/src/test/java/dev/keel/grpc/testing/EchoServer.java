@@ -120,9 +120,14 @@ public final class EchoServer implements AutoCloseable {
     return connections.get();
   }
 
+  /** {@link #stop}; an interrupt while waiting ends the wait and stays set on the thread. */
   @Override
-  public void close() throws InterruptedException {
-    stop();
+  public void close() {
+    try {
+      stop();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   @Override

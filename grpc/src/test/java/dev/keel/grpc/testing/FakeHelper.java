@@ -11,6 +11,7 @@ import io.grpc.Status;
 import io.grpc.SynchronizationContext;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -26,7 +27,7 @@ public final class FakeHelper extends LoadBalancer.Helper {
   private final List<FakeSubchannel> subchannels = new CopyOnWriteArrayList<>();
   private volatile @Nullable ConnectivityState state;
   private volatile LoadBalancer.@Nullable SubchannelPicker picker;
-  private volatile int updates;
+  private final AtomicInteger updates = new AtomicInteger();
 
   public FakeHelper(String authority) {
     this.authority = authority;
@@ -36,7 +37,7 @@ public final class FakeHelper extends LoadBalancer.Helper {
   public final class FakeSubchannel extends LoadBalancer.Subchannel {
     private final LoadBalancer.CreateSubchannelArgs args;
     private volatile LoadBalancer.@Nullable SubchannelStateListener listener;
-    private volatile int connectionRequests;
+    private final AtomicInteger connectionRequests = new AtomicInteger();
     private volatile boolean shutdown;
 
     FakeSubchannel(LoadBalancer.CreateSubchannelArgs args) {
@@ -55,7 +56,7 @@ public final class FakeHelper extends LoadBalancer.Helper {
 
     @Override
     public void requestConnection() {
-      connectionRequests++;
+      connectionRequests.incrementAndGet();
     }
 
     @Override
@@ -91,7 +92,7 @@ public final class FakeHelper extends LoadBalancer.Helper {
     }
 
     public int connectionRequests() {
-      return connectionRequests;
+      return connectionRequests.get();
     }
   }
 
@@ -111,7 +112,7 @@ public final class FakeHelper extends LoadBalancer.Helper {
   public void updateBalancingState(ConnectivityState newState, LoadBalancer.SubchannelPicker newPicker) {
     state = newState;
     picker = newPicker;
-    updates++;
+    updates.incrementAndGet();
   }
 
   @Override
@@ -185,6 +186,6 @@ public final class FakeHelper extends LoadBalancer.Helper {
 
   /** How many times the balancer published a state. */
   public int updates() {
-    return updates;
+    return updates.get();
   }
 }

@@ -54,10 +54,18 @@ public final class Greeters implements AutoCloseable {
     return c;
   }
 
+  /** Shuts everything down; an interrupt ends the waits for channels and stays set on the thread. */
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     for (ManagedChannel c : channels) {
-      c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      c.shutdownNow();
+    }
+    try {
+      for (ManagedChannel c : channels) {
+        c.awaitTermination(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
     for (EchoServer s : servers) {
       s.close();

@@ -29,7 +29,8 @@ public final class SharedZooKeeper implements BeforeAllCallback {
     return u;
   }
 
-  private static final class Holder implements ExtensionContext.Store.CloseableResource, AutoCloseable {
+  /** Closed by JUnit at the end of the run, as every {@link AutoCloseable} in the root store is. */
+  private static final class Holder implements AutoCloseable {
     final TestingServer server;
 
     Holder() {
@@ -41,7 +42,7 @@ public final class SharedZooKeeper implements BeforeAllCallback {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws java.io.IOException {
       server.close();
     }
   }

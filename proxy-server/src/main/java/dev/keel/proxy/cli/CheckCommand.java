@@ -24,10 +24,10 @@ import picocli.CommandLine.Spec;
 @Command(name = "check", mixinStandardHelpOptions = true, description = "Validate a config file and exit.")
 final class CheckCommand implements Callable<Integer> {
   @Spec
-  @Nullable CommandSpec spec;
+  CommandSpec spec;
 
   @Parameters(paramLabel = "FILE", description = "YAML configuration file.")
-  @Nullable Path file;
+  Path file;
 
   @Option(names = "--plugin-path", paramLabel = "DIR",
       description = "Directory of plug-in jars, as keel-proxy --plugin-path (default: plugin-path in the config, else plugins/ beside it).")

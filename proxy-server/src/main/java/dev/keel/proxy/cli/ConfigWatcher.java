@@ -58,8 +58,8 @@ final class ConfigWatcher implements AutoCloseable {
   void start() {
     thread.scheduleWithFixedDelay(() -> checkFiles(), 1, 1, TimeUnit.SECONDS);
     try {
-      sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> thread.execute(() -> reload("SIGHUP")));
-    } catch (IllegalArgumentException e) {
+      Sighup.handle(() -> thread.execute(() -> reload("SIGHUP")));
+    } catch (IllegalArgumentException | IllegalStateException e) {
       log.warn("SIGHUP cannot be handled here ({}); the config file is still watched", e.getMessage());
     }
   }

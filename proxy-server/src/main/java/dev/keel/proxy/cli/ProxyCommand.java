@@ -41,7 +41,7 @@ public final class ProxyCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(ProxyCommand.class);
 
   @Spec
-  @Nullable CommandSpec spec;
+  CommandSpec spec;
 
   @Option(names = "--config", paramLabel = "FILE", description = "YAML configuration file.")
   @Nullable Path config;
@@ -196,7 +196,7 @@ public final class ProxyCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       String m = e.getMessage();
       int at = m == null ? -1 : m.lastIndexOf("(expected: ");
-      throw new ConfigException(option + ": '" + value + "' " + (at < 0 ? "(expected: host:port)" : m.substring(at)));
+      throw new ConfigException(option + ": '" + value + "' " + (m == null || at < 0 ? "(expected: host:port)" : m.substring(at)));
     }
   }
 

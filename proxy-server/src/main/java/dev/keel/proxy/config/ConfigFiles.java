@@ -20,6 +20,12 @@ import org.jspecify.annotations.Nullable;
  * Where POSIX permissions do not apply, nothing is reported.
  */
 public final class ConfigFiles {
+  /** The permissions in the order of an octal mode's bits, rwxrwxrwx from the highest. */
+  private static final List<PosixFilePermission> MODE_BITS = List.of(
+      PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE,
+      PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
+      PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
+
   private ConfigFiles() {}
 
   /**
@@ -74,7 +80,7 @@ public final class ConfigFiles {
   private static String mode(Set<PosixFilePermission> perms) {
     int m = 0;
     for (PosixFilePermission p : perms) {
-      m |= 1 << (8 - p.ordinal());
+      m |= 1 << (8 - MODE_BITS.indexOf(p));
     }
     return String.format("%04o", m);
   }

@@ -153,7 +153,7 @@ public final class ConfigLoader {
       // what start-up would refuse (scheme, hosts, ports, parameters), without connecting
       Registries.validate(registry, plugins.classLoader());
     } catch (IllegalArgumentException e) {
-      throw root.error("registry", e.getMessage());
+      throw root.error("registry", String.valueOf(e.getMessage()));
     }
     if (!root.interpolated("registry") && Secrets.registryHasCredentials(registry)) {
       inlineSecrets.add("registry credentials (line " + root.line("registry") + ")");
@@ -211,7 +211,7 @@ public final class ConfigLoader {
   /** A Host name as the admin endpoint compares it: lower case, no port, no brackets. */
   private static String hostName(String s) {
     String h = s.toLowerCase(java.util.Locale.ROOT);
-    if (h.isEmpty() || h.indexOf(':') >= 0 && !h.matches("[0-9a-f:.]+") || !h.matches("[a-z0-9.:_-]+")) {
+    if (h.isEmpty() || (h.indexOf(':') >= 0 && !h.matches("[0-9a-f:.]+")) || !h.matches("[a-z0-9.:_-]+")) {
       throw new IllegalArgumentException("host: '" + s + "' (expected: a host name or address, without port)");
     }
     return h;
@@ -219,7 +219,7 @@ public final class ConfigLoader {
 
   private static ListenerConfig listener(Fields f, List<String> warnings, List<String> policies) {
     String name = f.required("name", "a listener name");
-    HostPort listen = f.parsed("listen", null, "host:port", HostPort::parse);
+    HostPort listen = f.parsedOrNull("listen", "host:port", HostPort::parse);
     if (listen == null) {
       throw f.error("listen", "missing (expected: host:port)");
     }
@@ -284,7 +284,7 @@ public final class ConfigLoader {
       throw new IllegalArgumentException("header: '" + s + "' (expected: a header name like X-Real-IP)");
     }
     String lower = s.toLowerCase(java.util.Locale.ROOT);
-    if (lower.equals("host") || lower.startsWith("x-forwarded-") && !lower.equals("x-forwarded-client-cert")) {
+    if (lower.equals("host") || (lower.startsWith("x-forwarded-") && !lower.equals("x-forwarded-client-cert"))) {
       throw new IllegalArgumentException("header: '" + s + "' (expected: a header other than Host and X-Forwarded-For/-Proto/-Host,"
           + " which the proxy sets itself)");
     }

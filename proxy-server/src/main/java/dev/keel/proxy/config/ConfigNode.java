@@ -1,7 +1,6 @@
 package dev.keel.proxy.config;
 
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -34,7 +33,8 @@ final class ConfigNode {
     return new ConfigNode(Kind.SCALAR, line, text, Map.of(), Map.of(), List.of());
   }
 
-  static ConfigNode map(int line, LinkedHashMap<String, ConfigNode> fields, Map<String, Integer> keyLines) {
+  /** {@code fields} in the order they were written (a LinkedHashMap); the node keeps it, unmodifiable. */
+  static ConfigNode map(int line, Map<String, ConfigNode> fields, Map<String, Integer> keyLines) {
     return new ConfigNode(Kind.MAP, line, null, Collections.unmodifiableMap(fields),
         Collections.unmodifiableMap(keyLines), List.of());
   }

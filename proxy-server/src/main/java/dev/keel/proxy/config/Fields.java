@@ -39,6 +39,12 @@ final class Fields {
     return l == null ? node.line : l;
   }
 
+  /** The line of {@code key}'s value, or of the key when it has none. */
+  private int valueLine(String key) {
+    ConfigNode n = node.fields.get(key);
+    return n == null ? line(key) : n.line;
+  }
+
   boolean has(String key) {
     read.add(key);
     ConfigNode n = node.fields.get(key);
@@ -51,10 +57,11 @@ final class Fields {
     if (n == null || n.isNull()) {
       return null;
     }
-    if (n.kind != ConfigNode.Kind.SCALAR) {
+    String text = n.text;
+    if (n.kind != ConfigNode.Kind.SCALAR || text == null) { // a scalar has text unless it is null
       throw ConfigException.at(n.line, path(key), n.describe() + " (expected: a single value)");
     }
-    return env.apply(n.text, n.line, path(key));
+    return env.apply(text, n.line, path(key));
   }
 
   String string(String key, String dflt) {
@@ -71,15 +78,21 @@ final class Fields {
   }
 
   <T> T parsed(String key, T dflt, String expected, Function<String, T> parser) {
+    T value = parsedOrNull(key, expected, parser);
+    return value == null ? dflt : value;
+  }
+
+  /** {@code key}'s value parsed, or null when it is missing or YAML null. */
+  <T> @Nullable T parsedOrNull(String key, String expected, Function<String, T> parser) {
     String s = string(key);
     if (s == null) {
-      return dflt;
+      return null;
     }
     try {
       return parser.apply(s.trim());
     } catch (IllegalArgumentException e) {
       String why = Secrets.isSecretKey(path(key)) ? expected : expected(e, expected);
-      throw ConfigException.at(node.fields.get(key).line, path(key), "'" + shown(key, s) + "' (expected: " + why + ")");
+      throw ConfigException.at(valueLine(key), path(key), "'" + shown(key, s) + "' (expected: " + why + ")");
     }
   }
 
@@ -154,7 +167,7 @@ final class Fields {
     }
     if (!allowed.contains(s)) {
       String near = DidYouMean.closest(s, allowed);
-      throw ConfigException.at(node.fields.get(key).line, path(key), "'" + shown(key, s) + "' (expected one of: "
+      throw ConfigException.at(valueLine(key), path(key), "'" + shown(key, s) + "' (expected one of: "
           + String.join(", ", allowed) + ")" + (near == null ? "" : "; did you mean '" + near + "'?"));
     }
     return s;

@@ -207,7 +207,11 @@ public record ListenerConfig(
       return new Health(null, Passive.defaults(), 0.5, DEFAULT_SLOW_START);
     }
 
-    /** @param path HTTP GET path, or null for a TCP connect check */
+    /**
+     * Active health checks of every instance.
+     *
+     * @param path HTTP GET path, or null for a TCP connect check
+     */
     public record Active(Duration interval, Duration timeout, @Nullable String path, int rise, int fall) {}
 
     /**
@@ -223,7 +227,7 @@ public record ListenerConfig(
      */
     public record Passive(int consecutiveFailures, Duration ejection, Duration maxEjection, double maxEjectionShare,
         double failureRate, int minimumRequests, Duration interval) {
-      public static final Duration DEFAULT_MAX_EJECTION = Duration.ofSeconds(300);
+      public static final Duration DEFAULT_MAX_EJECTION = Duration.ofMinutes(5);
       public static final double DEFAULT_MAX_EJECTION_SHARE = 0.10;
       public static final double DEFAULT_FAILURE_RATE = 0.5;
       public static final int DEFAULT_MINIMUM_REQUESTS = 20;
@@ -258,6 +262,8 @@ public record ListenerConfig(
   }
 
   /**
+   * Time limits of a listener's connections and requests.
+   *
    * @param connect connecting to an instance
    * @param request from the request's last byte sent until the response headers arrive (504 after)
    * @param idle a client or pooled upstream connection with no traffic is closed after this
@@ -293,7 +299,11 @@ public record ListenerConfig(
     }
   }
 
-  /** @param attempts how many other instances a failed request may be tried on (0: none) */
+  /**
+   * Retries of a failed request on other instances.
+   *
+   * @param attempts how many other instances a failed request may be tried on (0: none)
+   */
   public record Retries(int attempts) {
     public static Retries defaults() {
       return new Retries(2);
@@ -301,6 +311,8 @@ public record ListenerConfig(
   }
 
   /**
+   * Size limits of a request.
+   *
    * @param maxHeaderSize request header block, bytes (431 above)
    * @param maxUriLength request target, bytes (414 above)
    * @param maxBody request body, bytes (413 above; 0: unlimited)
@@ -312,6 +324,8 @@ public record ListenerConfig(
   }
 
   /**
+   * How the listener connects to instances.
+   *
    * @param tls how to connect to instances with TLS; null: plain TCP
    * @param maxIdlePerLoop idle keep-alive connections kept per instance per event loop
    */

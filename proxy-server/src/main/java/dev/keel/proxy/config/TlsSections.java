@@ -46,7 +46,7 @@ final class TlsSections {
       try {
         ciphers = CipherPolicy.check(t.strings("ciphers"));
       } catch (IllegalArgumentException e) {
-        throw t.error("ciphers", e.getMessage());
+        throw t.error("ciphers", String.valueOf(e.getMessage()));
       }
     }
     t.done();

@@ -9,7 +9,11 @@ import java.util.Locale;
 public final class Units {
   private Units() {}
 
-  /** @throws IllegalArgumentException when {@code s} is not a non-negative size */
+  /**
+   * A size in bytes such as {@code 512}, {@code 64k} or {@code 10mb} (binary multiples).
+   *
+   * @throws IllegalArgumentException when {@code s} is not a non-negative size
+   */
   public static long size(String s) {
     String t = s.trim().toLowerCase(Locale.ROOT);
     int i = 0;

@@ -15,6 +15,8 @@ import java.util.List;
  * written, by {@link ResponseWriter}.
  */
 final class HeaderRewriter {
+  // Netty 4.2 deprecates its name for this HTTP/1.0 header; a proxy still has to drop it.
+  static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive");
   private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
   private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
   private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
@@ -80,7 +82,7 @@ final class HeaderRewriter {
       Tokens.removeNamed(h, connection.get(i), "host");
     }
     h.remove(HttpHeaderNames.CONNECTION);
-    h.remove(HttpHeaderNames.KEEP_ALIVE);
+    h.remove(KEEP_ALIVE);
     h.remove(PROXY_CONNECTION);
     h.remove(HttpHeaderNames.TE);
     h.remove(HttpHeaderNames.TRAILER);

@@ -27,8 +27,6 @@ import org.jspecify.annotations.Nullable;
  * <p>Confined to the client connection's event loop, which is also the upstream connection's.
  */
 final class Http1Upstream implements RequestSink, UpstreamOwner, ChannelFutureListener {
-  private static final IOException RELEASED = new IOException("attempt abandoned");
-
   private final UpstreamListener listener;
   private @Nullable UpstreamConnection conn;
   private boolean ready;
@@ -244,7 +242,7 @@ final class Http1Upstream implements RequestSink, UpstreamOwner, ChannelFutureLi
     }
     released = true;
     conn = null;
-    listener.upstreamFailed(ready ? FailureKind.RESET : FailureKind.CONNECT, cause == null ? RELEASED : cause);
+    listener.upstreamFailed(ready ? FailureKind.RESET : FailureKind.CONNECT, cause);
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.keel.proxy.http;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -81,7 +82,7 @@ final class RequestHead {
       problem = "Host";
       return HttpResponseStatus.BAD_REQUEST;
     }
-    if (teCount > 1 || (te != null && (!http11 || !AsciiString.contentEqualsIgnoreCase(trim(te), HttpHeaders.Values.CHUNKED)))) {
+    if (teCount > 1 || (te != null && (!http11 || !AsciiString.contentEqualsIgnoreCase(trim(te), HttpHeaderValues.CHUNKED)))) {
       problem = "Transfer-Encoding";
       return HttpResponseStatus.BAD_REQUEST;
     }
@@ -172,7 +173,7 @@ final class RequestHead {
             connection.add(e.getValue());
             dropped = true;
           } else {
-            dropped |= is(name, HttpHeaderNames.KEEP_ALIVE);
+            dropped |= is(name, HeaderRewriter.KEEP_ALIVE);
           }
         }
         case 14 -> {

@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.DecoderException;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads the responses of an upstream connection without building header objects: the head is
@@ -193,7 +194,7 @@ public final class UpstreamResponseDecoder extends ByteToMessageDecoder {
     finish(out, in.readRetainedSlice(length));
   }
 
-  private void finish(List<Object> out, ByteBuf trailers) {
+  private void finish(List<Object> out, @Nullable ByteBuf trailers) {
     end.set(trailers);
     out.add(end);
     state = HEAD;

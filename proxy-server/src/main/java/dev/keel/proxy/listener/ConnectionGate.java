@@ -32,7 +32,7 @@ public final class ConnectionGate {
    * a refusal and returns false, and the caller closes it.
    */
   public boolean admit(Channel ch) {
-    if (open.incrementAndGet() > max && max > 0 || !fds.tryAdmit()) {
+    if ((open.incrementAndGet() > max && max > 0) || !fds.tryAdmit()) {
       open.decrementAndGet();
       refused.increment();
       return false;

@@ -17,6 +17,8 @@ public interface ConnectionSpread {
   TcpStats tcpStats();
 
   /**
+   * One backend's part of the spread.
+   *
    * @param available counted in the shares (live, healthy, not ejected; in panic every member)
    * @param ejected left out by passive outlier ejection (tells an ejected member from one down by checks)
    * @param share connections this backend should hold: total × weight ÷ total weight (0 when not available)

@@ -44,8 +44,6 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt instanceof ChannelInputShutdownEvent) {
-      // Netty 4.2 epoll would drop this channel from epoll once the FIN empties its interest set.
-      io.netty.channel.epoll.KeelEpollHalfClose.keepRegistered(ctx.channel());
       connection.inputShutdown(client);
     }
     ReferenceCountUtil.release(evt);

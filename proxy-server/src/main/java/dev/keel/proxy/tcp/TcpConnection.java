@@ -187,7 +187,7 @@ final class TcpConnection {
       upstream = u;
       u.pipeline().addLast("relay", new RelayHandler(this, false));
       route.register(l, this);
-      beginRelay();
+      beginRelay(u, l);
       return;
     }
     u.close();
@@ -210,11 +210,10 @@ final class TcpConnection {
   }
 
   @SuppressWarnings("deprecation") // spliceTo: deprecated in Netty 4.2 without a replacement; opt-in here
-  private void beginRelay() {
+  private void beginRelay(Channel u, ConnectionLease l) {
     if (closed) {
       return;
     }
-    Channel u = upstream;
     long now = System.nanoTime();
     if (!early.isEmpty()) {
       for (ByteBuf b : early) {
@@ -225,7 +224,7 @@ final class TcpConnection {
     }
     if (route.splice && client instanceof EpollSocketChannel c && u instanceof EpollSocketChannel uc) {
       activity = new KernelActivity(c, uc, now);
-      lease.markIdle();
+      l.markIdle();
       // Splicing reads while auto-read is on and turns it off itself while the target cannot take
       // more (its own backpressure); the splice tasks take the reads, the pipeline sees no bytes.
       // (Netty 4.2 epoll is level-triggered only, which is what spliceTo requires.)
@@ -236,7 +235,7 @@ final class TcpConnection {
       uc.spliceTo(c, Integer.MAX_VALUE).addListener(this::spliceEnded);
       uc.config().setAutoRead(true);
     } else {
-      activity = new BufferedActivity(lease, now);
+      activity = new BufferedActivity(l, now);
       if (!clientInputShut) {
         client.read();
       }
@@ -266,9 +265,10 @@ final class TcpConnection {
       early.add(buf);
       return;
     }
-    Channel from = fromClient ? client : upstream;
-    Channel to = fromClient ? upstream : client;
-    if (closed || to == null || !to.isActive() || !(activity instanceof BufferedActivity a)) {
+    Channel up = upstream;
+    Channel from = fromClient ? client : up;
+    Channel to = fromClient ? up : client;
+    if (closed || from == null || to == null || !to.isActive() || !(activity instanceof BufferedActivity a)) {
       buf.release();
       close();
       return;
@@ -349,8 +349,10 @@ final class TcpConnection {
   /** Idle timeout, the lease's idle mark for spliced connections, and the shed/drain close. */
   private void tick() {
     Activity a = activity;
-    if (closed || a == null) {
-      return;
+    ConnectionLease l = lease;
+    Channel up = upstream;
+    if (closed || a == null || l == null || up == null) {
+      return; // the relay has not started: no activity yet
     }
     long now = System.nanoTime();
     long quiet = a.quietNanos(now);
@@ -365,15 +367,15 @@ final class TcpConnection {
       // an ordinary connection again; a later run sheds it, or another, if the spread still calls for it.
       closeRequested = false;
       closeIsShed = false;
-      lease.keep();
+      l.keep();
       log.debug("{}: no quiet moment within {} s, shed taken back", this, TimeUnit.NANOSECONDS.toSeconds(SHED_PATIENCE_NANOS));
     }
     boolean answered = a.answered();
     if (a instanceof KernelActivity) {
       if (answered) {
-        lease.markIdle();
+        l.markIdle();
       } else {
-        lease.markBusy();
+        l.markBusy();
       }
     }
     if (closeRequested && answered && quiet >= QUIET_NANOS && confirmQuiet < 0) {
@@ -385,7 +387,7 @@ final class TcpConnection {
     }
     // And the kernel must not hold bytes that arrived after our last read (epoll only).
     boolean confirmed = confirmQuiet >= 0 && quiet >= confirmQuiet
-        && !KernelActivity.unreadInput(client, quiet) && !KernelActivity.unreadInput(upstream, quiet);
+        && !KernelActivity.unreadInput(client, quiet) && !KernelActivity.unreadInput(up, quiet);
     confirmQuiet = -1;
     if (closeRequested && answered && quiet >= QUIET_NANOS && confirmed) {
       if (closeIsShed) {

@@ -8,7 +8,6 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,13 +26,14 @@ public final class ListenerTls {
 
   private volatile TlsMaterial material;
   private final LongAdder renegotiationsRefused = new LongAdder();
-  private final Consumer<String> onRenegotiation = remote -> {
-    renegotiationsRefused.increment();
-    log.debug("{}: TLS renegotiation refused, connection closed", remote);
-  };
 
   public ListenerTls(TlsMaterial material) {
     this.material = requireNonNull(material, "material");
+  }
+
+  private void renegotiationRefused(String remote) {
+    renegotiationsRefused.increment();
+    log.debug("{}: TLS renegotiation refused, connection closed", remote);
   }
 
   /** Client connections closed because they started a TLS renegotiation. */
@@ -71,7 +71,7 @@ public final class ListenerTls {
     }
     SslHandler ssl = ctx.newHandler(p.channel().alloc());
     ssl.setHandshakeTimeoutMillis(Math.max(1, settings.handshakeTimeout().toMillis()));
-    p.addLast(GUARD, new RenegotiationGuard(ssl, onRenegotiation));
+    p.addLast(GUARD, new RenegotiationGuard(ssl, this::renegotiationRefused));
     p.addLast(HANDLER, ssl);
     return ssl.handshakeFuture();
   }

@@ -51,7 +51,11 @@ public record ServerTls(String cert, String key, ClientAuth clientAuth, @Nullabl
 
     public static final List<String> CONFIG_NAMES = List.of("none", "optional", "require");
 
-    /** @throws IllegalArgumentException when {@code name} is none of {@link #CONFIG_NAMES} */
+    /**
+     * The policy a config value names.
+     *
+     * @throws IllegalArgumentException when {@code name} is none of {@link #CONFIG_NAMES}
+     */
     public static ClientAuth of(String name) {
       return valueOf(name.toUpperCase(Locale.ROOT));
     }

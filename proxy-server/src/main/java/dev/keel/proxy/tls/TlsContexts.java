@@ -72,7 +72,7 @@ public final class TlsContexts {
     try {
       return Pem.certificates(Path.of(file));
     } catch (IllegalArgumentException e) {
-      throw new TlsFileException(field, e.getMessage(), e);
+      throw new TlsFileException(field, String.valueOf(e.getMessage()), e);
     }
   }
 
@@ -81,7 +81,7 @@ public final class TlsContexts {
     try {
       key = Pem.privateKey(Path.of(file));
     } catch (IllegalArgumentException e) {
-      throw new TlsFileException(field, e.getMessage(), e);
+      throw new TlsFileException(field, String.valueOf(e.getMessage()), e);
     }
     if (!Pem.matches(key, cert)) {
       throw new TlsFileException(field, "'" + file + "' (expected: the private key of the certificate in "

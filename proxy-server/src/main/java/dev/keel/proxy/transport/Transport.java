@@ -5,7 +5,6 @@ import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
@@ -16,7 +15,8 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 
 /**
  * The I/O transport: native epoll when it loads (Linux), NIO otherwise. Set the system property
- * {@code keel.proxy.transport=nio} to force NIO.
+ * {@code keel.proxy.transport=nio} to force NIO. Epoll event loops run Netty's epoll handler with
+ * {@link EpollKeepRegistered}'s fix for half-closed channels.
  */
 public enum Transport {
   EPOLL(EpollServerSocketChannel.class, EpollSocketChannel.class),
@@ -40,7 +40,7 @@ public enum Transport {
 
   /** A group of {@code threads} event loops named {@code name-N}. */
   public EventLoopGroup newGroup(int threads, String name) {
-    IoHandlerFactory io = this == EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+    IoHandlerFactory io = this == EPOLL ? EpollKeepRegistered.factory() : NioIoHandler.newFactory();
     return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true), io);
   }
 

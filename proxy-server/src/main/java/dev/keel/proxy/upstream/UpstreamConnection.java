@@ -17,7 +17,6 @@ import org.jspecify.annotations.Nullable;
  * <p>Single-threaded: all methods run on the channel's event loop.
  */
 public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
-  private static final IOException CLOSED = new IOException("upstream closed the connection");
 
   private final Backend backend;
   private final UpstreamPool pool;
@@ -130,7 +129,7 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     UpstreamOwner o = owner;
     owner = null;
     if (o != null) {
-      o.upstreamClosed(this, CLOSED);
+      o.upstreamClosed(this, new IOException("upstream closed the connection"));
     }
   }
 

@@ -11,7 +11,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import org.jspecify.annotations.Nullable;
@@ -32,7 +31,7 @@ public final class UpstreamPool {
   private final Dialer dialer;
   private final BiConsumer<Channel, Backend> pipeline;
   private final int maxIdlePerBackend;
-  private final Map<Backend, ArrayDeque<UpstreamConnection>> idle = new IdentityHashMap<>();
+  private final IdentityHashMap<Backend, ArrayDeque<UpstreamConnection>> idle = new IdentityHashMap<>();
   private final List<UpstreamConnection> expired = new ArrayList<>();
   private final @Nullable ScheduledFuture<?> sweeper;
   private boolean closed;
@@ -66,7 +65,7 @@ public final class UpstreamPool {
   }
 
   /** An idle live connection to {@code backend} leased to {@code owner}, or null when none is idle. */
-  public UpstreamConnection pollIdle(Backend backend, UpstreamOwner owner) {
+  public @Nullable UpstreamConnection pollIdle(Backend backend, UpstreamOwner owner) {
     ArrayDeque<UpstreamConnection> q = idle.get(backend);
     if (q != null) {
       UpstreamConnection c;

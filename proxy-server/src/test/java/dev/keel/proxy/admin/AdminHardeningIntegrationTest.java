@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,7 +54,7 @@ class AdminHardeningIntegrationTest {
   }
 
   private static InetSocketAddress admin(ProxyFixture p) {
-    return p.server.adminAddress();
+    return Objects.requireNonNull(p.server.adminAddress(), "the fixture enables the admin listener");
   }
 
   private static String readUntil(InputStream in, String marker) throws Exception {

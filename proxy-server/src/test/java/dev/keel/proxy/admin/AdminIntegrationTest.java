@@ -8,10 +8,11 @@ import dev.keel.proxy.support.ProxyFixture;
 import dev.keel.proxy.support.TestBackend;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 class AdminIntegrationTest {
-  private static HttpResponse<String> get(ProxyFixture proxy, String path, String token) throws Exception {
+  private static HttpResponse<String> get(ProxyFixture proxy, String path, @Nullable String token) throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(proxy.adminUri(path));
     if (token != null) {
       b.header("Authorization", "Bearer " + token);

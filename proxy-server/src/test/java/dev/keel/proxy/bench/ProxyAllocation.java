@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
@@ -41,7 +42,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * request count; stops everything it started.
  */
 public final class ProxyAllocation {
-  private static final byte[] REQUEST = ("GET / HTTP/1.1\r\nHost: bench\r\nUser-Agent: keel-bench\r\nAccept: */*\r\n\r\n")
+  private static final byte[] REQUEST = "GET / HTTP/1.1\r\nHost: bench\r\nUser-Agent: keel-bench\r\nAccept: */*\r\n\r\n"
       .getBytes(StandardCharsets.US_ASCII);
   private static final byte[] RESPONSE = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok"
       .getBytes(StandardCharsets.US_ASCII);
@@ -160,7 +161,7 @@ public final class ProxyAllocation {
             throw new IOException("not a 200: " + text);
           }
           headEnd = i + 4;
-          int cl = text.toLowerCase().indexOf("content-length: ");
+          int cl = text.toLowerCase(Locale.ROOT).indexOf("content-length: ");
           length = Integer.parseInt(text.substring(cl + 16, text.indexOf('\r', cl)).trim());
         }
       }

@@ -1,5 +1,6 @@
 package dev.keel.proxy.config;
 
+import static java.util.Objects.requireNonNull;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -60,8 +61,9 @@ class ConfigLoaderTest {
     ListenerConfig l = c.listeners().get(0);
     assertThat(l.policy()).isEqualTo("least-response-time");
     assertThat(l.persistence()).isEqualTo(new ListenerConfig.Persistence("lb-cookie", "KEEL"));
-    assertThat(l.health().active().path()).isEqualTo("/health");
-    assertThat(l.health().active().interval()).isEqualTo(Duration.ofSeconds(5));
+    ListenerConfig.Health.Active active = requireNonNull(l.health().active());
+    assertThat(active.path()).isEqualTo("/health");
+    assertThat(active.interval()).isEqualTo(Duration.ofSeconds(5));
     assertThat(l.rebalance().maxShedPerSecond()).isEqualTo(50);
     assertThat(l.limits()).isEqualTo(new ListenerConfig.Limits(32 * 1024, 4 * 1024, 10L * 1024 * 1024));
     assertThat(l.retries().attempts()).isEqualTo(1);

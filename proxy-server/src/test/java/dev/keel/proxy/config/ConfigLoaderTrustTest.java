@@ -99,6 +99,7 @@ class ConfigLoaderTrustTest {
     assertThatThrownBy(() -> listener("    tls:\n      cert: " + server.cert() + "\n      key: " + server.cert() + "\n"))
         .hasMessageContaining("line 8: listeners[0].tls.key: ").hasMessageContaining("PKCS#8");
     ServerTls ok = listener("    tls: { cert: " + server.cert() + ", key: " + server.key() + " }\n").tls();
+    assertThat(ok).isNotNull();
     assertThat(ok.clientAuth()).isEqualTo(ServerTls.ClientAuth.NONE);
     assertThat(ok.handshakeTimeout()).isEqualTo(Duration.ofSeconds(10));
   }
@@ -115,6 +116,7 @@ class ConfigLoaderTrustTest {
     assertThatThrownBy(() -> listener(tls + "      ciphers: [ TLS_AES_128_GCM_SHA256, TLS_FAKE_WITH_NOTHING ]\n"))
         .hasMessageContaining("listeners[0].tls.ciphers: cipher suite 'TLS_FAKE_WITH_NOTHING' is not supported");
     ServerTls mtls = listener(tls + "      client-auth: optional\n      client-ca: " + ca.cert() + "\n      handshake-timeout: 2s\n").tls();
+    assertThat(mtls).isNotNull();
     assertThat(mtls.clientAuth()).isEqualTo(ServerTls.ClientAuth.OPTIONAL);
     assertThat(mtls.handshakeTimeout()).isEqualTo(Duration.ofSeconds(2));
   }
@@ -133,7 +135,9 @@ class ConfigLoaderTrustTest {
         .hasMessageContaining("listeners[0].upstream.ca: ").hasMessageContaining("does not exist");
     ListenerConfig l = listener("    upstream: { tls: true, ca: " + ca.cert() + ", server-name: orders.internal,"
         + " cert: " + server.cert() + ", key: " + server.key() + " }\n");
-    assertThat(l.upstream().tls().serverName()).isEqualTo("orders.internal");
+    var upstreamTls = l.upstream().tls();
+    assertThat(upstreamTls).isNotNull();
+    assertThat(upstreamTls.serverName()).isEqualTo("orders.internal");
     assertThat(listener("").upstream().tls()).isNull();
   }
 

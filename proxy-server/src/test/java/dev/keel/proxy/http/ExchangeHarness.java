@@ -241,11 +241,7 @@ final class ExchangeHarness implements AutoCloseable {
         route.tunnels().close();
       }
       picker.close();
-      try {
-        registry.close();
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
+      registry.close();
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.keel.proxy.http;
 
+import static java.util.Objects.requireNonNull;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -30,7 +31,7 @@ class ExchangePhasesTest {
         Phase.DONE, EnumSet.noneOf(Phase.class));
     for (Phase from : Phase.values()) {
       for (Phase to : Phase.values()) {
-        assertThat(from.canMoveTo(to)).as("%s -> %s", from, to).isEqualTo(allowed.get(from).contains(to));
+        assertThat(from.canMoveTo(to)).as("%s -> %s", from, to).isEqualTo(requireNonNull(allowed.get(from)).contains(to));
       }
     }
     assertThat(EnumSet.of(Phase.DONE, Phase.CLOSING)).allMatch(Phase::over);

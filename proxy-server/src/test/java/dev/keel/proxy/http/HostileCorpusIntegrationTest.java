@@ -14,6 +14,7 @@ import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -96,7 +97,7 @@ class HostileCorpusIntegrationTest {
       }
     } else {
       assertThat(closed).as("connection closed after " + c.status()).isTrue();
-      assertThat(resp.toLowerCase()).contains("connection: close");
+      assertThat(resp.toLowerCase(Locale.ROOT)).contains("connection: close");
       assertThat(backend.requests.get()).as("requests forwarded").isZero();
     }
   }
@@ -114,7 +115,7 @@ class HostileCorpusIntegrationTest {
     String head = buf.toString(StandardCharsets.ISO_8859_1);
     int length = 0;
     for (String line : head.split("\r\n")) {
-      if (line.toLowerCase().startsWith("content-length:")) {
+      if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
         length = Integer.parseInt(line.substring(15).trim());
       }
     }

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -62,7 +63,7 @@ class HttpProxyIntegrationTest {
       String resp = raw.send("GET /h HTTP/1.1\r\nHost: example\r\nConnection: close, X-Drop\r\nX-Drop: 1\r\n"
           + "Keep-Alive: 300\r\nProxy-Connection: keep-alive\r\nTE: trailers\r\nX-Keep: 2\r\n\r\n").readAll();
       assertThat(RawHttp.status(resp)).isEqualTo(200);
-      assertThat(resp.toLowerCase()).doesNotContain("x-secret").doesNotContain("keep-alive:").contains("connection: close");
+      assertThat(resp.toLowerCase(Locale.ROOT)).doesNotContain("x-secret").doesNotContain("keep-alive:").contains("connection: close");
     }
     TestBackend hit = a.requests.get() > 0 ? a : b;
     assertThat(hit.lastHeader("X-Drop")).isEmpty();
@@ -164,7 +165,7 @@ class HttpProxyIntegrationTest {
     try (RawHttp raw = new RawHttp(proxy.address())) {
       String resp = raw.send("GET /echo HTTP/1.0\r\n\r\n").readAll();
       assertThat(RawHttp.status(resp)).isEqualTo(200);
-      assertThat(resp.toLowerCase()).doesNotContain("transfer-encoding");
+      assertThat(resp.toLowerCase(Locale.ROOT)).doesNotContain("transfer-encoding");
     }
     assertThat(new String("ok".getBytes(StandardCharsets.US_ASCII), StandardCharsets.US_ASCII)).isEqualTo("ok");
   }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.keel.proxy.support.ProxyFixture;
 import dev.keel.proxy.support.RawHttp;
 import dev.keel.proxy.support.TestBackend;
+import java.util.Locale;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -82,7 +83,7 @@ class MalformedRequestIntegrationTest {
       resp = raw.send(request).readAll();
     }
     assertThat(RawHttp.status(resp)).as(resp).isEqualTo(status);
-    assertThat(resp.toLowerCase()).contains("connection: close");
+    assertThat(resp.toLowerCase(Locale.ROOT)).contains("connection: close");
     assertThat(backend.requests.get()).as("requests forwarded").isZero();
   }
 }

@@ -8,6 +8,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.HashSet;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,7 +29,8 @@ class PersistenceIntegrationTest {
     b.close();
   }
 
-  private static HttpResponse<String> get(ProxyFixture p, String path, String header, String value) throws Exception {
+  private static HttpResponse<String> get(ProxyFixture p, String path, @Nullable String header,
+      @Nullable String value) throws Exception {
     HttpRequest.Builder r = HttpRequest.newBuilder(p.uri(path));
     if (header != null) {
       r.header(header, value);

@@ -12,6 +12,7 @@ import java.net.ServerSocket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,7 +30,8 @@ class PinAndRetryIntegrationTest {
     }
   }
 
-  private static HttpResponse<String> get(ProxyFixture p, String path, String header, String value) throws Exception {
+  private static HttpResponse<String> get(ProxyFixture p, String path, @Nullable String header,
+      @Nullable String value) throws Exception {
     HttpRequest.Builder r = HttpRequest.newBuilder(p.uri(path)).timeout(Duration.ofSeconds(10));
     if (header != null) {
       r.header(header, value);

@@ -8,6 +8,7 @@ import dev.keel.proxy.support.RawHttp;
 import java.io.ByteArrayOutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -96,7 +97,7 @@ class RequestNotForwardedIntegrationTest {
     String got = backend.all();
     int bodyEnd = got.indexOf("\r\n0\r\n");
     assertThat(bodyEnd).as(got).isPositive();
-    String trailers = got.substring(bodyEnd + 5).toLowerCase();
+    String trailers = got.substring(bodyEnd + 5).toLowerCase(Locale.ROOT);
     assertThat(trailers).as("trailers at the instance").contains("checksum: abc123\r\n")
         .doesNotContain("host:").doesNotContain("x-forwarded-").doesNotContain("forwarded:")
         .doesNotContain("x-real-ip").doesNotContain("connection:").doesNotContain("keep-alive")

@@ -21,6 +21,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Differential fuzzing of the hand-written response parser ({@link UpstreamResponseDecoder}, {@link
@@ -77,7 +78,8 @@ class ResponseDecoderFuzzTest {
   }
 
   /** Feeds {@code bytes} (cut at {@code cuts}) to ours, or Netty's when {@code ours} is null; the framing transcript. */
-  static List<String> run(UpstreamResponseDecoder ours, boolean head, byte[] bytes, int[] cuts) {
+  /** What a decoder made of {@code bytes} cut at {@code cuts}: ours, or Netty's when {@code ours} is null. */
+  static List<String> run(@Nullable UpstreamResponseDecoder ours, boolean head, byte[] bytes, int[] cuts) {
     Transcript t = new Transcript();
     ChannelHandler decoder;
     if (ours != null) {

@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -75,7 +74,6 @@ class SlowClientIntegrationTest {
   /** Runs {@code slow} while another client sends GETs; asserts those were all 200s, at least one. */
   private static Outcome whileServingOthers(Slow slow) throws Exception {
     AtomicBoolean done = new AtomicBoolean();
-    AtomicInteger ok = new AtomicInteger();
     CompletableFuture<Integer> others = CompletableFuture.supplyAsync(() -> {
       int n = 0;
       while (!done.get() || n == 0) {

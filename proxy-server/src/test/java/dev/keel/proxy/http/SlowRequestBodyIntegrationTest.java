@@ -83,7 +83,7 @@ class SlowRequestBodyIntegrationTest {
           Socket s = new Socket();
           s.connect(proxy.address(), 5000);
           s.setSoTimeout(10_000);
-          s.getOutputStream().write(("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000000\r\n\r\n")
+          s.getOutputStream().write("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000000\r\n\r\n"
               .getBytes(StandardCharsets.US_ASCII));
           s.getOutputStream().flush();
           sockets.add(s);

@@ -39,7 +39,8 @@ class StrictRequestDecoderTest {
   @Test
   void obsFoldSplitAcrossReadsIsStillFound() {
     write("GET / HTTP/1.1\r\nHost: x\r\nX-A: a\r\n");
-    assertThat((Object) ch.readInbound()).isNull();
+    Object next = ch.readInbound();
+    assertThat(next).isNull();
     write(" b\r\n\r\n");
     HttpRequest r = ch.readInbound();
     assertThat(r.decoderResult().isFailure()).isTrue();
@@ -57,7 +58,8 @@ class StrictRequestDecoderTest {
     write("GET / HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\nGET /next HTTP/1.1\r\nHost: x\r\n\r\n");
     HttpRequest r = ch.readInbound();
     assertThat(r.decoderResult().isFailure()).isTrue();
-    assertThat((Object) ch.readInbound()).isNull();
+    Object next = ch.readInbound();
+    assertThat(next).isNull();
   }
 
   @Test

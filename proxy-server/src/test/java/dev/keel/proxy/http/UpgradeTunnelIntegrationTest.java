@@ -1,5 +1,6 @@
 package dev.keel.proxy.http;
 
+import static java.util.Objects.requireNonNull;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keel.proxy.support.ProxyFixture;
@@ -11,6 +12,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -60,11 +62,11 @@ class UpgradeTunnelIntegrationTest {
         String resp = raw.send("GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").readUntil("\r\n\r\n");
         assertThat(resp).startsWith("HTTP/1.1 101");
-        assertThat(resp.toLowerCase()).contains("upgrade: websocket").contains("connection: upgrade");
+        assertThat(resp.toLowerCase(Locale.ROOT)).contains("upgrade: websocket").contains("connection: upgrade");
         assertThat(raw.send("ping-1").readUntil("ping-1")).endsWith("ping-1");
         assertThat(raw.send("ping-2").readUntil("ping-2")).endsWith("ping-2");
       }
-      assertThat(head.get().toLowerCase()).contains("upgrade: websocket").contains("connection: upgrade")
+      assertThat(requireNonNull(head.get()).toLowerCase(Locale.ROOT)).contains("upgrade: websocket").contains("connection: upgrade")
           .contains("sec-websocket-key: dghlihnhbxbszsbub25jzq==");
     }
   }
@@ -80,7 +82,7 @@ class UpgradeTunnelIntegrationTest {
         // the request went without Upgrade; the backend's unsolicited 101 is refused as a bad gateway
         assertThat(RawHttp.status(resp)).isEqualTo(502);
       }
-      assertThat(head.get().toLowerCase()).doesNotContain("upgrade").doesNotContain("http2-settings");
+      assertThat(requireNonNull(head.get()).toLowerCase(Locale.ROOT)).doesNotContain("upgrade").doesNotContain("http2-settings");
     }
   }
 }

@@ -25,6 +25,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -187,7 +188,7 @@ class WebSocketRebalanceIntegrationTest {
     private final URI target;
     private final ScheduledExecutorService timer;
     private final StringBuilder received = new StringBuilder();
-    volatile WebSocket ws;
+    volatile @Nullable WebSocket ws;
     private volatile String sent = "";
     private volatile boolean stopped;
 
@@ -241,7 +242,7 @@ class WebSocketRebalanceIntegrationTest {
     }
 
     @Override
-    public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
+    public @Nullable CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
       received.append(data);
       if (last) {
         if (!received.toString().equals(sent)) {
@@ -256,7 +257,7 @@ class WebSocketRebalanceIntegrationTest {
     }
 
     @Override
-    public CompletionStage<?> onClose(WebSocket w, int statusCode, String reason) {
+    public @Nullable CompletionStage<?> onClose(WebSocket w, int statusCode, String reason) {
       if (!stopped) {
         closeCodes.add(statusCode);
         if (received.length() > 0) {

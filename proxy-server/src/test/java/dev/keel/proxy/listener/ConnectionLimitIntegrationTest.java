@@ -7,6 +7,7 @@ import dev.keel.proxy.support.RawHttp;
 import dev.keel.proxy.support.TestBackend;
 import java.io.ByteArrayOutputStream;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +25,7 @@ class ConnectionLimitIntegrationTest {
 
   /** A keep-alive request on {@code s}: answered (true), or the connection closed (false). */
   private static boolean answered(Socket s) throws Exception {
-    s.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes());
+    s.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
     s.getOutputStream().flush();
     StringBuilder got = new StringBuilder();
     int c;

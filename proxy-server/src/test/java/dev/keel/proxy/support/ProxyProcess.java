@@ -59,11 +59,17 @@ public final class ProxyProcess implements AutoCloseable {
     }
   }
 
+  /** Stops the process (SIGTERM), and kills it when it has not ended within 20 s or the wait is interrupted. */
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     process.destroy();
-    if (!process.waitFor(20, TimeUnit.SECONDS)) {
+    try {
+      if (!process.waitFor(20, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    } catch (InterruptedException e) {
       process.destroyForcibly();
+      Thread.currentThread().interrupt();
     }
   }
 }

@@ -10,6 +10,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -106,7 +107,7 @@ public final class RawBackend implements AutoCloseable {
     if (headEnd < 0) {
       return -1;
     }
-    String head = text.substring(from, headEnd).toLowerCase();
+    String head = text.substring(from, headEnd).toLowerCase(Locale.ROOT);
     int bodyStart = headEnd + 4;
     if (head.contains("\r\ntransfer-encoding: chunked")) {
       int p = bodyStart;

@@ -1,5 +1,6 @@
 package dev.keel.proxy.tcp;
 
+import static java.util.Objects.requireNonNull;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keel.balancer.Balancer;
@@ -22,7 +23,7 @@ class BufferedActivityTest {
   void openLease() {
     registry = Registries.open("static://127.0.0.1:1");
     balancer = Balancer.builder(registry, "svc").build();
-    lease = ConnectionBalancer.create(balancer).open();
+    lease = requireNonNull(ConnectionBalancer.create(balancer).open());
   }
 
   @AfterEach

@@ -14,12 +14,19 @@ import io.netty.channel.nio.NioIoHandler;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -118,18 +125,33 @@ class TcpListenerIntegrationTest {
 
   /**
    * After the client's FIN, a large answer that cannot leave in one write: the proxy has to wait for
-   * EPOLLOUT on a half-closed channel, which Netty 4.2 epoll fails without {@code KeelEpollHalfClose}.
+   * EPOLLOUT on a half-closed channel, which Netty 4.2 epoll fails without
+   * {@code EpollKeepRegistered} (see {@code EpollKeepRegisteredTest}). The client reads only once
+   * the backend's socket is full: the proxy stopped reading upstream because its write to the
+   * client is waiting (it reads the next chunk only after the last one is written).
    */
   @Test
   void largeAnswerAfterTheClientsFinArrivesWhole() throws Exception {
     byte[] answer = new byte[8 * 1024 * 1024];
     new java.util.Random(11).nextBytes(answer);
-    try (ServerSocket backend = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
-      registry.register(ServiceInstance.builder().service("demo").host("127.0.0.1").port(backend.getLocalPort()).build());
+    CountDownLatch proxyWaits = new CountDownLatch(1);
+    try (ServerSocketChannel backend = ServerSocketChannel.open()) {
+      backend.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      int port = ((InetSocketAddress) backend.getLocalAddress()).getPort();
+      registry.register(ServiceInstance.builder().service("demo").host("127.0.0.1").port(port).build());
       Thread server = new Thread(() -> {
-        try (Socket c = backend.accept()) {
-          readToEnd(c.getInputStream());
-          c.getOutputStream().write(answer);
+        try (SocketChannel c = backend.accept()) {
+          readToEnd(c.socket().getInputStream());
+          ByteBuffer rest = ByteBuffer.wrap(answer);
+          c.configureBlocking(false);
+          while (rest.hasRemaining() && c.write(rest) > 0) {
+            // until the socket is full
+          }
+          proxyWaits.countDown();
+          c.configureBlocking(true);
+          while (rest.hasRemaining()) {
+            c.write(rest);
+          }
         } catch (IOException ignored) {
           // the comparison on the client side fails then
         }
@@ -139,7 +161,7 @@ class TcpListenerIntegrationTest {
       try (Socket s = connect(p)) {
         s.getOutputStream().write("send it".getBytes(US_ASCII));
         s.shutdownOutput();
-        Thread.sleep(300); // let the proxy fill the socket buffers towards us first
+        assertThat(proxyWaits.await(10, TimeUnit.SECONDS)).as("the backend filled its socket").isTrue();
         assertThat(s.getInputStream().readAllBytes()).isEqualTo(answer);
       }
       server.join(10_000);
@@ -210,7 +232,7 @@ class TcpListenerIntegrationTest {
     ProxyFixture p = proxy("    proxy-protocol: " + version + "\n");
     try (Socket s = connect(p)) {
       assertThat(EchoBackend.roundTrip(s, "after the header")).isEqualTo("after the header");
-      assertThat(b.proxyHeaders).containsExactly(version.toUpperCase() + " TCP4 127.0.0.1:" + s.getLocalPort()
+      assertThat(b.proxyHeaders).containsExactly(version.toUpperCase(Locale.ROOT) + " TCP4 127.0.0.1:" + s.getLocalPort()
           + " -> 127.0.0.1:" + p.address().getPort());
     }
   }

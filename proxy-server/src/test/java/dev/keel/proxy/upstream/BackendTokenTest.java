@@ -1,5 +1,6 @@
 package dev.keel.proxy.upstream;
 
+import static java.util.Objects.requireNonNull;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keel.balancer.PickArgs;
@@ -7,6 +8,7 @@ import dev.keel.proxy.config.HostPort;
 import dev.keel.proxy.config.ListenerConfig;
 import dev.keel.registry.Registries;
 import dev.keel.registry.RegistryClient;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 /** Persistence tokens decode to the instance id and pin through the balancer; no map of tokens. */
@@ -19,7 +21,7 @@ class BackendTokenTest {
       for (Backend b : picker.backends()) {
         String id = Backend.instanceId(b.token());
         assertThat(id).isEqualTo(b.id());
-        Backend pinned = picker.pick(PickArgs.builder().pinned(id).strict(true).build());
+        Backend pinned = requireNonNull(picker.pick(PickArgs.builder().pinned(id).strict(true).build()));
         assertThat(pinned).isSameAs(b); // the endpoint's one attached backend
         assertThat(b.inflight()).isEqualTo(1);
         pinned.endpoint().release();
@@ -39,9 +41,9 @@ class BackendTokenTest {
     try (RegistryClient registry = Registries.open("static://127.0.0.1:9001");
         UpstreamPicker picker = UpstreamPicker.start(
             ListenerConfig.of("web", new HostPort("127.0.0.1", 0), "http", "static", "round-robin"), registry)) {
-      String forged = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString("10.9.9.9:80".getBytes());
+      String forged = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString("10.9.9.9:80".getBytes(StandardCharsets.US_ASCII));
       assertThat(picker.pick(PickArgs.builder().pinned(Backend.instanceId(forged)).strict(true).build())).isNull();
-      Backend b = picker.pick(PickArgs.builder().pinned(Backend.instanceId(forged)).build());
+      Backend b = requireNonNull(picker.pick(PickArgs.builder().pinned(Backend.instanceId(forged)).build()));
       assertThat(b.addressText()).isEqualTo("127.0.0.1:9001");
       b.endpoint().release();
     }

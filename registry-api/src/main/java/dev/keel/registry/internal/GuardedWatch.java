@@ -179,8 +179,7 @@ final class GuardedWatch {
       return;
     }
     InstanceSet now = current != null ? current : seed;
-    boolean emptying = set.isEmpty() && now != null && !now.isEmpty();
-    if (emptying && options.emptyProtection()) {
+    if (set.isEmpty() && now != null && !now.isEmpty() && options.emptyProtection()) { // would empty it
       if (!holding) {
         holding = true;
         long generation = ++holdGeneration;

@@ -114,7 +114,7 @@ public final class MemoryRegistry {
   synchronized void remove(long session, ServiceInstance instance) {
     Map<String, Entry> m = services.get(instance.service());
     Entry e = m == null ? null : m.get(instance.id());
-    if (e != null && e.session == session) {
+    if (m != null && e != null && e.session == session) {
       m.remove(instance.id());
       revision++;
       notifyLocked(instance.service());

@@ -1,5 +1,6 @@
 package dev.keel.registry.internal;
 
+import static java.util.Objects.requireNonNull;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keel.registry.InstanceSet;
@@ -35,7 +36,7 @@ class SnapshotCacheTest {
     Path file = cache.fileOf("s");
     String text = Files.readString(file).replace("\th\t2\t", "\th\t70000\t");
     Files.writeString(file, text);
-    assertThat(cache.read("s").instances()).extracting(ServiceInstance::id).containsExactly("a");
+    assertThat(requireNonNull(cache.read("s")).instances()).extracting(ServiceInstance::id).containsExactly("a");
   }
 
   @Test

@@ -34,8 +34,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The raw etcd adapter client; {@link dev.keel.registry.Registries#guard} wraps it.
@@ -46,7 +44,6 @@ import org.slf4j.LoggerFactory;
  * created it ({@code owned}).
  */
 final class EtcdRegistryClient implements RegistryClient {
-  private static final Logger log = LoggerFactory.getLogger(EtcdRegistryClient.class);
   private static final AtomicInteger CLIENTS = new AtomicInteger();
 
   private final Client client;

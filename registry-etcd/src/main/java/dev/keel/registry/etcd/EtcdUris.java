@@ -50,7 +50,7 @@ final class EtcdUris {
       throw new IllegalArgumentException("registry uri parameter " + (hasCert ? "cert" : "key")
           + ": given without " + (hasCert ? "key" : "cert") + " (expected: both, or neither)");
     }
-    if (hasCert && hasKey) {
+    if (cert != null && hasCert && key != null && hasKey) {
       b.clientCertificate(readable("cert", cert), readable("key", key));
     }
     return b;

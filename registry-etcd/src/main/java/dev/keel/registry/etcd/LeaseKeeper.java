@@ -59,7 +59,16 @@ final class LeaseKeeper {
     this.codec = codec;
     this.timer = Executors.newSingleThreadScheduledExecutor(threads);
     long every = config.keepAliveInterval().toMillis();
-    timer.scheduleWithFixedDelay(this::tick, every, every, TimeUnit.MILLISECONDS);
+    timer.scheduleWithFixedDelay(this::tickSurviving, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  /** A periodic task that throws is never run again: one unexpected failure would end keep-alives. */
+  private void tickSurviving() {
+    try {
+      tick();
+    } catch (RuntimeException e) {
+      log.warn("etcd lease keep-alive failed unexpectedly; retrying in {}", config.keepAliveInterval(), e);
+    }
   }
 
   long leaseId() {

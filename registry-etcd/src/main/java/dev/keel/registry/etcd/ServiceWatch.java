@@ -204,7 +204,7 @@ final class ServiceWatch {
 
   /** Equal, and the same registration: a key put again under a new lease is a change. */
   private static boolean sameIncarnation(ServiceInstance a, @Nullable ServiceInstance b) {
-    return a.equals(b) && a.incarnation().equals(b.incarnation());
+    return b != null && a.equals(b) && a.incarnation().equals(b.incarnation());
   }
 
   private static boolean isCancelledByServer(Throwable error) {

@@ -55,18 +55,18 @@ class EtcdHealthIntegrationTest {
       owner.register(orders("o-1"));
       Recorder watch = new Recorder();
       watcher.watch("orders", watch);
-      await().atMost(Duration.ofSeconds(10)).until(() -> watch.count() > 0 && watch.last().size() == 1);
+      await().atMost(Duration.ofSeconds(10)).until(() -> watch.count() > 0 && watch.latest().size() == 1);
       await().atMost(Duration.ofSeconds(10)).until(() -> watcher.health().reachable());
 
       etcd.stop();
       await().atMost(Duration.ofSeconds(10)).until(() -> watcher.health().state() == RegistryHealth.State.UNREACHABLE);
-      await().atMost(Duration.ofSeconds(10)).until(() -> watch.last().stale());
-      assertThat(watch.last().size()).isEqualTo(1);
+      await().atMost(Duration.ofSeconds(10)).until(() -> watch.latest().stale());
+      assertThat(watch.latest().size()).isEqualTo(1);
 
       etcd.start();
       await().atMost(Duration.ofSeconds(20)).until(() -> watcher.health().reachable());
-      await().atMost(Duration.ofSeconds(10)).until(() -> !watch.last().stale());
-      assertThat(watch.last().size()).isEqualTo(1);
+      await().atMost(Duration.ofSeconds(10)).until(() -> !watch.latest().stale());
+      assertThat(watch.latest().size()).isEqualTo(1);
     }
   }
 
@@ -79,14 +79,14 @@ class EtcdHealthIntegrationTest {
       killed.register(orders("o-1")); // its lease outlives the process by up to the TTL
       Recorder watch = new Recorder();
       watcher.watch("orders", watch);
-      await().atMost(Duration.ofSeconds(10)).until(() -> watch.count() > 0 && watch.last().size() == 1);
-      String before = watch.last().instances().get(0).incarnation();
+      await().atMost(Duration.ofSeconds(10)).until(() -> watch.count() > 0 && watch.latest().size() == 1);
+      String before = watch.latest().instances().get(0).incarnation();
       assertThat(before).isNotEmpty();
 
       restarted.register(orders("o-1"));
 
       await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-          assertThat(watch.last().instances()).singleElement().satisfies(i -> {
+          assertThat(watch.latest().instances()).singleElement().satisfies(i -> {
             assertThat(i).isEqualTo(orders("o-1"));
             assertThat(i.incarnation()).isNotEqualTo(before);
           }));
@@ -105,7 +105,7 @@ class EtcdHealthIntegrationTest {
         ((EtcdRegistryClient) ((dev.keel.registry.internal.GuardedRegistryClient) c).delegate()).resolve("orders");
       }
       c.register(orders("good"));
-      await().atMost(Duration.ofSeconds(10)).until(() -> watch.count() > 0 && watch.last().size() == 1);
+      await().atMost(Duration.ofSeconds(10)).until(() -> watch.count() > 0 && watch.latest().size() == 1);
       assertThat(c.health().malformedEntries()).isEqualTo(1);
       assertThat(logs.linesContaining("/malformed/services/orders/bad")).hasSize(1);
       assertThat(logs.linesContaining("forged")).singleElement()

@@ -53,7 +53,7 @@ class EtcdInteropIntegrationTest {
             + "\"metadata\":{\"zone\":\"eu-1\",\"protocol\":\"grpc\"}}");
 
     await().atMost(Duration.ofSeconds(10)).until(() -> seen.lastIds().equals(List.of("pay-go-1", "pay-java-1")));
-    ServiceInstance go = seen.last().get("pay-go-1");
+    ServiceInstance go = seen.lastInstance("pay-go-1");
     assertThat(go.host()).isEqualTo("10.1.2.3");
     assertThat(go.port()).isEqualTo(8443);
     assertThat(go.weight()).isEqualTo(50);

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -41,7 +42,7 @@ public final class EtcdServerExtension implements BeforeAllCallback, AfterAllCal
   private final Thread shutdownHook = new Thread(this::destroy, "etcd-test-server-backstop");
   private int clientPort;
   private int peerPort;
-  private volatile Process process;
+  private volatile @Nullable Process process;
 
   /** A plain-text etcd. */
   public EtcdServerExtension() {
@@ -110,7 +111,8 @@ public final class EtcdServerExtension implements BeforeAllCallback, AfterAllCal
 
   /** Starts etcd on the same ports and data directory; returns once it answers /health. */
   public synchronized void start() throws Exception {
-    if (process != null && process.isAlive()) {
+    Process running = process;
+    if (running != null && running.isAlive()) {
       return;
     }
     String peer = "http://127.0.0.1:" + peerPort;
@@ -131,11 +133,12 @@ public final class EtcdServerExtension implements BeforeAllCallback, AfterAllCal
       cmd.addAll(List.of("--cert-file", tlsFile("server.pem").toString(), "--key-file", tlsFile("server.key").toString(),
           "--trusted-ca-file", tlsFile("ca.pem").toString(), "--client-cert-auth"));
     }
-    process = new ProcessBuilder(cmd)
+    Process started = new ProcessBuilder(cmd)
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("etcd.log").toFile()))
         .start();
-    awaitHealthy();
+    process = started;
+    awaitHealthy(started);
   }
 
   /** Stops etcd (SIGTERM, then SIGKILL after 10 s) and waits until it is gone. */
@@ -175,7 +178,7 @@ public final class EtcdServerExtension implements BeforeAllCallback, AfterAllCal
     return out.strip();
   }
 
-  private void awaitHealthy() throws Exception {
+  private void awaitHealthy(Process process) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {

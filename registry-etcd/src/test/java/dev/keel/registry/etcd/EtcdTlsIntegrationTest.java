@@ -28,7 +28,7 @@ class EtcdTlsIntegrationTest {
       client.watch("secure", seen);
       client.register(ServiceInstance.builder().service("secure").id("s-1").host("10.0.0.1").port(443).build());
       await().atMost(Duration.ofSeconds(10)).until(() -> seen.lastIds().equals(List.of("s-1")));
-      assertThat(client.resolve("secure").get("s-1").port()).isEqualTo(443);
+      assertThat(client.resolve("secure").instances()).extracting(ServiceInstance::port).containsExactly(443);
     }
   }
 

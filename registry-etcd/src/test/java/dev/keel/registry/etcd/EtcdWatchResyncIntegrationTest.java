@@ -55,7 +55,7 @@ class EtcdWatchResyncIntegrationTest {
     Recorder seen = new Recorder();
     watcher.watch("orders", seen);
     await().atMost(Duration.ofSeconds(15)).until(() -> seen.lastIds().equals(java.util.List.of("a-1", "a-2", "a-3")));
-    long revisionBefore = seen.last().revision();
+    long revisionBefore = seen.latest().revision();
 
     relay.cut();
     a1.close();
@@ -69,11 +69,11 @@ class EtcdWatchResyncIntegrationTest {
 
     await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
       assertThat(seen.lastIds()).containsExactly("a-2", "a-3", "a-4");
-      assertThat(seen.last().get("a-2").weight()).isEqualTo(50);
+      assertThat(seen.lastInstance("a-2").weight()).isEqualTo(50);
     });
     EtcdRegistryClient raw = (EtcdRegistryClient) ((GuardedRegistryClient) watcher).delegate();
     await().atMost(Duration.ofSeconds(10)).until(() -> raw.compactedWatchCount() >= 1);
-    InstanceSet last = seen.last();
+    InstanceSet last = seen.latest();
     assertThat(last.revision()).as("snapshot revision is an etcd revision at or after the compaction").isGreaterThanOrEqualTo(now);
     assertThat(seen.received()).noneMatch(InstanceSet::isEmpty);
   }

@@ -185,10 +185,10 @@ class NacosInteropIntegrationTest {
     NamingService plain = foreign("");
     await().atMost(TIMEOUT).untilAsserted(() -> assertThat(plain.getAllInstances(s, false)).as("both registrations")
         .hasSize(2));
-    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(watch.last().instances()).singleElement()
+    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(watch.latest().instances()).singleElement()
         .extracting(ServiceInstance::incarnation).isNotEqualTo(oldStamp));
-    String newStamp = watch.last().instances().get(0).incarnation();
-    assertThat(InstanceMapping.newer(watch.last().instances().get(0),
+    String newStamp = watch.latest().instances().get(0).incarnation();
+    assertThat(InstanceMapping.newer(watch.latest().instances().get(0),
         instance.toBuilder().incarnation(oldStamp).build()).incarnation()).as("the later stamp").isEqualTo(newStamp);
     assertThat(watcher.resolve(s).instances()).singleElement().extracting(ServiceInstance::incarnation)
         .isEqualTo(newStamp);

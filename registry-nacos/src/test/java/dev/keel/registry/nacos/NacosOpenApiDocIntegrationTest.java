@@ -43,7 +43,7 @@ class NacosOpenApiDocIntegrationTest {
 
       run(commands.get(0), server, service);
       await().atMost(Duration.ofSeconds(15)).until(() -> seen.lastIds().equals(List.of("pay-go-1")));
-      ServiceInstance go = seen.last().get("pay-go-1");
+      ServiceInstance go = seen.lastInstance("pay-go-1");
       assertThat(go.address()).isEqualTo("10.1.2.3:8443");
       assertThat(go.weight()).as("Nacos weight 0.5").isEqualTo(50);
       assertThat(go.metadata()).isEqualTo(Map.of("zone", "eu-1"));

@@ -10,6 +10,7 @@ import dev.keel.registry.tck.RegistryContract;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -70,7 +71,7 @@ class NacosRegistryContractIntegrationTest extends RegistryContract {
    */
   @Override
   protected void loseSession(RegistryClient client) {
-    NacosRelay relay = relayOf.get(client);
+    NacosRelay relay = Objects.requireNonNull(relayOf.get(client), "a client newClient() made");
     relay.cut();
     try {
       await().atMost(timeout()).until(() -> client.health().state() == RegistryHealth.State.UNREACHABLE);

@@ -21,7 +21,7 @@ class NacosRegistryProviderTest {
       f.setAccessible(true);
       return (NacosSettings) f.get(registry);
     } catch (ReflectiveOperationException e) {
-      throw new AssertionError(e);
+      throw new LinkageError("NacosRegistry.settings", e);
     }
   }
 

@@ -116,14 +116,12 @@ class NacosRulesIntegrationTest {
     } catch (Exception e) {
       return e;
     }
+    @Nullable Throwable verdict = catchThrowable(() -> plain.registerInstance(service, group, nacos));
     try {
-      return catchThrowable(() -> plain.registerInstance(service, group, nacos));
-    } finally {
-      try {
-        plain.shutDown();
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
+      plain.shutDown();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
     }
+    return verdict;
   }
 }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A watch listener that records every snapshot it receives and notices when it is called
@@ -50,8 +51,28 @@ public final class Recorder implements Consumer<InstanceSet> {
     return List.copyOf(received);
   }
 
-  public synchronized InstanceSet last() {
+  /** The last snapshot received, or null before the first. */
+  public synchronized @Nullable InstanceSet last() {
     return received.isEmpty() ? null : received.get(received.size() - 1);
+  }
+
+  /** The last snapshot received; an {@link AssertionError} before the first. */
+  public synchronized InstanceSet latest() {
+    InstanceSet last = last();
+    if (last == null) {
+      throw new AssertionError("no snapshot received yet");
+    }
+    return last;
+  }
+
+  /** The instance {@code id} of the last snapshot; an {@link AssertionError} when there is none. */
+  public synchronized ServiceInstance lastInstance(String id) {
+    InstanceSet last = last();
+    ServiceInstance i = last == null ? null : last.get(id);
+    if (i == null) {
+      throw new AssertionError("no instance " + id + " in the last snapshot, " + last);
+    }
+    return i;
   }
 
   public synchronized int count() {

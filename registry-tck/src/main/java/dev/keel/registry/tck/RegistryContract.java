@@ -157,6 +157,15 @@ public abstract class RegistryContract extends WatchContract {
     assertMetadataRoundTrips(c, meta);
   }
 
+  /** The instance {@code id} of {@code set}; fails the test when it is missing. */
+  private static ServiceInstance member(InstanceSet set, String id) {
+    ServiceInstance i = set.get(id);
+    if (i == null) {
+      throw new AssertionError("no instance " + id + " in " + set);
+    }
+    return i;
+  }
+
   private void assertMetadataRoundTrips(Map<String, String> meta) {
     assertMetadataRoundTrips(client(), meta);
   }
@@ -165,7 +174,7 @@ public abstract class RegistryContract extends WatchContract {
     String s = service("meta");
     c.register(instance(s, "i-1", 9001).toBuilder().metadata(meta).build());
     awaitIds(c, s, "i-1");
-    assertThat(c.resolve(s).get("i-1").metadata()).containsAllEntriesOf(meta);
+    assertThat(member(c.resolve(s), "i-1").metadata()).containsAllEntriesOf(meta);
   }
 
   @Test
@@ -177,7 +186,7 @@ public abstract class RegistryContract extends WatchContract {
     await().atMost(timeout()).untilAsserted(() -> {
       InstanceSet set = c.resolve(s);
       assertThat(set.size()).isEqualTo(1);
-      assertThat(set.get("i-1").weight()).isEqualTo(20);
+      assertThat(member(set, "i-1").weight()).isEqualTo(20);
     });
     first.close(); // superseded: does nothing
     assertThat(c.resolve(s).get("i-1")).isNotNull();
@@ -196,7 +205,7 @@ public abstract class RegistryContract extends WatchContract {
     awaitIds(c, b, "i-1");
     ra.close();
     awaitIds(c, a);
-    assertThat(c.resolve(b).get("i-1").port()).isEqualTo(9002);
+    assertThat(member(c.resolve(b), "i-1").port()).isEqualTo(9002);
   }
 
   @Test
@@ -240,7 +249,7 @@ public abstract class RegistryContract extends WatchContract {
     c.watch(s, r);
     await().atMost(timeout().multipliedBy(2)).untilAsserted(() -> assertThat(r.last()).isNotNull()
         .extracting(InstanceSet::size).isEqualTo(1000));
-    assertThat(r.last().instances().get(999).id()).isEqualTo("i-0999");
+    assertThat(r.latest().instances().get(999).id()).isEqualTo("i-0999");
   }
 
   @Test

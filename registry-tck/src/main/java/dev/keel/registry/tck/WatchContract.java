@@ -87,7 +87,7 @@ public abstract class WatchContract extends FaultContract {
     for (Thread t : threads) {
       t.join();
     }
-    await().atMost(timeout()).untilAsserted(() -> assertThat(r.last().size()).isEqualTo(40));
+    await().atMost(timeout()).untilAsserted(() -> assertThat(r.last()).isNotNull().extracting(InstanceSet::size).isEqualTo(40));
     assertThat(r.overlapped()).isFalse();
   }
 

@@ -9,6 +9,7 @@ import dev.keel.registry.ServiceInstance;
 import dev.keel.registry.Subscription;
 import dev.keel.registry.memory.MemoryRegistry;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
@@ -37,7 +38,8 @@ class LimitedMemoryRegistryContractTest extends RegistryContract {
 
   @Override
   protected void loseSession(RegistryClient client) {
-    MemoryRegistry.named(name).expireSession(memoryOf.get(client));
+    // The contract passes back a client newClient() made, so the map has it.
+    MemoryRegistry.named(name).expireSession(Objects.requireNonNull(memoryOf.get(client), "client"));
   }
 
   /** A client that declares {@link #LIMITS} and holds to them; everything else is the memory client's. */

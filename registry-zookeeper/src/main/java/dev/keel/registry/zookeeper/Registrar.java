@@ -308,7 +308,7 @@ final class Registrar implements ConnectionStateListener {
           + curator.getZookeeperClient().isConnected() + ")", e);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
-      throw new RegistryException(cause.toString(), cause);
+      throw new RegistryException(String.valueOf(cause), cause);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new RegistryException("interrupted", e);

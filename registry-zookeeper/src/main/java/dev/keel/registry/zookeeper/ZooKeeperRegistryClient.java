@@ -35,8 +35,6 @@ import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.common.PathUtils;
 import org.apache.zookeeper.data.ACL;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The raw ZooKeeper client behind {@link ZooKeeperRegistry}: registrations through a
@@ -45,8 +43,6 @@ import org.slf4j.LoggerFactory;
  * Reachability is Curator's connection state, and a TCP probe while the first connection is under way.
  */
 final class ZooKeeperRegistryClient implements RegistryClient {
-  private static final Logger log = LoggerFactory.getLogger(ZooKeeperRegistryClient.class);
-
   private final CuratorFramework curator;
   private final boolean ownsCurator;
   private final String basePath;

@@ -1,5 +1,6 @@
 package dev.keel.registry.zookeeper;
 
+import static java.util.Objects.requireNonNull;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -26,6 +27,7 @@ import org.apache.curator.x.discovery.ServiceDiscovery;
 import org.apache.curator.x.discovery.ServiceDiscoveryBuilder;
 import org.apache.curator.x.discovery.UriSpec;
 import org.apache.curator.x.discovery.details.JsonInstanceSerializer;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,7 +38,7 @@ import org.junit.jupiter.api.Test;
  * Keel and Curator's own {@code ServiceDiscovery} (curator-x-discovery) on one ZooKeeper, both
  * ways, with the payload classes of a plain Curator map, Spring Cloud Zookeeper and Dubbo 3.
  */
-@SuppressWarnings({"rawtypes", "unchecked"})
+@SuppressWarnings({"rawtypes", "unchecked"}) // Curator payloads typed as a raw Map, as a plain Curator user writes them
 class CuratorInteropTest {
   private static final Duration WAIT = Duration.ofSeconds(10);
   private static TestingServer server;
@@ -131,12 +133,15 @@ class CuratorInteropTest {
     await().atMost(WAIT).until(() -> watch.lastIds().equals(List.of("c-flat", "c-nested", "c-none")));
     InstanceSet set = keel.resolve("orders");
     assertThat(set).isEqualTo(watch.last());
-    assertThat(set.get("c-nested").weight()).isEqualTo(42);
-    assertThat(set.get("c-nested").metadata()).isEqualTo(Map.of("zone", "b"));
-    assertThat(set.get("c-flat").weight()).isEqualTo(100);
-    assertThat(set.get("c-flat").metadata()).isEqualTo(Map.of("zone", "c", "tier", "2"));
-    assertThat(set.get("c-none").weight()).isEqualTo(100);
-    assertThat(set.get("c-none").address()).isEqualTo("127.0.0.1:9103");
+    ServiceInstance nested = requireNonNull(set.get("c-nested"));
+    assertThat(nested.weight()).isEqualTo(42);
+    assertThat(nested.metadata()).isEqualTo(Map.of("zone", "b"));
+    ServiceInstance flatOne = requireNonNull(set.get("c-flat"));
+    assertThat(flatOne.weight()).isEqualTo(100);
+    assertThat(flatOne.metadata()).isEqualTo(Map.of("zone", "c", "tier", "2"));
+    ServiceInstance none = requireNonNull(set.get("c-none"));
+    assertThat(none.weight()).isEqualTo(100);
+    assertThat(none.address()).isEqualTo("127.0.0.1:9103");
 
     discovery.unregisterService(flat);
     await().atMost(WAIT).until(() -> watch.lastIds().equals(List.of("c-nested", "c-none")));
@@ -160,7 +165,7 @@ class CuratorInteropTest {
         .metadata(Map.of("zone", "b")).build());
 
     await().atMost(WAIT).untilAsserted(() -> assertThat(keel.resolve("orders").size()).isEqualTo(2));
-    ServiceInstance fromSpring = keel.resolve("orders").get("spring-1");
+    ServiceInstance fromSpring = requireNonNull(keel.resolve("orders").get("spring-1"));
     assertThat(fromSpring.port()).isEqualTo(9201);
     assertThat(fromSpring.weight()).isEqualTo(100);
     assertThat(fromSpring.metadata()).isEqualTo(Map.of("instance_status", "UP", "zone", "a"));
@@ -168,8 +173,9 @@ class CuratorInteropTest {
     Map<String, org.springframework.cloud.zookeeper.discovery.ZookeeperInstance> payloads = new LinkedHashMap<>();
     spring.queryForInstances("orders").forEach(i -> payloads.put(i.getId(), i.getPayload()));
     assertThat(payloads).containsOnlyKeys("spring-1", "keel-1");
-    assertThat(payloads.get("keel-1").getMetadata()).isEqualTo(Map.of("weight", "5", "zone", "b"));
-    assertThat(payloads.get("keel-1").getName()).isEqualTo("orders");
+    org.springframework.cloud.zookeeper.discovery.ZookeeperInstance keels = requireNonNull(payloads.get("keel-1"));
+    assertThat(keels.getMetadata()).isEqualTo(Map.of("weight", "5", "zone", "b"));
+    assertThat(keels.getName()).isEqualTo("orders");
   }
 
   @Test
@@ -187,14 +193,14 @@ class CuratorInteropTest {
     keel.register(ServiceInstance.builder().service("orders").id("keel-1").host("127.0.0.1").port(9302).build());
 
     await().atMost(WAIT).untilAsserted(() -> assertThat(keel.resolve("orders").size()).isEqualTo(2));
-    ServiceInstance fromDubbo = keel.resolve("orders").get("127.0.0.1:20880");
+    ServiceInstance fromDubbo = requireNonNull(keel.resolve("orders").get("127.0.0.1:20880"));
     assertThat(fromDubbo.metadata()).containsEntry("dubbo.metadata.revision", "a1b2");
     assertThat(fromDubbo.weight()).isEqualTo(100);
 
     Map<String, org.apache.dubbo.registry.zookeeper.ZookeeperInstance> payloads = new LinkedHashMap<>();
     dubbo.queryForInstances("orders").forEach(i -> payloads.put(i.getId(), i.getPayload()));
     assertThat(payloads).containsOnlyKeys("127.0.0.1:20880", "keel-1");
-    assertThat(payloads.get("keel-1").getMetadata()).isEqualTo(Map.of("weight", "100"));
+    assertThat(requireNonNull(payloads.get("keel-1")).getMetadata()).isEqualTo(Map.of("weight", "100"));
   }
 
   @Test
@@ -272,7 +278,9 @@ class CuratorInteropTest {
     return c;
   }
 
-  private <T> ServiceDiscovery<T> discovery(Class<T> payload, JsonInstanceSerializer<T> serializer) throws Exception {
+  /** A Curator discovery over {@code /services}; a null {@code serializer} keeps Curator's default. */
+  private <T> ServiceDiscovery<T> discovery(Class<T> payload, @Nullable JsonInstanceSerializer<T> serializer)
+      throws Exception {
     ServiceDiscoveryBuilder<T> b = ServiceDiscoveryBuilder.builder(payload).client(curator).basePath("/services");
     ServiceDiscovery<T> d = (serializer == null ? b : b.serializer(serializer)).build();
     closeables.add(d);
@@ -280,7 +288,8 @@ class CuratorInteropTest {
     return d;
   }
 
-  private static org.apache.curator.x.discovery.ServiceInstance<Map> curatorInstance(String id, int port, Map payload)
+  private static org.apache.curator.x.discovery.ServiceInstance<Map> curatorInstance(String id, int port,
+      @Nullable Map payload)
       throws Exception {
     return org.apache.curator.x.discovery.ServiceInstance.<Map>builder().name("orders").id(id).address("127.0.0.1")
         .port(port).payload(payload).build();

@@ -32,21 +32,21 @@ class DigestAuthTest {
 
   @Test
   void instanceNodesAreReadableByAllAndWritableOnlyWithTheCredentials() throws Exception {
-    try (RegistryClient keel = Registries.open("zookeeper://keel:s3cret@" + server.getConnectString() + "/secured");
-        CuratorFramework anonymous = ZooKeeperTesting.curator(server.getConnectString())) {
-      keel.register(ServiceInstance.builder().service("orders").id("i-1").host("127.0.0.1").port(9001).build());
+    try (CuratorFramework anonymous = ZooKeeperTesting.curator(server.getConnectString())) {
+      try (RegistryClient keel = Registries.open("zookeeper://keel:s3cret@" + server.getConnectString() + "/secured")) {
+        keel.register(ServiceInstance.builder().service("orders").id("i-1").host("127.0.0.1").port(9001).build());
 
-      // ZooKeeper hides the digest's hash from readers without the credentials: compare the rest.
-      List<ACL> acl = anonymous.getACL().forPath("/secured/orders/i-1");
-      assertThat(acl).extracting(a -> a.getPerms() + " " + a.getId().getScheme() + " " + a.getId().getId().split(":")[0])
-          .containsExactlyInAnyOrder(ZooDefs.Perms.ALL + " digest keel", ZooDefs.Perms.READ + " world anyone");
-      assertThat(anonymous.getData().forPath("/secured/orders/i-1")).isNotEmpty();
-      assertThatThrownBy(() -> anonymous.setData().forPath("/secured/orders/i-1", new byte[0]))
-          .isInstanceOf(KeeperException.NoAuthException.class);
-      // Others can still register beside it: the service node stays open.
-      anonymous.create().forPath("/secured/orders/other", new byte[0]);
-
-      keel.close();
+        // ZooKeeper hides the digest's hash from readers without the credentials: compare the rest.
+        List<ACL> acl = anonymous.getACL().forPath("/secured/orders/i-1");
+        assertThat(acl).extracting(a -> a.getPerms() + " " + a.getId().getScheme() + " " + a.getId().getId().split(":")[0])
+            .containsExactlyInAnyOrder(ZooDefs.Perms.ALL + " digest keel", ZooDefs.Perms.READ + " world anyone");
+        assertThat(anonymous.getData().forPath("/secured/orders/i-1")).isNotEmpty();
+        assertThatThrownBy(() -> anonymous.setData().forPath("/secured/orders/i-1", new byte[0]))
+            .isInstanceOf(KeeperException.NoAuthException.class);
+        // Others can still register beside it: the service node stays open.
+        anonymous.create().forPath("/secured/orders/other", new byte[0]);
+      }
+      // Closing the client deletes its ephemeral instance node.
       assertThat(anonymous.checkExists().forPath("/secured/orders/i-1")).isNull();
     }
   }

@@ -1,6 +1,7 @@
 package dev.keel.registry.zookeeper;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static java.util.Objects.requireNonNull;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -96,7 +97,7 @@ class InstanceCodecTest {
   }
 
   private static ServiceInstance decode(String json) {
-    return InstanceCodec.decode("orders", "node-name", json.getBytes(UTF_8));
+    return requireNonNull(InstanceCodec.decode("orders", "node-name", json.getBytes(UTF_8)));
   }
 
   private static void assertRejected(String json, String message) {

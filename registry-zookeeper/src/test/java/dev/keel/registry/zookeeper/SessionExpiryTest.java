@@ -1,5 +1,6 @@
 package dev.keel.registry.zookeeper;
 
+import static java.util.Objects.requireNonNull;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -13,6 +14,7 @@ import java.util.List;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.test.TestingServer;
 import org.apache.zookeeper.data.Stat;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,9 +29,9 @@ class SessionExpiryTest {
   private static final Duration BACK_WITHIN = Duration.ofSeconds(20);
   private static TestingServer server;
 
-  private RegistryClient owner;
-  private RegistryClient watcher;
-  private CuratorFramework observer;
+  private @Nullable RegistryClient owner;
+  private @Nullable RegistryClient watcher;
+  private @Nullable CuratorFramework observer;
 
   @BeforeAll
   static void startServer() throws Exception {
@@ -72,7 +74,7 @@ class SessionExpiryTest {
     // The raw watch shows that the node really went (the server ended the session) and came back.
     await().atMost(BACK_WITHIN).until(() -> wentAndCameBack(raw.received(), "i-1"));
     assertThat(ZooKeeperTesting.sessionId(owner)).isNotEqualTo(before);
-    assertThat(guarded.last().instances()).containsExactly(instance);
+    assertThat(guarded.latest().instances()).containsExactly(instance);
     assertThat(guarded.received()).as("snapshots delivered to the listener").noneMatch(InstanceSet::isEmpty);
   }
 
@@ -92,7 +94,7 @@ class SessionExpiryTest {
     ZooKeeperTesting.expireOnClient(ZooKeeperTesting.raw(owner).curator());
 
     await().atMost(BACK_WITHIN).untilAsserted(() -> {
-      long now = ZooKeeperTesting.sessionId(owner);
+      long now = ZooKeeperTesting.sessionId(requireNonNull(owner));
       assertThat(now).isNotIn(0L, oldSession);
       assertThat(ownerOf("/keel/stale/i-1")).isEqualTo(now);
     });
@@ -105,7 +107,7 @@ class SessionExpiryTest {
   }
 
   private long ownerOf(String path) throws Exception {
-    Stat stat = observer.checkExists().forPath(path);
+    Stat stat = requireNonNull(observer).checkExists().forPath(path);
     return stat == null ? -1 : stat.getEphemeralOwner();
   }
 
@@ -118,7 +120,7 @@ class SessionExpiryTest {
     int stage = 0;
     for (InstanceSet set : seen) {
       boolean has = set.get(id) != null;
-      if (stage == 0 && has || stage == 1 && !has || stage == 2 && has) {
+      if ((stage == 0 && has) || (stage == 1 && !has) || (stage == 2 && has)) {
         stage++;
       }
     }

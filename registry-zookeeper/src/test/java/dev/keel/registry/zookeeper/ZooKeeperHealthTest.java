@@ -15,6 +15,8 @@ import dev.keel.registry.tck.Recorder;
 import dev.keel.testsupport.StderrCapture;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterEach;
@@ -22,17 +24,18 @@ import org.junit.jupiter.api.Test;
 
 /** Reachability as a ZooKeeper client sees it: nothing listening, the server stopped and back, malformed nodes. */
 class ZooKeeperHealthTest {
-  private TestingServer server;
-  private RegistryClient client;
+  private final Deque<AutoCloseable> opened = new ArrayDeque<>();
 
   @AfterEach
   void close() throws Exception {
-    if (client != null) {
-      client.close();
+    while (!opened.isEmpty()) {
+      opened.pop().close(); // the client before its server
     }
-    if (server != null) {
-      server.close();
-    }
+  }
+
+  private <T extends AutoCloseable> T closedAfter(T resource) {
+    opened.push(resource);
+    return resource;
   }
 
   @Test
@@ -41,7 +44,7 @@ class ZooKeeperHealthTest {
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    client = Registries.open("zookeeper://127.0.0.1:" + port + "/down?resolve-timeout=3s&connection-timeout=1s");
+    RegistryClient client = closedAfter(Registries.open("zookeeper://127.0.0.1:" + port + "/down?resolve-timeout=3s&connection-timeout=1s"));
     assertThat(client).hasToString("zookeeper://127.0.0.1:" + port + "/down");
     assertThatThrownBy(() -> client.resolve("orders"))
         .isInstanceOf(RegistryException.class)
@@ -52,32 +55,32 @@ class ZooKeeperHealthTest {
 
   @Test
   void aServerStoppedUnderAWatchMakesTheSetStaleAndItsReturnMakesItFresh() throws Exception {
-    server = ZooKeeperTesting.startServer();
-    client = Registries.open("zookeeper://" + server.getConnectString() + "/h?session-timeout=30s");
+    TestingServer server = closedAfter(ZooKeeperTesting.startServer());
+    RegistryClient client = closedAfter(Registries.open("zookeeper://" + server.getConnectString() + "/h?session-timeout=30s"));
     client.register(ServiceInstance.builder().service("orders").id("o-1").host("127.0.0.1").port(9001).build());
     Recorder watch = new Recorder();
     client.watch("orders", watch);
-    await().atMost(Duration.ofSeconds(10)).until(() -> watch.count() > 0 && watch.last().size() == 1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> watch.count() > 0 && watch.latest().size() == 1);
     assertThat(client.health().reachable()).isTrue();
-    assertThat(watch.last().stale()).isFalse();
+    assertThat(watch.latest().stale()).isFalse();
 
     server.stop();
     await().atMost(Duration.ofSeconds(10)).until(() -> client.health().state() == RegistryHealth.State.UNREACHABLE);
-    await().atMost(Duration.ofSeconds(10)).until(() -> watch.last().stale());
-    assertThat(watch.last().size()).as("the last known instances are still served").isEqualTo(1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> watch.latest().stale());
+    assertThat(watch.latest().size()).as("the last known instances are still served").isEqualTo(1);
     assertThat(client.resolve("orders").stale()).isTrue();
 
     server.restart();
     await().atMost(Duration.ofSeconds(20)).until(() -> client.health().reachable());
-    await().atMost(Duration.ofSeconds(10)).until(() -> !watch.last().stale());
-    assertThat(watch.last().size()).isEqualTo(1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> !watch.latest().stale());
+    assertThat(watch.latest().size()).isEqualTo(1);
     assertThat(client.health().outages()).isEqualTo(1);
   }
 
   @Test
   void aMalformedNodeIsCountedAndLoggedOnceHoweverOftenItIsRead() throws Exception {
-    server = ZooKeeperTesting.startServer();
-    client = Registries.open("zookeeper://" + server.getConnectString() + "/m");
+    TestingServer server = closedAfter(ZooKeeperTesting.startServer());
+    RegistryClient client = closedAfter(Registries.open("zookeeper://" + server.getConnectString() + "/m"));
     try (CuratorFramework raw = ZooKeeperTesting.curator(server.getConnectString());
          StderrCapture logs = StderrCapture.start()) {
       raw.create().creatingParentsIfNeeded().forPath("/m/orders/bad", "{\"address\":\"h\\n12:00 ERROR forged\",\"port\":1}".getBytes(UTF_8));
@@ -89,7 +92,7 @@ class ZooKeeperHealthTest {
           ZooKeeperTesting.raw(client).resolve("orders");
         }
         client.register(ServiceInstance.builder().service("orders").id("good").host("127.0.0.1").port(9001).build());
-        await().atMost(Duration.ofSeconds(10)).until(() -> watch.count() > 0 && watch.last().size() == 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> watch.count() > 0 && watch.latest().size() == 1);
         assertThat(client.health().malformedEntries()).isEqualTo(1);
         assertThat(logs.linesContaining("/m/orders/bad")).hasSize(1);
         assertThat(logs.linesContaining("forged")).singleElement()

@@ -44,14 +44,14 @@ class ZooKeeperIncarnationTest {
           new InstanceCodec(ZooKeeperRegistry.MAP_PAYLOAD).encode(orders, 1_700_000_000_000L));
       Recorder watch = new Recorder();
       watcher.watch("orders", watch);
-      await().atMost(Duration.ofSeconds(10)).until(() -> watch.count() > 0 && watch.last().size() == 1);
-      String before = watch.last().instances().get(0).incarnation();
+      await().atMost(Duration.ofSeconds(10)).until(() -> watch.count() > 0 && watch.latest().size() == 1);
+      String before = watch.latest().instances().get(0).incarnation();
       assertThat(before).isNotEmpty();
 
       restarted.register(orders);
 
       await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-          assertThat(watch.last().instances()).singleElement().satisfies(i -> {
+          assertThat(watch.latest().instances()).singleElement().satisfies(i -> {
             assertThat(i).isEqualTo(orders);
             assertThat(i.incarnation()).isNotEqualTo(before);
           }));

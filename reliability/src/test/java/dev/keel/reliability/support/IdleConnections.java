@@ -37,7 +37,7 @@ public final class IdleConnections implements AutoCloseable {
   private int closedWhileIdle;
   private int unaskedBytes;
 
-  private final class Conn {
+  private static final class Conn {
     final SocketChannel channel;
     SelectionKey key;
     Phase phase = Phase.CONNECTING;

@@ -1,12 +1,15 @@
 package dev.keel.reliability.support;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
+
 /**
  * The part of {@link RegistryFixture} that is the same for every registry: {@link #close()} runs
  * once, however often it is called, because a scenario may close the fixture itself and a
  * {@link Cluster} that owns it closes it again.
  */
 abstract class OnceClosedFixture implements RegistryFixture {
-  private boolean closed; // guarded by this
+  @GuardedBy("this")
+  private boolean closed;
 
   /** Stops the server and releases the raw client and files; called at most once. */
   protected abstract void closeOnce();

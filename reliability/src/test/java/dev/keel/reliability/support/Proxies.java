@@ -23,7 +23,11 @@ public final class Proxies {
     return start(registryUri, "    timeouts: { connect: 1s, request: 5s }\n");
   }
 
-  /** @param listenerKeys YAML lines added to listener {@code web}, each indented by 4 spaces */
+  /**
+   * A proxy with one HTTP listener, {@code web}, in front of the registry's service.
+   *
+   * @param listenerKeys YAML lines added to listener {@code web}, each indented by 4 spaces
+   */
   public static ProxyServer start(String registryUri, String listenerKeys) {
     String yaml = "registry: \"" + registryUri + "\"\n"
         + "admin: { listen: 127.0.0.1:0 }\n"

@@ -13,7 +13,7 @@ public class ZookeeperInstance {
   private String name;
   private Map<String, String> metadata = new HashMap<>();
 
-  @SuppressWarnings("unused")
+  @SuppressWarnings("unused") // Jackson creates it reflectively, as in Spring Cloud Zookeeper
   private ZookeeperInstance() {}
 
   public ZookeeperInstance(String id, String name, Map<String, String> metadata) {
