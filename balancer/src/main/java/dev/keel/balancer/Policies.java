@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +47,10 @@ public final class Policies {
    */
   public static BalancingPolicy byName(String name, ClassLoader loader) {
     requireNonNull(name, "name");
+    BalancingPolicy builtIn = builtIn(name);
+    if (builtIn != null) {
+      return builtIn; // built-ins win anyway: no class-path scan (nor its warnings) per balancer
+    }
     Map<String, BalancingPolicy> all = all(loader);
     BalancingPolicy p = all.get(name);
     if (p == null) {
@@ -90,5 +95,16 @@ public final class Policies {
   public static List<BalancingPolicy> builtIns() {
     return List.of(new RoundRobinPolicy(), new RandomPolicy(), new LeastRequestPolicy(), new LeastResponseTimePolicy(),
         new RingHashPolicy());
+  }
+
+  private static @Nullable BalancingPolicy builtIn(String name) {
+    return switch (name) {
+      case ROUND_ROBIN -> new RoundRobinPolicy();
+      case RANDOM -> new RandomPolicy();
+      case LEAST_REQUEST -> new LeastRequestPolicy();
+      case LEAST_RESPONSE_TIME -> new LeastResponseTimePolicy();
+      case RING_HASH -> new RingHashPolicy();
+      default -> null;
+    };
   }
 }

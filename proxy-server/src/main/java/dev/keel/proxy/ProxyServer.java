@@ -93,7 +93,7 @@ public final class ProxyServer implements AutoCloseable {
       for (ListenerConfig l : config.listeners()) {
         RunningListener r = ListenerKinds.forConfig(l).start(l, env);
         running.add(r);
-        log.info("{} listener '{}' on {} -> service '{}' ({})", l.protocol(), l.name(), r.localAddress(), l.service(), l.policy());
+        log.info("{} listener '{}' on {} -> {} ({})", l.protocol(), l.name(), r.localAddress(), l.target(), l.policy());
       }
       if (config.admin().listen() != null) {
         admin = AdminServer.start(config.admin(), transport, boss, workers, running, registry, plugins);

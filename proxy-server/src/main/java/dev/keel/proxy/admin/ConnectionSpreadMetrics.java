@@ -11,7 +11,7 @@ import java.util.List;
 /**
  * Prometheus meters of listeners whose connections are balanced (tcp): sheds, max ÷ share, the
  * coefficient of variation, and per backend its connections and share. Read at scrape time; the
- * meters made here are owned, and removed, by the listener's {@link ListenerMeters}.
+ * meters made here are owned, and removed, through {@link OwnedMeters}.
  */
 final class ConnectionSpreadMetrics {
   private ConnectionSpreadMetrics() {}
@@ -22,6 +22,8 @@ final class ConnectionSpreadMetrics {
         .description("connections closed by rebalancing").register(registry));
     out.add(FunctionCounter.builder("keel_proxy_tcp_rejected", spread, x -> x.tcpStats().rejected()).tags(t)
         .description("connections refused by max-connections").register(registry));
+    out.add(FunctionCounter.builder("keel_proxy_tcp_no_route", spread, x -> x.tcpStats().noRoute()).tags(t)
+        .description("connections closed after the handshake: no route took their TLS server name").register(registry));
     out.add(FunctionCounter.builder("keel_proxy_tcp_connect_failures", spread, x -> x.tcpStats().connectFailures()).tags(t)
         .description("upstream connect attempts that failed").register(registry));
     out.add(Gauge.builder("keel_proxy_tcp_connections", spread, x -> x.tcpStats().open()).tags(t)
@@ -32,14 +34,14 @@ final class ConnectionSpreadMetrics {
         .description("coefficient of variation of connections / share over backends").register(registry));
   }
 
-  /** The meters of backend {@code b} of listener {@code listener}; they read its share by id at each scrape. */
-  static List<Meter> registerBackend(MeterRegistry registry, String listener, ConnectionSpread spread,
-      ConnectionSpread.BackendShare b) {
-    String id = b.id();
-    Tags t = Tags.of("listener", listener, "backend", id, "address", b.address());
-    return List.of(
-        Gauge.builder("keel_proxy_backend_connections", spread, x -> find(x, id, false)).tags(t).register(registry),
-        Gauge.builder("keel_proxy_backend_connection_share", spread, x -> find(x, id, true)).tags(t).register(registry));
+  /**
+   * The meters of backend {@code id} (tagged {@code t}) of a listener's one service; they read its
+   * share by id at each scrape.
+   */
+  static void registerBackend(MeterRegistry registry, ConnectionSpread spread, String id, Tags t, List<Meter> out) {
+    out.add(Gauge.builder("keel_proxy_backend_connections", spread, x -> find(x, id, false)).tags(t).register(registry));
+    out.add(Gauge.builder("keel_proxy_backend_connection_share", spread, x -> find(x, id, true)).tags(t)
+        .register(registry));
   }
 
   private static double find(ConnectionSpread spread, String id, boolean share) {

@@ -5,8 +5,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.keel.proxy.listener.RunningListener;
 import dev.keel.proxy.plugin.Plugins;
+import dev.keel.proxy.routing.ServiceDirectory;
 import dev.keel.proxy.tcp.ConnectionSpread;
 import dev.keel.proxy.upstream.Backend;
+import dev.keel.proxy.upstream.UpstreamPicker;
 import dev.keel.registry.RegistryClient;
 import java.util.List;
 
@@ -15,7 +17,8 @@ import java.util.List;
  * {@code {"listeners":[{"name","protocol","service","policy","backends":[{"id","address","weight",
  * "healthy","activeConnections","inflight","requests","failures","ewmaMillis"}]}]}}, plus
  * listener counters, {@code "stale"} and {@code "panic"} per listener and {@code "ejected"} per backend,
- * and {@code "registries"} ({@link RegistryStatus}).
+ * and {@code "registries"} ({@link RegistryStatus}). A listener with routes has {@code "service":
+ * null}, no backends of its own, and its {@code "routes"} and {@code "services"} ({@link RoutesJson}).
  */
 final class StatusJson {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -52,9 +55,11 @@ final class StatusJson {
       o.put("name", l.config().name());
       o.put("protocol", l.config().protocol());
       o.put("service", l.config().service());
-      o.put("policy", l.picker().policy());
-      o.put("stale", l.picker().stale()); // not confirmed by a live registry: the last known backends
-      o.put("panic", l.picker().panic()); // too few available: ejected members are picked from again, never down ones
+      ServiceDirectory<?> services = l.services();
+      UpstreamPicker picker = l.picker();
+      o.put("policy", picker != null ? picker.policy() : l.config().policy());
+      o.put("stale", picker != null ? picker.stale() : RoutesJson.anyStale(services)); // not confirmed by a live registry: the last known backends
+      o.put("panic", picker != null ? picker.panic() : RoutesJson.anyPanic(services)); // too few available: ejected members are picked from again, never down ones
       o.put("listen", l.localAddress().getHostString() + ":" + l.localAddress().getPort());
       o.put("connections", l.stats().connections());
       o.put("connectionsRefused", l.gate().refused()); // max-connections or the descriptor reserve
@@ -66,25 +71,15 @@ final class StatusJson {
       if (http) {
         o.put("tunnels", l.stats().tunnels());
         o.put("tunnelSheds", l.stats().tunnelSheds());
+        o.put("notFound", l.stats().notFound());
       }
       ArrayNode bs = o.putArray("backends");
       // A tcp listener's backends are its connection shares, written by ConnectionSpreadJson.
-      for (Backend b : l instanceof ConnectionSpread ? List.<Backend>of() : l.picker().backends()) {
-        ObjectNode bo = bs.addObject();
-        bo.put("id", b.id());
-        bo.put("address", b.addressText());
-        bo.put("weight", b.weight());
-        bo.put("healthy", b.healthy());
-        bo.put("ejected", b.endpoint().ejected()); // with healthy false: ejected by outlier detection, not down by checks
-        bo.put("activeConnections", b.connections());
-        bo.put("inflight", b.inflight());
-        bo.put("requests", b.requests());
-        bo.put("failures", b.failures());
-        bo.put("ewmaMillis", Math.round(b.ewmaMillis() * 1000) / 1000.0); // the average a client waits
-        bo.put("peakEwmaMillis", Math.round(b.peakEwmaMillis() * 1000) / 1000.0); // the balancing cost
-        if (http) {
-          bo.put("tunnels", b.endpoint().activeConnections()); // those placed by the connection balancer
-        }
+      if (picker != null && !(l instanceof ConnectionSpread)) {
+        backends(bs, picker, http);
+      }
+      if (services != null) {
+        RoutesJson.write(o, l, services, http);
       }
       ConnectionSpreadJson.write(l, o, bs);
     }
@@ -92,6 +87,27 @@ final class StatusJson {
       return JSON.writeValueAsBytes(root);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  /** The members of {@code picker}, each as DESIGN.md shows a backend. */
+  static void backends(ArrayNode bs, UpstreamPicker picker, boolean http) {
+    for (Backend b : picker.backends()) {
+      ObjectNode bo = bs.addObject();
+      bo.put("id", b.id());
+      bo.put("address", b.addressText());
+      bo.put("weight", b.weight());
+      bo.put("healthy", b.healthy());
+      bo.put("ejected", b.endpoint().ejected()); // with healthy false: ejected by outlier detection, not down by checks
+      bo.put("activeConnections", b.connections());
+      bo.put("inflight", b.inflight());
+      bo.put("requests", b.requests());
+      bo.put("failures", b.failures());
+      bo.put("ewmaMillis", Math.round(b.ewmaMillis() * 1000) / 1000.0); // the average a client waits
+      bo.put("peakEwmaMillis", Math.round(b.peakEwmaMillis() * 1000) / 1000.0); // the balancing cost
+      if (http) {
+        bo.put("tunnels", b.endpoint().activeConnections()); // those placed by the connection balancer
+      }
     }
   }
 }

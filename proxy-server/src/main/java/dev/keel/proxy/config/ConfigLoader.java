@@ -224,10 +224,18 @@ public final class ConfigLoader {
       throw f.error("listen", "missing (expected: host:port)");
     }
     String protocol = f.oneOf("protocol", "http", ListenerConfig.PROTOCOLS);
-    String service = f.required("service", "the service name to balance to");
+    String service = f.string("service");
+    boolean routed = !f.list("routes").isEmpty();
+    if (service != null && routed) {
+      throw f.error("service", "'" + service + "' together with routes (expected: either service, or routes that name "
+          + "the service of each request)");
+    }
+    if (!routed && (service == null || service.isBlank())) {
+      throw f.error("service", "missing (expected: the service name to balance to, or routes)");
+    }
     String policy = policy(f, protocol, policies);
-    Persistence persistence = PersistenceSection.read(f.map("persistence"));
-    Health health = health(f.map("health"));
+    Persistence persistence = PersistenceSection.read(f.map("persistence"), Persistence.NONE);
+    Health health = health(f.map("health"), Health.defaults());
     Timeouts timeouts = timeouts(f.map("timeouts"));
     Fields rebalanceFields = f.map("rebalance");
     Rebalance rebalance = rebalance(rebalanceFields);
@@ -241,12 +249,7 @@ public final class ConfigLoader {
       }
       rebalance = new Rebalance(false, rebalance.tolerance(), rebalance.settle(), rebalance.maxShedPerSecond());
     }
-    Retries retries = Retries.defaults();
-    Fields r = f.map("retries");
-    if (r != null) {
-      retries = new Retries(r.integer("attempts", retries.attempts(), 0, 10));
-      r.done();
-    }
+    Retries retries = retries(f.map("retries"), Retries.defaults());
     Limits limits = limits(f.map("limits"));
     List<Cidr> trusted = f.parsedList("trusted-proxies", "an address or block like 10.0.0.0/8", Cidr::parse);
     List<String> clientHeaders = ListenerConfig.DEFAULT_CLIENT_ADDRESS_HEADERS;
@@ -257,9 +260,17 @@ public final class ConfigLoader {
     Upstream upstream = TlsSections.upstream(f.map("upstream"), warnings);
     int maxConnections = f.integer("max-connections", 0, 0, 10_000_000);
     String proxyProtocol = f.oneOf("proxy-protocol", "none", ListenerConfig.PROXY_PROTOCOLS);
+    List<RouteConfig> routes = RoutesSection.routes(f, new RoutesSection.Base(protocol, policy, policies, persistence,
+        health, timeouts, retries, tls != null));
+    ServicesConfig services = RoutesSection.services(f.map("services"));
     f.done();
-    return new ListenerConfig(name, listen, protocol, service, policy, persistence, health, timeouts, rebalance,
-        retries, limits, trusted, clientHeaders, tls, upstream, maxConnections, proxyProtocol);
+    return new ListenerConfig(name, listen, protocol, routed ? null : service, policy, persistence, health, timeouts,
+        rebalance, retries, limits, trusted, clientHeaders, tls, upstream, maxConnections, proxyProtocol, routes, services);
+  }
+
+  /** True for an HTTP token (RFC 9110 §5.6.2): a field name. */
+  static boolean token(String s) {
+    return !s.isEmpty() && s.chars().allMatch(c -> c < 128 && (Character.isLetterOrDigit(c) || "!#$%&'*+-.^_`|~".indexOf(c) >= 0));
   }
 
   /**
@@ -280,7 +291,7 @@ public final class ConfigLoader {
   }
 
   private static String headerName(String s) {
-    if (s.isEmpty() || !s.chars().allMatch(c -> c < 128 && (Character.isLetterOrDigit(c) || "!#$%&'*+-.^_`|~".indexOf(c) >= 0))) {
+    if (!token(s)) {
       throw new IllegalArgumentException("header: '" + s + "' (expected: a header name like X-Real-IP)");
     }
     String lower = s.toLowerCase(java.util.Locale.ROOT);
@@ -291,17 +302,30 @@ public final class ConfigLoader {
     return lower;
   }
 
-  private static Health health(@Nullable Fields f) {
-    Health d = Health.defaults();
+  /** {@code retries} over {@code base} (a route's over its listener's). */
+  static Retries retries(@Nullable Fields r, Retries base) {
+    if (r == null) {
+      return base;
+    }
+    Retries retries = new Retries(r.integer("attempts", base.attempts(), 0, 10));
+    r.done();
+    return retries;
+  }
+
+  /** {@code health} over {@code d} (a route's over its listener's, key by key). */
+  static Health health(@Nullable Fields f, Health d) {
     if (f == null) {
       return d;
     }
-    Health.Active active = null;
+    Health.Active active = d.active();
     Fields a = f.map("active");
     if (a != null) {
-      Duration interval = aboveZero(a, "interval", a.duration("interval", Duration.ofSeconds(2)));
-      Duration timeout = aboveZero(a, "timeout", a.duration("timeout", Duration.ofSeconds(1)));
-      active = new Health.Active(interval, timeout, a.string("path"), a.integer("rise", 2, 1, 100), a.integer("fall", 3, 1, 100));
+      Health.Active b = active != null ? active : new Health.Active(Duration.ofSeconds(2), Duration.ofSeconds(1), null, 2, 3);
+      Duration interval = aboveZero(a, "interval", a.duration("interval", b.interval()));
+      Duration timeout = aboveZero(a, "timeout", a.duration("timeout", b.timeout()));
+      String path = a.string("path");
+      active = new Health.Active(interval, timeout, path != null ? path : b.path(), a.integer("rise", b.rise(), 1, 100),
+          a.integer("fall", b.fall(), 1, 100));
       a.done();
     }
     Health.Passive passive = passive(f.map("passive"), d.passive());

@@ -10,14 +10,19 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One listener: where it listens, which service it balances to and how. Immutable; the nested
- * records carry their defaults in {@code defaults()}.
+ * One listener: where it listens, which service it balances to (or, with {@link #routes}, which
+ * routes choose the service of each request or connection) and how. Immutable; the nested records
+ * carry their defaults in {@code defaults()}.
+ *
+ * @param service the one service of the listener; null when it has {@link #routes} instead
+ * @param routes ordered, the first that matches wins; empty when the listener has a {@link #service}
+ * @param services how services named by a route's placeholder are kept
  */
 public record ListenerConfig(
     String name,
     HostPort listen,
     String protocol,
-    String service,
+    @Nullable String service,
     String policy,
     Persistence persistence,
     Health health,
@@ -30,7 +35,9 @@ public record ListenerConfig(
     @Nullable ServerTls tls,
     Upstream upstream,
     int maxConnections,
-    String proxyProtocol) {
+    String proxyProtocol,
+    List<RouteConfig> routes,
+    ServicesConfig services) {
 
   public static final List<String> PROTOCOLS = List.of("http", "tcp");
   /**
@@ -56,7 +63,6 @@ public record ListenerConfig(
     requireNonNull(name, "name");
     requireNonNull(listen, "listen");
     requireNonNull(protocol, "protocol");
-    requireNonNull(service, "service");
     requireNonNull(policy, "policy");
     requireNonNull(persistence, "persistence");
     requireNonNull(health, "health");
@@ -68,9 +74,25 @@ public record ListenerConfig(
     clientAddressHeaders = clientAddressHeaders.stream().map(h -> h.toLowerCase(java.util.Locale.ROOT)).toList();
     requireNonNull(upstream, "upstream");
     requireNonNull(proxyProtocol, "proxyProtocol");
+    routes = List.copyOf(routes);
+    requireNonNull(services, "services");
+    if ((service == null) == routes.isEmpty()) {
+      throw new IllegalArgumentException("listener '" + name + "': " + (service == null
+          ? "no service and no routes (expected: one of them)" : "both service and routes (expected: one of them)"));
+    }
     if (maxConnections < 0) {
       throw new IllegalArgumentException("maxConnections: " + maxConnections + " (expected: >= 0, 0 = unlimited)");
     }
+  }
+
+  /** One service, without routes (as before routes). */
+  public ListenerConfig(String name, HostPort listen, String protocol, String service, String policy,
+      Persistence persistence, Health health, Timeouts timeouts, Rebalance rebalance, Retries retries,
+      Limits limits, List<Cidr> trustedProxies, List<String> clientAddressHeaders, @Nullable ServerTls tls,
+      Upstream upstream, int maxConnections, String proxyProtocol) {
+    this(name, listen, protocol, service, policy, persistence, health, timeouts, rebalance, retries, limits,
+        trustedProxies, clientAddressHeaders, tls, upstream, maxConnections, proxyProtocol, List.of(),
+        ServicesConfig.defaults());
   }
 
   /** With the default client-address headers, without a connection limit and PROXY protocol. */
@@ -103,6 +125,28 @@ public record ListenerConfig(
    */
   public boolean placedByConnections() {
     return "tcp".equals(protocol) && LEAST_CONNECTIONS.equals(policy);
+  }
+
+  /** This listener with {@code name} as its one service and no routes: what a service of it is opened with. */
+  public ListenerConfig withService(String name) {
+    return new ListenerConfig(this.name, listen, protocol, name, policy, persistence, health, timeouts, rebalance,
+        retries, limits, trustedProxies, clientAddressHeaders, tls, upstream, maxConnections, proxyProtocol, List.of(),
+        services);
+  }
+
+  /**
+   * This listener as {@code route} overrides it (policy, persistence, health, timeouts, retries),
+   * its service the route's ({@code {host.0}} and the like as written, until a request names one).
+   */
+  public ListenerConfig routed(RouteConfig route) {
+    return new ListenerConfig(name, listen, protocol, route.service().toString(), route.policy(), route.persistence(),
+        route.health(), route.timeouts(), rebalance, route.retries(), limits, trustedProxies, clientAddressHeaders, tls,
+        upstream, maxConnections, proxyProtocol, List.of(), services);
+  }
+
+  /** Where the listener sends, for logs: {@code service 'orders'}, or {@code 4 routes}. */
+  public String target() {
+    return service != null ? "service '" + service + "'" : routes.size() + " routes";
   }
 
   /** True when {@code peer} is inside one of {@link #trustedProxies}. */

@@ -6,28 +6,32 @@ import java.util.List;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
-/** A listener's {@code persistence} section: type, cookies (lb-cookie, app-cookie), client-ip. */
+/**
+ * A {@code persistence} section: type, cookies (lb-cookie, app-cookie), client-ip. A route's is
+ * read over its listener's, key by key, so a route that sets only {@code type} keeps the listener's
+ * cookies and client-ip settings.
+ */
 final class PersistenceSection {
   private PersistenceSection() {}
 
-  static Persistence read(@Nullable Fields f) {
+  /** {@code f} over {@code base} ({@link Persistence#NONE} for a listener; a route's listener's). */
+  static Persistence read(@Nullable Fields f, Persistence base) {
     if (f == null) {
-      return Persistence.NONE;
+      return base;
     }
-    String type = f.oneOf("type", "none", Persistence.TYPES);
-    String cookie = cookieName(f, "cookie", "KEEL");
-    String insert = cookieName(f, "insert-cookie", Persistence.DEFAULT_INSERT_COOKIE);
+    String type = f.oneOf("type", base.type(), Persistence.TYPES);
+    String cookie = cookieName(f, "cookie", base.cookie());
+    String insert = cookieName(f, "insert-cookie", base.insertCookie());
     if ("app-cookie".equals(type) && insert.equals(cookie)) {
       throw f.error("insert-cookie", "'" + insert + "' is also persistence.cookie (expected: another name: the proxy's"
           + " cookie for answers that set no '" + cookie + "')");
     }
-    ClientIp clientIp = clientIp(f);
+    ClientIp clientIp = clientIp(f, base.clientIp());
     f.done();
     return new Persistence(type, cookie, insert, clientIp);
   }
 
-  private static ClientIp clientIp(Fields f) {
-    ClientIp d = ClientIp.defaults();
+  private static ClientIp clientIp(Fields f, ClientIp d) {
     List<String> headers = d.headers();
     if (f.has("client-ip-headers")) {
       headers = f.parsedList("client-ip-headers", "a header name like X-Forwarded-For", PersistenceSection::clientIpHeader);

@@ -1,5 +1,6 @@
 package dev.keel.proxy.http;
 
+import dev.keel.proxy.routing.ServiceEntry;
 import dev.keel.registry.internal.LogSafe;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -39,6 +40,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
   private final HttpRoute route;
   private final ReadDeadlines deadlines;
   private final RequestHead head = new RequestHead();
+  private final HttpRouter.Choice choice = new HttpRouter.Choice();
   private @Nullable ChannelHandlerContext ctx;
   private @Nullable ExchangeContext context;
   private @Nullable Http1Response response;
@@ -144,8 +146,20 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
       failed(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
       return;
     }
+    HttpRouter.Choice c = choice;
+    if (!route.router.route(req, head.host, c)) {
+      log.debug("refused {} from {}: {}", c.refused, peer, c.detail);
+      route.stats().refusedByRoutes(c.refused);
+      failed(c.refused == null ? HttpResponseStatus.NOT_FOUND : c.refused, c.detail);
+      return;
+    }
+    ListenerRoute rule = c.route;
+    ServiceEntry<HttpService> to = c.service;
+    if (rule == null || to == null) {
+      throw new IllegalStateException("routed without a route");
+    }
     boolean http10 = req.protocolVersion().minorVersion() == 0;
-    StickySessions sticky = route.sticky;
+    StickySessions sticky = rule.sticky;
     // read before the head is rewritten: the rewrite replaces X-Forwarded-For, which client-ip may believe
     String token = sticky.cookieBased() ? sticky.tokenFrom(req.headers()) : null;
     CharSequence key = sticky.clientIp() ? sticky.clientIp(peer, trustedPeer, req.headers()) : null;
@@ -161,8 +175,11 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     r.begin(http10, HttpMethod.HEAD.equals(req.method()), head.keepAlive(!http10));
     Exchange e = spare != null ? spare : new Exchange(context(), r);
     spare = null;
-    exchange = e.begin(req, head, websocket, token, key);
+    exchange = e.begin(req, head, websocket, token, key, rule, to);
     HeaderRewriter.request(req, head, websocket, peer, trustedPeer, route.proto(), route.clientHeaders);
+    if (c.covered > 0) {
+      HttpRouter.stripPrefix(req, c.covered, trustedPeer);
+    }
     // dispatched at the end of this read (channelReadComplete), once the bytes that came with the head are decoded
   }
 
@@ -240,11 +257,11 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
   /** Answers {@code status} (the proxy's own response) and closes. */
   void failed(HttpResponseStatus status) {
-    failed(status, null);
+    failed(status, "");
   }
 
-  /** As {@link #failed(HttpResponseStatus)}, with {@code detail} as the body's second line. */
-  private void failed(HttpResponseStatus status, @Nullable String detail) {
+  /** Answers {@code status} with {@code detail} as the body's second line (empty: none) and closes. */
+  void failed(HttpResponseStatus status, String detail) {
     if (!closing) {
       closing = true;
       releasePipelined();

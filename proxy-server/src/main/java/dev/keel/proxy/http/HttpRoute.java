@@ -1,61 +1,113 @@
 package dev.keel.proxy.http;
 
 import dev.keel.proxy.config.ListenerConfig;
+import dev.keel.proxy.config.RouteConfig;
+import dev.keel.proxy.config.ServiceTemplate;
+import dev.keel.proxy.routing.RouteView;
+import dev.keel.proxy.routing.ServiceDirectory;
+import dev.keel.proxy.routing.ServiceEntry;
 import dev.keel.proxy.upstream.UpstreamPicker;
 import dev.keel.proxy.upstream.UpstreamPool;
 import io.netty.channel.EventLoop;
 import io.netty.util.AsciiString;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What every client connection of one HTTP listener shares: its configuration, its picker, its
- * statistics and its upstream pools (one per event loop, created on first use by that loop).
- * Thread-safe.
+ * What every client connection of one HTTP listener shares: its configuration, its routes (a
+ * listener with {@code service:} has one that matches every request) and the services they send to
+ * ({@link ServiceDirectory}), its statistics and its upstream pools (one per event loop, created on
+ * first use by that loop, shared by every service). Thread-safe. Owns the directory: {@link
+ * #close()} closes every service.
  */
-public final class HttpRoute {
+public final class HttpRoute implements AutoCloseable {
   private final ListenerConfig config;
-  private final UpstreamPicker picker;
   private final ListenerStats stats = new ListenerStats();
   private final AsciiString proto;
   private final Map<EventLoop, UpstreamPool> pools = new ConcurrentHashMap<>();
   private final Function<EventLoop, UpstreamPool> poolFactory;
-  final long requestTimeoutNanos;
+  private final ServiceDirectory<HttpService> services;
+  final HttpRouter router;
   final long maxBody;
-  final int maxRetries;
   final long idleNanos;
-  final StickySessions sticky;
   final ClientAddressHeaders clientHeaders;
-  final @Nullable TunnelBalancing tunnels;
 
+  /** A listener with {@code service:} over {@code picker}, without tunnel balancing. */
   public HttpRoute(ListenerConfig config, UpstreamPicker picker, Function<EventLoop, UpstreamPool> poolFactory) {
     this(config, picker, poolFactory, null);
   }
 
-  /** @param tunnels places and rebalances WebSocket tunnels; null: tunnels go where the policy picks, uncounted */
+  /**
+   * A listener with {@code service:} over {@code picker}, which it then owns.
+   *
+   * @param tunnels places and rebalances WebSocket tunnels; null: tunnels go where the policy picks, uncounted
+   */
   public HttpRoute(ListenerConfig config, UpstreamPicker picker, Function<EventLoop, UpstreamPool> poolFactory,
       @Nullable TunnelBalancing tunnels) {
-    this.tunnels = tunnels;
+    this(config, ServiceDirectory.of(config, s -> new HttpService(picker, tunnels)), poolFactory);
+  }
+
+  /**
+   * Every route of {@code config} (or its one service), over {@code services}, which it then owns
+   * (its opener builds a service from a listener config that names it).
+   */
+  public HttpRoute(ListenerConfig config, ServiceDirectory<HttpService> services,
+      Function<EventLoop, UpstreamPool> poolFactory) {
     this.config = config;
-    this.picker = picker;
+    this.services = services;
     this.poolFactory = poolFactory;
     this.proto = AsciiString.cached(config.tls() != null ? "https" : "http");
-    this.requestTimeoutNanos = config.timeouts().request().toNanos();
     this.maxBody = config.limits().maxBody();
-    this.maxRetries = config.retries().attempts();
     this.idleNanos = config.timeouts().idle().toNanos();
-    this.sticky = new StickySessions(config);
     this.clientHeaders = new ClientAddressHeaders(config.clientAddressHeaders());
+    List<ListenerRoute> routes = new ArrayList<>();
+    String service = config.service();
+    if (service != null) {
+      routes.add(new ListenerRoute(config.name(), null, config, ServiceTemplate.fixed(service), services, stats));
+    }
+    for (RouteConfig r : config.routes()) {
+      routes.add(new ListenerRoute(r.name(), r, config.routed(r), r.service(), services, stats));
+    }
+    this.router = new HttpRouter(routes);
+    // services closed for idleness or the bound leave no idle connections behind in any pool
+    services.onClose(e -> pools.forEach((loop, pool) -> loop.execute(pool::closeRemoved)));
   }
 
   public ListenerConfig config() {
     return config;
   }
 
-  public UpstreamPicker picker() {
-    return picker;
+  /**
+   * The picker of the listener's one service ({@code service:}); null on a listener with routes
+   * ({@link #services()}).
+   */
+  public @Nullable UpstreamPicker picker() {
+    ListenerRoute single = router.single();
+    ServiceEntry<HttpService> e = single == null ? null : single.fixed();
+    HttpService s = e == null ? null : e.service();
+    return s == null ? null : s.picker();
+  }
+
+  /** The services the listener's routes send to. */
+  public ServiceDirectory<HttpService> services() {
+    return services;
+  }
+
+  /** The listener's routes, for status and metrics; empty for a listener with {@code service:}. */
+  public List<RouteView> routes() {
+    List<RouteView> out = new ArrayList<>();
+    for (ListenerRoute r : router.routes()) {
+      RouteConfig c = r.config;
+      if (c != null) {
+        RouteStats st = r.stats;
+        out.add(new RouteView(r.name, c, st.requests(), st.rejected(), st.upstreamErrors(), st.retries()));
+      }
+    }
+    return out;
   }
 
   public ListenerStats stats() {
@@ -71,12 +123,14 @@ public final class HttpRoute {
     return pools.computeIfAbsent(loop, poolFactory);
   }
 
-  public @Nullable TunnelBalancing tunnels() {
-    return tunnels;
-  }
-
   /** Closes the idle upstream connections of every pool, each on its own loop. */
   public void closeIdle() {
     pools.forEach((loop, pool) -> loop.execute(pool::closeIdle));
+  }
+
+  /** Closes every service (their balancers and tunnel balancing). */
+  @Override
+  public void close() {
+    services.close();
   }
 }

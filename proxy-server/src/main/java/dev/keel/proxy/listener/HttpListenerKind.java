@@ -3,6 +3,11 @@ package dev.keel.proxy.listener;
 import dev.keel.proxy.config.ListenerConfig;
 import dev.keel.proxy.http.HttpProxyHandler;
 import dev.keel.proxy.http.HttpRoute;
+import dev.keel.proxy.http.HttpService;
+import dev.keel.proxy.routing.RouteView;
+import dev.keel.proxy.routing.ServiceDirectory;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
 import dev.keel.proxy.http.ListenerStats;
 import dev.keel.proxy.http.ReadDeadlines;
 import dev.keel.proxy.http.StrictRequestDecoder;
@@ -38,8 +43,12 @@ final class HttpListenerKind implements ListenerKind {
   public RunningListener start(ListenerConfig config, ListenerEnvironment env) {
     ListenerTls tls = new ListenerTls(TlsMaterial.load(config.tls(), config.upstream().tls()));
     ConnectionGate gate = new ConnectionGate(config.maxConnections(), env.fds());
-    UpstreamPicker picker = UpstreamPicker.start(config, env.discovery(), env.plugins().classLoader());
-    TunnelBalancing tunnels = new TunnelBalancing(picker.connections(), config.rebalance().enabled());
+    boolean shed = config.rebalance().enabled();
+    ClassLoader policies = env.plugins().classLoader();
+    ServiceDirectory<HttpService> services = ServiceDirectory.of(config, service -> {
+      UpstreamPicker picker = UpstreamPicker.start(service, env.discovery(), policies);
+      return new HttpService(picker, new TunnelBalancing(picker.connections(), shed));
+    });
     long idleNanos = config.timeouts().idle().toNanos();
     int connectMillis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, config.timeouts().connect().toMillis()));
     Bootstrap upstream = new Bootstrap()
@@ -48,17 +57,26 @@ final class HttpListenerKind implements ListenerKind {
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.SO_KEEPALIVE, true)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectMillis);
-    HttpRoute route = new HttpRoute(config, picker, loop -> new UpstreamPool(loop, upstream, (ch, backend) -> {
-      SslHandler upstreamTls = tls.upstreamHandler(ch.alloc(), backend.host(), backend.port());
-      if (upstreamTls != null) {
-        // connecting includes the handshake (Http1Upstream): it gets timeouts.connect too
-        upstreamTls.setHandshakeTimeoutMillis(connectMillis);
-        ch.pipeline().addLast("tls", upstreamTls);
-      }
-      // Requests are written as bytes by the proxy handler; responses are parsed and forwarded
-      // without header objects. No HTTP codec objects on either path.
-      ch.pipeline().addLast("response-decoder", new UpstreamResponseDecoder());
-    }, config.upstream().maxIdlePerLoop(), idleNanos), tunnels);
+    java.util.function.Function<io.netty.channel.EventLoop, UpstreamPool> pools = loop -> new UpstreamPool(loop, upstream,
+        (ch, backend) -> {
+          SslHandler upstreamTls = tls.upstreamHandler(ch.alloc(), backend.host(), backend.port());
+          if (upstreamTls != null) {
+            // connecting includes the handshake (Http1Upstream): it gets the service's timeouts.connect too
+            int millis = backend.connectTimeoutMillis();
+            upstreamTls.setHandshakeTimeoutMillis(millis > 0 ? millis : connectMillis);
+            ch.pipeline().addLast("tls", upstreamTls);
+          }
+          // Requests are written as bytes by the proxy handler; responses are parsed and forwarded
+          // without header objects. No HTTP codec objects on either path.
+          ch.pipeline().addLast("response-decoder", new UpstreamResponseDecoder());
+        }, config.upstream().maxIdlePerLoop(), idleNanos);
+    HttpRoute route;
+    try {
+      route = new HttpRoute(config, services, pools); // opens the fixed services
+    } catch (RuntimeException e) {
+      services.close();
+      throw e;
+    }
     ChannelGroup clients = new DefaultChannelGroup(config.name(), GlobalEventExecutor.INSTANCE);
     int maxLine = config.limits().maxUriLength() + 64;
     int maxHeader = config.limits().maxHeaderSize();
@@ -91,8 +109,7 @@ final class HttpListenerKind implements ListenerKind {
     try {
       bound = ServerBinding.bind(server, config, env.transport());
     } catch (IllegalStateException e) {
-      tunnels.close();
-      picker.close();
+      route.close();
       throw e;
     }
     return new Running(config, bound, route, clients, tls, gate);
@@ -143,8 +160,18 @@ final class HttpListenerKind implements ListenerKind {
     }
 
     @Override
-    public UpstreamPicker picker() {
+    public @Nullable UpstreamPicker picker() {
       return route.picker();
+    }
+
+    @Override
+    public List<RouteView> routes() {
+      return route.routes();
+    }
+
+    @Override
+    public @Nullable ServiceDirectory<?> services() {
+      return route.config().routes().isEmpty() ? null : route.services();
     }
 
     @Override
@@ -174,10 +201,7 @@ final class HttpListenerKind implements ListenerKind {
       bound.stopAccepting();
       clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
       route.closeIdle();
-      if (route.tunnels() != null) {
-        route.tunnels().close();
-      }
-      route.picker().close();
+      route.close();
     }
 
     @Override

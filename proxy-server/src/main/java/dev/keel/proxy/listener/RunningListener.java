@@ -4,7 +4,11 @@ import dev.keel.proxy.config.ListenerConfig;
 import dev.keel.proxy.http.ListenerStats;
 import dev.keel.proxy.tls.ListenerTls;
 import dev.keel.proxy.upstream.UpstreamPicker;
+import dev.keel.proxy.routing.RouteView;
+import dev.keel.proxy.routing.ServiceDirectory;
 import java.net.InetSocketAddress;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /** A bound listener. Thread-safe. */
 public interface RunningListener {
@@ -13,7 +17,18 @@ public interface RunningListener {
   /** The address actually bound (the port is real even when 0 was configured). */
   InetSocketAddress localAddress();
 
-  UpstreamPicker picker();
+  /** The picker of the listener's one service; null on a listener with routes (see {@link #services()}). */
+  @Nullable UpstreamPicker picker();
+
+  /** The configured routes with their counters; empty on a listener with {@code service:}. */
+  default List<RouteView> routes() {
+    return List.of();
+  }
+
+  /** The services the routes send to, opened on demand; null on a listener with {@code service:}. */
+  default @Nullable ServiceDirectory<?> services() {
+    return null;
+  }
 
   ListenerStats stats();
 

@@ -4,14 +4,14 @@ import dev.keel.balancer.ConnectionLease;
 import dev.keel.balancer.Endpoint;
 import dev.keel.balancer.FailureKind;
 import dev.keel.balancer.PickArgs;
+import dev.keel.proxy.routing.ServiceEntry;
 import dev.keel.proxy.upstream.Backend;
+import dev.keel.registry.internal.LogSafe;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.concurrent.Future;
@@ -36,21 +36,6 @@ final class TcpConnection {
   private static final Logger log = LoggerFactory.getLogger(TcpConnection.class);
   /** A shed connection closes only once answered and quiet this long: between exchanges. */
   static final long QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
-  /**
-   * An upstream channel's handler until it is set up ({@link UpstreamSetup}) and gets its relay
-   * handler: a failure on the way (a refused handshake) is reported by the set-up's future, not logged.
-   */
-  private static final ChannelHandler NO_HANDLER = new ChannelInboundHandlerAdapter() {
-    @Override
-    public boolean isSharable() {
-      return true;
-    }
-
-    @Override
-    public void exceptionCaught(io.netty.channel.ChannelHandlerContext ctx, Throwable cause) {
-      ctx.close();
-    }
-  };
   private static final long CONFIRM_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
   private static final long DRAIN_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
   private static final long MAX_TICK_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -62,6 +47,9 @@ final class TcpConnection {
 
   private final TcpRoute route;
   private final Channel client;
+  // chosen once, after the TLS handshake (by its server name): the route and its service, open
+  private SniRoutes.@Nullable Route rule;
+  private @Nullable TcpService service;
   /** Endpoints this connection failed to reach: its next attempts avoid them while others are available. */
   private final List<Endpoint> failed = new ArrayList<>(0);
   private final List<ByteBuf> early = new ArrayList<>(0);
@@ -97,17 +85,60 @@ final class TcpConnection {
   void start() {
     Future<?> h = handshake;
     if (h == null) {
-      connect();
+      routeThenConnect();
       return;
     }
     h.addListener(f -> {
       if (f.isSuccess()) {
-        connect();
+        routeThenConnect();
       } else {
         close();
       }
     });
     client.read();
+  }
+
+  /** Chooses the route by the TLS server name the client asked for (any route without TLS), then connects. */
+  private void routeThenConnect() {
+    if (closed) {
+      return;
+    }
+    SniRoutes.Choice c = route.routes.route(SniRoutes.serverName(client));
+    if (c == null) {
+      route.stats.noRoute.increment();
+      log.debug("{}: no route for {} (server name {})", route.config.name(), client.remoteAddress(),
+          LogSafe.lazy(SniRoutes.serverName(client)));
+      close();
+      return;
+    }
+    rule = c.route();
+    openThenConnect(c.service());
+  }
+
+  /** Connects once the service is open; waits (bounded) while the registry is first asked for it. */
+  private void openThenConnect(ServiceEntry<TcpService> entry) {
+    ServiceEntry<TcpService> e = entry.live();
+    TcpService s = e.service();
+    if (s == null) {
+      if (!e.await(client.eventLoop(), () -> openThenConnect(e)) && !closed) {
+        rule().unconnected.increment();
+        route.stats.noEndpoint.increment();
+        close();
+      }
+      return;
+    }
+    if (!closed) {
+      service = s;
+      connect();
+    }
+  }
+
+  private SniRoutes.Route rule() {
+    return java.util.Objects.requireNonNull(rule, "route chosen before connecting");
+  }
+
+  private TcpService service() {
+    return java.util.Objects.requireNonNull(service, "service open before connecting");
   }
 
   private void connect() {
@@ -118,32 +149,36 @@ final class TcpConnection {
       // Counts the connect as a request on the lease's endpoint, so its outcome feeds outlier
       // ejection: a strict pin, through the same picker as an http listener's requests. Null when the
       // endpoint stopped being available since it was placed: the connect goes ahead uncounted.
-      counted = l == null ? null : route.picker.pick(PickArgs.builder().pinned(l.endpoint().id()).strict(true).build());
+      counted = l == null ? null : service().picker().pick(PickArgs.builder().pinned(l.endpoint().id()).strict(true).build());
     } else {
       // The listener's policy places the connection; its pick counts the connect as a request, the
       // lease counts the connection.
       counted = pickByPolicy();
-      l = counted == null ? null : route.connections.openOn(counted.endpoint());
+      l = counted == null ? null : service().connections().openOn(counted.endpoint());
     }
     if (l == null) {
+      rule().unconnected.increment();
       route.stats.noEndpoint.increment();
       close();
       return;
     }
     if (attempt == 0) {
-      route.placed();
+      service().placed();
     }
     Backend target = counted != null ? counted : Backend.of(l.endpoint());
     long started = System.nanoTime();
     Endpoint report = counted == null ? null : counted.endpoint();
-    ChannelFuture f = route.upstream.clone(client.eventLoop()).handler(NO_HANDLER).connect(target.address());
+    io.netty.bootstrap.Bootstrap b = route.upstream.clone(client.eventLoop());
+    int connectMillis = target.connectTimeoutMillis() > 0 ? target.connectTimeoutMillis() : route.connectTimeoutMillis;
+    b.option(io.netty.channel.ChannelOption.CONNECT_TIMEOUT_MILLIS, connectMillis); // the route's
+    ChannelFuture f = b.handler(UpstreamSetup.NO_HANDLER).connect(target.address());
     f.addListener((ChannelFutureListener) done -> {
       if (!done.isSuccess()) {
         connected(done.channel(), done.cause(), l, report, started);
         return;
       }
       // The PROXY header and the TLS handshake are part of connecting (UpstreamSetup).
-      UpstreamSetup.establish(route, client, done.channel(), target.host(), target.port())
+      UpstreamSetup.establish(route, client, done.channel(), target.host(), target.port(), connectMillis)
           .addListener(ready -> connected(done.channel(), ready.isSuccess() ? null : ready.cause(), l, report, started));
     });
   }
@@ -154,8 +189,8 @@ final class TcpConnection {
    * succeed where one just failed).
    */
   private @Nullable ConnectionLease place() {
-    ConnectionLease l = route.connections.open(failed);
-    return l != null || failed.isEmpty() ? l : route.connections.open();
+    ConnectionLease l = service().connections().open(failed);
+    return l != null || failed.isEmpty() ? l : service().connections().open();
   }
 
   /**
@@ -165,8 +200,8 @@ final class TcpConnection {
   private @Nullable Backend pickByPolicy() {
     CharSequence key = client.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
         ? a.getAddress().getHostAddress() : null;
-    Backend b = route.picker.pick(PickArgs.builder().key(key).exclude(failed).build());
-    return b != null || failed.isEmpty() ? b : route.picker.pick(key);
+    Backend b = service().picker().pick(PickArgs.builder().key(key).exclude(failed).build());
+    return b != null || failed.isEmpty() ? b : service().picker().pick(key);
   }
 
   /**
@@ -200,10 +235,12 @@ final class TcpConnection {
     failed.add(l.endpoint());
     if (closed) {
       return;
-    } else if (++attempt < route.attempts) {
+    } else if (++attempt < rule().attempts) {
+      rule().retries.increment();
       route.stats.retries.increment();
       connect();
     } else {
+      rule().unconnected.increment();
       route.stats.noEndpoint.increment();
       close();
     }
@@ -424,7 +461,7 @@ final class TcpConnection {
       route.unregister(l);
       if (lingerLease) {
         // The shed client reconnects in a moment; until then its lease keeps counting in the total.
-        route.linger(l, client.eventLoop(), RECONNECT_GRACE_NANOS);
+        service().linger(l, client.eventLoop(), RECONNECT_GRACE_NANOS);
       } else {
         l.close();
       }

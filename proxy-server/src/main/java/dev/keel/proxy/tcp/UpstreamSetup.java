@@ -2,6 +2,8 @@ package dev.keel.proxy.tcp;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
@@ -23,14 +25,31 @@ final class UpstreamSetup {
   private UpstreamSetup() {}
 
   /**
+   * An upstream channel's handler until it is set up ({@link UpstreamSetup}) and gets its relay
+   * handler: a failure on the way (a refused handshake) is reported by the set-up's future, not logged.
+   */
+  static final ChannelHandler NO_HANDLER = new ChannelInboundHandlerAdapter() {
+    @Override
+    public boolean isSharable() {
+      return true;
+    }
+
+    @Override
+    public void exceptionCaught(io.netty.channel.ChannelHandlerContext ctx, Throwable cause) {
+      ctx.close();
+    }
+  };
+
+  /**
    * Starts the set-up of {@code upstream}, connected for {@code client} to the instance at
    * {@code host:port}; the future completes when the connection can carry the client's bytes.
    */
-  static Future<Void> establish(TcpRoute route, Channel client, Channel upstream, String host, int port) {
+  static Future<Void> establish(TcpRoute route, Channel client, Channel upstream, String host, int port,
+      int handshakeTimeoutMillis) {
     Promise<Void> done = upstream.eventLoop().newPromise();
     String pp = route.config.proxyProtocol();
     if ("none".equals(pp)) {
-      secure(route, upstream, host, port, done);
+      secure(route, upstream, host, port, handshakeTimeoutMillis, done);
       return done;
     }
     upstream.pipeline().addFirst("proxy-protocol", HAProxyMessageEncoder.INSTANCE);
@@ -39,7 +58,7 @@ final class UpstreamSetup {
         upstream.pipeline().remove("proxy-protocol");
       }
       if (f.isSuccess()) {
-        secure(route, upstream, host, port, done);
+        secure(route, upstream, host, port, handshakeTimeoutMillis, done);
       } else {
         done.tryFailure(f.cause());
       }
@@ -47,7 +66,8 @@ final class UpstreamSetup {
     return done;
   }
 
-  private static void secure(TcpRoute route, Channel upstream, String host, int port, Promise<Void> done) {
+  private static void secure(TcpRoute route, Channel upstream, String host, int port, int handshakeTimeoutMillis,
+      Promise<Void> done) {
     SslHandler tls = route.tls.upstreamHandler(upstream.alloc(), host, port);
     if (tls == null) {
       if (upstream.isActive()) {
@@ -57,7 +77,7 @@ final class UpstreamSetup {
       }
       return;
     }
-    tls.setHandshakeTimeoutMillis(route.connectTimeoutMillis);
+    tls.setHandshakeTimeoutMillis(handshakeTimeoutMillis); // timeouts.connect: the handshake is part of connecting
     upstream.pipeline().addFirst("tls", tls); // on an active channel: the handshake starts now
     tls.handshakeFuture().addListener(h -> {
       if (h.isSuccess()) {

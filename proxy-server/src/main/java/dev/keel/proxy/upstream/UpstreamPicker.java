@@ -39,11 +39,13 @@ public final class UpstreamPicker implements AutoCloseable {
   private final Balancer balancer;
   private final ConnectionBalancer connections;
   private final String policy;
+  private final int connectTimeoutMillis;
   private final Subscription warmBackends;
 
-  private UpstreamPicker(Balancer balancer, String policy) {
+  private UpstreamPicker(Balancer balancer, String policy, int connectTimeoutMillis) {
     this.balancer = balancer;
     this.policy = policy;
+    this.connectTimeoutMillis = connectTimeoutMillis;
     this.connections = ConnectionBalancer.create(balancer);
     // Makes the backend of each new endpoint (its address resolved) on the balancer's executor,
     // when the endpoint is published, rather than on an event loop at its first pick.
@@ -61,12 +63,18 @@ public final class UpstreamPicker implements AutoCloseable {
    * {@code policies} (the plug-ins' class loader).
    */
   public static UpstreamPicker start(ListenerConfig listener, Discovery discovery, ClassLoader policies) {
-    Balancer.Builder b = Balancer.builder(discovery, listener.service()).config(config(listener)).policyLoader(policies);
+    String service = listener.service();
+    if (service == null) {
+      throw new IllegalArgumentException("listener '" + listener.name() + "': routes, no one service (expected: a picker "
+          + "per service the routes name)");
+    }
+    Balancer.Builder b = Balancer.builder(discovery, service).config(config(listener)).policyLoader(policies);
     ListenerConfig.Health.Active active = listener.health().active();
     if (active != null) {
       b.healthChecker(active.path() == null ? HealthChecker.tcp() : HealthChecker.http(active.path()));
     }
-    return new UpstreamPicker(b.build(), listener.policy());
+    return new UpstreamPicker(b.build(), listener.policy(),
+        (int) Math.max(1, Math.min(Integer.MAX_VALUE, listener.timeouts().connect().toMillis())));
   }
 
   /** The balancer settings a listener's config asks for: policy, health, rebalance. */
@@ -97,20 +105,27 @@ public final class UpstreamPicker implements AutoCloseable {
 
   private void warmBackends() {
     for (Endpoint e : balancer.state().members()) {
-      Backend.of(e);
+      backend(e);
     }
+  }
+
+  /** The backend of {@code e}, knowing its service's connect timeout (routes may set their own). */
+  private Backend backend(Endpoint e) {
+    Backend b = Backend.of(e);
+    b.connectTimeoutMillis(connectTimeoutMillis);
+    return b;
   }
 
   /** The policy's backend for {@code key} (ring-hash: client IP, cookie; null for none), or null when none is available. */
   public @Nullable Backend pick(@Nullable CharSequence key) {
     Endpoint e = balancer.pick(key);
-    return e == null ? null : Backend.of(e);
+    return e == null ? null : backend(e);
   }
 
   /** The backend {@code args} asks for (see {@link PickArgs}), or null. */
   public @Nullable Backend pick(PickArgs args) {
     Endpoint e = balancer.pick(args);
-    return e == null ? null : Backend.of(e);
+    return e == null ? null : backend(e);
   }
 
   /**

@@ -57,7 +57,7 @@ class MetricsLifecycleIntegrationTest {
         String before = scrape(server);
         assertThat(value(before, "keel_proxy_requests_total{listener=\"web\",service=\"demo\"}")).isEqualTo(3.0);
         assertThat(value(before, "keel_proxy_backend_requests_total{address=\"127.0.0.1:" + blue.port()
-            + "\",backend=\"blue\",listener=\"web\"}")).isEqualTo(3.0);
+            + "\",backend=\"blue\",listener=\"web\",service=\"demo\"}")).isEqualTo(3.0);
 
         // web changes (a new listener object on the same name), api goes away
         ProxyConfig next = loader.parse(yaml(registry, ", retries: { attempts: 1 }", false), null);
@@ -68,7 +68,7 @@ class MetricsLifecycleIntegrationTest {
         assertThat(value(after, "keel_proxy_requests_total{listener=\"web\",service=\"demo\"}"))
             .as("the replacement's counter, not the retired listener's").isEqualTo(2.0);
         assertThat(value(after, "keel_proxy_backend_requests_total{address=\"127.0.0.1:" + blue.port()
-            + "\",backend=\"blue\",listener=\"web\"}")).isEqualTo(2.0);
+            + "\",backend=\"blue\",listener=\"web\",service=\"demo\"}")).isEqualTo(2.0);
         assertThat(after).doesNotContain("listener=\"api\"");
       } finally {
         server.close(Duration.ofMillis(500));
@@ -124,7 +124,7 @@ class MetricsLifecycleIntegrationTest {
   private static void awaitMembers(ProxyServer server, Set<String> ids) {
     await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5)).until(() -> {
       for (RunningListener l : server.listeners()) {
-        Set<String> members = l.picker().backends().stream().map(Backend::id).collect(Collectors.toSet());
+        Set<String> members = java.util.Objects.requireNonNull(l.picker(), "one service").backends().stream().map(Backend::id).collect(Collectors.toSet());
         if (!members.equals(ids)) {
           return false;
         }

@@ -124,7 +124,7 @@ class UpstreamTlsIntegrationTest {
         assertThat(r.statusCode()).as("POST %d: nothing reached the refused instance, so it is retried", i).isEqualTo(200);
         assertThat(r.body()).isEqualTo("by-ip");
       }
-      long refused = p.server.listeners().get(0).picker().backends().stream()
+      long refused = p.picker().backends().stream()
           .filter(b -> b.port() == byName.getAddress().getPort()).mapToLong(b -> b.failures()).sum();
       assertThat(refused).as("the refused handshakes are charged to that instance").isPositive();
     }

@@ -137,7 +137,7 @@ class TcpTlsIntegrationTest {
             s.close();
           }
         }
-        long failures = p.server.listeners().get(0).picker().backends().stream()
+        long failures = p.picker().backends().stream()
             .filter(b -> b.id().equals("refused")).mapToLong(b -> b.failures()).sum();
         assertThat(failures).as("the refused handshakes are charged to that instance").isPositive();
       }

@@ -95,7 +95,7 @@ final class LeaseKeeper {
         ensureLease();
         put(key, instance, leaseId);
       }
-      RegistrationHandle r = new RegistrationHandle(instance, this::deregister);
+      RegistrationHandle r = new RegistrationHandle(instance, this::deregister, this::update);
       RegistrationHandle previous = registrations.put(key, r);
       if (previous != null) {
         previous.supersede();
@@ -212,6 +212,28 @@ final class LeaseKeeper {
   private void put(String key, ServiceInstance instance, long lease) {
     await(client.getKVClient().put(bytes(key), ByteSequence.from(codec.encode(instance)),
         PutOption.builder().withLeaseId(lease).build()), config, config.timeout(), "put " + key);
+  }
+
+  /**
+   * Puts {@code next} on its key under the current lease: the key's create revision stays, watchers
+   * see a put (the instance changed), never a delete. A restore racing it writes {@code next} too,
+   * since the handle already holds it. Blocks up to the timeout.
+   */
+  private void update(RegistrationHandle r, ServiceInstance next) {
+    String key = codec.key(next);
+    io.lock();
+    try {
+      if (closed || registrations.get(key) != r) {
+        throw new IllegalStateException("update: " + r + " was superseded, or its client closed");
+      }
+      if (leaseId == 0) {
+        ensureLease(); // lost and not yet restored: restoring puts every registration, this one as updated
+      } else {
+        put(key, next, leaseId);
+      }
+    } finally {
+      io.unlock();
+    }
   }
 
   private void deregister(RegistrationHandle r) {

@@ -162,7 +162,9 @@ final class ZooKeeperRegistryClient implements RegistryClient {
     requireNonNull(instance, "instance");
     checkOpen();
     String path = ZKPaths.makePath(servicePath(instance.service()), nodeName("id", instance.id()));
-    return registrar.register(instance, path, codec.encode(instance, System.currentTimeMillis()));
+    // Updates keep the registration time: it says which registration this is, an update is not a new one.
+    long registeredAt = System.currentTimeMillis();
+    return registrar.register(instance, path, i -> codec.encode(i, registeredAt));
   }
 
   @Override
