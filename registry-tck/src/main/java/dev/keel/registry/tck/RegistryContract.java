@@ -2,7 +2,6 @@ package dev.keel.registry.tck;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import dev.keel.registry.InstanceSet;
 import dev.keel.registry.Registration;
