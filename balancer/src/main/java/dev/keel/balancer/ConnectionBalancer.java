@@ -64,6 +64,17 @@ public sealed interface ConnectionBalancer permits DefaultConnectionBalancer {
   @Nullable ConnectionLease open(Collection<? extends Endpoint> exclude);
 
   /**
+   * A lease on {@code endpoint}, chosen by the caller rather than by this balancer's placement (a
+   * tcp listener whose policy places connections, such as ring-hash on the client address): it
+   * counts like any other lease in {@link #evenness()} and the endpoints' {@code
+   * activeConnections}, so policies that read them see it.
+   *
+   * @param endpoint an endpoint of this balancer's {@link Balancer}, as its {@code pick} returns
+   * @throws IllegalArgumentException when {@code endpoint} is not one of its balancer's
+   */
+  ConnectionLease openOn(Endpoint endpoint);
+
+  /**
    * The leases to close now, each already marked {@link ConnectionLease#shedding()}; empty when the
    * spread is within tolerance, the membership is settling, or the rate budget is spent. Uses the
    * balancer's clock.

@@ -110,6 +110,16 @@ final class DefaultConnectionBalancer implements ConnectionBalancer {
   }
 
   @Override
+  public synchronized ConnectionLease openOn(Endpoint endpoint) {
+    if (!(endpoint instanceof EndpointState e)) {
+      throw new IllegalArgumentException("endpoint: " + endpoint + " (expected: an endpoint its balancer picked)");
+    }
+    Lease lease = new Lease(e);
+    leases.add(lease);
+    return lease;
+  }
+
+  @Override
   public synchronized List<ConnectionLease> shedCandidates() {
     long now = balancer.clock().nanoTime();
     double rate = config.rebalanceMaxShedPerSecond();

@@ -43,6 +43,7 @@ class ConfigurationDocTest {
     TestPki.Leaf listener = ca.issue("listener", "DNS:web.internal");
     TestPki.Leaf client = ca.issue("proxy-client");
     Path etc = Files.createDirectories(dir.resolve("etc-keel"));
+    Files.createDirectories(etc.resolve("plugins")); // plugin-path: an empty directory brings nothing
     Files.copy(listener.cert(), etc.resolve("cert.pem"));
     Files.copy(listener.key(), etc.resolve("key.pem"));
     Files.copy(ca.cert(), etc.resolve("client-ca.pem"));

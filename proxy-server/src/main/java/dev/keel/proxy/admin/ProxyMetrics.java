@@ -28,7 +28,6 @@ final class ProxyMetrics implements AutoCloseable {
   private final ProcessMeters process = new ProcessMeters(registry);
   private final List<RunningListener> listeners;
   private final OwnedMeters owned = new OwnedMeters(registry);
-  private final ConnectionSpreadMetrics spread = new ConnectionSpreadMetrics();
 
   ProxyMetrics(List<RunningListener> listeners) {
     this.listeners = listeners;
@@ -72,7 +71,9 @@ final class ProxyMetrics implements AutoCloseable {
     if (services != null) {
       RouteMetrics.register(registry, l, services, out);
     }
-    spread.register(registry, l, out);
+    if (l instanceof ConnectionSpread spread) {
+      ConnectionSpreadMetrics.register(registry, spread, t, out);
+    }
   }
 
   private Gauge stale(Tags t, UpstreamPicker picker) {
@@ -89,8 +90,10 @@ final class ProxyMetrics implements AutoCloseable {
   synchronized String scrape() {
     for (RunningListener l : listeners) {
       owned.keep(l, meters -> register(l, meters));
-      if (l instanceof ConnectionSpread) {
-        continue; // a tcp listener's backends are metered as connection shares (ConnectionSpreadMetrics)
+      if (l instanceof ConnectionSpread spread) {
+        // a tcp listener's backends are metered as connection shares (ConnectionSpreadMetrics)
+        shares(l, spread);
+        continue;
       }
       UpstreamPicker picker = l.picker();
       String service = l.config().service();
@@ -109,11 +112,21 @@ final class ProxyMetrics implements AutoCloseable {
         }
       }
     }
-    for (RunningListener l : listeners) {
-      spread.registerBackends(registry, l);
-    }
     owned.removeUnseen();
     return registry.scrape();
+  }
+
+  /** A tcp listener's one service's backends: their connections and share. */
+  private void shares(RunningListener l, ConnectionSpread spread) {
+    UpstreamPicker picker = l.picker();
+    String service = l.config().service();
+    if (picker == null || service == null) {
+      return; // with routes: each service's backends show in /status; the listener's spread is its least even one's
+    }
+    for (Backend b : picker.backends()) {
+      owned.keep(b, meters -> ConnectionSpreadMetrics.registerBackend(registry, spread, b.id(),
+          Tags.of("listener", l.config().name(), "service", service, "backend", b.id(), "address", b.addressText()), meters));
+    }
   }
 
   private void backends(RunningListener l, String service, UpstreamPicker picker) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.keel.proxy.listener.RunningListener;
+import dev.keel.proxy.plugin.Plugins;
 import dev.keel.proxy.routing.ServiceDirectory;
 import dev.keel.proxy.tcp.ConnectionSpread;
 import dev.keel.proxy.upstream.Backend;
@@ -24,9 +25,30 @@ final class StatusJson {
 
   private StatusJson() {}
 
-  static byte[] render(List<RunningListener> listeners, RegistryClient registry) {
+  /**
+   * {@code "policies"}: every policy name a listener may use (built-ins and plug-ins); {@code
+   * "plugins"}: the directory and, per jar, the policies and registry schemes it brought.
+   */
+  private static void writePlugins(ObjectNode root, Plugins plugins) {
+    ArrayNode names = root.putArray("policies");
+    plugins.policies().forEach(names::add);
+    ObjectNode p = root.putObject("plugins");
+    if (plugins.directory() != null) {
+      p.put("path", String.valueOf(plugins.directory()));
+    }
+    ArrayNode jars = p.putArray("jars");
+    for (Plugins.Jar j : plugins.jars()) {
+      ObjectNode o = jars.addObject();
+      o.put("file", j.file());
+      j.policies().forEach(o.putArray("policies")::add);
+      j.registries().forEach(o.putArray("registries")::add);
+    }
+  }
+
+  static byte[] render(List<RunningListener> listeners, RegistryClient registry, Plugins plugins) {
     ObjectNode root = JSON.createObjectNode();
     RegistryStatus.write(root, registry);
+    writePlugins(root, plugins);
     ArrayNode ls = root.putArray("listeners");
     for (RunningListener l : listeners) {
       ObjectNode o = ls.addObject();

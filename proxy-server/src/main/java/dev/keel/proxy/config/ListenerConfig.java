@@ -43,10 +43,14 @@ public record ListenerConfig(
     @Nullable AccessLogConfig accessLog) {
 
   public static final List<String> PROTOCOLS = List.of("http", "tcp");
+  /**
+   * A tcp listener's default policy: each connection goes to the instance furthest below its
+   * weighted share of the open connections, and rebalancing sheds connections to keep it so. Valid
+   * on tcp listeners only; any other policy places each connection itself, without rebalancing.
+   */
+  public static final String LEAST_CONNECTIONS = "least-connections";
   /** PROXY protocol header sent to upstreams by tcp listeners. */
   public static final List<String> PROXY_PROTOCOLS = List.of("none", "v1", "v2");
-  public static final List<String> POLICIES =
-      List.of("round-robin", "random", "least-request", "least-response-time", "ring-hash");
   /**
    * Request headers that name the client's address or identity, besides {@code X-Forwarded-*}
    * (which the proxy sets itself): removed from requests of clients that are not trusted proxies,
@@ -113,9 +117,26 @@ public record ListenerConfig(
 
   /** A listener with every default, for the one-line form and tests. */
   public static ListenerConfig of(String name, HostPort listen, String protocol, String service, String policy) {
+    Rebalance d = Rebalance.defaults();
+    // a tcp policy other than least-connections places each connection itself: no rebalancing
+    Rebalance rebalance = "tcp".equals(protocol) && !LEAST_CONNECTIONS.equals(policy)
+        ? new Rebalance(false, d.tolerance(), d.settle(), d.maxShedPerSecond()) : d;
     return new ListenerConfig(name, listen, protocol, service, policy, Persistence.NONE, Health.defaults(),
-        Timeouts.defaults(), Rebalance.defaults(), Retries.defaults(), Limits.defaults(), List.of(), null,
+        Timeouts.defaults(), rebalance, Retries.defaults(), Limits.defaults(), List.of(), null,
         Upstream.defaults());
+  }
+
+  /** The policy of a listener of {@code protocol} that names none. */
+  public static String defaultPolicy(String protocol) {
+    return "tcp".equals(protocol) ? LEAST_CONNECTIONS : "round-robin";
+  }
+
+  /**
+   * True when a tcp listener's connection balancer places (and rebalances) its connections; false
+   * when its policy does (or it is an http listener, whose policy picks per request).
+   */
+  public boolean placedByConnections() {
+    return "tcp".equals(protocol) && LEAST_CONNECTIONS.equals(policy);
   }
 
   /** This listener with {@code name} as its one service and no routes: what a service of it is opened with. */
@@ -168,10 +189,53 @@ public record ListenerConfig(
     return false;
   }
 
-  /** Session persistence: {@code none}, {@code lb-cookie}, {@code app-cookie} or {@code client-ip}. */
-  public record Persistence(String type, String cookie) {
+  /**
+   * Session persistence: {@code none}, {@code lb-cookie}, {@code app-cookie} or {@code client-ip}.
+   *
+   * @param cookie the proxy's cookie (lb-cookie) or the application's (app-cookie)
+   * @param insertCookie app-cookie only: the proxy's own cookie, set when an instance answers
+   *     without setting {@code cookie}, so the client still returns to it
+   * @param clientIp client-ip only: where the client IP comes from, and how strictly it is kept
+   */
+  public record Persistence(String type, String cookie, String insertCookie, ClientIp clientIp) {
     public static final List<String> TYPES = List.of("none", "lb-cookie", "app-cookie", "client-ip");
+    public static final String DEFAULT_INSERT_COOKIE = "KEEL_ROUTE";
     public static final Persistence NONE = new Persistence("none", "KEEL");
+
+    /** With the default {@code insertCookie} and {@code clientIp}. */
+    public Persistence(String type, String cookie) {
+      this(type, cookie, DEFAULT_INSERT_COOKIE, ClientIp.defaults());
+    }
+  }
+
+  /**
+   * client-ip persistence.
+   *
+   * @param headers request headers (lower case) a trusted proxy's client IP is read from, first
+   *     usable wins; {@code x-forwarded-for} is read as a list (the rightmost hop that is not a
+   *     trusted proxy), the others as one address
+   * @param strict true: a client never moves to another instance while its instance is available
+   *     (no load bound), and a request from a trusted proxy that names no client IP is answered
+   *     500 rather than placed by another key
+   * @param hashBalanceFactor the ring's load bound when not strict (0, or at least 1.0; see {@code
+   *     BalancerConfig.hashBalanceFactor})
+   */
+  public record ClientIp(List<String> headers, boolean strict, double hashBalanceFactor) {
+    public static final List<String> DEFAULT_HEADERS = List.of("client-ip", "x-forwarded-for");
+    public static final double DEFAULT_HASH_BALANCE_FACTOR = 1.25;
+
+    public ClientIp {
+      headers = List.copyOf(headers);
+    }
+
+    public static ClientIp defaults() {
+      return new ClientIp(DEFAULT_HEADERS, false, DEFAULT_HASH_BALANCE_FACTOR);
+    }
+
+    /** The balancer's load bound: 0 (none) when strict. */
+    public double effectiveHashBalanceFactor() {
+      return strict ? 0 : hashBalanceFactor;
+    }
   }
 
   /**

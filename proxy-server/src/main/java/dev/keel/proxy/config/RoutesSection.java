@@ -22,8 +22,8 @@ import org.jspecify.annotations.Nullable;
  */
 final class RoutesSection {
   /** What a route may override, on the listener it belongs to. */
-  record Base(String protocol, String policy, Persistence persistence, Health health, Timeouts timeouts, Retries retries,
-      boolean tls) {}
+  record Base(String protocol, String policy, List<String> policies, Persistence persistence, Health health,
+      Timeouts timeouts, Retries retries, boolean tls) {}
 
   private RoutesSection() {}
 
@@ -64,13 +64,22 @@ final class RoutesSection {
             + "the path like \"{path.0}\")");
       }
     }
-    String policy = tcp ? base.policy() : f.oneOf("policy", base.policy(), ListenerConfig.POLICIES);
-    Persistence persistence = tcp ? base.persistence() : ConfigLoader.persistence(f.map("persistence"), base.persistence());
+    String policy = tcp ? base.policy() : routePolicy(f, base);
+    Persistence persistence = tcp ? base.persistence() : PersistenceSection.read(f.map("persistence"), base.persistence());
     Health health = ConfigLoader.health(f.map("health"), base.health());
     Timeouts timeouts = timeouts(f.map("timeouts"), base.timeouts(), tcp);
     Retries retries = ConfigLoader.retries(f.map("retries"), base.retries());
     f.done();
     return new RouteConfig(name, match, service, strip, policy, persistence, health, timeouts, retries);
+  }
+
+  /** An http route's policy: the built-ins and the plug-ins' ({@code least-connections} is tcp's). */
+  private static String routePolicy(Fields f, Base base) {
+    if (ListenerConfig.LEAST_CONNECTIONS.equals(f.string("policy"))) {
+      throw f.error("policy", "'" + ListenerConfig.LEAST_CONNECTIONS + "' places tcp connections (expected on an http"
+          + " route: least-request, which counts requests in flight, or one of " + String.join(", ", base.policies()) + ")");
+    }
+    return f.oneOf("policy", base.policy(), base.policies());
   }
 
   private static RouteConfig.Match httpMatch(Fields f) {

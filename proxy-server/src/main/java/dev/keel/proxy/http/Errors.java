@@ -3,6 +3,7 @@ package dev.keel.proxy.http;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import org.jspecify.annotations.Nullable;
 
 /** The proxy's own short error responses; each is sent with {@code Connection: close}, flushed, then the connection closed. */
 final class Errors {

@@ -34,6 +34,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(HttpProxyHandler.class);
+  static final String NO_CLIENT_IP = "no client IP: the trusted proxy in front sent none of persistence.client-ip-headers"
+      + " (strict client-ip persistence places no request without one)";
 
   private final HttpRoute route;
   private final ReadDeadlines deadlines;
@@ -167,7 +169,15 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     String token = sticky.cookieBased() ? sticky.tokenFrom(req.headers()) : null;
     CharSequence key = sticky.clientIp() ? sticky.clientIp(peer, trustedPeer, req.headers()) : null;
     if (accessLog != null) {
-      accessLog.routed(sticky.clientIp(peer, trustedPeer, req.headers()), rule.config == null ? null : rule.name, to.name());
+      String ip = key != null ? key.toString() : sticky.clientIp(peer, trustedPeer, req.headers());
+      accessLog.routed(ip != null ? ip : peer, rule.config == null ? null : rule.name, to.name());
+    }
+    if (key == null && sticky.clientIp()) {
+      // strict client-ip: a trusted proxy that names no client IP; hashing anything else would
+      // send the client to an instance that is not its own
+      route.stats().rejected.increment();
+      failed(HttpResponseStatus.INTERNAL_SERVER_ERROR, NO_CLIENT_IP);
+      return;
     }
     boolean websocket = head.websocketUpgrade(req);
     Http1Response r = response();

@@ -47,21 +47,26 @@ final class HttpListenerKind implements ListenerKind {
     ListenerTls tls = new ListenerTls(TlsMaterial.load(config.tls(), config.upstream().tls()));
     ConnectionGate gate = new ConnectionGate(config.maxConnections(), env.fds());
     boolean shed = config.rebalance().enabled();
+    ClassLoader policies = env.plugins().classLoader();
     ServiceDirectory<HttpService> services = ServiceDirectory.of(config, service -> {
-      UpstreamPicker picker = UpstreamPicker.start(service, env.discovery());
+      UpstreamPicker picker = UpstreamPicker.start(service, env.discovery(), policies);
       return new HttpService(picker, new TunnelBalancing(picker.connections(), shed));
     });
     long idleNanos = config.timeouts().idle().toNanos();
+    int connectMillis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, config.timeouts().connect().toMillis()));
     Bootstrap upstream = new Bootstrap()
         .channel(env.transport().socketChannel())
         .option(ChannelOption.AUTO_READ, false)
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.SO_KEEPALIVE, true)
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, config.timeouts().connect().toMillis()));
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectMillis);
     java.util.function.Function<io.netty.channel.EventLoop, UpstreamPool> pools = loop -> new UpstreamPool(loop, upstream,
         (ch, backend) -> {
           SslHandler upstreamTls = tls.upstreamHandler(ch.alloc(), backend.host(), backend.port());
           if (upstreamTls != null) {
+            // connecting includes the handshake (Http1Upstream): it gets the service's timeouts.connect too
+            int millis = backend.connectTimeoutMillis();
+            upstreamTls.setHandshakeTimeoutMillis(millis > 0 ? millis : connectMillis);
             ch.pipeline().addLast("tls", upstreamTls);
           }
           // Requests are written as bytes by the proxy handler; responses are parsed and forwarded

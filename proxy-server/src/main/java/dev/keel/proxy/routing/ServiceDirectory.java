@@ -352,9 +352,10 @@ public final class ServiceDirectory<S extends OpenService> implements AutoClosea
   private record GroupKey(String policy, String persistence, ListenerConfig.Health health,
       java.time.Duration connect) {
     static GroupKey of(ListenerConfig c) {
-      // client-ip persistence makes the balancer ring-hash; cookies do not change the balancer
-      return new GroupKey(c.policy(), "client-ip".equals(c.persistence().type()) ? "client-ip" : "",
-          c.health(), c.timeouts().connect());
+      // client-ip persistence makes the balancer ring-hash with its load bound (none when strict);
+      // cookies and the client-ip headers do not change the balancer
+      return new GroupKey(c.policy(), "client-ip".equals(c.persistence().type())
+          ? "client-ip/" + c.persistence().clientIp().effectiveHashBalanceFactor() : "", c.health(), c.timeouts().connect());
     }
   }
 

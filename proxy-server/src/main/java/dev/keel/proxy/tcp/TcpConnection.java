@@ -7,19 +7,16 @@ import dev.keel.balancer.PickArgs;
 import dev.keel.proxy.routing.ServiceEntry;
 import dev.keel.proxy.upstream.Backend;
 import dev.keel.registry.internal.LogSafe;
-import dev.keel.registry.ServiceInstance;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.DuplexChannel;
-import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -145,7 +142,20 @@ final class TcpConnection {
   }
 
   private void connect() {
-    ConnectionLease l = place();
+    ConnectionLease l;
+    Backend counted;
+    if (route.placedByConnections) {
+      l = place();
+      // Counts the connect as a request on the lease's endpoint, so its outcome feeds outlier
+      // ejection: a strict pin, through the same picker as an http listener's requests. Null when the
+      // endpoint stopped being available since it was placed: the connect goes ahead uncounted.
+      counted = l == null ? null : service().picker().pick(PickArgs.builder().pinned(l.endpoint().id()).strict(true).build());
+    } else {
+      // The listener's policy places the connection; its pick counts the connect as a request, the
+      // lease counts the connection.
+      counted = pickByPolicy();
+      l = counted == null ? null : service().connections().openOn(counted.endpoint());
+    }
     if (l == null) {
       rule().unconnected.increment();
       route.stats.noEndpoint.increment();
@@ -155,29 +165,22 @@ final class TcpConnection {
     if (attempt == 0) {
       service().placed();
     }
-    // Counts the connect as a request on the lease's endpoint, so its outcome feeds outlier
-    // ejection: a strict pin, through the same picker as an http listener's requests. Null when the
-    // endpoint stopped being available since it was placed: the connect goes ahead uncounted.
-    Backend counted = service().picker().pick(PickArgs.builder().pinned(l.endpoint().id()).strict(true).build());
     Backend target = counted != null ? counted : Backend.of(l.endpoint());
     long started = System.nanoTime();
-    io.netty.bootstrap.Bootstrap b = route.upstream.clone(client.eventLoop());
-    if (target.connectTimeoutMillis() > 0) {
-      b.option(io.netty.channel.ChannelOption.CONNECT_TIMEOUT_MILLIS, target.connectTimeoutMillis()); // the route's
-    }
-    ChannelFuture f = b
-        .handler(new ChannelInitializer<Channel>() {
-          @Override
-          protected void initChannel(Channel ch) {
-            if ("none".equals(route.config.proxyProtocol())) {
-              addUpstreamTls(ch, target.host(), target.port()); // else after the PROXY header, which precedes the TLS handshake
-            }
-            ch.pipeline().addLast("relay", new RelayHandler(TcpConnection.this, false));
-          }
-        })
-        .connect(target.address());
     Endpoint report = counted == null ? null : counted.endpoint();
-    f.addListener((ChannelFutureListener) done -> connected(done, l, report, started));
+    io.netty.bootstrap.Bootstrap b = route.upstream.clone(client.eventLoop());
+    int connectMillis = target.connectTimeoutMillis() > 0 ? target.connectTimeoutMillis() : route.connectTimeoutMillis;
+    b.option(io.netty.channel.ChannelOption.CONNECT_TIMEOUT_MILLIS, connectMillis); // the route's
+    ChannelFuture f = b.handler(UpstreamSetup.NO_HANDLER).connect(target.address());
+    f.addListener((ChannelFutureListener) done -> {
+      if (!done.isSuccess()) {
+        connected(done.channel(), done.cause(), l, report, started);
+        return;
+      }
+      // The PROXY header and the TLS handshake are part of connecting (UpstreamSetup).
+      UpstreamSetup.establish(route, client, done.channel(), target.host(), target.port(), connectMillis)
+          .addListener(ready -> connected(done.channel(), ready.isSuccess() ? null : ready.cause(), l, report, started));
+    });
   }
 
   /**
@@ -190,29 +193,44 @@ final class TcpConnection {
     return l != null || failed.isEmpty() ? l : service().connections().open();
   }
 
-  /** The connect finished; {@code counted}: the endpoint its request was counted on, reported once here. */
-  private void connected(ChannelFuture done, ConnectionLease l, @Nullable Endpoint counted, long started) {
-    if (done.isSuccess()) {
+  /**
+   * The policy's backend for this connection, keyed by the client's address (what ring-hash hashes),
+   * avoiding the endpoints it failed to reach while others are available.
+   */
+  private @Nullable Backend pickByPolicy() {
+    CharSequence key = client.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
+        ? a.getAddress().getHostAddress() : null;
+    Backend b = service().picker().pick(PickArgs.builder().key(key).exclude(failed).build());
+    return b != null || failed.isEmpty() ? b : service().picker().pick(key);
+  }
+
+  /**
+   * The connect (with its PROXY header and TLS handshake) finished; {@code failure} is null when
+   * it succeeded. {@code counted}: the endpoint its request was counted on, reported once here.
+   */
+  private void connected(Channel u, @Nullable Throwable failure, ConnectionLease l, @Nullable Endpoint counted, long started) {
+    if (failure == null && u.isActive()) {
       if (counted != null) {
         counted.onSuccess(System.nanoTime() - started);
       }
       if (closed) {
         l.close();
-        done.channel().close();
+        u.close();
         return;
       }
-      Channel u = done.channel();
       lease = l;
       upstream = u;
+      u.pipeline().addLast("relay", new RelayHandler(this, false));
       route.register(l, this);
-      startRelay(u, l);
+      beginRelay(u, l);
       return;
     }
+    u.close();
     if (counted != null) {
       counted.onFailure(FailureKind.CONNECT);
     }
     route.stats.connectFailures.increment();
-    log.debug("{}: connect to {} failed: {}", route.config.name(), l.endpoint().id(), String.valueOf(done.cause()));
+    log.debug("{}: connect to {} failed: {}", route.config.name(), l.endpoint().id(), String.valueOf(failure));
     l.close();
     failed.add(l.endpoint());
     if (closed) {
@@ -225,35 +243,6 @@ final class TcpConnection {
       rule().unconnected.increment();
       route.stats.noEndpoint.increment();
       close();
-    }
-  }
-
-  private void startRelay(Channel u, ConnectionLease l) {
-    String pp = route.config.proxyProtocol();
-    if (!"none".equals(pp)) {
-      u.pipeline().addFirst("proxy-protocol", HAProxyMessageEncoder.INSTANCE);
-      u.writeAndFlush(ProxyHeaders.forClient(client, pp)).addListener((ChannelFutureListener) f -> {
-        if (u.pipeline().get("proxy-protocol") != null) {
-          u.pipeline().remove("proxy-protocol");
-        }
-        if (f.isSuccess()) {
-          ServiceInstance target = l.endpoint().instance();
-          addUpstreamTls(u, target.host(), target.port());
-          beginRelay(u, l);
-        } else {
-          close();
-        }
-      });
-      return;
-    }
-    beginRelay(u, l);
-  }
-
-  /** With {@code upstream.tls}, TLS in front of the relay on an upstream channel: the handshake starts now. */
-  private void addUpstreamTls(Channel ch, String host, int port) {
-    SslHandler tls = route.tls.upstreamHandler(ch.alloc(), host, port);
-    if (tls != null) {
-      ch.pipeline().addFirst("tls", tls);
     }
   }
 

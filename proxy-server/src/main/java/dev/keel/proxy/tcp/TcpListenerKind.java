@@ -26,7 +26,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code tcp} listener kind: an L4 relay whose connections are placed by weighted
- * least-connections and rebalanced by the balancer's {@link ConnectionBalancer}.
+ * least-connections and rebalanced by the balancer's {@link ConnectionBalancer} (policy {@code
+ * least-connections}, the default), or placed by the listener's policy and never shed.
  *
  * <p>With {@code tls}, the listener terminates TLS and relays the plaintext; with
  * {@code upstream.tls}, it speaks TLS to instances. A client's TLS close ends the tunnel (TLS has
@@ -65,7 +66,8 @@ public final class TcpListenerKind implements ListenerKind {
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.SO_KEEPALIVE, true)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, config.timeouts().connect().toMillis()));
-    TcpRoute route = new TcpRoute(config, env.discovery(), upstream, splice, gate, tls); // opens the fixed services
+    TcpRoute route = new TcpRoute(config, env.discovery(), env.plugins().classLoader(), upstream, splice, gate,
+        tls); // opens the fixed services
     ChannelGroup clients = new DefaultChannelGroup(config.name(), GlobalEventExecutor.INSTANCE);
     ServerBootstrap server = new ServerBootstrap()
         .group(env.boss(), env.workers())

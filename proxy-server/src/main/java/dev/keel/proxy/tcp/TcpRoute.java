@@ -30,26 +30,36 @@ final class TcpRoute implements AutoCloseable {
   final ListenerConfig config;
   final ServiceDirectory<TcpService> services;
   final SniRoutes routes;
+  /**
+   * True: each service's connection balancer places connections (least-connections) and may shed
+   * them; false: the listener's policy places each one (its routes share the listener's policy).
+   */
+  final boolean placedByConnections;
   final Bootstrap upstream;
   final boolean splice;
   final long idleNanos;
+  /** The listener's {@code timeouts.connect}: for a backend that carries no route's own. */
+  final int connectTimeoutMillis;
   final TcpStats stats;
   final ConnectionGate gate;
   final ListenerTls tls;
   private final Map<ConnectionLease, TcpConnection> byLease = new ConcurrentHashMap<>();
 
   /** Opens the listener's fixed services now (its routes' or its one), the others on first use. */
-  TcpRoute(ListenerConfig config, Discovery discovery, Bootstrap upstream, boolean splice, ConnectionGate gate,
-      ListenerTls tls) {
+  TcpRoute(ListenerConfig config, Discovery discovery, ClassLoader policies, Bootstrap upstream, boolean splice,
+      ConnectionGate gate, ListenerTls tls) {
     this.gate = gate;
     this.tls = tls;
     this.stats = new TcpStats(gate);
     this.config = config;
+    this.placedByConnections = config.placedByConnections();
     this.upstream = upstream;
     this.splice = splice;
     this.idleNanos = config.timeouts().idle().toNanos();
-    this.services = ServiceDirectory.of(config, service ->
-        new TcpService(UpstreamPicker.start(service, discovery), service.rebalance().enabled(), this::shed));
+    this.connectTimeoutMillis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, config.timeouts().connect().toMillis()));
+    // a policy other than least-connections places each connection: no shedding (ConfigLoader turns rebalance off)
+    this.services = ServiceDirectory.of(config, service -> new TcpService(UpstreamPicker.start(service, discovery, policies),
+        service.rebalance().enabled() && service.placedByConnections(), this::shed));
     try {
       this.routes = new SniRoutes(config, services);
     } catch (RuntimeException e) {

@@ -92,6 +92,46 @@ class ConfigLoaderRoutesTest {
   }
 
   @Test
+  void aRoutesPersistenceOverridesTheClientIpAndInsertCookieSettingsKeyByKey() {
+    ListenerConfig l = listener("    persistence: { type: client-ip, client-ip-headers: [x-real-client], "
+        + "hash-balance-factor: 2, insert-cookie: LB }\n"
+        + "    routes:\n"
+        + "      - name: strict\n"
+        + "        path-prefix: /pay\n"
+        + "        service: pay\n"
+        + "        persistence: { strict: true }\n"
+        + "      - name: app\n"
+        + "        path-prefix: /shop\n"
+        + "        service: shop\n"
+        + "        persistence: { type: app-cookie, cookie: SID }\n"
+        + "      - service: web\n");
+
+    ListenerConfig.Persistence strict = l.routes().get(0).persistence();
+    assertThat(strict.type()).isEqualTo("client-ip");
+    assertThat(strict.clientIp().headers()).containsExactly("x-real-client");
+    assertThat(strict.clientIp().strict()).isTrue();
+    assertThat(strict.clientIp().effectiveHashBalanceFactor()).isZero();
+    ListenerConfig.Persistence app = l.routes().get(1).persistence();
+    assertThat(app.type()).isEqualTo("app-cookie");
+    assertThat(app.cookie()).isEqualTo("SID");
+    assertThat(app.insertCookie()).isEqualTo("LB");
+    assertThat(l.routes().get(2).persistence()).isEqualTo(l.persistence());
+    assertThat(l.persistence().clientIp().effectiveHashBalanceFactor()).isEqualTo(2.0);
+    assertThat(l.routed(l.routes().get(0)).persistence().clientIp().strict()).isTrue();
+  }
+
+  @Test
+  void aRoutesBadPersistenceOrTcpOnlyPolicyIsRefusedWithItsLine() {
+    refused("    routes:\n      - service: shop\n        persistence: { type: app-cookie, insert-cookie: KEEL }\n",
+        "line 7: listeners[0].routes[0].persistence.insert-cookie: 'KEEL' is also persistence.cookie (expected: another "
+            + "name: the proxy's cookie for answers that set no 'KEEL')");
+    refused("    routes:\n      - service: shop\n        policy: least-connections\n",
+        "line 7: listeners[0].routes[0].policy: 'least-connections' places tcp connections (expected on an http route:"
+            + " least-request, which counts requests in flight, or one of least-request, least-response-time, random,"
+            + " ring-hash, round-robin)");
+  }
+
+  @Test
   void servicesBlockSetsTheBoundIdlenessAndFirstResolveWait() {
     ListenerConfig l = listener("    services: { max-services: 50, idle-timeout: 2m, first-resolve: 800ms }\n"
         + "    routes: [ { service: \"{path.0}\" } ]\n");
