@@ -163,12 +163,24 @@ public final class ProxyServer implements AutoCloseable {
       return;
     }
     ProxyConfig current = config;
-    new Reload(listeners, env, this::retire).prepare(next).commit(next);
+    try {
+      new Reload(listeners, env, this::retire).prepare(next).commit(next);
+    } finally {
+      reopenAccessLogs(); // applied or refused: a reload also serves logrotate
+    }
     if (!next.registry().equals(current.registry()) || !next.admin().equals(current.admin())
         || next.workers() != current.workers() || !java.util.Objects.equals(next.pluginPath(), current.pluginPath())) {
       log.warn("reload: registry, admin, workers and plugin-path changes take effect at the next restart");
     }
     config = next;
+  }
+
+  /**
+   * Has every listener's access log open its file again by name, as logrotate's {@code postrotate}
+   * asks with SIGHUP; lines already queued go to the new file. Never blocks.
+   */
+  public void reopenAccessLogs() {
+    listeners.forEach(RunningListener::reopenAccessLog);
   }
 
   /** Stops accepting, drains, and closes {@code old} when its connections are gone or the grace ends. */

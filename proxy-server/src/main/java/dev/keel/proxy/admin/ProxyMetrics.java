@@ -51,6 +51,10 @@ final class ProxyMetrics implements AutoCloseable {
         .description("client connections closed at accept: max-connections reached, or the descriptor reserve").register(registry));
     out.add(FunctionCounter.builder("keel_proxy_tls_renegotiations_refused", l, x -> x.tls().renegotiationsRefused()).tags(t)
         .description("client connections closed because they started a TLS renegotiation").register(registry));
+    if (l.config().accessLog() != null) {
+      out.add(FunctionCounter.builder("keel_proxy_access_log_dropped", l, RunningListener::accessLogDropped).tags(t)
+          .description("access log lines dropped: the queue was full or a write failed").register(registry));
+    }
     UpstreamPicker picker = l.picker();
     if (picker != null) {
       out.add(stale(t, picker));

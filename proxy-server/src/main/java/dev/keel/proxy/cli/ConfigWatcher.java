@@ -58,7 +58,10 @@ final class ConfigWatcher implements AutoCloseable {
   void start() {
     thread.scheduleWithFixedDelay(() -> checkFiles(), 1, 1, TimeUnit.SECONDS);
     try {
-      Sighup.handle(() -> thread.execute(() -> reload("SIGHUP")));
+      Sighup.handle(() -> thread.execute(() -> {
+        server.reopenAccessLogs(); // even when the reload is refused: logrotate moved the files
+        reload("SIGHUP");
+      }));
     } catch (IllegalArgumentException | IllegalStateException e) {
       log.warn("SIGHUP cannot be handled here ({}); the config file is still watched", e.getMessage());
     }

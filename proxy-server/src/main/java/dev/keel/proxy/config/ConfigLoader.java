@@ -1,6 +1,7 @@
 package dev.keel.proxy.config;
 
 import dev.keel.balancer.BalancerConfig;
+import dev.keel.proxy.accesslog.AccessLogConfig;
 import dev.keel.proxy.config.ListenerConfig.Health;
 import dev.keel.proxy.config.ListenerConfig.Limits;
 import dev.keel.proxy.config.ListenerConfig.Persistence;
@@ -263,9 +264,11 @@ public final class ConfigLoader {
     List<RouteConfig> routes = RoutesSection.routes(f, new RoutesSection.Base(protocol, policy, policies, persistence,
         health, timeouts, retries, tls != null));
     ServicesConfig services = RoutesSection.services(f.map("services"));
+    AccessLogConfig accessLog = AccessLogSection.read(f.map("access-log"), protocol);
     f.done();
     return new ListenerConfig(name, listen, protocol, routed ? null : service, policy, persistence, health, timeouts,
-        rebalance, retries, limits, trusted, clientHeaders, tls, upstream, maxConnections, proxyProtocol, routes, services);
+        rebalance, retries, limits, trusted, clientHeaders, tls, upstream, maxConnections, proxyProtocol, routes, services,
+        accessLog);
   }
 
   /** True for an HTTP token (RFC 9110 §5.6.2): a field name. */

@@ -2,6 +2,7 @@ package dev.keel.proxy.config;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.keel.proxy.accesslog.AccessLogConfig;
 import dev.keel.proxy.tls.ServerTls;
 import dev.keel.proxy.tls.UpstreamTls;
 import java.net.InetAddress;
@@ -17,6 +18,7 @@ import org.jspecify.annotations.Nullable;
  * @param service the one service of the listener; null when it has {@link #routes} instead
  * @param routes ordered, the first that matches wins; empty when the listener has a {@link #service}
  * @param services how services named by a route's placeholder are kept
+ * @param accessLog where and how the listener logs each exchange; null: no access log (the default)
  */
 public record ListenerConfig(
     String name,
@@ -37,7 +39,8 @@ public record ListenerConfig(
     int maxConnections,
     String proxyProtocol,
     List<RouteConfig> routes,
-    ServicesConfig services) {
+    ServicesConfig services,
+    @Nullable AccessLogConfig accessLog) {
 
   public static final List<String> PROTOCOLS = List.of("http", "tcp");
   /**
@@ -83,6 +86,15 @@ public record ListenerConfig(
     if (maxConnections < 0) {
       throw new IllegalArgumentException("maxConnections: " + maxConnections + " (expected: >= 0, 0 = unlimited)");
     }
+  }
+
+  /** Without an access log. */
+  public ListenerConfig(String name, HostPort listen, String protocol, @Nullable String service, String policy,
+      Persistence persistence, Health health, Timeouts timeouts, Rebalance rebalance, Retries retries, Limits limits,
+      List<Cidr> trustedProxies, List<String> clientAddressHeaders, @Nullable ServerTls tls, Upstream upstream,
+      int maxConnections, String proxyProtocol, List<RouteConfig> routes, ServicesConfig services) {
+    this(name, listen, protocol, service, policy, persistence, health, timeouts, rebalance, retries, limits,
+        trustedProxies, clientAddressHeaders, tls, upstream, maxConnections, proxyProtocol, routes, services, null);
   }
 
   /** One service, without routes (as before routes). */
@@ -131,7 +143,7 @@ public record ListenerConfig(
   public ListenerConfig withService(String name) {
     return new ListenerConfig(this.name, listen, protocol, name, policy, persistence, health, timeouts, rebalance,
         retries, limits, trustedProxies, clientAddressHeaders, tls, upstream, maxConnections, proxyProtocol, List.of(),
-        services);
+        services, accessLog);
   }
 
   /**
@@ -141,7 +153,7 @@ public record ListenerConfig(
   public ListenerConfig routed(RouteConfig route) {
     return new ListenerConfig(name, listen, protocol, route.service().toString(), route.policy(), route.persistence(),
         route.health(), route.timeouts(), rebalance, route.retries(), limits, trustedProxies, clientAddressHeaders, tls,
-        upstream, maxConnections, proxyProtocol, List.of(), services);
+        upstream, maxConnections, proxyProtocol, List.of(), services, accessLog);
   }
 
   /** Where the listener sends, for logs: {@code service 'orders'}, or {@code 4 routes}. */

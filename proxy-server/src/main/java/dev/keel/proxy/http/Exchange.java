@@ -2,6 +2,7 @@ package dev.keel.proxy.http;
 
 import dev.keel.balancer.FailureKind;
 import dev.keel.proxy.routing.ServiceEntry;
+import dev.keel.proxy.upstream.Backend;
 import dev.keel.registry.Durations;
 import dev.keel.registry.internal.LogSafe;
 import io.netty.buffer.ByteBuf;
@@ -46,6 +47,9 @@ final class Exchange {
   private Phase phase = Phase.DONE;
   private boolean websocket;
   private int retries;
+  // for the access log: instances tried, and the last one
+  private int tries;
+  private @Nullable Backend tried;
   // The upstream side, a field: begun anew for each try; attempt is it while a try is under way.
   private final Attempt slot;
   private @Nullable Attempt attempt;
@@ -82,6 +86,8 @@ final class Exchange {
     this.websocket = websocket;
     phase = Phase.IDLE;
     retries = 0;
+    tries = 0;
+    tried = null;
     attempt = null;
     tunnel = null;
     return this;
@@ -188,6 +194,8 @@ final class Exchange {
           "no instance of service '" + service().name() + "'");
       return;
     }
+    tries++;
+    tried = a.backend();
     moveTo(Phase.CONNECTING, retries == 0 ? "backend chosen" : "retry on another backend");
     a.open(context.upstreams());
   }
@@ -355,6 +363,22 @@ final class Exchange {
     log.debug("no response from {} within {}", a, rule().requestTimeout);
     attemptFailed(FailureKind.TIMEOUT, "no response within timeouts.request");
     return 0;
+  }
+
+  /** Instances the request was sent to (or tried), for the access log. */
+  int tries() {
+    return tries;
+  }
+
+  /** The last instance tried, or null when none was. */
+  @Nullable Backend tried() {
+    return tried;
+  }
+
+  /** The status of the last try's final (or 101) response head, 0 when none came. */
+  int answered() {
+    Attempt a = attempt;
+    return a == null ? 0 : a.status;
   }
 
   /** The attempt in progress, or null. */

@@ -53,6 +53,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
   private boolean draining;
   private @Nullable ArrayDeque<Object> pipelined;
   private @Nullable ConnectionClocks clocks;
+  private @Nullable ExchangeLog accessLog;
 
   /** @param deadlines the connection's read deadlines, shared with its request decoder */
   public HttpProxyHandler(HttpRoute route, ReadDeadlines deadlines) {
@@ -72,6 +73,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     UpstreamConnector upstreams = Http1Upstream.connector(route.pool(ctx.channel().eventLoop()));
     context = new ExchangeContext(route, upstreams, c.ticker(), peer, ctx.channel());
     response = new Http1Response(this, ctx);
+    accessLog = ctx.pipeline().get(ExchangeLog.class); // null: the listener has no access log
     route.stats().connections.incrementAndGet();
     deadlines.start(ctx.executor(), this::readDeadlinePassed);
     ctx.read();
@@ -133,6 +135,9 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
   private void start(HttpRequest req) {
     route.stats().requests.increment();
+    if (accessLog != null) {
+      accessLog.begin(req, peer);
+    }
     HttpResponseStatus refused = head.check(req, route.config().limits().maxUriLength());
     if (refused != null) {
       log.debug("refused {} from {}: {}", refused.code(), peer, LogSafe.lazy(head.problem)); // quotes request bytes
@@ -163,6 +168,10 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     // read before the head is rewritten: the rewrite replaces X-Forwarded-For, which client-ip may believe
     String token = sticky.cookieBased() ? sticky.tokenFrom(req.headers()) : null;
     CharSequence key = sticky.clientIp() ? sticky.clientIp(peer, trustedPeer, req.headers()) : null;
+    if (accessLog != null) {
+      String ip = key != null ? key.toString() : sticky.clientIp(peer, trustedPeer, req.headers());
+      accessLog.routed(ip != null ? ip : peer, rule.config == null ? null : rule.name, to.name());
+    }
     if (key == null && sticky.clientIp()) {
       // strict client-ip: a trusted proxy that names no client IP; hashing anything else would
       // send the client to an instance that is not its own
@@ -221,6 +230,9 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
   /** The response of the exchange is out: the next (pipelined) exchange starts, or the connection closes. */
   void responseDone(boolean close) {
     Exchange e = exchange;
+    if (accessLog != null) {
+      accessLog.done(e);
+    }
     boolean reusable = !close && !closing && !draining && e != null && e.requestDone();
     exchange = null;
     spare = e;
@@ -266,12 +278,18 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
       closing = true;
       releasePipelined();
       Errors.sendAndClose(ctx(), status, detail);
+      if (accessLog != null) {
+        accessLog.failed(status, exchange, peer); // after the answer is written: its bytes count
+      }
     }
   }
 
   /** Closes after what was written (a truncated response, an ended tunnel): never a made-up end. */
   void abort() {
     if (!closing) {
+      if (accessLog != null) {
+        accessLog.cut(exchange);
+      }
       closing = true;
       releasePipelined();
       ctx().flush();
@@ -343,6 +361,9 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
       c.stop();
     }
     Exchange e = exchange;
+    if (accessLog != null) {
+      accessLog.gone(e);
+    }
     exchange = null;
     if (e != null) {
       e.clientGone();

@@ -1,6 +1,9 @@
 package dev.keel.proxy.listener;
 
+import dev.keel.proxy.accesslog.AccessLog;
+import dev.keel.proxy.accesslog.AccessLogConfig;
 import dev.keel.proxy.config.ListenerConfig;
+import dev.keel.proxy.http.ExchangeLog;
 import dev.keel.proxy.http.HttpProxyHandler;
 import dev.keel.proxy.http.HttpRoute;
 import dev.keel.proxy.http.HttpService;
@@ -77,6 +80,14 @@ final class HttpListenerKind implements ListenerKind {
       services.close();
       throw e;
     }
+    AccessLogConfig accessLogConfig = config.accessLog();
+    AccessLog accessLog;
+    try {
+      accessLog = accessLogConfig == null ? null : AccessLog.open(config.name(), accessLogConfig);
+    } catch (IllegalStateException e) {
+      route.close();
+      throw e;
+    }
     ChannelGroup clients = new DefaultChannelGroup(config.name(), GlobalEventExecutor.INSTANCE);
     int maxLine = config.limits().maxUriLength() + 64;
     int maxHeader = config.limits().maxHeaderSize();
@@ -98,6 +109,10 @@ final class HttpListenerKind implements ListenerKind {
             }
             clients.add(ch);
             tls.addServerHandlers(ch.pipeline());
+            if (accessLog != null) {
+              // below the proxy handler, above TLS: counts the response bytes as HTTP sends them
+              ch.pipeline().addLast("access-log", new ExchangeLog(accessLog));
+            }
             // Idle timeout and read deadlines are kept by the proxy handler itself, not by
             // handlers of their own: every handler is one more hop for each message.
             ReadDeadlines deadlines = new ReadDeadlines(headerReadNanos, bodyReadNanos);
@@ -110,9 +125,12 @@ final class HttpListenerKind implements ListenerKind {
       bound = ServerBinding.bind(server, config, env.transport());
     } catch (IllegalStateException e) {
       route.close();
+      if (accessLog != null) {
+        accessLog.close();
+      }
       throw e;
     }
-    return new Running(config, bound, route, clients, tls, gate);
+    return new Running(config, bound, route, clients, tls, gate, accessLog);
   }
 
   private static final class Running implements RunningListener {
@@ -123,8 +141,11 @@ final class HttpListenerKind implements ListenerKind {
     private final InetSocketAddress local;
     private final ListenerTls tls;
     private final ConnectionGate gate;
+    private final @Nullable AccessLog accessLog;
 
-    Running(ListenerConfig config, ServerBinding bound, HttpRoute route, ChannelGroup clients, ListenerTls tls, ConnectionGate gate) {
+    Running(ListenerConfig config, ServerBinding bound, HttpRoute route, ChannelGroup clients, ListenerTls tls, ConnectionGate gate,
+        @Nullable AccessLog accessLog) {
+      this.accessLog = accessLog;
       this.config = config;
       this.bound = bound;
       this.route = route;
@@ -202,6 +223,21 @@ final class HttpListenerKind implements ListenerKind {
       clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
       route.closeIdle();
       route.close();
+      if (accessLog != null) {
+        accessLog.close(); // after the connections: their last lines are written
+      }
+    }
+
+    @Override
+    public void reopenAccessLog() {
+      if (accessLog != null) {
+        accessLog.reopen();
+      }
+    }
+
+    @Override
+    public long accessLogDropped() {
+      return accessLog == null ? 0 : accessLog.dropped();
     }
 
     @Override

@@ -54,6 +54,14 @@ public interface RunningListener {
   /** Open client connections. */
   int openConnections();
 
+  /** Has the access log, if the listener has one, open its file again by name (logrotate). */
+  default void reopenAccessLog() {}
+
+  /** Access log lines dropped (queue full, failed writes); 0 without an access log. */
+  default long accessLogDropped() {
+    return 0;
+  }
+
   /** Closes everything now: connections, upstream pools, the picker. */
   void close();
 }
