@@ -4,6 +4,7 @@ import static dev.keel.registry.etcd.EtcdRegistryClient.await;
 import static dev.keel.registry.etcd.EtcdRegistryClient.bytes;
 
 import com.google.errorprone.annotations.concurrent.GuardedBy;
+import dev.keel.registry.Durations;
 import dev.keel.registry.Registration;
 import dev.keel.registry.RegistrationHandle;
 import dev.keel.registry.RegistryException;
@@ -67,7 +68,7 @@ final class LeaseKeeper {
     try {
       tick();
     } catch (RuntimeException e) {
-      log.warn("etcd lease keep-alive failed unexpectedly; retrying in {}", config.keepAliveInterval(), e);
+      log.warn("etcd lease keep-alive failed unexpectedly; retrying in {}", Durations.format(config.keepAliveInterval()), e);
     }
   }
 
@@ -123,7 +124,7 @@ final class LeaseKeeper {
         try {
           await(client.getLeaseClient().revoke(id), config, config.timeout(), "revoke lease " + hex(id));
         } catch (RegistryException e) {
-          log.warn("{}; its keys expire with the lease within {}", e.getMessage(), config.ttl());
+          log.warn("{}; its keys expire with the lease within {}", e.getMessage(), Durations.format(config.ttl()));
         }
       }
     } finally {

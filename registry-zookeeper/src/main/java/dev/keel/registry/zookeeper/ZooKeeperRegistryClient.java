@@ -2,6 +2,7 @@ package dev.keel.registry.zookeeper;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.keel.registry.Durations;
 import dev.keel.registry.InstanceSet;
 import dev.keel.registry.Registration;
 import dev.keel.registry.RegistryClient;
@@ -132,10 +133,12 @@ final class ZooKeeperRegistryClient implements RegistryClient {
     }
     try {
       if (!curator.getZookeeperClient().blockUntilConnectedOrTimedOut()) {
-        markUnreachableWhileNotConnected("no ZooKeeper session within " + connectionTimeout);
+        markUnreachableWhileNotConnected("no ZooKeeper session within " + Durations.format(connectionTimeout));
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } catch (IllegalStateException closed) {
+      // Curator refuses once closed: the client was closed while its first connection was under way
     }
   }
 
