@@ -47,9 +47,6 @@ final class Exchange {
   private Phase phase = Phase.DONE;
   private boolean websocket;
   private int retries;
-  // for the access log: instances tried, and the last one
-  private int tries;
-  private @Nullable Backend tried;
   // The upstream side, a field: begun anew for each try; attempt is it while a try is under way.
   private final Attempt slot;
   private @Nullable Attempt attempt;
@@ -86,8 +83,6 @@ final class Exchange {
     this.websocket = websocket;
     phase = Phase.IDLE;
     retries = 0;
-    tries = 0;
-    tried = null;
     attempt = null;
     tunnel = null;
     return this;
@@ -194,8 +189,6 @@ final class Exchange {
           "no instance of service '" + service().name() + "'");
       return;
     }
-    tries++;
-    tried = a.backend();
     moveTo(Phase.CONNECTING, retries == 0 ? "backend chosen" : "retry on another backend");
     a.open(context.upstreams());
   }
@@ -367,12 +360,12 @@ final class Exchange {
 
   /** Instances the request was sent to (or tried), for the access log. */
   int tries() {
-    return tries;
+    return placement.placed();
   }
 
   /** The last instance tried, or null when none was. */
   @Nullable Backend tried() {
-    return tried;
+    return placement.last();
   }
 
   /** The status of the last try's final (or 101) response head, 0 when none came. */

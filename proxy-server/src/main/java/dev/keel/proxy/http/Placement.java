@@ -25,6 +25,9 @@ final class Placement {
   private @Nullable CharSequence key;
   // allocated on the first retry only
   private @Nullable ArrayList<Endpoint> tried;
+  // for the access log: tries placed for this request, and the last one's backend
+  private int placed;
+  private @Nullable Backend last;
 
   /**
    * A new request: nothing tried yet.
@@ -39,9 +42,21 @@ final class Placement {
     this.websocket = websocket;
     this.token = token;
     this.key = key;
+    this.placed = 0;
+    this.last = null;
     if (tried != null) {
       tried.clear();
     }
+  }
+
+  /** Tries placed for this request (the access log's attempts). */
+  int placed() {
+    return placed;
+  }
+
+  /** The backend of the last try placed, or null when none was. */
+  @Nullable Backend last() {
+    return last;
   }
 
   /** The backend token a persistence cookie named, or null. */
@@ -54,6 +69,15 @@ final class Placement {
    * counted on its backend; null when no backend is available (503).
    */
   @Nullable Attempt next(Attempt slot, HttpService to) {
+    Attempt a = place(slot, to);
+    if (a != null) {
+      placed++;
+      last = a.backend();
+    }
+    return a;
+  }
+
+  private @Nullable Attempt place(Attempt slot, HttpService to) {
     service = to;
     UpstreamPicker picker = to.picker();
     List<Endpoint> t = tried;
