@@ -130,12 +130,12 @@ free_port() {
   die "no free port found"
 }
 
-# retry3 FUNCTION : servers that fail to start (typically: their port was taken by another
+# retry3 FUNCTION [ARG...] : servers that fail to start (typically: their port was taken by another
 # program since free_port looked) are retried on new ports, 3 attempts in all.
 retry3() {
   local i
   for i in 1 2 3; do
-    "$1" && return 0
+    "$@" && return 0
     ((i < 3)) && log "$1 failed (attempt $i of 3); retrying on other ports"
   done
   return 1

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# HTTP/1.1 reverse-proxy benchmark: direct vs nginx vs HAProxy vs keel-proxy, side by side.
+# HTTP/1.1 reverse-proxy benchmark: direct vs nginx vs HAProxy vs keel-proxy, side by side; with
+# --routed N also keel-proxy as a gateway with N services behind one listener (routed.sh).
 # See benchmarks/proxy/README.md. Loopback only; configs and logs live in a temp dir; every
 # process it starts is stopped on exit (also on Ctrl-C).
 set -euo pipefail
@@ -8,6 +9,8 @@ SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$SCRIPT_DIR/../.." && pwd)
 # shellcheck source=lib.sh
 source "$SCRIPT_DIR/lib.sh"
+# shellcheck source=routed.sh
+source "$SCRIPT_DIR/routed.sh"
 
 usage() {
   cat <<EOF
@@ -21,7 +24,11 @@ usage: benchmarks/proxy/run-http.sh [options]
   --connections N      wrk connections (default 64); wrk threads: --wrk-threads (default 1)
   --rates LIST         fixed rates for h2load, comma separated (default 5000,20000)
   --rps-per-conn N     h2load per-connection rate; connections = rate / N (default 500)
-  --targets LIST       comma separated subset of direct,nginx,haproxy,keel (default all)
+  --targets LIST       comma separated subset of direct,nginx,haproxy,keel,keel-routed (default
+                       all but keel-routed)
+  --routed N           also keel-routed: keel-proxy with routes and N services (default 50 when
+                       keel-routed is in --targets); every target then gets GET /svc-K/, K = 0..N-1
+                       in turn, and the summary has keel-routed ÷ keel (issue 18: ≥ 0.95)
   --pin none|split     split: load generator on CPU 0, servers on the other CPUs (default none)
   --keel-jar PATH      default proxy-server/target/keel-proxy.jar
   --keel-warmup S      extra JIT warm-up of keel-proxy at full load before round 1 (default 30)
@@ -53,6 +60,7 @@ while (($#)); do
     --rates) RATES=$2; shift ;;
     --rps-per-conn) RPS_PER_CONN=$2; shift ;;
     --targets) TARGETS=$2; shift ;;
+    --routed) ROUTED=$2; shift ;;
     --pin) PIN=$2; shift ;;
     --keel-jar) KEEL_JAR=$2; shift ;;
     --keel-warmup) KEEL_WARMUP=$2; shift ;;
@@ -100,20 +108,23 @@ IFS=, read -r -a RATE_LIST <<<"$RATES"
 for r in "${RATE_LIST[@]}"; do isnum "$r" 1 10000000 || die "bad rate: $r"; done
 IFS=, read -r -a TARGET_LIST <<<"$TARGETS"
 for t in "${TARGET_LIST[@]}"; do
-  case $t in direct|nginx|haproxy|keel) ;; *) die "unknown target: $t" ;; esac
+  case $t in direct|nginx|haproxy|keel) ;; keel-routed) ((ROUTED > 0)) || ROUTED=50 ;; *) die "unknown target: $t" ;; esac
 done
+isnum "$ROUTED" 0 10000 || die "--routed: $ROUTED (expected: 0..10000)"
+if ((ROUTED > 0)) && [[ ",$TARGETS," != *,keel-routed,* ]]; then TARGET_LIST+=(keel-routed); TARGETS+=,keel-routed; fi
 setup_pinning
 DEADLINE=$((SECONDS + MAX_MINUTES * 60))
 
 # ---------------------------------------------------------------------------------------
 ensure_tools nginx:nginx haproxy:haproxy wrk:wrk h2load:nghttp2-client
 
-init_run http conf cfg
+init_run http conf cfg yaml lua
 
 declare -A PORT=()
 
 nginx_backend # one nginx instance, `return 200 "ok"` on two ports
 PORT[direct]=$B1
+routed_setup "$WORK"
 
 declare -A PROXY_PID=() START_MS=() RSS_IDLE_KB=() RSS_LOAD_KB=() SKIPPED=()
 now_ms() { date +%s%3N; }
@@ -122,7 +133,7 @@ wait_200() {
   local t=$1 pid=$2 secs=$3 t0=$4 i
   for ((i = 0; i < secs * 20; i++)); do
     kill -0 "$pid" 2>/dev/null || return 2
-    if [[ $(http_status "${PORT[$t]}") == 200 ]]; then
+    if [[ $(http_status "${PORT[$t]}" "$PROBE_PATH") == 200 ]]; then
       START_MS[$t]=$(($(now_ms) - t0))
       return 0
     fi
@@ -202,34 +213,41 @@ EOF
   wait_200 haproxy "$PID_haproxy" 10 "$t0" || { log "haproxy did not answer 200: $(grep -m2 ALERT "$WORK/logs/haproxy.out")"; stop_pid "$PID_haproxy"; return 1; }
 }
 
+# start_keel TARGET : keel (one service, the one-line form) or keel-routed (routed.sh's config)
 start_keel() {
+  local t=$1
   # a failure other than a port taken meanwhile is not retried
-  if [[ -n ${SKIPPED[keel]:-} && ${KEEL_RETRYABLE:-0} == 0 ]]; then return 1; fi
-  unset 'SKIPPED[keel]'
+  if [[ -n ${SKIPPED[$t]:-} && ${KEEL_RETRYABLE:-0} == 0 ]]; then return 1; fi
+  unset 'SKIPPED[$t]'
   if [[ ! -f $KEEL_JAR ]]; then
-    SKIPPED[keel]="$KEEL_JAR not found (build proxy-server first)"; return 1
+    SKIPPED[$t]="$KEEL_JAR not found (build proxy-server first)"; return 1
   fi
-  private_jar "$KEEL_JAR" "$WORK"
-  PORT[keel]=$(free_port); local admin; admin=$(free_port)
+  [[ -n $KEEL_JAR_COPY ]] || private_jar "$KEEL_JAR" "$WORK" # once: never rewrite a jar a JVM runs
+  PORT[$t]=$(free_port); local admin; admin=$(free_port)
+  local args=(--listen "127.0.0.1:${PORT[$t]}" --registry "static://127.0.0.1:$B1,127.0.0.1:$B2"
+    --service bench --workers "$WORKERS" --admin "127.0.0.1:$admin")
+  if [[ $t == keel-routed ]]; then
+    routed_config "$WORK/keel-routed.yaml" "${PORT[$t]}" "$admin" "$WORKERS" "$B1" "$B2"
+    args=(--config "$WORK/keel-routed.yaml"); ROUTED_ADMIN=$admin
+  fi
   local t0; t0=$(now_ms)
   # shellcheck disable=SC2086
-  start_bg keel "$WORK/logs/keel.out" "${SERVER_PREFIX[@]}" "$JAVA" $KEEL_JVM_OPTS -jar "$KEEL_JAR_COPY" \
-    --listen "127.0.0.1:${PORT[keel]}" --registry "static://127.0.0.1:$B1,127.0.0.1:$B2" \
-    --service bench --workers "$WORKERS" --admin "127.0.0.1:$admin"
-  PROXY_PID[keel]=$PID_keel
+  start_bg "${t//-/_}" "$WORK/logs/$t.out" "${SERVER_PREFIX[@]}" "$JAVA" $KEEL_JVM_OPTS -jar "$KEEL_JAR_COPY" "${args[@]}"
+  local pid_var="PID_${t//-/_}"
+  PROXY_PID[$t]=${!pid_var}
   local rc=0
-  wait_200 keel "$PID_keel" 60 "$t0" || rc=$?
+  wait_200 "$t" "${PROXY_PID[$t]}" 60 "$t0" || rc=$?
   if ((rc != 0)); then
     local code=0
-    if ((rc == 2)); then wait "$PID_keel" || code=$?; fi
+    if ((rc == 2)); then wait "${PROXY_PID[$t]}" || code=$?; fi
     if ((rc == 2)); then
-      SKIPPED[keel]="keel-proxy exited (status $code) before answering 200: $(tail -3 "$WORK/logs/keel.out" | tr '\n' ' ' | cut -c1-300)"
+      SKIPPED[$t]="$t exited (status $code) before answering 200: $(tail -3 "$WORK/logs/$t.out" | tr '\n' ' ' | cut -c1-300)"
     else
-      SKIPPED[keel]="keel-proxy did not answer 200 within 60 s; see logs/keel.out"
+      SKIPPED[$t]="$t did not answer 200 within 60 s; see logs/$t.out"
     fi
-    log "${SKIPPED[keel]}:"; tail -20 "$WORK/logs/keel.out" >&2 || true
-    stop_pid "$PID_keel"; unset 'PROXY_PID[keel]'
-    if grep -q 'already in use' "$WORK/logs/keel.out"; then KEEL_RETRYABLE=1; else KEEL_RETRYABLE=0; fi
+    log "${SKIPPED[$t]}:"; tail -20 "$WORK/logs/$t.out" >&2 || true
+    stop_pid "${PROXY_PID[$t]}"; unset 'PROXY_PID[$t]'
+    if grep -q 'already in use' "$WORK/logs/$t.out"; then KEEL_RETRYABLE=1; else KEEL_RETRYABLE=0; fi
     return 1
   fi
 }
@@ -240,7 +258,7 @@ for t in "${TARGET_LIST[@]}"; do
     direct) ACTIVE+=(direct) ;;
     nginx) retry3 start_nginx || die "nginx proxy did not start"; ACTIVE+=(nginx) ;;
     haproxy) retry3 start_haproxy || die "haproxy did not start"; ACTIVE+=(haproxy) ;;
-    keel) if retry3 start_keel; then ACTIVE+=(keel); unset 'SKIPPED[keel]'; else log "SKIPPING keel: ${SKIPPED[keel]}"; fi ;;
+    keel|keel-routed) if retry3 start_keel "$t"; then ACTIVE+=("$t"); unset 'SKIPPED[$t]'; else log "SKIPPING $t: ${SKIPPED[$t]}"; fi ;;
   esac
 done
 sleep 1
@@ -262,7 +280,7 @@ run_wrk() {
   local pids bpids c0 c1 b0 b1 out
   pids=$(proxy_pids "$t"); bpids="$PID_backend $(children_of "$PID_backend")"
   c0=$(cpu_ticks $pids); b0=$(cpu_ticks $bpids)
-  if ! run_client "$WORK/client.out" "${CLIENT_PREFIX[@]}" timeout $((secs + 30)) wrk -t"$WRK_THREADS" -c"$CONNS" -d"${secs}s" "$url"; then
+  if ! run_client "$WORK/client.out" "${CLIENT_PREFIX[@]}" timeout $((secs + 30)) wrk -t"$WRK_THREADS" -c"$CONNS" -d"${secs}s" "${WRK_SCRIPT[@]}" "$url"; then
     log "wrk failed on $t: $(tail -3 "$WORK/client.out")"; return 0
   fi
   c1=$(cpu_ticks $pids); b1=$(cpu_ticks $bpids)
@@ -285,13 +303,14 @@ run_wrk() {
 
 # run_h2load TARGET ROUND RATE [SECONDS]
 run_h2load() {
-  local t=$1 round=$2 rate=$3 secs=${4:-$DURATION} url="http://127.0.0.1:${PORT[$1]}/"
+  local t=$1 round=$2 rate=$3 secs=${4:-$DURATION} urls
+  mapfile -t urls < <(target_urls "${PORT[$1]}")
   local clients=$(((rate + RPS_PER_CONN - 1) / RPS_PER_CONN)) lf="$WORK/h2load-$t-$rate.log"
   local per=$((rate / clients)) pids bpids c0 c1 b0 b1 out
   pids=$(proxy_pids "$t"); bpids="$PID_backend $(children_of "$PID_backend")"
   rm -f "$lf"
   c0=$(cpu_ticks $pids); b0=$(cpu_ticks $bpids)
-  if ! run_client "$WORK/client.out" "${CLIENT_PREFIX[@]}" timeout $((secs + 30)) h2load --h1 -t1 -c"$clients" --rps "$per" -D "$secs" --warm-up-time 1 --log-file "$lf" "$url"; then
+  if ! run_client "$WORK/client.out" "${CLIENT_PREFIX[@]}" timeout $((secs + 30)) h2load --h1 -t1 -c"$clients" --rps "$per" -D "$secs" --warm-up-time 1 --log-file "$lf" "${urls[@]}"; then
     log "h2load failed on $t: $(tail -5 "$WORK/client.out")"; return 0
   fi
   c1=$(cpu_ticks $pids); b1=$(cpu_ticks $bpids)
@@ -320,11 +339,17 @@ run_h2load() {
 
 log "warm-up: 3 s of wrk per target"
 for t in "${ACTIVE[@]}"; do run_wrk "$t" 0 3 0; done
-if [[ " ${ACTIVE[*]} " == *" keel "* ]] && ((KEEL_WARMUP > 0)); then
-  log "JIT warm-up of keel-proxy: ${KEEL_WARMUP} s of wrk, then 5 s of h2load at ${RATE_LIST[-1]} req/s"
-  run_wrk keel 0 "$KEEL_WARMUP" 0
-  run_h2load keel 0 "${RATE_LIST[-1]}" 5 2>/dev/null
-  sed -i '/^0,keel,/d' "$CSV"
+for t in keel keel-routed; do
+  if [[ " ${ACTIVE[*]} " == *" $t "* ]] && ((KEEL_WARMUP > 0)); then
+    log "JIT warm-up of $t: ${KEEL_WARMUP} s of wrk, then 5 s of h2load at ${RATE_LIST[-1]} req/s"
+    run_wrk "$t" 0 "$KEEL_WARMUP" 0
+    run_h2load "$t" 0 "${RATE_LIST[-1]}" 5 2>/dev/null
+    sed -i "/^0,$t,/d" "$CSV"
+  fi
+done
+ROUTED_NOTE=""
+if [[ " ${ACTIVE[*]} " == *" keel-routed "* ]] && ! routed_check "$ROUTED_ADMIN"; then
+  ROUTED_NOTE="keel-routed did not have all $ROUTED services open after the warm-up (see logs/keel-routed.out)"
 fi
 
 n=${#ACTIVE[@]}
@@ -345,13 +370,14 @@ for ((round = 1; round <= ROUNDS; round++)); do
 done
 ((TRUNCATED)) && log "time budget of $MAX_MINUTES min reached: remaining measurements skipped"
 
-# --- allocation per request (keel-proxy) --------------------------------------------------
-# One more wrk run against keel-proxy with a JFR recording of only jdk.ThreadAllocationStatistics,
+# --- allocation per request (keel-proxy, keel-routed) -------------------------------------
+# One more wrk run against each keel-proxy with a JFR recording of only jdk.ThreadAllocationStatistics,
 # taken when the recording starts and when it stops (period everyChunk): the bytes its event-loop
 # threads (keel-io-*) allocated in between, ÷ the requests wrk completed. Exact counters, not samples.
-ALLOC_B_PER_REQ=""
+declare -A ALLOC_B_PER_REQ=()
+# alloc_keel TARGET : sets ALLOC_B_PER_REQ[TARGET]
 alloc_keel() {
-  local pid=${PROXY_PID[keel]} jfr="$WORK/alloc.jfr" jfc="$WORK/alloc.jfc" reqs
+  local t=$1 pid=${PROXY_PID[$1]} jfr="$WORK/alloc${1#keel}.jfr" jfc="$WORK/alloc.jfc" reqs
   cat >"$jfc" <<'JFC'
 <?xml version="1.0" encoding="UTF-8"?>
 <configuration version="2.0" label="keel allocation per request">
@@ -361,19 +387,21 @@ JFC
   command -v jcmd >/dev/null && command -v jfr >/dev/null || { log "no jcmd/jfr: allocation not measured"; return 0; }
   jcmd "$pid" JFR.start name=alloc settings="$jfc" filename="$jfr" >"$WORK/logs/jfr-alloc-start.txt" 2>&1 \
     || { log "JFR.start failed: $(tail -2 "$WORK/logs/jfr-alloc-start.txt")"; return 0; }
-  run_client "$WORK/client.out" "${CLIENT_PREFIX[@]}" timeout $((DURATION + 30)) wrk -t"$WRK_THREADS" -c"$CONNS" -d"${DURATION}s" "http://127.0.0.1:${PORT[keel]}/" || true
+  run_client "$WORK/client.out" "${CLIENT_PREFIX[@]}" timeout $((DURATION + 30)) wrk -t"$WRK_THREADS" -c"$CONNS" -d"${DURATION}s" "${WRK_SCRIPT[@]}" "http://127.0.0.1:${PORT[$t]}/" || true
   jcmd "$pid" JFR.stop name=alloc >"$WORK/logs/jfr-alloc-stop.txt" 2>&1 || true
   reqs=$(awk '/ requests in / { print $1 }' "$WORK/client.out")
   [[ -s $jfr && -n $reqs ]] || { log "allocation: no recording or no requests"; return 0; }
-  cp "$jfr" "$OUT/logs/alloc.jfr" 2>/dev/null || true
+  cp "$jfr" "$OUT/logs/$(basename "$jfr")" 2>/dev/null || true
   # per keel-io thread: the first and the last "allocated" value; the sum of the differences ÷ requests
-  ALLOC_B_PER_REQ=$(jfr print --json --events jdk.ThreadAllocationStatistics "$jfr" | awk -v reqs="$reqs" '
+  ALLOC_B_PER_REQ[$t]=$(jfr print --json --events jdk.ThreadAllocationStatistics "$jfr" | awk -v reqs="$reqs" '
     /"allocated":/ { v = $2; gsub(/[^0-9]/, "", v) }
     /"javaName":/ { n = $2; gsub(/[",]/, "", n); if (n ~ /^keel-io/) { if (!(n in first)) first[n] = v; last[n] = v } }
     END { for (t in first) d += last[t] - first[t]; if (reqs > 0 && d > 0) printf "%.0f", d / reqs }')
-  log "keel-proxy allocation: ${ALLOC_B_PER_REQ:-?} bytes/request on its event loop(s) ($reqs requests)"
+  log "$t allocation: ${ALLOC_B_PER_REQ[$t]:-?} bytes/request on its event loop(s) ($reqs requests)"
 }
-if [[ " ${ACTIVE[*]} " == *" keel "* ]] && ((NO_ALLOC == 0)) && ((TRUNCATED == 0)); then alloc_keel; fi
+for t in keel keel-routed; do
+  if [[ " ${ACTIVE[*]} " == *" $t "* ]] && ((NO_ALLOC == 0)) && ((TRUNCATED == 0)); then alloc_keel "$t"; fi
+done
 
 for t in "${ACTIVE[@]}"; do [[ $t == direct ]] || RSS_LOAD_KB[$t]=$(rss_kb "${PROXY_PID[$t]}"); done
 LOAD_END=$(loadavg)
@@ -398,7 +426,7 @@ for t in "${ACTIVE[@]}"; do
 done
 
 HDR="{\"benchmark\":\"proxy-http\",\"command\":\"$(jesc <<<"$CMD")\",\"started\":\"$STARTED_AT\",\"finished\":\"$FINISHED_AT\",\"loadavg_start\":\"$LOAD_START\",\"loadavg_end\":\"$LOAD_END\",\"cpus\":$(nproc),\"kernel\":\"$V_KERNEL\",\"workers\":$WORKERS,\"backend_workers\":$BACKEND_WORKERS,\"rounds\":$ROUNDS,\"duration_s\":$DURATION,\"wrk\":{\"threads\":$WRK_THREADS,\"connections\":$CONNS},\"h2load_rps_per_conn\":$RPS_PER_CONN,\"pin\":\"$PIN\",\"truncated\":$( ((TRUNCATED)) && echo true || echo false),\"versions\":{\"nginx\":\"$V_NGINX\",\"haproxy\":\"$V_HAPROXY\",\"wrk\":\"$V_WRK\",\"h2load\":\"$V_H2LOAD\",\"java\":\"$V_JAVA\"},\"keel_jvm_opts\":\"$(jesc <<<"$KEEL_JVM_OPTS")\",\"keel_jar\":\"$KEEL_JAR_INFO\",\"skipped\":{${skipped_json}}" \
-ALLOC="$ALLOC_B_PER_REQ" EXTRA="$extra" awk -F, -v rates="$RATES" -v order="$(IFS=,; echo "${ACTIVE[*]}")" \
+ALLOC="${ALLOC_B_PER_REQ[keel]:-}" ALLOC_ROUTED="${ALLOC_B_PER_REQ[keel-routed]:-}" ROUTED="$ROUTED" EXTRA="$extra" awk -F, -v rates="$RATES" -v order="$(IFS=,; echo "${ACTIVE[*]}")" \
     -v jsonf="$OUT/summary.json" -v mdf="$OUT/summary.md" '
 function med(s,    a, n, i, j, x) {   # median of a space separated list
   n = split(s, a, " "); if (n == 0) return ""
@@ -435,6 +463,8 @@ END {
     if ((r, "nginx") in C && (r, t) in C && C[r, "nginx"] > 0 && C[r, t] != "") add(t SUBSEP "cpu_xnginx", C[r, t] / C[r, "nginx"])
     if ((r, "haproxy") in W && (r, t) in W && W[r, "haproxy"] > 0) add(t SUBSEP "rps_xhaproxy", W[r, t] / W[r, "haproxy"])
     if ((r, "haproxy") in C && (r, t) in C && C[r, "haproxy"] > 0 && C[r, t] != "") add(t SUBSEP "cpu_xhaproxy", C[r, t] / C[r, "haproxy"])
+    if (t == "keel-routed" && (r, "keel") in W && (r, t) in W && W[r, "keel"] > 0) add("routed_xkeel", W[r, t] / W[r, "keel"])
+    if (t == "keel-routed" && (r, "keel") in C && (r, t) in C && C[r, "keel"] > 0 && C[r, t] != "") add("routed_cpu_xkeel", C[r, t] / C[r, "keel"])
     for (j = 1; j <= nr; j++) if ((r, "nginx", RT[j]) in P && (r, t, RT[j]) in P && P[r, "nginx", RT[j]] > 0)
       add(t SUBSEP RT[j] SUBSEP "xnginx", P[r, t, RT[j]] / P[r, "nginx", RT[j]])
   }
@@ -492,9 +522,19 @@ END {
     printf "| keel ÷ haproxy | %s | %s |%s\n", spread(L["keel" SUBSEP "rps_xhaproxy"], "%.2f"), spread(L["keel" SUBSEP "cpu_xhaproxy"], "%.2f"), blank > mdf
   }
   printf "}" > jsonf
-  alloc = ENVIRON["ALLOC"]
-  printf ",\"keel_alloc_bytes_per_req\":%s", (alloc == "" ? "null" : alloc) > jsonf
+  alloc = ENVIRON["ALLOC"]; ralloc = ENVIRON["ALLOC_ROUTED"]
+  printf ",\"keel_alloc_bytes_per_req\":%s,\"keel_routed_alloc_bytes_per_req\":%s", (alloc == "" ? "null" : alloc), (ralloc == "" ? "null" : ralloc) > jsonf
   if (alloc != "") printf "\nkeel-proxy allocation: %s bytes per request on its event loop(s) (JFR jdk.ThreadAllocationStatistics over one extra wrk run)\n", alloc > mdf
+  if (ralloc != "") printf "keel-routed allocation: %s bytes per request, the same way\n", ralloc > mdf
+  # issue 18: keel-proxy with routes and N services against the single-service keel-proxy, same run
+  if (L["routed_xkeel"] != "") {
+    xr = med(L["routed_xkeel"]); g = xr >= 0.95
+    printf ",\"routing\":{\"services\":%d,\"req_per_s_vs_keel\":%s,\"cpu_per_req_vs_keel\":%s,\"overhead_met\":%s}", ENVIRON["ROUTED"], jspread(L["routed_xkeel"]), jspread(L["routed_cpu_xkeel"]), (g ? "true" : "false") > jsonf
+    print "" > mdf
+    printf "Routing (issue 18), keel-routed (%d service(s) behind one listener) against keel (one service), median of per-round ratios (min–max):\n", ENVIRON["ROUTED"] > mdf
+    printf "- req/s: %s × keel; CPU/req: %s × keel\n", spread(L["routed_xkeel"], "%.3f"), spread(L["routed_cpu_xkeel"], "%.3f") > mdf
+    printf "- overhead ≤ 5 %% req/s (≥ 0.95 × keel): %s\n", (g ? "met" : "MISSED") > mdf
+  }
   # goals of issue #16 for keel-proxy, against nginx and HAProxy measured in the same run
   if (("keel" in RPS) && ("nginx" in RPS) && RX["keel"] != "" && CX["keel"] != "") {
     g1 = RX["keel"] >= 1.05; g2 = CX["keel"] <= 0.95
@@ -525,6 +565,8 @@ END {
   echo "Proxy CPU = utime+stime of the proxy process(es) from /proc over the wrk run ÷ requests."
   echo "Load average: start $LOAD_START, end $LOAD_END. Workers: $WORKERS. Pinning: $PIN."
   echo "nginx $V_NGINX, HAProxy $V_HAPROXY, wrk $V_WRK, $V_H2LOAD, $V_JAVA; keel JVM: $KEEL_JVM_OPTS; keel jar: ${KEEL_JAR_INFO:-not run}"
+  ((ROUTED > 0)) && echo "Requests: GET /svc-K/, K = 0..$((ROUTED - 1)) in turn, to every target (--routed $ROUTED; keel-routed's config: logs/keel-routed.yaml)."
+  [[ -n $ROUTED_NOTE ]] && echo "WARNING: $ROUTED_NOTE"
   for k in "${!SKIPPED[@]}"; do echo "SKIPPED $k: ${SKIPPED[$k]}"; done
 } >>"$OUT/summary.md"
 

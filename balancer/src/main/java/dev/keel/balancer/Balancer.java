@@ -126,6 +126,7 @@ public sealed interface Balancer extends AutoCloseable permits DefaultBalancer {
     private @Nullable RandomGenerator random;
     private @Nullable Executor executor;
     private @Nullable HealthChecker healthChecker;
+    private ClassLoader policyLoader = Balancer.class.getClassLoader();
 
     private Builder(Discovery discovery, String service) {
       this.discovery = requireNonNull(discovery, "discovery");
@@ -165,6 +166,16 @@ public sealed interface Balancer extends AutoCloseable permits DefaultBalancer {
       return this;
     }
 
+    /**
+     * Where plug-in policies are looked up by {@link BalancerConfig#policy()} name (default: this
+     * library's own class loader): an application that loads plug-in jars into a class loader of
+     * its own passes it here. See {@link Policies#byName(String, ClassLoader)}.
+     */
+    public Builder policyLoader(ClassLoader loader) {
+      this.policyLoader = requireNonNull(loader, "loader");
+      return this;
+    }
+
     /** Turns on active health checks with {@code checker} (default: off). */
     public Builder healthChecker(HealthChecker checker) {
       this.healthChecker = requireNonNull(checker, "checker");
@@ -177,7 +188,7 @@ public sealed interface Balancer extends AutoCloseable permits DefaultBalancer {
      * @throws IllegalArgumentException when the configured policy is unknown
      */
     public Balancer build() {
-      BalancingPolicy policy = Policies.byName(config.policy());
+      BalancingPolicy policy = Policies.byName(config.policy(), policyLoader);
       RandomGenerator r = random != null ? random : new SplittableRandom();
       return DefaultBalancer.start(discovery, service, config, policy, clock, r, executor, healthChecker);
     }

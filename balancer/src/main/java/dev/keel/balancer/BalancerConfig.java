@@ -14,6 +14,18 @@ import java.time.Duration;
 public final class BalancerConfig {
   private static final BalancerConfig DEFAULTS = new Builder().build();
 
+  /** Which connection counts a {@link ConnectionBalancer} balances by. */
+  public enum ConnectionCounts {
+    /**
+     * The counts the instances publish ({@code keel.connections}), which cover every client process,
+     * while every available instance publishes one; this process's own counts otherwise (fleet
+     * mode: see balancer/README.md).
+     */
+    AUTO,
+    /** This process's own connections only, whatever the instances publish. */
+    LOCAL
+  }
+
   private final String policy;
   private final int outlierConsecutiveFailures;
   private final double outlierFailureRate;
@@ -35,6 +47,8 @@ public final class BalancerConfig {
   private final double rebalanceTolerance;
   private final Duration rebalanceSettle;
   private final double rebalanceMaxShedPerSecond;
+  private final ConnectionCounts rebalanceCounts;
+  private final Duration rebalanceRound;
 
   private BalancerConfig(Builder b) {
     policy = b.policy;
@@ -58,6 +72,8 @@ public final class BalancerConfig {
     rebalanceTolerance = b.rebalanceTolerance;
     rebalanceSettle = b.rebalanceSettle;
     rebalanceMaxShedPerSecond = b.rebalanceMaxShedPerSecond;
+    rebalanceCounts = b.rebalanceCounts;
+    rebalanceRound = b.rebalanceRound;
   }
 
   /** All defaults. */
@@ -93,6 +109,8 @@ public final class BalancerConfig {
     b.rebalanceTolerance = rebalanceTolerance;
     b.rebalanceSettle = rebalanceSettle;
     b.rebalanceMaxShedPerSecond = rebalanceMaxShedPerSecond;
+    b.rebalanceCounts = rebalanceCounts;
+    b.rebalanceRound = rebalanceRound;
     return b;
   }
 
@@ -146,6 +164,13 @@ public final class BalancerConfig {
   public Duration rebalanceSettle() { return rebalanceSettle; }
   /** Most connections shed per second (default 50). */
   public double rebalanceMaxShedPerSecond() { return rebalanceMaxShedPerSecond; }
+  /** Which connection counts rebalancing reads (default {@link ConnectionCounts#AUTO}). */
+  public ConnectionCounts rebalanceCounts() { return rebalanceCounts; }
+  /**
+   * Fleet mode: each connection decides whether to move at a random moment within this window after
+   * its instance's published count changes (default 5 s).
+   */
+  public Duration rebalanceRound() { return rebalanceRound; }
 
   @Override
   public String toString() {
@@ -155,7 +180,8 @@ public final class BalancerConfig {
         + Durations.format(healthInterval) + "/" + Durations.format(healthTimeout) + " rise " + healthRise
         + " fall " + healthFall + ", slowStart=" + Durations.format(slowStartWindow) + ", panic=" + panicThreshold
         + ", rebalance=" + rebalanceTolerance + "/" + Durations.format(rebalanceSettle)
-        + "/" + rebalanceMaxShedPerSecond + "}";
+        + "/" + rebalanceMaxShedPerSecond + " counts " + rebalanceCounts + " round " + Durations.format(rebalanceRound)
+        + "}";
   }
 
   /** Builder of {@link BalancerConfig}; not thread-safe. Each setter validates its argument. */
@@ -181,6 +207,8 @@ public final class BalancerConfig {
     private double rebalanceTolerance = 0.10;
     private Duration rebalanceSettle = Duration.ofSeconds(5);
     private double rebalanceMaxShedPerSecond = 50;
+    private ConnectionCounts rebalanceCounts = ConnectionCounts.AUTO;
+    private Duration rebalanceRound = Duration.ofSeconds(5);
 
     private Builder() {}
 
@@ -300,6 +328,19 @@ public final class BalancerConfig {
         throw new IllegalArgumentException("rebalanceMaxShedPerSecond: " + rate + " (expected: > 0.0)");
       }
       rebalanceMaxShedPerSecond = rate;
+      return this;
+    }
+
+    public Builder rebalanceCounts(ConnectionCounts counts) {
+      rebalanceCounts = requireNonNull(counts, "rebalanceCounts");
+      return this;
+    }
+
+    public Builder rebalanceRound(Duration d) {
+      rebalanceRound = positive("rebalanceRound", d);
+      if (d.compareTo(Duration.ofHours(1)) > 0) {
+        throw new IllegalArgumentException("rebalanceRound: " + Durations.format(d) + " (expected: > 0 and <= 1h)");
+      }
       return this;
     }
 

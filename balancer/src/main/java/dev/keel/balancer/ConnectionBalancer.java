@@ -64,15 +64,18 @@ public sealed interface ConnectionBalancer permits DefaultConnectionBalancer {
   @Nullable ConnectionLease open(Collection<? extends Endpoint> exclude);
 
   /**
-   * Counts a connection the transport opened to {@code endpoint} itself rather than through {@link
-   * #open()}: a multiplexed connection (HTTP/2) opened because a request was balanced there, or
-   * because the connections there were full. It counts toward the endpoint's share and may be shed
-   * like a placed one; whether it was a good place to open is the caller's concern.
+   * A lease on {@code endpoint}, chosen by the caller rather than by this balancer's placement: a
+   * tcp listener whose policy places connections (ring-hash on the client address), or a
+   * multiplexed connection (HTTP/2) opened because a request was balanced there or because the
+   * connections there were full. It counts like any other lease in {@link #evenness()} and the
+   * endpoints' {@code activeConnections}, so policies that read them see it, and it may be shed
+   * like a placed one. The endpoint may have left discovery between the pick that chose it and the
+   * connection opening: it is then simply not counted in shares nor shed until it is back.
    *
-   * @param endpoint one of this balancer's endpoints (available or not: one that is not is neither
-   *     counted in shares nor shed until it is again)
+   * @param endpoint an endpoint of this balancer's {@link Balancer}, as its {@code pick} returns
+   * @throws IllegalArgumentException when {@code endpoint} is not one of its balancer's
    */
-  ConnectionLease track(Endpoint endpoint);
+  ConnectionLease openOn(Endpoint endpoint);
 
   /**
    * The leases to close now, each already marked {@link ConnectionLease#shedding()}; empty when the

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.random.RandomGenerator;
 import org.jspecify.annotations.Nullable;
@@ -55,6 +56,8 @@ final class DefaultBalancer implements Balancer {
   private final OutlierDetector outliers;
   private final @Nullable ActiveHealth health;
   private final long tickNanos;
+  private final long connectionSeed;
+  private final AtomicLong connectionBalancers = new AtomicLong();
   private volatile State state;
 
   // Serial-executor confined.
@@ -77,6 +80,7 @@ final class DefaultBalancer implements Balancer {
     this.policy = policy;
     this.clock = clock;
     this.random = random;
+    this.connectionSeed = random.nextLong(); // before the serial executor owns it
     this.serial = new SerialExecutor(executor);
     long now = clock.nanoTime();
     this.membershipChangedAt = now;
@@ -191,6 +195,14 @@ final class DefaultBalancer implements Balancer {
   /** Requests in flight over all endpoints of this balancer, including removed ones. */
   long inFlight() {
     return inFlight.sum();
+  }
+
+  /**
+   * A seed for a new connection balancer's randomness: drawn from the builder's randomness, so a
+   * seeded balancer repeats, and different for each balancer and each connection balancer.
+   */
+  long newConnectionSeed() {
+    return AtomicRandom.mix64(connectionSeed + 0x9e3779b97f4a7c15L * connectionBalancers.incrementAndGet());
   }
 
   /** The endpoints the current picker chooses from, for the connection balancer's placement. */

@@ -28,6 +28,11 @@ import org.slf4j.LoggerFactory;
  * deficits short: 200 over 3 → 6 endpoints would end 34,34,34 on the old ones and 33,33,32 on the
  * new. Each shed connection reconnects onto a deficit, so the number shed approaches the minimum
  * number of moves Σ max(0, c_i − target_i). A token bucket bounds the rate.
+ *
+ * <p>That is the local rule, over this process's connections. While every available endpoint
+ * publishes its own count ({@link BalancerConfig.ConnectionCounts#AUTO}), placement and shedding
+ * follow the {@link FleetRule} over the published counts instead; the token bucket still bounds
+ * this process's shedding.
  */
 final class DefaultConnectionBalancer implements ConnectionBalancer {
   private static final Logger log = LoggerFactory.getLogger(DefaultConnectionBalancer.class);
@@ -35,6 +40,7 @@ final class DefaultConnectionBalancer implements ConnectionBalancer {
   private final DefaultBalancer balancer;
   private final BalancerConfig config;
   private final AtomicRandom random;
+  private final FleetRule fleet;
   private final Set<Lease> leases = ConcurrentHashMap.newKeySet();
   // Placement and shedding hold this object's lock; a lease's flags are volatile, set under it.
   @GuardedBy("this")
@@ -47,7 +53,8 @@ final class DefaultConnectionBalancer implements ConnectionBalancer {
   DefaultConnectionBalancer(DefaultBalancer balancer) {
     this.balancer = balancer;
     this.config = balancer.config();
-    this.random = new AtomicRandom(balancer.clock().nanoTime() * 0x9e3779b97f4a7c15L);
+    this.random = new AtomicRandom(balancer.newConnectionSeed());
+    this.fleet = new FleetRule(config, random);
     this.lastRefill = balancer.clock().nanoTime();
   }
 
@@ -62,6 +69,10 @@ final class DefaultConnectionBalancer implements ConnectionBalancer {
     List<EndpointState> pool = balancer.available();
     if (pool.isEmpty()) {
       return null;
+    }
+    if (FleetRule.applies(config, pool)) {
+      EndpointState e = fleet.place(pool, exclude);
+      return e == null ? null : add(new Lease(e));
     }
     long total = 1;
     long weights = 0;
@@ -90,18 +101,19 @@ final class DefaultConnectionBalancer implements ConnectionBalancer {
     if (best == null) {
       return null; // every available endpoint is excluded
     }
-    Lease lease = new Lease(best);
+    return add(new Lease(best));
+  }
+
+  private Lease add(Lease lease) {
     leases.add(lease);
     return lease;
   }
 
   @Override
-  public ConnectionLease track(Endpoint endpoint) {
+  public synchronized ConnectionLease openOn(Endpoint endpoint) {
     requireNonNull(endpoint, "endpoint");
-    // Not checked against the current members: the endpoint may have left discovery between the
-    // pick that chose it and the connection opening, and is then simply not counted in shares.
     if (!(endpoint instanceof EndpointState e)) {
-      throw new IllegalArgumentException("endpoint: " + endpoint.id() + " (expected: one of a balancer's endpoints)");
+      throw new IllegalArgumentException("endpoint: " + endpoint + " (expected: an endpoint its balancer picked)");
     }
     Lease lease = new Lease(e);
     leases.add(lease);
@@ -143,6 +155,22 @@ final class DefaultConnectionBalancer implements ConnectionBalancer {
         live[i]++;
         (l.idle() ? idle : busy).get(i).add(l);
       }
+    }
+    if (FleetRule.applies(config, pool)) {
+      rebalancing = false; // the local rule starts afresh should the instances stop publishing
+      List<EndpointState> endpoints = new ArrayList<>(n);
+      List<List<Lease>> open = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        endpoints.add((EndpointState) pool.get(i)); // sealed: the balancer's own
+        open.add(new ArrayList<>(idle.get(i)));
+        open.get(i).addAll(busy.get(i));
+      }
+      List<Lease> shed = fleet.shed(state, endpoints, open, now, (int) tokens);
+      for (Lease l : shed) {
+        l.shedding = true;
+        tokens -= 1;
+      }
+      return List.copyOf(shed);
     }
     long weights = 0;
     for (Endpoint e : pool) {
@@ -299,6 +327,7 @@ final class DefaultConnectionBalancer implements ConnectionBalancer {
   }
 
   final class Lease implements ConnectionLease {
+    final FleetRule.Decision fleet = new FleetRule.Decision(); // under the balancer's lock
     private final EndpointState endpoint;
     private volatile boolean idle;
     private volatile boolean shedding;

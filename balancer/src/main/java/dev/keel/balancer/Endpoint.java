@@ -65,6 +65,13 @@ public sealed interface Endpoint permits EndpointState {
   /** Long-lived connections placed on this endpoint by a {@link ConnectionBalancer} and still open. */
   int activeConnections();
 
+  /**
+   * The long-lived connections the instance says it holds, from every client process ({@code
+   * keel.connections} in its metadata, as last seen in discovery); −1 when it publishes none. See
+   * {@link BalancerConfig.ConnectionCounts}.
+   */
+  int publishedConnections();
+
   /** Successes plus failures reported, since this balancer first saw the endpoint. */
   long requests();
 

@@ -35,6 +35,7 @@ final class EndpointState implements Endpoint {
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger consecutiveFailures = new AtomicInteger();
   private final AtomicInteger connections = new AtomicInteger();
+  private final PublishedCount published = new PublishedCount();
   private final LongAdder requests = new LongAdder();
   private final LongAdder failures = new LongAdder();
   // Drained by the outlier detector once per interval, for the failure rate.
@@ -69,6 +70,7 @@ final class EndpointState implements Endpoint {
     this.failureThreshold = failureThreshold;
     this.serial = serial;
     this.ewmaStamp = nanoTime.getAsLong();
+    this.published.observe(instance, 0);
   }
 
   @Override
@@ -267,6 +269,17 @@ final class EndpointState implements Endpoint {
   void instance(ServiceInstance updated) {
     serial.assertInContext();
     instance = updated;
+    published.observe(updated, connections.get());
+  }
+
+  /** The connection count the instance publishes, with what fleet mode keeps beside it. */
+  PublishedCount published() {
+    return published;
+  }
+
+  @Override
+  public int publishedConnections() {
+    return published.value();
   }
 
   void healthy(boolean value) {

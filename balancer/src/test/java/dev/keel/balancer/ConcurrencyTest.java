@@ -70,7 +70,7 @@ class ConcurrencyTest {
       discovery.set(some);
       checker.up.put("e01", round % 3 != 0);
       clock.advance(Duration.ofSeconds(1));
-      Thread.sleep(0, 200_000);
+      Thread.sleep(0, 200_000); // pacing the churn so that the workers interleave with it
     }
     stop.set(true);
     for (Future<?> f : workers) {
@@ -134,7 +134,7 @@ class ConcurrencyTest {
     started.await();
     for (int round = 0; round < 300; round++) {
       discovery.set(new ArrayList<>(all.subList(0, 1 + round % 8))); // down to one: "all excluded" races too
-      Thread.sleep(0, 200_000);
+      Thread.sleep(0, 200_000); // pacing the churn so that the workers interleave with it
     }
     stop.set(true);
     for (Future<?> f : workers) {

@@ -35,6 +35,8 @@ class ConfigAndPoliciesTest {
     assertThat(c.healthFall()).isEqualTo(3);
     assertThat(c.panicThreshold()).isEqualTo(0.5);
     assertThat(c.rebalanceTolerance()).isEqualTo(0.10);
+    assertThat(c.rebalanceCounts()).isEqualTo(BalancerConfig.ConnectionCounts.AUTO);
+    assertThat(c.rebalanceRound()).isEqualTo(Duration.ofSeconds(5));
     assertThat(c.toBuilder().build().toString()).isEqualTo(c.toString());
   }
 
@@ -50,6 +52,10 @@ class ConfigAndPoliciesTest {
         .hasMessage("hashBalanceFactor: 0.5 (expected: 0 or >= 1.0)");
     assertThatThrownBy(() -> BalancerConfig.builder().outlierMaxEjectionTime(Duration.ofSeconds(10)).build())
         .hasMessageStartingWith("outlierMaxEjectionTime: 10s (expected: >= outlierBaseEjectionTime");
+    assertThatThrownBy(() -> BalancerConfig.builder().rebalanceRound(Duration.ZERO))
+        .hasMessage("rebalanceRound: 0s (expected: > 0)");
+    assertThatThrownBy(() -> BalancerConfig.builder().rebalanceRound(Duration.ofHours(2)))
+        .hasMessage("rebalanceRound: 2h (expected: > 0 and <= 1h)");
   }
 
   @Test

@@ -64,6 +64,27 @@ class ConnectionBalancerTest {
   }
 
   @Test
+  void aLeaseOnAnEndpointThePolicyChoseCountsLikeAPlacedOne() {
+    discovery.set(List.of(instance(0, 100), instance(1, 100)));
+    Balancer balancer = Fixtures.balancer(discovery, clock, BalancerConfig.defaults()).build();
+    ConnectionBalancer cb = ConnectionBalancer.create(balancer);
+    Endpoint chosen = balancer.pick(PickArgs.builder().pinned("e01").strict(true).build());
+    assertThat(chosen).isNotNull();
+    chosen.release();
+    for (int i = 0; i < 3; i++) {
+      open.add(cb.openOn(chosen));
+    }
+
+    assertThat(chosen.activeConnections()).isEqualTo(3);
+    assertThat(cb.connections()).isEqualTo(3);
+    ConnectionLease next = cb.open();
+    assertThat(next).isNotNull();
+    assertThat(next.endpoint().id()).as("placed where the chosen leases left room").isEqualTo("e00");
+    open.get(0).close();
+    assertThat(chosen.activeConnections()).isEqualTo(2);
+  }
+
+  @Test
   void rollingRestartOfTenEndpointsEndsEvenWithNearMinimalShedding() {
     List<ServiceInstance> all = SettableDiscovery.instances(10);
     ConnectionBalancer cb = connections(all, BalancerConfig.defaults());

@@ -10,7 +10,7 @@ import java.util.Objects;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link ConnectionBalancer#track(Endpoint)}: connections the transport placed itself (multiplexed
+ * {@link ConnectionBalancer#openOn(Endpoint)}: connections the transport placed itself (multiplexed
  * connections opened where requests were balanced) count and are shed like placed ones.
  */
 class ConnectionTrackingTest {
@@ -26,9 +26,9 @@ class ConnectionTrackingTest {
     Endpoint e01 = Objects.requireNonNull(b.state().member("e01"));
     List<ConnectionLease> on0 = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
-      on0.add(cb.track(e00)); // placed where requests went, not where open() would have put them
+      on0.add(cb.openOn(e00)); // placed where requests went, not where open() would have put them
     }
-    ConnectionLease on1 = cb.track(e01);
+    ConnectionLease on1 = cb.openOn(e01);
     assertThat(on0).allSatisfy(l -> assertThat(l.endpoint()).isSameAs(e00));
     assertThat(e00.activeConnections()).isEqualTo(6);
     assertThat(e01.activeConnections()).isEqualTo(1);
@@ -52,6 +52,6 @@ class ConnectionTrackingTest {
   void trackRefusesNull() {
     discovery.set(SettableDiscovery.instances(1));
     ConnectionBalancer cb = ConnectionBalancer.create(Fixtures.balancer(discovery, clock, BalancerConfig.defaults()).build());
-    assertThatThrownBy(() -> cb.track(null)).isInstanceOf(NullPointerException.class).hasMessage("endpoint");
+    assertThatThrownBy(() -> cb.openOn(null)).isInstanceOf(NullPointerException.class).hasMessage("endpoint");
   }
 }

@@ -93,7 +93,7 @@ final class TestServer implements AutoCloseable {
     long delay = delayMillis;
     if (delay > 0) {
       try {
-        Thread.sleep(delay);
+        Thread.sleep(delay); // a slow backend's latency: the behaviour under test
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }

@@ -3,12 +3,15 @@ package dev.keel.grpc;
 import static java.util.Objects.requireNonNull;
 
 import com.google.errorprone.annotations.concurrent.GuardedBy;
+import dev.keel.registry.ConnectionCountPublisher;
 import dev.keel.registry.Durations;
 import dev.keel.registry.Registration;
 import dev.keel.registry.RegistryClient;
 import dev.keel.registry.ServiceInstance;
 import dev.keel.registry.Subscription;
 import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.ServerTransportFilter;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -44,6 +47,17 @@ import org.slf4j.LoggerFactory;
  * (in-flight RPCs finish; HTTP/2 GOAWAY tells clients to go elsewhere), {@code awaitTermination} up
  * to the grace period, and {@code shutdownNow()} if RPCs are still running then.
  *
+ * <p><b>Publishing the connection count.</b> Started with {@link #start(ServerBuilder)} (or with a
+ * server built with {@link #transportFilter()}), the registration counts the server's client
+ * connections (HTTP/2 transports ready and not yet terminated) and publishes the count in its
+ * metadata, {@value ServiceInstance#CONNECTIONS} — 0 at registration, then through a {@link
+ * ConnectionCountPublisher} (at most one registry write per {@code publishInterval}, 2 s, and only
+ * for a change of max(1, {@code publishMinChange} = 5 %)). One-connection clients in other
+ * processes ({@code keel_connection}, {@code LongConnections}) then place and move their
+ * connections by the counts of all instances. {@link Builder#publishConnections(boolean)
+ * publishConnections(false)} turns it off; a server started with {@link #start(Server)} without the
+ * filter publishes nothing (it could not count).
+ *
  * <p>Ownership: the server is started and stopped through this object; the registry client is the
  * caller's and is never closed here. Thread-safe; {@link #start} and {@link #stop} run once each.
  */
@@ -58,6 +72,10 @@ public final class ServerRegistration {
   private final Map<String, String> metadata;
   private final Duration deregistrationWait;
   private final Duration drainDelay;
+  private final boolean publishConnections;
+  private final Duration publishInterval;
+  private final double publishMinChange;
+  private final TransportCounter counter = new TransportCounter();
 
   @GuardedBy("this")
 
@@ -76,11 +94,37 @@ public final class ServerRegistration {
     this.metadata = b.metadata;
     this.deregistrationWait = b.deregistrationWait;
     this.drainDelay = b.drainDelay;
+    this.publishConnections = b.publishConnections;
+    this.publishInterval = b.publishInterval;
+    this.publishMinChange = b.publishMinChange;
   }
 
   /** A registration of servers of {@code service} in {@code registry} (not closed by this object). */
   public static Builder builder(RegistryClient registry, String service) {
     return new Builder(registry, service);
+  }
+
+  /**
+   * The filter that counts the server's client connections for publishing: add it to the server's
+   * builder ({@code builder.addTransportFilter(registration.transportFilter())}) when you build the
+   * server yourself and start it with {@link #start(Server)}. Always the same filter; add it to one
+   * server only.
+   */
+  public ServerTransportFilter transportFilter() {
+    counter.taken = true;
+    return counter;
+  }
+
+  /**
+   * Adds {@link #transportFilter()} to {@code builder}, builds the server and {@linkplain
+   * #start(Server) starts} it.
+   *
+   * @return the server, started and registered
+   * @throws IOException the server could not bind
+   */
+  public Server start(ServerBuilder<?> builder) throws IOException {
+    requireNonNull(builder, "builder");
+    return start(builder.addTransportFilter(transportFilter()).build());
   }
 
   /**
@@ -106,7 +150,17 @@ public final class ServerRegistration {
       if (id != null) {
         instance.id(id);
       }
-      registration = registry.register(instance.build());
+      boolean publish = publishConnections && counter.taken;
+      if (publish) {
+        instance.putMetadata(ServiceInstance.CONNECTIONS, "0");
+      } else if (publishConnections) {
+        log.debug("{}: started without transportFilter(): the connection count is not published", service);
+      }
+      Registration r = registry.register(instance.build());
+      registration = r;
+      if (publish) {
+        counter.publishTo(ConnectionCountPublisher.builder(r).minInterval(publishInterval).minChange(publishMinChange).build());
+      }
       log.info("{}: registered {} at {}", service, registration.instance().id(), registration.instance().address());
       return server;
     } catch (RuntimeException e) {
@@ -135,6 +189,7 @@ public final class ServerRegistration {
     stopped = true;
     Server s = server;
     Registration r = registration;
+    counter.stopPublishing(); // before deregistering: no count written after
     if (r != null) {
       awaitDeregistered(r);
       TimeUnit.NANOSECONDS.sleep(drainDelay.toNanos()); // for the watches of other processes, by design a delay
@@ -177,6 +232,11 @@ public final class ServerRegistration {
     }
   }
 
+  /** Client connections counted by {@link #transportFilter()}, published once registered. */
+  public int connections() {
+    return counter.count();
+  }
+
   static String advertisedHost(Server server) {
     for (SocketAddress a : server.getListenSockets()) {
       if (a instanceof InetSocketAddress inet && inet.getAddress() != null && !inet.getAddress().isAnyLocalAddress()) {
@@ -209,6 +269,9 @@ public final class ServerRegistration {
     private Map<String, String> metadata = Map.of();
     private Duration deregistrationWait = Duration.ofSeconds(5);
     private Duration drainDelay = Duration.ofSeconds(1);
+    private boolean publishConnections = true;
+    private Duration publishInterval = ConnectionCountPublisher.DEFAULT_MIN_INTERVAL;
+    private double publishMinChange = ConnectionCountPublisher.DEFAULT_MIN_CHANGE;
 
     private Builder(RegistryClient registry, String service) {
       this.registry = requireNonNull(registry, "registry");
@@ -254,6 +317,38 @@ public final class ServerRegistration {
     /** Further wait before the server stops taking calls, for other callers' watches (default 1 s). */
     public Builder drainDelay(Duration delay) {
       this.drainDelay = nonNegative("drainDelay", delay);
+      return this;
+    }
+
+    /**
+     * Whether to publish the count of client connections in the instance's metadata (default true;
+     * needs the {@link ServerRegistration#transportFilter()}, which {@link
+     * ServerRegistration#start(ServerBuilder)} adds).
+     */
+    public Builder publishConnections(boolean publish) {
+      this.publishConnections = publish;
+      return this;
+    }
+
+    /**
+     * Least time between two writes of the count, 10 ms..1 h (default 2 s): each write is one
+     * registry update every watcher of the service hears about.
+     */
+    public Builder publishInterval(Duration interval) {
+      requireNonNull(interval, "publishInterval");
+      if (interval.compareTo(Duration.ofMillis(10)) < 0 || interval.compareTo(Duration.ofHours(1)) > 0) {
+        throw new IllegalArgumentException("publishInterval: " + Durations.format(interval) + " (expected: 10ms..1h)");
+      }
+      this.publishInterval = interval;
+      return this;
+    }
+
+    /** Least relative change of the count written, 0.0..0.5 (default 0.05); one connection is always the least. */
+    public Builder publishMinChange(double minChange) {
+      if (!(minChange >= 0.0 && minChange <= 0.5)) {
+        throw new IllegalArgumentException("publishMinChange: " + minChange + " (expected: 0.0..0.5)");
+      }
+      this.publishMinChange = minChange;
       return this;
     }
 

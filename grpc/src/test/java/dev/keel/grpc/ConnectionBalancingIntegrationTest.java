@@ -31,13 +31,15 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * {@code keel_connection} over a real ZooKeeper and real grpc-netty servers: 200 one-connection
  * channels of one process stay even (counted by the servers) after a rolling restart and a
- * scale-out, and no RPC fails because its channel moved.
+ * scale-out, and no RPC fails because its channel moved. The channels share one connection group,
+ * and this test holds them to its per-process rule ({@code rebalanceCounts: local}), which is
+ * exact; across processes, see {@link FleetConnectionBalancingIntegrationTest}.
  */
 @ExtendWith(SharedZooKeeper.class)
 class ConnectionBalancingIntegrationTest {
   private static final int CHANNELS = 200;
   private static final Map<String, ?> CONFIG = Map.of(
-      "rebalanceSettle", "1s", "rebalanceInterval", "200ms", "rebalanceMaxShedPerSecond", 200);
+      "rebalanceSettle", "1s", "rebalanceInterval", "200ms", "rebalanceMaxShedPerSecond", 200, "rebalanceCounts", "local");
 
   private String service;
   private RegistryClient serverRegistry;

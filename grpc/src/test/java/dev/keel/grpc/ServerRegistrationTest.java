@@ -2,6 +2,7 @@ package dev.keel.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.keel.grpc.testing.Echo;
 import dev.keel.registry.InstanceSet;
@@ -34,6 +35,10 @@ class ServerRegistrationTest {
   }
 
   private static Server server(CountDownLatch release) {
+    return builder(release).build();
+  }
+
+  private static NettyServerBuilder builder(CountDownLatch release) {
     return NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
         .addService(Echo.service(request -> {
           if (request.equals("slow")) {
@@ -44,8 +49,7 @@ class ServerRegistrationTest {
             }
           }
           return "ok";
-        }))
-        .build();
+        }));
   }
 
   @Test
@@ -107,5 +111,69 @@ class ServerRegistrationTest {
       release.countDown();
       direct.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
+  }
+
+  private String published(String id) {
+    ServiceInstance i = registry.resolve("orders").get(id);
+    return i == null ? "gone" : i.metadata().getOrDefault(ServiceInstance.CONNECTIONS, "none");
+  }
+
+  @Test
+  void publishesItsClientConnectionCountWhileRegistered() throws Exception {
+    ServerRegistration registration = ServerRegistration.builder(registry, "orders").id("orders-1")
+        .publishInterval(Duration.ofMillis(50)).drainDelay(Duration.ZERO).build();
+    Server server = registration.start(builder(new CountDownLatch(0)));
+    assertThat(published("orders-1")).isEqualTo("0"); // registered with it, before any client
+    List<ManagedChannel> clients = new java.util.ArrayList<>();
+    try {
+      for (int k = 0; k < 3; k++) {
+        ManagedChannel c = Grpc.newChannelBuilder("127.0.0.1:" + server.getPort(), InsecureChannelCredentials.create()).build();
+        assertThat(Echo.who(c)).isEqualTo("ok"); // connected
+        clients.add(c);
+      }
+      await().atMost(Duration.ofSeconds(10)).until(() -> published("orders-1").equals("3"));
+      assertThat(registration.connections()).isEqualTo(3);
+
+      clients.remove(0).shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      await().atMost(Duration.ofSeconds(10)).until(() -> published("orders-1").equals("2"));
+    } finally {
+      for (ManagedChannel c : clients) {
+        c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+      registration.stop(Duration.ofSeconds(5));
+    }
+    assertThat(published("orders-1")).isEqualTo("gone");
+  }
+
+  @Test
+  void aServerStartedWithoutTheFilterPublishesNoCount() throws Exception {
+    ServerRegistration registration = ServerRegistration.builder(registry, "orders").id("orders-1")
+        .drainDelay(Duration.ZERO).build();
+    registration.start(server(new CountDownLatch(0)));
+    try {
+      assertThat(published("orders-1")).isEqualTo("none"); // a 0 it could never update would attract every client
+    } finally {
+      registration.stop(Duration.ofSeconds(5));
+    }
+  }
+
+  @Test
+  void publishingCanBeTurnedOff() throws Exception {
+    ServerRegistration registration = ServerRegistration.builder(registry, "orders").id("orders-1")
+        .publishConnections(false).drainDelay(Duration.ZERO).build();
+    registration.start(builder(new CountDownLatch(0)));
+    try {
+      assertThat(published("orders-1")).isEqualTo("none");
+    } finally {
+      registration.stop(Duration.ofSeconds(5));
+    }
+  }
+
+  @Test
+  void badPublishingSettingsAreRejectedNamingTheField() {
+    assertThatThrownBy(() -> ServerRegistration.builder(registry, "orders").publishInterval(Duration.ofMillis(1)))
+        .hasMessage("publishInterval: 1ms (expected: 10ms..1h)");
+    assertThatThrownBy(() -> ServerRegistration.builder(registry, "orders").publishMinChange(-0.1))
+        .hasMessage("publishMinChange: -0.1 (expected: 0.0..0.5)");
   }
 }

@@ -8,8 +8,10 @@ import dev.keel.proxy.listener.ListenerEnvironment;
 import dev.keel.proxy.listener.ListenerKinds;
 import dev.keel.proxy.listener.RunningListener;
 import dev.keel.proxy.transport.Transport;
+import dev.keel.proxy.plugin.Plugins;
 import dev.keel.registry.Registries;
 import dev.keel.registry.RegistryClient;
+import dev.keel.registry.RegistryOptions;
 import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -39,11 +41,13 @@ public final class ProxyServer implements AutoCloseable {
   private final List<RunningListener> retiring = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final ListenerEnvironment env;
   private final @Nullable AdminServer admin;
+  private final Plugins plugins;
   private volatile boolean closed;
   private final java.util.concurrent.CompletableFuture<Void> terminated = new java.util.concurrent.CompletableFuture<>();
 
   private ProxyServer(ProxyConfig config, RegistryClient registry, ListenerEnvironment env, List<RunningListener> listeners,
       @Nullable AdminServer admin) {
+    this.plugins = env.plugins();
     this.config = config;
     this.registry = registry;
     this.transport = env.transport();
@@ -55,29 +59,44 @@ public final class ProxyServer implements AutoCloseable {
   }
 
   /**
-   * Starts {@code config}.
+   * Starts {@code config} without plug-ins.
    *
    * @throws IllegalArgumentException or IllegalStateException naming what could not be started
    */
   public static ProxyServer start(ProxyConfig config) {
+    return start(config, Plugins.none());
+  }
+
+  /**
+   * Starts {@code config} with {@code plugins} (the policies and registry adapters they bring). The
+   * plug-ins stay the caller's: close them after {@link #close}.
+   *
+   * @throws IllegalArgumentException or IllegalStateException naming what could not be started
+   */
+  public static ProxyServer start(ProxyConfig config, Plugins plugins) {
     for (ListenerConfig l : config.listeners()) {
       ListenerKinds.forConfig(l);
     }
+    if (!plugins.jars().isEmpty()) {
+      log.info("plug-ins from {}: {}", plugins.directory(), plugins.jars().stream()
+          .map(j -> j.file() + (j.policies().isEmpty() ? "" : " policies " + j.policies())
+              + (j.registries().isEmpty() ? "" : " registries " + j.registries())).toList());
+    }
     Transport transport = Transport.best();
-    RegistryClient registry = Registries.open(config.registry());
+    RegistryClient registry = Registries.open(config.registry(), RegistryOptions.defaults(), plugins.classLoader());
     EventLoopGroup boss = transport.newGroup(1, "keel-accept");
     EventLoopGroup workers = transport.newGroup(config.effectiveWorkers(), "keel-io");
     List<RunningListener> running = new java.util.concurrent.CopyOnWriteArrayList<>();
     AdminServer admin = null;
-    ListenerEnvironment env = new ListenerEnvironment(transport, boss, workers, registry, FileDescriptors.system());
+    ListenerEnvironment env = new ListenerEnvironment(transport, boss, workers, registry, FileDescriptors.system(), plugins);
     try {
       for (ListenerConfig l : config.listeners()) {
         RunningListener r = ListenerKinds.forConfig(l).start(l, env);
         running.add(r);
-        log.info("{} listener '{}' on {} -> service '{}' ({})", l.protocol(), l.name(), r.localAddress(), l.service(), l.policy());
+        log.info("{} listener '{}' on {} -> {} ({})", l.protocol(), l.name(), r.localAddress(), l.target(), l.policy());
       }
       if (config.admin().listen() != null) {
-        admin = AdminServer.start(config.admin(), transport, boss, workers, running, registry);
+        admin = AdminServer.start(config.admin(), transport, boss, workers, running, registry, plugins);
         log.info("admin on http://{}/", hostPort(admin.localAddress()));
       }
     } catch (RuntimeException e) {
@@ -99,6 +118,11 @@ public final class ProxyServer implements AutoCloseable {
 
   public ProxyConfig config() {
     return config;
+  }
+
+  /** The plug-ins the proxy started with; a reload keeps them. */
+  public Plugins plugins() {
+    return plugins;
   }
 
   public Transport transport() {
@@ -139,12 +163,24 @@ public final class ProxyServer implements AutoCloseable {
       return;
     }
     ProxyConfig current = config;
-    new Reload(listeners, env, this::retire).prepare(next).commit(next);
+    try {
+      new Reload(listeners, env, this::retire).prepare(next).commit(next);
+    } finally {
+      reopenAccessLogs(); // applied or refused: a reload also serves logrotate
+    }
     if (!next.registry().equals(current.registry()) || !next.admin().equals(current.admin())
-        || next.workers() != current.workers()) {
-      log.warn("reload: registry, admin and workers changes take effect at the next restart");
+        || next.workers() != current.workers() || !java.util.Objects.equals(next.pluginPath(), current.pluginPath())) {
+      log.warn("reload: registry, admin, workers and plugin-path changes take effect at the next restart");
     }
     config = next;
+  }
+
+  /**
+   * Has every listener's access log open its file again by name, as logrotate's {@code postrotate}
+   * asks with SIGHUP; lines already queued go to the new file. Never blocks.
+   */
+  public void reopenAccessLogs() {
+    listeners.forEach(RunningListener::reopenAccessLog);
   }
 
   /** Stops accepting, drains, and closes {@code old} when its connections are gone or the grace ends. */

@@ -122,8 +122,8 @@ final class Reload {
       } else {
         running.add(s.fresh());
       }
-      log.info("reload: {} listener '{}' on {} -> service '{}' ({})", l.protocol(), l.name(), s.fresh().localAddress(),
-          l.service(), l.policy());
+      log.info("reload: {} listener '{}' on {} -> {} ({})", l.protocol(), l.name(), s.fresh().localAddress(),
+          l.target(), l.policy());
     }
     List<String> keep = next.listeners().stream().map(ListenerConfig::name).toList();
     for (RunningListener r : List.copyOf(running)) {

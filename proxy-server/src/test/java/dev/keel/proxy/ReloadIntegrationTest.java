@@ -2,6 +2,9 @@ package dev.keel.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.keel.proxy.config.ConfigLoader;
 import dev.keel.proxy.config.ProxyConfig;
 import dev.keel.proxy.support.TestBackend;
@@ -22,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
 class ReloadIntegrationTest {
@@ -94,9 +98,22 @@ class ReloadIntegrationTest {
         Awaitility.await().atMost(Duration.ofSeconds(15)).ignoreExceptions().until(() ->
             HttpClient.newHttpClient().send(HttpRequest.newBuilder(root).build(), HttpResponse.BodyHandlers.ofString())
                 .body().equals("green"));
-        // a broken edit is refused and the running config stays
-        Files.writeString(file, yaml(registry, port, "green") + "bogus: 1\n");
-        Thread.sleep(1500);
+        // a broken edit is refused (once the watcher has read it) and the running config stays
+        ListAppender<ILoggingEvent> watcherLog = new ListAppender<>();
+        watcherLog.start();
+        Logger watcher = (Logger) LoggerFactory.getLogger("dev.keel.proxy.cli.ConfigWatcher");
+        watcher.addAppender(watcherLog);
+        try {
+          Files.writeString(file, yaml(registry, port, "green") + "bogus: 1\n");
+          Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> {
+            synchronized (watcherLog) { // the appender appends under its own lock
+              return watcherLog.list.stream()
+                  .anyMatch(e -> e.getFormattedMessage().startsWith("config not reloaded (file change)"));
+            }
+          });
+        } finally {
+          watcher.detachAppender(watcherLog);
+        }
         assertThat(HttpClient.newHttpClient().send(HttpRequest.newBuilder(root).build(), HttpResponse.BodyHandlers.ofString())
             .body()).isEqualTo("green");
       } finally {

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
 import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Opens registry clients by URI: {@code memory://name}, {@code static://h:p,h:p},
@@ -35,9 +36,21 @@ public final class Registries {
    * @throws RegistryException when the registry cannot be reached and the adapter connects eagerly
    */
   public static RegistryClient open(String uri, RegistryOptions options) {
+    return open(uri, options, null);
+  }
+
+  /**
+   * Opens {@code uri} with the adapters {@code loader} finds as well as the built-in ones (an
+   * application's plug-in directory: see {@link #providers(ClassLoader)}).
+   *
+   * @throws IllegalArgumentException naming the part of the URI that is wrong, or the scheme when
+   *     no provider serves it
+   * @throws RegistryException when the registry cannot be reached and the adapter connects eagerly
+   */
+  public static RegistryClient open(String uri, RegistryOptions options, @Nullable ClassLoader loader) {
     requireNonNull(options, "options");
     RegistryUri parsed = RegistryUri.parse(uri);
-    RegistryProvider provider = provider(parsed.scheme());
+    RegistryProvider provider = provider(parsed.scheme(), loader);
     RegistryOptions effective = options.withUriParams(parsed);
     RegistryClient raw = provider.open(parsed, effective);
     return raw instanceof GuardedRegistryClient ? raw : new GuardedRegistryClient(raw, effective, name(parsed));
@@ -61,8 +74,13 @@ public final class Registries {
    * @throws IllegalArgumentException naming the part of the URI that is wrong
    */
   public static void validate(String uri) {
+    validate(uri, null);
+  }
+
+  /** {@link #validate(String)} with the adapters {@code loader} finds as well (see {@link #providers(ClassLoader)}). */
+  public static void validate(String uri, @Nullable ClassLoader loader) {
     RegistryUri parsed = RegistryUri.parse(uri);
-    RegistryProvider provider = provider(parsed.scheme());
+    RegistryProvider provider = provider(parsed.scheme(), loader);
     provider.validate(parsed, RegistryOptions.defaults().withUriParams(parsed));
   }
 
@@ -80,16 +98,26 @@ public final class Registries {
 
   /** The provider of {@code scheme} with the highest priority. */
   public static RegistryProvider provider(String scheme) {
+    return provider(scheme, null);
+  }
+
+  /**
+   * The provider of {@code scheme} with the highest priority among {@link #providers(ClassLoader)}.
+   *
+   * @throws IllegalArgumentException naming the known schemes when none serves {@code scheme}
+   */
+  public static RegistryProvider provider(String scheme, @Nullable ClassLoader loader) {
     requireNonNull(scheme, "scheme");
+    List<RegistryProvider> all = providers(loader);
     RegistryProvider best = null;
-    for (RegistryProvider p : providers()) {
+    for (RegistryProvider p : all) {
       if (p.scheme().equalsIgnoreCase(scheme) && (best == null || p.priority() > best.priority())) {
         best = p;
       }
     }
     if (best == null) {
       TreeSet<String> known = new TreeSet<>();
-      providers().forEach(p -> known.add(p.scheme()));
+      all.forEach(p -> known.add(p.scheme()));
       throw new IllegalArgumentException("registry uri scheme: '" + scheme + "' (expected one of: " + known
           + "; adapters are found on the class path through META-INF/services/" + RegistryProvider.class.getName() + ")"
           + DidYouMean.suffix(scheme, known));
@@ -97,11 +125,20 @@ public final class Registries {
     return best;
   }
 
-  /** Every provider on the class path. */
+  /** Every provider on the class path (the thread's context class loader, else this library's). */
   public static List<RegistryProvider> providers() {
+    return providers(null);
+  }
+
+  /**
+   * Every provider {@code loader}'s {@link ServiceLoader} finds (null: the thread's context class
+   * loader, else this library's): with a plug-in class loader whose parent is the application's,
+   * the built-in adapters and the plug-ins.
+   */
+  public static List<RegistryProvider> providers(@Nullable ClassLoader loader) {
     List<RegistryProvider> out = new ArrayList<>();
-    ClassLoader loader = Thread.currentThread().getContextClassLoader();
-    for (RegistryProvider p : ServiceLoader.load(RegistryProvider.class, loader == null ? Registries.class.getClassLoader() : loader)) {
+    ClassLoader l = loader != null ? loader : Thread.currentThread().getContextClassLoader();
+    for (RegistryProvider p : ServiceLoader.load(RegistryProvider.class, l == null ? Registries.class.getClassLoader() : l)) {
       out.add(p);
     }
     if (out.stream().noneMatch(p -> p.scheme().equals("memory"))) {

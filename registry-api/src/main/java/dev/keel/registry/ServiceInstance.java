@@ -25,6 +25,12 @@ public final class ServiceInstance {
   public static final String VERSION = "version";
   /** Well-known metadata key: the protocol spoken, such as {@code http}. */
   public static final String PROTOCOL = "protocol";
+  /**
+   * Well-known metadata key: how many long-lived client connections the instance holds, a
+   * non-negative decimal integer, published by the instance itself ({@link ConnectionCountPublisher})
+   * so that clients in different processes can even out their connections.
+   */
+  public static final String CONNECTIONS = "keel.connections";
 
   private final String service;
   private final String id;
@@ -96,6 +102,24 @@ public final class ServiceInstance {
   /** {@code host:port}, with an IPv6 literal in brackets. */
   public String address() {
     return hostPort(host, port);
+  }
+
+  /**
+   * The long-lived connections the instance says it holds ({@link #CONNECTIONS} in its metadata);
+   * −1 when it publishes none, or a value that is not a non-negative decimal integer.
+   */
+  public int publishedConnections() {
+    String value = metadata.get(CONNECTIONS);
+    if (value == null || value.isEmpty() || value.length() > 10) {
+      return -1;
+    }
+    for (int i = 0; i < value.length(); i++) {
+      if (value.charAt(i) < '0' || value.charAt(i) > '9') {
+        return -1;
+      }
+    }
+    long n = Long.parseLong(value);
+    return n > Integer.MAX_VALUE ? -1 : (int) n;
   }
 
   static String hostPort(String host, int port) {

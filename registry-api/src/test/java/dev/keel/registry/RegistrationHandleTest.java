@@ -2,6 +2,7 @@ package dev.keel.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatNullPointerException;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -115,6 +116,66 @@ class RegistrationHandleTest {
     newer.close();
     assertThat(deregistered).containsExactly(newer);
     assertThat(live).isEmpty();
+  }
+
+  @Test
+  void anUpdateBecomesTheInstanceOnceTheAdapterWroteIt() {
+    List<ServiceInstance> written = new ArrayList<>();
+    RegistrationHandle h = new RegistrationHandle(ORDERS_1, x -> { }, (handle, next) -> {
+      assertThat(handle.instance()).as("visible to a restore racing the write").isSameAs(next);
+      written.add(next);
+    });
+    ServiceInstance busier = ORDERS_1.toBuilder().weight(50).putMetadata(ServiceInstance.CONNECTIONS, "12").build();
+
+    h.update(busier);
+
+    assertThat(written).containsExactly(busier);
+    assertThat(h.instance()).isSameAs(busier);
+  }
+
+  @Test
+  void aFailedUpdateLeavesThePreviousInstance() {
+    RegistrationHandle h = new RegistrationHandle(ORDERS_1, x -> { }, (handle, next) -> {
+      throw new RegistryException("no answer within PT5S");
+    });
+
+    assertThatThrownBy(() -> h.update(ORDERS_1.toBuilder().weight(1).build())).isInstanceOf(RegistryException.class);
+    assertThat(h.instance()).isSameAs(ORDERS_1);
+  }
+
+  @Test
+  void anUpdateCannotChangeWhereOrWhatTheInstanceIs() {
+    RegistrationHandle h = new RegistrationHandle(ORDERS_1, x -> { }, (handle, next) -> { });
+
+    assertThatThrownBy(() -> h.update(ORDERS_1.toBuilder().port(8081).build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("update: port '8081' (expected: '8080', as registered; only weight and metadata can change in place)");
+    assertThatThrownBy(() -> h.update(ORDERS_1.toBuilder().id("orders-2").build()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("update: id 'orders-2'");
+    assertThatThrownBy(() -> h.update(ORDERS_1.toBuilder().host("10.0.0.8").build()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("update: host '10.0.0.8'");
+    assertThatThrownBy(() -> h.update(ORDERS_1.toBuilder().service("billing").build()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("update: service 'billing'");
+    assertThat(h.instance()).isSameAs(ORDERS_1);
+  }
+
+  @Test
+  void aClosedOrSupersededHandleRefusesUpdates() {
+    AtomicInteger writes = new AtomicInteger();
+    RegistrationHandle closed = new RegistrationHandle(ORDERS_1, x -> { }, (handle, next) -> writes.incrementAndGet());
+    RegistrationHandle superseded = new RegistrationHandle(ORDERS_1, x -> { }, (handle, next) -> writes.incrementAndGet());
+    closed.close();
+    superseded.supersede();
+
+    assertThatThrownBy(() -> closed.update(ORDERS_1)).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> superseded.update(ORDERS_1)).isInstanceOf(IllegalStateException.class);
+    assertThat(writes).hasValue(0);
+  }
+
+  @Test
+  void aHandleWithoutAnUpdaterSaysItCannotUpdate() {
+    RegistrationHandle h = new RegistrationHandle(ORDERS_1, x -> { });
+    assertThatThrownBy(() -> h.update(ORDERS_1)).isInstanceOf(UnsupportedOperationException.class);
   }
 
   @Test

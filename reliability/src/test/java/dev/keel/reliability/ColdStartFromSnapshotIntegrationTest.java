@@ -102,7 +102,9 @@ class ColdStartFromSnapshotIntegrationTest {
               return r.body().string();
             }
           })) {
-        Thread.sleep(3000);
+        // every backend of the snapshot answers through both, more than ten GETs each
+        await().atMost(Duration.ofSeconds(30)).until(() -> viaProxy.sent.get() > 10 && viaClient.sent.get() > 10
+            && viaProxy.byBackend.size() == 3 && viaClient.byBackend.size() == 3);
         viaProxy.stop();
         viaClient.stop();
         String status = http.send(HttpRequest.newBuilder(Proxies.adminUri(proxy, "/status")).build(),

@@ -84,7 +84,7 @@ class IdleConnectionsIntegrationTest {
         upstreamWith = backend.open.get();
         liveWith = proxy.liveHeap();
 
-        Thread.sleep(HOLD.toMillis());
+        Thread.sleep(HOLD.toMillis()); // the connections stay idle for HOLD: the behaviour under test
         assertThat(clients.pollIdle()).as("connections the proxy closed while idle").isZero();
         assertThat(clients.unaskedBytes()).as("bytes received on idle connections").isZero();
         assertThat(clientConnections(proxy)).as("keel_proxy_client_connections after the hold").isEqualTo(CONNECTIONS);

@@ -37,7 +37,7 @@ class RegistryRestartIntegrationTest {
       long sentBefore = viaProxy.sent.get() + viaClient.sent.get();
       cluster.registry.stop();
       long stopped = System.nanoTime();
-      Thread.sleep(4000);
+      Thread.sleep(4000); // the 4 s outage under test, not a wait for a condition
       cluster.registry.start(); // returns once it serves again: a real Nacos takes a while to start
       long restarted = System.nanoTime();
       long sentWhileDown = viaProxy.sent.get() + viaClient.sent.get() - sentBefore;

@@ -8,6 +8,8 @@ import dev.keel.reliability.support.KillableBackend;
 import dev.keel.reliability.support.Load;
 import dev.keel.reliability.support.RegistryKind;
 import java.time.Duration;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -34,9 +36,10 @@ class RollingRestartIntegrationTest {
           .allMatch(b -> viaProxy.answeredBy(b.name()) > 0 && viaClient.answeredBy(b.name()) > 0));
       for (KillableBackend b : cluster.backends) {
         cluster.deregister(b);
-        Thread.sleep(500); // the deregistration reaches the watchers
+        Set<String> others = cluster.backends.stream().map(KillableBackend::name).filter(n -> !n.equals(b.name()))
+            .collect(Collectors.toSet());
+        cluster.awaitEverywhere(Duration.ofSeconds(10), others); // the deregistration reached the watchers
         b.kill();
-        Thread.sleep(200);
         b.restart();
         int proxyBefore = viaProxy.answeredBy(b.name());
         int clientBefore = viaClient.answeredBy(b.name());

@@ -143,7 +143,7 @@ class SlowBackendIntegrationTest {
         proxyWindows.add(c.arrivals("proxy"));
         clientWindows.add(c.arrivals("client"));
         if (i < 8) {
-          Thread.sleep(1000);
+          Thread.sleep(1000); // a measurement window, not a wait for a condition
         }
       }
       viaProxy.stop();
@@ -212,7 +212,7 @@ class SlowBackendIntegrationTest {
         clientPanic |= s.panic();
         proxyMax = Math.max(proxyMax, proxyOut);
         clientMax = Math.max(clientMax, clientOut);
-        Thread.sleep(25);
+        Thread.sleep(25); // sampling period of the ejection watch, not a wait for a condition
       }
       viaProxy.stop();
       viaClient.stop();

@@ -1,13 +1,18 @@
 package dev.keel.reliability;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import dev.keel.registry.Registries;
 import dev.keel.registry.RegistryClient;
 import dev.keel.reliability.support.Cluster;
 import dev.keel.reliability.support.KillableBackend;
 import dev.keel.reliability.support.Recovery;
-import dev.keel.testsupport.TcpRelay;
 import dev.keel.reliability.support.ZooKeeperFixture;
+import dev.keel.testsupport.TcpRelay;
+import dev.keel.testsupport.ZooKeeperSessions;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -59,12 +64,15 @@ class ZooKeeperSessionExpiryIntegrationTest {
          Recovery load = new Recovery(cluster, "zk-session-watch")) {
       load.awaitRoutedToEach(WITHIN, Set.of("b0", "b1", "b2"));
 
+      Set<Long> watchers = ZooKeeperSessions.connectedFrom(zk.port(), relay.upstreamPorts());
+      assertThat(watchers).as("the proxy's and the client's sessions, through the relay").isNotEmpty();
       relay.cut();
       long cut = System.nanoTime();
       // b1 leaves while the watchers cannot hear it (it stays up: a stale entry would still be routed to), b3 joins
       cluster.deregister(cluster.backends.get(1));
       cluster.addBackend("b3");
-      Thread.sleep(3000); // three session timeouts: the server has expired the proxy's and the client's sessions
+      // the server expires the proxy's and the client's sessions (1 s) while they are cut off
+      await().atMost(WITHIN).until(() -> Collections.disjoint(ZooKeeperSessions.tracked(zk.port()), watchers));
       relay.restore();
       long restored = System.nanoTime();
       long corrected = cluster.awaitEverywhere(WITHIN, Set.of("b0", "b2", "b3"));

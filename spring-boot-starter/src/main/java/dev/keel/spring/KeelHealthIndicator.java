@@ -2,6 +2,7 @@ package dev.keel.spring;
 
 import dev.keel.registry.InstanceSet;
 import dev.keel.registry.RegistryClient;
+import dev.keel.registry.RegistryHealth;
 import dev.keel.registry.ServiceInstance;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.actuate.health.Health;
@@ -21,10 +22,12 @@ import org.springframework.boot.actuate.health.Status;
  *   <li>{@code OUT_OF_SERVICE}: deregistered (refusing traffic, or shutting down).
  * </ul>
  *
- * Nothing is logged here (the registry adapters log what goes wrong with the connection). The
- * lookup is a {@code resolve}, which may block up to the registry's {@code resolve-timeout}
- * (default 5 s) when the registry cannot be reached. Details: {@code registry}, {@code service},
- * {@code state}, {@code instance}, {@code address}, {@code instances} (the count listed).
+ * Nothing is logged here (the registry adapters log what goes wrong with the connection). A
+ * registry its client already knows to be unreachable ({@link RegistryClient#health()}) is
+ * {@code DOWN} at once, with the client's reason, without a lookup that would wait for the
+ * registry's {@code resolve-timeout}. Details: {@code registry}, {@code registryState},
+ * {@code service}, {@code state}, {@code instance}, {@code address}, {@code instances} (the count
+ * listed).
  */
 final class KeelHealthIndicator implements HealthIndicator {
   static final String PROBE_SERVICE = "keel-health-probe";
@@ -50,6 +53,12 @@ final class KeelHealthIndicator implements HealthIndicator {
     String service = r != null ? r.service() : PROBE_SERVICE;
     if (r != null) {
       builder.withDetails(r.details());
+    }
+    RegistryHealth known = registry.health();
+    builder.withDetail("registryState", known.state().label());
+    if (known.state() == RegistryHealth.State.UNREACHABLE) {
+      builder.down().withDetail("reason", "the registry is unreachable: " + known.cause());
+      return;
     }
     InstanceSet set;
     try {

@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -22,6 +23,7 @@ public final class TcpRelay implements AutoCloseable {
   private final int targetPort;
   private final ServerSocket server;
   private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+  private final Set<Socket> upstream = ConcurrentHashMap.newKeySet();
   private volatile boolean cut;
 
   /** A relay on a free loopback port to {@code 127.0.0.1:targetPort}. */
@@ -52,11 +54,22 @@ public final class TcpRelay implements AutoCloseable {
     return sockets.size() / 2;
   }
 
+  /**
+   * The local ports of the relay's connections to the server: what the server sees as the client
+   * ports of the clients behind the relay (for {@link ZooKeeperSessions#connectedFrom}).
+   */
+  public Set<Integer> upstreamPorts() {
+    Set<Integer> ports = new TreeSet<>();
+    upstream.forEach(s -> ports.add(s.getLocalPort()));
+    return ports;
+  }
+
   /** Resets every relayed connection and refuses new ones. */
   public void cut() {
     cut = true;
     sockets.forEach(TcpRelay::reset);
     sockets.clear();
+    upstream.clear();
   }
 
   public void restore() {
@@ -80,6 +93,7 @@ public final class TcpRelay implements AutoCloseable {
         }
         sockets.add(in);
         sockets.add(out);
+        upstream.add(out);
         pump(in, out);
         pump(out, in);
       } catch (IOException e) {
@@ -102,6 +116,8 @@ public final class TcpRelay implements AutoCloseable {
         reset(to);
         sockets.remove(from);
         sockets.remove(to);
+        upstream.remove(from);
+        upstream.remove(to);
       }
     }, "tcp-relay-pump");
     t.setDaemon(true);

@@ -27,6 +27,11 @@ public final class AtomicRandom {
     return (int) (((nextLong() >>> 32) * bound) >>> 32);
   }
 
+  /** Uniform in [0, 1), 53 random bits. */
+  public double nextDouble() {
+    return (nextLong() >>> 11) * 0x1.0p-53;
+  }
+
   /** The SplitMix64 / MurmurHash3 finaliser: every input bit affects every output bit. */
   public static long mix64(long z) {
     z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;

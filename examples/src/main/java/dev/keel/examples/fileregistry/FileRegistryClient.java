@@ -75,7 +75,7 @@ final class FileRegistryClient implements RegistryClient {
   public Registration register(ServiceInstance instance) {
     requireNonNull(instance, "instance");
     checkOpen();
-    RegistrationHandle r = new RegistrationHandle(instance, this::deregister);
+    RegistrationHandle r = new RegistrationHandle(instance, this::deregister, this::update);
     file.locked(() -> {
       file.update(services -> RegistryFile.put(services, instance));
       RegistrationHandle previous = registrations.put(key(instance), r);
@@ -234,6 +234,17 @@ final class FileRegistryClient implements RegistryClient {
         }
       }
     }
+  }
+
+  /** Rewrites the instance's entry in one write of the file: readers never see it missing. */
+  private void update(RegistrationHandle r, ServiceInstance next) {
+    checkOpen();
+    file.locked(() -> {
+      if (registrations.get(key(next)) != r) {
+        throw new IllegalStateException("update: " + r + " was superseded, or its client closed");
+      }
+      file.update(services -> RegistryFile.put(services, next));
+    });
   }
 
   private void deregister(RegistrationHandle r) {

@@ -1,16 +1,13 @@
 package dev.keel.examples.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import dev.keel.examples.HeadlessChromium;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,16 +21,11 @@ class DashboardBrowserIntegrationTest {
     Demo.quietLogs(); // ZooKeeper's and Curator's INFO lines would bury the demo's output
   }
 
-  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-
   @TempDir Path work;
 
   @Test
   void showsEveryBackendOfTheRunningProxyAndFollowsChanges() throws Exception {
-    if (!Files.isExecutable(CHROMIUM)) {
-      fail(CHROMIUM + " is missing: this test loads the dashboard in a real headless browser. "
-          + "./keel test installs it (as root on Debian), or: apt-get install chromium");
-    }
+    HeadlessChromium.require();
     List<DemoBackend> backends = new ArrayList<>();
     try (EmbeddedZooKeeper zk = new EmbeddedZooKeeper(work.resolve("zookeeper").toFile())) {
       try {
@@ -70,27 +62,7 @@ class DashboardBrowserIntegrationTest {
         assertThat(DemoIntegrationTest.leftBehind()).as("child processes left behind (proxy, browser)").isEmpty());
   }
 
-  /** Loads the dashboard in headless chromium, lets its scripts run (virtual time), returns the DOM. */
   private String dumpDom(int adminPort) throws Exception {
-    Path profile = Files.createTempDirectory(work, "chromium-");
-    Path dom = work.resolve("dom.html");
-    Path log = work.resolve("chromium.log");
-    Process p = new ProcessBuilder(CHROMIUM.toString(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-        "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--user-data-dir=" + profile, "--virtual-time-budget=8000", "--dump-dom", "http://127.0.0.1:" + adminPort + "/")
-        .redirectOutput(dom.toFile())
-        .redirectError(log.toFile())
-        .start();
-    try {
-      if (!p.waitFor(90, TimeUnit.SECONDS)) {
-        fail("chromium did not finish within 90s; its log:\n" + Files.readString(log, StandardCharsets.UTF_8));
-      }
-      assertThat(p.exitValue()).as("chromium's exit code; its log:\n%s", Files.readString(log, StandardCharsets.UTF_8)).isZero();
-      return Files.readString(dom, StandardCharsets.UTF_8);
-    } finally {
-      p.descendants().forEach(ProcessHandle::destroyForcibly);
-      p.destroyForcibly();
-      p.waitFor(10, TimeUnit.SECONDS);
-    }
+    return HeadlessChromium.dumpDom(work, "http://127.0.0.1:" + adminPort + "/");
   }
 }

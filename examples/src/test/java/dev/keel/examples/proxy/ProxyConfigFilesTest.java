@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 /** The example configs in examples/proxy/ pass {@code keel-proxy check}. */
 class ProxyConfigFilesTest {
   @ParameterizedTest
-  @ValueSource(strings = {"nacos.yaml", "zookeeper.yaml", "etcd.yaml"})
+  @ValueSource(strings = {"nacos.yaml", "zookeeper.yaml", "etcd.yaml", "gateway.yaml"})
   void exampleConfigPassesCheck(String name) throws Exception {
     Path file = KeelProxyCli.projectRoot().resolve("examples/proxy").resolve(name);
     assertThat(file).isRegularFile();

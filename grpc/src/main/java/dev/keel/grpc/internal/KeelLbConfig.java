@@ -72,6 +72,8 @@ record KeelLbConfig(Map<String, ?> raw, BalancerConfig balancer, @Nullable Strin
     m.put("rebalanceTolerance", (b, v) -> b.rebalanceTolerance(number("rebalanceTolerance", v)));
     m.put("rebalanceSettle", (b, v) -> b.rebalanceSettle(duration("rebalanceSettle", v)));
     m.put("rebalanceMaxShedPerSecond", (b, v) -> b.rebalanceMaxShedPerSecond(number("rebalanceMaxShedPerSecond", v)));
+    m.put("rebalanceCounts", (b, v) -> b.rebalanceCounts(counts("rebalanceCounts", v)));
+    m.put("rebalanceRound", (b, v) -> b.rebalanceRound(duration("rebalanceRound", v)));
     return m;
   }
 
@@ -182,6 +184,17 @@ record KeelLbConfig(Map<String, ?> raw, BalancerConfig balancer, @Nullable Strin
       return RegistryUri.parseDuration(key, s);
     }
     throw new IllegalArgumentException(key + ": " + quoted(v) + " (expected: a duration string such as \"10s\", \"1.5s\", \"500ms\")");
+  }
+
+  private static BalancerConfig.ConnectionCounts counts(String key, Object v) {
+    if (v instanceof String s) {
+      for (BalancerConfig.ConnectionCounts c : BalancerConfig.ConnectionCounts.values()) {
+        if (c.name().equalsIgnoreCase(s)) {
+          return c;
+        }
+      }
+    }
+    throw new IllegalArgumentException(key + ": " + quoted(v) + " (expected: \"auto\" or \"local\")");
   }
 
   private static Map<String, String> stringMap(String key, Object v) {

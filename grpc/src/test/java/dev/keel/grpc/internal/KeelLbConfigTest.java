@@ -3,6 +3,7 @@ package dev.keel.grpc.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.keel.balancer.BalancerConfig;
 import io.grpc.NameResolver.ConfigOrError;
 import io.grpc.Status;
 import java.time.Duration;
@@ -32,6 +33,8 @@ class KeelLbConfigTest {
     json.put("rebalanceSettle", "1s");
     json.put("rebalanceMaxShedPerSecond", 20.0);
     json.put("rebalanceInterval", "100ms");
+    json.put("rebalanceCounts", "local");
+    json.put("rebalanceRound", "2s");
     json.put("hashHeader", "X-User");
     json.put("metadata", Map.of("version", "v2"));
     json.put("preferMetadata", Map.of("zone", "a"));
@@ -57,6 +60,8 @@ class KeelLbConfigTest {
     assertThat(c.balancer().rebalanceSettle()).isEqualTo(Duration.ofSeconds(1));
     assertThat(c.balancer().rebalanceMaxShedPerSecond()).isEqualTo(20.0);
     assertThat(c.rebalanceInterval()).isEqualTo(Duration.ofMillis(100));
+    assertThat(c.balancer().rebalanceCounts()).isEqualTo(BalancerConfig.ConnectionCounts.LOCAL);
+    assertThat(c.balancer().rebalanceRound()).isEqualTo(Duration.ofSeconds(2));
     assertThat(c.hashHeader()).isEqualTo("x-user");
     assertThat(c.requireMetadata()).isEqualTo(Map.of("version", "v2"));
     assertThat(c.preferMetadata()).isEqualTo(Map.of("zone", "a"));
@@ -86,6 +91,8 @@ class KeelLbConfigTest {
         .hasMessage("metadata.zone: 1.0 (expected: a string)");
     assertThatThrownBy(() -> KeelLbConfig.parse(Map.of("policy", "fastest")))
         .hasMessageContaining("fastest");
+    assertThatThrownBy(() -> KeelLbConfig.parse(Map.of("rebalanceCounts", "fleet")))
+        .hasMessage("rebalanceCounts: 'fleet' (expected: \"auto\" or \"local\")");
     assertThatThrownBy(() -> KeelLbConfig.parse(Map.of("polcy", "random")))
         .hasMessageStartingWith("unknown key 'polcy' (expected one of: [policy, ");
   }

@@ -30,10 +30,13 @@ public final class EchoServer implements AutoCloseable {
   private final Map<String, String> metadata;
   private final AtomicLong calls = new AtomicLong();
   private final AtomicInteger connections = new AtomicInteger();
+  private final AtomicLong accepted = new AtomicLong();
   private final AtomicReference<@Nullable Status> failWith = new AtomicReference<>();
   private final Duration drainDelay;
   private int port;
   private @Nullable ServerRegistration registration;
+  private @Nullable Duration publishInterval;
+  private double publishMinChange = 0.05;
 
   public EchoServer(String name, RegistryClient registry, String service, Map<String, String> metadata, Duration drainDelay) {
     this.name = name;
@@ -43,9 +46,19 @@ public final class EchoServer implements AutoCloseable {
     this.drainDelay = drainDelay;
   }
 
+  /**
+   * Publishes its connection count at most every {@code interval}, for changes of at least {@code
+   * minChange} (or one); without this call, ServerRegistration's defaults (2 s, 5 %).
+   */
+  public synchronized EchoServer publishing(Duration interval, double minChange) {
+    this.publishInterval = interval;
+    this.publishMinChange = minChange;
+    return this;
+  }
+
   /** Starts (on a free port the first time, the same port afterwards) and registers. */
   public synchronized EchoServer start() {
-    Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
+    NettyServerBuilder server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
         .addService(Echo.service(request -> {
           Status fail = failWith.get();
           if (fail != null) {
@@ -58,6 +71,7 @@ public final class EchoServer implements AutoCloseable {
           @Override
           public Attributes transportReady(Attributes attrs) {
             connections.incrementAndGet();
+            accepted.incrementAndGet();
             return attrs;
           }
 
@@ -65,16 +79,20 @@ public final class EchoServer implements AutoCloseable {
           public void transportTerminated(Attributes attrs) {
             connections.decrementAndGet();
           }
-        })
-        .build();
-    ServerRegistration r = ServerRegistration.builder(registry, service).id(name).metadata(metadata)
-        .drainDelay(drainDelay).build();
+        });
+    ServerRegistration.Builder b = ServerRegistration.builder(registry, service).id(name).metadata(metadata)
+        .drainDelay(drainDelay).publishMinChange(publishMinChange);
+    if (publishInterval != null) {
+      b.publishInterval(publishInterval);
+    }
+    ServerRegistration r = b.build();
+    Server started;
     try {
-      r.start(server);
+      started = r.start(server); // adds the filter that counts and publishes the connections
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    port = server.getPort();
+    port = started.getPort();
     registration = r;
     return this;
   }
@@ -113,6 +131,11 @@ public final class EchoServer implements AutoCloseable {
 
   public void resetCalls() {
     calls.set(0);
+  }
+
+  /** Client connections accepted since it was made, restarts included: each move makes one. */
+  public long accepted() {
+    return accepted.get();
   }
 
   /** Client connections open now (HTTP/2 transports ready and not terminated). */

@@ -1,5 +1,6 @@
 package dev.keel.grpc.testing;
 
+import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -8,7 +9,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * One real ZooKeeper (Curator's {@link TestingServer}, in this JVM, on a free loopback port) for
  * every test class of the run that asks for it; stopped when the run ends. Test classes keep apart
- * by service names of their own. Use with {@code @ExtendWith(SharedZooKeeper.class)}.
+ * by service names of their own, and may open any number of sessions. Use with {@code
+ * @ExtendWith(SharedZooKeeper.class)}.
  */
 public final class SharedZooKeeper implements BeforeAllCallback {
   private static volatile @Nullable String uri;
@@ -35,7 +37,9 @@ public final class SharedZooKeeper implements BeforeAllCallback {
 
     Holder() {
       try {
-        server = new TestingServer(true);
+        // No limit on connections per client address (ZooKeeper's default is 60): the fleet test
+        // opens a session per client, 200 of them from 127.0.0.1.
+        server = new TestingServer(new InstanceSpec(null, -1, -1, -1, true, -1, -1, 0), true);
       } catch (Exception e) {
         throw new IllegalStateException("cannot start the test ZooKeeper", e);
       }

@@ -1,6 +1,7 @@
 package dev.keel.proxy.admin;
 
 import dev.keel.proxy.listener.RunningListener;
+import dev.keel.proxy.plugin.Plugins;
 import dev.keel.registry.RegistryClient;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -26,7 +27,7 @@ import org.jspecify.annotations.Nullable;
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   /** What every admin connection shares. */
   record Shared(List<RunningListener> listeners, LazyMetrics metrics, @Nullable String token, RegistryClient registry,
-      AdminHosts hosts) {}
+      AdminHosts hosts, Plugins plugins) {}
 
   private static final byte[] DASHBOARD = loadDashboard();
 
@@ -71,7 +72,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
     switch (path) {
       case "/status":
-        send(ctx, req, HttpResponseStatus.OK, "application/json", StatusJson.render(shared.listeners(), shared.registry()));
+        send(ctx, req, HttpResponseStatus.OK, "application/json", StatusJson.render(shared.listeners(), shared.registry(), shared.plugins()));
         break;
       case "/metrics":
         send(ctx, req, HttpResponseStatus.OK, "text/plain; version=0.0.4; charset=utf-8",

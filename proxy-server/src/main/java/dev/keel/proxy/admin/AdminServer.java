@@ -4,6 +4,7 @@ import dev.keel.proxy.config.AdminConfig;
 import dev.keel.proxy.listener.ConnectionGate;
 import dev.keel.proxy.listener.FileDescriptors;
 import dev.keel.proxy.listener.RunningListener;
+import dev.keel.proxy.plugin.Plugins;
 import dev.keel.proxy.transport.Transport;
 import dev.keel.registry.RegistryClient;
 import io.netty.bootstrap.ServerBootstrap;
@@ -35,14 +36,16 @@ public final class AdminServer implements AutoCloseable {
   }
 
   /**
-   * Binds the admin listener of {@code config} (whose listen address must be set).
+   * Binds the admin listener of {@code config} (whose listen address must be set); {@code /status}
+   * lists {@code plugins} and the policy names they make known.
    *
    * @throws IllegalStateException naming the address when it cannot bind
    */
   public static AdminServer start(AdminConfig config, Transport transport, EventLoopGroup boss, EventLoopGroup workers,
-      List<RunningListener> listeners, RegistryClient registry) {
+      List<RunningListener> listeners, RegistryClient registry, Plugins plugins) {
     LazyMetrics metrics = new LazyMetrics(listeners, registry);
-    AdminHandler.Shared shared = new AdminHandler.Shared(listeners, metrics, config.token(), registry, new AdminHosts(config));
+    AdminHandler.Shared shared = new AdminHandler.Shared(listeners, metrics, config.token(), registry, new AdminHosts(config),
+        plugins);
     // Its own connection limit, and no share of the descriptor budget: the reserve is for it.
     ConnectionGate gate = new ConnectionGate(config.maxConnections(), FileDescriptors.UNLIMITED);
     long deadlineMillis = Math.max(1, config.requestTimeout().toMillis());

@@ -24,6 +24,7 @@ final class ConnectionSpreadJson {
     listener.put("accepted", s.accepted());
     listener.put("rejected", s.rejected());
     listener.put("connectFailures", s.connectFailures());
+    listener.put("noRoute", s.noRoute());
     listener.put("retries", s.retries());
     listener.put("sheds", s.sheds());
     listener.put("idleTimeouts", s.idleTimeouts());

@@ -3,6 +3,10 @@ package dev.keel.proxy.admin;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.keel.proxy.listener.RunningListener;
+import dev.keel.proxy.routing.OpenService;
+import dev.keel.proxy.routing.ServiceDirectory;
+import dev.keel.proxy.routing.ServiceEntry;
+import dev.keel.proxy.upstream.UpstreamPicker;
 import dev.keel.registry.RegistryClient;
 import dev.keel.registry.RegistryHealth;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -37,10 +41,27 @@ final class RegistryStatus {
     int serving = 0;
     List<String> empty = new ArrayList<>();
     for (RunningListener l : listeners) {
-      if (l.picker().backends().isEmpty()) {
-        empty.add(l.config().service() != null ? l.config().service() : l.config().name());
-      } else {
-        serving++;
+      UpstreamPicker picker = l.picker();
+      String service = l.config().service();
+      if (picker != null) {
+        if (picker.backends().isEmpty()) {
+          empty.add(service != null ? service : l.config().name());
+        } else {
+          serving++;
+        }
+      }
+      ServiceDirectory<?> services = l.services();
+      for (ServiceEntry<?> e : services == null ? List.<ServiceEntry<?>>of() : services.entries()) {
+        OpenService s = e.service();
+        if (s == null) {
+          continue;
+        }
+        if (!s.picker().backends().isEmpty()) {
+          serving++;
+        } else if (e.pinned()) {
+          // a route's fixed service: as a listener's; one named by a request may not exist at all
+          empty.add(e.name());
+        }
       }
     }
     String why = "registry " + h.registry() + " " + h.state().label() + " since " + h.since()

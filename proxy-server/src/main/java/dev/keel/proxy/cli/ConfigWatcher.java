@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +33,7 @@ final class ConfigWatcher implements AutoCloseable {
 
   private final Path file;
   private final ProxyServer server;
+  private final @Nullable Path pluginPath;
   private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "keel-config-watch");
     t.setDaemon(true);
@@ -41,8 +43,14 @@ final class ConfigWatcher implements AutoCloseable {
   private String lastTls;
 
   ConfigWatcher(Path file, ProxyServer server) {
+    this(file, server, null);
+  }
+
+  /** @param pluginPath {@code --plugin-path}, or null: reloads compare the file's plug-in directory with it */
+  ConfigWatcher(Path file, ProxyServer server, @Nullable Path pluginPath) {
     this.file = file;
     this.server = server;
+    this.pluginPath = pluginPath;
     this.lastContent = read();
     this.lastTls = tlsFingerprint();
   }
@@ -50,7 +58,10 @@ final class ConfigWatcher implements AutoCloseable {
   void start() {
     thread.scheduleWithFixedDelay(() -> checkFiles(), 1, 1, TimeUnit.SECONDS);
     try {
-      Sighup.handle(() -> thread.execute(() -> reload("SIGHUP")));
+      Sighup.handle(() -> thread.execute(() -> {
+        server.reopenAccessLogs(); // even when the reload is refused: logrotate moved the files
+        reload("SIGHUP");
+      }));
     } catch (IllegalArgumentException | IllegalStateException e) {
       log.warn("SIGHUP cannot be handled here ({}); the config file is still watched", e.getMessage());
     }
@@ -80,7 +91,7 @@ final class ConfigWatcher implements AutoCloseable {
       return Outcome.REFUSED;
     }
     try {
-      ConfigLoader.Loaded next = ConfigLoader.withSystemEnv().read(file);
+      ConfigLoader.Loaded next = ConfigLoader.withSystemEnv().withPluginPath(pluginPath).withLoadedPlugins(server.plugins()).read(file);
       next.warnings().forEach(w -> log.warn("{}", LogSafe.escape(w, CONFIG_MESSAGE_CHARS)));
       server.reload(next.config());
       lastTls = tlsFingerprint(); // of the files the new config names

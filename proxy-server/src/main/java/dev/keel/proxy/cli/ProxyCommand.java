@@ -8,11 +8,14 @@ import dev.keel.proxy.config.HostPort;
 import dev.keel.proxy.config.ListenerConfig;
 import dev.keel.proxy.config.ProxyConfig;
 import dev.keel.proxy.listener.ListenerKinds;
+import dev.keel.proxy.plugin.Plugins;
 import dev.keel.registry.Registries;
+import dev.keel.registry.internal.DidYouMean;
 import dev.keel.registry.internal.LogSafe;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -52,9 +55,10 @@ public final class ProxyCommand implements Callable<Integer> {
   @Option(names = "--service", paramLabel = "NAME", description = "One-line form: the service to balance to.")
   @Nullable String service;
 
-  @Option(names = "--policy", paramLabel = "P", defaultValue = "round-robin",
-      description = "One-line form: round-robin, random, least-request, least-response-time, ring-hash (default: ${DEFAULT-VALUE}).")
-  String policy = "round-robin";
+  @Option(names = "--policy", paramLabel = "P",
+      description = "One-line form: round-robin, random, least-request, least-response-time, ring-hash, or a plug-in's;"
+          + " tcp also least-connections (default: round-robin, least-connections for tcp).")
+  @Nullable String policy;
 
   @Option(names = "--protocol", paramLabel = "http|tcp", defaultValue = "http", description = "One-line form: listener protocol (default: ${DEFAULT-VALUE}).")
   String protocol = "http";
@@ -65,6 +69,10 @@ public final class ProxyCommand implements Callable<Integer> {
 
   @Option(names = "--workers", paramLabel = "N", defaultValue = "0", description = "Event-loop threads (default: the number of cores).")
   int workers;
+
+  @Option(names = "--plugin-path", paramLabel = "DIR",
+      description = "Directory of plug-in jars (policies, registry adapters), loaded at start-up (default: plugin-path in the config, else plugins/ beside it).")
+  @Nullable Path pluginPath;
 
   private final Consumer<ProxyServer> onStarted;
 
@@ -80,11 +88,22 @@ public final class ProxyCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     PrintWriter err = spec.commandLine().getErr();
-    ProxyConfig cfg;
+    ConfigLoader.Loaded loaded;
     try {
-      ConfigLoader.Loaded loaded = buildConfig();
+      loaded = buildConfig();
+    } catch (ConfigException | IllegalArgumentException e) {
+      err.println("keel-proxy: " + e.getMessage());
+      return 2;
+    }
+    try (Plugins plugins = loaded.plugins()) {
+      return run(loaded, plugins, err);
+    }
+  }
+
+  private int run(ConfigLoader.Loaded loaded, Plugins plugins, PrintWriter err) throws InterruptedException {
+    ProxyConfig cfg = loaded.config();
+    try {
       loaded.warnings().forEach(w -> log.warn("{}", LogSafe.escape(w, ConfigWatcher.CONFIG_MESSAGE_CHARS)));
-      cfg = loaded.config();
       for (ListenerConfig l : cfg.listeners()) {
         ListenerKinds.forConfig(l);
       }
@@ -94,12 +113,12 @@ public final class ProxyCommand implements Callable<Integer> {
     }
     ProxyServer server;
     try {
-      server = ProxyServer.start(cfg);
+      server = ProxyServer.start(cfg, plugins);
     } catch (RuntimeException e) {
       err.println("keel-proxy: " + e.getMessage());
       return 1;
     }
-    ConfigWatcher watcher = config == null ? null : new ConfigWatcher(config, server);
+    ConfigWatcher watcher = config == null ? null : new ConfigWatcher(config, server, pluginPath);
     if (watcher != null) {
       watcher.start();
     }
@@ -120,15 +139,12 @@ public final class ProxyCommand implements Callable<Integer> {
       if (oneLine) {
         throw new ConfigException("--config: use either a config file or --listen/--registry/--service, not both");
       }
-      return ConfigLoader.withSystemEnv().read(config);
+      return ConfigLoader.withSystemEnv().withPluginPath(pluginPath).read(config);
     }
     if (listen == null || registry == null || service == null) {
       throw new ConfigException("expected --config FILE, or all of --listen HOST:PORT --registry URI --service NAME");
     }
     HostPort at = parse("--listen", listen);
-    if (!ListenerConfig.POLICIES.contains(policy)) {
-      throw new ConfigException("--policy: '" + policy + "' (expected one of: " + String.join(", ", ListenerConfig.POLICIES) + ")");
-    }
     if (!ListenerConfig.PROTOCOLS.contains(protocol)) {
       throw new ConfigException("--protocol: '" + protocol + "' (expected: http or tcp)");
     }
@@ -137,13 +153,41 @@ public final class ProxyCommand implements Callable<Integer> {
     if (workers < 0) {
       throw new ConfigException("--workers: " + workers + " (expected: 0 for the number of cores, or more)");
     }
+    Plugins plugins = oneLinePlugins();
     try {
-      Registries.validate(registry);
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException("--registry: " + e.getMessage());
+      String chosen = policy != null ? policy : ListenerConfig.defaultPolicy(protocol);
+      List<String> known = new ArrayList<>(plugins.policies());
+      if ("tcp".equals(protocol)) {
+        known.add(ListenerConfig.LEAST_CONNECTIONS);
+      }
+      if (!known.contains(chosen)) {
+        throw new ConfigException("--policy: '" + chosen + "' (expected one of: " + String.join(", ", known) + ")"
+            + DidYouMean.suffix(chosen, known));
+      }
+      try {
+        Registries.validate(registry, plugins.classLoader());
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("--registry: " + e.getMessage());
+      }
+      return new ConfigLoader.Loaded(new ProxyConfig(registry, adminConfig,
+          List.of(ListenerConfig.of("main", at, protocol, service, chosen)), workers, Duration.ofSeconds(10), null,
+          plugins.directory()), List.of(), plugins);
+    } catch (RuntimeException e) {
+      plugins.close();
+      throw e;
     }
-    return new ConfigLoader.Loaded(new ProxyConfig(registry, adminConfig,
-        List.of(ListenerConfig.of("main", at, protocol, service, policy)), workers, Duration.ofSeconds(10), null), List.of());
+  }
+
+  /** The one-line form's plug-ins: {@code --plugin-path}, or none. */
+  private Plugins oneLinePlugins() {
+    if (pluginPath == null) {
+      return Plugins.none();
+    }
+    try {
+      return Plugins.load(pluginPath.toAbsolutePath().normalize());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("--plugin-path: " + e.getMessage());
+    }
   }
 
   private static HostPort parse(String option, String value) {

@@ -1,6 +1,7 @@
 package dev.keel.proxy.config;
 
 import dev.keel.balancer.BalancerConfig;
+import dev.keel.proxy.accesslog.AccessLogConfig;
 import dev.keel.proxy.config.ListenerConfig.Health;
 import dev.keel.proxy.config.ListenerConfig.Limits;
 import dev.keel.proxy.config.ListenerConfig.Persistence;
@@ -8,6 +9,7 @@ import dev.keel.proxy.config.ListenerConfig.Rebalance;
 import dev.keel.proxy.config.ListenerConfig.Retries;
 import dev.keel.proxy.config.ListenerConfig.Timeouts;
 import dev.keel.proxy.config.ListenerConfig.Upstream;
+import dev.keel.proxy.plugin.Plugins;
 import dev.keel.proxy.tls.ServerTls;
 import dev.keel.registry.Registries;
 import java.io.IOException;
@@ -19,6 +21,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
@@ -29,9 +32,35 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ConfigLoader {
   private final Function<String, @Nullable String> env;
+  private final @Nullable Path pluginPath;
+  private final @Nullable Plugins running;
 
+  /**
+   * A loader reading {@code ${NAME}} from {@code env}. Plug-ins come from the file's {@code
+   * plugin-path}, else a {@code plugins/} directory beside the file when there is one; they are
+   * loaded (and checked) by every read.
+   */
   public ConfigLoader(Function<String, @Nullable String> env) {
+    this(env, null, null);
+  }
+
+  private ConfigLoader(Function<String, @Nullable String> env, @Nullable Path pluginPath, @Nullable Plugins running) {
     this.env = env;
+    this.pluginPath = pluginPath;
+    this.running = running;
+  }
+
+  /** Plug-ins from {@code dir} ({@code --plugin-path}), whatever the file says. */
+  public ConfigLoader withPluginPath(@Nullable Path dir) {
+    return new ConfigLoader(env, dir, running);
+  }
+
+  /**
+   * For reloads: the plug-ins loaded at start-up are used, and none are loaded; a file that names
+   * another directory gets a warning (plug-ins change at a restart only, see {@link Plugins}).
+   */
+  public ConfigLoader withLoadedPlugins(Plugins loaded) {
+    return new ConfigLoader(env, pluginPath, loaded);
   }
 
   /** A loader reading the process environment. */
@@ -39,10 +68,19 @@ public final class ConfigLoader {
     return new ConfigLoader(System::getenv);
   }
 
-  /** A config as read, and what an operator should be told about it although it is usable. */
-  public record Loaded(ProxyConfig config, List<String> warnings) {
+  /**
+   * A config as read, what an operator should be told about it although it is usable, and the
+   * plug-ins it was checked against (loaded by this read, unless the loader was given loaded ones:
+   * then the caller owns them and closes them once the proxy built from the config is stopped).
+   */
+  public record Loaded(ProxyConfig config, List<String> warnings, Plugins plugins) {
     public Loaded {
       warnings = List.copyOf(warnings);
+    }
+
+    /** Without plug-ins. */
+    public Loaded(ProxyConfig config, List<String> warnings) {
+      this(config, warnings, Plugins.none());
     }
   }
 
@@ -77,31 +115,44 @@ public final class ConfigLoader {
     for (String w : loaded.warnings()) {
       warnings.add(file + ": " + w);
     }
-    return new Loaded(loaded.config(), warnings);
+    return new Loaded(loaded.config(), warnings, loaded.plugins());
   }
 
   public ProxyConfig parse(String yaml, @Nullable String source) {
     return parseWithWarnings(yaml, source).config();
   }
 
-  /** What a parse found: the config, warnings, and which secrets were written in the text itself. */
-  private record Parsed(ProxyConfig config, List<String> warnings, List<String> inlineSecrets) {}
+  /** What a parse found: the config, warnings, which secrets were written in the text itself, its plug-ins. */
+  private record Parsed(ProxyConfig config, List<String> warnings, List<String> inlineSecrets, Plugins plugins) {}
 
   /** {@link #parse}, with the warnings about the text (an empty admin token, readable keys). */
   public Loaded parseWithWarnings(String yaml, @Nullable String source) {
     Parsed p = parseText(yaml, source);
-    return new Loaded(p.config(), p.warnings());
+    return new Loaded(p.config(), p.warnings(), p.plugins());
   }
 
   private Parsed parseText(String yaml, @Nullable String source) {
     EnvInterpolator interpolator = new EnvInterpolator(env);
     Fields root = new Fields(YamlTree.parse(yaml), "", interpolator);
     List<String> warnings = new ArrayList<>();
+    Plugins plugins = PluginPaths.plugins(root, source, pluginPath, running, warnings);
+    try {
+      return parseText(root, interpolator, source, warnings, plugins);
+    } catch (RuntimeException e) {
+      if (plugins != running) {
+        plugins.close(); // loaded for a config that cannot be used
+      }
+      throw e;
+    }
+  }
+
+  private Parsed parseText(Fields root, EnvInterpolator interpolator, @Nullable String source, List<String> warnings,
+      Plugins plugins) {
     List<String> inlineSecrets = new ArrayList<>();
     String registry = root.required("registry", "a registry URI such as static://127.0.0.1:9001 or zookeeper://127.0.0.1:2181/services");
     try {
       // what start-up would refuse (scheme, hosts, ports, parameters), without connecting
-      Registries.validate(registry);
+      Registries.validate(registry, plugins.classLoader());
     } catch (IllegalArgumentException e) {
       throw root.error("registry", String.valueOf(e.getMessage()));
     }
@@ -120,7 +171,7 @@ public final class ConfigLoader {
     Set<HostPort> addresses = new HashSet<>();
     for (int i = 0; i < items.size(); i++) {
       String path = "listeners[" + i + "]";
-      ListenerConfig l = listener(new Fields(items.get(i), path, interpolator), warnings);
+      ListenerConfig l = listener(new Fields(items.get(i), path, interpolator), warnings, plugins.policies());
       if (!names.add(l.name())) {
         throw ConfigException.at(items.get(i).line, path + ".name", "'" + l.name() + "' is used by another listener (expected: unique names)");
       }
@@ -130,7 +181,8 @@ public final class ConfigLoader {
       listeners.add(l);
     }
     root.done();
-    return new Parsed(new ProxyConfig(registry, admin, listeners, workers, grace, source), warnings, inlineSecrets);
+    return new Parsed(new ProxyConfig(registry, admin, listeners, workers, grace, source, plugins.directory()), warnings,
+        inlineSecrets, plugins);
   }
 
   private static AdminConfig admin(@Nullable Fields f, List<String> warnings, List<String> inlineSecrets) {
@@ -166,25 +218,39 @@ public final class ConfigLoader {
     return h;
   }
 
-  private static ListenerConfig listener(Fields f, List<String> warnings) {
+  private static ListenerConfig listener(Fields f, List<String> warnings, List<String> policies) {
     String name = f.required("name", "a listener name");
     HostPort listen = f.parsedOrNull("listen", "host:port", HostPort::parse);
     if (listen == null) {
       throw f.error("listen", "missing (expected: host:port)");
     }
     String protocol = f.oneOf("protocol", "http", ListenerConfig.PROTOCOLS);
-    String service = f.required("service", "the service name to balance to");
-    String policy = f.oneOf("policy", "round-robin", ListenerConfig.POLICIES);
-    Persistence persistence = persistence(f.map("persistence"));
-    Health health = health(f.map("health"));
-    Timeouts timeouts = timeouts(f.map("timeouts"));
-    Rebalance rebalance = rebalance(f.map("rebalance"));
-    Retries retries = Retries.defaults();
-    Fields r = f.map("retries");
-    if (r != null) {
-      retries = new Retries(r.integer("attempts", retries.attempts(), 0, 10));
-      r.done();
+    String service = f.string("service");
+    boolean routed = !f.list("routes").isEmpty();
+    if (service != null && routed) {
+      throw f.error("service", "'" + service + "' together with routes (expected: either service, or routes that name "
+          + "the service of each request)");
     }
+    if (!routed && (service == null || service.isBlank())) {
+      throw f.error("service", "missing (expected: the service name to balance to, or routes)");
+    }
+    String policy = policy(f, protocol, policies);
+    Persistence persistence = PersistenceSection.read(f.map("persistence"), Persistence.NONE);
+    Health health = health(f.map("health"), Health.defaults());
+    Timeouts timeouts = timeouts(f.map("timeouts"));
+    Fields rebalanceFields = f.map("rebalance");
+    Rebalance rebalance = rebalance(rebalanceFields);
+    if ("tcp".equals(protocol) && !ListenerConfig.LEAST_CONNECTIONS.equals(policy)) {
+      // The policy places each connection; shedding toward even counts would fight it (a shed
+      // ring-hash connection reconnects to the instance it left).
+      if (rebalanceFields != null && rebalance.enabled()) {
+        throw f.error("rebalance", "rebalancing applies to tcp listeners with policy " + ListenerConfig.LEAST_CONNECTIONS
+            + " (expected: no rebalance section, or enabled: false, with policy '" + policy + "', which places each"
+            + " connection itself)");
+      }
+      rebalance = new Rebalance(false, rebalance.tolerance(), rebalance.settle(), rebalance.maxShedPerSecond());
+    }
+    Retries retries = retries(f.map("retries"), Retries.defaults());
     Limits limits = limits(f.map("limits"));
     List<Cidr> trusted = f.parsedList("trusted-proxies", "an address or block like 10.0.0.0/8", Cidr::parse);
     List<String> clientHeaders = ListenerConfig.DEFAULT_CLIENT_ADDRESS_HEADERS;
@@ -195,14 +261,41 @@ public final class ConfigLoader {
     Upstream upstream = UpstreamSection.read(f.map("upstream"), protocol, warnings);
     int maxConnections = f.integer("max-connections", 0, 0, 10_000_000);
     String proxyProtocol = f.oneOf("proxy-protocol", "none", ListenerConfig.PROXY_PROTOCOLS);
+    List<RouteConfig> routes = RoutesSection.routes(f, new RoutesSection.Base(protocol, policy, policies, persistence,
+        health, timeouts, retries, tls != null));
+    ServicesConfig services = RoutesSection.services(f.map("services"));
+    AccessLogConfig accessLog = AccessLogSection.read(f.map("access-log"), protocol);
     Http2Config http2 = Http2Section.read(f);
     f.done();
-    return new ListenerConfig(name, listen, protocol, service, policy, persistence, health, timeouts, rebalance,
-        retries, limits, trusted, clientHeaders, tls, upstream, maxConnections, proxyProtocol, http2);
+    return new ListenerConfig(name, listen, protocol, routed ? null : service, policy, persistence, health, timeouts,
+        rebalance, retries, limits, trusted, clientHeaders, tls, upstream, maxConnections, proxyProtocol, routes, services,
+        accessLog, http2);
+  }
+
+  /** True for an HTTP token (RFC 9110 §5.6.2): a field name. */
+  static boolean token(String s) {
+    return !s.isEmpty() && s.chars().allMatch(c -> c < 128 && (Character.isLetterOrDigit(c) || "!#$%&'*+-.^_`|~".indexOf(c) >= 0));
+  }
+
+  /**
+   * A listener's policy: the built-ins and plug-ins' ({@code policies}), and on tcp listeners
+   * {@code least-connections} too, their default.
+   */
+  private static String policy(Fields f, String protocol, List<String> policies) {
+    if (!"tcp".equals(protocol)) {
+      if (ListenerConfig.LEAST_CONNECTIONS.equals(f.string("policy"))) {
+        throw f.error("policy", "'" + ListenerConfig.LEAST_CONNECTIONS + "' places tcp connections (expected on an http"
+            + " listener: least-request, which counts requests in flight, or one of " + String.join(", ", policies) + ")");
+      }
+      return f.oneOf("policy", ListenerConfig.defaultPolicy(protocol), policies);
+    }
+    TreeSet<String> tcp = new TreeSet<>(policies);
+    tcp.add(ListenerConfig.LEAST_CONNECTIONS);
+    return f.oneOf("policy", ListenerConfig.defaultPolicy(protocol), List.copyOf(tcp));
   }
 
   private static String headerName(String s) {
-    if (s.isEmpty() || !s.chars().allMatch(c -> c < 128 && (Character.isLetterOrDigit(c) || "!#$%&'*+-.^_`|~".indexOf(c) >= 0))) {
+    if (!token(s)) {
       throw new IllegalArgumentException("header: '" + s + "' (expected: a header name like X-Real-IP)");
     }
     String lower = s.toLowerCase(java.util.Locale.ROOT);
@@ -213,30 +306,30 @@ public final class ConfigLoader {
     return lower;
   }
 
-  private static Persistence persistence(@Nullable Fields f) {
-    if (f == null) {
-      return Persistence.NONE;
+  /** {@code retries} over {@code base} (a route's over its listener's). */
+  static Retries retries(@Nullable Fields r, Retries base) {
+    if (r == null) {
+      return base;
     }
-    String type = f.oneOf("type", "none", Persistence.TYPES);
-    String cookie = f.string("cookie", "KEEL");
-    if (!cookie.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
-      throw f.error("cookie", "'" + cookie + "' (expected: a cookie name, letters, digits and !#$%&'*+.^_`|~-)");
-    }
-    f.done();
-    return new Persistence(type, cookie);
+    Retries retries = new Retries(r.integer("attempts", base.attempts(), 0, 10));
+    r.done();
+    return retries;
   }
 
-  private static Health health(@Nullable Fields f) {
-    Health d = Health.defaults();
+  /** {@code health} over {@code d} (a route's over its listener's, key by key). */
+  static Health health(@Nullable Fields f, Health d) {
     if (f == null) {
       return d;
     }
-    Health.Active active = null;
+    Health.Active active = d.active();
     Fields a = f.map("active");
     if (a != null) {
-      Duration interval = aboveZero(a, "interval", a.duration("interval", Duration.ofSeconds(2)));
-      Duration timeout = aboveZero(a, "timeout", a.duration("timeout", Duration.ofSeconds(1)));
-      active = new Health.Active(interval, timeout, a.string("path"), a.integer("rise", 2, 1, 100), a.integer("fall", 3, 1, 100));
+      Health.Active b = active != null ? active : new Health.Active(Duration.ofSeconds(2), Duration.ofSeconds(1), null, 2, 3);
+      Duration interval = aboveZero(a, "interval", a.duration("interval", b.interval()));
+      Duration timeout = aboveZero(a, "timeout", a.duration("timeout", b.timeout()));
+      String path = a.string("path");
+      active = new Health.Active(interval, timeout, path != null ? path : b.path(), a.integer("rise", b.rise(), 1, 100),
+          a.integer("fall", b.fall(), 1, 100));
       a.done();
     }
     Health.Passive passive = passive(f.map("passive"), d.passive());

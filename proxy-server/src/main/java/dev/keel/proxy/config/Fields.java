@@ -251,6 +251,20 @@ final class Fields {
     return env;
   }
 
+  /** The value at {@code key} as a list: a single value is a list of one; empty when absent. */
+  List<String> oneOrMore(String key) {
+    read.add(key);
+    ConfigNode n = node.fields.get(key);
+    if (n == null || n.isNull()) {
+      return List.of();
+    }
+    if (n.kind == ConfigNode.Kind.SCALAR) {
+      String s = string(key);
+      return s == null ? List.of() : List.of(s);
+    }
+    return strings(key);
+  }
+
   /** Rejects every key that was not read. */
   void done() {
     for (String key : node.fields.keySet()) {

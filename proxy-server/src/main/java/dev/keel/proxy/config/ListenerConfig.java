@@ -2,6 +2,7 @@ package dev.keel.proxy.config;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.keel.proxy.accesslog.AccessLogConfig;
 import dev.keel.proxy.tls.ServerTls;
 import dev.keel.proxy.tls.UpstreamTls;
 import java.net.InetAddress;
@@ -10,14 +11,21 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One listener: where it listens, which service it balances to and how. Immutable; the nested
- * records carry their defaults in {@code defaults()}.
+ * One listener: where it listens, which service it balances to (or, with {@link #routes}, which
+ * routes choose the service of each request or connection) and how. Immutable; the nested records
+ * carry their defaults in {@code defaults()}.
+ *
+ * @param service the one service of the listener; null when it has {@link #routes} instead
+ * @param routes ordered, the first that matches wins; empty when the listener has a {@link #service}
+ * @param services how services named by a route's placeholder are kept
+ * @param accessLog where and how the listener logs each exchange; null: no access log (the default)
+ * @param http2 HTTP/2 from clients on an http listener ({@code http2:}): on by default
  */
 public record ListenerConfig(
     String name,
     HostPort listen,
     String protocol,
-    String service,
+    @Nullable String service,
     String policy,
     Persistence persistence,
     Health health,
@@ -31,13 +39,20 @@ public record ListenerConfig(
     Upstream upstream,
     int maxConnections,
     String proxyProtocol,
+    List<RouteConfig> routes,
+    ServicesConfig services,
+    @Nullable AccessLogConfig accessLog,
     Http2Config http2) {
 
   public static final List<String> PROTOCOLS = List.of("http", "tcp");
+  /**
+   * A tcp listener's default policy: each connection goes to the instance furthest below its
+   * weighted share of the open connections, and rebalancing sheds connections to keep it so. Valid
+   * on tcp listeners only; any other policy places each connection itself, without rebalancing.
+   */
+  public static final String LEAST_CONNECTIONS = "least-connections";
   /** PROXY protocol header sent to upstreams by tcp listeners. */
   public static final List<String> PROXY_PROTOCOLS = List.of("none", "v1", "v2");
-  public static final List<String> POLICIES =
-      List.of("round-robin", "random", "least-request", "least-response-time", "ring-hash");
   /**
    * Request headers that name the client's address or identity, besides {@code X-Forwarded-*}
    * (which the proxy sets itself): removed from requests of clients that are not trusted proxies,
@@ -53,7 +68,6 @@ public record ListenerConfig(
     requireNonNull(name, "name");
     requireNonNull(listen, "listen");
     requireNonNull(protocol, "protocol");
-    requireNonNull(service, "service");
     requireNonNull(policy, "policy");
     requireNonNull(persistence, "persistence");
     requireNonNull(health, "health");
@@ -65,10 +79,56 @@ public record ListenerConfig(
     clientAddressHeaders = clientAddressHeaders.stream().map(h -> h.toLowerCase(java.util.Locale.ROOT)).toList();
     requireNonNull(upstream, "upstream");
     requireNonNull(proxyProtocol, "proxyProtocol");
+    routes = List.copyOf(routes);
+    requireNonNull(services, "services");
     requireNonNull(http2, "http2");
+    if ((service == null) == routes.isEmpty()) {
+      throw new IllegalArgumentException("listener '" + name + "': " + (service == null
+          ? "no service and no routes (expected: one of them)" : "both service and routes (expected: one of them)"));
+    }
     if (maxConnections < 0) {
       throw new IllegalArgumentException("maxConnections: " + maxConnections + " (expected: >= 0, 0 = unlimited)");
     }
+  }
+
+  /** With HTTP/2 at its defaults. */
+  public ListenerConfig(String name, HostPort listen, String protocol, @Nullable String service, String policy,
+      Persistence persistence, Health health, Timeouts timeouts, Rebalance rebalance, Retries retries, Limits limits,
+      List<Cidr> trustedProxies, List<String> clientAddressHeaders, @Nullable ServerTls tls, Upstream upstream,
+      int maxConnections, String proxyProtocol, List<RouteConfig> routes, ServicesConfig services,
+      @Nullable AccessLogConfig accessLog) {
+    this(name, listen, protocol, service, policy, persistence, health, timeouts, rebalance, retries, limits,
+        trustedProxies, clientAddressHeaders, tls, upstream, maxConnections, proxyProtocol, routes, services, accessLog,
+        Http2Config.DEFAULTS);
+  }
+
+  /** One service, without routes, with {@code http2} (as before routes). */
+  public ListenerConfig(String name, HostPort listen, String protocol, String service, String policy,
+      Persistence persistence, Health health, Timeouts timeouts, Rebalance rebalance, Retries retries,
+      Limits limits, List<Cidr> trustedProxies, List<String> clientAddressHeaders, @Nullable ServerTls tls,
+      Upstream upstream, int maxConnections, String proxyProtocol, Http2Config http2) {
+    this(name, listen, protocol, service, policy, persistence, health, timeouts, rebalance, retries, limits,
+        trustedProxies, clientAddressHeaders, tls, upstream, maxConnections, proxyProtocol, List.of(),
+        ServicesConfig.defaults(), null, http2);
+  }
+
+  /** Without an access log. */
+  public ListenerConfig(String name, HostPort listen, String protocol, @Nullable String service, String policy,
+      Persistence persistence, Health health, Timeouts timeouts, Rebalance rebalance, Retries retries, Limits limits,
+      List<Cidr> trustedProxies, List<String> clientAddressHeaders, @Nullable ServerTls tls, Upstream upstream,
+      int maxConnections, String proxyProtocol, List<RouteConfig> routes, ServicesConfig services) {
+    this(name, listen, protocol, service, policy, persistence, health, timeouts, rebalance, retries, limits,
+        trustedProxies, clientAddressHeaders, tls, upstream, maxConnections, proxyProtocol, routes, services, null);
+  }
+
+  /** One service, without routes (as before routes). */
+  public ListenerConfig(String name, HostPort listen, String protocol, String service, String policy,
+      Persistence persistence, Health health, Timeouts timeouts, Rebalance rebalance, Retries retries,
+      Limits limits, List<Cidr> trustedProxies, List<String> clientAddressHeaders, @Nullable ServerTls tls,
+      Upstream upstream, int maxConnections, String proxyProtocol) {
+    this(name, listen, protocol, service, policy, persistence, health, timeouts, rebalance, retries, limits,
+        trustedProxies, clientAddressHeaders, tls, upstream, maxConnections, proxyProtocol, List.of(),
+        ServicesConfig.defaults());
   }
 
   /** With the default client-address headers, without a connection limit and PROXY protocol. */
@@ -79,20 +139,50 @@ public record ListenerConfig(
         trustedProxies, DEFAULT_CLIENT_ADDRESS_HEADERS, tls, upstream, 0, "none");
   }
 
-  /** With HTTP/2 at its defaults (the field HTTP/2 listeners added). */
-  public ListenerConfig(String name, HostPort listen, String protocol, String service, String policy,
-      Persistence persistence, Health health, Timeouts timeouts, Rebalance rebalance, Retries retries,
-      Limits limits, List<Cidr> trustedProxies, List<String> clientAddressHeaders, @Nullable ServerTls tls,
-      Upstream upstream, int maxConnections, String proxyProtocol) {
-    this(name, listen, protocol, service, policy, persistence, health, timeouts, rebalance, retries, limits,
-        trustedProxies, clientAddressHeaders, tls, upstream, maxConnections, proxyProtocol, Http2Config.DEFAULTS);
-  }
-
   /** A listener with every default, for the one-line form and tests. */
   public static ListenerConfig of(String name, HostPort listen, String protocol, String service, String policy) {
+    Rebalance d = Rebalance.defaults();
+    // a tcp policy other than least-connections places each connection itself: no rebalancing
+    Rebalance rebalance = "tcp".equals(protocol) && !LEAST_CONNECTIONS.equals(policy)
+        ? new Rebalance(false, d.tolerance(), d.settle(), d.maxShedPerSecond()) : d;
     return new ListenerConfig(name, listen, protocol, service, policy, Persistence.NONE, Health.defaults(),
-        Timeouts.defaults(), Rebalance.defaults(), Retries.defaults(), Limits.defaults(), List.of(), null,
+        Timeouts.defaults(), rebalance, Retries.defaults(), Limits.defaults(), List.of(), null,
         Upstream.defaults());
+  }
+
+  /** The policy of a listener of {@code protocol} that names none. */
+  public static String defaultPolicy(String protocol) {
+    return "tcp".equals(protocol) ? LEAST_CONNECTIONS : "round-robin";
+  }
+
+  /**
+   * True when a tcp listener's connection balancer places (and rebalances) its connections; false
+   * when its policy does (or it is an http listener, whose policy picks per request).
+   */
+  public boolean placedByConnections() {
+    return "tcp".equals(protocol) && LEAST_CONNECTIONS.equals(policy);
+  }
+
+  /** This listener with {@code name} as its one service and no routes: what a service of it is opened with. */
+  public ListenerConfig withService(String name) {
+    return new ListenerConfig(this.name, listen, protocol, name, policy, persistence, health, timeouts, rebalance,
+        retries, limits, trustedProxies, clientAddressHeaders, tls, upstream, maxConnections, proxyProtocol, List.of(),
+        services, accessLog, http2);
+  }
+
+  /**
+   * This listener as {@code route} overrides it (policy, persistence, health, timeouts, retries),
+   * its service the route's ({@code {host.0}} and the like as written, until a request names one).
+   */
+  public ListenerConfig routed(RouteConfig route) {
+    return new ListenerConfig(name, listen, protocol, route.service().toString(), route.policy(), route.persistence(),
+        route.health(), route.timeouts(), rebalance, route.retries(), limits, trustedProxies, clientAddressHeaders, tls,
+        upstream, maxConnections, proxyProtocol, List.of(), services, accessLog, http2);
+  }
+
+  /** Where the listener sends, for logs: {@code service 'orders'}, or {@code 4 routes}. */
+  public String target() {
+    return service != null ? "service '" + service + "'" : routes.size() + " routes";
   }
 
   /**
@@ -135,10 +225,53 @@ public record ListenerConfig(
     return false;
   }
 
-  /** Session persistence: {@code none}, {@code lb-cookie}, {@code app-cookie} or {@code client-ip}. */
-  public record Persistence(String type, String cookie) {
+  /**
+   * Session persistence: {@code none}, {@code lb-cookie}, {@code app-cookie} or {@code client-ip}.
+   *
+   * @param cookie the proxy's cookie (lb-cookie) or the application's (app-cookie)
+   * @param insertCookie app-cookie only: the proxy's own cookie, set when an instance answers
+   *     without setting {@code cookie}, so the client still returns to it
+   * @param clientIp client-ip only: where the client IP comes from, and how strictly it is kept
+   */
+  public record Persistence(String type, String cookie, String insertCookie, ClientIp clientIp) {
     public static final List<String> TYPES = List.of("none", "lb-cookie", "app-cookie", "client-ip");
+    public static final String DEFAULT_INSERT_COOKIE = "KEEL_ROUTE";
     public static final Persistence NONE = new Persistence("none", "KEEL");
+
+    /** With the default {@code insertCookie} and {@code clientIp}. */
+    public Persistence(String type, String cookie) {
+      this(type, cookie, DEFAULT_INSERT_COOKIE, ClientIp.defaults());
+    }
+  }
+
+  /**
+   * client-ip persistence.
+   *
+   * @param headers request headers (lower case) a trusted proxy's client IP is read from, first
+   *     usable wins; {@code x-forwarded-for} is read as a list (the rightmost hop that is not a
+   *     trusted proxy), the others as one address
+   * @param strict true: a client never moves to another instance while its instance is available
+   *     (no load bound), and a request from a trusted proxy that names no client IP is answered
+   *     500 rather than placed by another key
+   * @param hashBalanceFactor the ring's load bound when not strict (0, or at least 1.0; see {@code
+   *     BalancerConfig.hashBalanceFactor})
+   */
+  public record ClientIp(List<String> headers, boolean strict, double hashBalanceFactor) {
+    public static final List<String> DEFAULT_HEADERS = List.of("client-ip", "x-forwarded-for");
+    public static final double DEFAULT_HASH_BALANCE_FACTOR = 1.25;
+
+    public ClientIp {
+      headers = List.copyOf(headers);
+    }
+
+    public static ClientIp defaults() {
+      return new ClientIp(DEFAULT_HEADERS, false, DEFAULT_HASH_BALANCE_FACTOR);
+    }
+
+    /** The balancer's load bound: 0 (none) when strict. */
+    public double effectiveHashBalanceFactor() {
+      return strict ? 0 : hashBalanceFactor;
+    }
   }
 
   /**

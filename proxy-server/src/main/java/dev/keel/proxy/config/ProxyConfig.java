@@ -2,6 +2,7 @@ package dev.keel.proxy.config;
 
 import static java.util.Objects.requireNonNull;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -13,14 +14,21 @@ import org.jspecify.annotations.Nullable;
  * @param workers event-loop threads shared by all listeners (0: the number of cores)
  * @param shutdownGrace how long in-flight requests may take after SIGTERM
  * @param source the file it was read from, or null for the one-line form (no file to watch)
+ * @param pluginPath the directory plug-in jars are loaded from at start-up, or null for none
  */
 public record ProxyConfig(String registry, AdminConfig admin, List<ListenerConfig> listeners, int workers,
-    Duration shutdownGrace, @Nullable String source) {
+    Duration shutdownGrace, @Nullable String source, @Nullable Path pluginPath) {
   public ProxyConfig {
     requireNonNull(registry, "registry");
     requireNonNull(admin, "admin");
     listeners = List.copyOf(listeners);
     requireNonNull(shutdownGrace, "shutdownGrace");
+  }
+
+  /** Without plug-ins. */
+  public ProxyConfig(String registry, AdminConfig admin, List<ListenerConfig> listeners, int workers,
+      Duration shutdownGrace, @Nullable String source) {
+    this(registry, admin, listeners, workers, shutdownGrace, source, null);
   }
 
   /** The worker count to use: {@link #workers} or, when 0, the number of available cores. */
@@ -38,6 +46,6 @@ public record ProxyConfig(String registry, AdminConfig admin, List<ListenerConfi
       reg = "(unparsable)";
     }
     return "ProxyConfig[registry=" + reg + ", admin=" + admin + ", listeners=" + listeners + ", workers=" + workers
-        + ", shutdownGrace=" + shutdownGrace + ", source=" + source + "]";
+        + ", shutdownGrace=" + shutdownGrace + ", source=" + source + ", pluginPath=" + pluginPath + "]";
   }
 }

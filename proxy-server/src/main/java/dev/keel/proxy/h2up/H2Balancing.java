@@ -13,14 +13,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One listener's HTTP/2 upstream connections, across its event loops, as long-lived connections
+ * One service's HTTP/2 upstream connections, across its event loops, as long-lived connections
  * of its {@link ConnectionBalancer} (over the same balancer as its requests): each is counted on
- * its instance ({@link ConnectionBalancer#track}: it was opened where a request was balanced, not
+ * its instance ({@link ConnectionBalancer#openOn}: it was opened where a request was balanced, not
  * placed), busy while it carries streams, idle without; when the spread over the instances leaves
  * the {@code rebalance} tolerance, the surplus is shed make-before-break by its pool ({@link
  * H2Pool#shed}): it takes no new streams, its streams finish, then it closes.
  *
- * <p>Why one balancer per listener and pools per event loop: a stream must run on its client's
+ * <p>Why one balancer per service and pools per event loop: a stream must run on its client's
  * event loop, so every loop holds its own connections; what an instance sees, and what must be
  * even, is the sum over the loops.
  *
@@ -32,13 +32,22 @@ public final class H2Balancing implements AutoCloseable {
   static final Duration SHED_PERIOD = Duration.ofMillis(200);
 
   private final ConnectionBalancer connections;
-  private final H2Stats stats = new H2Stats();
+  private final H2Stats stats;
   private final Map<ConnectionLease, H2Connection> byLease = new ConcurrentHashMap<>();
   private final @Nullable Subscription shedding;
 
   /** @param shed whether to shed at all (the listener's {@code rebalance.enabled}) */
   public H2Balancing(ConnectionBalancer connections, boolean shed) {
+    this(connections, shed, new H2Stats());
+  }
+
+  /**
+   * @param shed whether to shed at all (the listener's {@code rebalance.enabled})
+   * @param stats where it counts: the listener's, shared by the balancing of each service it sends to
+   */
+  public H2Balancing(ConnectionBalancer connections, boolean shed, H2Stats stats) {
     this.connections = connections;
+    this.stats = stats;
     this.shedding = shed ? connections.shedEvery(SHED_PERIOD, this::shed) : null;
   }
 
@@ -47,7 +56,7 @@ public final class H2Balancing implements AutoCloseable {
   }
 
   ConnectionLease track(Backend backend, H2Connection c) {
-    ConnectionLease lease = connections.track(backend.endpoint());
+    ConnectionLease lease = connections.openOn(backend.endpoint());
     byLease.put(lease, c);
     return lease;
   }

@@ -3,10 +3,12 @@ package dev.keel.proxy.h2up;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Counters of one listener's HTTP/2 upstream connections, from every event loop without locks;
+ * Counters of one listener's HTTP/2 upstream connections (every service it sends to), from every event loop without locks;
  * read by the admin endpoint.
  */
 public final class H2Stats {
+  public H2Stats() {}
+
   final LongAdder opened = new LongAdder();
   final LongAdder goAways = new LongAdder();
   final LongAdder refused = new LongAdder();

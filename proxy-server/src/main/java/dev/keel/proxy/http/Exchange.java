@@ -1,6 +1,9 @@
 package dev.keel.proxy.http;
 
 import dev.keel.balancer.FailureKind;
+import dev.keel.proxy.routing.ServiceEntry;
+import dev.keel.proxy.upstream.Backend;
+import dev.keel.registry.Durations;
 import dev.keel.registry.internal.LogSafe;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpContent;
@@ -34,6 +37,13 @@ final class Exchange {
   // The request (its head, facts and body) and where its attempts go: each reset by begin.
   private final ClientRequest body;
   private final Placement placement;
+  // The request's route and service: each set by begin. The service is replaced by its live entry
+  // when it was closed meanwhile; open is what the attempts go to.
+  private @Nullable ListenerRoute rule;
+  private @Nullable ServiceEntry<HttpService> service;
+  private @Nullable HttpService open;
+  private boolean awaitingService;
+  private final Runnable serviceReady = this::serviceReady;
   private Phase phase = Phase.DONE;
   private boolean websocket;
   private int retries;
@@ -49,7 +59,7 @@ final class Exchange {
     this.route = context.route();
     this.client = client;
     this.body = new ClientRequest(route.maxBody, route.replayLimit);
-    this.placement = new Placement(route);
+    this.placement = new Placement();
     this.slot = new Attempt(this, client);
   }
 
@@ -59,14 +69,19 @@ final class Exchange {
    * @param head what the check of {@code request} found (read here, before the head is rewritten)
    * @param token the backend token session persistence names, or null
    * @param affinityKey the ring-hash key (client IP), or null
+   * @param rule the request's route; {@code to} the service it names
    */
   Exchange begin(HttpRequest request, RequestHead head, boolean websocket, @Nullable String token,
-      @Nullable CharSequence affinityKey) {
+      @Nullable CharSequence affinityKey, ListenerRoute rule, ServiceEntry<HttpService> to) {
     if (!phase.over()) {
       throw new IllegalStateException("exchange " + phase + " begun again");
     }
     body.begin(request, head);
-    placement.begin(websocket, token, affinityKey);
+    placement.begin(rule.sticky, websocket, token, affinityKey);
+    this.rule = rule;
+    this.service = to;
+    this.open = null;
+    this.awaitingService = false;
     this.websocket = websocket;
     phase = Phase.IDLE;
     retries = 0;
@@ -184,15 +199,68 @@ final class Exchange {
   }
 
   private void dispatch() {
-    Attempt a = placement.next(slot);
+    HttpService to = openService();
+    if (to == null) {
+      return; // waiting for the service's first resolve, or answered 503
+    }
+    Attempt a = placement.next(slot, to);
     attempt = a;
     if (a == null) {
-      route.stats().upstreamErrors.increment();
-      fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "no instance available");
+      rule().stats.countUpstreamError();
+      fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "no instance available",
+          "no instance of service '" + service().name() + "'");
       return;
     }
     moveTo(Phase.CONNECTING, retries == 0 ? "backend chosen" : "retry on another backend");
-    a.open(context.upstreams());
+    a.open(to.connector(context));
+  }
+
+  /**
+   * The request's service, open; null when the exchange waits for its first resolve (dispatched
+   * again when that is over) or was answered 503. A service closed since the request was routed
+   * (idle, beyond the bound) is replaced by its live entry.
+   */
+  private @Nullable HttpService openService() {
+    ServiceEntry<HttpService> s = service().live();
+    service = s;
+    HttpService to = s.service();
+    if (to == null && !awaitingService && s.await(context.channel().eventLoop(), serviceReady)) {
+      awaitingService = true;
+      return null;
+    }
+    if (to == null) {
+      rule().stats.countUpstreamError();
+      fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "service not open", s.failed()
+          ? "service '" + s.name() + "' cannot be opened now"
+          : "service '" + s.name() + "' not resolved within " + Durations.format(s.firstResolve()));
+      return null;
+    }
+    open = to;
+    return to;
+  }
+
+  /** The service's first resolve is over (or its time is): the waiting request goes on. */
+  private void serviceReady() {
+    if (awaitingService && phase == Phase.IDLE) {
+      awaitingService = false;
+      dispatch();
+    }
+  }
+
+  private ListenerRoute rule() {
+    ListenerRoute r = rule;
+    if (r == null) {
+      throw new IllegalStateException("exchange not begun");
+    }
+    return r;
+  }
+
+  private ServiceEntry<HttpService> service() {
+    ServiceEntry<HttpService> s = service;
+    if (s == null) {
+      throw new IllegalStateException("exchange not begun");
+    }
+    return s;
   }
 
   /** The attempt's upstream is ready: the request goes there. */
@@ -224,8 +292,9 @@ final class Exchange {
     moveTo(Phase.AWAITING_HEAD, "request sent");
     if (a != null) {
       a.sentNanos = now;
-      if (route.requestTimeoutNanos > 0) {
-        a.deadlineNanos = now + route.requestTimeoutNanos;
+      long timeout = rule().requestTimeoutNanos;
+      if (timeout > 0) {
+        a.deadlineNanos = now + timeout;
         client.wakeAt(a.deadlineNanos);
       }
     }
@@ -255,7 +324,8 @@ final class Exchange {
     a.upstreamKeepAlive = h.upstreamKeepAlive();
     body.settled(); // answered: never sent again from here
     moveTo(Phase.STREAMING, "response head");
-    client.head(h, route.sticky.cookieBased() ? route.sticky.responseEdit(a.backend(), placement.token()) : null);
+    StickySessions sticky = rule().sticky;
+    client.head(h, sticky.cookieBased() ? sticky.responseEdit(a.backend(), placement.token()) : null);
   }
 
   /** A piece of the response body, or raw bytes of a tunnel, from the current attempt's upstream. */
@@ -301,7 +371,7 @@ final class Exchange {
     long call = callDeadline;
     if (call != 0 && !phase.over() && now - call >= 0) {
       log.debug("{} from {}: the call's deadline passed", this, context.peer());
-      route.stats().upstreamErrors.increment();
+      rule().stats.countUpstreamError();
       fail(HttpResponseStatus.GATEWAY_TIMEOUT, "the call's deadline passed");
       return 0;
     }
@@ -323,9 +393,25 @@ final class Exchange {
     if (now - a.deadlineNanos < 0) {
       return a.deadlineNanos;
     }
-    log.debug("no response from {} within {}", a, route.config().timeouts().request());
+    log.debug("no response from {} within {}", a, rule().requestTimeout);
     attemptFailed(FailureKind.TIMEOUT, "no response within timeouts.request");
     return 0;
+  }
+
+  /** Instances the request was sent to (or tried), for the access log. */
+  int tries() {
+    return placement.placed();
+  }
+
+  /** The last instance tried, or null when none was. */
+  @Nullable Backend tried() {
+    return placement.last();
+  }
+
+  /** The status of the last try's final (or 101) response head, 0 when none came. */
+  int answered() {
+    Attempt a = attempt;
+    return a == null ? 0 : a.status;
   }
 
   /** The attempt in progress, or null. */
@@ -372,11 +458,11 @@ final class Exchange {
     }
     client.discardHeld();
     boolean nothingSent = phase == Phase.CONNECTING;
-    if (outcome != FailureKind.TIMEOUT && (nothingSent || body.resend()) && retries < route.maxRetries) {
+    if (outcome != FailureKind.TIMEOUT && (nothingSent || body.resend()) && retries < rule().maxRetries) {
       retryElsewhere(a);
       return;
     }
-    route.stats().upstreamErrors.increment();
+    rule().stats.countUpstreamError();
     fail(outcome == FailureKind.TIMEOUT ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY, reason);
   }
 
@@ -392,18 +478,18 @@ final class Exchange {
     log.debug("upstream {} refused the request unprocessed: {}", a, cause.toString());
     a.report(false); // draining or full, not failing
     a.release(false);
-    if ((phase == Phase.CONNECTING || body.rewind()) && retries < route.maxRetries) {
+    if ((phase == Phase.CONNECTING || body.rewind()) && retries < rule().maxRetries) {
       retryElsewhere(a);
       return;
     }
-    route.stats().upstreamErrors.increment();
+    rule().stats.countUpstreamError();
     fail(HttpResponseStatus.BAD_GATEWAY, "refused unprocessed, and cannot be sent again");
   }
 
   /** Tries the request again on another backend than {@code a}'s (the next dispatch excludes it). */
   private void retryElsewhere(@Nullable Attempt a) {
     retries++;
-    route.stats().retries.increment();
+    rule().stats.countRetry();
     if (a != null) {
       a.closeLease();
       placement.tried(a.backend());
@@ -413,19 +499,28 @@ final class Exchange {
 
   /** The client's fault (malformed, too large, too slow): no verdict on the backend. */
   private void refuse(HttpResponseStatus s, String reason) {
-    route.stats().rejected.increment();
+    rule().stats.countRejected();
     fail(s, reason);
   }
 
   /** Ends the exchange with the proxy's own answer, or a cut when part of a response is out. */
   private void fail(HttpResponseStatus s, String reason) {
+    fail(s, reason, "");
+  }
+
+  /**
+   * As above; a routed listener's answer also says {@code detail} (the service it could not reach),
+   * a listener with {@code service:} answers as it always has.
+   */
+  private void fail(HttpResponseStatus s, String reason, String detail) {
     boolean committed = client.committed();
     abandon(reason);
     if (committed) {
       client.reset(s);
     } else {
       client.discardHeld();
-      client.fail(s);
+      ListenerRoute r = rule;
+      client.fail(s, r == null || !r.detailedErrors ? "" : detail);
     }
   }
 
@@ -443,7 +538,9 @@ final class Exchange {
     a.latencyNanos = context.ticker().nanoTime() - a.sentNanos;
     a.status = 101;
     moveTo(Phase.TUNNEL, "101 switching protocols");
-    WebSocketTunnel t = new WebSocketTunnel(this, context, client, a.upstream(), a.takeLease());
+    HttpService to = open;
+    WebSocketTunnel t = new WebSocketTunnel(this, context, client, a.upstream(), a.takeLease(),
+        to == null ? null : to.tunnels());
     tunnel = t; // before open: the bytes the decoders still hold come out through it
     a.report(true);
     t.open(h);

@@ -115,9 +115,9 @@ final class Http1Response implements ResponseSink {
   }
 
   @Override
-  public void fail(HttpResponseStatus status) {
+  public void fail(HttpResponseStatus status, String detail) {
     discardHeld();
-    connection.failed(status);
+    connection.failed(status, detail);
   }
 
   @Override

@@ -11,7 +11,9 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
 import java.io.IOException;
 import org.jspecify.annotations.Nullable;
 
@@ -69,6 +71,38 @@ final class Http1Upstream implements RequestSink, UpstreamOwner, ChannelFutureLi
       released = true;
       conn = null;
       listener.upstreamFailed(FailureKind.CONNECT, f.cause());
+      return;
+    }
+    SslHandler tls = f.channel().pipeline().get(SslHandler.class);
+    if (tls != null) {
+      // The TLS handshake is part of connecting: until it is done nothing reached the instance, so
+      // a refused certificate is a connect failure (retried for any method), not a reset after
+      // the request was sent. The request is written once it is done.
+      Future<Channel> handshake = tls.handshakeFuture();
+      if (handshake.isDone()) {
+        handshaken(handshake);
+      } else {
+        handshake.addListener(this::handshaken);
+      }
+      return;
+    }
+    ready = true;
+    listener.upstreamReady(this);
+  }
+
+  /** The upstream TLS handshake finished (on this loop). */
+  private void handshaken(Future<? super Channel> handshake) {
+    if (released) {
+      return; // release closed the connection: it was not ready
+    }
+    if (!handshake.isSuccess()) {
+      released = true;
+      UpstreamConnection c = conn;
+      conn = null;
+      if (c != null) {
+        c.release(false);
+      }
+      listener.upstreamFailed(FailureKind.CONNECT, handshake.cause());
       return;
     }
     ready = true;

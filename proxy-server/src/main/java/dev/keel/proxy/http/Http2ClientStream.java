@@ -1,5 +1,7 @@
 package dev.keel.proxy.http;
 
+import dev.keel.proxy.accesslog.AccessLog;
+import dev.keel.proxy.routing.ServiceEntry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultHttpContent;
@@ -59,10 +61,14 @@ final class Http2ClientStream implements ResponseSink {
   private boolean headSent;
   private boolean ended;
   int quietTicks;
+  // this stream's access log line, when the listener has an access log
+  private final @Nullable ExchangeLog accessLog;
 
   Http2ClientStream(Http2ProxyHandler conn, ExchangeContext context) {
     this.conn = conn;
     this.exchange = new Exchange(context, this);
+    AccessLog log = conn.accessLog();
+    this.accessLog = log == null ? null : new ExchangeLog(log);
   }
 
   Exchange exchange() {
@@ -98,6 +104,10 @@ final class Http2ClientStream implements ResponseSink {
     HttpResponseStatus refused = reader.read(id, headers, endOfStream, route.config().limits().maxUriLength());
     route.stats().requests.increment();
     grpc = reader.grpc();
+    ExchangeLog line = accessLog;
+    if (line != null) {
+      line.begin(refused == null ? reader.request() : null, conn.peer(), "HTTP/2.0");
+    }
     if (refused != null) {
       log.debug("refused {} from {} (stream {}): {}", refused.code(), conn.peer(), id, reader.head().problem);
       refuse(refused);
@@ -111,12 +121,37 @@ final class Http2ClientStream implements ResponseSink {
       refuse(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
       return;
     }
-    StickySessions sticky = route.sticky;
+    HttpRouter.Choice c = conn.choice();
+    if (!route.router.route(req, head.host, c)) {
+      log.debug("refused {} from {} (stream {}): {}", c.refused, conn.peer(), id, c.detail);
+      route.stats().refusedByRoutes(c.refused);
+      answer(c.refused == null ? HttpResponseStatus.NOT_FOUND : c.refused, c.detail);
+      return;
+    }
+    ListenerRoute rule = c.route;
+    ServiceEntry<HttpService> to = c.service;
+    if (rule == null || to == null) {
+      throw new IllegalStateException("routed without a route");
+    }
+    StickySessions sticky = rule.sticky;
     // read before the head is rewritten: the rewrite replaces X-Forwarded-For, which client-ip may believe
     String token = sticky.cookieBased() ? sticky.tokenFrom(req.headers()) : null;
     CharSequence key = sticky.clientIp() ? sticky.clientIp(conn.peer(), conn.trustedPeer(), req.headers()) : null;
-    exchange.begin(req, head, false, token, key);
+    if (line != null) {
+      String ip = key != null ? key.toString() : sticky.clientIp(conn.peer(), conn.trustedPeer(), req.headers());
+      line.routed(ip != null ? ip : conn.peer(), rule.config == null ? null : rule.name, to.name());
+    }
+    if (key == null && sticky.clientIp()) {
+      // strict client-ip: a trusted proxy that names no client IP (see HttpProxyHandler)
+      route.stats().rejected.increment();
+      answer(HttpResponseStatus.INTERNAL_SERVER_ERROR, HttpProxyHandler.NO_CLIENT_IP);
+      return;
+    }
+    exchange.begin(req, head, false, token, key, rule, to);
     HeaderRewriter.request(req, head, false, conn.peer(), conn.trustedPeer(), route.proto(), route.clientHeaders);
+    if (c.covered > 0) {
+      HttpRouter.stripPrefix(req, c.covered, conn.trustedPeer());
+    }
     long timeout = grpc ? reader.grpcTimeoutNanos() : -1;
     long deadline = timeout < 0 ? 0 : conn.ticker().nanoTime() + Math.max(1, timeout);
     // a gRPC call that may run twice: listed as idempotent, or sent as GET (gRPC's mark of a safe method)
@@ -131,8 +166,13 @@ final class Http2ClientStream implements ResponseSink {
 
   private void refuse(HttpResponseStatus status) {
     conn.route().stats().rejected.increment();
+    answer(status, "");
+  }
+
+  /** The proxy's own answer before the stream has an exchange (refused, or no route). */
+  private void answer(HttpResponseStatus status, String detail) {
     answered = true;
-    fail(status);
+    fail(status, detail);
   }
 
   /** Request DATA; false when the stream does not take it (its window goes back at once). */
@@ -236,6 +276,10 @@ final class Http2ClientStream implements ResponseSink {
     if (!answered) {
       exchange.clientGone();
     }
+    ExchangeLog line = accessLog;
+    if (line != null) {
+      line.gone(exchange); // nothing when the line was written already
+    }
     dropPending();
   }
 
@@ -244,6 +288,10 @@ final class Http2ClientStream implements ResponseSink {
     ended = true;
     if (!answered && !exchange.phase().over()) {
       exchange.clientGone();
+    }
+    ExchangeLog line = accessLog;
+    if (line != null) {
+      line.gone(exchange); // nothing when the line was written already
     }
     dropPending();
     discardHeld();
@@ -342,6 +390,7 @@ final class Http2ClientStream implements ResponseSink {
       }
       sendHeld(false);
     }
+    sent(data.readableBytes());
     conn.writeData(id, data, false);
   }
 
@@ -354,6 +403,7 @@ final class Http2ClientStream implements ResponseSink {
       sendHead(h, end && b == null);
     }
     if (b != null) {
+      sent(b.readableBytes());
       conn.writeData(id, b, end);
       ended |= end;
     }
@@ -372,7 +422,18 @@ final class Http2ClientStream implements ResponseSink {
       }
       ended = true;
     }
+    ExchangeLog line = accessLog;
+    if (line != null) {
+      line.done(exchange);
+    }
     stopRequest();
+  }
+
+  private void sent(int bytes) {
+    ExchangeLog line = accessLog;
+    if (line != null) {
+      line.sent(bytes);
+    }
   }
 
   /** The response is over while the client still sends: it may stop (RFC 9113 §8.1: RST_STREAM NO_ERROR). */
@@ -397,18 +458,24 @@ final class Http2ClientStream implements ResponseSink {
   }
 
   @Override
-  public void fail(HttpResponseStatus status) {
+  public void fail(HttpResponseStatus status, String detail) {
     discardHeld();
     if (ended) {
       return;
     }
     if (grpc) {
-      sendHead(Grpc.trailersOnly(Grpc.statusFor(status), Grpc.messageFor(status)), true);
+      String message = detail.isEmpty() ? Grpc.messageFor(status) : "keel-proxy: " + detail;
+      sendHead(Grpc.trailersOnly(Grpc.statusFor(status), message), true);
     } else {
-      ByteBuf body = Http2Responses.errorBody(conn.ctx().alloc(), status);
+      ByteBuf body = Http2Responses.errorBody(conn.ctx().alloc(), status, detail);
       sendHead(Http2Responses.error(status, body.readableBytes()), false);
+      sent(body.readableBytes());
       conn.writeData(id, body, true);
       ended = true;
+    }
+    ExchangeLog line = accessLog;
+    if (line != null) {
+      line.failed(status, answered ? null : exchange, conn.peer()); // answered: before the stream had an exchange
     }
     stopRequest();
   }
@@ -420,6 +487,10 @@ final class Http2ClientStream implements ResponseSink {
       return;
     }
     ended = true;
+    ExchangeLog line = accessLog;
+    if (line != null) {
+      line.cut(exchange);
+    }
     if (grpc && headSent) {
       // a gRPC call ends with its status in trailers: the client sees why, not a broken stream
       conn.writeHeaders(id, Grpc.trailers(Grpc.statusFor(why), Grpc.messageFor(why)), true);

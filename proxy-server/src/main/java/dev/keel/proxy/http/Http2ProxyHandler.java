@@ -1,5 +1,6 @@
 package dev.keel.proxy.http;
 
+import dev.keel.proxy.accesslog.AccessLog;
 import static io.netty.handler.codec.http2.Http2Error.ENHANCE_YOUR_CALM;
 
 import dev.keel.proxy.config.Http2Config;
@@ -49,6 +50,8 @@ public final class Http2ProxyHandler extends Http2ConnectionHandler {
   private static final Logger log = LoggerFactory.getLogger(Http2ProxyHandler.class);
 
   private final HttpRoute route;
+  private final @Nullable AccessLog accessLog;
+  private final HttpRouter.Choice choice = new HttpRouter.Choice();
   private final Http2Config settings;
   private final Http2Frames frames;
   private final ArrayList<Http2ClientStream> touched = new ArrayList<>(8);
@@ -68,9 +71,10 @@ public final class Http2ProxyHandler extends Http2ConnectionHandler {
   private boolean counted;
 
   private Http2ProxyHandler(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings initial,
-      HttpRoute route) {
+      HttpRoute route, @Nullable AccessLog accessLog) {
     super(decoder, encoder, initial, true); // GOAWAY is this handler's to send: a close is a close
     this.route = route;
+    this.accessLog = accessLog;
     this.settings = route.config().http2();
     this.frames = new Http2Frames(this, settings.maxControlFrames());
     decoder.frameListener(frames);
@@ -89,7 +93,12 @@ public final class Http2ProxyHandler extends Http2ConnectionHandler {
 
   /** A handler for a new client connection of {@code route}'s listener (one per connection). */
   public static Http2ProxyHandler create(HttpRoute route) {
-    return new Builder(route).build();
+    return create(route, null);
+  }
+
+  /** As above, each stream logged to {@code accessLog} (null: none). */
+  public static Http2ProxyHandler create(HttpRoute route, @Nullable AccessLog accessLog) {
+    return new Builder(route, accessLog).build();
   }
 
   @Override
@@ -101,7 +110,7 @@ public final class Http2ProxyHandler extends Http2ConnectionHandler {
       peer = remote.getAddress().getHostAddress();
       trustedPeer = route.config().trusts(remote.getAddress());
     }
-    UpstreamConnector upstreams = route.connector(ctx.channel().eventLoop());
+    UpstreamConnector upstreams = Http1Upstream.connector(route.pool(ctx.channel().eventLoop()));
     context = new ExchangeContext(route, upstreams, ticker, peer, ctx.channel());
     drain = new GoAwayDrain(this, ctx, settings.drainTimeout().toNanos());
     clocks = new Http2Clocks(this, ctx, route.idleNanos);
@@ -126,6 +135,16 @@ public final class Http2ProxyHandler extends Http2ConnectionHandler {
 
   HttpRoute route() {
     return route;
+  }
+
+  @Nullable AccessLog accessLog() {
+    return accessLog;
+  }
+
+  /** Where a stream's request is routed to: one per connection, streams begin one at a time on its loop. */
+  HttpRouter.Choice choice() {
+    choice.reset();
+    return choice;
   }
 
   Http2Config settings() {
@@ -388,9 +407,11 @@ public final class Http2ProxyHandler extends Http2ConnectionHandler {
   /** Netty's builder, with the listener's limits. */
   private static final class Builder extends AbstractHttp2ConnectionHandlerBuilder<Http2ProxyHandler, Builder> {
     private final HttpRoute route;
+    private final @Nullable AccessLog accessLog;
 
-    Builder(HttpRoute route) {
+    Builder(HttpRoute route, @Nullable AccessLog accessLog) {
       this.route = route;
+      this.accessLog = accessLog;
       Http2Config c = route.config().http2();
       server(true);
       initialSettings(Http2Settings.defaultSettings()
@@ -413,7 +434,7 @@ public final class Http2ProxyHandler extends Http2ConnectionHandler {
 
     @Override
     protected Http2ProxyHandler build(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings initial) {
-      return new Http2ProxyHandler(decoder, encoder, initial, route);
+      return new Http2ProxyHandler(decoder, encoder, initial, route, accessLog);
     }
   }
 }

@@ -90,9 +90,9 @@ final class Http2Responses {
         .set(HttpHeaderNames.CONTENT_TYPE, TEXT_PLAIN).setInt(HttpHeaderNames.CONTENT_LENGTH, bodyLength);
   }
 
-  /** The one-line text body of one of the proxy's own answers. */
-  static ByteBuf errorBody(ByteBufAllocator alloc, HttpResponseStatus status) {
-    String text = status.code() + " " + status.reasonPhrase() + "\n";
+  /** The text body of one of the proxy's own answers: its status line, and {@code detail} as a second line unless empty. */
+  static ByteBuf errorBody(ByteBufAllocator alloc, HttpResponseStatus status, String detail) {
+    String text = status.code() + " " + status.reasonPhrase() + "\n" + (detail.isEmpty() ? "" : detail + "\n");
     ByteBuf out = alloc.buffer(text.length());
     ByteBufUtil.writeAscii(out, text);
     return out;

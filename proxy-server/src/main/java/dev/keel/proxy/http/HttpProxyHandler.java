@@ -1,5 +1,6 @@
 package dev.keel.proxy.http;
 
+import dev.keel.proxy.routing.ServiceEntry;
 import dev.keel.registry.internal.LogSafe;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -33,10 +34,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(HttpProxyHandler.class);
+  static final String NO_CLIENT_IP = "no client IP: the trusted proxy in front sent none of persistence.client-ip-headers"
+      + " (strict client-ip persistence places no request without one)";
 
   private final HttpRoute route;
   private final ReadDeadlines deadlines;
   private final RequestHead head = new RequestHead();
+  private final HttpRouter.Choice choice = new HttpRouter.Choice();
   private @Nullable ChannelHandlerContext ctx;
   private @Nullable ExchangeContext context;
   private @Nullable Http1Response response;
@@ -49,6 +53,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
   private boolean draining;
   private @Nullable ArrayDeque<Object> pipelined;
   private @Nullable ConnectionClocks clocks;
+  private @Nullable ExchangeLog accessLog;
 
   /** @param deadlines the connection's read deadlines, shared with its request decoder */
   public HttpProxyHandler(HttpRoute route, ReadDeadlines deadlines) {
@@ -78,9 +83,10 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
       peer = remote.getAddress().getHostAddress();
       trustedPeer = route.config().trusts(remote.getAddress());
     }
-    UpstreamConnector upstreams = route.connector(ctx.channel().eventLoop());
+    UpstreamConnector upstreams = Http1Upstream.connector(route.pool(ctx.channel().eventLoop()));
     context = new ExchangeContext(route, upstreams, c.ticker(), peer, ctx.channel());
     response = new Http1Response(this, ctx);
+    accessLog = ctx.pipeline().get(ExchangeLog.class); // null: the listener has no access log
     route.stats().connections.incrementAndGet();
     deadlines.start(ctx.executor(), this::readDeadlinePassed);
     ctx.read();
@@ -142,6 +148,9 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
   private void start(HttpRequest req) {
     route.stats().requests.increment();
+    if (accessLog != null) {
+      accessLog.begin(req, peer);
+    }
     HttpResponseStatus refused = head.check(req, route.config().limits().maxUriLength());
     if (refused != null) {
       log.debug("refused {} from {}: {}", refused.code(), peer, LogSafe.lazy(head.problem)); // quotes request bytes
@@ -155,19 +164,45 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
       failed(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
       return;
     }
+    HttpRouter.Choice c = choice;
+    if (!route.router.route(req, head.host, c)) {
+      log.debug("refused {} from {}: {}", c.refused, peer, c.detail);
+      route.stats().refusedByRoutes(c.refused);
+      failed(c.refused == null ? HttpResponseStatus.NOT_FOUND : c.refused, c.detail);
+      return;
+    }
+    ListenerRoute rule = c.route;
+    ServiceEntry<HttpService> to = c.service;
+    if (rule == null || to == null) {
+      throw new IllegalStateException("routed without a route");
+    }
     boolean http10 = req.protocolVersion().minorVersion() == 0;
-    StickySessions sticky = route.sticky;
+    StickySessions sticky = rule.sticky;
     // read before the head is rewritten: the rewrite replaces X-Forwarded-For, which client-ip may believe
     String token = sticky.cookieBased() ? sticky.tokenFrom(req.headers()) : null;
     CharSequence key = sticky.clientIp() ? sticky.clientIp(peer, trustedPeer, req.headers()) : null;
+    if (accessLog != null) {
+      String ip = key != null ? key.toString() : sticky.clientIp(peer, trustedPeer, req.headers());
+      accessLog.routed(ip != null ? ip : peer, rule.config == null ? null : rule.name, to.name());
+    }
+    if (key == null && sticky.clientIp()) {
+      // strict client-ip: a trusted proxy that names no client IP; hashing anything else would
+      // send the client to an instance that is not its own
+      route.stats().rejected.increment();
+      failed(HttpResponseStatus.INTERNAL_SERVER_ERROR, NO_CLIENT_IP);
+      return;
+    }
     // an HTTP/2 instance cannot take an HTTP/1.1 upgrade: the request goes as a plain one
     boolean websocket = !route.http2Upstream() && head.websocketUpgrade(req);
     Http1Response r = response();
     r.begin(http10, HttpMethod.HEAD.equals(req.method()), head.keepAlive(!http10));
     Exchange e = spare != null ? spare : new Exchange(context(), r);
     spare = null;
-    exchange = e.begin(req, head, websocket, token, key);
+    exchange = e.begin(req, head, websocket, token, key, rule, to);
     HeaderRewriter.request(req, head, websocket, peer, trustedPeer, route.proto(), route.clientHeaders, route.http2Upstream());
+    if (c.covered > 0) {
+      HttpRouter.stripPrefix(req, c.covered, trustedPeer);
+    }
     // dispatched at the end of this read (channelReadComplete), once the bytes that came with the head are decoded
   }
 
@@ -209,6 +244,9 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
   /** The response of the exchange is out: the next (pipelined) exchange starts, or the connection closes. */
   void responseDone(boolean close) {
     Exchange e = exchange;
+    if (accessLog != null) {
+      accessLog.done(e);
+    }
     boolean reusable = !close && !closing && !draining && e != null && e.requestDone();
     exchange = null;
     spare = e;
@@ -245,16 +283,27 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
   /** Answers {@code status} (the proxy's own response) and closes. */
   void failed(HttpResponseStatus status) {
+    failed(status, "");
+  }
+
+  /** Answers {@code status} with {@code detail} as the body's second line (empty: none) and closes. */
+  void failed(HttpResponseStatus status, String detail) {
     if (!closing) {
       closing = true;
       releasePipelined();
-      Errors.sendAndClose(ctx(), status);
+      Errors.sendAndClose(ctx(), status, detail);
+      if (accessLog != null) {
+        accessLog.failed(status, exchange, peer); // after the answer is written: its bytes count
+      }
     }
   }
 
   /** Closes after what was written (a truncated response, an ended tunnel): never a made-up end. */
   void abort() {
     if (!closing) {
+      if (accessLog != null) {
+        accessLog.cut(exchange);
+      }
       closing = true;
       releasePipelined();
       ctx().flush();
@@ -326,6 +375,9 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
       c.stop();
     }
     Exchange e = exchange;
+    if (accessLog != null) {
+      accessLog.gone(e);
+    }
     exchange = null;
     if (e != null) {
       e.clientGone();

@@ -1,13 +1,16 @@
 package dev.keel.proxy.http;
 
+import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 
 /** Counters of one listener, updated from its event loops without locks; read by the admin listener. */
 public final class ListenerStats {
   final AtomicInteger connections = new AtomicInteger();
   final LongAdder requests = new LongAdder();
   final LongAdder rejected = new LongAdder();
+  final LongAdder notFound = new LongAdder();
   final LongAdder upstreamErrors = new LongAdder();
   final LongAdder retries = new LongAdder();
   final AtomicInteger tunnels = new AtomicInteger();
@@ -31,6 +34,20 @@ public final class ListenerStats {
   /** Requests refused as malformed or not allowed (4xx/5xx the proxy produced without an upstream). */
   public long rejected() {
     return rejected.sum();
+  }
+
+  /** Requests no route matched (404). */
+  public long notFound() {
+    return notFound.sum();
+  }
+
+  /** A request the routes refused: 404 when none matched, else (400) rejected. */
+  void refusedByRoutes(@Nullable HttpResponseStatus status) {
+    if (HttpResponseStatus.NOT_FOUND.equals(status)) {
+      notFound.increment();
+    } else {
+      rejected.increment();
+    }
   }
 
   /** 502/503/504 answered by the proxy. */

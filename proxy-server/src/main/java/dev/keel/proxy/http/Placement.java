@@ -18,30 +18,45 @@ import org.jspecify.annotations.Nullable;
  * succeed where a stale pooled one was reset). Confined to the exchange's event loop.
  */
 final class Placement {
-  private final HttpRoute route;
+  private @Nullable StickySessions sticky;
+  private @Nullable HttpService service;
   private boolean websocket;
   private @Nullable String token;
   private @Nullable CharSequence key;
   // allocated on the first retry only
   private @Nullable ArrayList<Endpoint> tried;
-
-  Placement(HttpRoute route) {
-    this.route = route;
-  }
+  // for the access log: tries placed for this request, and the last one's backend
+  private int placed;
+  private @Nullable Backend last;
 
   /**
    * A new request: nothing tried yet.
    *
+   * @param sticky the persistence of the request's route
    * @param token the backend token a persistence cookie names, or null
    * @param key the ring-hash key (client IP), or null
    */
-  void begin(boolean websocket, @Nullable String token, @Nullable CharSequence key) {
+  void begin(StickySessions sticky, boolean websocket, @Nullable String token, @Nullable CharSequence key) {
+    this.sticky = sticky;
+    this.service = null;
     this.websocket = websocket;
     this.token = token;
     this.key = key;
+    this.placed = 0;
+    this.last = null;
     if (tried != null) {
       tried.clear();
     }
+  }
+
+  /** Tries placed for this request (the access log's attempts). */
+  int placed() {
+    return placed;
+  }
+
+  /** The backend of the last try placed, or null when none was. */
+  @Nullable Backend last() {
+    return last;
   }
 
   /** The backend token a persistence cookie named, or null. */
@@ -49,9 +64,22 @@ final class Placement {
     return token;
   }
 
-  /** {@code slot} begun as the next try, one request counted on its backend; null when no backend is available (503). */
-  @Nullable Attempt next(Attempt slot) {
-    UpstreamPicker picker = route.picker();
+  /**
+   * {@code slot} begun as the next try on {@code to} (the request's service, open), one request
+   * counted on its backend; null when no backend is available (503).
+   */
+  @Nullable Attempt next(Attempt slot, HttpService to) {
+    Attempt a = place(slot, to);
+    if (a != null) {
+      placed++;
+      last = a.backend();
+    }
+    return a;
+  }
+
+  private @Nullable Attempt place(Attempt slot, HttpService to) {
+    service = to;
+    UpstreamPicker picker = to.picker();
     List<Endpoint> t = tried;
     Backend b;
     if (t == null || t.isEmpty()) {
@@ -83,7 +111,9 @@ final class Placement {
   }
 
   private boolean placesTunnels() {
-    return websocket && route.tunnels != null && !route.sticky.clientIp();
+    HttpService s = service;
+    StickySessions p = sticky;
+    return websocket && s != null && s.tunnels() != null && p != null && !p.clientIp();
   }
 
   /** The attempt on {@code b} failed: later ones avoid it while another backend is available. */
@@ -102,8 +132,9 @@ final class Placement {
    * counts the tunnel. Null: not such an upgrade, or nothing available (the policy picks then).
    */
   private @Nullable Attempt placeTunnel(Attempt slot, List<Endpoint> exclude) {
-    TunnelBalancing tb = route.tunnels;
-    if (tb == null || !placesTunnels()) {
+    HttpService s = service;
+    TunnelBalancing tb = s == null ? null : s.tunnels();
+    if (s == null || tb == null || !placesTunnels()) {
       return null;
     }
     ConnectionLease l = tb.open(exclude, exclude.isEmpty());
@@ -113,7 +144,7 @@ final class Placement {
     if (l == null) {
       return null;
     }
-    Backend b = route.picker().pick(PickArgs.builder().pinned(l.endpoint().id()).strict(true).build());
+    Backend b = s.picker().pick(PickArgs.builder().pinned(l.endpoint().id()).strict(true).build());
     if (b == null) {
       l.close(); // became unavailable in between
       return null;

@@ -43,8 +43,11 @@ interface ResponseSink {
   /**
    * The proxy's own answer ({@code status}: 4xx, 502, 503, 504) to an exchange of which nothing
    * was committed to the client; the exchange is {@link Phase#CLOSING}.
+   *
+   * @param detail what the answer says besides its status (printable ASCII, one line: the service
+   *     that has no instance, the host and path no route matched), or empty; for gRPC, the message
    */
-  void fail(HttpResponseStatus status);
+  void fail(HttpResponseStatus status, String detail);
 
   /**
    * The response cannot be completed after part of it reached the client: the client must see a

@@ -143,11 +143,20 @@ final class ResponseWriter {
 
   /** One of the proxy's own answers: {@code code reason}, a one-line text body, and {@code Connection: close}. */
   static ByteBuf error(ByteBufAllocator alloc, int code, String reason) {
-    String body = code + " " + reason + "\n";
-    ByteBuf out = alloc.buffer(128 + body.length());
+    return error(alloc, code, reason, "");
+  }
+
+  /**
+   * The proxy's own answer, closing the connection; a non-empty {@code detail} (printable ASCII,
+   * see {@link Errors#shown}) is a second line of the body.
+   */
+  static ByteBuf error(ByteBufAllocator alloc, int code, String reason, String detail) {
+    String body = code + " " + reason + "\n" + (detail.isEmpty() ? "" : detail + "\n");
+    ByteBuf out = alloc.buffer(160 + body.length());
     out.writeBytes(HTTP11);
-    ByteBufUtil.writeAscii(out, code + " " + reason + "\r\ncontent-type: text/plain\r\ncontent-length: " + body.length()
-        + "\r\nconnection: close\r\n\r\n" + body);
+    ByteBufUtil.writeAscii(out, code + " " + reason + "\r\ncontent-type: text/plain\r\n"
+        + (detail.isEmpty() ? "" : "x-content-type-options: nosniff\r\n")
+        + "content-length: " + body.length() + "\r\nconnection: close\r\n\r\n" + body);
     return out;
   }
 

@@ -64,11 +64,11 @@ final class WebSocketTunnel implements Runnable {
   private @Nullable ScheduledFuture<?> timer;
   private boolean needUpstreamFlush;
 
+  /** @param balancing the tunnel balancing of the exchange's service, or null */
   WebSocketTunnel(Exchange owner, ExchangeContext context, ResponseSink client, @Nullable RequestSink up,
-      @Nullable ConnectionLease lease) {
+      @Nullable ConnectionLease lease, @Nullable TunnelBalancing balancing) {
     this.owner = owner;
     this.context = context;
-    TunnelBalancing balancing = context.route().tunnels;
     this.client = client;
     this.up = up;
     this.balancing = balancing;

@@ -1,6 +1,8 @@
 package dev.keel.proxy.listener;
 
+import dev.keel.proxy.accesslog.AccessLog;
 import dev.keel.proxy.config.ListenerConfig;
+import dev.keel.proxy.http.ExchangeLog;
 import dev.keel.proxy.http.Http2ProxyHandler;
 import dev.keel.proxy.http.HttpProxyHandler;
 import dev.keel.proxy.http.HttpRoute;
@@ -10,6 +12,7 @@ import dev.keel.proxy.http2.AlpnProtocols;
 import dev.keel.proxy.http2.PrefaceSniffer;
 import dev.keel.proxy.http2.Protocols;
 import io.netty.channel.ChannelPipeline;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The handlers of an HTTP listener's client connections, by protocol: HTTP/1.1 (the strict request
@@ -27,8 +30,11 @@ final class HttpConnections implements Protocols {
   private final long bodyReadNanos;
   private final long idleNanos;
   private final boolean http2;
+  private final @Nullable AccessLog accessLog;
 
-  HttpConnections(HttpRoute route) {
+  /** @param accessLog the listener's access log, or null */
+  HttpConnections(HttpRoute route, @Nullable AccessLog accessLog) {
+    this.accessLog = accessLog;
     ListenerConfig config = route.config();
     this.route = route;
     this.maxLine = config.limits().maxUriLength() + 64;
@@ -59,6 +65,10 @@ final class HttpConnections implements Protocols {
   public void http1(ChannelPipeline p) {
     // Idle timeout and read deadlines are kept by the proxy handler itself, not by handlers of
     // their own: every handler is one more hop for each message.
+    if (accessLog != null) {
+      // below the proxy handler, above TLS: counts the response bytes as HTTP sends them
+      p.addLast("access-log", new ExchangeLog(accessLog));
+    }
     ReadDeadlines deadlines = new ReadDeadlines(headerReadNanos, bodyReadNanos);
     p.addLast("decoder", new StrictRequestDecoder(maxLine, maxHeader, MAX_CHUNK, deadlines));
     p.addLast("proxy", new HttpProxyHandler(route, deadlines));
@@ -66,6 +76,6 @@ final class HttpConnections implements Protocols {
 
   @Override
   public void http2(ChannelPipeline p) {
-    p.addLast("h2", Http2ProxyHandler.create(route));
+    p.addLast("h2", Http2ProxyHandler.create(route, accessLog));
   }
 }

@@ -1,12 +1,21 @@
 package dev.keel.proxy.listener;
 
+import dev.keel.proxy.accesslog.AccessLog;
+import dev.keel.proxy.accesslog.AccessLogConfig;
 import dev.keel.proxy.config.ListenerConfig;
 import dev.keel.proxy.h2up.H2AlpnCheck;
 import dev.keel.proxy.h2up.H2Balancing;
 import dev.keel.proxy.h2up.H2Options;
 import dev.keel.proxy.h2up.H2Pool;
+import dev.keel.proxy.h2up.H2Stats;
+import dev.keel.proxy.http.H2Upstreams;
 import dev.keel.proxy.http.HttpProxyHandler;
 import dev.keel.proxy.http.HttpRoute;
+import dev.keel.proxy.http.HttpService;
+import dev.keel.proxy.routing.RouteView;
+import dev.keel.proxy.routing.ServiceDirectory;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
 import dev.keel.proxy.http.ListenerStats;
 import dev.keel.proxy.http.TunnelBalancing;
 import dev.keel.proxy.http.UpstreamResponseDecoder;
@@ -24,11 +33,14 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import io.netty.channel.EventLoop;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 
 
-/** The {@code http} listener kind: the HTTP/1.1 and HTTP/2 reverse proxy. */
+/** The {@code http} listener kind: the HTTP/1.1 reverse proxy. */
 final class HttpListenerKind implements ListenerKind {
+
   @Override
   public String protocol() {
     return "http";
@@ -38,42 +50,68 @@ final class HttpListenerKind implements ListenerKind {
   public RunningListener start(ListenerConfig config, ListenerEnvironment env) {
     ListenerTls tls = new ListenerTls(TlsMaterial.load(config.tls(), config.upstream().tls(), config.alpn()));
     ConnectionGate gate = new ConnectionGate(config.maxConnections(), env.fds());
-    boolean h2 = config.upstream().protocol().http2();
-    UpstreamPicker picker = UpstreamPicker.start(config, env.discovery());
-    // The listener's connection balancer evens either its WebSocket tunnels (HTTP/1.1 instances) or
-    // its HTTP/2 connections to the instances: never both, so its counts mean one thing.
-    TunnelBalancing tunnels = h2 ? null : new TunnelBalancing(picker.connections(), config.rebalance().enabled());
-    H2Balancing h2Balancing = h2 ? new H2Balancing(picker.connections(), config.rebalance().enabled()) : null;
+    boolean shed = config.rebalance().enabled();
+    ClassLoader policies = env.plugins().classLoader();
     long idleNanos = config.timeouts().idle().toNanos();
+    int connectMillis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, config.timeouts().connect().toMillis()));
     Bootstrap upstream = new Bootstrap()
         .channel(env.transport().socketChannel())
         .option(ChannelOption.AUTO_READ, false)
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.SO_KEEPALIVE, true)
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, config.timeouts().connect().toMillis()));
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectMillis);
+    java.util.function.Function<io.netty.channel.EventLoop, UpstreamPool> pools = loop -> new UpstreamPool(loop, upstream,
+        (ch, backend) -> {
+          SslHandler upstreamTls = tls.upstreamHandler(ch.alloc(), backend.host(), backend.port());
+          if (upstreamTls != null) {
+            // connecting includes the handshake (Http1Upstream): it gets the service's timeouts.connect too
+            int millis = backend.connectTimeoutMillis();
+            upstreamTls.setHandshakeTimeoutMillis(millis > 0 ? millis : connectMillis);
+            ch.pipeline().addLast("tls", upstreamTls);
+          }
+          // Requests are written as bytes by the proxy handler; responses are parsed and forwarded
+          // without header objects. No HTTP codec objects on either path.
+          ch.pipeline().addLast("response-decoder", new UpstreamResponseDecoder());
+        }, config.upstream().maxIdlePerLoop(), idleNanos);
+    H2Stats h2Stats = new H2Stats();
+    H2Options h2Options = H2Options.of(config);
+    boolean h2 = config.upstream().protocol().http2();
+    boolean h2Tls = config.upstream().protocol() == ListenerConfig.UpstreamProtocol.H2;
+    BiFunction<EventLoop, H2Balancing, H2Pool> h2Pools = (loop, balancing) -> new H2Pool(loop,
+        UpstreamPool.dialer(loop, upstream), (ch, backend) -> {
+          SslHandler upstreamTls = tls.upstreamHandler(ch.alloc(), backend.host(), backend.port());
+          if (upstreamTls != null) {
+            int millis = backend.connectTimeoutMillis();
+            upstreamTls.setHandshakeTimeoutMillis(millis > 0 ? millis : connectMillis);
+            ch.pipeline().addLast("tls", upstreamTls);
+            ch.pipeline().addLast("alpn-check", new H2AlpnCheck(backend.toString())); // h2: TLS offering only h2
+          }
+        }, h2Options, balancing);
+    // A service's connection balancer evens either its WebSocket tunnels (HTTP/1.1 instances) or its
+    // HTTP/2 connections to the instances: never both, so its counts mean one thing.
+    ServiceDirectory<HttpService> services = ServiceDirectory.of(config, service -> {
+      UpstreamPicker picker = UpstreamPicker.start(service, env.discovery(), policies);
+      return h2
+          ? HttpService.http2(picker, new H2Upstreams(new H2Balancing(picker.connections(), shed, h2Stats), h2Tls, h2Pools))
+          : new HttpService(picker, new TunnelBalancing(picker.connections(), shed));
+    });
     HttpRoute route;
-    if (h2Balancing != null) {
-      H2Options options = H2Options.of(config);
-      route = HttpRoute.http2(config, picker, loop -> new H2Pool(loop, UpstreamPool.dialer(loop, upstream), (ch, backend) -> {
-        SslHandler upstreamTls = tls.upstreamHandler(ch.alloc(), backend.host(), backend.port());
-        if (upstreamTls != null) {
-          ch.pipeline().addLast("tls", upstreamTls);
-          ch.pipeline().addLast("alpn-check", new H2AlpnCheck(backend.toString())); // h2: TLS offering only h2
-        }
-      }, options, h2Balancing), h2Balancing);
-    } else {
-      route = new HttpRoute(config, picker, loop -> new UpstreamPool(loop, upstream, (ch, backend) -> {
-        SslHandler upstreamTls = tls.upstreamHandler(ch.alloc(), backend.host(), backend.port());
-        if (upstreamTls != null) {
-          ch.pipeline().addLast("tls", upstreamTls);
-        }
-        // Requests are written as bytes by the proxy handler; responses are parsed and forwarded
-        // without header objects. No HTTP codec objects on either path.
-        ch.pipeline().addLast("response-decoder", new UpstreamResponseDecoder());
-      }, config.upstream().maxIdlePerLoop(), idleNanos), tunnels);
+    try {
+      route = new HttpRoute(config, services, pools); // opens the fixed services
+    } catch (RuntimeException e) {
+      services.close();
+      throw e;
+    }
+    AccessLogConfig accessLogConfig = config.accessLog();
+    AccessLog accessLog;
+    try {
+      accessLog = accessLogConfig == null ? null : AccessLog.open(config.name(), accessLogConfig);
+    } catch (IllegalStateException e) {
+      route.close();
+      throw e;
     }
     ChannelGroup clients = new DefaultChannelGroup(config.name(), GlobalEventExecutor.INSTANCE);
-    HttpConnections connections = new HttpConnections(route);
+    HttpConnections connections = new HttpConnections(route, accessLog);
     ServerBootstrap server = new ServerBootstrap()
         .group(env.boss(), env.workers())
         .channel(env.transport().serverChannel())
@@ -97,16 +135,13 @@ final class HttpListenerKind implements ListenerKind {
     try {
       bound = ServerBinding.bind(server, config, env.transport());
     } catch (IllegalStateException e) {
-      if (tunnels != null) {
-        tunnels.close();
+      route.close();
+      if (accessLog != null) {
+        accessLog.close();
       }
-      if (h2Balancing != null) {
-        h2Balancing.close();
-      }
-      picker.close();
       throw e;
     }
-    return new Running(config, bound, route, clients, tls, gate);
+    return new Running(config, bound, route, clients, tls, gate, accessLog, h2 ? h2Stats : null);
   }
 
   private static final class Running implements RunningListener {
@@ -117,8 +152,13 @@ final class HttpListenerKind implements ListenerKind {
     private final InetSocketAddress local;
     private final ListenerTls tls;
     private final ConnectionGate gate;
+    private final @Nullable AccessLog accessLog;
+    private final @Nullable H2Stats h2Stats;
 
-    Running(ListenerConfig config, ServerBinding bound, HttpRoute route, ChannelGroup clients, ListenerTls tls, ConnectionGate gate) {
+    Running(ListenerConfig config, ServerBinding bound, HttpRoute route, ChannelGroup clients, ListenerTls tls, ConnectionGate gate,
+        @Nullable AccessLog accessLog, @Nullable H2Stats h2Stats) {
+      this.accessLog = accessLog;
+      this.h2Stats = h2Stats;
       this.config = config;
       this.bound = bound;
       this.route = route;
@@ -154,8 +194,18 @@ final class HttpListenerKind implements ListenerKind {
     }
 
     @Override
-    public UpstreamPicker picker() {
+    public @Nullable UpstreamPicker picker() {
       return route.picker();
+    }
+
+    @Override
+    public List<RouteView> routes() {
+      return route.routes();
+    }
+
+    @Override
+    public @Nullable ServiceDirectory<?> services() {
+      return route.config().routes().isEmpty() ? null : route.services();
     }
 
     @Override
@@ -164,8 +214,15 @@ final class HttpListenerKind implements ListenerKind {
     }
 
     @Override
-    public @org.jspecify.annotations.Nullable H2Balancing http2Upstream() {
-      return route.http2();
+    public @Nullable H2Stats http2UpstreamStats() {
+      return h2Stats;
+    }
+
+    @Override
+    public @Nullable H2Balancing http2Upstream() {
+      HttpService s = route.single();
+      H2Upstreams h = s == null ? null : s.http2();
+      return h == null ? null : h.balancing();
     }
 
     @Override
@@ -190,15 +247,22 @@ final class HttpListenerKind implements ListenerKind {
       bound.stopAccepting();
       clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
       route.closeIdle();
-      TunnelBalancing t = route.tunnels();
-      if (t != null) {
-        t.close();
+      route.close();
+      if (accessLog != null) {
+        accessLog.close(); // after the connections: their last lines are written
       }
-      H2Balancing b = route.http2();
-      if (b != null) {
-        b.close();
+    }
+
+    @Override
+    public void reopenAccessLog() {
+      if (accessLog != null) {
+        accessLog.reopen();
       }
-      route.picker().close();
+    }
+
+    @Override
+    public long accessLogDropped() {
+      return accessLog == null ? 0 : accessLog.dropped();
     }
 
     @Override

@@ -4,20 +4,19 @@ import dev.keel.balancer.ConnectionLease;
 import dev.keel.balancer.Endpoint;
 import dev.keel.balancer.FailureKind;
 import dev.keel.balancer.PickArgs;
+import dev.keel.proxy.routing.ServiceEntry;
 import dev.keel.proxy.upstream.Backend;
-import dev.keel.registry.ServiceInstance;
+import dev.keel.registry.internal.LogSafe;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.DuplexChannel;
-import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -48,6 +47,9 @@ final class TcpConnection {
 
   private final TcpRoute route;
   private final Channel client;
+  // chosen once, after the TLS handshake (by its server name): the route and its service, open
+  private SniRoutes.@Nullable Route rule;
+  private @Nullable TcpService service;
   /** Endpoints this connection failed to reach: its next attempts avoid them while others are available. */
   private final List<Endpoint> failed = new ArrayList<>(0);
   private final List<ByteBuf> early = new ArrayList<>(0);
@@ -83,12 +85,12 @@ final class TcpConnection {
   void start() {
     Future<?> h = handshake;
     if (h == null) {
-      connect();
+      routeThenConnect();
       return;
     }
     h.addListener(f -> {
       if (f.isSuccess()) {
-        connect();
+        routeThenConnect();
       } else {
         close();
       }
@@ -96,35 +98,89 @@ final class TcpConnection {
     client.read();
   }
 
+  /** Chooses the route by the TLS server name the client asked for (any route without TLS), then connects. */
+  private void routeThenConnect() {
+    if (closed) {
+      return;
+    }
+    SniRoutes.Choice c = route.routes.route(SniRoutes.serverName(client));
+    if (c == null) {
+      route.stats.noRoute.increment();
+      log.debug("{}: no route for {} (server name {})", route.config.name(), client.remoteAddress(),
+          LogSafe.lazy(SniRoutes.serverName(client)));
+      close();
+      return;
+    }
+    rule = c.route();
+    openThenConnect(c.service());
+  }
+
+  /** Connects once the service is open; waits (bounded) while the registry is first asked for it. */
+  private void openThenConnect(ServiceEntry<TcpService> entry) {
+    ServiceEntry<TcpService> e = entry.live();
+    TcpService s = e.service();
+    if (s == null) {
+      if (!e.await(client.eventLoop(), () -> openThenConnect(e)) && !closed) {
+        rule().unconnected.increment();
+        route.stats.noEndpoint.increment();
+        close();
+      }
+      return;
+    }
+    if (!closed) {
+      service = s;
+      connect();
+    }
+  }
+
+  private SniRoutes.Route rule() {
+    return java.util.Objects.requireNonNull(rule, "route chosen before connecting");
+  }
+
+  private TcpService service() {
+    return java.util.Objects.requireNonNull(service, "service open before connecting");
+  }
+
   private void connect() {
-    ConnectionLease l = place();
+    ConnectionLease l;
+    Backend counted;
+    if (route.placedByConnections) {
+      l = place();
+      // Counts the connect as a request on the lease's endpoint, so its outcome feeds outlier
+      // ejection: a strict pin, through the same picker as an http listener's requests. Null when the
+      // endpoint stopped being available since it was placed: the connect goes ahead uncounted.
+      counted = l == null ? null : service().picker().pick(PickArgs.builder().pinned(l.endpoint().id()).strict(true).build());
+    } else {
+      // The listener's policy places the connection; its pick counts the connect as a request, the
+      // lease counts the connection.
+      counted = pickByPolicy();
+      l = counted == null ? null : service().connections().openOn(counted.endpoint());
+    }
     if (l == null) {
+      rule().unconnected.increment();
       route.stats.noEndpoint.increment();
       close();
       return;
     }
     if (attempt == 0) {
-      route.placed();
+      service().placed();
     }
-    // Counts the connect as a request on the lease's endpoint, so its outcome feeds outlier
-    // ejection: a strict pin, through the same picker as an http listener's requests. Null when the
-    // endpoint stopped being available since it was placed: the connect goes ahead uncounted.
-    Backend counted = route.picker.pick(PickArgs.builder().pinned(l.endpoint().id()).strict(true).build());
     Backend target = counted != null ? counted : Backend.of(l.endpoint());
     long started = System.nanoTime();
-    ChannelFuture f = route.upstream.clone(client.eventLoop())
-        .handler(new ChannelInitializer<Channel>() {
-          @Override
-          protected void initChannel(Channel ch) {
-            if ("none".equals(route.config.proxyProtocol())) {
-              addUpstreamTls(ch, target.host(), target.port()); // else after the PROXY header, which precedes the TLS handshake
-            }
-            ch.pipeline().addLast("relay", new RelayHandler(TcpConnection.this, false));
-          }
-        })
-        .connect(target.address());
     Endpoint report = counted == null ? null : counted.endpoint();
-    f.addListener((ChannelFutureListener) done -> connected(done, l, report, started));
+    io.netty.bootstrap.Bootstrap b = route.upstream.clone(client.eventLoop());
+    int connectMillis = target.connectTimeoutMillis() > 0 ? target.connectTimeoutMillis() : route.connectTimeoutMillis;
+    b.option(io.netty.channel.ChannelOption.CONNECT_TIMEOUT_MILLIS, connectMillis); // the route's
+    ChannelFuture f = b.handler(UpstreamSetup.NO_HANDLER).connect(target.address());
+    f.addListener((ChannelFutureListener) done -> {
+      if (!done.isSuccess()) {
+        connected(done.channel(), done.cause(), l, report, started);
+        return;
+      }
+      // The PROXY header and the TLS handshake are part of connecting (UpstreamSetup).
+      UpstreamSetup.establish(route, client, done.channel(), target.host(), target.port(), connectMillis)
+          .addListener(ready -> connected(done.channel(), ready.isSuccess() ? null : ready.cause(), l, report, started));
+    });
   }
 
   /**
@@ -133,72 +189,60 @@ final class TcpConnection {
    * succeed where one just failed).
    */
   private @Nullable ConnectionLease place() {
-    ConnectionLease l = route.connections.open(failed);
-    return l != null || failed.isEmpty() ? l : route.connections.open();
+    ConnectionLease l = service().connections().open(failed);
+    return l != null || failed.isEmpty() ? l : service().connections().open();
   }
 
-  /** The connect finished; {@code counted}: the endpoint its request was counted on, reported once here. */
-  private void connected(ChannelFuture done, ConnectionLease l, @Nullable Endpoint counted, long started) {
-    if (done.isSuccess()) {
+  /**
+   * The policy's backend for this connection, keyed by the client's address (what ring-hash hashes),
+   * avoiding the endpoints it failed to reach while others are available.
+   */
+  private @Nullable Backend pickByPolicy() {
+    CharSequence key = client.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
+        ? a.getAddress().getHostAddress() : null;
+    Backend b = service().picker().pick(PickArgs.builder().key(key).exclude(failed).build());
+    return b != null || failed.isEmpty() ? b : service().picker().pick(key);
+  }
+
+  /**
+   * The connect (with its PROXY header and TLS handshake) finished; {@code failure} is null when
+   * it succeeded. {@code counted}: the endpoint its request was counted on, reported once here.
+   */
+  private void connected(Channel u, @Nullable Throwable failure, ConnectionLease l, @Nullable Endpoint counted, long started) {
+    if (failure == null && u.isActive()) {
       if (counted != null) {
         counted.onSuccess(System.nanoTime() - started);
       }
       if (closed) {
         l.close();
-        done.channel().close();
+        u.close();
         return;
       }
-      Channel u = done.channel();
       lease = l;
       upstream = u;
+      u.pipeline().addLast("relay", new RelayHandler(this, false));
       route.register(l, this);
-      startRelay(u, l);
+      beginRelay(u, l);
       return;
     }
+    u.close();
     if (counted != null) {
       counted.onFailure(FailureKind.CONNECT);
     }
     route.stats.connectFailures.increment();
-    log.debug("{}: connect to {} failed: {}", route.config.name(), l.endpoint().id(), String.valueOf(done.cause()));
+    log.debug("{}: connect to {} failed: {}", route.config.name(), l.endpoint().id(), String.valueOf(failure));
     l.close();
     failed.add(l.endpoint());
     if (closed) {
       return;
-    } else if (++attempt < route.attempts) {
+    } else if (++attempt < rule().attempts) {
+      rule().retries.increment();
       route.stats.retries.increment();
       connect();
     } else {
+      rule().unconnected.increment();
       route.stats.noEndpoint.increment();
       close();
-    }
-  }
-
-  private void startRelay(Channel u, ConnectionLease l) {
-    String pp = route.config.proxyProtocol();
-    if (!"none".equals(pp)) {
-      u.pipeline().addFirst("proxy-protocol", HAProxyMessageEncoder.INSTANCE);
-      u.writeAndFlush(ProxyHeaders.forClient(client, pp)).addListener((ChannelFutureListener) f -> {
-        if (u.pipeline().get("proxy-protocol") != null) {
-          u.pipeline().remove("proxy-protocol");
-        }
-        if (f.isSuccess()) {
-          ServiceInstance target = l.endpoint().instance();
-          addUpstreamTls(u, target.host(), target.port());
-          beginRelay(u, l);
-        } else {
-          close();
-        }
-      });
-      return;
-    }
-    beginRelay(u, l);
-  }
-
-  /** With {@code upstream.tls}, TLS in front of the relay on an upstream channel: the handshake starts now. */
-  private void addUpstreamTls(Channel ch, String host, int port) {
-    SslHandler tls = route.tls.upstreamHandler(ch.alloc(), host, port);
-    if (tls != null) {
-      ch.pipeline().addFirst("tls", tls);
     }
   }
 
@@ -417,7 +461,7 @@ final class TcpConnection {
       route.unregister(l);
       if (lingerLease) {
         // The shed client reconnects in a moment; until then its lease keeps counting in the total.
-        route.linger(l, client.eventLoop(), RECONNECT_GRACE_NANOS);
+        service().linger(l, client.eventLoop(), RECONNECT_GRACE_NANOS);
       } else {
         l.close();
       }

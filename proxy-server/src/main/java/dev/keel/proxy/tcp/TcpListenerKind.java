@@ -26,7 +26,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code tcp} listener kind: an L4 relay whose connections are placed by weighted
- * least-connections and rebalanced by the balancer's {@link ConnectionBalancer}.
+ * least-connections and rebalanced by the balancer's {@link ConnectionBalancer} (policy {@code
+ * least-connections}, the default), or placed by the listener's policy and never shed.
  *
  * <p>With {@code tls}, the listener terminates TLS and relays the plaintext; with
  * {@code upstream.tls}, it speaks TLS to instances. A client's TLS close ends the tunnel (TLS has
@@ -58,8 +59,6 @@ public final class TcpListenerKind implements ListenerKind {
     boolean splice = transport == Transport.EPOLL && "true".equalsIgnoreCase(System.getProperty(SPLICE_PROPERTY))
         && tls.material().isEmpty();
     ConnectionGate gate = new ConnectionGate(config.maxConnections(), env.fds());
-    UpstreamPicker picker = UpstreamPicker.start(config, env.discovery());
-    ConnectionBalancer connections = picker.connections();
     Bootstrap upstream = new Bootstrap()
         .channel(transport.socketChannel())
         .option(ChannelOption.AUTO_READ, false)
@@ -67,7 +66,8 @@ public final class TcpListenerKind implements ListenerKind {
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.SO_KEEPALIVE, true)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, config.timeouts().connect().toMillis()));
-    TcpRoute route = new TcpRoute(config, picker, upstream, splice, gate, tls);
+    TcpRoute route = new TcpRoute(config, env.discovery(), env.plugins().classLoader(), upstream, splice, gate,
+        tls); // opens the fixed services
     ChannelGroup clients = new DefaultChannelGroup(config.name(), GlobalEventExecutor.INSTANCE);
     ServerBootstrap server = new ServerBootstrap()
         .group(env.boss(), env.workers())
@@ -94,10 +94,9 @@ public final class TcpListenerKind implements ListenerKind {
     try {
       bound = ServerBinding.bind(server, config, transport);
     } catch (IllegalStateException e) {
-      picker.close();
+      route.close();
       throw e;
     }
-    @Nullable Subscription shedding = config.rebalance().enabled() ? connections.shedEvery(SHED_PERIOD, route::shed) : null;
-    return new TcpRunningListener(route, bound, clients, shedding);
+    return new TcpRunningListener(route, bound, clients);
   }
 }

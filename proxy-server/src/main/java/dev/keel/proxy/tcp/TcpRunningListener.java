@@ -8,9 +8,11 @@ import dev.keel.proxy.http.ListenerStats;
 import dev.keel.proxy.listener.ConnectionGate;
 import dev.keel.proxy.listener.RunningListener;
 import dev.keel.proxy.listener.ServerBinding;
+import dev.keel.proxy.routing.RouteView;
+import dev.keel.proxy.routing.ServiceDirectory;
+import dev.keel.proxy.routing.ServiceEntry;
 import dev.keel.proxy.tls.ListenerTls;
 import dev.keel.proxy.upstream.UpstreamPicker;
-import dev.keel.registry.Subscription;
 import io.netty.channel.group.ChannelGroup;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -21,25 +23,21 @@ import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A bound tcp listener. Thread-safe. Owns the server channel, the client connections, the shedding
- * subscription and the balancer, and closes them in {@link #close()}.
+ * A bound tcp listener. Thread-safe. Owns the server channel, the client connections and its route
+ * (the services, each with its balancer and shedding), and closes them in {@link #close()}.
  */
 final class TcpRunningListener implements RunningListener, ConnectionSpread {
   private final TcpRoute route;
   private final ServerBinding bound;
   private final ChannelGroup clients;
-  private final @Nullable Subscription shedding;
   private final InetSocketAddress local;
   private final ListenerStats httpStats = new ListenerStats();
-  private final UpstreamPicker picker;
 
-  TcpRunningListener(TcpRoute route, ServerBinding bound, ChannelGroup clients, @Nullable Subscription shedding) {
+  TcpRunningListener(TcpRoute route, ServerBinding bound, ChannelGroup clients) {
     this.route = route;
     this.bound = bound;
     this.clients = clients;
-    this.shedding = shedding;
     this.local = bound.localAddress();
-    this.picker = route.picker;
   }
 
   @Override
@@ -53,12 +51,24 @@ final class TcpRunningListener implements RunningListener, ConnectionSpread {
   }
 
   /**
-   * The listener's picker, as an http listener's: connections are placed by its connection balancer
-   * and each connect is counted through it. Status reads the backends as {@link #shares()}.
+   * The picker of the listener's one service, as an http listener's: connections are placed by its
+   * connection balancer and each connect is counted through it. Status reads the backends as {@link
+   * #shares()}. Null on a listener with routes ({@link #services()}).
    */
   @Override
-  public UpstreamPicker picker() {
-    return picker;
+  public @Nullable UpstreamPicker picker() {
+    TcpService s = route.single();
+    return s == null ? null : s.picker();
+  }
+
+  @Override
+  public List<RouteView> routes() {
+    return route.routes.views();
+  }
+
+  @Override
+  public @Nullable ServiceDirectory<?> services() {
+    return route.config.routes().isEmpty() ? null : route.services;
   }
 
   /** HTTP request counters: all zero on a tcp listener (see {@link #tcpStats()}). */
@@ -72,14 +82,32 @@ final class TcpRunningListener implements RunningListener, ConnectionSpread {
     return route.stats;
   }
 
+  /** The listener's one service's spread; with routes, the least even of its open services'. */
   @Override
   public Evenness evenness() {
-    return route.connections.evenness();
+    TcpService single = route.single();
+    if (single != null) {
+      return single.connections().evenness();
+    }
+    Evenness worst = new Evenness(1, 0, 0, 0);
+    for (ServiceEntry<TcpService> e : route.services.entries()) {
+      TcpService s = e.service();
+      Evenness ev = s == null ? null : s.connections().evenness();
+      if (ev != null && ev.maxOverShare() > worst.maxOverShare()) {
+        worst = ev;
+      }
+    }
+    return worst;
   }
 
+  /** The shares of the listener's one service; none with routes (each service shows its own backends). */
   @Override
   public List<BackendShare> shares() {
-    BalancerState state = route.picker.state();
+    UpstreamPicker picker = picker();
+    if (picker == null) {
+      return List.of();
+    }
+    BalancerState state = picker.state();
     Set<Endpoint> available = new HashSet<>(state.available());
     long total = 0;
     long weights = 0;
@@ -129,12 +157,9 @@ final class TcpRunningListener implements RunningListener, ConnectionSpread {
 
   @Override
   public void close() {
-    if (shedding != null) {
-      shedding.close();
-    }
     bound.stopAccepting();
     clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
-    route.picker.close();
+    route.close();
   }
 
   @Override

@@ -8,6 +8,7 @@ public final class TcpStats {
   private final ConnectionGate gate;
   final LongAdder accepted = new LongAdder();
   final LongAdder noEndpoint = new LongAdder();
+  final LongAdder noRoute = new LongAdder();
   final LongAdder connectFailures = new LongAdder();
   final LongAdder retries = new LongAdder();
   final LongAdder sheds = new LongAdder();
@@ -35,6 +36,11 @@ public final class TcpStats {
   /** Client connections closed because no endpoint was available or every attempt failed. */
   public long noEndpoint() {
     return noEndpoint.sum();
+  }
+
+  /** Client connections closed after the handshake because no route took their server name (or it gave an invalid service name). */
+  public long noRoute() {
+    return noRoute.sum();
   }
 
   /** Upstream connect attempts that failed (each is reported to the balancer). */

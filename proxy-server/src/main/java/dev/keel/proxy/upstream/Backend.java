@@ -31,6 +31,8 @@ public final class Backend {
   private final String token;
   private final AtomicInteger connections = new AtomicInteger();
   private final AtomicInteger streams = new AtomicInteger();
+  // the service's timeouts.connect, set by its picker (an endpoint belongs to one balancer); 0: not yet
+  private volatile int connectTimeoutMillis;
 
   private Backend(Endpoint endpoint) {
     this.endpoint = endpoint;
@@ -99,6 +101,18 @@ public final class Backend {
 
   public int inflight() {
     return endpoint.inFlight();
+  }
+
+  /** {@code timeouts.connect} of the service this backend belongs to, in milliseconds; 0 when not known yet. */
+  public int connectTimeoutMillis() {
+    return connectTimeoutMillis;
+  }
+
+  /** Called by the backend's picker with each pick: every call gives the same value, so only the first writes. */
+  void connectTimeoutMillis(int millis) {
+    if (connectTimeoutMillis != millis) {
+      connectTimeoutMillis = millis;
+    }
   }
 
   /** Upstream TCP connections open to this backend now, whatever the protocol on them. */

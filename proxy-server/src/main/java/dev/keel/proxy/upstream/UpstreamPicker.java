@@ -39,11 +39,13 @@ public final class UpstreamPicker implements AutoCloseable {
   private final Balancer balancer;
   private final ConnectionBalancer connections;
   private final String policy;
+  private final int connectTimeoutMillis;
   private final Subscription warmBackends;
 
-  private UpstreamPicker(Balancer balancer, String policy) {
+  private UpstreamPicker(Balancer balancer, String policy, int connectTimeoutMillis) {
     this.balancer = balancer;
     this.policy = policy;
+    this.connectTimeoutMillis = connectTimeoutMillis;
     this.connections = ConnectionBalancer.create(balancer);
     // Makes the backend of each new endpoint (its address resolved) on the balancer's executor,
     // when the endpoint is published, rather than on an event loop at its first pick.
@@ -53,15 +55,26 @@ public final class UpstreamPicker implements AutoCloseable {
 
   /** A started picker over {@code listener.service()} as {@code discovery} reports it; the caller closes it. */
   public static UpstreamPicker start(ListenerConfig listener, Discovery discovery) {
-    Balancer.Builder b = Balancer.builder(discovery, listener.service()).config(config(listener));
+    return start(listener, discovery, UpstreamPicker.class.getClassLoader());
+  }
+
+  /**
+   * As {@link #start(ListenerConfig, Discovery)}, with the listener's policy looked up through
+   * {@code policies} (the plug-ins' class loader).
+   */
+  public static UpstreamPicker start(ListenerConfig listener, Discovery discovery, ClassLoader policies) {
+    String service = listener.service();
+    if (service == null) {
+      throw new IllegalArgumentException("listener '" + listener.name() + "': routes, no one service (expected: a picker "
+          + "per service the routes name)");
+    }
+    Balancer.Builder b = Balancer.builder(discovery, service).config(config(listener)).policyLoader(policies);
     ListenerConfig.Health.Active active = listener.health().active();
     if (active != null) {
       b.healthChecker(active.path() == null ? HealthChecker.tcp() : HealthChecker.http(active.path()));
     }
-    boolean tcp = "tcp".equals(listener.protocol());
-    // A tcp listener places connections by weighted least connections (its connection balancer)
-    // and pins each connect to that choice: its balancer's own policy never picks.
-    return new UpstreamPicker(b.build(), tcp ? "least-connections" : listener.policy());
+    return new UpstreamPicker(b.build(), listener.policy(),
+        (int) Math.max(1, Math.min(Integer.MAX_VALUE, listener.timeouts().connect().toMillis())));
   }
 
   /** The balancer settings a listener's config asks for: policy, health, rebalance. */
@@ -69,7 +82,15 @@ public final class UpstreamPicker implements AutoCloseable {
     BalancerConfig.Builder c = BalancerConfig.builder();
     if (!"tcp".equals(l.protocol())) {
       // client-ip persistence is consistent hashing of the client address
-      c.policy("client-ip".equals(l.persistence().type()) ? "ring-hash" : l.policy());
+      boolean clientIp = "client-ip".equals(l.persistence().type());
+      c.policy(clientIp ? "ring-hash" : l.policy());
+      if (clientIp) {
+        c.hashBalanceFactor(l.persistence().clientIp().effectiveHashBalanceFactor());
+      }
+    } else if (!l.placedByConnections()) {
+      // a tcp listener's policy places each connection (ring-hash: by the client's address);
+      // with least-connections its connection balancer places them and the balancer's policy never picks
+      c.policy(l.policy());
     }
     HealthSettings.apply(c, l.health());
     // The config accepts a tolerance up to 10 and a rate of 0, the balancer 0..1 and more than 0:
@@ -84,20 +105,27 @@ public final class UpstreamPicker implements AutoCloseable {
 
   private void warmBackends() {
     for (Endpoint e : balancer.state().members()) {
-      Backend.of(e);
+      backend(e);
     }
+  }
+
+  /** The backend of {@code e}, knowing its service's connect timeout (routes may set their own). */
+  private Backend backend(Endpoint e) {
+    Backend b = Backend.of(e);
+    b.connectTimeoutMillis(connectTimeoutMillis);
+    return b;
   }
 
   /** The policy's backend for {@code key} (ring-hash: client IP, cookie; null for none), or null when none is available. */
   public @Nullable Backend pick(@Nullable CharSequence key) {
     Endpoint e = balancer.pick(key);
-    return e == null ? null : Backend.of(e);
+    return e == null ? null : backend(e);
   }
 
   /** The backend {@code args} asks for (see {@link PickArgs}), or null. */
   public @Nullable Backend pick(PickArgs args) {
     Endpoint e = balancer.pick(args);
-    return e == null ? null : Backend.of(e);
+    return e == null ? null : backend(e);
   }
 
   /**
@@ -124,7 +152,7 @@ public final class UpstreamPicker implements AutoCloseable {
     return out;
   }
 
-  /** The policy name, as configured ({@code least-connections} on a tcp listener). */
+  /** The policy name, as configured (a tcp listener's default: {@code least-connections}). */
   public String policy() {
     return policy;
   }

@@ -97,7 +97,14 @@ public final class UpstreamPool {
   }
 
   private static Dialer bootstrapDialer(Bootstrap bootstrap) {
-    return (backend, initializer) -> bootstrap.clone().handler(initializer).connect(backend.address());
+    return (backend, initializer) -> {
+      Bootstrap b = bootstrap.clone().handler(initializer);
+      int connectMillis = backend.connectTimeoutMillis();
+      if (connectMillis > 0) {
+        b.option(io.netty.channel.ChannelOption.CONNECT_TIMEOUT_MILLIS, connectMillis); // the route's, when it sets one
+      }
+      return b.connect(backend.address());
+    };
   }
 
   /** A dialer connecting sockets on {@code loop} with {@code bootstrap}'s channel class and options. */
@@ -145,7 +152,27 @@ public final class UpstreamPool {
         }
       }
     }
-    // closed after the walk: closing removes a connection from its queue
+    closeExpired();
+  }
+
+  /**
+   * Closes the idle connections to backends that left discovery, or whose service was closed (a
+   * routed listener closes services unused for a while): without this they would wait for the
+   * idle sweep. Call on this pool's loop.
+   */
+  public void closeRemoved() {
+    for (ArrayDeque<UpstreamConnection> q : idle.values()) {
+      for (UpstreamConnection c : q) {
+        if (c.backend().removed()) {
+          expired.add(c);
+        }
+      }
+    }
+    closeExpired();
+  }
+
+  /** Closes the connections a walk over the queues collected: closing removes one from its queue, so not during the walk. */
+  private void closeExpired() {
     for (int i = 0; i < expired.size(); i++) {
       expired.get(i).channel().close();
     }

@@ -36,6 +36,8 @@ public class ConfigLoaderFuzzTest {
     for (ListenerConfig l : cfg.listeners()) {
       assertThat(l.name()).isNotBlank();
       assertThatThrownBy(() -> l.trustedProxies().clear()).isInstanceOf(UnsupportedOperationException.class);
+      assertThatThrownBy(() -> l.routes().clear()).isInstanceOf(UnsupportedOperationException.class);
+      assertThat(l.service() == null).as("either a service or routes").isEqualTo(!l.routes().isEmpty());
     }
     assertThat(cfg.toString()).isNotNull();
   }

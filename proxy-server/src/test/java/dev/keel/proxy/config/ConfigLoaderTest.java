@@ -4,8 +4,10 @@ import static java.util.Objects.requireNonNull;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.keel.proxy.upstream.UpstreamPicker;
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -115,9 +117,39 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void appCookiesInsertCookieMustDifferFromTheApplicationsCookie() {
+    assertThat(parse(MINIMAL + "    persistence: { type: app-cookie, cookie: SID }\n").listeners().get(0).persistence()
+        .insertCookie()).isEqualTo("KEEL_ROUTE");
+    assertThatThrownBy(() -> parse(MINIMAL + "    persistence: { type: app-cookie, cookie: SID, insert-cookie: SID }\n"))
+        .hasMessage("line 6: listeners[0].persistence.insert-cookie: 'SID' is also persistence.cookie (expected: another"
+            + " name: the proxy's cookie for answers that set no 'SID')");
+  }
+
+  @Test
+  void clientIpStrictModeHasNoLoadBoundAndTheBoundIsSettableOtherwise() {
+    ListenerConfig.ClientIp d = parse(MINIMAL + "    persistence: { type: client-ip }\n").listeners().get(0).persistence().clientIp();
+    assertThat(d).isEqualTo(new ListenerConfig.ClientIp(List.of("client-ip", "x-forwarded-for"), false, 1.25));
+    ListenerConfig strict = parse(MINIMAL + "    persistence: { type: client-ip, strict: true, client-ip-headers: [ X-Real-IP ] }\n")
+        .listeners().get(0);
+    assertThat(strict.persistence().clientIp().headers()).containsExactly("x-real-ip");
+    assertThat(UpstreamPicker.config(strict).hashBalanceFactor()).isZero();
+    ListenerConfig bounded = parse(MINIMAL + "    persistence: { type: client-ip, hash-balance-factor: 2 }\n").listeners().get(0);
+    assertThat(UpstreamPicker.config(bounded).hashBalanceFactor()).isEqualTo(2.0);
+    assertThat(UpstreamPicker.config(bounded).policy()).isEqualTo("ring-hash");
+
+    assertThatThrownBy(() -> parse(MINIMAL + "    persistence: { type: client-ip, hash-balance-factor: 0.5 }\n"))
+        .hasMessage("line 6: listeners[0].persistence.hash-balance-factor: 0.5 (expected: 0 for no load bound, or at least 1.0)");
+    assertThatThrownBy(() -> parse(MINIMAL + "    persistence: { type: client-ip, strict: true, hash-balance-factor: 2 }\n"))
+        .hasMessageStartingWith("line 6: listeners[0].persistence.hash-balance-factor: 2.0 with strict: true");
+    assertThatThrownBy(() -> parse(MINIMAL + "    persistence: { type: client-ip, client-ip-headers: [ Host ] }\n"))
+        .hasMessageContaining("listeners[0].persistence.client-ip-headers").hasMessageContaining("'Host'");
+  }
+
+  @Test
   void badEnumValueSuggestsTheClosest() {
     assertThatThrownBy(() -> parse(MINIMAL + "    policy: round-robbin\n"))
-        .hasMessageStartingWith("line 6: listeners[0].policy: 'round-robbin' (expected one of: round-robin, random,")
+        .hasMessageStartingWith("line 6: listeners[0].policy: 'round-robbin' (expected one of: least-request, least-response-time,"
+            + " random, ring-hash, round-robin)")
         .hasMessageEndingWith("did you mean 'round-robin'?");
   }
 

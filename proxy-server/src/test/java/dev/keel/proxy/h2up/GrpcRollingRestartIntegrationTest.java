@@ -58,7 +58,7 @@ class GrpcRollingRestartIntegrationTest {
       // no slow start: the shares are judged once all are back, not during the ramp (the balancer's own tests cover it)
       try (ProxyFixture proxy = ProxyFixture.of(uri, "    upstream: { protocol: h2c }\n    health: { slow-start: 0s }\n")) {
         RunningListener listener = proxy.server.listeners().get(0);
-        await().atMost(Duration.ofSeconds(10)).until(() -> listener.picker().backends().size() == INSTANCES);
+        await().atMost(Duration.ofSeconds(10)).until(() -> java.util.Objects.requireNonNull(listener.picker(), "one service").backends().size() == INSTANCES);
         AtomicBoolean running = new AtomicBoolean(true);
         ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
         List<Future<?>> runs = new ArrayList<>();
@@ -122,7 +122,7 @@ class GrpcRollingRestartIntegrationTest {
   }
 
   private static boolean member(RunningListener listener, GrpcTestInstance s) {
-    return listener.picker().backends().stream().anyMatch(b -> b.port() == s.port());
+    return java.util.Objects.requireNonNull(listener.picker(), "one service").backends().stream().anyMatch(b -> b.port() == s.port());
   }
 
   private static void load(ManagedChannel ch, int client, AtomicBoolean running, ConcurrentLinkedQueue<String> failures) {

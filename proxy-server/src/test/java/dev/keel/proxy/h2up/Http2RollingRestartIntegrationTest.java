@@ -65,10 +65,12 @@ class Http2RollingRestartIntegrationTest {
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> servers.stream().allMatch(s -> s.answered.get() > 20));
 
+        int stoppedWithConnections = 0; // an instance the proxy had let go of before it stopped sends no GOAWAY
         for (int i = 0; i < INSTANCES; i++) {
           H2TestServer s = servers.get(i);
           registrations.get(i).close();
           await().atMost(Duration.ofSeconds(10)).until(() -> !member(listener, s));
+          stoppedWithConnections += s.openConnections() > 0 ? 1 : 0;
           s.stop(); // GOAWAY: what it took finishes, then its connections close
           s.restart();
           int before = s.answered.get();
@@ -95,7 +97,8 @@ class Http2RollingRestartIntegrationTest {
                 .isBetween((int) Math.max(1, Math.floor(share * (1 - TOLERANCE))), (int) Math.ceil(share * (1 + TOLERANCE)));
           }
         });
-        assertThat(h2.stats().goAways()).as("every instance's GOAWAY was heard").isGreaterThanOrEqualTo(INSTANCES);
+        assertThat(h2.stats().goAways()).as("the GOAWAY of every instance stopped with connections was heard")
+            .isGreaterThanOrEqualTo(stoppedWithConnections);
       }
     } finally {
       for (H2TestServer s : servers) {
@@ -110,11 +113,11 @@ class Http2RollingRestartIntegrationTest {
   }
 
   private static boolean member(RunningListener listener, H2TestServer s) {
-    return listener.picker().backends().stream().anyMatch(b -> b.port() == s.port());
+    return java.util.Objects.requireNonNull(listener.picker(), "one service").backends().stream().anyMatch(b -> b.port() == s.port());
   }
 
   private static int connectionsTo(RunningListener listener, H2TestServer s) {
-    return listener.picker().backends().stream().filter(b -> b.port() == s.port()).mapToInt(Backend::connections).sum();
+    return java.util.Objects.requireNonNull(listener.picker(), "one service").backends().stream().filter(b -> b.port() == s.port()).mapToInt(Backend::connections).sum();
   }
 
   private static void load(ProxyFixture proxy, int client, AtomicBoolean running, AtomicInteger done,

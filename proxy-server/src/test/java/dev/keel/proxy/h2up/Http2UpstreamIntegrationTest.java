@@ -107,7 +107,7 @@ class Http2UpstreamIntegrationTest {
     // five streams held open at once on an instance that takes two per connection: three connections
     await().atMost(Duration.ofSeconds(20)).until(() -> instance.held() == 5);
     assertThat(instance.connectionsAccepted.get()).isEqualTo(3);
-    Backend b = proxy.server.listeners().get(0).picker().backends().get(0);
+    Backend b = java.util.Objects.requireNonNull(proxy.server.listeners().get(0).picker(), "one service").backends().get(0);
     assertThat(b.connections()).isEqualTo(3);
     assertThat(b.streams()).isEqualTo(5);
     JsonNode listener = JSON.readTree(proxy.client.send(HttpRequest.newBuilder(proxy.adminUri("/status")).build(),

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 class ActiveHealthIntegrationTest {
   private static boolean healthy(ProxyFixture p, int port) {
-    for (Backend b : p.server.listeners().get(0).picker().backends()) {
+    for (Backend b : p.picker().backends()) {
       if (b.port() == port) {
         return b.healthy();
       }

@@ -259,10 +259,7 @@ final class ExchangeHarness implements AutoCloseable {
     } finally {
       proxyLogger.detachAppender(logs);
       route.closeIdle();
-      if (route.tunnels() != null) {
-        route.tunnels().close();
-      }
-      picker.close();
+      route.close(); // its service: the picker and the tunnel balancing
       registry.close();
     }
   }

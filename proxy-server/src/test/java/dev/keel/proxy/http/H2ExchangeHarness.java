@@ -11,6 +11,8 @@ import dev.keel.proxy.config.ListenerConfig;
 import dev.keel.proxy.h2up.H2Balancing;
 import dev.keel.proxy.h2up.H2Options;
 import dev.keel.proxy.h2up.H2Pool;
+import dev.keel.proxy.routing.ServiceDirectory;
+import dev.keel.proxy.upstream.UpstreamPool;
 import dev.keel.proxy.support.H2Script;
 import dev.keel.proxy.upstream.Backend;
 import dev.keel.proxy.upstream.UpstreamPicker;
@@ -79,14 +81,17 @@ final class H2ExchangeHarness implements AutoCloseable {
     H2Options options = H2Options.of(config);
     // Every embedded channel has an event loop of its own; the client connections of a test share one
     // pool, as the connections of one event loop do in production.
-    route = HttpRoute.http2(config, picker, loop -> {
+    H2Upstreams h2 = new H2Upstreams(balancing, false, (loop, b) -> {
       H2Pool p = pool;
       if (p == null) {
-        p = new H2Pool(loop, this::dial, (ch, b) -> { }, options, balancing);
+        p = new H2Pool(loop, this::dial, (ch, x) -> { }, options, b);
         pool = p;
       }
       return p;
-    }, balancing);
+    });
+    // no HTTP/1.1 pool is ever used: the one service speaks HTTP/2
+    route = new HttpRoute(config, ServiceDirectory.of(config, s -> HttpService.http2(picker, h2)),
+        loop -> new UpstreamPool(loop, this::dial, (ch, b) -> { }, 0, config.timeouts().idle().toNanos()));
     logs.start();
     proxyLogger.addAppender(logs);
     client = newClientChannel();

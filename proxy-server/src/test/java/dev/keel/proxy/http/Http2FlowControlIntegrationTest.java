@@ -108,7 +108,7 @@ class Http2FlowControlIntegrationTest {
       await().atMost(Duration.ofSeconds(10)).until(() -> backend.cut.get() == 1);
     }
     await().atMost(Duration.ofSeconds(5)).until(() -> listener().stats().streams() == 0);
-    assertThat(listener().picker().backends().get(0).inflight()).isZero();
-    assertThat(listener().picker().backends().get(0).failures()).as("a cancelled call is no failure of the instance").isZero();
+    assertThat(java.util.Objects.requireNonNull(listener().picker(), "one service").backends().get(0).inflight()).isZero();
+    assertThat(java.util.Objects.requireNonNull(listener().picker(), "one service").backends().get(0).failures()).as("a cancelled call is no failure of the instance").isZero();
   }
 }

@@ -77,6 +77,33 @@ class PersistenceIntegrationTest {
     }
   }
 
+  /**
+   * An instance that sets no cookie of its own: the proxy inserts its cookie, routes by it, keeps it
+   * from the instance, and stops inserting once the client is bound or the application sets its own.
+   */
+  @Test
+  void appCookieInsertsTheProxysCookieWhenTheInstanceSetsNone() throws Exception {
+    try (ProxyFixture p = ProxyFixture.of("static://" + a.address() + "," + b.address(),
+        "    persistence: { type: app-cookie, cookie: SID }\n")) {
+      HttpResponse<String> first = get(p, "/x", null, null);
+      String owner = first.body();
+      String setCookie = first.headers().firstValue("set-cookie").orElseThrow();
+      assertThat(setCookie).matches("KEEL_ROUTE=[A-Za-z0-9_-]+; Path=/; HttpOnly");
+      String cookie = setCookie.substring(0, setCookie.indexOf(';'));
+      TestBackend ownerBackend = owner.equals("a") ? a : b;
+      for (int i = 0; i < 6; i++) {
+        HttpResponse<String> r = get(p, "/x", "Cookie", "other=2; " + cookie);
+        assertThat(r.body()).isEqualTo(owner);
+        assertThat(r.headers().allValues("set-cookie")).as("already bound: nothing inserted").isEmpty();
+        assertThat(ownerBackend.lastHeader("Cookie")).containsExactly("other=2");
+      }
+      HttpResponse<String> login = get(p, "/login", "Cookie", cookie);
+      assertThat(login.body()).isEqualTo(owner);
+      assertThat(login.headers().allValues("set-cookie")).singleElement().asString().startsWith("SID=");
+      assertThat(ownerBackend.lastHeader("Cookie")).isEmpty();
+    }
+  }
+
   @Test
   void clientIpFromATrustedProxyIsHashedConsistently() throws Exception {
     try (ProxyFixture p = ProxyFixture.of("static://" + a.address() + "," + b.address(),
@@ -89,6 +116,30 @@ class PersistenceIntegrationTest {
         for (int i = 0; i < 3; i++) {
           assertThat(get(p, "/", "X-Forwarded-For", client).body()).as(client).isEqualTo(first);
         }
+      }
+      assertThat(used).containsExactlyInAnyOrder("a", "b");
+    }
+  }
+
+  @Test
+  void strictClientIpAnswers500WhenTheTrustedProxySentNoClientIpNeverARandomInstance() throws Exception {
+    try (ProxyFixture p = ProxyFixture.of("static://" + a.address() + "," + b.address(),
+        "    persistence: { type: client-ip, strict: true, client-ip-headers: [ X-Real-IP ] }\n"
+            + "    trusted-proxies: [ 127.0.0.1 ]\n")) {
+      for (String[] header : new String[][] {{"X-Forwarded-For", "198.51.100.7"}, {"X-Real-IP", "not-an-address"},
+          {"X-Other", "1"}}) {
+        HttpResponse<String> r = get(p, "/", header[0], header[1]);
+        assertThat(r.statusCode()).as(header[0]).isEqualTo(500);
+        assertThat(r.body()).isEqualTo("500 Internal Server Error\n" + HttpProxyHandler.NO_CLIENT_IP + "\n");
+      }
+      assertThat(a.requests.get() + b.requests.get()).as("requests that reached an instance").isZero();
+
+      Set<String> used = new HashSet<>();
+      for (int ip = 1; ip <= 24; ip++) {
+        String client = "198.51.100." + ip;
+        String first = get(p, "/", "X-Real-IP", client).body();
+        used.add(first);
+        assertThat(get(p, "/", "X-Real-IP", client).body()).as(client).isEqualTo(first);
       }
       assertThat(used).containsExactlyInAnyOrder("a", "b");
     }

@@ -98,7 +98,7 @@ class SlowRequestBodyIntegrationTest {
           s.close();
         }
       }
-      Backend b = proxy.server.listeners().get(0).picker().backends().get(0);
+      Backend b = proxy.picker().backends().get(0);
       assertThat(b.failures()).as("failures counted against the instance").isZero();
       assertThat(b.healthy()).as("instance still in rotation (not ejected)").isTrue();
       assertThat(proxy.get("/after").statusCode()).isEqualTo(200);

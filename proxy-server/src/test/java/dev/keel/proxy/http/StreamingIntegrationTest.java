@@ -44,7 +44,7 @@ class StreamingIntegrationTest {
           peakDirect.accumulateAndGet(((ByteBufAllocatorMetricProvider) alloc).metric().usedDirectMemory(), Math::max);
         }
         try {
-          Thread.sleep(5);
+          Thread.sleep(5); // the memory probe samples every 5 ms: pacing, not a wait
         } catch (InterruptedException e) {
           return;
         }

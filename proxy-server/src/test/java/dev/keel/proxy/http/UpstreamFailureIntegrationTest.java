@@ -58,7 +58,7 @@ class UpstreamFailureIntegrationTest {
           c.getInputStream().read(new byte[4096]);
           c.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc".getBytes(StandardCharsets.US_ASCII));
           c.getOutputStream().flush();
-          Thread.sleep(holdMillis);
+          Thread.sleep(holdMillis); // the backend holds its connection open: the behaviour under test
         } catch (Exception e) {
           if (s.isClosed()) {
             return;
@@ -224,7 +224,7 @@ class UpstreamFailureIntegrationTest {
       assertThat(status).isEqualTo(502);
       // ejection is applied on the balancer's executor: wait for it to show, then no more failures
       org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() ->
-          proxy.server.listeners().get(0).picker().backends().stream()
+          proxy.picker().backends().stream()
               .anyMatch(b -> b.port() == dead && !b.healthy()));
       for (int i = 0; i < 6; i++) {
         assertThat(proxy.get("/").statusCode()).isEqualTo(200);

@@ -114,6 +114,23 @@ class UpstreamTlsIntegrationTest {
   }
 
   @Test
+  void aHandshakeRefusedIsAConnectFailureSoEvenAPostIsRetriedOnAnotherInstance() throws Exception {
+    String instances = "static://127.0.0.1:" + byName.getAddress().getPort() + ",127.0.0.1:" + byIp.getAddress().getPort();
+    try (ProxyFixture p = ProxyFixture.of(instances,
+        "    retries: { attempts: 1 }\n    upstream: { tls: true, ca: " + root.cert() + " }\n")) {
+      for (int i = 0; i < 6; i++) {
+        HttpResponse<String> r = p.client.send(java.net.http.HttpRequest.newBuilder(p.uri("/orders"))
+            .POST(java.net.http.HttpRequest.BodyPublishers.ofString("order " + i)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as("POST %d: nothing reached the refused instance, so it is retried", i).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("by-ip");
+      }
+      long refused = p.picker().backends().stream()
+          .filter(b -> b.port() == byName.getAddress().getPort()).mapToLong(b -> b.failures()).sum();
+      assertThat(refused).as("the refused handshakes are charged to that instance").isPositive();
+    }
+  }
+
+  @Test
   void withVerifyOffAnyCertificateIsAccepted() throws Exception {
     assertThat(via(byName, ", verify: false").statusCode()).isEqualTo(200);
   }

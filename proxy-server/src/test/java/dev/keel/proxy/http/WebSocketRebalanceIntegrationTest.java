@@ -58,7 +58,7 @@ class WebSocketRebalanceIntegrationTest {
       // The registrations reach the proxy asynchronously: tunnels placed before it knows all three
       // would start uneven, and shedding that spread would count against the 30 moves below.
       RunningListener listener = proxy.server.listeners().get(0);
-      await().atMost(Duration.ofSeconds(10)).until(() -> listener.picker().backends().size() == 3);
+      await().atMost(Duration.ofSeconds(10)).until(() -> proxy.picker().backends().size() == 3);
       URI target = URI.create("ws://127.0.0.1:" + proxy.address().getPort() + "/ws");
       for (int i = 0; i < TUNNELS; i++) {
         Client c = new Client(http, target, timer);
@@ -74,7 +74,7 @@ class WebSocketRebalanceIntegrationTest {
       await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() ->
           connected(clients) == TUNNELS && open(backends) == TUNNELS
               && counts(backends).stream().allMatch(n -> n <= share * 1.10 && n >= share * 0.90));
-      Thread.sleep(1500); // more shedding rounds: over-shedding would show here
+      Thread.sleep(1500); // a window of more shedding rounds, not a wait: over-shedding would show here
       await().atMost(Duration.ofSeconds(10)).until(() -> connected(clients) == TUNNELS && open(backends) == TUNNELS);
       List<Integer> end = counts(backends);
       long sheds = listener.stats().tunnelSheds();

@@ -1,5 +1,6 @@
 package dev.keel.proxy.support;
 
+import dev.keel.testsupport.RestartablePort;
 import io.grpc.Context;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
@@ -53,7 +54,7 @@ public final class GrpcTestInstance implements AutoCloseable {
   private Server server;
 
   public GrpcTestInstance() throws IOException {
-    server = start(0);
+    server = start(RestartablePort.next()); // below the ephemeral range: the port stays free while it is stopped
     port = server.getPort();
   }
 

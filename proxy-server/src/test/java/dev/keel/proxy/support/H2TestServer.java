@@ -1,5 +1,6 @@
 package dev.keel.proxy.support;
 
+import dev.keel.testsupport.RestartablePort;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -80,7 +81,8 @@ public final class H2TestServer implements AutoCloseable {
     this.name = name;
     this.maxStreams = maxStreams;
     this.tls = tls;
-    server = bind(0);
+    // below the ephemeral range: no outgoing connection takes the port while the server is stopped
+    server = bind(RestartablePort.next());
     this.port = ((InetSocketAddress) server.localAddress()).getPort();
   }
 

@@ -3,6 +3,7 @@ package dev.keel.proxy.support;
 import dev.keel.proxy.ProxyServer;
 import dev.keel.proxy.config.ConfigLoader;
 import dev.keel.proxy.config.ProxyConfig;
+import dev.keel.proxy.upstream.UpstreamPicker;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -11,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Objects;
 
 /** Starts a proxy from YAML text (listener {@code web}, admin on an ephemeral port) and an HTTP client for it. */
 public final class ProxyFixture implements AutoCloseable {
@@ -34,6 +36,11 @@ public final class ProxyFixture implements AutoCloseable {
         + "    listen: 127.0.0.1:0\n"
         + "    service: demo\n"
         + extraListenerYaml);
+  }
+
+  /** The balancer of the first listener, one with {@code service:} (a listener with routes has one per service). */
+  public UpstreamPicker picker() {
+    return Objects.requireNonNull(server.listeners().get(0).picker(), "the first listener has routes, not one service");
   }
 
   public InetSocketAddress address() {

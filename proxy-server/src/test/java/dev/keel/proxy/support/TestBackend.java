@@ -58,7 +58,7 @@ public final class TestBackend implements AutoCloseable {
     try (InputStream in = ex.getRequestBody()) {
       if (path.startsWith("/slow")) {
         try {
-          Thread.sleep(60_000);
+          Thread.sleep(60_000); // /slow: a backend that does not answer within any test
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
@@ -73,7 +73,7 @@ public final class TestBackend implements AutoCloseable {
       }
       if (path.startsWith("/delay")) {
         try {
-          Thread.sleep(700);
+          Thread.sleep(700); // /delay: a slow backend's latency
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }

@@ -106,6 +106,21 @@ final class EchoBackend implements AutoCloseable {
     bind();
   }
 
+  /** Writes {@code text} on {@code s} and reads as many bytes back (an echo through the proxy), or fewer at EOF. */
+  static String roundTrip(java.net.Socket s, String text) throws java.io.IOException {
+    s.getOutputStream().write(text.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    byte[] buf = new byte[text.length()];
+    int n = 0;
+    while (n < buf.length) {
+      int r = s.getInputStream().read(buf, n, buf.length - n);
+      if (r < 0) {
+        break;
+      }
+      n += r;
+    }
+    return new String(buf, 0, n, java.nio.charset.StandardCharsets.US_ASCII);
+  }
+
   @Override
   public void close() {
     deregister();

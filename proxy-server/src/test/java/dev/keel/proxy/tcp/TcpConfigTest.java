@@ -34,6 +34,40 @@ class TcpConfigTest {
   }
 
   @Test
+  void thePolicyIsLeastConnectionsByDefaultWhichTheConnectionBalancerPlacesAndRebalances() {
+    ListenerConfig l = parse("");
+    assertThat(l.policy()).isEqualTo(ListenerConfig.LEAST_CONNECTIONS);
+    assertThat(l.placedByConnections()).isTrue();
+    assertThat(l.rebalance().enabled()).isTrue();
+  }
+
+  @Test
+  void anotherPolicyPlacesEachConnectionAndTurnsRebalancingOff() {
+    ListenerConfig l = parse("    policy: ring-hash\n");
+    assertThat(l.placedByConnections()).isFalse();
+    assertThat(l.rebalance().enabled()).isFalse();
+    assertThat(UpstreamPicker.config(l).policy()).isEqualTo("ring-hash");
+    assertThat(parse("    policy: random\n    rebalance: { enabled: false }\n").policy()).isEqualTo("random");
+  }
+
+  @Test
+  void rebalancingWithAPolicyThatPlacesConnectionsIsRefused() {
+    assertThatThrownBy(() -> parse("    policy: ring-hash\n    rebalance: { tolerance: 0.2 }\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("line 8: listeners[0].rebalance: rebalancing applies to tcp listeners with policy least-connections"
+            + " (expected: no rebalance section, or enabled: false, with policy 'ring-hash', which places each connection itself)");
+  }
+
+  @Test
+  void leastConnectionsIsRefusedOnHttpListenersPointingAtLeastRequest() {
+    assertThatThrownBy(() -> new ConfigLoader(Map.<String, String>of()::get).parse("registry: memory://x\n"
+        + "listeners:\n  - { name: web, listen: 127.0.0.1:0, service: demo, policy: least-connections }\n", null))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("line 3: listeners[0].policy: 'least-connections' places tcp connections (expected on an"
+            + " http listener: least-request, which counts requests in flight, or one of least-request,");
+  }
+
+  @Test
   void readsTheTcpKeys() {
     ListenerConfig l = parse("    max-connections: 5000\n"
         + "    proxy-protocol: v2\n"

@@ -48,7 +48,8 @@ class TcpFlappingMemberIntegrationTest {
           await().atMost(Duration.ofSeconds(5)).until(() -> spread.shares().stream().anyMatch(s -> s.id().equals("f0") && s.available()));
         }
         // Past the settle window, several shedding rounds: the spread is even, so none may shed.
-        Thread.sleep(1000);
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5))
+            .until(() -> spread.tcpStats().sheds() == 0 && clients.closes.get() == 0);
         assertThat(spread.shares()).extracting(ConnectionSpread.BackendShare::activeConnections).containsExactly(10, 10, 10);
         assertThat(spread.evenness().maxOverShare()).isEqualTo(1.0);
         assertThat(spread.tcpStats().sheds()).isZero();

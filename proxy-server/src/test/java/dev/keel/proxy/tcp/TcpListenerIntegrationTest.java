@@ -88,20 +88,6 @@ class TcpListenerIntegrationTest {
     return s;
   }
 
-  private static String exchange(Socket s, String text) throws IOException {
-    s.getOutputStream().write(text.getBytes(US_ASCII));
-    byte[] buf = new byte[text.length()];
-    int n = 0;
-    while (n < buf.length) {
-      int r = s.getInputStream().read(buf, n, buf.length - n);
-      if (r < 0) {
-        break;
-      }
-      n += r;
-    }
-    return new String(buf, 0, n, US_ASCII);
-  }
-
   private static String readToEnd(InputStream in) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     in.transferTo(out);
@@ -215,7 +201,7 @@ class TcpListenerIntegrationTest {
     // Long enough that the echo (a fresh backend connection, on a loaded machine) always beats it.
     ProxyFixture p = proxy("    timeouts: { idle: 1s }\n");
     try (Socket s = connect(p)) {
-      assertThat(exchange(s, "ping")).isEqualTo("ping");
+      assertThat(EchoBackend.roundTrip(s, "ping")).isEqualTo("ping");
       assertThat(s.getInputStream().read()).as("EOF after the idle timeout").isEqualTo(-1);
     }
     assertThat(spread(p).tcpStats().idleTimeouts()).isEqualTo(1);
@@ -226,8 +212,8 @@ class TcpListenerIntegrationTest {
     echo("e1", false);
     ProxyFixture p = proxy("    max-connections: 2\n");
     try (Socket a = connect(p); Socket b = connect(p)) {
-      assertThat(exchange(a, "a")).isEqualTo("a");
-      assertThat(exchange(b, "b")).isEqualTo("b");
+      assertThat(EchoBackend.roundTrip(a, "a")).isEqualTo("a");
+      assertThat(EchoBackend.roundTrip(b, "b")).isEqualTo("b");
       try (Socket c = connect(p)) {
         assertThat(c.getInputStream().read()).as("the third connection is closed at once").isEqualTo(-1);
       }
@@ -235,7 +221,7 @@ class TcpListenerIntegrationTest {
     }
     await().atMost(Duration.ofSeconds(10)).until(() -> spread(p).tcpStats().open() == 0);
     try (Socket d = connect(p)) {
-      assertThat(exchange(d, "d")).isEqualTo("d");
+      assertThat(EchoBackend.roundTrip(d, "d")).isEqualTo("d");
     }
   }
 
@@ -245,7 +231,7 @@ class TcpListenerIntegrationTest {
     EchoBackend b = echo("pp", true);
     ProxyFixture p = proxy("    proxy-protocol: " + version + "\n");
     try (Socket s = connect(p)) {
-      assertThat(exchange(s, "after the header")).isEqualTo("after the header");
+      assertThat(EchoBackend.roundTrip(s, "after the header")).isEqualTo("after the header");
       assertThat(b.proxyHeaders).containsExactly(version.toUpperCase(Locale.ROOT) + " TCP4 127.0.0.1:" + s.getLocalPort()
           + " -> 127.0.0.1:" + p.address().getPort());
     }
@@ -265,7 +251,7 @@ class TcpListenerIntegrationTest {
       for (int i = 0; i < 8; i++) {
         Socket s = connect(p);
         open.add(s);
-        assertThat(exchange(s, "n" + i)).isEqualTo("n" + i);
+        assertThat(EchoBackend.roundTrip(s, "n" + i)).isEqualTo("n" + i);
       }
       assertThat(live.open.get()).isEqualTo(8);
       assertThat(spread(p).tcpStats().connectFailures()).isGreaterThanOrEqualTo(1);

@@ -62,11 +62,12 @@ class TcpRebalanceIntegrationTest {
           b.deregister();
           awaitAvailable(listener, b.id, false);
           b.down();
-          Thread.sleep(250);
+          await().atMost(Duration.ofSeconds(30)).until(() -> b.open.get() == 0
+              && clients.connected.get() == CONNECTIONS && openOnBackends(backends) == CONNECTIONS);
           b.up();
           b.register(registry, "demo");
           awaitAvailable(listener, b.id, true);
-          Thread.sleep(250);
+          Thread.sleep(250); // pacing the rolling restart, as an operator's script would: not a wait for a condition
           log.info("restarted {}: {}", b.id, counts(backends));
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> clients.connected.get() == CONNECTIONS && openOnBackends(backends) == CONNECTIONS);
@@ -85,8 +86,8 @@ class TcpRebalanceIntegrationTest {
           return clients.connected.get() == CONNECTIONS && sum(now) == CONNECTIONS
               && now.stream().allMatch(c -> c <= share * 1.10 && c >= share * 0.90);
         });
-        // Let a few more shedding rounds pass: over-shedding would show up here.
-        Thread.sleep(1000);
+        // A window of a few more shedding rounds (not a wait for a condition): over-shedding would show up here.
+        Thread.sleep(1000); // the window described above
         await().atMost(Duration.ofSeconds(10)).until(() -> clients.connected.get() == CONNECTIONS && openOnBackends(backends) == CONNECTIONS);
         List<Integer> end = counts(backends);
         Evenness evenness = ((ConnectionSpread) listener).evenness();

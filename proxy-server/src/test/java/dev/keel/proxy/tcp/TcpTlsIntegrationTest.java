@@ -112,4 +112,62 @@ class TcpTlsIntegrationTest {
       }
     }
   }
+
+  @Test
+  void aHandshakeTheProxyRefusesIsAConnectFailureAndTheConnectionGoesToAnotherInstance() throws Exception {
+    String uri = "memory://tcp-tls-" + UUID.randomUUID();
+    TestPki.Leaf elsewhere = ca.issue("elsewhere", "DNS:elsewhere.internal"); // not the address it is registered at
+    try (RegistryClient registry = Registries.open(uri);
+        SSLServerSocket good = echoServer(backendCert); SSLServerSocket refused = echoServer(elsewhere)) {
+      registry.register(ServiceInstance.builder().service("demo").id("good").host("127.0.0.1").port(good.getLocalPort()).build());
+      registry.register(ServiceInstance.builder().service("demo").id("refused").host("127.0.0.1").port(refused.getLocalPort()).build());
+      try (ProxyFixture p = ProxyFixture.of(uri, "    protocol: tcp\n    retries: { attempts: 1 }\n"
+          + "    upstream: { tls: true, ca: " + ca.cert() + " }\n")) {
+        java.util.List<Socket> held = new java.util.ArrayList<>();
+        try {
+          // Held open, so that least-connections places some of them on the refused instance first.
+          for (int i = 0; i < 4; i++) {
+            Socket s = new Socket("127.0.0.1", p.address().getPort());
+            held.add(s);
+            s.setSoTimeout(10_000);
+            assertThat(roundTrip(s, "connection " + i)).as("connection %d", i).isEqualTo("connection " + i);
+          }
+        } finally {
+          for (Socket s : held) {
+            s.close();
+          }
+        }
+        long failures = p.picker().backends().stream()
+            .filter(b -> b.id().equals("refused")).mapToLong(b -> b.failures()).sum();
+        assertThat(failures).as("the refused handshakes are charged to that instance").isPositive();
+      }
+    }
+  }
+
+  /** A TLS echo server presenting {@code leaf}, a thread per connection. */
+  private static SSLServerSocket echoServer(TestPki.Leaf leaf) throws Exception {
+    SSLServerSocket server = (SSLServerSocket) TestPki.serverContext(leaf, null).getServerSocketFactory()
+        .createServerSocket(0, 16, java.net.InetAddress.getLoopbackAddress());
+    Thread accept = new Thread(() -> {
+      while (!server.isClosed()) {
+        try {
+          Socket c = server.accept();
+          Thread t = new Thread(() -> {
+            try (c) {
+              c.getInputStream().transferTo(c.getOutputStream());
+            } catch (IOException e) {
+              // a refused handshake, or the test ending the connection
+            }
+          }, "tls-echo-connection");
+          t.setDaemon(true);
+          t.start();
+        } catch (IOException e) {
+          return; // closed
+        }
+      }
+    }, "tls-echo-accept");
+    accept.setDaemon(true);
+    accept.start();
+    return server;
+  }
 }

@@ -1,5 +1,6 @@
 package dev.keel.registry.internal;
 
+import dev.keel.registry.Durations;
 import dev.keel.registry.InstanceSet;
 import dev.keel.registry.RegistryClient;
 import dev.keel.registry.RegistryOptions;
@@ -184,7 +185,7 @@ final class GuardedWatch {
         holding = true;
         long generation = ++holdGeneration;
         log.warn("registry update would empty service '{}' ({} instances); holding it for {} to confirm",
-            service, now.size(), options.emptyConfirmDelay());
+            service, now.size(), Durations.format(options.emptyConfirmDelay()));
         scheduleConfirmEmpty(generation);
       }
       return;

@@ -46,7 +46,7 @@ final class MemoryRegistryClient implements RegistryClient {
   @Override
   public Registration register(ServiceInstance instance) {
     requireNonNull(instance, "instance");
-    RegistrationHandle r = new RegistrationHandle(instance, this::deregister);
+    RegistrationHandle r = new RegistrationHandle(instance, this::deregister, this::update);
     synchronized (this) {
       checkOpen();
       RegistrationHandle previous = registrations.put(key(instance), r);
@@ -107,6 +107,15 @@ final class MemoryRegistryClient implements RegistryClient {
     }
     store.removeAllOf(session);
     store.detach(this);
+  }
+
+  /** In place: the store replaces the entry, so watchers see it change, never go. */
+  private synchronized void update(RegistrationHandle r, ServiceInstance next) {
+    checkOpen();
+    if (registrations.get(key(next)) != r) {
+      throw new IllegalStateException("update: " + r + " was superseded");
+    }
+    store.put(session, next);
   }
 
   private synchronized void deregister(RegistrationHandle r) {

@@ -4,6 +4,7 @@ import static dev.keel.registry.etcd.EtcdRegistryClient.await;
 import static dev.keel.registry.etcd.EtcdRegistryClient.bytes;
 
 import com.google.errorprone.annotations.concurrent.GuardedBy;
+import dev.keel.registry.Durations;
 import dev.keel.registry.Registration;
 import dev.keel.registry.RegistrationHandle;
 import dev.keel.registry.RegistryException;
@@ -67,7 +68,7 @@ final class LeaseKeeper {
     try {
       tick();
     } catch (RuntimeException e) {
-      log.warn("etcd lease keep-alive failed unexpectedly; retrying in {}", config.keepAliveInterval(), e);
+      log.warn("etcd lease keep-alive failed unexpectedly; retrying in {}", Durations.format(config.keepAliveInterval()), e);
     }
   }
 
@@ -95,7 +96,7 @@ final class LeaseKeeper {
         ensureLease();
         put(key, instance, leaseId);
       }
-      RegistrationHandle r = new RegistrationHandle(instance, this::deregister);
+      RegistrationHandle r = new RegistrationHandle(instance, this::deregister, this::update);
       RegistrationHandle previous = registrations.put(key, r);
       if (previous != null) {
         previous.supersede();
@@ -123,7 +124,7 @@ final class LeaseKeeper {
         try {
           await(client.getLeaseClient().revoke(id), config, config.timeout(), "revoke lease " + hex(id));
         } catch (RegistryException e) {
-          log.warn("{}; its keys expire with the lease within {}", e.getMessage(), config.ttl());
+          log.warn("{}; its keys expire with the lease within {}", e.getMessage(), Durations.format(config.ttl()));
         }
       }
     } finally {
@@ -212,6 +213,28 @@ final class LeaseKeeper {
   private void put(String key, ServiceInstance instance, long lease) {
     await(client.getKVClient().put(bytes(key), ByteSequence.from(codec.encode(instance)),
         PutOption.builder().withLeaseId(lease).build()), config, config.timeout(), "put " + key);
+  }
+
+  /**
+   * Puts {@code next} on its key under the current lease: the key's create revision stays, watchers
+   * see a put (the instance changed), never a delete. A restore racing it writes {@code next} too,
+   * since the handle already holds it. Blocks up to the timeout.
+   */
+  private void update(RegistrationHandle r, ServiceInstance next) {
+    String key = codec.key(next);
+    io.lock();
+    try {
+      if (closed || registrations.get(key) != r) {
+        throw new IllegalStateException("update: " + r + " was superseded, or its client closed");
+      }
+      if (leaseId == 0) {
+        ensureLease(); // lost and not yet restored: restoring puts every registration, this one as updated
+      } else {
+        put(key, next, leaseId);
+      }
+    } finally {
+      io.unlock();
+    }
   }
 
   private void deregister(RegistrationHandle r) {

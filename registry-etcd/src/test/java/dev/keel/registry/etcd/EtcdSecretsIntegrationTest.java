@@ -26,8 +26,9 @@ class EtcdSecretsIntegrationTest {
   private static final String WRONG = "wr0ng-PASSWORD-xyz";
 
   static {
-    // Loggers take their level when created: those made after this (the adapter's, jetcd's, grpc's
-    // and Vert.x's when this class runs first in its JVM) log at debug, so that is checked too.
+    // Loggers take their level when created, and keep it: those made after this (the adapter's,
+    // jetcd's, grpc's and Vert.x's) log at debug, so that is checked too. The class runs in a JVM of
+    // its own (registry-etcd/pom.xml), so no other test prints those debug lines.
     for (String logger : new String[] {"dev.keel", "io.etcd", "io.grpc", "io.vertx"}) {
       System.setProperty("org.slf4j.simpleLogger.log." + logger, "debug");
     }
@@ -38,6 +39,11 @@ class EtcdSecretsIntegrationTest {
 
   @BeforeAll
   static void enableAuth() throws Exception {
+    // The first etcd client of a JVM loads and initialises grpc, Netty and jetcd, which on a busy
+    // machine outlasts the short timeouts below: one client, before auth is on, does that first.
+    try (RegistryClient warmUp = Registries.open("etcd://127.0.0.1:" + etcd.clientPort() + "?resolve-timeout=30s")) {
+      warmUp.resolve("warm-up");
+    }
     etcd.etcdctl("user", "add", "root:" + SECRET);
     etcd.etcdctl("auth", "enable");
   }

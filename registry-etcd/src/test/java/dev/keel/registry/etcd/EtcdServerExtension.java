@@ -1,6 +1,7 @@
 package dev.keel.registry.etcd;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.keel.testsupport.TestPki;
 import java.io.IOException;
@@ -13,12 +14,15 @@ import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -178,34 +182,30 @@ public final class EtcdServerExtension implements BeforeAllCallback, AfterAllCal
     return out.strip();
   }
 
-  private void awaitHealthy(Process process) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException("etcd exited with " + process.exitValue() + "; see " + dataDir.resolve("etcd.log"));
-      }
-      if (tls) {
-        if (healthyByEtcdctl()) {
-          return;
-        }
-        Thread.sleep(100);
-        continue;
-      }
-      try {
-        HttpURLConnection c = (HttpURLConnection) new URL(endpoint() + "/health").openConnection();
-        c.setConnectTimeout(500);
-        c.setReadTimeout(1000);
-        try (InputStream in = c.getInputStream()) {
-          if (new String(in.readAllBytes(), StandardCharsets.UTF_8).contains("\"true\"")) {
-            return;
-          }
-        }
-      } catch (IOException notYet) {
-        // starting
-      }
-      Thread.sleep(50);
+  private void awaitHealthy(Process starting) {
+    try {
+      await("etcd answering on " + endpoint()).atMost(Duration.ofSeconds(20))
+          .pollInterval(Duration.ofMillis(tls ? 100 : 50)) // etcdctl is a process per poll
+          .failFast("etcd exited", () -> !starting.isAlive())
+          .until(tls ? this::healthyByEtcdctl : this::healthyByHttp);
+    } catch (TerminalFailureException e) {
+      throw new IllegalStateException("etcd exited with " + starting.exitValue() + "; see " + dataDir.resolve("etcd.log"));
+    } catch (ConditionTimeoutException e) {
+      throw new IllegalStateException("etcd did not become healthy within 20 s; see " + dataDir.resolve("etcd.log"));
     }
-    throw new IllegalStateException("etcd did not become healthy within 20 s; see " + dataDir.resolve("etcd.log"));
+  }
+
+  private boolean healthyByHttp() {
+    try {
+      HttpURLConnection c = (HttpURLConnection) new URL(endpoint() + "/health").openConnection();
+      c.setConnectTimeout(500);
+      c.setReadTimeout(1000);
+      try (InputStream in = c.getInputStream()) {
+        return new String(in.readAllBytes(), StandardCharsets.UTF_8).contains("\"true\"");
+      }
+    } catch (IOException notYet) {
+      return false; // starting
+    }
   }
 
   private boolean healthyByEtcdctl() throws IOException, InterruptedException {

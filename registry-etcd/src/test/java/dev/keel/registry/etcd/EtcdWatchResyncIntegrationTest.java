@@ -10,6 +10,7 @@ import dev.keel.registry.RegistryClient;
 import dev.keel.registry.ServiceInstance;
 import dev.keel.registry.internal.GuardedRegistryClient;
 import dev.keel.registry.tck.Recorder;
+import dev.keel.testsupport.TcpRelay;
 import io.etcd.jetcd.Client;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;

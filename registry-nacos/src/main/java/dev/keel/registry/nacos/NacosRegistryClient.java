@@ -168,7 +168,7 @@ final class NacosRegistryClient implements RegistryClient {
     synchronized (this) {
       checkOpen();
       slot = registrations.computeIfAbsent(instance.service(),
-          s -> new ServiceRegistrations(naming, s, settings.group, settings.registrationCluster(), incarnation));
+          s -> new ServiceRegistrations(naming, s, settings.group, settings.registrationCluster(), incarnation, limits));
     }
     return slot.register(instance);
   }

@@ -7,15 +7,18 @@ import com.alibaba.nacos.api.naming.listener.Event;
 import com.alibaba.nacos.api.naming.listener.NamingEvent;
 import com.alibaba.nacos.api.naming.pojo.Instance;
 import dev.keel.registry.InstanceSet;
+import dev.keel.registry.RegistryHealth;
 import dev.keel.registry.Subscription;
 import dev.keel.registry.internal.HealthTracker;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,10 +31,18 @@ import org.slf4j.LoggerFactory;
  * registered yields an empty initial snapshot). Subscribing runs on {@code control}, never on the
  * caller's thread: when the server is unreachable {@code watch} returns at once, nacos-client
  * subscribes again once it reconnects, and the initial read is retried every second until it works.
+ *
+ * <p>nacos-client decides what a change is by host and port: when Nacos lists two registrations of
+ * one address (a restarted process registered its id again while its predecessor's connection is
+ * still open), a push that only brings the newer registration goes unannounced if the older one
+ * happens to be listed last. Its cache holds the push all the same, so the watch reads that cache
+ * every {@value #CACHE_CHECK_MILLIS} ms while the registry is reachable (a local read, no request)
+ * and delivers the set if it differs from the last one delivered.
  */
 final class NacosWatch extends AbstractEventListener implements Subscription {
   private static final Logger log = LoggerFactory.getLogger(NacosWatch.class);
   private static final long RETRY_MILLIS = 1000;
+  static final long CACHE_CHECK_MILLIS = 1000;
 
   private final NamingService naming;
   private final String service;
@@ -45,6 +56,8 @@ final class NacosWatch extends AbstractEventListener implements Subscription {
   private final Runnable onClose;
   private volatile boolean closed;
   private boolean delivered; // on delivery only
+  private @Nullable InstanceSet last; // on delivery only
+  private @Nullable ScheduledFuture<?> cacheCheck; // on control only
   private boolean subscribed; // on control only
 
   NacosWatch(NamingService naming, String service, String group, List<String> clusters,
@@ -110,6 +123,36 @@ final class NacosWatch extends AbstractEventListener implements Subscription {
         deliver(initial);
       }
     });
+    if (cacheCheck == null) {
+      try {
+        cacheCheck = control.scheduleWithFixedDelay(this::checkCache, CACHE_CHECK_MILLIS, CACHE_CHECK_MILLIS,
+            TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException closing) {
+        // the client is closing
+      }
+    }
+  }
+
+  /** On {@code control}: what nacos-client's cache holds now, delivered if it is news (see the class comment). */
+  private void checkCache() {
+    if (closed || health.health().state() != RegistryHealth.State.REACHABLE) {
+      return; // while unreachable, a read could wait for the server; the reconnect brings a push
+    }
+    List<Instance> cached;
+    try {
+      cached = naming.getAllInstances(service, group, clusters, true);
+    } catch (NacosException | RuntimeException e) {
+      log.debug("nacos: reading the cached instances of service '{}' failed ({})", service, message(e));
+      return;
+    }
+    delivery.execute(() -> {
+      if (delivered && !closed) {
+        InstanceSet now = InstanceMapping.toSet(service, cached, clusters, 0, health);
+        if (last != null && !now.equals(last.withRevision(0))) {
+          deliver(cached);
+        }
+      }
+    });
   }
 
   private void deliver(List<Instance> instances) {
@@ -118,6 +161,7 @@ final class NacosWatch extends AbstractEventListener implements Subscription {
     }
     delivered = true;
     InstanceSet set = InstanceMapping.toSet(service, instances, clusters, revisions.incrementAndGet(), health);
+    last = set;
     try {
       listener.accept(set);
     } catch (RuntimeException e) {
@@ -140,11 +184,14 @@ final class NacosWatch extends AbstractEventListener implements Subscription {
     }
     closed = true;
     onClose.run();
-    if (!unsubscribe) {
-      return;
-    }
     try {
       control.execute(() -> {
+        if (cacheCheck != null) {
+          cacheCheck.cancel(false);
+        }
+        if (!unsubscribe) {
+          return;
+        }
         try {
           naming.unsubscribe(service, group, clusters, this);
         } catch (NacosException | RuntimeException e) {

@@ -7,6 +7,7 @@ import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.keel.registry.Registration;
 import dev.keel.registry.RegistrationHandle;
 import dev.keel.registry.RegistryException;
+import dev.keel.registry.RegistryLimits;
 import dev.keel.registry.ServiceInstance;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -30,6 +31,7 @@ final class ServiceRegistrations {
   private final String group;
   private final String cluster;
   private final String incarnation;
+  private final RegistryLimits limits;
   @GuardedBy("this")
   private final Map<String, RegistrationHandle> byId = new LinkedHashMap<>();
   /** The list last handed to nacos-client, which its redo data holds whether or not the server took it. */
@@ -39,17 +41,19 @@ final class ServiceRegistrations {
   private boolean closed;
 
   /** @param incarnation the client's stamp, written with every instance ({@link InstanceMapping#INCARNATION_KEY}) */
-  ServiceRegistrations(NamingService naming, String service, String group, String cluster, String incarnation) {
+  ServiceRegistrations(NamingService naming, String service, String group, String cluster, String incarnation,
+      RegistryLimits limits) {
     this.naming = naming;
     this.service = service;
     this.group = group;
     this.cluster = cluster;
     this.incarnation = incarnation;
+    this.limits = limits;
   }
 
   /** Registers (or replaces) {@code instance}; throws {@link RegistryException} when Nacos refuses. */
   synchronized Registration register(ServiceInstance instance) {
-    RegistrationHandle r = new RegistrationHandle(instance, this::deregister);
+    RegistrationHandle r = new RegistrationHandle(instance, this::deregister, this::update);
     RegistrationHandle previous = byId.put(instance.id(), r);
     try {
       send();
@@ -82,6 +86,23 @@ final class ServiceRegistrations {
       if (deregister) {
         sendQuietly();
       }
+    }
+  }
+
+  /**
+   * Sends the list again with {@code next} in place of the instance it updates (the handle holds it
+   * already): Nacos replaces this connection's instances of the service in one step, so subscribers
+   * see the instance change, never go, and nacos-client's redo holds the updated list.
+   */
+  private synchronized void update(RegistrationHandle r, ServiceInstance next) {
+    NacosRules.check(next, limits); // refused at once, as register refuses it
+    if (closed || byId.get(next.id()) != r) {
+      throw new IllegalStateException("update: " + r + " was superseded, or its client closed");
+    }
+    try {
+      send();
+    } catch (NacosException e) {
+      throw new RegistryException("nacos: could not update " + next + " (" + e.getErrMsg() + ")", e);
     }
   }
 

@@ -1,8 +1,10 @@
 package dev.keel.registry.tck;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.keel.registry.InstanceSet;
+import dev.keel.registry.ServiceInstance;
 import dev.keel.registry.Registration;
 import dev.keel.registry.RegistryClient;
 import java.util.List;
@@ -44,6 +46,32 @@ public abstract class FaultContract extends ContractSupport {
     owner.register(instance(s, "i-2", 9002));
     awaitIds(r, "i-1", "i-2");
     assertNoEmptySnapshotAfterFirstNonEmpty(r.received());
+  }
+
+  @Test
+  void anUpdatedInstanceIsRestoredAsUpdatedAfterASessionLoss() throws Exception {
+    RegistryClient owner = client();
+    String s = service("updated");
+    Registration r = owner.register(instance(s, "i-1", 9001).toBuilder().putMetadata("n", "0").build());
+    r.update(r.instance().toBuilder().putMetadata("n", "1").build());
+    RegistryClient observer = client();
+    awaitMetadata(observer, s, "1");
+
+    loseSession(owner);
+
+    awaitIds(client(), s, "i-1");
+    awaitMetadata(observer, s, "1");
+    r.update(r.instance().toBuilder().putMetadata("n", "2").build());
+    awaitMetadata(observer, s, "2");
+  }
+
+  private void awaitMetadata(RegistryClient c, String service, String n) {
+    await().atMost(timeout()).ignoreExceptions()
+        .untilAsserted(() -> {
+          ServiceInstance seen = c.resolve(service).get("i-1");
+          assertThat(seen).isNotNull();
+          assertThat(seen.metadata()).containsEntry("n", n);
+        });
   }
 
   @Test

@@ -2,7 +2,6 @@ package dev.keel.registry.tck;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import dev.keel.registry.InstanceSet;
 import dev.keel.registry.Registration;
@@ -60,7 +59,7 @@ public abstract class RegistryContract extends WatchContract {
     } catch (UnsupportedOperationException e) {
       unsupported("listing services");
     }
-    await().atMost(timeout()).ignoreExceptions().untilAsserted(() -> assertThat(c.services()).contains(s));
+    waiting().ignoreExceptions().untilAsserted(() -> assertThat(c.services()).contains(s));
   }
 
   @Test
@@ -118,7 +117,7 @@ public abstract class RegistryContract extends WatchContract {
     for (int w : weights) {
       c.register(instance(s, "w" + w, 9000 + (w % 1000)).toBuilder().weight(w).build());
     }
-    await().atMost(timeout()).untilAsserted(() -> assertThat(c.resolve(s).size()).isEqualTo(weights.length));
+    waiting().ignoreExceptions().untilAsserted(() -> assertThat(c.resolve(s).size()).isEqualTo(weights.length));
     for (int w : weights) {
       assertThat(c.resolve(s).get("w" + w)).as("instance w%d", w).isNotNull()
           .extracting(ServiceInstance::weight).isEqualTo(w);
@@ -183,7 +182,7 @@ public abstract class RegistryContract extends WatchContract {
     String s = service("orders");
     Registration first = c.register(instance(s, "i-1", 9001).toBuilder().weight(10).build());
     Registration second = c.register(instance(s, "i-1", 9001).toBuilder().weight(20).build());
-    await().atMost(timeout()).untilAsserted(() -> {
+    waiting().ignoreExceptions().untilAsserted(() -> {
       InstanceSet set = c.resolve(s);
       assertThat(set.size()).isEqualTo(1);
       assertThat(member(set, "i-1").weight()).isEqualTo(20);
@@ -192,6 +191,80 @@ public abstract class RegistryContract extends WatchContract {
     assertThat(c.resolve(s).get("i-1")).isNotNull();
     second.close();
     awaitIds(c, s);
+  }
+
+  /**
+   * An update changes the instance in place: another client's watch sees it change and never sees
+   * it gone. (A second instance keeps the set non-empty, so the guards' hold on emptying pushes
+   * cannot hide a deregistration followed by a registration.)
+   */
+  @Test
+  void updatingAnInstancesMetadataNeverShowsItAbsent() {
+    RegistryClient owner = client();
+    RegistryClient watcher = client();
+    String s = service("update");
+    Registration r = owner.register(instance(s, "i-1", 9001).toBuilder().putMetadata("n", "0").build());
+    owner.register(instance(s, "i-2", 9002));
+    Recorder recorder = new Recorder();
+    watcher.watch(s, recorder);
+    awaitIds(recorder, "i-1", "i-2");
+
+    for (int n = 1; n <= 5; n++) {
+      r.update(r.instance().toBuilder().weight(100 + n).putMetadata("n", String.valueOf(n)).build());
+    }
+
+    waiting().atMost(timeout()).untilAsserted(() -> {
+      InstanceSet last = recorder.last();
+      assertThat(last).isNotNull();
+      ServiceInstance seen = last.get("i-1");
+      assertThat(seen).isNotNull();
+      assertThat(seen.metadata()).containsEntry("n", "5");
+      assertThat(seen.weight()).isEqualTo(105);
+    });
+    assertThat(r.instance().metadata()).containsEntry("n", "5");
+    assertThat(owner.resolve(s).get("i-1")).isEqualTo(r.instance());
+    List<InstanceSet> received = recorder.received();
+    int first = 0;
+    while (!ids(received.get(first)).equals(List.of("i-1", "i-2"))) {
+      first++;
+    }
+    assertThat(received.subList(first, received.size())).as("snapshots once both were seen")
+        .allSatisfy(set -> assertThat(ids(set)).containsExactly("i-1", "i-2"));
+  }
+
+  @Test
+  void anUpdateCanChangeNeitherTheIdNorTheAddress() {
+    RegistryClient c = client();
+    String s = service("update");
+    Registration r = c.register(instance(s, "i-1", 9001));
+    awaitIds(c, s, "i-1");
+    assertThatThrownBy(() -> r.update(instance(s, "i-1", 9009))).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("port").hasMessageContaining("9009");
+    assertThatThrownBy(() -> r.update(instance(s, "i-2", 9001))).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("id");
+    assertThat(r.instance()).isEqualTo(instance(s, "i-1", 9001));
+    assertThat(c.resolve(s).instances()).containsExactly(instance(s, "i-1", 9001));
+  }
+
+  @Test
+  void aClosedOrSupersededRegistrationCannotBeUpdated() {
+    RegistryClient c = client();
+    String s = service("update");
+    Registration closed = c.register(instance(s, "gone", 9001));
+    closed.close();
+    Registration first = c.register(instance(s, "i-1", 9002));
+    Registration second = c.register(instance(s, "i-1", 9002).toBuilder().weight(20).build());
+    awaitIds(c, s, "i-1");
+
+    assertThatThrownBy(() -> closed.update(instance(s, "gone", 9001).toBuilder().weight(7).build()))
+        .isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> first.update(instance(s, "i-1", 9002).toBuilder().weight(7).build()))
+        .isInstanceOf(IllegalStateException.class);
+    assertThat(second.instance().weight()).isEqualTo(20);
+    ServiceInstance registered = c.resolve(s).get("i-1");
+    assertThat(registered).isNotNull();
+    assertThat(registered.weight()).isEqualTo(20);
+    assertThat(c.resolve(s).get("gone")).isNull();
   }
 
   @Test
@@ -247,7 +320,7 @@ public abstract class RegistryContract extends WatchContract {
     }
     Recorder r = new Recorder();
     c.watch(s, r);
-    await().atMost(timeout().multipliedBy(2)).untilAsserted(() -> assertThat(r.last()).isNotNull()
+    waiting().atMost(timeout().multipliedBy(2)).untilAsserted(() -> assertThat(r.last()).isNotNull()
         .extracting(InstanceSet::size).isEqualTo(1000));
     assertThat(r.latest().instances().get(999).id()).isEqualTo("i-0999");
   }
@@ -325,14 +398,21 @@ public abstract class RegistryContract extends WatchContract {
   }
 
   /**
-   * An instance over the registry's metadata limit, new or replacing one, is refused at once naming
-   * the field, its size and the limit; the registry keeps what it had, and later registrations work.
+   * An instance over the registry's metadata limit, new, replacing one or updating one in place, is
+   * refused at once naming the field, its size and the limit; the registry keeps what it had, and
+   * later registrations work.
    */
   private void assertOverTheLimitIsRefusedAndChangesNothing(RegistryClient c, int limit) {
     String s = service("limits");
     ServiceInstance kept = instance(s, "i-1", 9001).toBuilder().metadata(Map.of("zone", "a")).build();
-    c.register(kept);
+    Registration registration = c.register(kept);
     awaitIds(c, s, "i-1");
+    ServiceInstance grown = kept.toBuilder().metadata(metadataFilling(limit, 2)).putMetadata("zone", "a").build();
+    int grownSize = RegistryLimits.metadataChars(grown);
+    assertThatThrownBy(() -> registration.update(grown)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("metadata").hasMessageContaining(String.valueOf(grownSize))
+        .hasMessageContaining(String.valueOf(limit));
+    assertThat(registration.instance()).isEqualTo(kept);
     ServiceInstance replacement = kept.toBuilder().metadata(metadataFilling(limit, 1)).build();
     ServiceInstance added = instance(s, "i-2", 9002).toBuilder().metadata(metadataFilling(limit, 10)).build();
     for (ServiceInstance tooBig : List.of(replacement, added)) {

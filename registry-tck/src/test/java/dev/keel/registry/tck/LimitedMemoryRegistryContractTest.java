@@ -58,7 +58,24 @@ class LimitedMemoryRegistryContractTest extends RegistryContract {
     @Override
     public Registration register(ServiceInstance instance) {
       LIMITS.check(instance);
-      return delegate.register(instance);
+      Registration r = delegate.register(instance);
+      return new Registration() {
+        @Override
+        public ServiceInstance instance() {
+          return r.instance();
+        }
+
+        @Override
+        public void update(ServiceInstance next) {
+          LIMITS.check(next); // as register: refused before anything is sent
+          r.update(next);
+        }
+
+        @Override
+        public void close() {
+          r.close();
+        }
+      };
     }
 
     @Override

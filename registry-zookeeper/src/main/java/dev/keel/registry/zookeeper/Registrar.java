@@ -17,6 +17,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.framework.state.ConnectionStateListener;
@@ -63,9 +64,14 @@ final class Registrar implements ConnectionStateListener {
     curator.getConnectionStateListenable().addListener(this);
   }
 
-  /** Registers {@code instance} at {@code path}; waits up to the timeout for ZooKeeper to accept it. */
-  Registration register(ServiceInstance instance, String path, byte[] data) {
-    ZkRegistration r = new ZkRegistration(instance, path, data);
+  /**
+   * Registers {@code instance} at {@code path}; waits up to the timeout for ZooKeeper to accept it.
+   *
+   * @param encode the node data of an instance, for this registration and its updates (so that an
+   *     update keeps what identifies the registration, such as its registration time)
+   */
+  Registration register(ServiceInstance instance, String path, Function<ServiceInstance, byte[]> encode) {
+    ZkRegistration r = new ZkRegistration(instance, path, encode);
     ZkRegistration previous;
     synchronized (this) {
       if (closed) {
@@ -315,6 +321,30 @@ final class Registrar implements ConnectionStateListener {
     }
   }
 
+  /**
+   * Sets the node's data to {@code next}'s, in place (one setData: watchers see the instance change,
+   * never go); waits up to the timeout.
+   */
+  private void update(ZkRegistration r, ServiceInstance next) {
+    byte[] data = r.encode.apply(next);
+    boolean ours;
+    try {
+      ours = awaitResult(thread.submit(() -> {
+        if (byPath.get(r.path) != r) {
+          return false;
+        }
+        r.data = data; // what restores write from now on
+        ensure(r);
+        return true;
+      }));
+    } catch (RejectedExecutionException closedMeanwhile) {
+      ours = false;
+    }
+    if (!ours) {
+      throw new IllegalStateException("update: " + r.handle + " was superseded, or its client closed");
+    }
+  }
+
   private void deregister(ZkRegistration r) {
     if (!byPath.remove(r.path, r)) {
       return; // superseded, or the client is closed
@@ -329,14 +359,16 @@ final class Registrar implements ConnectionStateListener {
   /** What is kept of one registration to restore it; its handle is superseded once another holds its path. */
   private final class ZkRegistration {
     final String path;
-    final byte[] data;
+    final Function<ServiceInstance, byte[]> encode;
     final RegistrationHandle handle;
+    volatile byte[] data; // set on the registrar's thread only
     volatile long ownerSession; // the session that created its node
 
-    ZkRegistration(ServiceInstance instance, String path, byte[] data) {
+    ZkRegistration(ServiceInstance instance, String path, Function<ServiceInstance, byte[]> encode) {
       this.path = path;
-      this.data = data;
-      this.handle = new RegistrationHandle(instance, h -> deregister(this));
+      this.encode = encode;
+      this.data = encode.apply(instance);
+      this.handle = new RegistrationHandle(instance, h -> deregister(this), (h, next) -> update(this, next));
     }
   }
 }

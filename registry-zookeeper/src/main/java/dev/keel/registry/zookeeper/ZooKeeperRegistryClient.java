@@ -2,6 +2,7 @@ package dev.keel.registry.zookeeper;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.keel.registry.Durations;
 import dev.keel.registry.InstanceSet;
 import dev.keel.registry.Registration;
 import dev.keel.registry.RegistryClient;
@@ -132,10 +133,12 @@ final class ZooKeeperRegistryClient implements RegistryClient {
     }
     try {
       if (!curator.getZookeeperClient().blockUntilConnectedOrTimedOut()) {
-        markUnreachableWhileNotConnected("no ZooKeeper session within " + connectionTimeout);
+        markUnreachableWhileNotConnected("no ZooKeeper session within " + Durations.format(connectionTimeout));
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } catch (IllegalStateException closed) {
+      // Curator refuses once closed: the client was closed while its first connection was under way
     }
   }
 
@@ -162,7 +165,9 @@ final class ZooKeeperRegistryClient implements RegistryClient {
     requireNonNull(instance, "instance");
     checkOpen();
     String path = ZKPaths.makePath(servicePath(instance.service()), nodeName("id", instance.id()));
-    return registrar.register(instance, path, codec.encode(instance, System.currentTimeMillis()));
+    // Updates keep the registration time: it says which registration this is, an update is not a new one.
+    long registeredAt = System.currentTimeMillis();
+    return registrar.register(instance, path, i -> codec.encode(i, registeredAt));
   }
 
   @Override

@@ -7,8 +7,11 @@ import dev.keel.registry.RegistryClient;
 import dev.keel.registry.RegistryOptions;
 import dev.keel.registry.ServiceInstance;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.imps.GuaranteedDeletes;
 import org.apache.curator.framework.imps.CuratorFrameworkState;
 import org.apache.curator.retry.RetryOneTime;
 import org.apache.curator.test.TestingServer;
@@ -29,9 +32,13 @@ class CallerCuratorTest {
       keel.register(ServiceInstance.builder().service("orders").id("i-1").host("127.0.0.1").port(9001).build());
       long session = curator.getZookeeperClient().getZooKeeper().getSessionId();
 
+      CountDownLatch queuedForRetry = new CountDownLatch(1);
+      GuaranteedDeletes.onQueuedForRetry(curator, path -> queuedForRetry.countDown());
+
       server.stop();
       keel.close();
-      Thread.sleep(3_000); // past the delete in flight: only a retry after reconnecting can remove the node now
+      // The delete in flight has given up: only its retry after reconnecting can remove the node now.
+      assertThat(queuedForRetry.await(15, TimeUnit.SECONDS)).as("the delete handed to Curator's guaranteed retry").isTrue();
       server.restart();
 
       // Same session (the server kept it across the restart), so the node did not go by itself.

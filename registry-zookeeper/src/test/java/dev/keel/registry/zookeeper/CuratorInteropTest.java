@@ -21,18 +21,16 @@ import java.util.List;
 import java.util.Map;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.imps.CuratorFrameworkState;
-import org.apache.curator.test.TestingServer;
 import org.apache.curator.x.discovery.ServiceCache;
 import org.apache.curator.x.discovery.ServiceDiscovery;
 import org.apache.curator.x.discovery.ServiceDiscoveryBuilder;
 import org.apache.curator.x.discovery.UriSpec;
 import org.apache.curator.x.discovery.details.JsonInstanceSerializer;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Keel and Curator's own {@code ServiceDiscovery} (curator-x-discovery) on one ZooKeeper, both
@@ -41,24 +39,14 @@ import org.junit.jupiter.api.Test;
 @SuppressWarnings({"rawtypes", "unchecked"}) // Curator payloads typed as a raw Map, as a plain Curator user writes them
 class CuratorInteropTest {
   private static final Duration WAIT = Duration.ofSeconds(10);
-  private static TestingServer server;
+  @RegisterExtension static final SharedZooKeeper server = new SharedZooKeeper();
 
   private CuratorFramework curator;
   private final List<AutoCloseable> closeables = new ArrayList<>();
 
-  @BeforeAll
-  static void startServer() throws Exception {
-    server = ZooKeeperTesting.startServer();
-  }
-
-  @AfterAll
-  static void stopServer() throws Exception {
-    server.close();
-  }
-
   @BeforeEach
   void connect() throws Exception {
-    curator = ZooKeeperTesting.curator(server.getConnectString());
+    curator = ZooKeeperTesting.curator(server.connectString());
     curator.delete().quietly().deletingChildrenIfNeeded().forPath("/services");
   }
 

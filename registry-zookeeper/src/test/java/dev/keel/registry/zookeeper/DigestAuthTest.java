@@ -8,32 +8,20 @@ import dev.keel.registry.RegistryClient;
 import dev.keel.registry.ServiceInstance;
 import java.util.List;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.test.TestingServer;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.data.ACL;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code zookeeper://user:password@...}: digest auth, and instance nodes only its user may change. */
 class DigestAuthTest {
-  private static TestingServer server;
-
-  @BeforeAll
-  static void startServer() throws Exception {
-    server = ZooKeeperTesting.startServer();
-  }
-
-  @AfterAll
-  static void stopServer() throws Exception {
-    server.close();
-  }
+  @RegisterExtension static final SharedZooKeeper server = new SharedZooKeeper();
 
   @Test
   void instanceNodesAreReadableByAllAndWritableOnlyWithTheCredentials() throws Exception {
-    try (CuratorFramework anonymous = ZooKeeperTesting.curator(server.getConnectString())) {
-      try (RegistryClient keel = Registries.open("zookeeper://keel:s3cret@" + server.getConnectString() + "/secured")) {
+    try (CuratorFramework anonymous = ZooKeeperTesting.curator(server.connectString())) {
+      try (RegistryClient keel = Registries.open("zookeeper://keel:s3cret@" + server.connectString() + "/secured")) {
         keel.register(ServiceInstance.builder().service("orders").id("i-1").host("127.0.0.1").port(9001).build());
 
         // ZooKeeper hides the digest's hash from readers without the credentials: compare the rest.

@@ -9,6 +9,7 @@ import dev.keel.registry.Registries;
 import dev.keel.registry.RegistryClient;
 import dev.keel.registry.ServiceInstance;
 import dev.keel.registry.tck.Recorder;
+import dev.keel.testsupport.ZooKeeperSessions;
 import java.time.Duration;
 import java.util.List;
 import org.apache.curator.framework.CuratorFramework;
@@ -99,8 +100,9 @@ class SessionExpiryTest {
       assertThat(ownerOf("/keel/stale/i-1")).isEqualTo(now);
     });
     long newSession = ZooKeeperTesting.sessionId(owner);
-    // Well past the old session's timeout: had the node been adopted, the server would have deleted it.
-    Thread.sleep(5_000);
+    // Once the server has ended the old session (its own timer: 3 s), a node still of that session
+    // would be gone with it; the node must have been replaced by one of the new session instead.
+    await().atMost(BACK_WITHIN).until(() -> !ZooKeeperSessions.tracked(server.getPort()).contains(oldSession));
     assertThat(ownerOf("/keel/stale/i-1")).isEqualTo(newSession);
     assertThat(guarded.lastIds()).containsExactly("i-1");
     assertThat(guarded.received()).noneMatch(InstanceSet::isEmpty);

@@ -10,10 +10,8 @@ import dev.keel.registry.ServiceInstance;
 import dev.keel.registry.tck.Recorder;
 import java.time.Duration;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.test.TestingServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A process killed with -9 leaves its node until its session times out; the restarted process
@@ -21,24 +19,14 @@ import org.junit.jupiter.api.Test;
  * is the same, or a balancer keeps the dead process's ejection on the new one.
  */
 class ZooKeeperIncarnationTest {
-  private static TestingServer server;
-
-  @BeforeAll
-  static void startServer() throws Exception {
-    server = ZooKeeperTesting.startServer();
-  }
-
-  @AfterAll
-  static void stopServer() throws Exception {
-    server.close();
-  }
+  @RegisterExtension static final SharedZooKeeper server = new SharedZooKeeper();
 
   @Test
   void aRestartedProcessRegisteringTheSameIdIsDeliveredAsANewIncarnation() throws Exception {
     ServiceInstance orders = ServiceInstance.builder().service("orders").id("o-1").host("127.0.0.1").port(9001).build();
-    try (CuratorFramework dead = ZooKeeperTesting.curator(server.getConnectString());
-         RegistryClient watcher = Registries.open("zookeeper://" + server.getConnectString() + "/inc");
-         RegistryClient restarted = Registries.open("zookeeper://" + server.getConnectString() + "/inc")) {
+    try (CuratorFramework dead = ZooKeeperTesting.curator(server.connectString());
+         RegistryClient watcher = Registries.open("zookeeper://" + server.connectString() + "/inc");
+         RegistryClient restarted = Registries.open("zookeeper://" + server.connectString() + "/inc")) {
       // The killed process's node: still there, as it is until its session times out.
       dead.create().creatingParentsIfNeeded().forPath("/inc/orders/o-1",
           new InstanceCodec(ZooKeeperRegistry.MAP_PAYLOAD).encode(orders, 1_700_000_000_000L));
@@ -61,8 +49,8 @@ class ZooKeeperIncarnationTest {
 
   @Test
   void aNodeWithoutRegistrationTimeIsKnownByItsCreation() throws Exception {
-    try (CuratorFramework raw = ZooKeeperTesting.curator(server.getConnectString());
-         RegistryClient watcher = Registries.open("zookeeper://" + server.getConnectString() + "/inc2")) {
+    try (CuratorFramework raw = ZooKeeperTesting.curator(server.connectString());
+         RegistryClient watcher = Registries.open("zookeeper://" + server.connectString() + "/inc2")) {
       byte[] bare = "{\"address\":\"127.0.0.1\",\"port\":9001,\"id\":\"o-1\"}".getBytes(UTF_8);
       raw.create().creatingParentsIfNeeded().forPath("/inc2/orders/o-1", bare);
       String first = watcher.resolve("orders").instances().get(0).incarnation();

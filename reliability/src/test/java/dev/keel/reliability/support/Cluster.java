@@ -83,10 +83,13 @@ public final class Cluster implements AutoCloseable {
       }
       // A registry may answer queries from data a moment behind its registrations (Nacos answers from
       // each service's cached list, which it refreshes with its 500 ms push delay): wait until it has
-      // them all, so that the proxy and the client start from the whole set, as in service.
-      Set<String> registered = new TreeSet<>(registrations.keySet());
+      // them all, so that the proxy and the client start from the whole set, as in service. By id and
+      // address: on a registry shared by the scenarios, the cached list may still hold the previous
+      // scenario's b0, b1... at their old ports.
+      Set<String> registered = new TreeSet<>();
+      registrations.values().forEach(r -> registered.add(r.instance().id() + "@" + r.instance().address()));
       await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
-          .until(() -> registered.equals(ids(registrar.resolve(SERVICE).instances())));
+          .until(() -> registered.equals(idsAndAddresses(registrar.resolve(SERVICE).instances())));
       proxy = Proxies.start(watcherUri);
       toClose.push(() -> proxy.close(Duration.ofMillis(500)));
       clientRegistry = Registries.open(watcherUri);
@@ -154,11 +157,12 @@ public final class Cluster implements AutoCloseable {
     }
   }
 
-  private static Set<String> ids(List<ServiceInstance> instances) {
-    Set<String> ids = new TreeSet<>();
-    instances.forEach(i -> ids.add(i.id()));
-    return ids;
+  private static Set<String> idsAndAddresses(List<ServiceInstance> instances) {
+    Set<String> out = new TreeSet<>();
+    instances.forEach(i -> out.add(i.id() + "@" + i.address()));
+    return out;
   }
+
 
   /** The ids of the backends the proxy's listener balances over, from {@code /status}. */
   public Set<String> proxyIds() throws Exception {

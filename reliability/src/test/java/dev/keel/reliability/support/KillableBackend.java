@@ -28,6 +28,8 @@ public final class KillableBackend implements AutoCloseable {
   private final String name;
   private final int port;
   private volatile ServerSocket server;
+  /** The thread accepting on {@link #server}; the port is free once it has left accept(). */
+  private volatile Thread acceptor;
   private volatile CountDownLatch death = new CountDownLatch(1);
   private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
   public final AtomicInteger requests = new AtomicInteger();
@@ -40,7 +42,7 @@ public final class KillableBackend implements AutoCloseable {
     this.name = name;
     this.server = bind(port);
     this.port = server.getLocalPort();
-    accept(server);
+    acceptor = accept(server);
   }
 
   public static KillableBackend start(String name) throws IOException {
@@ -54,8 +56,8 @@ public final class KillableBackend implements AutoCloseable {
     return s;
   }
 
-  private void accept(ServerSocket s) {
-    LoopbackHttp.acceptInBackground(s, name, sockets, this::serve);
+  private Thread accept(ServerSocket s) {
+    return LoopbackHttp.acceptInBackground(s, name, sockets, this::serve);
   }
 
   private void serve(Socket c) {
@@ -111,6 +113,13 @@ public final class KillableBackend implements AutoCloseable {
     }
     sockets.clear();
     death.countDown();
+    // The JDK closes a listening socket's descriptor only once the thread blocked in accept() on
+    // it has woken up: until then the port is taken, and restart() could not bind it.
+    try {
+      acceptor.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     log.info("backend {} killed (port {})", name, port);
   }
 
@@ -118,7 +127,7 @@ public final class KillableBackend implements AutoCloseable {
   public synchronized void restart() throws IOException {
     death = new CountDownLatch(1);
     server = bind(port);
-    accept(server);
+    acceptor = accept(server);
     log.info("backend {} restarted (port {})", name, port);
   }
 

@@ -32,7 +32,7 @@ final class LoopbackHttp {
    * Accepts connections on {@code server} in a daemon thread until it is closed; each connection is
    * added to {@code sockets} and served by {@code serve} in a daemon thread of its own.
    */
-  static void acceptInBackground(ServerSocket server, String name, Set<Socket> sockets, Consumer<Socket> serve) {
+  static Thread acceptInBackground(ServerSocket server, String name, Set<Socket> sockets, Consumer<Socket> serve) {
     Thread t = new Thread(() -> {
       while (!server.isClosed()) {
         try {
@@ -48,6 +48,7 @@ final class LoopbackHttp {
     }, name + "-accept");
     t.setDaemon(true);
     t.start();
+    return t;
   }
 
   /** The next request on a keep-alive connection, its body skipped; null once the peer is done. */
@@ -97,7 +98,7 @@ final class LoopbackHttp {
       throws IOException, InterruptedException {
     out.write(head(status, backend, close));
     out.flush();
-    Thread.sleep(pauseMillis);
+    Thread.sleep(pauseMillis); // the slow body is the behaviour: a kill can fall between head and body
     out.write(backend.getBytes(StandardCharsets.UTF_8));
     out.flush();
   }

@@ -68,6 +68,9 @@ public final class ProxyProcess implements AutoCloseable {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(jvmFlags);
+    // The child runs on this module's test class path, so its simplelogger.properties: the proxy's
+    // INFO lines (its ports, "started") are what this class waits for.
+    cmd.add("-Dorg.slf4j.simpleLogger.log.dev.keel.proxy=info");
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add("dev.keel.proxy.Main");

@@ -58,9 +58,9 @@ public final class Recovery implements AutoCloseable {
    * late: requests sent to it before the correction may still be finishing.
    */
   public Departed watchDeparted(String departed) throws InterruptedException {
-    Thread.sleep(200);
+    Thread.sleep(200); // the grace this property allows, not a wait for a condition
     int[] before = answers(departed);
-    Thread.sleep(1000);
+    Thread.sleep(1000); // the observation window
     return new Departed(departed, before, answers(departed));
   }
 
