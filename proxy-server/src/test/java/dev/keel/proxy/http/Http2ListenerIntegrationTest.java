@@ -82,7 +82,9 @@ class Http2ListenerIntegrationTest {
         if (f.type() == H2Codec.HEADERS && f.headers().status() != null) {
           statuses.add(f.streamId() + ":" + f.headers().status());
         }
-        if (f.has(H2Wire.END_STREAM)) {
+        // the flag bit END_STREAM is ACK on SETTINGS and PING (stream 0): a SETTINGS ACK that arrives
+        // late, on a busy machine, must not count as a stream's end
+        if (f.streamId() != 0 && f.has(H2Wire.END_STREAM)) {
           done++;
         }
         assertThat(f.type()).isNotIn(H2Wire.RST_STREAM, H2Wire.GOAWAY);
