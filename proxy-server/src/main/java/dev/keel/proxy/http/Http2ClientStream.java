@@ -1,7 +1,6 @@
 package dev.keel.proxy.http;
 
 import dev.keel.proxy.accesslog.AccessLog;
-import dev.keel.proxy.routing.ServiceEntry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultHttpContent;
@@ -121,37 +120,12 @@ final class Http2ClientStream implements ResponseSink {
       refuse(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
       return;
     }
-    HttpRouter.Choice c = conn.choice();
-    if (!route.router.route(req, head.host, c)) {
-      log.debug("refused {} from {} (stream {}): {}", c.refused, conn.peer(), id, c.detail);
-      route.stats().refusedByRoutes(c.refused);
-      answer(c.refused == null ? HttpResponseStatus.NOT_FOUND : c.refused, c.detail);
+    RoutedRequest routed = conn.routing();
+    if (!routed.route(req, head, id, line)) {
+      answer(routed.refused(), routed.detail());
       return;
     }
-    ListenerRoute rule = c.route;
-    ServiceEntry<HttpService> to = c.service;
-    if (rule == null || to == null) {
-      throw new IllegalStateException("routed without a route");
-    }
-    StickySessions sticky = rule.sticky;
-    // read before the head is rewritten: the rewrite replaces X-Forwarded-For, which client-ip may believe
-    String token = sticky.cookieBased() ? sticky.tokenFrom(req.headers()) : null;
-    CharSequence key = sticky.clientIp() ? sticky.clientIp(conn.peer(), conn.trustedPeer(), req.headers()) : null;
-    if (line != null) {
-      String ip = key != null ? key.toString() : sticky.clientIp(conn.peer(), conn.trustedPeer(), req.headers());
-      line.routed(ip != null ? ip : conn.peer(), rule.config == null ? null : rule.name, to.name());
-    }
-    if (key == null && sticky.clientIp()) {
-      // strict client-ip: a trusted proxy that names no client IP (see HttpProxyHandler)
-      route.stats().rejected.increment();
-      answer(HttpResponseStatus.INTERNAL_SERVER_ERROR, HttpProxyHandler.NO_CLIENT_IP);
-      return;
-    }
-    exchange.begin(req, head, false, token, key, rule, to);
-    HeaderRewriter.request(req, head, false, conn.peer(), conn.trustedPeer(), route.proto(), route.clientHeaders);
-    if (c.covered > 0) {
-      HttpRouter.stripPrefix(req, c.covered, conn.trustedPeer());
-    }
+    routed.begin(exchange, req, head, false);
     long timeout = grpc ? reader.grpcTimeoutNanos() : -1;
     long deadline = timeout < 0 ? 0 : conn.ticker().nanoTime() + Math.max(1, timeout);
     // a gRPC call that may run twice: listed as idempotent, or sent as GET (gRPC's mark of a safe method)

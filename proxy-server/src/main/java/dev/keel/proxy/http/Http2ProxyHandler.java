@@ -51,13 +51,13 @@ public final class Http2ProxyHandler extends Http2ConnectionHandler {
 
   private final HttpRoute route;
   private final @Nullable AccessLog accessLog;
-  private final HttpRouter.Choice choice = new HttpRouter.Choice();
   private final Http2Config settings;
   private final Http2Frames frames;
   private final ArrayList<Http2ClientStream> touched = new ArrayList<>(8);
   private final Runnable flushTask = this::flushNow;
   private @Nullable ChannelHandlerContext ctx;
   private @Nullable ExchangeContext context;
+  private @Nullable RoutedRequest routing;
   private @Nullable GoAwayDrain drain;
   private @Nullable Http2Clocks clocks;
   private @Nullable ScheduledFuture<?> age;
@@ -112,6 +112,8 @@ public final class Http2ProxyHandler extends Http2ConnectionHandler {
     }
     UpstreamConnector upstreams = Http1Upstream.connector(route.pool(ctx.channel().eventLoop()));
     context = new ExchangeContext(route, upstreams, ticker, peer, ctx.channel());
+    // false: a stream's head is rewritten as for HTTP/1.1; H2Heads drops what HTTP/2 forbids on the way to an HTTP/2 instance
+    routing = new RoutedRequest(route, peer, trustedPeer, false);
     drain = new GoAwayDrain(this, ctx, settings.drainTimeout().toNanos());
     clocks = new Http2Clocks(this, ctx, route.idleNanos);
     // room for every stream's window at once: a stalled stream never holds the others' window
@@ -141,10 +143,9 @@ public final class Http2ProxyHandler extends Http2ConnectionHandler {
     return accessLog;
   }
 
-  /** Where a stream's request is routed to: one per connection, streams begin one at a time on its loop. */
-  HttpRouter.Choice choice() {
-    choice.reset();
-    return choice;
+  /** Routes a stream's request: one per connection, streams begin one at a time on its loop. */
+  RoutedRequest routing() {
+    return active(routing);
   }
 
   Http2Config settings() {
@@ -153,10 +154,6 @@ public final class Http2ProxyHandler extends Http2ConnectionHandler {
 
   String peer() {
     return peer;
-  }
-
-  boolean trustedPeer() {
-    return trustedPeer;
   }
 
   ChannelHandlerContext ctx() {

@@ -1,6 +1,5 @@
 package dev.keel.proxy.http;
 
-import dev.keel.proxy.routing.ServiceEntry;
 import dev.keel.registry.internal.LogSafe;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -34,15 +33,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(HttpProxyHandler.class);
-  static final String NO_CLIENT_IP = "no client IP: the trusted proxy in front sent none of persistence.client-ip-headers"
-      + " (strict client-ip persistence places no request without one)";
 
   private final HttpRoute route;
   private final ReadDeadlines deadlines;
   private final RequestHead head = new RequestHead();
-  private final HttpRouter.Choice choice = new HttpRouter.Choice();
   private @Nullable ChannelHandlerContext ctx;
   private @Nullable ExchangeContext context;
+  private @Nullable RoutedRequest routing;
   private @Nullable Http1Response response;
   private String peer = "";
   private boolean trustedPeer;
@@ -85,6 +82,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     }
     UpstreamConnector upstreams = Http1Upstream.connector(route.pool(ctx.channel().eventLoop()));
     context = new ExchangeContext(route, upstreams, c.ticker(), peer, ctx.channel());
+    routing = new RoutedRequest(route, peer, trustedPeer, route.http2Upstream());
     response = new Http1Response(this, ctx);
     accessLog = ctx.pipeline().get(ExchangeLog.class); // null: the listener has no access log
     route.stats().connections.incrementAndGet();
@@ -164,45 +162,19 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
       failed(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
       return;
     }
-    HttpRouter.Choice c = choice;
-    if (!route.router.route(req, head.host, c)) {
-      log.debug("refused {} from {}: {}", c.refused, peer, c.detail);
-      route.stats().refusedByRoutes(c.refused);
-      failed(c.refused == null ? HttpResponseStatus.NOT_FOUND : c.refused, c.detail);
+    RoutedRequest routed = active(routing);
+    if (!routed.route(req, head, 0, accessLog)) {
+      failed(routed.refused(), routed.detail());
       return;
-    }
-    ListenerRoute rule = c.route;
-    ServiceEntry<HttpService> to = c.service;
-    if (rule == null || to == null) {
-      throw new IllegalStateException("routed without a route");
     }
     boolean http10 = req.protocolVersion().minorVersion() == 0;
-    StickySessions sticky = rule.sticky;
-    // read before the head is rewritten: the rewrite replaces X-Forwarded-For, which client-ip may believe
-    String token = sticky.cookieBased() ? sticky.tokenFrom(req.headers()) : null;
-    CharSequence key = sticky.clientIp() ? sticky.clientIp(peer, trustedPeer, req.headers()) : null;
-    if (accessLog != null) {
-      String ip = key != null ? key.toString() : sticky.clientIp(peer, trustedPeer, req.headers());
-      accessLog.routed(ip != null ? ip : peer, rule.config == null ? null : rule.name, to.name());
-    }
-    if (key == null && sticky.clientIp()) {
-      // strict client-ip: a trusted proxy that names no client IP; hashing anything else would
-      // send the client to an instance that is not its own
-      route.stats().rejected.increment();
-      failed(HttpResponseStatus.INTERNAL_SERVER_ERROR, NO_CLIENT_IP);
-      return;
-    }
     // an HTTP/2 instance cannot take an HTTP/1.1 upgrade: the request goes as a plain one
     boolean websocket = !route.http2Upstream() && head.websocketUpgrade(req);
     Http1Response r = response();
     r.begin(http10, HttpMethod.HEAD.equals(req.method()), head.keepAlive(!http10));
     Exchange e = spare != null ? spare : new Exchange(context(), r);
     spare = null;
-    exchange = e.begin(req, head, websocket, token, key, rule, to);
-    HeaderRewriter.request(req, head, websocket, peer, trustedPeer, route.proto(), route.clientHeaders, route.http2Upstream());
-    if (c.covered > 0) {
-      HttpRouter.stripPrefix(req, c.covered, trustedPeer);
-    }
+    exchange = routed.begin(e, req, head, websocket);
     // dispatched at the end of this read (channelReadComplete), once the bytes that came with the head are decoded
   }
 
