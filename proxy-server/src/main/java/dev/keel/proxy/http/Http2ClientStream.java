@@ -108,8 +108,7 @@ final class Http2ClientStream {
     if (HttpMethod.HEAD.equals(req.method())) {
       response.headRequest();
     }
-    long length = head.chunked() ? -1 : Math.max(head.contentLength(), 0);
-    if (route.maxBody > 0 && length > route.maxBody) {
+    if (head.declaresMoreThan(route.maxBody)) {
       refuse(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
       return;
     }

@@ -14,7 +14,6 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.ArrayDeque;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,10 +21,11 @@ import org.slf4j.LoggerFactory;
 /**
  * One HTTP/1.1 client connection of an HTTP listener. It frames bytes and owns the sequence of
  * exchanges: checks each decoded request head, starts one {@link Exchange} per request (the
- * exchange does the proxying), queues pipelined requests until the response before them is out,
- * keeps the connection alive between exchanges or closes it, and keeps the connection's clocks:
- * the idle timeout, the read deadlines ({@link ReadDeadlines}) and one lazily re-armed timer for the
- * exchanges' request timeouts. The responses are framed by its {@link Http1Response}.
+ * exchange does the proxying), queues pipelined requests until the response before them is out
+ * ({@link PipelinedRequests}), keeps the connection alive between exchanges or closes it, and keeps
+ * the connection's clocks: the idle timeout, the read deadlines ({@link ReadDeadlines}) and one
+ * lazily re-armed timer for the exchanges' request timeouts. The responses are framed by its
+ * {@link Http1Response}.
  *
  * <p>Backpressure: AUTO_READ is off; the client is read only when the exchange asks for more of the
  * request (the upstream can take it) or between exchanges. Everything runs on the connection's
@@ -48,7 +48,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
   private @Nullable Exchange spare;
   private boolean closing;
   private boolean draining;
-  private @Nullable ArrayDeque<Object> pipelined;
+  private @Nullable PipelinedRequests pipelined;
   private @Nullable ConnectionClocks clocks;
   private @Nullable ExchangeLog accessLog;
 
@@ -136,9 +136,9 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void queue(Object msg) {
-    ArrayDeque<Object> q = pipelined;
+    PipelinedRequests q = pipelined;
     if (q == null) {
-      q = new ArrayDeque<>(4);
+      q = new PipelinedRequests(this);
       pipelined = q;
     }
     q.add(msg);
@@ -156,8 +156,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
       failed(refused);
       return;
     }
-    long length = head.chunked() ? -1 : Math.max(head.contentLength(), 0);
-    if (route.maxBody > 0 && length > route.maxBody) {
+    if (head.declaresMoreThan(route.maxBody)) {
       route.stats().rejected.increment();
       failed(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
       return;
@@ -225,17 +224,13 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     clocks().clientActive(); // keep-alive idleness counts from the end of the response
     if (!reusable) {
       closing = true;
-      releasePipelined();
+      PipelinedRequests.releaseIfAny(pipelined);
       ctx().writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
       return;
     }
     ctx().flush();
-    ArrayDeque<Object> q = pipelined;
-    if (q != null && !q.isEmpty()) {
-      // messages that belong to a later request go back to the end of the queue, in order
-      for (int n = q.size(); n > 0 && !closing; n--) {
-        channelRead(ctx(), q.poll());
-      }
+    PipelinedRequests q = pipelined;
+    if (q != null && q.replay(ctx())) {
       Exchange next = exchange;
       if (next != null && !closing) {
         next.clientReadComplete();
@@ -262,7 +257,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
   void failed(HttpResponseStatus status, String detail) {
     if (!closing) {
       closing = true;
-      releasePipelined();
+      PipelinedRequests.releaseIfAny(pipelined);
       Errors.sendAndClose(ctx(), status, detail);
       if (accessLog != null) {
         accessLog.failed(status, exchange, peer); // after the answer is written: its bytes count
@@ -277,7 +272,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         accessLog.cut(exchange);
       }
       closing = true;
-      releasePipelined();
+      PipelinedRequests.releaseIfAny(pipelined);
       ctx().flush();
       ctx().close();
     }
@@ -358,7 +353,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     if (r != null) {
       r.discardHeld();
     }
-    releasePipelined();
+    PipelinedRequests.releaseIfAny(pipelined);
   }
 
   @Override
@@ -371,16 +366,6 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     if (!closing) {
       closing = true;
       ctx.close();
-    }
-  }
-
-  private void releasePipelined() {
-    ArrayDeque<Object> q = pipelined;
-    if (q != null) {
-      Object m;
-      while ((m = q.poll()) != null) {
-        ReferenceCountUtil.release(m);
-      }
     }
   }
 
