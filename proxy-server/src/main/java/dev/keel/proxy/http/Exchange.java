@@ -156,7 +156,9 @@ final class Exchange {
   void clientReadComplete() {
     WebSocketTunnel t = tunnel;
     if (phase == Phase.IDLE) {
-      dispatch();
+      if (!services.awaiting()) {
+        dispatch(); // once: a read that completes while the service opens waits with the first
+      }
     } else if (t != null) {
       t.clientReadComplete();
     } else {

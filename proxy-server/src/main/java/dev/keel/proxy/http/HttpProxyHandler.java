@@ -282,6 +282,12 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     return draining;
   }
 
+  /** True once the last byte of the current request came from the client (or when there is none). */
+  boolean requestDone() {
+    Exchange e = exchange;
+    return e == null || e.requestDone();
+  }
+
   /** The exchange in progress, or null between exchanges (for tests and diagnostics). */
   @Nullable Exchange current() {
     return exchange;

@@ -62,6 +62,11 @@ final class ServiceOpening {
     return to;
   }
 
+  /** True while the request waits for the service's first resolve (a dispatch then would answer 503 early). */
+  boolean awaiting() {
+    return awaiting;
+  }
+
   /** The service the last try went to, or null when none was open. */
   @Nullable HttpService opened() {
     return open;

@@ -109,8 +109,9 @@ public final class PrefaceSniffer extends ChannelInboundHandlerAdapter {
     seen = null;
     ctx.pipeline().remove(this);
     if (s != null) {
+      // the read's own channelReadComplete follows (decide runs in channelRead) and now reaches the
+      // protocol's handlers: firing one here too would end the read twice
       ctx.fireChannelRead(s);
-      ctx.fireChannelReadComplete();
     }
   }
 

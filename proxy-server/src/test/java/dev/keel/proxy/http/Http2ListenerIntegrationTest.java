@@ -76,13 +76,18 @@ class Http2ListenerIntegrationTest {
       }
       h2.flush();
       int done = 0;
+      List<String> statuses = new ArrayList<>();
       while (done < 40) {
         H2Codec.Frame f = h2.read();
+        if (f.type() == H2Codec.HEADERS && f.headers().status() != null) {
+          statuses.add(f.streamId() + ":" + f.headers().status());
+        }
         if (f.has(H2Wire.END_STREAM)) {
           done++;
         }
         assertThat(f.type()).isNotIn(H2Wire.RST_STREAM, H2Wire.GOAWAY);
       }
+      assertThat(statuses).as("every stream answered by an instance").hasSize(40).allMatch(x -> x.endsWith(":200"));
     }
     assertThat(a.requests.get() + b.requests.get()).isEqualTo(40);
   }
