@@ -48,7 +48,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
   private @Nullable Exchange spare;
   private boolean closing;
   private boolean draining;
-  private @Nullable PipelinedRequests pipelined;
+  private final PipelinedRequests pipelined = new PipelinedRequests(this);
   private @Nullable ConnectionClocks clocks;
   private @Nullable ExchangeLog accessLog;
 
@@ -106,7 +106,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     } else if (msg instanceof HttpRequest req) {
       deadlines.onMessage(msg);
       if (e != null) {
-        queue(msg); // pipelined: waits until the response before it is out
+        pipelined.add(msg); // pipelined: waits until the response before it is out
         return;
       }
       start(req);
@@ -131,17 +131,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
       }
       e.requestBody(c);
     } else {
-      queue(c); // the body of a pipelined request
+      pipelined.add(c); // the body of a pipelined request
     }
-  }
-
-  private void queue(Object msg) {
-    PipelinedRequests q = pipelined;
-    if (q == null) {
-      q = new PipelinedRequests(this);
-      pipelined = q;
-    }
-    q.add(msg);
   }
 
   private void start(HttpRequest req) {
@@ -224,13 +215,12 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     clocks().clientActive(); // keep-alive idleness counts from the end of the response
     if (!reusable) {
       closing = true;
-      PipelinedRequests.releaseIfAny(pipelined);
+      pipelined.release();
       ctx().writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
       return;
     }
     ctx().flush();
-    PipelinedRequests q = pipelined;
-    if (q != null && q.replay(ctx())) {
+    if (pipelined.replay(ctx())) {
       Exchange next = exchange;
       if (next != null && !closing) {
         next.clientReadComplete();
@@ -257,7 +247,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
   void failed(HttpResponseStatus status, String detail) {
     if (!closing) {
       closing = true;
-      PipelinedRequests.releaseIfAny(pipelined);
+      pipelined.release();
       Errors.sendAndClose(ctx(), status, detail);
       if (accessLog != null) {
         accessLog.failed(status, exchange, peer); // after the answer is written: its bytes count
@@ -272,7 +262,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         accessLog.cut(exchange);
       }
       closing = true;
-      PipelinedRequests.releaseIfAny(pipelined);
+      pipelined.release();
       ctx().flush();
       ctx().close();
     }
@@ -359,7 +349,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     if (r != null) {
       r.discardHeld();
     }
-    PipelinedRequests.releaseIfAny(pipelined);
+    pipelined.release();
   }
 
   @Override

@@ -11,11 +11,12 @@ import org.jspecify.annotations.Nullable;
  * again by the connection ({@link #replay}) as if they had just come. Every buffer still waiting is
  * released when the connection closes ({@link #release}).
  *
- * <p>One per connection, made when a client first pipelines; confined to the connection's event loop.
+ * <p>One per connection; confined to the connection's event loop.
  */
 final class PipelinedRequests {
   private final HttpProxyHandler connection;
-  private final ArrayDeque<Object> waiting = new ArrayDeque<>(4);
+  // made when a client first pipelines: most never do
+  private @Nullable ArrayDeque<Object> waiting;
 
   PipelinedRequests(HttpProxyHandler connection) {
     this.connection = connection;
@@ -23,7 +24,12 @@ final class PipelinedRequests {
 
   /** A message of a request that comes after the one in progress. */
   void add(Object msg) {
-    waiting.add(msg);
+    ArrayDeque<Object> q = waiting;
+    if (q == null) {
+      q = new ArrayDeque<>(4);
+      waiting = q;
+    }
+    q.add(msg);
   }
 
   /**
@@ -31,27 +37,22 @@ final class PipelinedRequests {
    * that belong to a request after the next go back to the end of the queue, in order.
    */
   boolean replay(ChannelHandlerContext ctx) {
-    if (waiting.isEmpty()) {
+    ArrayDeque<Object> q = waiting;
+    if (q == null || q.isEmpty()) {
       return false;
     }
-    for (int n = waiting.size(); n > 0 && !connection.closing(); n--) {
-      connection.channelRead(ctx, waiting.poll());
+    for (int n = q.size(); n > 0 && !connection.closing(); n--) {
+      connection.channelRead(ctx, q.poll());
     }
     return true;
   }
 
   /** The connection closes: what waits is dropped. */
   void release() {
+    ArrayDeque<Object> q = waiting;
     Object m;
-    while ((m = waiting.poll()) != null) {
+    while (q != null && (m = q.poll()) != null) {
       ReferenceCountUtil.release(m);
-    }
-  }
-
-  /** Releases {@code requests}' messages, when the client ever pipelined. */
-  static void releaseIfAny(@Nullable PipelinedRequests requests) {
-    if (requests != null) {
-      requests.release();
     }
   }
 }
