@@ -6,20 +6,16 @@ import dev.keel.proxy.upstream.Backend;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http2.Http2CodecUtil;
-import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
 import io.netty.handler.codec.http2.Http2ConnectionEncoder;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
-import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,7 +49,6 @@ public final class H2Connection extends Http2ConnectionHandler {
   private final Backend backend;
   private final H2Options options;
   private final H2Stats stats;
-  private final Http2Connection.PropertyKey key;
   private @Nullable ChannelHandlerContext ctx;
   private @Nullable H2Writer writer;
   private boolean ready;
@@ -62,8 +57,7 @@ public final class H2Connection extends Http2ConnectionHandler {
   private boolean active;
   private boolean gone;
   private final H2Slots slots;
-  /** Streams that had something handed over in the current read: they hear its end. */
-  private final List<H2Stream> batch = new ArrayList<>();
+  private final H2StreamTable table;
   private @Nullable ConnectionLease lease;
   private @Nullable H2Keepalive keepalive;
   private @Nullable Throwable closeCause;
@@ -75,12 +69,12 @@ public final class H2Connection extends Http2ConnectionHandler {
     this.backend = backend;
     this.options = options;
     this.stats = stats;
-    this.key = connection().newKey();
     this.slots = new H2Slots(this, backend, options.assumedCapacity());
+    this.table = new H2StreamTable(connection(), slots, stats);
     connection().addListener(new Http2ConnectionAdapter() {
       @Override
       public void onStreamClosed(Http2Stream stream) {
-        streamClosed(stream);
+        table.closed(stream, closed ? closeCause : null);
       }
 
       @Override
@@ -98,6 +92,11 @@ public final class H2Connection extends Http2ConnectionHandler {
 
   public Backend backend() {
     return backend;
+  }
+
+  /** The proxy's streams here, as the codec knows them. */
+  H2StreamTable table() {
+    return table;
   }
 
   H2Pool pool() {
@@ -179,9 +178,9 @@ public final class H2Connection extends Http2ConnectionHandler {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
     this.ctx = ctx;
-    this.writer = new H2Writer(this, ctx, key);
+    this.writer = new H2Writer(this, ctx, table.key());
     super.handlerAdded(ctx);
-    encoder().flowController().listener(this::writabilityChanged);
+    encoder().flowController().listener(table::writabilityChanged);
   }
 
   @Override
@@ -210,10 +209,7 @@ public final class H2Connection extends Http2ConnectionHandler {
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
-    for (int i = 0; i < batch.size(); i++) {
-      batch.get(i).batchDone();
-    }
-    batch.clear();
+    table.readComplete();
     super.channelReadComplete(ctx);
   }
 
@@ -247,16 +243,10 @@ public final class H2Connection extends Http2ConnectionHandler {
   @Override
   protected void onStreamError(ChannelHandlerContext ctx, boolean outbound, Throwable cause,
       Http2Exception.StreamException e) {
-    if (outbound && leftOutByGoAway(e.streamId())) {
+    if (outbound && table.leftOutByGoAway(e.streamId())) {
       return;
     }
     super.onStreamError(ctx, outbound, cause, e);
-  }
-
-  /** True for a stream of the proxy's above the last-stream-id of the instance's GOAWAY. */
-  boolean leftOutByGoAway(int streamId) {
-    Http2Connection c = connection();
-    return c.goAwayReceived() && streamId > c.local().lastStreamKnownByPeer();
   }
 
   @Override
@@ -283,13 +273,8 @@ public final class H2Connection extends Http2ConnectionHandler {
     if (k != null) {
       k.stop();
     }
-    for (H2Stream s : slots.takeWaiting()) {
-      s.fail(FailureKind.CONNECT, cause, false); // never sent: the exchange retries it like a failed connect
-    }
-    for (H2Stream s : slots.takeRunning()) {
-      slots.remove(s);
-      s.closed(cause);
-    }
+    slots.failWaiting(cause, false); // never sent: the exchange retries them like a failed connect
+    slots.closeRunning(cause);
     pool.closed(this);
   }
 
@@ -301,13 +286,7 @@ public final class H2Connection extends Http2ConnectionHandler {
       return;
     }
     ready = true;
-    for (H2Stream s : slots.takeWaiting()) {
-      if (!draining && slots.running() < capacity()) {
-        slots.start(s);
-      } else {
-        pool.place(s); // the instance takes fewer than assumed: the rest go to another connection
-      }
-    }
+    slots.startWaiting(draining ? 0 : capacity(), pool);
     if (slots.running() == 0) {
       idle();
     }
@@ -316,21 +295,8 @@ public final class H2Connection extends Http2ConnectionHandler {
   private void goAwayReceived(int lastStreamId, long errorCode) {
     stats.goAways.increment();
     log.debug("GOAWAY from {} ({}, last stream {}): draining", backend, H2Stream.errorName(errorCode), lastStreamId);
-    try {
-      connection().forEachActiveStream(st -> {
-        H2Stream s = st.getProperty(key);
-        if (s != null && st.id() > lastStreamId) {
-          s.refusedByGoAway = true; // never processed: Netty closes it next, and it goes elsewhere
-          stats.refused.increment();
-        }
-        return true;
-      });
-    } catch (Http2Exception e) {
-      throw new IllegalStateException("the visitor throws nothing", e);
-    }
-    for (H2Stream s : slots.takeWaiting()) {
-      s.fail(FailureKind.CONNECT, new IOException("GOAWAY from " + backend + " before the stream was sent"), true);
-    }
+    table.goAwayReceived(lastStreamId);
+    slots.failWaiting(new IOException("GOAWAY from " + backend + " before the stream was sent"), true);
     drain();
   }
 
@@ -361,44 +327,6 @@ public final class H2Connection extends Http2ConnectionHandler {
     stats.pingTimeouts.increment();
     closeCause = new IOException("no PING answer from " + backend + " within upstream.ping-timeout");
     close("ping timeout");
-  }
-
-  private void streamClosed(Http2Stream st) {
-    H2Stream s = st.removeProperty(key);
-    if (s != null) {
-      slots.remove(s);
-      s.closed(closed ? closeCause : null);
-    }
-  }
-
-  void resetRead(int streamId, long errorCode) {
-    H2Stream s = stream(streamId);
-    if (s != null) {
-      s.resetCode = errorCode;
-      if (errorCode == Http2Error.REFUSED_STREAM.code()) {
-        stats.refused.increment();
-      }
-    }
-  }
-
-  @Nullable H2Stream stream(int streamId) {
-    Http2Stream st = connection().stream(streamId);
-    return st == null ? null : st.getProperty(key);
-  }
-
-  /** {@code s} handed something over in this read: it hears the read's end. */
-  void batch(H2Stream s) {
-    if (!s.inBatch) {
-      s.inBatch = true;
-      batch.add(s);
-    }
-  }
-
-  private void writabilityChanged(Http2Stream st) {
-    H2Stream s = st.getProperty(key);
-    if (s != null) {
-      s.writabilityChanged();
-    }
   }
 
   // ---- what streams write ----

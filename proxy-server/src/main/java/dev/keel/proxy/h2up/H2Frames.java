@@ -22,7 +22,7 @@ final class H2Frames implements Http2FrameListener {
 
   @Override
   public int onDataRead(ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding, boolean endOfStream) {
-    H2Stream s = conn.stream(streamId);
+    H2Stream s = conn.table().stream(streamId);
     if (s == null) {
       return data.readableBytes() + padding; // a stream the proxy gave up: its bytes go back at once
     }
@@ -31,7 +31,7 @@ final class H2Frames implements Http2FrameListener {
 
   @Override
   public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int padding, boolean endStream) {
-    H2Stream s = conn.stream(streamId);
+    H2Stream s = conn.table().stream(streamId);
     if (s != null) {
       s.arrived(headers, endStream);
     }
@@ -45,7 +45,7 @@ final class H2Frames implements Http2FrameListener {
 
   @Override
   public void onRstStreamRead(ChannelHandlerContext ctx, int streamId, long errorCode) {
-    conn.resetRead(streamId, errorCode);
+    conn.table().resetRead(streamId, errorCode);
   }
 
   @Override

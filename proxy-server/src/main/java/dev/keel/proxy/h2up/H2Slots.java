@@ -1,5 +1,6 @@
 package dev.keel.proxy.h2up;
 
+import dev.keel.balancer.FailureKind;
 import dev.keel.proxy.upstream.Backend;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,15 +48,48 @@ final class H2Slots {
   }
 
   /** The streams that waited, in order; none waits any more. */
-  List<H2Stream> takeWaiting() {
+  private List<H2Stream> takeWaiting() {
     List<H2Stream> w = List.copyOf(waiting);
     waiting.clear();
     return w;
   }
 
   /** The streams running now (a copy: they may end while the caller walks it). */
-  List<H2Stream> takeRunning() {
+  private List<H2Stream> takeRunning() {
     return List.copyOf(running);
+  }
+
+  /**
+   * The instance's first SETTINGS came: the streams that waited start while fewer than {@code
+   * capacity} run; the rest are placed again by {@code pool}, on another connection (the instance
+   * takes fewer than assumed).
+   */
+  void startWaiting(int capacity, H2Pool pool) {
+    for (H2Stream s : takeWaiting()) {
+      if (running.size() < capacity) {
+        start(s);
+      } else {
+        pool.place(s);
+      }
+    }
+  }
+
+  /**
+   * Every stream waiting here fails without having been sent: as refused ({@code refused}: the
+   * instance's GOAWAY came first), else as a failed connect; the exchange retries it either way.
+   */
+  void failWaiting(Throwable cause, boolean refused) {
+    for (H2Stream s : takeWaiting()) {
+      s.fail(FailureKind.CONNECT, cause, refused);
+    }
+  }
+
+  /** The connection is gone: every stream running here gives its place back and ends with {@code cause}. */
+  void closeRunning(Throwable cause) {
+    for (H2Stream s : takeRunning()) {
+      remove(s);
+      s.closed(cause);
+    }
   }
 
   /** Starts {@code s} here: it has its place, and hears it is ready. */

@@ -119,7 +119,7 @@ public final class H2Stream {
     if (reading && !delivering && (q == null || q.isEmpty())) {
       H2Connection c = conn;
       if (c != null) {
-        c.batch(this);
+        c.table().batch(this);
       }
       deliver(item);
       return true;

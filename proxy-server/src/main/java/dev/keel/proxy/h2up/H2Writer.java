@@ -79,7 +79,7 @@ final class H2Writer {
 
   /** Resets {@code st} with CANCEL: the instance stops working on it. */
   void cancel(Http2Stream st) {
-    if (handler.leftOutByGoAway(st.id())) {
+    if (handler.table().leftOutByGoAway(st.id())) {
       return; // the instance never saw it: a reset would be a protocol error to it
     }
     handler.resetStream(ctx, st.id(), Http2Error.CANCEL.code(), ctx.newPromise());

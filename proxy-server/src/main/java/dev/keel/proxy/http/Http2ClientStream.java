@@ -1,7 +1,6 @@
 package dev.keel.proxy.http;
 
 import dev.keel.proxy.accesslog.AccessLog;
-import dev.keel.proxy.routing.ServiceEntry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultHttpContent;
@@ -23,9 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One HTTP/2 stream of a client connection as one {@link Exchange}: it reads the request (HEADERS,
- * DATA, trailing HEADERS) into the exchange and is the exchange's {@link ResponseSink} (HEADERS,
- * DATA, trailing HEADERS, RST_STREAM). A gRPC call's failures are told as gRPC statuses (trailers),
- * never as plain HTTP errors.
+ * DATA, trailing HEADERS) into the exchange; its {@link Http2StreamResponse} is the exchange's
+ * {@link ResponseSink} (HEADERS, DATA, trailing HEADERS, RST_STREAM).
  *
  * <p>Flow control, both ways per stream: request DATA is copied out of the connection's read
  * buffer and given to the exchange only while it takes more (its upstream is writable); the
@@ -37,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * <p>Reused by the connection for later streams ({@link #begin} sets every field anew). Confined to
  * the connection's event loop.
  */
-final class Http2ClientStream implements ResponseSink {
+final class Http2ClientStream {
   private static final Logger log = LoggerFactory.getLogger(Http2ClientStream.class);
 
   private final Http2ProxyHandler conn;
@@ -52,23 +50,19 @@ final class Http2ClientStream implements ResponseSink {
   private @Nullable HttpHeaders requestTrailers;
   private boolean answered; // the proxy answered before any exchange began (a refused request)
   private boolean grpc;
-  private boolean headRequest;
   private boolean touched;
   private boolean gave; // request bytes given to the exchange since the last read completed
-  // The response side.
-  private @Nullable Http2Headers heldHead;
-  private @Nullable ByteBuf heldBody;
-  private boolean headSent;
-  private boolean ended;
   int quietTicks;
   // this stream's access log line, when the listener has an access log
   private final @Nullable ExchangeLog accessLog;
+  private final Http2StreamResponse response;
 
   Http2ClientStream(Http2ProxyHandler conn, ExchangeContext context) {
     this.conn = conn;
-    this.exchange = new Exchange(context, this);
     AccessLog log = conn.accessLog();
     this.accessLog = log == null ? null : new ExchangeLog(log);
+    this.response = new Http2StreamResponse(conn, this, accessLog);
+    this.exchange = new Exchange(context, response);
   }
 
   Exchange exchange() {
@@ -94,16 +88,12 @@ final class Http2ClientStream implements ResponseSink {
     answered = false;
     touched = false;
     gave = false;
-    heldHead = null;
-    heldBody = null;
-    headSent = false;
-    ended = false;
-    headRequest = false;
     quietTicks = 0;
     HttpRoute route = conn.route();
     HttpResponseStatus refused = reader.read(id, headers, endOfStream, route.config().limits().maxUriLength());
     route.stats().requests.increment();
     grpc = reader.grpc();
+    response.begin(id, grpc);
     ExchangeLog line = accessLog;
     if (line != null) {
       line.begin(refused == null ? reader.request() : null, conn.peer(), "HTTP/2.0");
@@ -115,43 +105,19 @@ final class Http2ClientStream implements ResponseSink {
     }
     RequestHead head = reader.head();
     HttpRequest req = reader.request();
-    headRequest = HttpMethod.HEAD.equals(req.method());
-    long length = head.chunked() ? -1 : Math.max(head.contentLength(), 0);
-    if (route.maxBody > 0 && length > route.maxBody) {
+    if (HttpMethod.HEAD.equals(req.method())) {
+      response.headRequest();
+    }
+    if (head.declaresMoreThan(route.maxBody)) {
       refuse(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
       return;
     }
-    HttpRouter.Choice c = conn.choice();
-    if (!route.router.route(req, head.host, c)) {
-      log.debug("refused {} from {} (stream {}): {}", c.refused, conn.peer(), id, c.detail);
-      route.stats().refusedByRoutes(c.refused);
-      answer(c.refused == null ? HttpResponseStatus.NOT_FOUND : c.refused, c.detail);
+    RoutedRequest routed = conn.routing();
+    if (!routed.route(req, head, id, line)) {
+      answer(routed.refused(), routed.detail());
       return;
     }
-    ListenerRoute rule = c.route;
-    ServiceEntry<HttpService> to = c.service;
-    if (rule == null || to == null) {
-      throw new IllegalStateException("routed without a route");
-    }
-    StickySessions sticky = rule.sticky;
-    // read before the head is rewritten: the rewrite replaces X-Forwarded-For, which client-ip may believe
-    String token = sticky.cookieBased() ? sticky.tokenFrom(req.headers()) : null;
-    CharSequence key = sticky.clientIp() ? sticky.clientIp(conn.peer(), conn.trustedPeer(), req.headers()) : null;
-    if (line != null) {
-      String ip = key != null ? key.toString() : sticky.clientIp(conn.peer(), conn.trustedPeer(), req.headers());
-      line.routed(ip != null ? ip : conn.peer(), rule.config == null ? null : rule.name, to.name());
-    }
-    if (key == null && sticky.clientIp()) {
-      // strict client-ip: a trusted proxy that names no client IP (see HttpProxyHandler)
-      route.stats().rejected.increment();
-      answer(HttpResponseStatus.INTERNAL_SERVER_ERROR, HttpProxyHandler.NO_CLIENT_IP);
-      return;
-    }
-    exchange.begin(req, head, false, token, key, rule, to);
-    HeaderRewriter.request(req, head, false, conn.peer(), conn.trustedPeer(), route.proto(), route.clientHeaders);
-    if (c.covered > 0) {
-      HttpRouter.stripPrefix(req, c.covered, conn.trustedPeer());
-    }
+    routed.begin(exchange, req, head, false);
     long timeout = grpc ? reader.grpcTimeoutNanos() : -1;
     long deadline = timeout < 0 ? 0 : conn.ticker().nanoTime() + Math.max(1, timeout);
     // a gRPC call that may run twice: listed as idempotent, or sent as GET (gRPC's mark of a safe method)
@@ -172,7 +138,12 @@ final class Http2ClientStream implements ResponseSink {
   /** The proxy's own answer before the stream has an exchange (refused, or no route). */
   private void answer(HttpResponseStatus status, String detail) {
     answered = true;
-    fail(status, detail);
+    response.fail(status, detail);
+  }
+
+  /** True when the proxy answered before any exchange began (a refused request). */
+  boolean answered() {
+    return answered;
   }
 
   /** Request DATA; false when the stream does not take it (its window goes back at once). */
@@ -272,7 +243,7 @@ final class Http2ClientStream implements ResponseSink {
   /** The client reset the stream (RST_STREAM): the instance's side ends too (its stream reset, or its connection closed). */
   void clientReset() {
     requestEnded = true;
-    ended = true;
+    response.gone();
     if (!answered) {
       exchange.clientGone();
     }
@@ -285,7 +256,7 @@ final class Http2ClientStream implements ResponseSink {
 
   /** The stream closed (both sides ended, reset, or the connection went): nothing more of it. */
   void closed() {
-    ended = true;
+    response.gone();
     if (!answered && !exchange.phase().over()) {
       exchange.clientGone();
     }
@@ -294,7 +265,7 @@ final class Http2ClientStream implements ResponseSink {
       line.gone(exchange); // nothing when the line was written already
     }
     dropPending();
-    discardHeld();
+    response.discardHeld();
     stream = null;
   }
 
@@ -302,7 +273,7 @@ final class Http2ClientStream implements ResponseSink {
   void idleTick(int idleTicks) {
     Attempt a = exchange.attempt();
     if (a != null) {
-      a.idleTick(writable());
+      a.idleTick(response.writable());
     }
     // a gRPC stream may rightly be silent for hours (a watch, a long poll): never cut for that
     if (!grpc && !answered && ++quietTicks >= idleTicks) {
@@ -318,7 +289,7 @@ final class Http2ClientStream implements ResponseSink {
   /** The stream's send window (or the connection) has room again, or has none. */
   void writabilityChanged() {
     Attempt a = exchange.attempt();
-    if (a != null && writable()) {
+    if (a != null && response.writable()) {
       a.clientWritable();
     }
   }
@@ -343,194 +314,29 @@ final class Http2ClientStream implements ResponseSink {
     return s;
   }
 
-  // ResponseSink: what the exchange sends to the client.
-
-  @Override
-  public void interim(ResponseHead head) {
-    if (!headSent && !ended) {
-      conn.writeHeaders(id, Http2Responses.interim(head), false);
-    }
-  }
-
-  @Override
-  public void head(ResponseHead head, ResponseWriter.@Nullable CookieEdit cookies) {
-    Http2Headers h = Http2Responses.head(head, cookies);
-    int body = head.body();
-    // as on HTTP/1.1, a head whose body is small is held until that body is in: a failure before
-    // then can still be retried, and a response without body leaves as one HEADERS frame
-    if (headRequest || body == ResponseHead.NONE || (body == ResponseHead.LENGTH && head.contentLength() <= Http1Response.SMALL_BODY)) {
-      heldHead = h;
-    } else {
-      sendHead(h, false);
-    }
-  }
-
-  private void sendHead(Http2Headers h, boolean endStream) {
-    headSent = true;
-    ended |= endStream;
-    conn.writeHeaders(id, h, endStream);
-  }
-
-  @Override
-  public void body(ByteBuf data) {
-    if (headRequest || ended || !data.isReadable()) {
-      data.release();
-      return;
-    }
-    if (heldHead != null) {
-      ByteBuf b = heldBody;
-      if (b == null) {
-        b = conn.ctx().alloc().buffer(Http1Response.SMALL_BODY);
-        heldBody = b;
-      }
-      if (data.readableBytes() <= b.writableBytes()) {
-        b.writeBytes(data);
-        data.release();
-        return;
-      }
-      sendHeld(false);
-    }
-    sent(data.readableBytes());
-    conn.writeData(id, data, false);
-  }
-
-  private void sendHeld(boolean end) {
-    Http2Headers h = heldHead;
-    ByteBuf b = heldBody;
-    heldHead = null;
-    heldBody = null;
-    if (h != null) {
-      sendHead(h, end && b == null);
-    }
-    if (b != null) {
-      sent(b.readableBytes());
-      conn.writeData(id, b, end);
-      ended |= end;
-    }
-  }
-
-  @Override
-  public void end(@Nullable ByteBuf trailers) {
-    @Nullable Http2Headers t = trailers == null ? null : Http2Responses.trailers(trailers);
-    boolean withTrailers = t != null && !t.isEmpty();
-    sendHeld(!withTrailers);
-    if (!ended) {
-      if (t != null && withTrailers) {
-        conn.writeHeaders(id, t, true);
-      } else {
-        conn.writeData(id, Unpooled.EMPTY_BUFFER, true);
-      }
-      ended = true;
-    }
-    ExchangeLog line = accessLog;
-    if (line != null) {
-      line.done(exchange);
-    }
-    stopRequest();
-  }
-
-  private void sent(int bytes) {
-    ExchangeLog line = accessLog;
-    if (line != null) {
-      line.sent(bytes);
-    }
-  }
-
   /** The response is over while the client still sends: it may stop (RFC 9113 §8.1: RST_STREAM NO_ERROR). */
-  private void stopRequest() {
+  void stopRequest() {
     if (!requestEnded) {
-      requestEnded = true;
-      dropPending();
+      dropRequest();
       conn.resetStream(id, Http2Error.NO_ERROR);
     }
     conn.flushSoon();
   }
 
-  @Override
-  public void switching(ResponseHead head) {
-    reset(HttpResponseStatus.BAD_GATEWAY); // never asked for: a stream carries no WebSocket upgrade
+  /** Nothing more of the request is taken: what waits is dropped (its window goes back). */
+  void dropRequest() {
+    requestEnded = true;
+    dropPending();
   }
 
-  @Override
-  public void continue100() {
-    conn.writeHeaders(id, Http2Responses.continue100(), false);
-    conn.flushSoon();
-  }
-
-  @Override
-  public void fail(HttpResponseStatus status, String detail) {
-    discardHeld();
-    if (ended) {
-      return;
-    }
-    if (grpc) {
-      String message = detail.isEmpty() ? Grpc.messageFor(status) : "keel-proxy: " + detail;
-      sendHead(Grpc.trailersOnly(Grpc.statusFor(status), message), true);
-    } else {
-      ByteBuf body = Http2Responses.errorBody(conn.ctx().alloc(), status, detail);
-      sendHead(Http2Responses.error(status, body.readableBytes()), false);
-      sent(body.readableBytes());
-      conn.writeData(id, body, true);
-      ended = true;
-    }
-    ExchangeLog line = accessLog;
-    if (line != null) {
-      line.failed(status, answered ? null : exchange, conn.peer()); // answered: before the stream had an exchange
-    }
-    stopRequest();
-  }
-
-  @Override
-  public void reset(HttpResponseStatus why) {
-    discardHeld();
-    if (ended) {
-      return;
-    }
-    ended = true;
-    ExchangeLog line = accessLog;
-    if (line != null) {
-      line.cut(exchange);
-    }
-    if (grpc && headSent) {
-      // a gRPC call ends with its status in trailers: the client sees why, not a broken stream
-      conn.writeHeaders(id, Grpc.trailers(Grpc.statusFor(why), Grpc.messageFor(why)), true);
-      stopRequest();
-    } else {
-      requestEnded = true;
-      dropPending();
-      conn.resetStream(id, Http2Error.INTERNAL_ERROR);
-      conn.flushSoon();
-    }
-  }
-
-  @Override
-  public boolean committed() {
-    return headSent;
-  }
-
-  @Override
-  public void discardHeld() {
-    heldHead = null;
-    ByteBuf b = heldBody;
-    heldBody = null;
-    if (b != null) {
-      b.release();
-    }
-  }
-
-  @Override
-  public void flush() {
-    conn.flushSoon();
-  }
-
-  @Override
-  public boolean writable() {
+  /** True while the stream is open and its send window (and the connection's) has room. */
+  boolean sendWindowOpen() {
     Http2Stream s = stream;
-    return s != null && !ended && conn.writable(s);
+    return s != null && conn.writable(s);
   }
 
-  @Override
-  public void requestMore() {
+  /** The exchange takes more of the request: what waits is given, and flushed upstream. */
+  void requestMore() {
     if (stream != null && !answered) {
       pump();
       if (gave && exchange.phase() != Phase.IDLE) {
@@ -538,11 +344,6 @@ final class Http2ClientStream implements ResponseSink {
         exchange.clientReadComplete(); // flushes what went upstream
       }
     }
-  }
-
-  @Override
-  public void wakeAt(long deadlineNanos) {
-    conn.wakeAt(deadlineNanos);
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.keel.proxy.http;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.netty.util.concurrent.Ticker;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
@@ -12,7 +13,8 @@ import org.jspecify.annotations.Nullable;
  * {@code grpc-timeout}), armed for the earliest and re-armed as they pass; and the idle ticker,
  * every half idle timeout, which ticks each stream (a stalled response or body, as on HTTP/1.1; gRPC
  * streams excepted) and closes the connection, with a GOAWAY, after {@value
- * ConnectionClocks#IDLE_TICKS} ticks without any stream. Time is the loop's {@link Ticker}.
+ * ConnectionClocks#IDLE_TICKS} ticks without any stream; and {@code http2.max-connection-age}, after
+ * which the connection drains ({@link Http2ProxyHandler#goAway}). Time is the loop's {@link Ticker}.
  * Confined to the connection's event loop.
  */
 final class Http2Clocks implements Runnable {
@@ -23,14 +25,21 @@ final class Http2Clocks implements Runnable {
   private @Nullable ScheduledFuture<?> idleTicker;
   private @Nullable ScheduledFuture<?> timer;
   private long timerAt;
+  private @Nullable ScheduledFuture<?> age;
 
-  Http2Clocks(Http2ProxyHandler connection, ChannelHandlerContext ctx, long idleNanos) {
+  /** @param ageNanos {@code http2.max-connection-age}, 0 for none */
+  Http2Clocks(Http2ProxyHandler connection, ChannelHandlerContext ctx, long idleNanos, long ageNanos) {
     this.connection = connection;
     this.ctx = ctx;
     this.ticker = ctx.executor().ticker();
     long period = idleNanos / 2;
     if (period > 0) {
       idleTicker = ctx.executor().scheduleAtFixedRate(this::idleTick, period, period, TimeUnit.NANOSECONDS);
+    }
+    if (ageNanos > 0) {
+      // ±10 % (gRFC A9), so that connections opened together do not all reconnect together
+      long jittered = (long) (ageNanos * (0.9 + 0.2 * ThreadLocalRandom.current().nextDouble()));
+      age = ctx.executor().schedule(() -> connection.goAway("max-connection-age"), jittered, TimeUnit.NANOSECONDS);
     }
   }
 
@@ -81,8 +90,10 @@ final class Http2Clocks implements Runnable {
   void stop() {
     cancel(idleTicker);
     cancel(timer);
+    cancel(age);
     idleTicker = null;
     timer = null;
+    age = null;
   }
 
   private static void cancel(@Nullable ScheduledFuture<?> f) {

@@ -7,7 +7,6 @@ import dev.keel.proxy.config.Http2Config;
 import dev.keel.proxy.http2.GoAwayDrain;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http2.AbstractHttp2ConnectionHandlerBuilder;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
@@ -18,13 +17,10 @@ import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2Stream;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.netty.util.concurrent.Ticker;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * can send ahead), dispatches the streams that began in a read at its end (so a stream reset in
  * the same read costs no upstream work), flushes responses once per loop iteration rather than
  * once per upstream read, keeps the connection's clocks ({@link Http2Clocks}), and drains it with
- * two GOAWAYs on shutdown, reload or {@code max-connection-age} ({@link GoAwayDrain}).
+ * two GOAWAYs on shutdown, reload or {@code max-connection-age} ({@link GoAwayDrain}). Its codec
+ * and limits are built by {@link Http2HandlerBuilder}.
  *
  * <p>Floods are answered with GOAWAY ENHANCE_YOUR_CALM and a close: RST_STREAM beyond {@code
  * max-resets} per window (CVE-2023-44487), and resets the client makes the proxy send (Netty's
@@ -51,16 +48,15 @@ public final class Http2ProxyHandler extends Http2ConnectionHandler {
 
   private final HttpRoute route;
   private final @Nullable AccessLog accessLog;
-  private final HttpRouter.Choice choice = new HttpRouter.Choice();
   private final Http2Config settings;
   private final Http2Frames frames;
   private final ArrayList<Http2ClientStream> touched = new ArrayList<>(8);
   private final Runnable flushTask = this::flushNow;
   private @Nullable ChannelHandlerContext ctx;
   private @Nullable ExchangeContext context;
+  private @Nullable RoutedRequest routing;
   private @Nullable GoAwayDrain drain;
   private @Nullable Http2Clocks clocks;
-  private @Nullable ScheduledFuture<?> age;
   private String peer = "";
   private boolean trustedPeer;
   private boolean reading;
@@ -70,7 +66,8 @@ public final class Http2ProxyHandler extends Http2ConnectionHandler {
   private boolean flushAfterWrite;
   private boolean counted;
 
-  private Http2ProxyHandler(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings initial,
+  /** Made by {@link Http2HandlerBuilder}: Netty's codec with the listener's limits. */
+  Http2ProxyHandler(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings initial,
       HttpRoute route, @Nullable AccessLog accessLog) {
     super(decoder, encoder, initial, true); // GOAWAY is this handler's to send: a close is a close
     this.route = route;
@@ -98,7 +95,7 @@ public final class Http2ProxyHandler extends Http2ConnectionHandler {
 
   /** As above, each stream logged to {@code accessLog} (null: none). */
   public static Http2ProxyHandler create(HttpRoute route, @Nullable AccessLog accessLog) {
-    return new Builder(route, accessLog).build();
+    return new Http2HandlerBuilder(route, accessLog).build();
   }
 
   @Override
@@ -112,18 +109,14 @@ public final class Http2ProxyHandler extends Http2ConnectionHandler {
     }
     UpstreamConnector upstreams = Http1Upstream.connector(route.pool(ctx.channel().eventLoop()));
     context = new ExchangeContext(route, upstreams, ticker, peer, ctx.channel());
+    // false: a stream's head is rewritten as for HTTP/1.1; H2Heads drops what HTTP/2 forbids on the way to an HTTP/2 instance
+    routing = new RoutedRequest(route, peer, trustedPeer, false);
     drain = new GoAwayDrain(this, ctx, settings.drainTimeout().toNanos());
-    clocks = new Http2Clocks(this, ctx, route.idleNanos);
+    clocks = new Http2Clocks(this, ctx, route.idleNanos, settings.maxConnectionAge().toNanos());
     // room for every stream's window at once: a stalled stream never holds the others' window
     int window = settings.connectionWindow() - Http2CodecUtil.DEFAULT_WINDOW_SIZE;
     if (window > 0) {
       connection().local().flowController().incrementWindowSize(connection().connectionStream(), window);
-    }
-    long ageNanos = settings.maxConnectionAge().toNanos();
-    if (ageNanos > 0) {
-      // ±10 % (gRFC A9), so that connections opened together do not all reconnect together
-      long jittered = (long) (ageNanos * (0.9 + 0.2 * ThreadLocalRandom.current().nextDouble()));
-      age = ctx.executor().schedule(() -> goAway("max-connection-age"), jittered, TimeUnit.NANOSECONDS);
     }
     counted = true;
     route.stats().connections.incrementAndGet();
@@ -141,10 +134,9 @@ public final class Http2ProxyHandler extends Http2ConnectionHandler {
     return accessLog;
   }
 
-  /** Where a stream's request is routed to: one per connection, streams begin one at a time on its loop. */
-  HttpRouter.Choice choice() {
-    choice.reset();
-    return choice;
+  /** Routes a stream's request: one per connection, streams begin one at a time on its loop. */
+  RoutedRequest routing() {
+    return active(routing);
   }
 
   Http2Config settings() {
@@ -153,10 +145,6 @@ public final class Http2ProxyHandler extends Http2ConnectionHandler {
 
   String peer() {
     return peer;
-  }
-
-  boolean trustedPeer() {
-    return trustedPeer;
   }
 
   ChannelHandlerContext ctx() {
@@ -375,11 +363,6 @@ public final class Http2ProxyHandler extends Http2ConnectionHandler {
     if (c != null) {
       c.stop();
     }
-    ScheduledFuture<?> a = age;
-    age = null;
-    if (a != null) {
-      a.cancel(false);
-    }
   }
 
   /** Visits the stream objects of the open streams. */
@@ -402,39 +385,5 @@ public final class Http2ProxyHandler extends Http2ConnectionHandler {
       throw new IllegalStateException("not active");
     }
     return value;
-  }
-
-  /** Netty's builder, with the listener's limits. */
-  private static final class Builder extends AbstractHttp2ConnectionHandlerBuilder<Http2ProxyHandler, Builder> {
-    private final HttpRoute route;
-    private final @Nullable AccessLog accessLog;
-
-    Builder(HttpRoute route, @Nullable AccessLog accessLog) {
-      this.route = route;
-      this.accessLog = accessLog;
-      Http2Config c = route.config().http2();
-      server(true);
-      initialSettings(Http2Settings.defaultSettings()
-          .maxConcurrentStreams(c.maxConcurrentStreams())
-          .initialWindowSize(c.initialWindow())
-          .maxHeaderListSize(route.config().limits().maxHeaderSize()));
-      int resetWindow = (int) Math.max(1, c.resetWindow().toSeconds());
-      decoderEnforceMaxRstFramesPerWindow(c.maxResets(), resetWindow);
-      encoderEnforceMaxRstFramesPerWindow(c.maxResets(), resetWindow);
-      encoderEnforceMaxQueuedControlFrames(c.maxQueuedControlFrames());
-      decoderEnforceMaxSmallContinuationFrames(c.maxSmallContinuationFrames());
-      decoderEnforceMaxConsecutiveEmptyDataFrames(c.maxEmptyDataFrames());
-      gracefulShutdownTimeoutMillis(0);
-    }
-
-    @Override
-    protected Http2ProxyHandler build() {
-      return super.build();
-    }
-
-    @Override
-    protected Http2ProxyHandler build(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings initial) {
-      return new Http2ProxyHandler(decoder, encoder, initial, route, accessLog);
-    }
   }
 }

@@ -209,6 +209,14 @@ final class RequestHead {
     return AsciiString.contentEqualsIgnoreCase(name, known);
   }
 
+  /**
+   * True when the Content-Length says more than {@code maxBody} bytes (0: no limit), refused before
+   * any of it is read; a chunked body is counted as it comes.
+   */
+  boolean declaresMoreThan(long maxBody) {
+    return maxBody > 0 && !chunked() && contentLength() > maxBody;
+  }
+
   /** The request's body length from its (checked) Content-Length; -1 without one. */
   long contentLength() {
     CharSequence cl = contentLength;

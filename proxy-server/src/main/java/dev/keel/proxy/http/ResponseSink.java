@@ -8,7 +8,7 @@ import org.jspecify.annotations.Nullable;
  * The client side of one {@link Exchange}, as the exchange sees it: where its response goes and
  * how it paces the request it reads. An HTTP/1.1 client connection implements it today ({@link
  * HttpProxyHandler}: status line, chunking, {@code Connection: close}); so does an HTTP/2 stream
- * ({@link Http2ClientStream}: HEADERS, DATA, trailing HEADERS, RST_STREAM; the stream's flow-control
+ * ({@link Http2StreamResponse}: HEADERS, DATA, trailing HEADERS, RST_STREAM; the stream's flow-control
  * window as writability). The exchange never sees framing: only heads, body pieces, trailers and the end.
  *
  * <p>All methods run on the connection's event loop. Buffers passed in are owned by the sink.
