@@ -22,10 +22,10 @@ import org.slf4j.LoggerFactory;
  * (retry elsewhere, or answer) is its {@link Recovery}'s to decide; the wait for the response is
  * timed by its {@link ResponseDeadlines}; its service is opened by its {@link ServiceOpening}.
  *
- * <p>Knows no framing: an HTTP/1.1 connection ({@link HttpProxyHandler}) feeds it today, an HTTP/2
- * stream will tomorrow. Every field is set anew by {@link #begin} for each request (an HTTP/1.1
- * connection reuses its exchange object for the next request once one is done; an HTTP/2 stream
- * would have its own), and the attempt's by {@link Attempt#begin} for each try; late events of an
+ * <p>Knows no framing: an HTTP/1.1 connection ({@link HttpProxyHandler}) or an HTTP/2 stream
+ * ({@link Http2ClientStream}) feeds it. Every field is set anew by {@link #begin} for each request
+ * (an HTTP/1.1 connection reuses its exchange object for the next request once one is done; an
+ * HTTP/2 stream has its own), and the attempt's by {@link Attempt#begin} for each try; late events of an
  * earlier request or try reach nobody (a released upstream calls no more). Confined to the client
  * connection's event loop; never blocks.
  */
