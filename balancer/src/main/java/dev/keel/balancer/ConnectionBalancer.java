@@ -64,10 +64,13 @@ public sealed interface ConnectionBalancer permits DefaultConnectionBalancer {
   @Nullable ConnectionLease open(Collection<? extends Endpoint> exclude);
 
   /**
-   * A lease on {@code endpoint}, chosen by the caller rather than by this balancer's placement (a
-   * tcp listener whose policy places connections, such as ring-hash on the client address): it
-   * counts like any other lease in {@link #evenness()} and the endpoints' {@code
-   * activeConnections}, so policies that read them see it.
+   * A lease on {@code endpoint}, chosen by the caller rather than by this balancer's placement: a
+   * tcp listener whose policy places connections (ring-hash on the client address), or a
+   * multiplexed connection (HTTP/2) opened because a request was balanced there or because the
+   * connections there were full. It counts like any other lease in {@link #evenness()} and the
+   * endpoints' {@code activeConnections}, so policies that read them see it, and it may be shed
+   * like a placed one. The endpoint may have left discovery between the pick that chose it and the
+   * connection opening: it is then simply not counted in shares nor shed until it is back.
    *
    * @param endpoint an endpoint of this balancer's {@link Balancer}, as its {@code pick} returns
    * @throws IllegalArgumentException when {@code endpoint} is not one of its balancer's

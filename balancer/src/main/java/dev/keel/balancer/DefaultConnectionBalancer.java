@@ -111,6 +111,7 @@ final class DefaultConnectionBalancer implements ConnectionBalancer {
 
   @Override
   public synchronized ConnectionLease openOn(Endpoint endpoint) {
+    requireNonNull(endpoint, "endpoint");
     if (!(endpoint instanceof EndpointState e)) {
       throw new IllegalArgumentException("endpoint: " + endpoint + " (expected: an endpoint its balancer picked)");
     }

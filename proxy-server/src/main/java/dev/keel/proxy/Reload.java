@@ -71,7 +71,7 @@ final class Reload {
       for (ListenerConfig l : next.listeners()) {
         ListenerKinds.forConfig(l);
         // Every file is read before anything is bound: a bad certificate fails the reload here.
-        TlsMaterial material = TlsMaterial.load(l.tls(), l.upstream().tls());
+        TlsMaterial material = TlsMaterial.load(l.tls(), l.upstream().tls(), l.alpn());
         RunningListener old = find(l.name());
         if (old != null && old.config().equals(l)) {
           if (!material.isEmpty()) {

@@ -22,10 +22,10 @@ import org.junit.jupiter.api.io.TempDir;
  * every key the proxy's ConfigLoader reads and its README shows is in the tables.
  */
 class ConfigurationDocTest {
-  private static final Pattern TABLE_KEY = Pattern.compile("^\\| `([a-z][a-z.\\[\\]-]*)` \\|", Pattern.MULTILINE);
-  private static final Pattern YAML_KEY = Pattern.compile("^( *)(- )?([a-z][a-z-]*):( .*)?$");
+  private static final Pattern TABLE_KEY = Pattern.compile("^\\| `([a-z][a-z0-9.\\[\\]-]*)` \\|", Pattern.MULTILINE);
+  private static final Pattern YAML_KEY = Pattern.compile("^( *)(- )?([a-z][a-z0-9-]*):( .*)?$");
   private static final Pattern LOADER_KEY =
-      Pattern.compile("\\.(?:required|string|strings|integer|decimal|bool|duration|size|oneOf|parsed|map|list)\\(\"([a-z-]+)\"");
+      Pattern.compile("\\.(?:required|string|strings|integer|decimal|bool|duration|size|oneOf|parsed|map|list)\\(\"([a-z][a-z0-9-]*)\"");
 
   private static Path root;
   private static String doc;
@@ -137,7 +137,7 @@ class ConfigurationDocTest {
     StringBuilder block = new StringBuilder();
     for (String line : readme.substring(start, readme.indexOf("```", start)).split("\n")) {
       String l = line.replaceAll("\\s+#.*$", "");
-      Matcher flow = Pattern.compile("^( *)(- )?([a-z-]+): \\{(.*)\\}$").matcher(l);
+      Matcher flow = Pattern.compile("^( *)(- )?([a-z][a-z0-9-]*): \\{(.*)\\}$").matcher(l);
       if (!flow.matches()) {
         block.append(l).append('\n');
         continue;

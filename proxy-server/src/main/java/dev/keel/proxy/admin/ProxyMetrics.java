@@ -60,12 +60,16 @@ final class ProxyMetrics implements AutoCloseable {
       out.add(stale(t, picker));
     }
     if ("http".equals(l.config().protocol())) {
-      out.add(Gauge.builder("keel_proxy_tunnels", l, x -> x.stats().tunnels()).tags(t)
-          .description("open WebSocket tunnels").register(registry));
-      out.add(FunctionCounter.builder("keel_proxy_tunnel_sheds", l, x -> x.stats().tunnelSheds()).tags(t)
-          .description("WebSocket tunnels closed with 1012 by rebalancing").register(registry));
+      if (!l.config().upstream().protocol().http2()) {
+        out.add(Gauge.builder("keel_proxy_tunnels", l, x -> x.stats().tunnels()).tags(t)
+            .description("open WebSocket tunnels").register(registry));
+        out.add(FunctionCounter.builder("keel_proxy_tunnel_sheds", l, x -> x.stats().tunnelSheds()).tags(t)
+            .description("WebSocket tunnels closed with 1012 by rebalancing").register(registry));
+      }
       out.add(FunctionCounter.builder("keel_proxy_not_found", l, x -> x.stats().notFound()).tags(t)
           .description("requests no route matched (404)").register(registry));
+      ClientHttp2Stats.register(registry, l, t, out);
+      UpstreamMetrics.register(registry, l, t, out);
     }
     ServiceDirectory<?> services = l.services();
     if (services != null) {
@@ -138,6 +142,7 @@ final class ProxyMetrics implements AutoCloseable {
         meters.add(Gauge.builder("keel_proxy_backend_inflight", b, Backend::inflight).tags(t).register(registry));
         meters.add(Gauge.builder("keel_proxy_backend_connections", b, Backend::connections).tags(t).register(registry));
         meters.add(Gauge.builder("keel_proxy_backend_healthy", b, x -> x.healthy() ? 1 : 0).tags(t).register(registry));
+        UpstreamMetrics.registerBackend(registry, l, b, t, meters);
       });
     }
   }

@@ -22,7 +22,7 @@ import org.jspecify.annotations.Nullable;
 final class RoutesJson {
   private RoutesJson() {}
 
-  static void write(ObjectNode listener, RunningListener l, ServiceDirectory<?> services, boolean http) {
+  static void write(ObjectNode listener, RunningListener l, ServiceDirectory<?> services, boolean tunnels, boolean streams) {
     ArrayNode rs = listener.putArray("routes");
     for (RouteView r : l.routes()) {
       ObjectNode o = rs.addObject();
@@ -67,7 +67,7 @@ final class RoutesJson {
         o.put("policy", s.picker().policy());
         o.put("stale", s.picker().stale());
         o.put("panic", s.picker().panic());
-        StatusJson.backends(o.putArray("backends"), s.picker(), http);
+        StatusJson.backends(o.putArray("backends"), s.picker(), tunnels, streams);
       }
     }
   }

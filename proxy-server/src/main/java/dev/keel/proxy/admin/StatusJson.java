@@ -63,23 +63,28 @@ final class StatusJson {
       o.put("listen", l.localAddress().getHostString() + ":" + l.localAddress().getPort());
       o.put("connections", l.stats().connections());
       o.put("connectionsRefused", l.gate().refused()); // max-connections or the descriptor reserve
+      ClientHttp2Stats.json(l, o);
       o.put("requests", l.stats().requests());
       o.put("rejected", l.stats().rejected());
       o.put("upstreamErrors", l.stats().upstreamErrors());
       o.put("retries", l.stats().retries());
       boolean http = "http".equals(l.config().protocol());
+      boolean h2 = http && l.config().upstream().protocol().http2();
       if (http) {
-        o.put("tunnels", l.stats().tunnels());
-        o.put("tunnelSheds", l.stats().tunnelSheds());
+        if (!h2) {
+          o.put("tunnels", l.stats().tunnels());
+          o.put("tunnelSheds", l.stats().tunnelSheds());
+        }
         o.put("notFound", l.stats().notFound());
+        UpstreamJson.listener(l, o);
       }
       ArrayNode bs = o.putArray("backends");
       // A tcp listener's backends are its connection shares, written by ConnectionSpreadJson.
       if (picker != null && !(l instanceof ConnectionSpread)) {
-        backends(bs, picker, http);
+        backends(bs, picker, http && !h2, h2);
       }
       if (services != null) {
-        RoutesJson.write(o, l, services, http);
+        RoutesJson.write(o, l, services, http && !h2, h2);
       }
       ConnectionSpreadJson.write(l, o, bs);
     }
@@ -90,8 +95,13 @@ final class StatusJson {
     }
   }
 
-  /** The members of {@code picker}, each as DESIGN.md shows a backend. */
-  static void backends(ArrayNode bs, UpstreamPicker picker, boolean http) {
+  /**
+   * The members of {@code picker}, each as DESIGN.md shows a backend.
+   *
+   * @param tunnels with the WebSocket tunnels on each (an http listener with HTTP/1.1 instances)
+   * @param streams with the HTTP/2 streams on each (an http listener with h2c or h2 instances)
+   */
+  static void backends(ArrayNode bs, UpstreamPicker picker, boolean tunnels, boolean streams) {
     for (Backend b : picker.backends()) {
       ObjectNode bo = bs.addObject();
       bo.put("id", b.id());
@@ -105,8 +115,11 @@ final class StatusJson {
       bo.put("failures", b.failures());
       bo.put("ewmaMillis", Math.round(b.ewmaMillis() * 1000) / 1000.0); // the average a client waits
       bo.put("peakEwmaMillis", Math.round(b.peakEwmaMillis() * 1000) / 1000.0); // the balancing cost
-      if (http) {
+      if (tunnels) {
         bo.put("tunnels", b.endpoint().activeConnections()); // those placed by the connection balancer
+      }
+      if (streams) {
+        bo.put("streams", b.streams());
       }
     }
   }

@@ -258,17 +258,18 @@ public final class ConfigLoader {
       clientHeaders = f.parsedList("client-address-headers", "a header name like X-Real-IP", ConfigLoader::headerName);
     }
     ServerTls tls = TlsSections.server(f.map("tls"), warnings);
-    Upstream upstream = TlsSections.upstream(f.map("upstream"), warnings);
+    Upstream upstream = UpstreamSection.read(f.map("upstream"), protocol, warnings);
     int maxConnections = f.integer("max-connections", 0, 0, 10_000_000);
     String proxyProtocol = f.oneOf("proxy-protocol", "none", ListenerConfig.PROXY_PROTOCOLS);
     List<RouteConfig> routes = RoutesSection.routes(f, new RoutesSection.Base(protocol, policy, policies, persistence,
         health, timeouts, retries, tls != null));
     ServicesConfig services = RoutesSection.services(f.map("services"));
     AccessLogConfig accessLog = AccessLogSection.read(f.map("access-log"), protocol);
+    Http2Config http2 = Http2Section.read(f);
     f.done();
     return new ListenerConfig(name, listen, protocol, routed ? null : service, policy, persistence, health, timeouts,
         rebalance, retries, limits, trusted, clientHeaders, tls, upstream, maxConnections, proxyProtocol, routes, services,
-        accessLog);
+        accessLog, http2);
   }
 
   /** True for an HTTP token (RFC 9110 §5.6.2): a field name. */

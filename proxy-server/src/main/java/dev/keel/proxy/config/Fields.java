@@ -173,6 +173,12 @@ final class Fields {
     return s;
   }
 
+  /** True when the value at {@code key} is a mapping (a key that takes a single value or a mapping). */
+  boolean isMap(String key) {
+    ConfigNode n = node.fields.get(key);
+    return n != null && n.kind == ConfigNode.Kind.MAP;
+  }
+
   /** The sub-mapping at {@code key}, or null when absent. */
   @Nullable Fields map(String key) {
     read.add(key);

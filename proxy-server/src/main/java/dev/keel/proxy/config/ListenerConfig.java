@@ -19,6 +19,7 @@ import org.jspecify.annotations.Nullable;
  * @param routes ordered, the first that matches wins; empty when the listener has a {@link #service}
  * @param services how services named by a route's placeholder are kept
  * @param accessLog where and how the listener logs each exchange; null: no access log (the default)
+ * @param http2 HTTP/2 from clients on an http listener ({@code http2:}): on by default
  */
 public record ListenerConfig(
     String name,
@@ -40,7 +41,8 @@ public record ListenerConfig(
     String proxyProtocol,
     List<RouteConfig> routes,
     ServicesConfig services,
-    @Nullable AccessLogConfig accessLog) {
+    @Nullable AccessLogConfig accessLog,
+    Http2Config http2) {
 
   public static final List<String> PROTOCOLS = List.of("http", "tcp");
   /**
@@ -79,6 +81,7 @@ public record ListenerConfig(
     requireNonNull(proxyProtocol, "proxyProtocol");
     routes = List.copyOf(routes);
     requireNonNull(services, "services");
+    requireNonNull(http2, "http2");
     if ((service == null) == routes.isEmpty()) {
       throw new IllegalArgumentException("listener '" + name + "': " + (service == null
           ? "no service and no routes (expected: one of them)" : "both service and routes (expected: one of them)"));
@@ -86,6 +89,27 @@ public record ListenerConfig(
     if (maxConnections < 0) {
       throw new IllegalArgumentException("maxConnections: " + maxConnections + " (expected: >= 0, 0 = unlimited)");
     }
+  }
+
+  /** With HTTP/2 at its defaults. */
+  public ListenerConfig(String name, HostPort listen, String protocol, @Nullable String service, String policy,
+      Persistence persistence, Health health, Timeouts timeouts, Rebalance rebalance, Retries retries, Limits limits,
+      List<Cidr> trustedProxies, List<String> clientAddressHeaders, @Nullable ServerTls tls, Upstream upstream,
+      int maxConnections, String proxyProtocol, List<RouteConfig> routes, ServicesConfig services,
+      @Nullable AccessLogConfig accessLog) {
+    this(name, listen, protocol, service, policy, persistence, health, timeouts, rebalance, retries, limits,
+        trustedProxies, clientAddressHeaders, tls, upstream, maxConnections, proxyProtocol, routes, services, accessLog,
+        Http2Config.DEFAULTS);
+  }
+
+  /** One service, without routes, with {@code http2} (as before routes). */
+  public ListenerConfig(String name, HostPort listen, String protocol, String service, String policy,
+      Persistence persistence, Health health, Timeouts timeouts, Rebalance rebalance, Retries retries,
+      Limits limits, List<Cidr> trustedProxies, List<String> clientAddressHeaders, @Nullable ServerTls tls,
+      Upstream upstream, int maxConnections, String proxyProtocol, Http2Config http2) {
+    this(name, listen, protocol, service, policy, persistence, health, timeouts, rebalance, retries, limits,
+        trustedProxies, clientAddressHeaders, tls, upstream, maxConnections, proxyProtocol, List.of(),
+        ServicesConfig.defaults(), null, http2);
   }
 
   /** Without an access log. */
@@ -143,7 +167,7 @@ public record ListenerConfig(
   public ListenerConfig withService(String name) {
     return new ListenerConfig(this.name, listen, protocol, name, policy, persistence, health, timeouts, rebalance,
         retries, limits, trustedProxies, clientAddressHeaders, tls, upstream, maxConnections, proxyProtocol, List.of(),
-        services, accessLog);
+        services, accessLog, http2);
   }
 
   /**
@@ -153,12 +177,24 @@ public record ListenerConfig(
   public ListenerConfig routed(RouteConfig route) {
     return new ListenerConfig(name, listen, protocol, route.service().toString(), route.policy(), route.persistence(),
         route.health(), route.timeouts(), rebalance, route.retries(), limits, trustedProxies, clientAddressHeaders, tls,
-        upstream, maxConnections, proxyProtocol, List.of(), services, accessLog);
+        upstream, maxConnections, proxyProtocol, List.of(), services, accessLog, http2);
   }
 
   /** Where the listener sends, for logs: {@code service 'orders'}, or {@code 4 routes}. */
   public String target() {
     return service != null ? "service '" + service + "'" : routes.size() + " routes";
+  }
+
+  /**
+   * The protocols a TLS client connection may choose by ALPN: {@code h2} (when {@code http2} is on)
+   * and {@code http/1.1} for {@code http} listeners; none for {@code tcp} ones, which do not look
+   * into what they relay.
+   */
+  public List<String> alpn() {
+    if (!protocol.equals("http")) {
+      return List.of();
+    }
+    return http2.enabled() ? List.of("h2", "http/1.1") : List.of("http/1.1");
   }
 
   /** True when {@code peer} is inside one of {@link #trustedProxies}. */
@@ -383,11 +419,90 @@ public record ListenerConfig(
    * How the listener connects to instances.
    *
    * @param tls how to connect to instances with TLS; null: plain TCP
-   * @param maxIdlePerLoop idle keep-alive connections kept per instance per event loop
+   * @param maxIdlePerLoop idle keep-alive connections kept per instance per event loop (HTTP/1.1)
+   * @param protocol what the proxy speaks to the instances
+   * @param http2 the settings of HTTP/2 connections to the instances ({@code h2c}, {@code h2})
    */
-  public record Upstream(@Nullable UpstreamTls tls, int maxIdlePerLoop) {
+  public record Upstream(@Nullable UpstreamTls tls, int maxIdlePerLoop, UpstreamProtocol protocol, Http2 http2) {
+    public Upstream {
+      requireNonNull(protocol, "protocol");
+      requireNonNull(http2, "http2");
+      if (protocol == UpstreamProtocol.H2 && tls == null) {
+        throw new IllegalArgumentException("protocol: h2 is HTTP/2 over TLS (expected: tls, or h2c for cleartext)");
+      }
+      if (protocol == UpstreamProtocol.H2C && tls != null) {
+        throw new IllegalArgumentException("protocol: h2c is cleartext HTTP/2 (expected: no tls, or h2 with TLS)");
+      }
+    }
+
+    /** HTTP/1.1 to the instances. */
+    public Upstream(@Nullable UpstreamTls tls, int maxIdlePerLoop) {
+      this(tls, maxIdlePerLoop, UpstreamProtocol.HTTP1, Http2.defaults());
+    }
+
     public static Upstream defaults() {
       return new Upstream(null, 64);
+    }
+  }
+
+  /** What a listener speaks to its instances: {@code http1}, {@code h2c} (cleartext, prior knowledge) or {@code h2} (TLS, ALPN). */
+  public enum UpstreamProtocol {
+    HTTP1("http1"),
+    H2C("h2c"),
+    H2("h2");
+
+    public static final List<String> NAMES = List.of("http1", "h2c", "h2");
+    private final String configName;
+
+    UpstreamProtocol(String configName) {
+      this.configName = configName;
+    }
+
+    public String configName() {
+      return configName;
+    }
+
+    public boolean http2() {
+      return this != HTTP1;
+    }
+
+    /** The protocol of a config name in {@link #NAMES}. */
+    public static UpstreamProtocol of(String name) {
+      for (UpstreamProtocol p : values()) {
+        if (p.configName.equals(name)) {
+          return p;
+        }
+      }
+      throw new IllegalArgumentException("upstream.protocol: '" + name + "' (expected: one of " + NAMES + ")");
+    }
+  }
+
+  /**
+   * HTTP/2 connections to the instances.
+   *
+   * @param maxStreams streams per connection at most, below what the instance allows; 0: what it allows
+   * @param streamWindow each stream's receive window, bytes: what a response may have in flight to
+   *     the proxy before the client took it (so, per slow reader, what the proxy holds)
+   * @param pingInterval a connection the instance was silent on this long is sent a PING; 0: never
+   * @param pingTimeout a PING unanswered this long closes the connection as dead
+   */
+  public record Http2(int maxStreams, int streamWindow, Duration pingInterval, Duration pingTimeout) {
+    public static final int MIN_WINDOW = 65_535;
+    public static final int DEFAULT_WINDOW = 1024 * 1024;
+
+    public Http2 {
+      requireNonNull(pingInterval, "pingInterval");
+      requireNonNull(pingTimeout, "pingTimeout");
+      if (maxStreams < 0) {
+        throw new IllegalArgumentException("maxStreams: " + maxStreams + " (expected: >= 0, 0 = as the instance allows)");
+      }
+      if (streamWindow < MIN_WINDOW) {
+        throw new IllegalArgumentException("streamWindow: " + streamWindow + " (expected: " + MIN_WINDOW + "..2147483647)");
+      }
+    }
+
+    public static Http2 defaults() {
+      return new Http2(0, DEFAULT_WINDOW, Duration.ofMinutes(5), Duration.ofSeconds(20));
     }
   }
 }

@@ -60,13 +60,19 @@ final class TlsSections {
     return tls;
   }
 
-  /** The {@code upstream} section (defaults without one). */
-  static Upstream upstream(@Nullable Fields u, List<String> warnings) {
+  /**
+   * The TLS keys of the {@code upstream} section and {@code max-idle-per-loop} (defaults without
+   * one); ends the section ({@link Fields#done()}), so its other keys are read before.
+   *
+   * @param tlsByDefault what {@code tls} is when absent ({@code protocol: h2} is HTTP/2 over TLS)
+   * @param alpn the protocols offered by ALPN when TLS is on
+   */
+  static Upstream upstream(@Nullable Fields u, List<String> warnings, boolean tlsByDefault, List<String> alpn) {
     Upstream d = Upstream.defaults();
     if (u == null) {
       return d;
     }
-    boolean tls = u.bool("tls", false);
+    boolean tls = u.bool("tls", tlsByDefault);
     boolean verify = u.bool("verify", true);
     String ca = u.string("ca");
     String serverName = u.string("server-name");
@@ -91,7 +97,7 @@ final class TlsSections {
     if (!tls) {
       return new Upstream(null, maxIdle);
     }
-    UpstreamTls upstream = new UpstreamTls(verify, ca, serverName, cert, key);
+    UpstreamTls upstream = new UpstreamTls(verify, ca, serverName, cert, key, alpn);
     try {
       TlsContexts.upstream(upstream);
     } catch (TlsFileException e) {

@@ -130,6 +130,15 @@ final class Attempt implements UpstreamListener {
     }
   }
 
+  @Override
+  public void upstreamRefused(Throwable cause) {
+    up = null; // the sink released itself
+    ready = false;
+    if (current()) {
+      exchange.upstreamRefused(this, cause);
+    }
+  }
+
   /** The client can take more again: read on from the upstream. */
   void clientWritable() {
     RequestSink u = upstream();

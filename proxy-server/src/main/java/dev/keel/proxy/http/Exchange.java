@@ -3,7 +3,6 @@ package dev.keel.proxy.http;
 import dev.keel.balancer.FailureKind;
 import dev.keel.proxy.routing.ServiceEntry;
 import dev.keel.proxy.upstream.Backend;
-import dev.keel.registry.Durations;
 import dev.keel.registry.internal.LogSafe;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpContent;
@@ -19,12 +18,14 @@ import org.slf4j.LoggerFactory;
  * an upstream ({@link RequestSink}), relays the response to the client ({@link ResponseSink}),
  * retries where that is safe, times the wait for the response, reports the outcome to the balancer,
  * and after a 101 relays a WebSocket tunnel. Its {@link Phase} changes only in {@link #moveTo},
- * which refuses moves the phase diagram does not have.
+ * which refuses moves the phase diagram does not have. What to do when the request goes wrong
+ * (retry elsewhere, or answer) is its {@link Recovery}'s to decide; the wait for the response is
+ * timed by its {@link ResponseDeadlines}; its service is opened by its {@link ServiceOpening}.
  *
- * <p>Knows no framing: an HTTP/1.1 connection ({@link HttpProxyHandler}) feeds it today, an HTTP/2
- * stream will tomorrow. Every field is set anew by {@link #begin} for each request (an HTTP/1.1
- * connection reuses its exchange object for the next request once one is done; an HTTP/2 stream
- * would have its own), and the attempt's by {@link Attempt#begin} for each try; late events of an
+ * <p>Knows no framing: an HTTP/1.1 connection ({@link HttpProxyHandler}) or an HTTP/2 stream
+ * ({@link Http2ClientStream}) feeds it. Every field is set anew by {@link #begin} for each request
+ * (an HTTP/1.1 connection reuses its exchange object for the next request once one is done; an
+ * HTTP/2 stream has its own), and the attempt's by {@link Attempt#begin} for each try; late events of an
  * earlier request or try reach nobody (a released upstream calls no more). Confined to the client
  * connection's event loop; never blocks.
  */
@@ -37,16 +38,13 @@ final class Exchange {
   // The request (its head, facts and body) and where its attempts go: each reset by begin.
   private final ClientRequest body;
   private final Placement placement;
-  // The request's route and service: each set by begin. The service is replaced by its live entry
-  // when it was closed meanwhile; open is what the attempts go to.
+  // The request's route, set by begin; its service is opened for the tries by services.
   private @Nullable ListenerRoute rule;
-  private @Nullable ServiceEntry<HttpService> service;
-  private @Nullable HttpService open;
-  private boolean awaitingService;
-  private final Runnable serviceReady = this::serviceReady;
+  private final ServiceOpening services;
   private Phase phase = Phase.DONE;
   private boolean websocket;
-  private int retries;
+  private final Recovery recovery;
+  private final ResponseDeadlines deadlines;
   // The upstream side, a field: begun anew for each try; attempt is it while a try is under way.
   private final Attempt slot;
   private @Nullable Attempt attempt;
@@ -56,9 +54,12 @@ final class Exchange {
     this.context = context;
     this.route = context.route();
     this.client = client;
-    this.body = new ClientRequest(route.maxBody);
+    this.body = new ClientRequest(route.maxBody, route.replayLimit);
     this.placement = new Placement();
     this.slot = new Attempt(this, client);
+    this.recovery = new Recovery(this, context, body, client, placement);
+    this.deadlines = new ResponseDeadlines(this, context, client, recovery);
+    this.services = new ServiceOpening(this, context, recovery);
   }
 
   /**
@@ -77,15 +78,30 @@ final class Exchange {
     body.begin(request, head);
     placement.begin(rule.sticky, websocket, token, affinityKey);
     this.rule = rule;
-    this.service = to;
-    this.open = null;
-    this.awaitingService = false;
+    services.begin(to);
     this.websocket = websocket;
     phase = Phase.IDLE;
-    retries = 0;
+    recovery.begin();
+    deadlines.begin();
     attempt = null;
     tunnel = null;
     return this;
+  }
+
+  /**
+   * What an HTTP/2 stream knows of its call beyond the head, set after {@link #begin} and before
+   * the first dispatch.
+   *
+   * @param deadlineNanos when the call's own deadline passes (the loop's ticker; gRPC's
+   *     grpc-timeout), 0 for none: then the exchange ends with 504 (DEADLINE_EXCEEDED for gRPC)
+   *     without a verdict on the instance, whose time it was not
+   * @param idempotent the call may be sent again after its body went out (a gRPC method listed as
+   *     idempotent), as long as that body was kept whole
+   * @param keep bytes of the request body to keep for a resend (0: none)
+   */
+  void call(long deadlineNanos, boolean idempotent, long keep) {
+    body.keep(idempotent, keep);
+    deadlines.call(deadlineNanos);
   }
 
   Phase phase() {
@@ -97,8 +113,11 @@ final class Exchange {
     return body.done();
   }
 
-  /** The one place the phase changes: a move the diagram does not have is a bug, and fails loudly. */
-  private void moveTo(Phase next, String reason) {
+  /**
+   * The one place the phase changes: a move the diagram does not have is a bug, and fails loudly.
+   * Collaborators ({@link Recovery}) ask for their moves here.
+   */
+  void moveTo(Phase next, String reason) {
     if (!phase.canMoveTo(next)) {
       throw new IllegalStateException("exchange " + phase + " -> " + next + " (" + reason + ")");
     }
@@ -116,11 +135,11 @@ final class Exchange {
   void requestBody(HttpContent c) {
     if (c.decoderResult().isFailure()) {
       c.release();
-      refuse(HttpResponseStatus.BAD_REQUEST, "malformed request body");
+      recovery.refuse(HttpResponseStatus.BAD_REQUEST, "malformed request body");
     } else if (phase.over() || phase == Phase.TUNNEL) {
       c.release();
     } else if (!body.admit(c)) {
-      refuse(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "body over limits.max-body");
+      recovery.refuse(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "body over limits.max-body");
     } else {
       body.forward(c, up());
       if (body.done() && phase == Phase.SENDING) {
@@ -137,7 +156,9 @@ final class Exchange {
   void clientReadComplete() {
     WebSocketTunnel t = tunnel;
     if (phase == Phase.IDLE) {
-      dispatch();
+      if (!services.awaiting()) {
+        dispatch(); // once: a read that completes while the service opens waits with the first
+      }
     } else if (t != null) {
       t.clientReadComplete();
     } else {
@@ -156,12 +177,9 @@ final class Exchange {
     };
   }
 
-  /** The client's body did not come in time (body-read deadline): the client's fault, 408. */
+  /** The client's body did not come in time (body-read deadline): {@link Recovery#clientTooSlow}. */
   void clientTooSlow() {
-    if (!phase.over() && phase != Phase.TUNNEL) {
-      log.debug("request from {} not read within its body-read timeout", context.peer());
-      refuse(HttpResponseStatus.REQUEST_TIMEOUT, "request body too slow");
-    }
+    recovery.clientTooSlow();
   }
 
   /** The client connection (or stream) is gone: end everything without a verdict on the backend. */
@@ -172,12 +190,13 @@ final class Exchange {
       t.end();
     }
     if (!phase.over()) {
-      abandon("client gone");
+      recovery.abandon("client gone");
     }
   }
 
-  private void dispatch() {
-    HttpService to = openService();
+  /** Places the request on a backend (again, after a failed try: {@link Recovery}). */
+  void dispatch() {
+    HttpService to = services.open();
     if (to == null) {
       return; // waiting for the service's first resolve, or answered 503
     }
@@ -185,47 +204,16 @@ final class Exchange {
     attempt = a;
     if (a == null) {
       rule().stats.countUpstreamError();
-      fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "no instance available",
-          "no instance of service '" + service().name() + "'");
+      recovery.fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "no instance available",
+          "no instance of service '" + services.name() + "'");
       return;
     }
-    moveTo(Phase.CONNECTING, retries == 0 ? "backend chosen" : "retry on another backend");
-    a.open(context.upstreams());
+    moveTo(Phase.CONNECTING, !recovery.retried() ? "backend chosen" : "retry on another backend");
+    a.open(to.connector(context));
   }
 
-  /**
-   * The request's service, open; null when the exchange waits for its first resolve (dispatched
-   * again when that is over) or was answered 503. A service closed since the request was routed
-   * (idle, beyond the bound) is replaced by its live entry.
-   */
-  private @Nullable HttpService openService() {
-    ServiceEntry<HttpService> s = service().live();
-    service = s;
-    HttpService to = s.service();
-    if (to == null && !awaitingService && s.await(context.channel().eventLoop(), serviceReady)) {
-      awaitingService = true;
-      return null;
-    }
-    if (to == null) {
-      rule().stats.countUpstreamError();
-      fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "service not open", s.failed()
-          ? "service '" + s.name() + "' cannot be opened now"
-          : "service '" + s.name() + "' not resolved within " + Durations.format(s.firstResolve()));
-      return null;
-    }
-    open = to;
-    return to;
-  }
-
-  /** The service's first resolve is over (or its time is): the waiting request goes on. */
-  private void serviceReady() {
-    if (awaitingService && phase == Phase.IDLE) {
-      awaitingService = false;
-      dispatch();
-    }
-  }
-
-  private ListenerRoute rule() {
+  /** The request's route; only once begun. */
+  ListenerRoute rule() {
     ListenerRoute r = rule;
     if (r == null) {
       throw new IllegalStateException("exchange not begun");
@@ -233,12 +221,9 @@ final class Exchange {
     return r;
   }
 
-  private ServiceEntry<HttpService> service() {
-    ServiceEntry<HttpService> s = service;
-    if (s == null) {
-      throw new IllegalStateException("exchange not begun");
-    }
-    return s;
+  /** The request's route, or null before the first request. */
+  @Nullable ListenerRoute ruleOrNull() {
+    return rule;
   }
 
   /** The attempt's upstream is ready: the request goes there. */
@@ -269,12 +254,7 @@ final class Exchange {
     Attempt a = attempt;
     moveTo(Phase.AWAITING_HEAD, "request sent");
     if (a != null) {
-      a.sentNanos = now;
-      long timeout = rule().requestTimeoutNanos;
-      if (timeout > 0) {
-        a.deadlineNanos = now + timeout;
-        client.wakeAt(a.deadlineNanos);
-      }
+      deadlines.sent(a, now);
     }
   }
 
@@ -288,7 +268,7 @@ final class Exchange {
       if (websocket && phase == Phase.AWAITING_HEAD) {
         startTunnel(a, h);
       } else {
-        attemptFailed(FailureKind.RESET, "101 to a request that asked for no upgrade");
+        recovery.attemptFailed(FailureKind.RESET, "101 to a request that asked for no upgrade");
       }
       return;
     }
@@ -300,6 +280,7 @@ final class Exchange {
     a.latencyNanos = context.ticker().nanoTime() - (body.done() ? a.sentNanos : a.writtenNanos);
     a.status = code;
     a.upstreamKeepAlive = h.upstreamKeepAlive();
+    body.settled(); // answered: never sent again from here
     moveTo(Phase.STREAMING, "response head");
     StickySessions sticky = rule().sticky;
     client.head(h, sticky.cookieBased() ? sticky.responseEdit(a.backend(), placement.token()) : null);
@@ -324,6 +305,7 @@ final class Exchange {
     }
     a.report(true);
     a.release(a.upstreamKeepAlive && body.done());
+    body.release(); // what was kept for a resend
     moveTo(Phase.DONE, "response complete");
     client.end(trailers);
   }
@@ -338,24 +320,13 @@ final class Exchange {
       } else {
         log.warn("upstream {} failed on an unexpected error", a, cause); // a bug of ours, answered 502
       }
-      attemptFailed(outcome, outcome == FailureKind.CONNECT ? "connect failed" : "upstream closed or broke the protocol");
+      recovery.attemptFailed(outcome, outcome == FailureKind.CONNECT ? "connect failed" : "upstream closed or broke the protocol");
     }
   }
 
-  /** The request timer: called at or after {@link ResponseSink#wakeAt}; returns the next deadline, or 0. */
+  /** The request timer: called at or after {@link ResponseSink#wakeAt}; {@link ResponseDeadlines#timeUp}. */
   long timeUp(long now) {
-    Attempt a = attempt;
-    // a head held for its small body is not out yet: the deadline covers that body too
-    boolean waiting = phase == Phase.AWAITING_HEAD || (phase == Phase.STREAMING && !client.committed());
-    if (a == null || a.deadlineNanos == 0 || !waiting) {
-      return 0;
-    }
-    if (now - a.deadlineNanos < 0) {
-      return a.deadlineNanos;
-    }
-    log.debug("no response from {} within {}", a, rule().requestTimeout);
-    attemptFailed(FailureKind.TIMEOUT, "no response within timeouts.request");
-    return 0;
+    return deadlines.timeUp(now);
   }
 
   /** Instances the request was sent to (or tried), for the access log. */
@@ -379,97 +350,21 @@ final class Exchange {
     return attempt;
   }
 
-  /**
-   * Nothing was read from the client for the idle timeout (reads pause during an exchange, so that
-   * alone is no fault). A tunnel whose upstream was silent as long closes; a response whose upstream
-   * stalled while the client could take more is cut (the client sees a short message); a body the
-   * upstream stopped taking is the instance's fault (504), one the client stopped sending its own (408).
-   */
+  /** Nothing was read from the client for the idle timeout: {@link Recovery#clientIdle}. */
   void clientIdle(int idleTicks) {
-    Attempt a = attempt;
-    RequestSink u = up();
-    boolean upstreamQuiet = a != null && a.quietTicks >= idleTicks;
-    if (phase == Phase.TUNNEL && upstreamQuiet) {
-      closeTunnel();
-    } else if (phase == Phase.STREAMING && upstreamQuiet && client.committed()) {
-      attemptFailed(FailureKind.TIMEOUT, "response stalled for timeouts.idle");
-    } else if (phase == Phase.SENDING && u != null && !u.writable()) {
-      attemptFailed(FailureKind.TIMEOUT, "the upstream took no request bytes for timeouts.idle");
-    } else if (phase == Phase.SENDING) {
-      refuse(HttpResponseStatus.REQUEST_TIMEOUT, "the client sent nothing for timeouts.idle");
-    }
+    recovery.clientIdle(idleTicks);
   }
 
-  /** The attempt failed before the response was complete: retry when safe, else 502/504 (or a cut). */
-  private void attemptFailed(FailureKind outcome, String reason) {
-    Attempt a = attempt;
-    if (a != null) {
-      a.failed(outcome);
-      a.release(false);
-    }
-    if (client.committed()) {
-      abandon(reason);
-      client.reset(); // part of the response is out: a truncated message, never a made-up end
-      return;
-    }
-    client.discardHeld();
-    boolean nothingSent = phase == Phase.CONNECTING;
-    if (outcome != FailureKind.TIMEOUT && (nothingSent || (body.retryable() && body.done())) && retries < rule().maxRetries) {
-      retries++;
-      rule().stats.countRetry();
-      if (a != null) {
-        a.closeLease();
-        placement.tried(a.backend());
-      }
-      dispatch();
-      return;
-    }
-    rule().stats.countUpstreamError();
-    fail(outcome == FailureKind.TIMEOUT ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY, reason);
-  }
-
-  /** The client's fault (malformed, too large, too slow): no verdict on the backend. */
-  private void refuse(HttpResponseStatus s, String reason) {
-    rule().stats.countRejected();
-    fail(s, reason);
-  }
-
-  /** Ends the exchange with the proxy's own answer, or a cut when part of a response is out. */
-  private void fail(HttpResponseStatus s, String reason) {
-    fail(s, reason, "");
-  }
-
-  /**
-   * As above; a routed listener's answer also says {@code detail} (the service it could not reach),
-   * a listener with {@code service:} answers as it always has.
-   */
-  private void fail(HttpResponseStatus s, String reason, String detail) {
-    boolean committed = client.committed();
-    abandon(reason);
-    if (committed) {
-      client.reset();
-    } else {
-      client.discardHeld();
-      ListenerRoute r = rule;
-      client.fail(s, r == null || !r.detailedErrors ? "" : detail);
-    }
-  }
-
-  /** Lets go of everything the exchange holds, without a verdict on the backend, and moves to CLOSING. */
-  private void abandon(String reason) {
-    Attempt a = attempt;
-    if (a != null) {
-      a.abandon();
-    }
-    body.release();
-    moveTo(Phase.CLOSING, reason);
+  /** The current attempt's instance refused the request unprocessed: {@link Recovery#upstreamRefused}. */
+  void upstreamRefused(Attempt a, Throwable cause) {
+    recovery.upstreamRefused(a, cause);
   }
 
   private void startTunnel(Attempt a, ResponseHead h) {
     a.latencyNanos = context.ticker().nanoTime() - a.sentNanos;
     a.status = 101;
     moveTo(Phase.TUNNEL, "101 switching protocols");
-    HttpService to = open;
+    HttpService to = services.opened();
     WebSocketTunnel t = new WebSocketTunnel(this, context, client, a.upstream(), a.takeLease(),
         to == null ? null : to.tunnels());
     tunnel = t; // before open: the bytes the decoders still hold come out through it
@@ -480,8 +375,8 @@ final class Exchange {
   /** Ends a tunnel whose close handshake is over (or timed out), or whose upstream went away. */
   void closeTunnel() {
     if (phase == Phase.TUNNEL) {
-      abandon("tunnel closed");
-      client.reset();
+      recovery.abandon("tunnel closed");
+      client.reset(HttpResponseStatus.BAD_GATEWAY);
     }
   }
 

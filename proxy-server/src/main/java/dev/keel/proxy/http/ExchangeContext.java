@@ -6,7 +6,7 @@ import io.netty.util.concurrent.Ticker;
 /**
  * What every exchange of one client connection shares: the listener's route, the connector to its
  * upstreams on this event loop, the loop's clock (a fake one in tests), the client's address, and
- * the client channel (an HTTP/1.1 connection today, an HTTP/2 stream channel tomorrow) whose loop
- * the exchanges run on. Created once per connection.
+ * the client connection (HTTP/1.1, or HTTP/2 whose streams share it) whose loop the exchanges run
+ * on. Created once per connection.
  */
 record ExchangeContext(HttpRoute route, UpstreamConnector upstreams, Ticker ticker, String peer, Channel channel) {}

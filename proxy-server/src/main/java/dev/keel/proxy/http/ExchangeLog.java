@@ -18,7 +18,8 @@ import org.jspecify.annotations.Nullable;
  * written to the client (it sits in the pipeline below the proxy handler and above TLS, so it
  * counts HTTP bytes), and keeps the facts of the exchange in progress until it ends, when it hands
  * one {@link AccessEntry} to the listener's {@link AccessLog}. In the pipeline only when the
- * listener has an access log. Confined to the connection's event loop; one per connection.
+ * listener has an access log. Confined to the connection's event loop; one per connection, or one
+ * per HTTP/2 stream (out of the pipeline: {@link #sent} counts its response body bytes).
  */
 public final class ExchangeLog extends ChannelOutboundHandlerAdapter {
   private final AccessLog log;
@@ -51,15 +52,28 @@ public final class ExchangeLog extends ChannelOutboundHandlerAdapter {
     ctx.write(msg, promise);
   }
 
+  /**
+   * {@code bytes} of response went to the client outside the pipeline: an HTTP/2 stream's log counts
+   * its DATA this way (its connection's bytes are every stream's).
+   */
+  void sent(long bytes) {
+    written += bytes;
+  }
+
   /** A request head (null: none came) arrived from {@code peer}: its exchange starts. */
   void begin(@Nullable HttpRequest req, String peer) {
+    begin(req, peer, req == null ? "-" : req.protocolVersion().text());
+  }
+
+  /** As above, the request having come as {@code protocol} (an HTTP/2 stream's: {@code HTTP/2.0}). */
+  void begin(@Nullable HttpRequest req, String peer, String protocol) {
     open = true;
     startNanos = System.nanoTime();
     writtenAtStart = written;
     client = peer;
     method = req == null ? "-" : req.method().name();
     target = req == null ? "-" : req.uri();
-    protocol = req == null ? "-" : req.protocolVersion().text();
+    this.protocol = protocol;
     referer = req == null ? null : req.headers().get(HttpHeaderNames.REFERER);
     userAgent = req == null ? null : req.headers().get(HttpHeaderNames.USER_AGENT);
     route = null;

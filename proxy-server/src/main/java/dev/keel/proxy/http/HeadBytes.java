@@ -98,6 +98,11 @@ final class HeadBytes {
     return length;
   }
 
+  /** The array assembled in; valid up to {@link #length()}, until the next use of this instance. */
+  byte[] array() {
+    return bytes;
+  }
+
   private void ensure(int n) {
     if (length + n > bytes.length) {
       byte[] grown = new byte[Math.max(bytes.length * 2, length + n)];

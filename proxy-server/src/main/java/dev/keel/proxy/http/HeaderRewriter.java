@@ -34,6 +34,15 @@ final class HeaderRewriter {
    */
   static void request(HttpRequest req, RequestHead head, boolean websocket, String peer, boolean trusted, AsciiString proto,
       ClientAddressHeaders clientHeaders) {
+    request(req, head, websocket, peer, trusted, proto, clientHeaders, false);
+  }
+
+  /**
+   * As above; with {@code http2Upstream}, a {@code TE: trailers} of the client is kept (HTTP/2 allows
+   * that one value, and gRPC servers ask for it), and no framing field is set (HTTP/2 frames the body).
+   */
+  static void request(HttpRequest req, RequestHead head, boolean websocket, String peer, boolean trusted, AsciiString proto,
+      ClientAddressHeaders clientHeaders, boolean http2Upstream) {
     HttpHeaders h = req.headers();
     clientHeaders.strip(h, trusted);
     long contentLength = head.chunked() ? -1 : head.contentLength();
@@ -55,8 +64,13 @@ final class HeaderRewriter {
       h.set(HttpHeaderNames.UPGRADE, WEBSOCKET);
       h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
     }
+    if (http2Upstream && head.teTrailers) {
+      h.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
+    }
     if (head.chunked()) {
-      h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+      if (!http2Upstream) {
+        h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+      }
     } else if (contentLength >= 0) {
       h.set(HttpHeaderNames.CONTENT_LENGTH, contentLength);
     }

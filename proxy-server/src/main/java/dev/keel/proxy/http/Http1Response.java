@@ -58,7 +58,10 @@ final class Http1Response implements ResponseSink {
   @Override
   public void head(ResponseHead head, ResponseWriter.@Nullable CookieEdit cookies) {
     framing = ResponseWriter.framing(head, headRequest, http10);
-    close = !keepAlive || framing == ResponseWriter.Framing.UNTIL_CLOSE || connection.draining();
+    // an answer before the request's last byte came ends the connection (the rest of the body would
+    // be read as the next request): it says so, or a keep-alive client sends its next request on a
+    // connection being closed and sees it reset
+    close = !keepAlive || framing == ResponseWriter.Framing.UNTIL_CLOSE || connection.draining() || !connection.requestDone();
     if (framing == ResponseWriter.Framing.AS_IS && head.contentLength() <= SMALL_BODY) {
       held = ResponseWriter.finalHead(ctx.alloc(), head, headRequest, http10, close, cookies, (int) head.contentLength());
     } else {
@@ -121,7 +124,7 @@ final class Http1Response implements ResponseSink {
   }
 
   @Override
-  public void reset() {
+  public void reset(HttpResponseStatus why) {
     discardHeld();
     connection.abort();
   }

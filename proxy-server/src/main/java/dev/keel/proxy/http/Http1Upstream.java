@@ -140,6 +140,10 @@ final class Http1Upstream implements RequestSink, UpstreamOwner, ChannelFutureLi
 
   @Override
   public void body(HttpContent content) {
+    if (!chunked && !content.content().isReadable()) {
+      content.release(); // the end of a body framed by its length (or of none) has nothing to write
+      return;
+    }
     RequestWriter.content(connection().channel(), content, chunked);
   }
 

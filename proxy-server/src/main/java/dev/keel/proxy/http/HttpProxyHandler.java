@@ -1,6 +1,5 @@
 package dev.keel.proxy.http;
 
-import dev.keel.proxy.routing.ServiceEntry;
 import dev.keel.registry.internal.LogSafe;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -15,7 +14,6 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.ArrayDeque;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,10 +21,11 @@ import org.slf4j.LoggerFactory;
 /**
  * One HTTP/1.1 client connection of an HTTP listener. It frames bytes and owns the sequence of
  * exchanges: checks each decoded request head, starts one {@link Exchange} per request (the
- * exchange does the proxying), queues pipelined requests until the response before them is out,
- * keeps the connection alive between exchanges or closes it, and keeps the connection's clocks:
- * the idle timeout, the read deadlines ({@link ReadDeadlines}) and one lazily re-armed timer for the
- * exchanges' request timeouts. The responses are framed by its {@link Http1Response}.
+ * exchange does the proxying), queues pipelined requests until the response before them is out
+ * ({@link PipelinedRequests}), keeps the connection alive between exchanges or closes it, and keeps
+ * the connection's clocks: the idle timeout, the read deadlines ({@link ReadDeadlines}) and one
+ * lazily re-armed timer for the exchanges' request timeouts. The responses are framed by its
+ * {@link Http1Response}.
  *
  * <p>Backpressure: AUTO_READ is off; the client is read only when the exchange asks for more of the
  * request (the upstream can take it) or between exchanges. Everything runs on the connection's
@@ -34,15 +33,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(HttpProxyHandler.class);
-  static final String NO_CLIENT_IP = "no client IP: the trusted proxy in front sent none of persistence.client-ip-headers"
-      + " (strict client-ip persistence places no request without one)";
 
   private final HttpRoute route;
   private final ReadDeadlines deadlines;
   private final RequestHead head = new RequestHead();
-  private final HttpRouter.Choice choice = new HttpRouter.Choice();
   private @Nullable ChannelHandlerContext ctx;
   private @Nullable ExchangeContext context;
+  private @Nullable RoutedRequest routing;
   private @Nullable Http1Response response;
   private String peer = "";
   private boolean trustedPeer;
@@ -51,7 +48,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
   private @Nullable Exchange spare;
   private boolean closing;
   private boolean draining;
-  private @Nullable ArrayDeque<Object> pipelined;
+  private final PipelinedRequests pipelined = new PipelinedRequests(this);
   private @Nullable ConnectionClocks clocks;
   private @Nullable ExchangeLog accessLog;
 
@@ -62,7 +59,20 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
   }
 
   @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    if (ctx.channel().isActive()) {
+      open(ctx); // added once the protocol was known (ALPN, or the first bytes): the channel is active already
+    }
+  }
+
+  @Override
   public void channelActive(ChannelHandlerContext ctx) {
+    if (this.ctx == null) {
+      open(ctx);
+    }
+  }
+
+  private void open(ChannelHandlerContext ctx) {
     this.ctx = ctx;
     ConnectionClocks c = new ConnectionClocks(this, ctx, route.idleNanos);
     clocks = c;
@@ -72,6 +82,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     }
     UpstreamConnector upstreams = Http1Upstream.connector(route.pool(ctx.channel().eventLoop()));
     context = new ExchangeContext(route, upstreams, c.ticker(), peer, ctx.channel());
+    routing = new RoutedRequest(route, peer, trustedPeer, route.http2Upstream());
     response = new Http1Response(this, ctx);
     accessLog = ctx.pipeline().get(ExchangeLog.class); // null: the listener has no access log
     route.stats().connections.incrementAndGet();
@@ -95,7 +106,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     } else if (msg instanceof HttpRequest req) {
       deadlines.onMessage(msg);
       if (e != null) {
-        queue(msg); // pipelined: waits until the response before it is out
+        pipelined.add(msg); // pipelined: waits until the response before it is out
         return;
       }
       start(req);
@@ -120,17 +131,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
       }
       e.requestBody(c);
     } else {
-      queue(c); // the body of a pipelined request
+      pipelined.add(c); // the body of a pipelined request
     }
-  }
-
-  private void queue(Object msg) {
-    ArrayDeque<Object> q = pipelined;
-    if (q == null) {
-      q = new ArrayDeque<>(4);
-      pipelined = q;
-    }
-    q.add(msg);
   }
 
   private void start(HttpRequest req) {
@@ -145,50 +147,24 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
       failed(refused);
       return;
     }
-    long length = head.chunked() ? -1 : Math.max(head.contentLength(), 0);
-    if (route.maxBody > 0 && length > route.maxBody) {
+    if (head.declaresMoreThan(route.maxBody)) {
       route.stats().rejected.increment();
       failed(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
       return;
     }
-    HttpRouter.Choice c = choice;
-    if (!route.router.route(req, head.host, c)) {
-      log.debug("refused {} from {}: {}", c.refused, peer, c.detail);
-      route.stats().refusedByRoutes(c.refused);
-      failed(c.refused == null ? HttpResponseStatus.NOT_FOUND : c.refused, c.detail);
+    RoutedRequest routed = active(routing);
+    if (!routed.route(req, head, 0, accessLog)) {
+      failed(routed.refused(), routed.detail());
       return;
-    }
-    ListenerRoute rule = c.route;
-    ServiceEntry<HttpService> to = c.service;
-    if (rule == null || to == null) {
-      throw new IllegalStateException("routed without a route");
     }
     boolean http10 = req.protocolVersion().minorVersion() == 0;
-    StickySessions sticky = rule.sticky;
-    // read before the head is rewritten: the rewrite replaces X-Forwarded-For, which client-ip may believe
-    String token = sticky.cookieBased() ? sticky.tokenFrom(req.headers()) : null;
-    CharSequence key = sticky.clientIp() ? sticky.clientIp(peer, trustedPeer, req.headers()) : null;
-    if (accessLog != null) {
-      String ip = key != null ? key.toString() : sticky.clientIp(peer, trustedPeer, req.headers());
-      accessLog.routed(ip != null ? ip : peer, rule.config == null ? null : rule.name, to.name());
-    }
-    if (key == null && sticky.clientIp()) {
-      // strict client-ip: a trusted proxy that names no client IP; hashing anything else would
-      // send the client to an instance that is not its own
-      route.stats().rejected.increment();
-      failed(HttpResponseStatus.INTERNAL_SERVER_ERROR, NO_CLIENT_IP);
-      return;
-    }
-    boolean websocket = head.websocketUpgrade(req);
+    // an HTTP/2 instance cannot take an HTTP/1.1 upgrade: the request goes as a plain one
+    boolean websocket = !route.http2Upstream() && head.websocketUpgrade(req);
     Http1Response r = response();
     r.begin(http10, HttpMethod.HEAD.equals(req.method()), head.keepAlive(!http10));
     Exchange e = spare != null ? spare : new Exchange(context(), r);
     spare = null;
-    exchange = e.begin(req, head, websocket, token, key, rule, to);
-    HeaderRewriter.request(req, head, websocket, peer, trustedPeer, route.proto(), route.clientHeaders);
-    if (c.covered > 0) {
-      HttpRouter.stripPrefix(req, c.covered, trustedPeer);
-    }
+    exchange = routed.begin(e, req, head, websocket);
     // dispatched at the end of this read (channelReadComplete), once the bytes that came with the head are decoded
   }
 
@@ -239,17 +215,12 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     clocks().clientActive(); // keep-alive idleness counts from the end of the response
     if (!reusable) {
       closing = true;
-      releasePipelined();
+      pipelined.release();
       ctx().writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
       return;
     }
     ctx().flush();
-    ArrayDeque<Object> q = pipelined;
-    if (q != null && !q.isEmpty()) {
-      // messages that belong to a later request go back to the end of the queue, in order
-      for (int n = q.size(); n > 0 && !closing; n--) {
-        channelRead(ctx(), q.poll());
-      }
+    if (pipelined.replay(ctx())) {
       Exchange next = exchange;
       if (next != null && !closing) {
         next.clientReadComplete();
@@ -276,7 +247,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
   void failed(HttpResponseStatus status, String detail) {
     if (!closing) {
       closing = true;
-      releasePipelined();
+      pipelined.release();
       Errors.sendAndClose(ctx(), status, detail);
       if (accessLog != null) {
         accessLog.failed(status, exchange, peer); // after the answer is written: its bytes count
@@ -291,7 +262,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         accessLog.cut(exchange);
       }
       closing = true;
-      releasePipelined();
+      pipelined.release();
       ctx().flush();
       ctx().close();
     }
@@ -299,6 +270,12 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
   boolean draining() {
     return draining;
+  }
+
+  /** True once the last byte of the current request came from the client (or when there is none). */
+  boolean requestDone() {
+    Exchange e = exchange;
+    return e == null || e.requestDone();
   }
 
   /** The exchange in progress, or null between exchanges (for tests and diagnostics). */
@@ -372,7 +349,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     if (r != null) {
       r.discardHeld();
     }
-    releasePipelined();
+    pipelined.release();
   }
 
   @Override
@@ -385,16 +362,6 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     if (!closing) {
       closing = true;
       ctx.close();
-    }
-  }
-
-  private void releasePipelined() {
-    ArrayDeque<Object> q = pipelined;
-    if (q != null) {
-      Object m;
-      while ((m = q.poll()) != null) {
-        ReferenceCountUtil.release(m);
-      }
     }
   }
 

@@ -23,8 +23,18 @@ import org.jspecify.annotations.Nullable;
  * ({@link ServiceDirectory}), its statistics and its upstream pools (one per event loop, created on
  * first use by that loop, shared by every service). Thread-safe. Owns the directory: {@link
  * #close()} closes every service.
+ *
+ * <p>With {@code upstream.protocol} {@code h2c} or {@code h2} every service speaks HTTP/2 to its
+ * instances over connections of its own ({@link HttpService#connector}); the HTTP/1.1 pools then
+ * stay empty.
  */
 public final class HttpRoute implements AutoCloseable {
+  /**
+   * Body bytes of a request kept while it goes to an HTTP/2 instance, so that a stream the instance
+   * refuses unprocessed (REFUSED_STREAM, GOAWAY) can go elsewhere: a gRPC message of up to 64 KiB.
+   */
+  static final int H2_REPLAY_LIMIT = 64 * 1024;
+
   private final ListenerConfig config;
   private final ListenerStats stats = new ListenerStats();
   private final AsciiString proto;
@@ -35,6 +45,9 @@ public final class HttpRoute implements AutoCloseable {
   final long maxBody;
   final long idleNanos;
   final ClientAddressHeaders clientHeaders;
+  private final boolean http2Upstream;
+  /** What a request keeps of its body to go again after a refusal; 0 with HTTP/1.1 instances, which never say so. */
+  final int replayLimit;
 
   /** A listener with {@code service:} over {@code picker}, without tunnel balancing. */
   public HttpRoute(ListenerConfig config, UpstreamPicker picker, Function<EventLoop, UpstreamPool> poolFactory) {
@@ -64,6 +77,8 @@ public final class HttpRoute implements AutoCloseable {
     this.maxBody = config.limits().maxBody();
     this.idleNanos = config.timeouts().idle().toNanos();
     this.clientHeaders = new ClientAddressHeaders(config.clientAddressHeaders());
+    this.http2Upstream = config.upstream().protocol().http2();
+    this.replayLimit = http2Upstream ? H2_REPLAY_LIMIT : 0;
     List<ListenerRoute> routes = new ArrayList<>();
     String service = config.service();
     if (service != null) {
@@ -86,10 +101,15 @@ public final class HttpRoute implements AutoCloseable {
    * ({@link #services()}).
    */
   public @Nullable UpstreamPicker picker() {
+    HttpService s = single();
+    return s == null ? null : s.picker();
+  }
+
+  /** The listener's one service ({@code service:}), open; null on a listener with routes. */
+  public @Nullable HttpService single() {
     ListenerRoute single = router.single();
     ServiceEntry<HttpService> e = single == null ? null : single.fixed();
-    HttpService s = e == null ? null : e.service();
-    return s == null ? null : s.picker();
+    return e == null ? null : e.service();
   }
 
   /** The services the listener's routes send to. */
@@ -118,14 +138,26 @@ public final class HttpRoute implements AutoCloseable {
     return proto;
   }
 
-  /** The pool of {@code loop}; call from that loop. */
+  /** True when requests go to the instances as HTTP/2 streams (no WebSocket tunnels then). */
+  boolean http2Upstream() {
+    return http2Upstream;
+  }
+
+  /** The HTTP/1.1 pool of {@code loop}; call from that loop. */
   UpstreamPool pool(EventLoop loop) {
     return pools.computeIfAbsent(loop, poolFactory);
   }
 
-  /** Closes the idle upstream connections of every pool, each on its own loop. */
+  /** Closes the idle upstream connections of every pool, each on its own loop, and drains the HTTP/2 ones. */
   public void closeIdle() {
     pools.forEach((loop, pool) -> loop.execute(pool::closeIdle));
+    for (ServiceEntry<HttpService> e : services.entries()) {
+      HttpService s = e.service();
+      H2Upstreams h = s == null ? null : s.http2();
+      if (h != null) {
+        h.drain();
+      }
+    }
   }
 
   /** Closes every service (their balancers and tunnel balancing). */

@@ -15,6 +15,11 @@ public final class ListenerStats {
   final LongAdder retries = new LongAdder();
   final AtomicInteger tunnels = new AtomicInteger();
   final LongAdder tunnelSheds = new LongAdder();
+  final AtomicInteger http2Connections = new AtomicInteger();
+  final AtomicInteger streams = new AtomicInteger();
+  final LongAdder streamResets = new LongAdder();
+  final LongAdder goAways = new LongAdder();
+  final LongAdder calmed = new LongAdder();
 
   /** Client connections open now. */
   public int connections() {
@@ -63,5 +68,30 @@ public final class ListenerStats {
   /** WebSocket tunnels closed with 1012 by rebalancing (forced closes). */
   public long tunnelSheds() {
     return tunnelSheds.sum();
+  }
+
+  /** Client connections open now that speak HTTP/2 (counted in {@link #connections()} too). */
+  public int http2Connections() {
+    return http2Connections.get();
+  }
+
+  /** HTTP/2 streams of clients open now, each an exchange (or a refused request being answered). */
+  public int streams() {
+    return streams.get();
+  }
+
+  /** HTTP/2 streams the client reset (RST_STREAM): cancelled calls, and resets of a flood. */
+  public long streamResets() {
+    return streamResets.sum();
+  }
+
+  /** HTTP/2 client connections drained with GOAWAY (shutdown, reload, max-connection-age, idle). */
+  public long goAways() {
+    return goAways.sum();
+  }
+
+  /** HTTP/2 client connections closed with GOAWAY ENHANCE_YOUR_CALM: resets, control frames or headers beyond the limits. */
+  public long calmed() {
+    return calmed.sum();
   }
 }

@@ -12,6 +12,7 @@ package dev.keel.proxy.http;
  *    │                  │   │                                    ▼  ▼
  *    │                  │   └──retry (nothing sent / safe)── AWAITING_HEAD ──101──▶ TUNNEL
  *    │                  │   └──retry (head held, safe)──┐        │ final head          │
+ *    │                  │   └──retry (refused unprocessed)── SENDING                  │
  *    │                  │                               │        ▼                     │
  *    │                  │       SENDING ──early head──▶ STREAMING ──end──▶ DONE        │
  *    ▼                  ▼                                  │                           ▼
@@ -46,7 +47,8 @@ enum Phase {
       case IDLE -> next == CONNECTING || next == CLOSING;
       // CONNECTING -> CONNECTING: the connect failed and the exchange is retried elsewhere
       case CONNECTING -> next == CONNECTING || next == SENDING || next == AWAITING_HEAD || next == CLOSING;
-      case SENDING -> next == AWAITING_HEAD || next == STREAMING || next == CLOSING;
+      // SENDING -> CONNECTING: the instance refused the stream unprocessed and what went can be sent again
+      case SENDING -> next == AWAITING_HEAD || next == STREAMING || next == CONNECTING || next == CLOSING;
       case AWAITING_HEAD -> next == STREAMING || next == TUNNEL || next == CONNECTING || next == CLOSING;
       // STREAMING -> CONNECTING: only a held head was produced, so nothing reached the client
       case STREAMING -> next == DONE || next == CONNECTING || next == CLOSING;

@@ -29,6 +29,8 @@ final class RequestHead {
   @Nullable CharSequence host;
   int teCount;
   @Nullable CharSequence te;
+  /** The request's TE field lists {@code trailers} (a gRPC client's does): kept for HTTP/2 instances. */
+  boolean teTrailers;
   final List<CharSequence> connection = new ArrayList<>(2);
   @Nullable CharSequence upgrade;
   @Nullable CharSequence expect;
@@ -127,11 +129,13 @@ final class RequestHead {
     return false;
   }
 
-  private void reset() {
+  /** Forgets the last request (an HTTP/2 stream's reader fills the fields itself). */
+  void reset() {
     hostCount = 0;
     host = null;
     teCount = 0;
     te = null;
+    teTrailers = false;
     connection.clear();
     upgrade = null;
     expect = null;
@@ -147,7 +151,12 @@ final class RequestHead {
       CharSequence name = e.getKey();
       // by length first: most fields are none of these, and are passed over after one comparison
       switch (name.length()) {
-        case 2 -> dropped |= is(name, HttpHeaderNames.TE);
+        case 2 -> {
+          if (is(name, HttpHeaderNames.TE)) {
+            dropped = true;
+            teTrailers |= Tokens.contains(e.getValue(), "trailers");
+          }
+        }
         case 4 -> {
           if (is(name, HttpHeaderNames.HOST)) {
             hostCount++;
@@ -198,6 +207,14 @@ final class RequestHead {
 
   private static boolean is(CharSequence name, CharSequence known) {
     return AsciiString.contentEqualsIgnoreCase(name, known);
+  }
+
+  /**
+   * True when the Content-Length says more than {@code maxBody} bytes (0: no limit), refused before
+   * any of it is read; a chunked body is counted as it comes.
+   */
+  boolean declaresMoreThan(long maxBody) {
+    return maxBody > 0 && !chunked() && contentLength() > maxBody;
   }
 
   /** The request's body length from its (checked) Content-Length; -1 without one. */

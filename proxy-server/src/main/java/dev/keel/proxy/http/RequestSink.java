@@ -8,8 +8,8 @@ import io.netty.handler.codec.http.HttpRequest;
 
 /**
  * The upstream side of one attempt of an {@link Exchange}: where the request goes. A leased,
- * pooled HTTP/1.1 connection implements it today ({@link Http1Upstream}); a stream on a
- * multiplexed HTTP/2 connection will tomorrow. What comes back arrives through {@link
+ * pooled HTTP/1.1 connection ({@link Http1Upstream}), or a stream on a multiplexed HTTP/2
+ * connection ({@link Http2Upstream}). What comes back arrives through {@link
  * UpstreamListener}. Opened by an {@link UpstreamConnector}.
  *
  * <p>All methods run on the event loop of the exchange's client connection, which is also the

@@ -117,6 +117,24 @@ final class ResponseHead {
   private int readPrefix(ByteBuf in, int n, boolean headRequest) {
     reset();
     copy(in, n);
+    return parse(n, headRequest);
+  }
+
+  /**
+   * Reads a head assembled as HTTP/1.1 lines in the first {@code n} bytes of {@code src} (an HTTP/2
+   * response's HEADERS, by {@link H2Heads}), as {@link #read} reads one from an HTTP/1.1 upstream:
+   * the head's length, or {@link #MALFORMED} ({@link #INCOMPLETE} when the empty line is missing).
+   */
+  int readAssembled(byte[] src, int n, boolean headRequest) {
+    reset();
+    if (bytes.length < n) {
+      bytes = new byte[Math.max(n, bytes.length * 2)];
+    }
+    System.arraycopy(src, 0, bytes, 0, n);
+    return parse(n, headRequest);
+  }
+
+  private int parse(int n, boolean headRequest) {
     byte[] h = bytes;
     int p = 0;
     while (p < n && (h[p] == '\r' || h[p] == '\n')) {

@@ -7,9 +7,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * The client side of one {@link Exchange}, as the exchange sees it: where its response goes and
  * how it paces the request it reads. An HTTP/1.1 client connection implements it today ({@link
- * HttpProxyHandler}: status line, chunking, {@code Connection: close}); an HTTP/2 stream will
- * tomorrow (HEADERS, DATA, trailing HEADERS, RST_STREAM; the stream's flow-control window as
- * writability). The exchange never sees framing: only heads, body pieces, trailers and the end.
+ * HttpProxyHandler}: status line, chunking, {@code Connection: close}); so does an HTTP/2 stream
+ * ({@link Http2StreamResponse}: HEADERS, DATA, trailing HEADERS, RST_STREAM; the stream's flow-control
+ * window as writability). The exchange never sees framing: only heads, body pieces, trailers and the end.
  *
  * <p>All methods run on the connection's event loop. Buffers passed in are owned by the sink.
  */
@@ -51,9 +51,12 @@ interface ResponseSink {
 
   /**
    * The response cannot be completed after part of it reached the client: the client must see a
-   * truncated message, never a made-up end (HTTP/1.1: close the connection; HTTP/2: RST_STREAM).
+   * truncated message, never a made-up end (HTTP/1.1: close the connection; HTTP/2: RST_STREAM, or
+   * for a gRPC call the status in trailers, which is how a gRPC server ends a call that failed).
+   *
+   * @param why what the proxy would have answered had nothing been sent (502, 504)
    */
-  void reset();
+  void reset(HttpResponseStatus why);
 
   /** True once any byte of the final response left for the client (a held head does not count). */
   boolean committed();

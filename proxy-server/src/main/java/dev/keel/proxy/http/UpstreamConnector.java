@@ -3,9 +3,9 @@ package dev.keel.proxy.http;
 import dev.keel.proxy.upstream.Backend;
 
 /**
- * Opens the upstream side of an exchange's attempt on a chosen backend: today a pooled HTTP/1.1
- * connection of the client connection's event loop ({@link Http1Upstream#connector}); tomorrow a
- * stream on a multiplexed HTTP/2 connection. Called on that event loop.
+ * Opens the upstream side of an exchange's attempt on a chosen backend: a pooled HTTP/1.1
+ * connection of the client connection's event loop ({@link Http1Upstream#connector}), or a stream
+ * on a multiplexed HTTP/2 connection of that loop ({@link Http2Upstream#connector}). Called on that event loop.
  */
 interface UpstreamConnector {
   /**

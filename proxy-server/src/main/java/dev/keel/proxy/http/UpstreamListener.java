@@ -37,4 +37,12 @@ interface UpstreamListener {
    * reset or broke the protocol ({@link FailureKind#RESET}).
    */
   void upstreamFailed(FailureKind outcome, Throwable cause);
+
+  /**
+   * The instance did not process the request, and says so (HTTP/2: the stream was reset with
+   * REFUSED_STREAM, or its id is above the last-stream-id of a GOAWAY): it may be sent again
+   * elsewhere whatever its method, if what went of it can be sent again. No verdict on the
+   * instance: it is draining or full, not failing. The sink released itself.
+   */
+  void upstreamRefused(Throwable cause);
 }

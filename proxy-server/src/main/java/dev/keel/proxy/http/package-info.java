@@ -1,4 +1,7 @@
-/** The HTTP/1.1 reverse proxy: strict request decoding, header rewriting, streaming exchange with backpressure, Upgrade tunnels. */
+/**
+ * The HTTP reverse proxy: strict request decoding, header rewriting, one exchange per request or
+ * HTTP/2 stream with backpressure both ways, gRPC calls, Upgrade tunnels.
+ */
 @NullMarked
 package dev.keel.proxy.http;
 

@@ -3,7 +3,12 @@ package dev.keel.proxy.listener;
 import dev.keel.proxy.accesslog.AccessLog;
 import dev.keel.proxy.accesslog.AccessLogConfig;
 import dev.keel.proxy.config.ListenerConfig;
-import dev.keel.proxy.http.ExchangeLog;
+import dev.keel.proxy.h2up.H2AlpnCheck;
+import dev.keel.proxy.h2up.H2Balancing;
+import dev.keel.proxy.h2up.H2Options;
+import dev.keel.proxy.h2up.H2Pool;
+import dev.keel.proxy.h2up.H2Stats;
+import dev.keel.proxy.http.H2Upstreams;
 import dev.keel.proxy.http.HttpProxyHandler;
 import dev.keel.proxy.http.HttpRoute;
 import dev.keel.proxy.http.HttpService;
@@ -12,8 +17,6 @@ import dev.keel.proxy.routing.ServiceDirectory;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 import dev.keel.proxy.http.ListenerStats;
-import dev.keel.proxy.http.ReadDeadlines;
-import dev.keel.proxy.http.StrictRequestDecoder;
 import dev.keel.proxy.http.TunnelBalancing;
 import dev.keel.proxy.http.UpstreamResponseDecoder;
 import dev.keel.proxy.tls.ListenerTls;
@@ -30,12 +33,13 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import io.netty.channel.EventLoop;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 
 
 /** The {@code http} listener kind: the HTTP/1.1 reverse proxy. */
 final class HttpListenerKind implements ListenerKind {
-  private static final int MAX_CHUNK = 64 * 1024;
 
   @Override
   public String protocol() {
@@ -44,14 +48,10 @@ final class HttpListenerKind implements ListenerKind {
 
   @Override
   public RunningListener start(ListenerConfig config, ListenerEnvironment env) {
-    ListenerTls tls = new ListenerTls(TlsMaterial.load(config.tls(), config.upstream().tls()));
+    ListenerTls tls = new ListenerTls(TlsMaterial.load(config.tls(), config.upstream().tls(), config.alpn()));
     ConnectionGate gate = new ConnectionGate(config.maxConnections(), env.fds());
     boolean shed = config.rebalance().enabled();
     ClassLoader policies = env.plugins().classLoader();
-    ServiceDirectory<HttpService> services = ServiceDirectory.of(config, service -> {
-      UpstreamPicker picker = UpstreamPicker.start(service, env.discovery(), policies);
-      return new HttpService(picker, new TunnelBalancing(picker.connections(), shed));
-    });
     long idleNanos = config.timeouts().idle().toNanos();
     int connectMillis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, config.timeouts().connect().toMillis()));
     Bootstrap upstream = new Bootstrap()
@@ -73,6 +73,28 @@ final class HttpListenerKind implements ListenerKind {
           // without header objects. No HTTP codec objects on either path.
           ch.pipeline().addLast("response-decoder", new UpstreamResponseDecoder());
         }, config.upstream().maxIdlePerLoop(), idleNanos);
+    H2Stats h2Stats = new H2Stats();
+    H2Options h2Options = H2Options.of(config);
+    boolean h2 = config.upstream().protocol().http2();
+    boolean h2Tls = config.upstream().protocol() == ListenerConfig.UpstreamProtocol.H2;
+    BiFunction<EventLoop, H2Balancing, H2Pool> h2Pools = (loop, balancing) -> new H2Pool(loop,
+        UpstreamPool.dialer(loop, upstream), (ch, backend) -> {
+          SslHandler upstreamTls = tls.upstreamHandler(ch.alloc(), backend.host(), backend.port());
+          if (upstreamTls != null) {
+            int millis = backend.connectTimeoutMillis();
+            upstreamTls.setHandshakeTimeoutMillis(millis > 0 ? millis : connectMillis);
+            ch.pipeline().addLast("tls", upstreamTls);
+            ch.pipeline().addLast("alpn-check", new H2AlpnCheck(backend.toString())); // h2: TLS offering only h2
+          }
+        }, h2Options, balancing);
+    // A service's connection balancer evens either its WebSocket tunnels (HTTP/1.1 instances) or its
+    // HTTP/2 connections to the instances: never both, so its counts mean one thing.
+    ServiceDirectory<HttpService> services = ServiceDirectory.of(config, service -> {
+      UpstreamPicker picker = UpstreamPicker.start(service, env.discovery(), policies);
+      return h2
+          ? HttpService.http2(picker, new H2Upstreams(new H2Balancing(picker.connections(), shed, h2Stats), h2Tls, h2Pools))
+          : new HttpService(picker, new TunnelBalancing(picker.connections(), shed));
+    });
     HttpRoute route;
     try {
       route = new HttpRoute(config, services, pools); // opens the fixed services
@@ -89,10 +111,7 @@ final class HttpListenerKind implements ListenerKind {
       throw e;
     }
     ChannelGroup clients = new DefaultChannelGroup(config.name(), GlobalEventExecutor.INSTANCE);
-    int maxLine = config.limits().maxUriLength() + 64;
-    int maxHeader = config.limits().maxHeaderSize();
-    long headerReadNanos = config.timeouts().headerRead().toNanos();
-    long bodyReadNanos = config.timeouts().bodyRead().toNanos();
+    HttpConnections connections = new HttpConnections(route, accessLog);
     ServerBootstrap server = new ServerBootstrap()
         .group(env.boss(), env.workers())
         .channel(env.transport().serverChannel())
@@ -108,16 +127,8 @@ final class HttpListenerKind implements ListenerKind {
               return;
             }
             clients.add(ch);
-            tls.addServerHandlers(ch.pipeline());
-            if (accessLog != null) {
-              // below the proxy handler, above TLS: counts the response bytes as HTTP sends them
-              ch.pipeline().addLast("access-log", new ExchangeLog(accessLog));
-            }
-            // Idle timeout and read deadlines are kept by the proxy handler itself, not by
-            // handlers of their own: every handler is one more hop for each message.
-            ReadDeadlines deadlines = new ReadDeadlines(headerReadNanos, bodyReadNanos);
-            ch.pipeline().addLast("decoder", new StrictRequestDecoder(maxLine, maxHeader, MAX_CHUNK, deadlines));
-            ch.pipeline().addLast("proxy", new HttpProxyHandler(route, deadlines));
+            boolean tlsClient = tls.addServerHandlers(ch.pipeline()) != null;
+            connections.init(ch.pipeline(), tlsClient); // HTTP/1.1, or HTTP/2 by ALPN or by the preface
           }
         });
     ServerBinding bound;
@@ -130,7 +141,7 @@ final class HttpListenerKind implements ListenerKind {
       }
       throw e;
     }
-    return new Running(config, bound, route, clients, tls, gate, accessLog);
+    return new Running(config, bound, route, clients, tls, gate, accessLog, h2 ? h2Stats : null);
   }
 
   private static final class Running implements RunningListener {
@@ -142,10 +153,12 @@ final class HttpListenerKind implements ListenerKind {
     private final ListenerTls tls;
     private final ConnectionGate gate;
     private final @Nullable AccessLog accessLog;
+    private final @Nullable H2Stats h2Stats;
 
     Running(ListenerConfig config, ServerBinding bound, HttpRoute route, ChannelGroup clients, ListenerTls tls, ConnectionGate gate,
-        @Nullable AccessLog accessLog) {
+        @Nullable AccessLog accessLog, @Nullable H2Stats h2Stats) {
       this.accessLog = accessLog;
+      this.h2Stats = h2Stats;
       this.config = config;
       this.bound = bound;
       this.route = route;
@@ -198,6 +211,18 @@ final class HttpListenerKind implements ListenerKind {
     @Override
     public ListenerStats stats() {
       return route.stats();
+    }
+
+    @Override
+    public @Nullable H2Stats http2UpstreamStats() {
+      return h2Stats;
+    }
+
+    @Override
+    public @Nullable H2Balancing http2Upstream() {
+      HttpService s = route.single();
+      H2Upstreams h = s == null ? null : s.http2();
+      return h == null ? null : h.balancing();
     }
 
     @Override

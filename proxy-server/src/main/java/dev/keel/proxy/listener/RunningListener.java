@@ -1,6 +1,8 @@
 package dev.keel.proxy.listener;
 
 import dev.keel.proxy.config.ListenerConfig;
+import dev.keel.proxy.h2up.H2Balancing;
+import dev.keel.proxy.h2up.H2Stats;
 import dev.keel.proxy.http.ListenerStats;
 import dev.keel.proxy.tls.ListenerTls;
 import dev.keel.proxy.upstream.UpstreamPicker;
@@ -37,6 +39,20 @@ public interface RunningListener {
 
   /** Admission of client connections: {@code max-connections} and the descriptor reserve. */
   ConnectionGate gate();
+
+  /**
+   * The HTTP/2 connections to the instances of the listener's one service ({@code service:} and
+   * {@code upstream.protocol} h2c or h2), else null (HTTP/1.1 instances, or a listener with routes,
+   * whose services each have their own).
+   */
+  default @Nullable H2Balancing http2Upstream() {
+    return null;
+  }
+
+  /** Counters of the HTTP/2 connections to the instances of every service of the listener; null with HTTP/1.1 instances. */
+  default @Nullable H2Stats http2UpstreamStats() {
+    return null;
+  }
 
   /** Stops accepting; open connections stay. */
   void stopAccepting();

@@ -1,5 +1,6 @@
 package dev.keel.proxy.tls;
 
+import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -27,6 +28,17 @@ public final class TlsContexts {
    *     {@code tls.client-ca}) and the file when one cannot be used
    */
   public static SslContext server(ServerTls tls) {
+    return server(tls, List.of());
+  }
+
+  /**
+   * The context of a listener that terminates TLS and offers {@code alpn} (in its order of
+   * preference, e.g. {@code h2, http/1.1}); a client that offers none of them is still served, by
+   * the protocol its listener falls back to.
+   *
+   * @throws TlsFileException as {@link #server(ServerTls)}
+   */
+  public static SslContext server(ServerTls tls, List<String> alpn) {
     List<X509Certificate> chain = certificates("tls.cert", tls.cert());
     PrivateKey key = key("tls.key", tls.key(), "tls.cert", tls.cert(), chain.get(0));
     SslContextBuilder b = SslContextBuilder.forServer(key, chain)
@@ -35,6 +47,11 @@ public final class TlsContexts {
     if (tls.clientAuth() != ServerTls.ClientAuth.NONE) {
       b.clientAuth(tls.clientAuth() == ServerTls.ClientAuth.REQUIRE ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL)
           .trustManager(certificates("tls.client-ca", java.util.Objects.requireNonNull(tls.clientCa(), "clientCa")));
+    }
+    if (!alpn.isEmpty()) {
+      b.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+          ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+          ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, alpn));
     }
     return build(b, "tls");
   }
@@ -58,6 +75,13 @@ public final class TlsContexts {
       if (ca != null) {
         b.trustManager(certificates("upstream.ca", ca));
       }
+    }
+    if (!tls.alpn().isEmpty()) {
+      // HTTP/2 over TLS: only what is offered; an instance that chooses nothing is refused by the
+      // connection (H2AlpnCheck), not spoken to in a protocol it did not agree to
+      b.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+          ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+          ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, tls.alpn()));
     }
     String cert = tls.cert();
     String key = tls.key();

@@ -32,10 +32,18 @@ public final class TlsMaterial {
    * @throws IllegalArgumentException naming the key and file that cannot be used; nothing is kept
    */
   public static TlsMaterial load(@Nullable ServerTls server, @Nullable UpstreamTls upstream) {
+    return load(server, upstream, java.util.List.of());
+  }
+
+  /**
+   * As {@link #load(ServerTls, UpstreamTls)}, the client side offering {@code alpn} (an
+   * {@code http} listener's {@code h2} and {@code http/1.1}).
+   */
+  public static TlsMaterial load(@Nullable ServerTls server, @Nullable UpstreamTls upstream, java.util.List<String> alpn) {
     if (server == null && upstream == null) {
       return NONE;
     }
-    return new TlsMaterial(server, server == null ? null : TlsContexts.server(server), upstream,
+    return new TlsMaterial(server, server == null ? null : TlsContexts.server(server, alpn), upstream,
         upstream == null ? null : TlsContexts.upstream(upstream));
   }
 

@@ -10,7 +10,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The proxy's data for one balancer {@link Endpoint}, attached to it ({@link #of}): its resolved
- * address, its persistence token and the upstream TCP connections open to it. Made once per
+ * address, its persistence token, the upstream TCP connections open to it (HTTP/1.1 or HTTP/2) and
+ * the HTTP/2 streams running on them. Made once per
  * endpoint and kept as long as the endpoint state, so its keep-alive connections survive membership
  * updates that keep the endpoint, and no map of the proxy has to be kept in step with the balancer.
  *
@@ -29,6 +30,7 @@ public final class Backend {
   private final String addressText;
   private final String token;
   private final AtomicInteger connections = new AtomicInteger();
+  private final AtomicInteger streams = new AtomicInteger();
   // the service's timeouts.connect, set by its picker (an endpoint belongs to one balancer); 0: not yet
   private volatile int connectTimeoutMillis;
 
@@ -113,9 +115,14 @@ public final class Backend {
     }
   }
 
-  /** Upstream TCP connections open to this backend now. */
+  /** Upstream TCP connections open to this backend now, whatever the protocol on them. */
   public int connections() {
     return connections.get();
+  }
+
+  /** HTTP/2 streams running on the upstream connections to this backend now. */
+  public int streams() {
+    return streams.get();
   }
 
   public long requests() {
@@ -150,16 +157,28 @@ public final class Backend {
   }
 
   /** True once the instance left discovery: its connections are not pooled any more. */
-  boolean removed() {
+  public boolean removed() {
     return !endpoint.member();
   }
 
-  void connectionOpened() {
+  /** A connection to this backend became active (called by the upstream connections, once each). */
+  public void connectionOpened() {
     connections.incrementAndGet();
   }
 
-  void connectionClosed() {
+  /** A connection counted by {@link #connectionOpened()} closed. */
+  public void connectionClosed() {
     connections.decrementAndGet();
+  }
+
+  /** An HTTP/2 stream started on a connection to this backend. */
+  public void streamOpened() {
+    streams.incrementAndGet();
+  }
+
+  /** A stream counted by {@link #streamOpened()} ended. */
+  public void streamClosed() {
+    streams.decrementAndGet();
   }
 
   @Override

@@ -107,6 +107,11 @@ public final class UpstreamPool {
     };
   }
 
+  /** A dialer connecting sockets on {@code loop} with {@code bootstrap}'s channel class and options. */
+  public static Dialer dialer(EventLoop loop, Bootstrap bootstrap) {
+    return bootstrapDialer(bootstrap.clone().group(loop));
+  }
+
   /** Opens a channel to a backend, on the pool's loop, with {@code initializer} as its handler. */
   @FunctionalInterface
   public interface Dialer {

@@ -145,6 +145,19 @@ final class ExchangeHarness implements AutoCloseable {
     return ch;
   }
 
+  /**
+   * An HTTP/2 client connection of the same listener ({@link Http2ProxyHandler}), after {@code before}
+   * (closed by {@link #close()}).
+   */
+  EmbeddedChannel newHttp2Client(ChannelHandler... before) {
+    ChannelHandler[] handlers = java.util.Arrays.copyOf(before, before.length + 1);
+    handlers[before.length] = Http2ProxyHandler.create(route);
+    EmbeddedChannel ch = EmbeddedChannel.builder().ticker(ticker).handlers(handlers).build();
+    ch.config().setAutoRead(false);
+    others.add(ch);
+    return ch;
+  }
+
   /** Everything written to {@code ch} since the last call. */
   String drainClient(EmbeddedChannel ch) {
     return drain(ch);
@@ -185,6 +198,10 @@ final class ExchangeHarness implements AutoCloseable {
     for (EmbeddedChannel u : List.copyOf(upstreams)) {
       u.runScheduledPendingTasks();
     }
+    for (EmbeddedChannel o : List.copyOf(others)) {
+      o.runScheduledPendingTasks();
+      o.runPendingTasks();
+    }
     client.runPendingTasks();
   }
 
@@ -214,6 +231,11 @@ final class ExchangeHarness implements AutoCloseable {
 
   /** WARN and ERROR lines the proxy logged. */
   List<String> problems() {
+    return problems(logs);
+  }
+
+  /** The WARN and ERROR lines among {@code logs}. */
+  static List<String> problems(ListAppender<ILoggingEvent> logs) {
     List<String> out = new ArrayList<>();
     for (ILoggingEvent e : logs.list) {
       if (e.getLevel().isGreaterOrEqual(Level.WARN)) {

@@ -23,7 +23,7 @@ class ExchangePhasesTest {
     Map<Phase, Set<Phase>> allowed = Map.of(
         Phase.IDLE, EnumSet.of(Phase.CONNECTING, Phase.CLOSING),
         Phase.CONNECTING, EnumSet.of(Phase.CONNECTING, Phase.SENDING, Phase.AWAITING_HEAD, Phase.CLOSING),
-        Phase.SENDING, EnumSet.of(Phase.AWAITING_HEAD, Phase.STREAMING, Phase.CLOSING),
+        Phase.SENDING, EnumSet.of(Phase.AWAITING_HEAD, Phase.STREAMING, Phase.CONNECTING, Phase.CLOSING),
         Phase.AWAITING_HEAD, EnumSet.of(Phase.STREAMING, Phase.TUNNEL, Phase.CONNECTING, Phase.CLOSING),
         Phase.STREAMING, EnumSet.of(Phase.DONE, Phase.CONNECTING, Phase.CLOSING),
         Phase.TUNNEL, EnumSet.of(Phase.CLOSING),
@@ -81,7 +81,9 @@ class ExchangePhasesTest {
       h.send("POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\nabc");
       assertThat(h.phase()).isEqualTo(Phase.SENDING);
       h.answer(0, "HTTP/1.1 413 Content Too Large\r\nContent-Length: 0\r\n\r\n");
-      assertThat(h.clientGot()).startsWith("HTTP/1.1 413 ");
+      assertThat(h.clientGot()).startsWith("HTTP/1.1 413 ")
+          .as("says it closes: a keep-alive client would send its next request on a connection being closed")
+          .containsIgnoringCase("\r\nconnection: close\r\n");
       assertThat(h.client.isOpen()).as("the rest of the body would be taken for the next request").isFalse();
       assertThat(h.upstreams.get(0).isOpen()).as("an upstream with half a request is not reused").isFalse();
     }

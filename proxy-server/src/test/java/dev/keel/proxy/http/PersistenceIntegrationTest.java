@@ -130,7 +130,7 @@ class PersistenceIntegrationTest {
           {"X-Other", "1"}}) {
         HttpResponse<String> r = get(p, "/", header[0], header[1]);
         assertThat(r.statusCode()).as(header[0]).isEqualTo(500);
-        assertThat(r.body()).isEqualTo("500 Internal Server Error\n" + HttpProxyHandler.NO_CLIENT_IP + "\n");
+        assertThat(r.body()).isEqualTo("500 Internal Server Error\n" + RoutedRequest.NO_CLIENT_IP + "\n");
       }
       assertThat(a.requests.get() + b.requests.get()).as("requests that reached an instance").isZero();
 

@@ -27,6 +27,8 @@ public final class TestBackend implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService pool = Executors.newCachedThreadPool();
   public final AtomicInteger requests = new AtomicInteger();
+  /** {@code /bytes} responses whose connection the proxy closed before they were out (a cancelled request). */
+  public final AtomicInteger cut = new AtomicInteger();
   /** What {@code /health} answers: 200 while true, 503 while false. Health checks are not counted as requests. */
   public final java.util.concurrent.atomic.AtomicBoolean healthy = new java.util.concurrent.atomic.AtomicBoolean(true);
   public final List<Map<String, List<String>>> headers = new CopyOnWriteArrayList<>();
@@ -98,6 +100,9 @@ public final class TestBackend implements AutoCloseable {
           for (long left = n; left > 0; left -= buf.length) {
             out.write(buf, 0, (int) Math.min(buf.length, left));
           }
+        } catch (IOException e) {
+          cut.incrementAndGet(); // the proxy closed the connection before the body was out
+          throw e;
         }
         return;
       }
