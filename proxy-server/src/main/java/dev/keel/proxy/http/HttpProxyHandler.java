@@ -28,9 +28,9 @@ import org.slf4j.LoggerFactory;
  * the idle timeout, the read deadlines ({@link ReadDeadlines}) and one lazily re-armed timer for the
  * exchanges' request timeouts. The responses are framed by its {@link Http1Response}.
  *
- * <p>Backpressure: AUTO_READ is off; the client is read only when the exchange asks for more of the
- * request (the upstream can take it) or between exchanges. Everything runs on the connection's
- * event loop, which its upstream connections share; no locks.
+ * <p>Backpressure: AUTO_READ is off; the client is read when the exchange takes more of the request,
+ * between exchanges, and ahead once a keep-alive request is in ({@link Http1Response#readsAhead}).
+ * Everything runs on the connection's event loop, which its upstream connections share; no locks.
  */
 public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(HttpProxyHandler.class);
@@ -181,7 +181,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     }
     boolean websocket = head.websocketUpgrade(req);
     Http1Response r = response();
-    r.begin(http10, HttpMethod.HEAD.equals(req.method()), head.keepAlive(!http10));
+    r.begin(http10, HttpMethod.HEAD.equals(req.method()), head.keepAlive(!http10), websocket);
     Exchange e = spare != null ? spare : new Exchange(context(), r);
     spare = null;
     exchange = e.begin(req, head, websocket, token, key, rule, to);
@@ -201,13 +201,13 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     readIfReady();
   }
 
-  /** Reads the client when the exchange takes more of its request, or between exchanges. */
+  /** Reads the client when the exchange takes more of its request, between exchanges, or ahead. */
   void readIfReady() {
     if (closing) {
       return;
     }
     Exchange e = exchange;
-    if (e == null) {
+    if (e == null || (e.requestDone() && response().readsAhead() && (pipelined == null || pipelined.isEmpty()))) {
       ctx().read();
     } else if (e.wantsClientBytes()) {
       deadlines.resume();
