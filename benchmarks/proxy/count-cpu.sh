@@ -22,6 +22,8 @@ usage: benchmarks/proxy/count-cpu.sh [--keel-jar PATH]... [--rounds N] [--durati
                                      [--connections N] [--warmup S] [--workers N] [--no-nginx] [--out DIR]
   --keel-jar PATH  a keel-proxy jar to measure; repeat to compare builds (default
                    proxy-server/target/keel-proxy.jar)
+  --jvm OPTS       JVM options of the --keel-jar before it (default: KEEL_JVM_OPTS); the same
+                   jar twice with two --jvm compares JVM settings
   --rounds N       interleaved rounds (default 5)   --duration S  seconds per window (default 8)
   --warmup S       JIT warm-up of each keel at full load before round 1 (default 20)
 env: KEEL_JVM_OPTS (default "-Xms256m -Xmx256m -XX:+UseParallelGC", as run-http.sh), JAVA
@@ -42,11 +44,12 @@ cpu_field() {
 cpu_utime() { cpu_field 12 "$@"; }
 cpu_stime() { cpu_field 13 "$@"; }
 
-JARS=(); ROUNDS=5; DURATION=8; CONNS=64; WARMUP=20; WORKERS=1; NGINX=1
+JARS=(); JVMS=(); ROUNDS=5; DURATION=8; CONNS=64; WARMUP=20; WORKERS=1; NGINX=1
 run_defaults "-Xms256m -Xmx256m -XX:+UseParallelGC"
 while (($#)); do
   case $1 in
-    --keel-jar) JARS+=("$2"); shift ;;
+    --keel-jar) JARS+=("$2"); JVMS+=(""); shift ;;
+    --jvm) ((${#JARS[@]})) || die "--jvm comes after the --keel-jar it is for"; JVMS[${#JARS[@]} - 1]=$2; shift ;;
     --rounds) ROUNDS=$2; shift ;;
     --duration) DURATION=$2; shift ;;
     --connections) CONNS=$2; shift ;;
@@ -57,7 +60,8 @@ while (($#)); do
   esac
   shift
 done
-((${#JARS[@]})) || JARS=("$KEEL_JAR")
+((${#JARS[@]})) || { JARS=("$KEEL_JAR"); JVMS=(""); }
+for i in "${!JVMS[@]}"; do [[ -n ${JVMS[i]} ]] || JVMS[i]=$KEEL_JVM_OPTS; done
 isnum "$ROUNDS" 1 20 || die "--rounds: $ROUNDS (expected: 1..20)"
 isnum "$DURATION" 2 60 || die "--duration: $DURATION (expected: 2..60)"
 isnum "$CONNS" 1 10000 || die "--connections: $CONNS (expected: 1..10000)"
@@ -102,11 +106,11 @@ for i in "${!JARS[@]}"; do
   cp "${JARS[i]}" "$WORK/$t.jar"
   PORT[$t]=$(free_port)
   # shellcheck disable=SC2086
-  start_bg "$t" "$WORK/logs/$t.out" "$JAVA" $KEEL_JVM_OPTS -jar "$WORK/$t.jar" --listen "127.0.0.1:${PORT[$t]}" \
+  start_bg "$t" "$WORK/logs/$t.out" "$JAVA" ${JVMS[i]} -jar "$WORK/$t.jar" --listen "127.0.0.1:${PORT[$t]}" \
     --registry "static://127.0.0.1:$B1,127.0.0.1:$B2" --service bench --workers "$WORKERS" --admin "127.0.0.1:$(free_port)"
   pid_var=PID_$t
   PIDS[$t]=${!pid_var}
-  LABEL[$t]="${JARS[i]} (sha256:$(sha256sum "${JARS[i]}" | cut -c1-12))"
+  LABEL[$t]="${JARS[i]} (sha256:$(sha256sum "${JARS[i]}" | cut -c1-12)), JVM: ${JVMS[i]}"
   for ((k = 0; k < 300; k++)); do [[ $(http_status "${PORT[$t]}") == 200 ]] && break; sleep 0.2; done
   [[ $(http_status "${PORT[$t]}") == 200 ]] || die "$t does not answer 200: $(tail -5 "$WORK/logs/$t.out")"
   TARGETS+=("$t")
