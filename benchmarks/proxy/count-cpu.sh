@@ -26,7 +26,7 @@ usage: benchmarks/proxy/count-cpu.sh [--keel-jar PATH]... [--rounds N] [--durati
                    jar twice with two --jvm compares JVM settings
   --rounds N       interleaved rounds (default 5)   --duration S  seconds per window (default 8)
   --warmup S       JIT warm-up of each keel at full load before round 1 (default 20)
-env: KEEL_JVM_OPTS (default "-Xms256m -Xmx256m -XX:+UseParallelGC", as run-http.sh), JAVA
+env: KEEL_JVM_OPTS (default "-Xms256m -Xmx256m -XX:MaxDirectMemorySize=256m", the systemd unit of docs/operations.md, as run-http.sh), JAVA
 EOF
 }
 # cpu_utime / cpu_stime PID... : user / system clock ticks summed over the processes (/proc/PID/stat)
@@ -45,7 +45,7 @@ cpu_utime() { cpu_field 12 "$@"; }
 cpu_stime() { cpu_field 13 "$@"; }
 
 JARS=(); JVMS=(); ROUNDS=5; DURATION=8; CONNS=64; WARMUP=20; WORKERS=1; NGINX=1
-run_defaults "-Xms256m -Xmx256m -XX:+UseParallelGC"
+run_defaults "-Xms256m -Xmx256m -XX:MaxDirectMemorySize=256m"
 while (($#)); do
   case $1 in
     --keel-jar) JARS+=("$2"); JVMS+=(""); shift ;;
