@@ -54,10 +54,10 @@ final class Http1Response implements ResponseSink {
    * True when the connection may read the client's next bytes while this response is on its way,
    * its request being in: they can only be a next request, queued until this one is answered (one
    * read: nothing more is read while one is queued). Not after an upgrade request, whose next bytes
-   * may be the new protocol's, nor when the connection closes after this response, whose client may
-   * half-close and wait for it (a keep-alive client that closes is gone, as nginx takes it). The
-   * read stays armed across the exchange: a keep-alive request costs no {@code epoll_ctl} to stop
-   * reading the client and start again.
+   * may be the new protocol's, nor when the connection closes after this response (nothing after it
+   * is served). The read stays armed across the exchange: a keep-alive request costs no
+   * {@code epoll_ctl} to stop reading the client and start again. (A client closing meanwhile is
+   * noticed either way: Netty's epoll reads on EPOLLRDHUP.)
    */
   boolean readsAhead() {
     return keepAlive && !upgrade && !close && !connection.draining();
