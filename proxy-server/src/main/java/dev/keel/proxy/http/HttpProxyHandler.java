@@ -212,8 +212,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     } else if (e.wantsClientBytes()) {
       deadlines.resume();
       ctx().read();
-    } else if (!e.requestDone()) {
-      deadlines.pause(); // held back by the upstream: that time is not the client's
+    } else if (!e.requestDone() || (pipelined != null && !pipelined.isEmpty())) {
+      deadlines.pause(); // held back by the upstream, or queued behind this exchange: not the client's time
     }
   }
 

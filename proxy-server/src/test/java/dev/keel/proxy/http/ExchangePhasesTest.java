@@ -189,6 +189,23 @@ class ExchangePhasesTest {
   }
 
   @Test
+  void aPipelinedBodyQueuedBehindASlowAnswerIsNotTimedAgainstTheClient() {
+    try (ExchangeHarness h = new ExchangeHarness(1, "    timeouts: { request: 60s, body-read: 2s, idle: 60s }\n")) {
+      h.send(GET);
+      h.send("POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nab"); // read ahead, queued
+      h.advance(Duration.ofSeconds(10)); // the instance takes its time over /a
+      h.answer(0, OK);
+      assertThat(h.clientGot()).as("no 408 and no close for the body the proxy held back").endsWith("\r\n\r\nok");
+      assertThat(h.upstreamGot(0)).contains("POST /b ").endsWith("\r\n\r\nab");
+      h.send("cd");
+      assertThat(h.upstreamGot(0)).isEqualTo("cd");
+      h.answer(0, OK);
+      assertThat(h.clientGot()).endsWith("\r\n\r\nok");
+      assertThat(h.client.isOpen()).isTrue();
+    }
+  }
+
+  @Test
   void noReadWhileTheUpstreamHoldsTheBodyBack() {
     try (ExchangeHarness h = new ExchangeHarness(1, "")) {
       h.deferConnects = true;
