@@ -76,24 +76,7 @@ declare -A PORT=() PIDS=() LABEL=()
 TARGETS=()
 if ((NGINX)); then
   PORT[nginx]=$(free_port)
-  {
-    echo "worker_processes $WORKERS;"
-    nginx_common nginx
-    echo "http {"
-    nginx_http_common
-    cat <<EOF
-  upstream bench { server 127.0.0.1:$B1; server 127.0.0.1:$B2; keepalive 256; keepalive_requests 100000000; keepalive_timeout 300s; }
-  server {
-    listen 127.0.0.1:${PORT[nginx]} backlog=4096;
-    location / {
-      proxy_pass http://bench; proxy_http_version 1.1; proxy_set_header Connection "";
-      proxy_set_header Host \$host; proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto \$scheme; proxy_set_header X-Forwarded-Host \$host;
-    }
-  }
-}
-EOF
-  } >"$WORK/nginx.conf"
+  nginx_proxy_conf "$WORK/nginx.conf" "${PORT[nginx]}" "$WORKERS" # as run-http.sh
   start_bg nginx "$WORK/logs/nginx.out" nginx -p "$WORK" -e "$WORK/logs/nginx-error.log" -c "$WORK/nginx.conf" -g 'daemon off;'
   wait_port "${PORT[nginx]}" 10 "$PID_nginx" || die "nginx proxy did not start"
   # shellcheck disable=SC2154
