@@ -73,7 +73,11 @@ final class Http1Response implements ResponseSink {
   @Override
   public void head(ResponseHead head, ResponseWriter.@Nullable CookieEdit cookies) {
     framing = ResponseWriter.framing(head, headRequest, http10);
-    close = !keepAlive || framing == ResponseWriter.Framing.UNTIL_CLOSE || connection.draining();
+    // An answer before the request's last byte: the connection closes after it (the rest of the
+    // body would be taken for the next request), so the client is told rather than reset later.
+    Exchange e = connection.current();
+    close = !keepAlive || framing == ResponseWriter.Framing.UNTIL_CLOSE || connection.draining()
+        || (e != null && !e.requestDone());
     if (framing == ResponseWriter.Framing.AS_IS && head.contentLength() <= SMALL_BODY) {
       held = ResponseWriter.finalHead(ctx.alloc(), head, headRequest, http10, close, cookies, (int) head.contentLength());
     } else {

@@ -81,7 +81,9 @@ class ExchangePhasesTest {
       h.send("POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\nabc");
       assertThat(h.phase()).isEqualTo(Phase.SENDING);
       h.answer(0, "HTTP/1.1 413 Content Too Large\r\nContent-Length: 0\r\n\r\n");
-      assertThat(h.clientGot()).startsWith("HTTP/1.1 413 ");
+      assertThat(h.clientGot()).startsWith("HTTP/1.1 413 ")
+          .as("the client is told, or it would send its next request into a closed connection")
+          .contains("\r\nconnection: close\r\n");
       assertThat(h.client.isOpen()).as("the rest of the body would be taken for the next request").isFalse();
       assertThat(h.upstreams.get(0).isOpen()).as("an upstream with half a request is not reused").isFalse();
     }
