@@ -124,9 +124,10 @@ for ((r = 1; r <= ROUNDS; r++)); do
     awk -F, -v r="$r" -v t="$t" -v n="$reqs" -v rps="$rps" -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v hz="$CLK_TCK" '
       $3 == "task-clock" { tc = $1 } $3 == "instructions" { ins = $1 } $3 == "cycles" { cyc = $1 }
       $3 == "raw_syscalls:sys_enter" { sc = $1 } $3 == "syscalls:sys_enter_epoll_ctl" { ec = $1 }
-      function per(v, k) { return (v ~ /^[0-9.]+$/) ? sprintf(k, v / n) : "-" }
-      END { printf "%d\t%s\t%d\t%s\t%s\t%.2f\t%.2f\t%s\t%s\t%s\t%s\n", r, t, n, rps, per(tc * 1000, "%.2f"), u * 1e6 / hz / n, s * 1e6 / hz / n,
-        per(ins, "%.0f"), per(cyc, "%.0f"), per(sc, "%.2f"), per(ec, "%.2f") }
+      # the count as perf printed it (a number, or <not supported>), scaled, per request
+      function per(v, scale, k) { return (v ~ /^[0-9.]+$/) ? sprintf(k, v * scale / n) : "-" }
+      END { printf "%d\t%s\t%d\t%s\t%s\t%.2f\t%.2f\t%s\t%s\t%s\t%s\n", r, t, n, rps, per(tc, 1000, "%.2f"), u * 1e6 / hz / n, s * 1e6 / hz / n,
+        per(ins, 1, "%.0f"), per(cyc, 1, "%.0f"), per(sc, 1, "%.2f"), per(ec, 1, "%.2f") }
     ' "$WORK/perf-$t-$r.csv" >>"$RAW"
     log "round $r $t: $(tail -1 "$RAW" | cut -f3-)"
   done
@@ -150,9 +151,9 @@ SUMMARY=$OUT/summary.md
   done
   echo
   echo "Medians over the rounds; per-round figures in raw.tsv. Ratios per round (first keel = keel0):"
-  awk -F'\t' 'NR > 1 { tc[$1, $2] = $5; if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 } rounds[$1] = 1 }
+  awk -F'\t' 'NR > 1 { tc[$1, $2] = $5; if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 } if ($1 > last) last = $1 }
     END { for (i = 1; i <= n; i++) { t = order[i]; if (t == "keel0") continue; line = "- " t " ÷ keel0 task-clock:"
-            for (r in rounds) if (tc[r, "keel0"] > 0) line = line sprintf(" %.3f", tc[r, t] / tc[r, "keel0"]); print line } }' "$RAW"
+            for (r = 1; r <= last; r++) if (tc[r, "keel0"] > 0 && tc[r, t] != "-") line = line sprintf(" %.3f", tc[r, t] / tc[r, "keel0"]); print line } }' "$RAW"
 } >"$SUMMARY"
 cat "$SUMMARY"
 log "results: $OUT"
