@@ -270,6 +270,42 @@ nginx_backend() {
   [[ $(http_status "$B1") == 200 && $(http_status "$B2") == 200 ]] || die "backend does not answer 200"
 }
 
+# nginx_proxy_conf FILE PORT WORKERS : the nginx reverse proxy every HTTP benchmark compares
+# keel-proxy with: WORKERS workers, listening on 127.0.0.1:PORT, balancing over the backend's B1 and
+# B2 with kept-alive upstream connections, setting Host and X-Forwarded-For/-Proto/-Host as
+# keel-proxy does.
+nginx_proxy_conf() {
+  local file=$1 port=$2 workers=$3
+  {
+    echo "worker_processes $workers;"
+    nginx_common nginx
+    echo "http {"
+    nginx_http_common
+    cat <<EOF
+  upstream bench {
+    server 127.0.0.1:$B1;
+    server 127.0.0.1:$B2;
+    keepalive 256;
+    keepalive_requests 100000000;
+    keepalive_timeout 300s;
+  }
+  server {
+    listen 127.0.0.1:$port backlog=4096;
+    location / {
+      proxy_pass http://bench;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host \$host;
+      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto \$scheme;
+      proxy_set_header X-Forwarded-Host \$host;
+    }
+  }
+}
+EOF
+  } >"$file"
+}
+
 # --- CPU pinning ------------------------------------------------------------------------
 # PIN=none: no pinning. PIN=split: load generator on CLIENT_CPUS, every server (backends,
 # proxies, iperf3 server) on SERVER_CPUS.

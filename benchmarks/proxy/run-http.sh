@@ -40,7 +40,7 @@ env: KEEL_JVM_OPTS (default "$DEFAULT_KEEL_JVM_OPTS"), JAVA (default java)
 EOF
 }
 
-DEFAULT_KEEL_JVM_OPTS="-Xms256m -Xmx256m -XX:+UseParallelGC"
+DEFAULT_KEEL_JVM_OPTS="-Xms256m -Xmx256m -XX:MaxDirectMemorySize=256m" # the systemd unit of docs/operations.md
 WORKERS=1; BACKEND_WORKERS=1; ROUNDS=3; DURATION=10; CONNS=64; WRK_THREADS=1
 RATES=5000,20000; RPS_PER_CONN=500; TARGETS=direct,nginx,haproxy,keel; PIN=none
 KEEL_JAR=$REPO_DIR/proxy-server/target/keel-proxy.jar; KEEL_WARMUP=30; OUT=""; MAX_MINUTES=14
@@ -147,34 +147,7 @@ proxy_pids() { local p=${PROXY_PID[$1]:-}; [[ -z $p ]] && return 0; echo "$p"; c
 
 start_nginx() {
   PORT[nginx]=$(free_port)
-  {
-    echo "worker_processes $WORKERS;"
-    nginx_common nginx
-    echo "http {"
-    nginx_http_common
-    cat <<EOF
-  upstream bench {
-    server 127.0.0.1:$B1;
-    server 127.0.0.1:$B2;
-    keepalive 256;
-    keepalive_requests 100000000;
-    keepalive_timeout 300s;
-  }
-  server {
-    listen 127.0.0.1:${PORT[nginx]} backlog=4096;
-    location / {
-      proxy_pass http://bench;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host \$host;
-      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto \$scheme;
-      proxy_set_header X-Forwarded-Host \$host;
-    }
-  }
-}
-EOF
-  } >"$WORK/nginx.conf"
+  nginx_proxy_conf "$WORK/nginx.conf" "${PORT[nginx]}" "$WORKERS"
   local t0; t0=$(now_ms)
   start_bg nginx "$WORK/logs/nginx.out" "${SERVER_PREFIX[@]}" nginx -p "$WORK" -e "$WORK/logs/nginx-error.log" -c "$WORK/nginx.conf" -g 'daemon off;'
   PROXY_PID[nginx]=$PID_nginx

@@ -26,6 +26,7 @@ final class Http1Response implements ResponseSink {
   private boolean http10;
   private boolean headRequest;
   private boolean keepAlive;
+  private boolean upgrade;
   // Of the response in progress.
   private boolean close;
   private ResponseWriter.Framing framing = ResponseWriter.Framing.NONE;
@@ -38,14 +39,28 @@ final class Http1Response implements ResponseSink {
   }
 
   /** A new request: what its response looks like depends on these. */
-  void begin(boolean http10, boolean headRequest, boolean keepAlive) {
+  void begin(boolean http10, boolean headRequest, boolean keepAlive, boolean upgrade) {
     discardHeld();
     this.http10 = http10;
     this.headRequest = headRequest;
     this.keepAlive = keepAlive;
+    this.upgrade = upgrade;
     close = false;
     framing = ResponseWriter.Framing.NONE;
     committed = false;
+  }
+
+  /**
+   * True when the connection may read the client's next bytes while this response is on its way,
+   * its request being in: they can only be a next request, queued until this one is answered (one
+   * read: nothing more is read while one is queued). Not after an upgrade request, whose next bytes
+   * may be the new protocol's, nor when the connection closes after this response (nothing after it
+   * is served). The read stays armed across the exchange: a keep-alive request costs no
+   * {@code epoll_ctl} to stop reading the client and start again. (A client closing meanwhile is
+   * noticed either way: Netty's epoll reads on EPOLLRDHUP.)
+   */
+  boolean readsAhead() {
+    return keepAlive && !upgrade && !close && !connection.draining();
   }
 
   @Override

@@ -27,9 +27,9 @@ import org.slf4j.LoggerFactory;
  * lazily re-armed timer for the exchanges' request timeouts. The responses are framed by its
  * {@link Http1Response}.
  *
- * <p>Backpressure: AUTO_READ is off; the client is read only when the exchange asks for more of the
- * request (the upstream can take it) or between exchanges. Everything runs on the connection's
- * event loop, which its upstream connections share; no locks.
+ * <p>Backpressure: AUTO_READ is off; the client is read when the exchange takes more of the request,
+ * between exchanges, and ahead once a keep-alive request is in ({@link Http1Response#readsAhead}).
+ * Everything runs on the connection's event loop, which its upstream connections share; no locks.
  */
 public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(HttpProxyHandler.class);
@@ -161,7 +161,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     // an HTTP/2 instance cannot take an HTTP/1.1 upgrade: the request goes as a plain one
     boolean websocket = !route.http2Upstream() && head.websocketUpgrade(req);
     Http1Response r = response();
-    r.begin(http10, HttpMethod.HEAD.equals(req.method()), head.keepAlive(!http10));
+    r.begin(http10, HttpMethod.HEAD.equals(req.method()), head.keepAlive(!http10), websocket);
     Exchange e = spare != null ? spare : new Exchange(context(), r);
     spare = null;
     exchange = routed.begin(e, req, head, websocket);
@@ -177,19 +177,19 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     readIfReady();
   }
 
-  /** Reads the client when the exchange takes more of its request, or between exchanges. */
+  /** Reads the client when the exchange takes more of its request, between exchanges, or ahead. */
   void readIfReady() {
     if (closing) {
       return;
     }
     Exchange e = exchange;
-    if (e == null) {
+    if (e == null || (e.requestDone() && response().readsAhead() && pipelined.isEmpty())) {
       ctx().read();
     } else if (e.wantsClientBytes()) {
       deadlines.resume();
       ctx().read();
-    } else if (!e.requestDone()) {
-      deadlines.pause(); // held back by the upstream: that time is not the client's
+    } else if (!e.requestDone() || !pipelined.isEmpty()) {
+      deadlines.pause(); // held back by the upstream, or queued behind this exchange: not the client's time
     }
   }
 

@@ -47,6 +47,12 @@ final class PipelinedRequests {
     return true;
   }
 
+  /** True when no request waits. */
+  boolean isEmpty() {
+    ArrayDeque<Object> q = waiting;
+    return q == null || q.isEmpty();
+  }
+
   /** The connection closes: what waits is dropped. */
   void release() {
     ArrayDeque<Object> q = waiting;

@@ -158,13 +158,63 @@ class ExchangePhasesTest {
   }
 
   @Test
-  void theClientIsReadOnlyWhileTheExchangeCanTakeMore() {
+  void aKeepAliveRequestInLeavesOneReadArmedForTheNextOne() {
     try (ExchangeHarness h = new ExchangeHarness(1, "")) {
       int before = h.clientReads;
       h.send(GET);
-      assertThat(h.clientReads).as("no read while the request waits for its answer").isEqualTo(before);
+      assertThat(h.phase()).isEqualTo(Phase.AWAITING_HEAD);
+      assertThat(h.clientReads).as("read ahead: the next request may come").isEqualTo(before + 1);
+      h.send("GET /b HTTP/1.1\r\nHost: x\r\n\r\n");
+      assertThat(h.clientReads).as("nothing more read while a request is queued").isEqualTo(before + 1);
+      assertThat(h.upstreamGot(0)).doesNotContain("/b");
       h.answer(0, OK);
-      assertThat(h.clientReads).as("read again between exchanges").isGreaterThan(before);
+      assertThat(h.upstreamGot(0)).as("the queued one goes next").startsWith("GET /b ");
+      h.answer(0, OK);
+      assertThat(h.clientReads).as("read again between exchanges").isGreaterThan(before + 1);
+    }
+  }
+
+  @Test
+  void noReadAheadWhenTheNextBytesCouldBeAnotherProtocolOrTheConnectionEnds() {
+    for (String head : new String[] {
+        "GET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        "GET /a HTTP/1.0\r\nHost: x\r\n\r\n",
+        "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"}) {
+      try (ExchangeHarness h = new ExchangeHarness(1, "")) {
+        int before = h.clientReads;
+        h.send(head);
+        assertThat(h.phase()).as(head).isEqualTo(Phase.AWAITING_HEAD);
+        assertThat(h.clientReads).as("no read while %s waits for its answer", head).isEqualTo(before);
+      }
+    }
+  }
+
+  @Test
+  void aPipelinedBodyQueuedBehindASlowAnswerIsNotTimedAgainstTheClient() {
+    try (ExchangeHarness h = new ExchangeHarness(1, "    timeouts: { request: 60s, body-read: 2s, idle: 60s }\n")) {
+      h.send(GET);
+      h.send("POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nab"); // read ahead, queued
+      h.advance(Duration.ofSeconds(10)); // the instance takes its time over /a
+      h.answer(0, OK);
+      assertThat(h.clientGot()).as("no 408 and no close for the body the proxy held back").endsWith("\r\n\r\nok");
+      assertThat(h.upstreamGot(0)).contains("POST /b ").endsWith("\r\n\r\nab");
+      h.send("cd");
+      assertThat(h.upstreamGot(0)).isEqualTo("cd");
+      h.answer(0, OK);
+      assertThat(h.clientGot()).endsWith("\r\n\r\nok");
+      assertThat(h.client.isOpen()).isTrue();
+    }
+  }
+
+  @Test
+  void noReadWhileTheUpstreamHoldsTheBodyBack() {
+    try (ExchangeHarness h = new ExchangeHarness(1, "")) {
+      h.deferConnects = true;
+      int before = h.clientReads;
+      h.send("POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12345");
+      assertThat(h.phase()).isEqualTo(Phase.CONNECTING);
+      assertThat(h.clientReads).as("the body waits for the connection").isEqualTo(before);
     }
   }
 }

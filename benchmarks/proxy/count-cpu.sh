@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# CPU per proxied request, counted by the kernel rather than inferred from throughput, so that two
+# builds of keel-proxy (and nginx beside them) can be compared on a machine that other work keeps
+# busy: `perf stat -p` over one wrk window per target, divided by the requests wrk completed.
+# Counts task-clock (CPU time of the proxy's threads/processes) always, and instructions and cycles
+# when the CPU's counters are visible (they are not in many VMs: then "-"); system calls (all, and
+# epoll_ctl alone) per request, exact however busy the machine is. Also user and system time from
+# /proc. Targets are interleaved round by round: nginx, then each --keel-jar in turn.
+# Loopback only; every process it starts is stopped on exit.
+#
+#   benchmarks/proxy/count-cpu.sh --keel-jar before.jar --keel-jar after.jar --rounds 5
+set -euo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(cd "$SCRIPT_DIR/../.." && pwd)
+# shellcheck source=lib.sh
+source "$SCRIPT_DIR/lib.sh"
+
+usage() {
+  cat <<EOF
+usage: benchmarks/proxy/count-cpu.sh [--keel-jar PATH]... [--rounds N] [--duration S]
+                                     [--connections N] [--warmup S] [--workers N] [--no-nginx] [--out DIR]
+  --keel-jar PATH  a keel-proxy jar to measure; repeat to compare builds (default
+                   proxy-server/target/keel-proxy.jar)
+  --jvm OPTS       JVM options of the --keel-jar before it (default: KEEL_JVM_OPTS); the same
+                   jar twice with two --jvm compares JVM settings
+  --rounds N       interleaved rounds (default 5)   --duration S  seconds per window (default 8)
+  --warmup S       JIT warm-up of each keel at full load before round 1 (default 20)
+env: KEEL_JVM_OPTS (default "-Xms256m -Xmx256m -XX:MaxDirectMemorySize=256m", the systemd unit of docs/operations.md, as run-http.sh), JAVA
+EOF
+}
+# cpu_utime / cpu_stime PID... : user / system clock ticks summed over the processes (/proc/PID/stat)
+cpu_field() {
+  local f=$1 total=0 p rest; shift
+  for p in "$@"; do
+    rest=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+    rest=${rest##*) }
+    # shellcheck disable=SC2086
+    set -- $rest
+    total=$((total + ${!f}))
+  done
+  echo "$total"
+}
+cpu_utime() { cpu_field 12 "$@"; }
+cpu_stime() { cpu_field 13 "$@"; }
+
+JARS=(); JVMS=(); ROUNDS=5; DURATION=8; CONNS=64; WARMUP=20; WORKERS=1; NGINX=1
+run_defaults "-Xms256m -Xmx256m -XX:MaxDirectMemorySize=256m"
+while (($#)); do
+  case $1 in
+    --keel-jar) JARS+=("$2"); JVMS+=(""); shift ;;
+    --jvm) ((${#JARS[@]})) || die "--jvm comes after the --keel-jar it is for"; JVMS[${#JARS[@]} - 1]=$2; shift ;;
+    --rounds) ROUNDS=$2; shift ;;
+    --duration) DURATION=$2; shift ;;
+    --connections) CONNS=$2; shift ;;
+    --warmup) WARMUP=$2; shift ;;
+    --workers) WORKERS=$2; shift ;;
+    --no-nginx) NGINX=0 ;;
+    *) common_option "$@"; shift $((OPTION_WORDS - 1)) ;;
+  esac
+  shift
+done
+((${#JARS[@]})) || { JARS=("$KEEL_JAR"); JVMS=(""); }
+for i in "${!JVMS[@]}"; do [[ -n ${JVMS[i]} ]] || JVMS[i]=$KEEL_JVM_OPTS; done
+isnum "$ROUNDS" 1 20 || die "--rounds: $ROUNDS (expected: 1..20)"
+isnum "$DURATION" 2 60 || die "--duration: $DURATION (expected: 2..60)"
+isnum "$CONNS" 1 10000 || die "--connections: $CONNS (expected: 1..10000)"
+isnum "$WARMUP" 0 300 || die "--warmup: $WARMUP (expected: 0..300)"
+isnum "$WORKERS" 1 64 || die "--workers: $WORKERS (expected: 1..64)"
+for j in "${JARS[@]}"; do [[ -f $j ]] || die "--keel-jar: $j not found"; done
+ensure_tools nginx:nginx wrk:wrk perf:linux-perf
+init_run count-cpu conf
+
+nginx_backend
+declare -A PORT=() PIDS=() LABEL=()
+TARGETS=()
+if ((NGINX)); then
+  PORT[nginx]=$(free_port)
+  nginx_proxy_conf "$WORK/nginx.conf" "${PORT[nginx]}" "$WORKERS" # as run-http.sh
+  start_bg nginx "$WORK/logs/nginx.out" nginx -p "$WORK" -e "$WORK/logs/nginx-error.log" -c "$WORK/nginx.conf" -g 'daemon off;'
+  wait_port "${PORT[nginx]}" 10 "$PID_nginx" || die "nginx proxy did not start"
+  # shellcheck disable=SC2154
+  PIDS[nginx]="$PID_nginx $(children_of "$PID_nginx" | tr '\n' ' ')"
+  LABEL[nginx]="nginx $(nginx -v 2>&1 | sed 's/.*\///')"
+  TARGETS+=(nginx)
+fi
+for i in "${!JARS[@]}"; do
+  t=keel$i
+  cp "${JARS[i]}" "$WORK/$t.jar"
+  PORT[$t]=$(free_port)
+  # shellcheck disable=SC2086
+  start_bg "$t" "$WORK/logs/$t.out" "$JAVA" ${JVMS[i]} -jar "$WORK/$t.jar" --listen "127.0.0.1:${PORT[$t]}" \
+    --registry "static://127.0.0.1:$B1,127.0.0.1:$B2" --service bench --workers "$WORKERS" --admin "127.0.0.1:$(free_port)"
+  pid_var=PID_$t
+  PIDS[$t]=${!pid_var}
+  LABEL[$t]="${JARS[i]} (sha256:$(sha256sum "${JARS[i]}" | cut -c1-12)), JVM: ${JVMS[i]}"
+  for ((k = 0; k < 300; k++)); do [[ $(http_status "${PORT[$t]}") == 200 ]] && break; sleep 0.2; done
+  [[ $(http_status "${PORT[$t]}") == 200 ]] || die "$t does not answer 200: $(tail -5 "$WORK/logs/$t.out")"
+  TARGETS+=("$t")
+done
+for t in "${TARGETS[@]}"; do
+  [[ $t == nginx ]] && continue
+  log "warm-up of $t: ${WARMUP} s"
+  ((WARMUP > 0)) && run_client "$WORK/logs/warmup-$t.txt" timeout $((WARMUP + 30)) wrk -t1 -c"$CONNS" -d"${WARMUP}s" "http://127.0.0.1:${PORT[$t]}/"
+done
+
+RAW=$OUT/raw.tsv
+echo -e "round\ttarget\trequests\treq_per_s\ttask_clock_us_per_req\tuser_us_per_req\tsys_us_per_req\tinstructions_per_req\tcycles_per_req\tsyscalls_per_req\tepoll_ctl_per_req" >"$RAW"
+for ((r = 1; r <= ROUNDS; r++)); do
+  for t in "${TARGETS[@]}"; do
+    pids=$(echo "${PIDS[$t]}" | xargs | tr ' ' ',')
+    # shellcheck disable=SC2086
+    u0=$(cpu_utime ${PIDS[$t]}); s0=$(cpu_stime ${PIDS[$t]})
+    perf stat -x, -e task-clock,instructions,cycles,raw_syscalls:sys_enter,syscalls:sys_enter_epoll_ctl -p "$pids" -o "$WORK/perf-$t-$r.csv" -- sleep $((DURATION + 1)) &
+    perf_pid=$!; STARTED_PIDS+=("$perf_pid")
+    sleep 0.5
+    run_client "$WORK/logs/wrk-$t-$r.txt" timeout $((DURATION + 30)) wrk -t1 -c"$CONNS" -d"${DURATION}s" "http://127.0.0.1:${PORT[$t]}/" || die "wrk failed on $t"
+    wait "$perf_pid" || true
+    # shellcheck disable=SC2086
+    u1=$(cpu_utime ${PIDS[$t]}); s1=$(cpu_stime ${PIDS[$t]})
+    reqs=$(awk '/ requests in / { print $1 }' "$WORK/logs/wrk-$t-$r.txt")
+    rps=$(awk '/^Requests\/sec:/ { print $2 }' "$WORK/logs/wrk-$t-$r.txt")
+    # the perf window is a little longer than wrk's: the idle proxy's CPU before and after is ~0
+    awk -F, -v r="$r" -v t="$t" -v n="$reqs" -v rps="$rps" -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v hz="$CLK_TCK" '
+      $3 == "task-clock" { tc = $1 } $3 == "instructions" { ins = $1 } $3 == "cycles" { cyc = $1 }
+      $3 == "raw_syscalls:sys_enter" { sc = $1 } $3 == "syscalls:sys_enter_epoll_ctl" { ec = $1 }
+      # the count as perf printed it (a number, or <not supported>), scaled, per request
+      function per(v, scale, k) { return (v ~ /^[0-9.]+$/) ? sprintf(k, v * scale / n) : "-" }
+      END { printf "%d\t%s\t%d\t%s\t%s\t%.2f\t%.2f\t%s\t%s\t%s\t%s\n", r, t, n, rps, per(tc, 1000, "%.2f"), u * 1e6 / hz / n, s * 1e6 / hz / n,
+        per(ins, 1, "%.0f"), per(cyc, 1, "%.0f"), per(sc, 1, "%.2f"), per(ec, 1, "%.2f") }
+    ' "$WORK/perf-$t-$r.csv" >>"$RAW"
+    log "round $r $t: $(tail -1 "$RAW" | cut -f3-)"
+  done
+done
+
+SUMMARY=$OUT/summary.md
+{
+  echo "# count-cpu: $ROUNDS rounds of wrk -t1 -c$CONNS -d${DURATION}s, $WORKERS worker(s) each, load $LOAD_START at the start, $(loadavg) at the end"
+  echo
+  for t in "${TARGETS[@]}"; do echo "- $t: ${LABEL[$t]}"; done
+  echo
+  echo "| target | req/s | task-clock µs/req | user µs/req | sys µs/req | instructions/req | cycles/req | syscalls/req | epoll_ctl/req |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+  for t in "${TARGETS[@]}"; do
+    row="| $t"
+    for col in 4 5 6 7 8 9 10 11; do
+      m=$(awk -F'\t' -v t="$t" -v c="$col" 'NR > 1 && $2 == t && $c != "-" { print $c }' "$RAW" | median)
+      row+=" | ${m:--}"
+    done
+    echo "$row |"
+  done
+  echo
+  echo "Medians over the rounds; per-round figures in raw.tsv. Ratios per round (first keel = keel0):"
+  awk -F'\t' 'NR > 1 { tc[$1, $2] = $5; if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 } if ($1 > last) last = $1 }
+    END { for (i = 1; i <= n; i++) { t = order[i]; if (t == "keel0") continue; line = "- " t " ÷ keel0 task-clock:"
+            for (r = 1; r <= last; r++) if (tc[r, "keel0"] > 0 && tc[r, t] != "-") line = line sprintf(" %.3f", tc[r, t] / tc[r, "keel0"]); print line } }' "$RAW"
+} >"$SUMMARY"
+cat "$SUMMARY"
+log "results: $OUT"
