@@ -209,7 +209,8 @@ final class ExchangeHarness implements AutoCloseable {
     return picker.backends().stream().filter(b -> b.port() == port).findFirst().orElseThrow();
   }
 
-  private static String drain(EmbeddedChannel ch) {
+  /** What {@code ch} wrote, as ISO-8859-1 text, its buffers released (the HTTP/2 harness uses it too). */
+  static String drain(EmbeddedChannel ch) {
     ch.runPendingTasks();
     StringBuilder s = new StringBuilder();
     Object m;

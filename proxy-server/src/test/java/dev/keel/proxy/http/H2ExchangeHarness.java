@@ -18,12 +18,10 @@ import dev.keel.proxy.upstream.Backend;
 import dev.keel.proxy.upstream.UpstreamPicker;
 import dev.keel.registry.Registries;
 import dev.keel.registry.RegistryClient;
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.MockTicker;
 import io.netty.util.concurrent.Ticker;
 import java.net.ConnectException;
@@ -145,19 +143,7 @@ final class H2ExchangeHarness implements AutoCloseable {
   }
 
   static String drain(EmbeddedChannel ch) {
-    ch.runPendingTasks();
-    StringBuilder s = new StringBuilder();
-    Object m;
-    while ((m = ch.readOutbound()) != null) {
-      try {
-        if (m instanceof ByteBuf b) {
-          s.append(b.toString(StandardCharsets.ISO_8859_1));
-        }
-      } finally {
-        ReferenceCountUtil.release(m);
-      }
-    }
-    return s.toString();
+    return ExchangeHarness.drain(ch);
   }
 
   /** The phase of the exchange in progress; null between exchanges. */
