@@ -2,7 +2,6 @@ package dev.keel.proxy.config;
 
 import dev.keel.proxy.config.ListenerConfig.Http2;
 import dev.keel.proxy.config.ListenerConfig.Upstream;
-import dev.keel.proxy.config.ListenerConfig.UpstreamProtocol;
 import java.time.Duration;
 import java.util.List;
 import org.jspecify.annotations.Nullable;

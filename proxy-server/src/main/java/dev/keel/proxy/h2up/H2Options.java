@@ -1,6 +1,7 @@
 package dev.keel.proxy.h2up;
 
 import dev.keel.proxy.config.ListenerConfig;
+import dev.keel.proxy.config.UpstreamProtocol;
 import io.netty.handler.codec.http2.Http2Settings;
 import java.util.concurrent.TimeUnit;
 
@@ -30,7 +31,7 @@ public record H2Options(int maxStreams, int streamWindow, long pingIntervalNanos
     ListenerConfig.Upstream u = config.upstream();
     ListenerConfig.Http2 h = u.http2();
     return new H2Options(h.maxStreams(), h.streamWindow(), h.pingInterval().toNanos(), h.pingTimeout().toNanos(),
-        config.timeouts().idle().toNanos(), u.protocol() == ListenerConfig.UpstreamProtocol.H2);
+        config.timeouts().idle().toNanos(), u.protocol() == UpstreamProtocol.H2);
   }
 
   /** What the proxy announces: no push, no streams opened by the instance, its windows and header limit. */

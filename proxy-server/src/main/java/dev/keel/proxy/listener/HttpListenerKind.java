@@ -3,6 +3,7 @@ package dev.keel.proxy.listener;
 import dev.keel.proxy.accesslog.AccessLog;
 import dev.keel.proxy.accesslog.AccessLogConfig;
 import dev.keel.proxy.config.ListenerConfig;
+import dev.keel.proxy.config.UpstreamProtocol;
 import dev.keel.proxy.h2up.H2AlpnCheck;
 import dev.keel.proxy.h2up.H2Balancing;
 import dev.keel.proxy.h2up.H2Options;
@@ -76,7 +77,7 @@ final class HttpListenerKind implements ListenerKind {
     H2Stats h2Stats = new H2Stats();
     H2Options h2Options = H2Options.of(config);
     boolean h2 = config.upstream().protocol().http2();
-    boolean h2Tls = config.upstream().protocol() == ListenerConfig.UpstreamProtocol.H2;
+    boolean h2Tls = config.upstream().protocol() == UpstreamProtocol.H2;
     BiFunction<EventLoop, H2Balancing, H2Pool> h2Pools = (loop, balancing) -> new H2Pool(loop,
         UpstreamPool.dialer(loop, upstream), (ch, backend) -> {
           SslHandler upstreamTls = tls.upstreamHandler(ch.alloc(), backend.host(), backend.port());

@@ -3,7 +3,7 @@ package dev.keel.proxy.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.keel.proxy.config.ListenerConfig.UpstreamProtocol;
+import dev.keel.proxy.config.UpstreamProtocol;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
