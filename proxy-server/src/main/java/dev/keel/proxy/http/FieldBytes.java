@@ -79,11 +79,12 @@ final class FieldBytes {
   }
 
   /**
-   * A Content-Length value in h[from, to): digits, or a list of identical ones (RFC 9110 §8.6:
-   * the same digits, so "03, 3" is refused, as Netty does); -1 when invalid. {@code e} is a
-   * scratch walker.
+   * A Content-Length value in h[from, to): digits, or, when {@code lists} (HTTP/1.1), a list of
+   * identical ones (RFC 9110 §8.6: the same digits, so "03, 3" is refused, as Netty does); -1 when
+   * invalid. HTTP/1.0 has no field lists (RFC 1945 §10.4: 1*DIGIT), and Netty refuses one there
+   * too. {@code e} is a scratch walker.
    */
-  static long contentLength(byte[] h, int from, int to, Elements e) {
+  static long contentLength(byte[] h, int from, int to, Elements e, boolean lists) {
     long value = -1;
     int firstStart = 0;
     int firstLength = 0;
@@ -94,7 +95,7 @@ final class FieldBytes {
         return -1;
       }
       if (value >= 0) {
-        if (n != firstLength || !java.util.Arrays.equals(h, e.start, e.end, h, firstStart, firstStart + n)) {
+        if (!lists || n != firstLength || !java.util.Arrays.equals(h, e.start, e.end, h, firstStart, firstStart + n)) {
           return -1;
         }
         continue;

@@ -302,7 +302,7 @@ final class ResponseHead {
       int vs = fields.valueStart(i);
       int ve = fields.valueEnd(i);
       if (k == FieldIndex.CONTENT_LENGTH) {
-        long v = FieldBytes.contentLength(h, vs, ve, elements);
+        long v = FieldBytes.contentLength(h, vs, ve, elements, minor == 1);
         if (v < 0 || (contentLength >= 0 && v != contentLength)) {
           return "Content-Length";
         }

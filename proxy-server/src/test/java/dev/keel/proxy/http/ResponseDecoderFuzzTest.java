@@ -32,7 +32,7 @@ import org.jspecify.annotations.Nullable;
  * refuses may be cut short). Ours must also decide the same however the bytes are split.
  *
  * <p>Netty is set where ours is deliberately lenient by RFC 9112 (a bare LF ends a line, §2.2; a
- * list of identical Content-Length values is one length, RFC 9110 §8.6), so a difference is a
+ * list of identical Content-Length values is one length in HTTP/1.1, RFC 9110 §8.6), so a difference is a
  * framing difference. What follows a 101 is not compared (ours switches to raw bytes at once;
  * Netty only when the Upgrade is not HTTP/1.x).
  */
@@ -77,7 +77,6 @@ class ResponseDecoderFuzzTest {
     return p.length > 2 ? Long.parseLong(p[1]) : -1;
   }
 
-  /** Feeds {@code bytes} (cut at {@code cuts}) to ours, or Netty's when {@code ours} is null; the framing transcript. */
   /** What a decoder made of {@code bytes} cut at {@code cuts}: ours, or Netty's when {@code ours} is null. */
   static List<String> run(@Nullable UpstreamResponseDecoder ours, boolean head, byte[] bytes, int[] cuts) {
     Transcript t = new Transcript();

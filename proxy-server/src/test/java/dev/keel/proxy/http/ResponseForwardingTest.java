@@ -167,6 +167,18 @@ class ResponseForwardingTest {
     assertThat(h.contentLength()).isEqualTo(5);
   }
 
+  @Test
+  void http10HasNoListsSoALengthListIsRefused() {
+    // HTTP/1.0's Content-Length is 1*DIGIT (RFC 1945 §10.4); Netty's decoder refuses the list too
+    String raw = "HTTP/1.0 200 OK\r\nContent-Length: 3, 3\r\n\r\nabc";
+    EmbeddedChannel ch = new EmbeddedChannel(new UpstreamResponseDecoder());
+    assertThatThrownBy(() -> ch.writeInbound(ascii(raw))).isInstanceOf(DecoderException.class).hasMessageContaining("Content-Length");
+    ch.finishAndReleaseAll();
+    byte[] bytes = raw.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    assertThat(ResponseDecoderFuzzTest.run(null, false, bytes, new int[0])).containsExactly("refused");
+    assertThat(ResponseDecoderFuzzTest.run(new UpstreamResponseDecoder(), false, bytes, new int[0])).containsExactly("refused");
+  }
+
   private ResponseHead head(String raw) {
     EmbeddedChannel ch = new EmbeddedChannel(new UpstreamResponseDecoder());
     ch.writeInbound(ascii(raw));
