@@ -109,7 +109,7 @@ for t in "${TARGETS[@]}"; do
 done
 
 RAW=$OUT/raw.tsv
-echo -e "round\ttarget\trequests\treq_per_s\ttask_clock_us_per_req\tuser_us_per_req\tsys_us_per_req\tinstructions_per_req\tcycles_per_req\tsyscalls_per_req\tepoll_ctl_per_req\tpeers_task_clock_us_per_req" >"$RAW"
+echo -e "round\ttarget\trequests\treq_per_s\ttask_clock_us_per_req\tuser_us_per_req\tsys_us_per_req\tinstructions_per_req\tcycles_per_req\tsyscalls_per_req\tepoll_ctl_per_req\tpeers_task_clock_us_per_req\twrk_timeouts" >"$RAW"
 for ((r = 1; r <= ROUNDS; r++)); do
   for t in "${TARGETS[@]}"; do
     pids=$(echo "${PIDS[$t]}" | xargs | tr ' ' ',')
@@ -129,14 +129,16 @@ for ((r = 1; r <= ROUNDS; r++)); do
     u1=$(cpu_utime ${PIDS[$t]}); s1=$(cpu_stime ${PIDS[$t]})
     reqs=$(awk '/ requests in / { print $1 }' "$WORK/logs/wrk-$t-$r.txt")
     rps=$(awk '/^Requests\/sec:/ { print $2 }' "$WORK/logs/wrk-$t-$r.txt")
+    # requests not answered within wrk's 2 s: a stalled event loop shows here, not in the CPU figures
+    timeouts=$(awk '/Socket errors:/ { print $NF; f = 1 } END { if (!f) print 0 }' "$WORK/logs/wrk-$t-$r.txt")
     # the perf window is a little longer than wrk's: the idle proxy's CPU before and after is ~0
-    awk -F, -v r="$r" -v t="$t" -v n="$reqs" -v rps="$rps" -v peers="$peers" -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v hz="$CLK_TCK" '
+    awk -F, -v r="$r" -v t="$t" -v n="$reqs" -v rps="$rps" -v peers="$peers" -v to="$timeouts" -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v hz="$CLK_TCK" '
       $3 == "task-clock" { tc = $1 } $3 == "instructions" { ins = $1 } $3 == "cycles" { cyc = $1 }
       $3 == "raw_syscalls:sys_enter" { sc = $1 } $3 == "syscalls:sys_enter_epoll_ctl" { ec = $1 }
       # the count as perf printed it (a number, or <not supported>), scaled, per request
       function per(v, scale, k) { return (v ~ /^[0-9.]+$/) ? sprintf(k, v * scale / n) : "-" }
-      END { printf "%d\t%s\t%d\t%s\t%s\t%.2f\t%.2f\t%s\t%s\t%s\t%s\t%.2f\n", r, t, n, rps, per(tc, 1000, "%.2f"), u * 1e6 / hz / n, s * 1e6 / hz / n,
-        per(ins, 1, "%.0f"), per(cyc, 1, "%.0f"), per(sc, 1, "%.2f"), per(ec, 1, "%.2f"), peers / n }
+      END { printf "%d\t%s\t%d\t%s\t%s\t%.2f\t%.2f\t%s\t%s\t%s\t%s\t%.2f\t%d\n", r, t, n, rps, per(tc, 1000, "%.2f"), u * 1e6 / hz / n, s * 1e6 / hz / n,
+        per(ins, 1, "%.0f"), per(cyc, 1, "%.0f"), per(sc, 1, "%.2f"), per(ec, 1, "%.2f"), peers / n, to }
     ' "$WORK/perf-$t-$r.csv" >>"$RAW"
     log "round $r $t: $(tail -1 "$RAW" | cut -f3-)"
   done
@@ -164,6 +166,10 @@ SUMMARY=$OUT/summary.md
   awk -F'\t' 'NR > 1 { tc[$1, $2] = $5; if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 } if ($1 > last) last = $1 }
     END { for (i = 1; i <= n; i++) { t = order[i]; if (t == "keel0") continue; line = "- " t " ÷ keel0 task-clock:"
             for (r = 1; r <= last; r++) if (tc[r, "keel0"] > 0 && tc[r, t] != "-") line = line sprintf(" %.3f", tc[r, t] / tc[r, "keel0"]); print line } }' "$RAW"
+  echo
+  echo "wrk timeouts (requests not answered within 2 s) per round:"
+  awk -F'\t' 'NR > 1 { to[$2] = to[$2] " " $13; if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 } }
+    END { for (i = 1; i <= n; i++) print "- " order[i] ":" to[order[i]] }' "$RAW"
 } >"$SUMMARY"
 cat "$SUMMARY"
 log "results: $OUT"
