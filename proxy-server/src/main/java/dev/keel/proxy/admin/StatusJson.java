@@ -9,8 +9,6 @@ import dev.keel.proxy.routing.ServiceDirectory;
 import dev.keel.proxy.tcp.ConnectionSpread;
 import dev.keel.proxy.upstream.Backend;
 import dev.keel.proxy.upstream.UpstreamPicker;
-import dev.keel.registry.RegistryClient;
-import java.util.List;
 
 /**
  * The {@code /status} document, in the shape DESIGN.md pins:

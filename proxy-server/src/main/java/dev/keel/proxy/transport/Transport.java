@@ -85,7 +85,8 @@ public enum Transport {
       return new Choice(IO_URING, "the default");
     }
     String why = "io_uring not available: " + uring.getMessage();
-    return new Choice(EPOLL.isAvailable() ? EPOLL : NIO, EPOLL.isAvailable() ? why : why + "; nor epoll");
+    Throwable epoll = EPOLL.unavailabilityCause();
+    return epoll == null ? new Choice(EPOLL, why) : new Choice(NIO, why + "; epoll not available: " + epoll.getMessage());
   }
 
   private static Transport forced(String value) {
