@@ -34,13 +34,8 @@ class TransportIntegrationTest {
     assumeTrue(transport.isAvailable(), () -> transport + " is not available here");
     System.setProperty(Transport.PROPERTY, transport.toString());
     try (TestBackend a = new TestBackend("a");
-        ProxyFixture proxy = new ProxyFixture("registry: static://" + a.address() + "\n"
-            + "admin: { listen: 127.0.0.1:0 }\n"
-            + "workers: 1\n"
-            + "shutdown-grace: 1s\n"
-            + "listeners:\n"
-            + "  - { name: web, listen: 127.0.0.1:0, service: demo }\n"
-            + "  - { name: tunnel, listen: 127.0.0.1:0, protocol: tcp, service: demo }\n")) {
+        ProxyFixture proxy = ProxyFixture.of("static://" + a.address(),
+            "  - { name: tunnel, listen: 127.0.0.1:0, protocol: tcp, service: demo }\n")) {
       assertThat(proxy.server.transport()).isEqualTo(transport);
 
       for (int i = 0; i < 3; i++) {
