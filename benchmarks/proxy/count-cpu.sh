@@ -29,20 +29,6 @@ usage: benchmarks/proxy/count-cpu.sh [--keel-jar PATH]... [--rounds N] [--durati
 env: KEEL_JVM_OPTS (default "-Xms256m -Xmx256m -XX:MaxDirectMemorySize=256m", the systemd unit of docs/operations.md, as run-http.sh), JAVA
 EOF
 }
-# cpu_utime / cpu_stime PID... : user / system clock ticks summed over the processes (/proc/PID/stat)
-cpu_field() {
-  local f=$1 total=0 p rest; shift
-  for p in "$@"; do
-    rest=$(cat "/proc/$p/stat" 2>/dev/null) || continue
-    rest=${rest##*) }
-    # shellcheck disable=SC2086
-    set -- $rest
-    total=$((total + ${!f}))
-  done
-  echo "$total"
-}
-cpu_utime() { cpu_field 12 "$@"; }
-cpu_stime() { cpu_field 13 "$@"; }
 
 JARS=(); JVMS=(); ROUNDS=5; DURATION=8; CONNS=64; WARMUP=20; WORKERS=1; NGINX=1
 run_defaults "-Xms256m -Xmx256m -XX:MaxDirectMemorySize=256m"

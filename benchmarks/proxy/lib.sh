@@ -102,6 +102,20 @@ cpu_ticks() {
   echo "$total"
 }
 CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
+# cpu_utime / cpu_stime PID... : user / system clock ticks summed over the processes (/proc/PID/stat)
+cpu_field() {
+  local f=$1 total=0 p rest; shift
+  for p in "$@"; do
+    rest=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+    rest=${rest##*) }
+    # shellcheck disable=SC2086
+    set -- $rest
+    total=$((total + ${!f}))
+  done
+  echo "$total"
+}
+cpu_utime() { cpu_field 12 "$@"; }
+cpu_stime() { cpu_field 13 "$@"; }
 
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
