@@ -201,7 +201,11 @@ if ((PROFILE)); then
   jcmd "$pid" JFR.stop name=grpc filename="$OUT/keel.jfr" >"$WORK/logs/jfr-stop.txt" 2>&1 \
     || die "JFR.stop failed: $(cat "$WORK/logs/jfr-stop.txt")"
   { echo "JFR window: ${calls:-?} calls (JFR adds overhead)"; echo; jfr_report "$OUT/keel.jfr" "${calls:-0}"; } >>"$REPORT" 2>&1
-  if ((PERF)) && [[ -s $WORK/perf.data ]]; then perf_report "$WORK/perf.data" "$OUT" >>"$REPORT"; fi
+  if ((PERF)) && [[ -s $WORK/perf.data ]]; then
+    perf_report "$WORK/perf.data" "$OUT" >>"$REPORT"
+    # kept for more views: copy perf-PID.map back to /tmp, then perf report -i perf.data ...
+    mv "$WORK/perf.data" "$OUT/perf.data"; cp "/tmp/perf-$pid.map" "$OUT/" 2>/dev/null || true
+  fi
   rm -f "/tmp/perf-$pid.map"
   log "profile: $REPORT"
 fi
