@@ -76,17 +76,7 @@ declare -A PORT=() PIDS=() LABEL=()
 TARGETS=()
 if ((HAPROXY)); then
   PORT[haproxy]=$(free_port)
-  cat >"$WORK/haproxy.cfg" <<CFG
-global
-  nbthread $WORKERS
-  maxconn 4096
-defaults
-  mode http
-  option http-keep-alive
-  http-reuse always
-  timeout connect 5s
-  timeout client 300s
-  timeout server 300s
+  { haproxy_head "$WORKERS"; cat <<CFG
 frontend grpc
   bind 127.0.0.1:${PORT[haproxy]} proto h2
   default_backend grpc
@@ -95,6 +85,7 @@ backend grpc
   server g1 $G1 proto h2
   server g2 $G2 proto h2
 CFG
+  } >"$WORK/haproxy.cfg"
   start_bg haproxy "$WORK/logs/haproxy.out" haproxy -db -f "$WORK/haproxy.cfg"
   # shellcheck disable=SC2154
   wait_port "${PORT[haproxy]}" 10 "$PID_haproxy" || die "haproxy did not start"
@@ -165,19 +156,10 @@ SUMMARY=$OUT/summary.md
   echo
   echo "| target | calls/s | task-clock µs/call | user µs/call | sys µs/call | syscalls/call |"
   echo "|---|---:|---:|---:|---:|---:|"
-  for t in "${TARGETS[@]}"; do
-    row="| $t"
-    for col in 4 5 6 7 8; do
-      m=$(awk -F'\t' -v t="$t" -v c="$col" 'NR > 1 && $2 == t && $c != "-" { print $c }' "$RAW" | median)
-      row+=" | ${m:--}"
-    done
-    echo "$row |"
-  done
+  median_rows "$RAW" 4 5 6 7 8
   echo
   echo "Medians over the rounds; per-round figures in raw.tsv. task-clock ratios per round (÷ keel0):"
-  awk -F'\t' 'NR > 1 { tc[$1, $2] = $5; if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 } if ($1 > last) last = $1 }
-    END { for (i = 1; i <= n; i++) { t = order[i]; if (t == "keel0") continue; line = "- " t " ÷ keel0:"
-            for (r = 1; r <= last; r++) if (tc[r, "keel0"] > 0) line = line sprintf(" %.3f", tc[r, t] / tc[r, "keel0"]); print line } }' "$RAW"
+  ratio_lines "$RAW"
 } >"$SUMMARY"
 cat "$SUMMARY"
 

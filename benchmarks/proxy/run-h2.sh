@@ -103,17 +103,7 @@ EOF
 
 start_haproxy() {
   PORT[h2c-haproxy]=$(free_port); PORT[grpc-haproxy]=$(free_port)
-  cat >"$WORK/haproxy.cfg" <<EOF
-global
-  nbthread $WORKERS
-  maxconn 4096
-defaults
-  mode http
-  option http-keep-alive
-  http-reuse always
-  timeout connect 5s
-  timeout client 300s
-  timeout server 300s
+  { haproxy_head "$WORKERS"; cat <<EOF
 frontend h2c
   bind 127.0.0.1:${PORT[h2c-haproxy]} proto h2
   option forwardfor
@@ -130,6 +120,7 @@ backend grpc
   server g1 ${G1:-127.0.0.1:1} proto h2
   server g2 ${G2:-127.0.0.1:1} proto h2
 EOF
+  } >"$WORK/haproxy.cfg"
   haproxy -c -q -f "$WORK/haproxy.cfg" >&2 || die "haproxy config invalid"
   start_bg haproxy "$WORK/logs/haproxy.out" "${SERVER_PREFIX[@]}" haproxy -db -f "$WORK/haproxy.cfg"
   PID[h2c-haproxy]=$PID_haproxy; PID[grpc-haproxy]=$PID_haproxy
