@@ -28,9 +28,7 @@ final class ConnectionSpreadJson {
     listener.put("retries", s.retries());
     listener.put("sheds", s.sheds());
     listener.put("idleTimeouts", s.idleTimeouts());
-    Evenness e = spread.evenness();
-    listener.put("maxOverShare", Math.round(e.maxOverShare() * 1000) / 1000.0);
-    listener.put("coefficientOfVariation", Math.round(e.coefficientOfVariation() * 1000) / 1000.0);
+    evenness(listener, spread.evenness());
     for (ConnectionSpread.BackendShare b : spread.shares()) {
       ObjectNode bo = backends.addObject();
       bo.put("id", b.id());
@@ -41,5 +39,11 @@ final class ConnectionSpreadJson {
       bo.put("activeConnections", b.activeConnections());
       bo.put("share", b.share());
     }
+  }
+
+  /** The spread of connections over the backends: {@code maxOverShare} and {@code coefficientOfVariation}, to 3 places. */
+  static void evenness(ObjectNode o, Evenness e) {
+    o.put("maxOverShare", Math.round(e.maxOverShare() * 1000) / 1000.0);
+    o.put("coefficientOfVariation", Math.round(e.coefficientOfVariation() * 1000) / 1000.0);
   }
 }

@@ -3,6 +3,8 @@ package dev.keel.proxy.admin;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.keel.proxy.config.RouteConfig;
+import dev.keel.proxy.http.H2Upstreams;
+import dev.keel.proxy.http.HttpService;
 import dev.keel.proxy.listener.RunningListener;
 import dev.keel.proxy.routing.OpenService;
 import dev.keel.proxy.routing.RouteView;
@@ -17,7 +19,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * The {@code /status} part of a listener with routes: {@code "routes"} (each with its match, the
  * service it names and its counters), {@code "services"} (each open or opening service with its
- * backends, in the shape of a listener's) and the directory's counts. Called on the admin event loop.
+ * backends, in the shape of a listener's, and with HTTP/2 instances the spread of its connections)
+ * and the directory's counts. Called on the admin event loop.
  */
 final class RoutesJson {
   private RoutesJson() {}
@@ -68,6 +71,10 @@ final class RoutesJson {
         o.put("stale", s.picker().stale());
         o.put("panic", s.picker().panic());
         StatusJson.backends(o.putArray("backends"), s.picker(), tunnels, streams);
+        H2Upstreams h2 = s instanceof HttpService hs ? hs.http2() : null;
+        if (h2 != null) { // each service's HTTP/2 connections are evened over its own instances
+          ConnectionSpreadJson.evenness(o, h2.balancing().evenness());
+        }
       }
     }
   }

@@ -1,7 +1,6 @@
 package dev.keel.proxy.admin;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.keel.balancer.Evenness;
 import dev.keel.proxy.h2up.H2Balancing;
 import dev.keel.proxy.h2up.H2Stats;
 import dev.keel.proxy.listener.RunningListener;
@@ -45,9 +44,7 @@ final class UpstreamJson {
     up.put("sheds", s.sheds());
     H2Balancing h2 = l.http2Upstream(); // a listener with routes: each service has its own spread
     if (h2 != null) {
-      Evenness e = h2.evenness();
-      up.put("maxOverShare", Math.round(e.maxOverShare() * 1000) / 1000.0);
-      up.put("coefficientOfVariation", Math.round(e.coefficientOfVariation() * 1000) / 1000.0);
+      ConnectionSpreadJson.evenness(up, h2.evenness());
     }
   }
 

@@ -109,8 +109,8 @@ public final class Http2ProxyHandler extends Http2ConnectionHandler {
     }
     UpstreamConnector upstreams = Http1Upstream.connector(route.pool(ctx.channel().eventLoop()));
     context = new ExchangeContext(route, upstreams, ticker, peer, ctx.channel());
-    // false: a stream's head is rewritten as for HTTP/1.1; H2Heads drops what HTTP/2 forbids on the way to an HTTP/2 instance
-    routing = new RoutedRequest(route, peer, trustedPeer, false);
+    // to HTTP/2 instances the client's "te: trailers" is kept (gRPC requires it) and no framing field is added
+    routing = new RoutedRequest(route, peer, trustedPeer, route.http2Upstream());
     drain = new GoAwayDrain(this, ctx, settings.drainTimeout().toNanos());
     clocks = new Http2Clocks(this, ctx, route.idleNanos, settings.maxConnectionAge().toNanos());
     // room for every stream's window at once: a stalled stream never holds the others' window

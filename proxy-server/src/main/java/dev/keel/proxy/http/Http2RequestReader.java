@@ -170,6 +170,7 @@ final class Http2RequestReader {
       case 2 -> { // te: trailers (Netty refused anything else); a hop-by-hop field
         if (AsciiString.contentEquals(name, HttpHeaderNames.TE)) {
           head.dropped = true;
+          head.teTrailers = AsciiString.contentEqualsIgnoreCase(value, Grpc.TRAILERS); // passed on to HTTP/2 instances
           return true;
         }
       }

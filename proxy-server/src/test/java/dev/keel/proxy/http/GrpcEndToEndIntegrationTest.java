@@ -75,6 +75,25 @@ class GrpcEndToEndIntegrationTest {
   }
 
   @Test
+  void theClientsTeTrailersReachesTheInstance() throws Exception {
+    // gRPC requires "te: trailers" on every call; te is hop-by-hop, but HTTP/2 allows this one value
+    // (RFC 9113 §8.2.2) and the proxy speaks HTTP/2 to the instance, so it must pass it on.
+    // grpc-java notes a missing one once per connection: a fresh instance behind a fresh proxy
+    try (GrpcTestInstance fresh = new GrpcTestInstance();
+        ProxyFixture p = ProxyFixture.of("static://" + fresh.address(), H2C)) {
+      ManagedChannel ch = channel(p.address());
+      try {
+        int before = GrpcTestInstance.withoutTeTrailers.get();
+        unary(ch, "Unary", "te".getBytes(UTF_8), withDeadline(10));
+        assertThat(fresh.calls.get()).isEqualTo(1);
+        assertThat(GrpcTestInstance.withoutTeTrailers.get() - before).isZero();
+      } finally {
+        ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
   void theInstancesStatusAndMessageReachTheClientFromItsTrailers() {
     assertThatThrownBy(() -> unary(channel, "Fail", new byte[0], withDeadline(10)))
         .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {

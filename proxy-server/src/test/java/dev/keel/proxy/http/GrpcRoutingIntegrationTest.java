@@ -20,6 +20,8 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import java.io.IOException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -100,6 +102,7 @@ class GrpcRoutingIntegrationTest {
   void eachCallGoesToTheServiceItsRouteNames() {
     ManagedChannel toA = channel("a.grpc.local");
     ManagedChannel toB = channel("grpc-b.svc.local"); // {host.0}: grpc-b, opened on demand
+    int withoutTe = GrpcTestInstance.withoutTeTrailers.get();
     int aBefore = a.calls.get();
     int bBefore = b.calls.get();
     for (int i = 0; i < 5; i++) {
@@ -108,6 +111,29 @@ class GrpcRoutingIntegrationTest {
     }
     assertThat(a.calls.get() - aBefore).isEqualTo(5);
     assertThat(b.calls.get() - bBefore).isEqualTo(5);
+    assertThat(GrpcTestInstance.withoutTeTrailers.get() - withoutTe).as("calls that reached an instance without te: trailers").isZero();
+  }
+
+  @Test
+  void statusShowsEachRoutedServicesStreamsConnectionsAndSpread() throws Exception {
+    unary(channel("a.grpc.local"), "status");
+    HttpResponse<String> r = proxy.client.send(HttpRequest.newBuilder(proxy.adminUri("/status")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    JsonNode web = JSON.readTree(r.body()).get("listeners").get(0);
+    JsonNode service = null;
+    for (JsonNode s : web.get("services")) {
+      if (s.get("name").asText().equals("grpc-a")) {
+        service = s;
+      }
+    }
+    assertThat(service).as("service grpc-a in %s", web).isNotNull();
+    JsonNode backend = service.get("backends").get(0);
+    assertThat(backend.get("address").asText()).isEqualTo("127.0.0.1:" + a.port());
+    assertThat(backend.get("activeConnections").asInt()).isPositive(); // the channel's call left its HTTP/2 connection open
+    assertThat(backend.has("streams")).isTrue();
+    // one instance holds every connection of the service: its share of them is 1 (max over share 1.0)
+    assertThat(service.get("maxOverShare").asDouble()).isEqualTo(1.0);
+    assertThat(service.get("coefficientOfVariation").asDouble()).isEqualTo(0.0);
   }
 
   @Test

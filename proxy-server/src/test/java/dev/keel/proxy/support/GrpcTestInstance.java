@@ -18,6 +18,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 /**
  * A real grpc-java server (grpc-netty, h2c) as an instance behind the proxy, with raw-bytes methods
@@ -27,7 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * it comes; {@code Hang} never answers, counting down {@link #hung} when it arrives and
  * {@link #cancelled} when the call is cancelled (the client's RST_STREAM reached the server);
  * {@code Trickle} streams "0", "1", "2" and then nothing more, counting down {@link #trickled}.
- * Every call counts in {@link #calls}. {@link #restart} brings it back on the same port.
+ * Every call counts in {@link #calls}, and in {@link #withoutTeTrailers} when its HEADERS lacked {@code te: trailers}. {@link #restart} brings it back on the same port.
  */
 public final class GrpcTestInstance implements AutoCloseable {
   public static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
@@ -47,6 +50,31 @@ public final class GrpcTestInstance implements AutoCloseable {
   };
 
   public final AtomicInteger calls = new AtomicInteger();
+  /**
+   * Calls, to any instance, whose HEADERS lacked {@code te: trailers}: gRPC requires it and some
+   * servers refuse a call without it. grpc-java serves such a call and logs a warning, which is
+   * counted here (the field itself never reaches its Metadata).
+   */
+  public static final AtomicInteger withoutTeTrailers = new AtomicInteger();
+  private static final Logger SERVER_HANDLER_LOG = Logger.getLogger("io.grpc.netty.NettyServerHandler"); // held: JUL keeps loggers weakly
+
+  static {
+    SERVER_HANDLER_LOG.addHandler(new Handler() {
+      @Override
+      public void publish(LogRecord r) {
+        String m = r.getMessage();
+        if (m != null && m.startsWith("Expected header TE: trailers")) {
+          withoutTeTrailers.incrementAndGet();
+        }
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    });
+  }
   public final CountDownLatch hung = new CountDownLatch(1);
   public final CountDownLatch cancelled = new CountDownLatch(1);
   public final CountDownLatch trickled = new CountDownLatch(1);
@@ -114,7 +142,8 @@ public final class GrpcTestInstance implements AutoCloseable {
             }))
         .build();
     return NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", onPort))
-        .maxInboundMessageSize(8 * 1024 * 1024).addService(service).build().start();
+        .maxInboundMessageSize(8 * 1024 * 1024)
+        .addService(service).build().start();
   }
 
   /** A client-side observer of messages: each one to {@code onMessage}, the end to {@code onEnd}. */
