@@ -32,20 +32,6 @@ usage: benchmarks/proxy/count-cpu.sh [--keel-jar PATH]... [--rounds N] [--durati
 env: KEEL_JVM_OPTS (default "-Xms256m -Xmx256m -XX:MaxDirectMemorySize=256m", the systemd unit of docs/operations.md, as run-http.sh), JAVA
 EOF
 }
-# cpu_utime / cpu_stime PID... : user / system clock ticks summed over the processes (/proc/PID/stat)
-cpu_field() {
-  local f=$1 total=0 p rest; shift
-  for p in "$@"; do
-    rest=$(cat "/proc/$p/stat" 2>/dev/null) || continue
-    rest=${rest##*) }
-    # shellcheck disable=SC2086
-    set -- $rest
-    total=$((total + ${!f}))
-  done
-  echo "$total"
-}
-cpu_utime() { cpu_field 12 "$@"; }
-cpu_stime() { cpu_field 13 "$@"; }
 
 JARS=(); JVMS=(); ROUNDS=5; DURATION=8; CONNS=64; WARMUP=20; WORKERS=1; NGINX=1
 run_defaults "-Xms256m -Xmx256m -XX:MaxDirectMemorySize=256m"
@@ -152,20 +138,11 @@ SUMMARY=$OUT/summary.md
   echo
   echo "| target | req/s | task-clock µs/req | user µs/req | sys µs/req | instructions/req | cycles/req | syscalls/req | epoll_ctl/req | peers µs/req |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-  for t in "${TARGETS[@]}"; do
-    row="| $t"
-    for col in 4 5 6 7 8 9 10 11 12; do
-      m=$(awk -F'\t' -v t="$t" -v c="$col" 'NR > 1 && $2 == t && $c != "-" { print $c }' "$RAW" | median)
-      row+=" | ${m:--}"
-    done
-    echo "$row |"
-  done
+  median_rows "$RAW" 4 5 6 7 8 9 10 11 12
   echo
   echo "Medians over the rounds; per-round figures in raw.tsv. Peers: task-clock of wrk and the backend"
   echo "nginx in the same window. Ratios per round (first keel = keel0):"
-  awk -F'\t' 'NR > 1 { tc[$1, $2] = $5; if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 } if ($1 > last) last = $1 }
-    END { for (i = 1; i <= n; i++) { t = order[i]; if (t == "keel0") continue; line = "- " t " ÷ keel0 task-clock:"
-            for (r = 1; r <= last; r++) if (tc[r, "keel0"] > 0 && tc[r, t] != "-") line = line sprintf(" %.3f", tc[r, t] / tc[r, "keel0"]); print line } }' "$RAW"
+  ratio_lines "$RAW"
   echo
   echo "wrk timeouts (requests not answered within 2 s) per round:"
   awk -F'\t' 'NR > 1 { to[$2] = to[$2] " " $13; if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 } }

@@ -103,6 +103,48 @@ cpu_ticks() {
 }
 CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
 
+# haproxy_head THREADS : the global and defaults sections every HAProxy config here starts with
+# (HTTP mode, keep-alive both ways, idle connections to servers shared); more defaults may follow.
+haproxy_head() {
+  printf '%s\n' global "  nbthread $1" "  maxconn 4096" defaults "  mode http" "  option http-keep-alive" \
+    "  http-reuse always" "  timeout connect 5s" "  timeout client 300s" "  timeout server 300s"
+}
+
+# median_rows RAW COL... : a markdown row per target in TARGETS with the median over the rounds of
+# each column COL of RAW (a tsv: round, target, values...; "-" where a value was not counted).
+median_rows() {
+  local raw=$1 t col m row; shift
+  for t in "${TARGETS[@]}"; do
+    row="| $t"
+    for col in "$@"; do
+      m=$(awk -F'\t' -v t="$t" -v c="$col" 'NR > 1 && $2 == t && $c != "-" { print $c }' "$raw" | median)
+      row+=" | ${m:--}"
+    done
+    echo "$row |"
+  done
+}
+
+# ratio_lines RAW : per target, each round's task-clock (column 5 of RAW) divided by keel0's.
+ratio_lines() {
+  awk -F'\t' 'NR > 1 { tc[$1, $2] = $5; if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 } if ($1 > last) last = $1 }
+    END { for (i = 1; i <= n; i++) { t = order[i]; if (t == "keel0") continue; line = "- " t " ÷ keel0 task-clock:"
+            for (r = 1; r <= last; r++) if (tc[r, "keel0"] > 0 && tc[r, t] != "-") line = line sprintf(" %.3f", tc[r, t] / tc[r, "keel0"]); print line } }' "$1"
+}
+# cpu_utime / cpu_stime PID... : user / system clock ticks summed over the processes (/proc/PID/stat)
+cpu_field() {
+  local f=$1 total=0 p rest; shift
+  for p in "$@"; do
+    rest=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+    rest=${rest##*) }
+    # shellcheck disable=SC2086
+    set -- $rest
+    total=$((total + ${!f}))
+  done
+  echo "$total"
+}
+cpu_utime() { cpu_field 12 "$@"; }
+cpu_stime() { cpu_field 13 "$@"; }
+
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
 # --- ports ------------------------------------------------------------------------------

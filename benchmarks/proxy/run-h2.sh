@@ -13,6 +13,8 @@ SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$SCRIPT_DIR/../.." && pwd)
 # shellcheck source=lib.sh
 source "$SCRIPT_DIR/lib.sh"
+# shellcheck source=grpc-lib.sh
+source "$SCRIPT_DIR/grpc-lib.sh"
 
 usage() {
   cat <<EOF
@@ -76,24 +78,7 @@ declare -A PORT=() PID=() SKIPPED=() RESULTS=()
 # --- backends -------------------------------------------------------------------------
 if wants_prefix h2c; then nginx_backend; fi
 GRPC_CP=""
-if wants_prefix grpc; then
-  [[ -d $REPO_DIR/benchmarks/target/classes ]] || die "benchmarks/target/classes missing (mvn -pl benchmarks -am package -DskipTests)"
-  log "resolving the benchmarks module's classpath (mvn -o)"
-  (cd "$REPO_DIR" && mvn -o -q -pl benchmarks dependency:build-classpath -Dmdep.outputFile="$WORK/classpath.txt" >"$WORK/logs/classpath.out" 2>&1) \
-    || die "cannot resolve the benchmarks classpath; see $OUT/logs/classpath.out"
-  GRPC_CP="$REPO_DIR/benchmarks/target/classes:$(cat "$WORK/classpath.txt")"
-  start_bg grpc_servers "$WORK/logs/grpc-servers.out" "${SERVER_PREFIX[@]}" "$JAVA" -Xmx256m -cp "$GRPC_CP" \
-    dev.keel.benchmarks.grpc.GrpcEchoServers --registry memory://bench --service echo --count 2 --duration 3600s
-  for ((i = 0; i < 300; i++)); do
-    grep -q '^serving ' "$WORK/logs/grpc-servers.out" 2>/dev/null && break
-    kill -0 "$PID_grpc_servers" 2>/dev/null || die "grpc echo servers exited: $(tail -3 "$WORK/logs/grpc-servers.out")"
-    sleep 0.1
-  done
-  GRPC_ADDRS=$(sed -n 's/^serving echo at \([^ ]*\) .*/\1/p' "$WORK/logs/grpc-servers.out")
-  [[ -n $GRPC_ADDRS ]] || die "grpc echo servers did not report their addresses"
-  IFS=, read -r G1 G2 <<<"$GRPC_ADDRS"
-  log "grpc echo servers at $G1 and $G2"
-fi
+if wants_prefix grpc; then grpc_classpath; start_grpc_servers; fi
 
 # --- proxies --------------------------------------------------------------------------
 start_nginx() {
@@ -118,17 +103,7 @@ EOF
 
 start_haproxy() {
   PORT[h2c-haproxy]=$(free_port); PORT[grpc-haproxy]=$(free_port)
-  cat >"$WORK/haproxy.cfg" <<EOF
-global
-  nbthread $WORKERS
-  maxconn 4096
-defaults
-  mode http
-  option http-keep-alive
-  http-reuse always
-  timeout connect 5s
-  timeout client 300s
-  timeout server 300s
+  { haproxy_head "$WORKERS"; cat <<EOF
 frontend h2c
   bind 127.0.0.1:${PORT[h2c-haproxy]} proto h2
   option forwardfor
@@ -145,6 +120,7 @@ backend grpc
   server g1 ${G1:-127.0.0.1:1} proto h2
   server g2 ${G2:-127.0.0.1:1} proto h2
 EOF
+  } >"$WORK/haproxy.cfg"
   haproxy -c -q -f "$WORK/haproxy.cfg" >&2 || die "haproxy config invalid"
   start_bg haproxy "$WORK/logs/haproxy.out" "${SERVER_PREFIX[@]}" haproxy -db -f "$WORK/haproxy.cfg"
   PID[h2c-haproxy]=$PID_haproxy; PID[grpc-haproxy]=$PID_haproxy
@@ -164,16 +140,7 @@ start_keel_h2c() {
 }
 start_keel_grpc() {
   PORT[grpc-keel]=$(free_port); local admin; admin=$(free_port)
-  cat >"$WORK/keel-grpc.yaml" <<EOF
-registry: static://$G1,$G2
-admin: { listen: 127.0.0.1:$admin }
-workers: $WORKERS
-listeners:
-  - name: grpc
-    listen: 127.0.0.1:${PORT[grpc-keel]}
-    service: echo
-    upstream: { protocol: h2c }
-EOF
+  keel_grpc_yaml "$WORK/keel-grpc.yaml" "${PORT[grpc-keel]}" "$admin" "$WORKERS"
   if ! "$JAVA" -jar "$KEEL_JAR_COPY" check "$WORK/keel-grpc.yaml" >"$WORK/logs/keel-grpc-check.out" 2>&1; then
     SKIPPED[grpc-keel]="keel-proxy refuses the config (upstream.protocol: h2c): $(grep -v '^\s*$' "$WORK/logs/keel-grpc-check.out" | tail -1 | cut -c1-200)"
     return 0
@@ -203,12 +170,8 @@ measure() {
       [[ ${failed:-1} == 0 ]] || { log "$t: h2load reports ${failed:-?} failed requests"; return 0; }
       sed -n 's/^finished in [^,]*, \([0-9.]*\) req\/s.*/\1/p' "$outf" ;;
     grpc-*)
-      run_client "$outf" "${CLIENT_PREFIX[@]}" "$JAVA" -Xmx512m -cp "$GRPC_CP" dev.keel.benchmarks.grpc.GrpcLoad \
-        --target "dns:///127.0.0.1:${PORT[$t]}" --lb pick_first --channels "$GRPC_CHANNELS" \
-        --concurrency "$GRPC_CONCURRENCY" --duration "${secs}s" || true
-      local failed; failed=$(sed -n 's/^RPCs ok [0-9]*  failed \([0-9]*\).*/\1/p' "$outf")
-      [[ ${failed:-1} == 0 ]] || { log "$t: GrpcLoad reports ${failed:-?} failed RPCs"; return 0; }
-      sed -n 's/^RPCs ok .* \([0-9.]*\) RPC\/s$/\1/p' "$outf" ;;
+      local calls; calls=$(grpc_load "$outf" "${PORT[$t]}" "$secs" "$GRPC_CHANNELS" "$GRPC_CONCURRENCY")
+      [[ -n $calls ]] && sed -n 's/^RPCs ok .* \([0-9.]*\) RPC\/s$/\1/p' "$outf" ;;
   esac
 }
 

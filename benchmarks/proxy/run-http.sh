@@ -156,18 +156,8 @@ start_nginx() {
 
 start_haproxy() {
   PORT[haproxy]=$(free_port)
-  cat >"$WORK/haproxy.cfg" <<EOF
-global
-  nbthread $WORKERS
-  maxconn 4096
-defaults
-  mode http
-  option http-keep-alive
-  http-reuse always
+  { haproxy_head "$WORKERS"; cat <<EOF
   option forwardfor
-  timeout connect 5s
-  timeout client 300s
-  timeout server 300s
   timeout http-keep-alive 300s
 frontend fe
   bind 127.0.0.1:${PORT[haproxy]}
@@ -179,6 +169,7 @@ backend be
   server b1 127.0.0.1:$B1
   server b2 127.0.0.1:$B2
 EOF
+  } >"$WORK/haproxy.cfg"
   haproxy -c -q -f "$WORK/haproxy.cfg" >&2 || die "haproxy config invalid"
   local t0; t0=$(now_ms)
   start_bg haproxy "$WORK/logs/haproxy.out" "${SERVER_PREFIX[@]}" haproxy -db -f "$WORK/haproxy.cfg"

@@ -22,6 +22,8 @@ final class H2Writer {
   private final H2Connection handler;
   private final ChannelHandlerContext ctx;
   private final Http2Connection.PropertyKey key;
+  private final Runnable flushTask = this::flushNow;
+  private boolean flushScheduled;
 
   H2Writer(H2Connection handler, ChannelHandlerContext ctx, Http2Connection.PropertyKey key) {
     this.handler = handler;
@@ -53,12 +55,25 @@ final class H2Writer {
   }
 
   /**
-   * Flushes through the HTTP/2 handler itself, whose flush first hands Netty's flow controller the
-   * DATA it holds: a bare {@code ctx.flush()} starts below the handler, and DATA written since would
-   * wait for the next read from the instance.
+   * Flushes once the event loop is done with what it is doing now: the streams that one read of a
+   * client connection began (a gRPC client sends many calls per read) go to the instance in one
+   * write, not one system call each, as the client side flushes its responses
+   * ({@code Http2ProxyHandler.flushSoon}). The flush goes through the HTTP/2 handler itself, whose
+   * flush first hands Netty's flow controller the DATA it holds: a bare {@code ctx.flush()} starts
+   * below the handler, and DATA written since would wait for the next read from the instance.
    */
   void flush() {
-    handler.flush(ctx);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      ctx.executor().execute(flushTask);
+    }
+  }
+
+  private void flushNow() {
+    flushScheduled = false;
+    if (ctx.channel().isActive()) {
+      handler.flush(ctx);
+    }
   }
 
   /** True while {@code st}'s send window (and the socket) can take more. */

@@ -1,7 +1,7 @@
 package dev.keel.proxy.http;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -128,9 +129,11 @@ final class H2Heads {
    * Response trailers as the field lines {@link ResponseSink#end} takes (ending with the empty
    * line), or null when none is left: pseudo-fields, fields that frame or route a message, and
    * fields an HTTP/1.1 message cannot carry (a name that is no token, a value with control bytes)
-   * are dropped.
+   * are dropped. The buffer is an unpooled heap array of exactly the lines: every gRPC call ends
+   * with trailers, both sinks only read them ({@link Http2Responses#trailers} without a copy), and
+   * a pooled direct buffer would cost an arena allocation, a release and a copy back per call.
    */
-  static @Nullable ByteBuf trailerLines(ByteBufAllocator alloc, Http2Headers trailers) {
+  static @Nullable ByteBuf trailerLines(Http2Headers trailers) {
     HeadBytes out = HeadBytes.local();
     for (Map.Entry<CharSequence, CharSequence> e : trailers) {
       CharSequence name = e.getKey();
@@ -143,7 +146,8 @@ final class H2Heads {
     if (out.length() == 0) {
       return null;
     }
-    return out.put(HeadBytes.CRLF).toBuffer(alloc, 0);
+    out.put(HeadBytes.CRLF);
+    return Unpooled.wrappedBuffer(Arrays.copyOf(out.array(), out.length()));
   }
 
   private static boolean framing(CharSequence name) {

@@ -2,6 +2,7 @@ package dev.keel.proxy.http;
 
 import dev.keel.proxy.accesslog.AccessLog;
 import dev.keel.proxy.config.Http2Config;
+import dev.keel.proxy.http2.Http2Connections;
 import io.netty.handler.codec.http2.AbstractHttp2ConnectionHandlerBuilder;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
 import io.netty.handler.codec.http2.Http2ConnectionEncoder;
@@ -12,7 +13,8 @@ import org.jspecify.annotations.Nullable;
  * Netty's HTTP/2 codec for one client connection of a listener, with the listener's limits: the
  * SETTINGS it announces (concurrent streams, initial window, header list size) and the flood limits
  * Netty enforces (RST_STREAM per window both ways, CVE-2023-44487; queued control frames; small
- * CONTINUATION frames; empty DATA frames). No graceful-shutdown timeout: GOAWAY is the handler's to
+ * CONTINUATION frames; empty DATA frames); DATA shared evenly between streams ({@link
+ * Http2Connections}). No graceful-shutdown timeout: GOAWAY is the handler's to
  * send ({@link dev.keel.proxy.http2.GoAwayDrain}). One builder per connection
  * ({@link Http2ProxyHandler#create}).
  */
@@ -24,7 +26,7 @@ final class Http2HandlerBuilder extends AbstractHttp2ConnectionHandlerBuilder<Ht
     this.route = route;
     this.accessLog = accessLog;
     Http2Config c = route.config().http2();
-    server(true);
+    connection(Http2Connections.create(true)); // the connection says server or client: no server() with it
     initialSettings(Http2Settings.defaultSettings()
         .maxConcurrentStreams(c.maxConcurrentStreams())
         .initialWindowSize(c.initialWindow())

@@ -6,7 +6,6 @@ import dev.keel.proxy.h2up.H2Stream;
 import dev.keel.proxy.h2up.H2StreamListener;
 import dev.keel.proxy.upstream.Backend;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -202,7 +201,7 @@ final class Http2Upstream implements RequestSink, H2StreamListener {
 
   @Override
   public void responseEnd(@Nullable Http2Headers trailers) {
-    ByteBuf lines = trailers == null ? null : H2Heads.trailerLines(ByteBufAllocator.DEFAULT, trailers);
+    ByteBuf lines = trailers == null ? null : H2Heads.trailerLines(trailers);
     try {
       listener.upstreamEnd(lines);
     } finally {
