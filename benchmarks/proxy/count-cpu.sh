@@ -5,7 +5,10 @@
 # Counts task-clock (CPU time of the proxy's threads/processes) always, and instructions and cycles
 # when the CPU's counters are visible (they are not in many VMs: then "-"); system calls (all, and
 # epoll_ctl alone) per request, exact however busy the machine is. Also user and system time from
-# /proc. Targets are interleaved round by round: nginx, then each --keel-jar in turn.
+# /proc. Targets are interleaved round by round: nginx, then each --keel-jar in turn. Also the CPU
+# of the peers in the same window (wrk and the backend nginx, task-clock per request): a proxy that
+# looks cheaper only because the kernel now does part of its work in a peer's context (io_uring's
+# completions, for one) shows it there.
 # Loopback only; every process it starts is stopped on exit.
 #
 #   benchmarks/proxy/count-cpu.sh --keel-jar before.jar --keel-jar after.jar --rounds 5
@@ -58,6 +61,7 @@ ensure_tools nginx:nginx wrk:wrk perf:linux-perf
 init_run count-cpu conf
 
 nginx_backend
+BACKEND_PIDS=$(echo "$PID_backend $(children_of "$PID_backend")" | xargs | tr ' ' ',')
 declare -A PORT=() PIDS=() LABEL=()
 TARGETS=()
 if ((NGINX)); then
@@ -91,7 +95,7 @@ for t in "${TARGETS[@]}"; do
 done
 
 RAW=$OUT/raw.tsv
-echo -e "round\ttarget\trequests\treq_per_s\ttask_clock_us_per_req\tuser_us_per_req\tsys_us_per_req\tinstructions_per_req\tcycles_per_req\tsyscalls_per_req\tepoll_ctl_per_req" >"$RAW"
+echo -e "round\ttarget\trequests\treq_per_s\ttask_clock_us_per_req\tuser_us_per_req\tsys_us_per_req\tinstructions_per_req\tcycles_per_req\tsyscalls_per_req\tepoll_ctl_per_req\tpeers_task_clock_us_per_req\twrk_timeouts" >"$RAW"
 for ((r = 1; r <= ROUNDS; r++)); do
   for t in "${TARGETS[@]}"; do
     pids=$(echo "${PIDS[$t]}" | xargs | tr ' ' ',')
@@ -99,21 +103,28 @@ for ((r = 1; r <= ROUNDS; r++)); do
     u0=$(cpu_utime ${PIDS[$t]}); s0=$(cpu_stime ${PIDS[$t]})
     perf stat -x, -e task-clock,instructions,cycles,raw_syscalls:sys_enter,syscalls:sys_enter_epoll_ctl -p "$pids" -o "$WORK/perf-$t-$r.csv" -- sleep $((DURATION + 1)) &
     perf_pid=$!; STARTED_PIDS+=("$perf_pid")
+    perf stat -x, -e task-clock -p "$BACKEND_PIDS" -o "$WORK/perf-backend-$t-$r.csv" -- sleep $((DURATION + 1)) &
+    perf_backend=$!; STARTED_PIDS+=("$perf_backend")
     sleep 0.5
-    run_client "$WORK/logs/wrk-$t-$r.txt" timeout $((DURATION + 30)) wrk -t1 -c"$CONNS" -d"${DURATION}s" "http://127.0.0.1:${PORT[$t]}/" || die "wrk failed on $t"
+    run_client "$WORK/logs/wrk-$t-$r.txt" timeout $((DURATION + 30)) perf stat -x, -e task-clock -o "$WORK/perf-wrk-$t-$r.csv" -- \
+      wrk -t1 -c"$CONNS" -d"${DURATION}s" "http://127.0.0.1:${PORT[$t]}/" || die "wrk failed on $t"
     wait "$perf_pid" || true
+    wait "$perf_backend" || true
+    peers=$(awk -F, '$3 == "task-clock" { s += $1 } END { printf "%.0f", s * 1000 }' "$WORK/perf-backend-$t-$r.csv" "$WORK/perf-wrk-$t-$r.csv")
     # shellcheck disable=SC2086
     u1=$(cpu_utime ${PIDS[$t]}); s1=$(cpu_stime ${PIDS[$t]})
     reqs=$(awk '/ requests in / { print $1 }' "$WORK/logs/wrk-$t-$r.txt")
     rps=$(awk '/^Requests\/sec:/ { print $2 }' "$WORK/logs/wrk-$t-$r.txt")
+    # requests not answered within wrk's 2 s: a stalled event loop shows here, not in the CPU figures
+    timeouts=$(awk '/Socket errors:/ { print $NF; f = 1 } END { if (!f) print 0 }' "$WORK/logs/wrk-$t-$r.txt")
     # the perf window is a little longer than wrk's: the idle proxy's CPU before and after is ~0
-    awk -F, -v r="$r" -v t="$t" -v n="$reqs" -v rps="$rps" -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v hz="$CLK_TCK" '
+    awk -F, -v r="$r" -v t="$t" -v n="$reqs" -v rps="$rps" -v peers="$peers" -v to="$timeouts" -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v hz="$CLK_TCK" '
       $3 == "task-clock" { tc = $1 } $3 == "instructions" { ins = $1 } $3 == "cycles" { cyc = $1 }
       $3 == "raw_syscalls:sys_enter" { sc = $1 } $3 == "syscalls:sys_enter_epoll_ctl" { ec = $1 }
       # the count as perf printed it (a number, or <not supported>), scaled, per request
       function per(v, scale, k) { return (v ~ /^[0-9.]+$/) ? sprintf(k, v * scale / n) : "-" }
-      END { printf "%d\t%s\t%d\t%s\t%s\t%.2f\t%.2f\t%s\t%s\t%s\t%s\n", r, t, n, rps, per(tc, 1000, "%.2f"), u * 1e6 / hz / n, s * 1e6 / hz / n,
-        per(ins, 1, "%.0f"), per(cyc, 1, "%.0f"), per(sc, 1, "%.2f"), per(ec, 1, "%.2f") }
+      END { printf "%d\t%s\t%d\t%s\t%s\t%.2f\t%.2f\t%s\t%s\t%s\t%s\t%.2f\t%d\n", r, t, n, rps, per(tc, 1000, "%.2f"), u * 1e6 / hz / n, s * 1e6 / hz / n,
+        per(ins, 1, "%.0f"), per(cyc, 1, "%.0f"), per(sc, 1, "%.2f"), per(ec, 1, "%.2f"), peers / n, to }
     ' "$WORK/perf-$t-$r.csv" >>"$RAW"
     log "round $r $t: $(tail -1 "$RAW" | cut -f3-)"
   done
@@ -125,12 +136,17 @@ SUMMARY=$OUT/summary.md
   echo
   for t in "${TARGETS[@]}"; do echo "- $t: ${LABEL[$t]}"; done
   echo
-  echo "| target | req/s | task-clock µs/req | user µs/req | sys µs/req | instructions/req | cycles/req | syscalls/req | epoll_ctl/req |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
-  median_rows "$RAW" 4 5 6 7 8 9 10 11
+  echo "| target | req/s | task-clock µs/req | user µs/req | sys µs/req | instructions/req | cycles/req | syscalls/req | epoll_ctl/req | peers µs/req |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  median_rows "$RAW" 4 5 6 7 8 9 10 11 12
   echo
-  echo "Medians over the rounds; per-round figures in raw.tsv. Ratios per round (first keel = keel0):"
+  echo "Medians over the rounds; per-round figures in raw.tsv. Peers: task-clock of wrk and the backend"
+  echo "nginx in the same window. Ratios per round (first keel = keel0):"
   ratio_lines "$RAW"
+  echo
+  echo "wrk timeouts (requests not answered within 2 s) per round:"
+  awk -F'\t' 'NR > 1 { to[$2] = to[$2] " " $13; if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 } }
+    END { for (i = 1; i <= n; i++) print "- " order[i] ":" to[order[i]] }' "$RAW"
 } >"$SUMMARY"
 cat "$SUMMARY"
 log "results: $OUT"

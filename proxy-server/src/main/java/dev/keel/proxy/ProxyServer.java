@@ -82,7 +82,8 @@ public final class ProxyServer implements AutoCloseable {
           .map(j -> j.file() + (j.policies().isEmpty() ? "" : " policies " + j.policies())
               + (j.registries().isEmpty() ? "" : " registries " + j.registries())).toList());
     }
-    Transport transport = Transport.best();
+    Transport.Choice choice = Transport.best(Transport.spliceRequested());
+    Transport transport = choice.transport();
     RegistryClient registry = Registries.open(config.registry(), RegistryOptions.defaults(), plugins.classLoader());
     EventLoopGroup boss = transport.newGroup(1, "keel-accept");
     EventLoopGroup workers = transport.newGroup(config.effectiveWorkers(), "keel-io");
@@ -108,7 +109,8 @@ public final class ProxyServer implements AutoCloseable {
     }
     long sinceJvmStart = ProcessHandle.current().info().startInstant()
         .map(t -> java.time.Duration.between(t, java.time.Instant.now()).toMillis()).orElse(-1L);
-    log.info("keel-proxy started in {} ms: transport {}, {} worker threads", sinceJvmStart, transport, config.effectiveWorkers());
+    log.info("keel-proxy started in {} ms: transport {} ({}), {} worker threads", sinceJvmStart, transport, choice.reason(),
+        config.effectiveWorkers());
     return new ProxyServer(config, registry, env, running, admin);
   }
 

@@ -2,6 +2,7 @@ package dev.keel.proxy.admin;
 
 import dev.keel.proxy.listener.RunningListener;
 import dev.keel.proxy.plugin.Plugins;
+import dev.keel.proxy.transport.Transport;
 import dev.keel.registry.RegistryClient;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -27,7 +28,7 @@ import org.jspecify.annotations.Nullable;
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   /** What every admin connection shares. */
   record Shared(List<RunningListener> listeners, LazyMetrics metrics, @Nullable String token, RegistryClient registry,
-      AdminHosts hosts, Plugins plugins) {}
+      AdminHosts hosts, Plugins plugins, Transport transport) {}
 
   private static final byte[] DASHBOARD = loadDashboard();
 
@@ -72,7 +73,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
     switch (path) {
       case "/status":
-        send(ctx, req, HttpResponseStatus.OK, "application/json", StatusJson.render(shared.listeners(), shared.registry(), shared.plugins()));
+        send(ctx, req, HttpResponseStatus.OK, "application/json", StatusJson.render(shared));
         break;
       case "/metrics":
         send(ctx, req, HttpResponseStatus.OK, "text/plain; version=0.0.4; charset=utf-8",

@@ -45,7 +45,7 @@ public final class AdminServer implements AutoCloseable {
       List<RunningListener> listeners, RegistryClient registry, Plugins plugins) {
     LazyMetrics metrics = new LazyMetrics(listeners, registry);
     AdminHandler.Shared shared = new AdminHandler.Shared(listeners, metrics, config.token(), registry, new AdminHosts(config),
-        plugins);
+        plugins, transport);
     // Its own connection limit, and no share of the descriptor budget: the reserve is for it.
     ConnectionGate gate = new ConnectionGate(config.maxConnections(), FileDescriptors.UNLIMITED);
     long deadlineMillis = Math.max(1, config.requestTimeout().toMillis());

@@ -9,15 +9,14 @@ import dev.keel.proxy.routing.ServiceDirectory;
 import dev.keel.proxy.tcp.ConnectionSpread;
 import dev.keel.proxy.upstream.Backend;
 import dev.keel.proxy.upstream.UpstreamPicker;
-import dev.keel.registry.RegistryClient;
-import java.util.List;
 
 /**
  * The {@code /status} document, in the shape DESIGN.md pins:
  * {@code {"listeners":[{"name","protocol","service","policy","backends":[{"id","address","weight",
  * "healthy","activeConnections","inflight","requests","failures","ewmaMillis"}]}]}}, plus
  * listener counters, {@code "stale"} and {@code "panic"} per listener and {@code "ejected"} per backend,
- * and {@code "registries"} ({@link RegistryStatus}). A listener with routes has {@code "service":
+ * {@code "registries"} ({@link RegistryStatus}) and {@code "transport"} ({@code io_uring}, {@code epoll}
+ * or {@code nio}). A listener with routes has {@code "service":
  * null}, no backends of its own, and its {@code "routes"} and {@code "services"} ({@link RoutesJson}).
  */
 final class StatusJson {
@@ -45,12 +44,13 @@ final class StatusJson {
     }
   }
 
-  static byte[] render(List<RunningListener> listeners, RegistryClient registry, Plugins plugins) {
+  static byte[] render(AdminHandler.Shared shared) {
     ObjectNode root = JSON.createObjectNode();
-    RegistryStatus.write(root, registry);
-    writePlugins(root, plugins);
+    RegistryStatus.write(root, shared.registry());
+    writePlugins(root, shared.plugins());
+    root.put("transport", shared.transport().toString()); // the I/O transport of the process: io_uring, epoll or nio
     ArrayNode ls = root.putArray("listeners");
-    for (RunningListener l : listeners) {
+    for (RunningListener l : shared.listeners()) {
       ObjectNode o = ls.addObject();
       o.put("name", l.config().name());
       o.put("protocol", l.config().protocol());

@@ -5,12 +5,12 @@ import dev.keel.proxy.transport.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.unix.UnixChannelOption;
 import java.net.InetSocketAddress;
 
 /**
  * A listener's listening socket: bound beside the one of the listener it replaces on a reload
- * (SO_REUSEPORT on epoll, so no connect is refused meanwhile), closed to stop accepting, and bound
+ * (SO_REUSEPORT on epoll and io_uring, so no connect is refused meanwhile), closed to stop accepting, and bound
  * again on the same address when a reload that had handed its port to a new listener is rolled
  * back. Thread-safe for one owner; not for concurrent stop/resume.
  */
@@ -33,8 +33,8 @@ public final class ServerBinding {
    * @throws IllegalStateException naming the listener and the address when it cannot bind
    */
   public static ServerBinding bind(ServerBootstrap bootstrap, ListenerConfig config, Transport transport) {
-    if (transport == Transport.EPOLL) {
-      bootstrap.option(EpollChannelOption.SO_REUSEPORT, true);
+    if (transport != Transport.NIO) {
+      bootstrap.option(UnixChannelOption.SO_REUSEPORT, true);
     }
     return new ServerBinding(bootstrap, config.name(), bind(bootstrap, config.name(), config.listen().toSocketAddress()));
   }

@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.epoll.EpollTcpInfo;
+import io.netty.channel.uring.IoUringSocketChannel;
 
 /**
  * {@link Activity} of a spliced connection. Spliced bytes never enter the pipeline, so the relay
@@ -57,15 +58,26 @@ final class KernelActivity implements Activity {
 
   /**
    * True when the kernel received data on {@code ch} more recently than {@code quietNanos} ago (less
-   * a 5 ms allowance for its millisecond clock): bytes the relay has not read yet. False for other
-   * transports, which cannot tell.
+   * a 5 ms allowance for its millisecond clock): bytes the relay has not read yet. False for NIO,
+   * which cannot tell.
    */
   static boolean unreadInput(Channel ch, long quietNanos) {
-    if (!(ch instanceof EpollSocketChannel e) || !e.isOpen()) {
-      return false;
+    long recvMs = lastDataReceivedMillis(ch);
+    return recvMs >= 0 && recvMs * 1_000_000L + UNREAD_ALLOWANCE_NANOS < quietNanos;
+  }
+
+  /** Milliseconds since the kernel last received data on {@code ch} ({@code TCP_INFO}); -1 when unknown (NIO, closed). */
+  static long lastDataReceivedMillis(Channel ch) {
+    if (!ch.isOpen()) {
+      return -1;
     }
-    long recvMs = e.tcpInfo().lastDataRecv();
-    return recvMs * 1_000_000L + UNREAD_ALLOWANCE_NANOS < quietNanos;
+    if (ch instanceof EpollSocketChannel e) {
+      return e.tcpInfo().lastDataRecv();
+    }
+    if (ch instanceof IoUringSocketChannel u) {
+      return u.tcpInfo().lastDataRecv();
+    }
+    return -1;
   }
 
   private static final long UNREAD_ALLOWANCE_NANOS = 5_000_000L;

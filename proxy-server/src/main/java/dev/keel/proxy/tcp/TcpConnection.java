@@ -422,7 +422,7 @@ final class TcpConnection {
       schedule(CONFIRM_NANOS);
       return;
     }
-    // And the kernel must not hold bytes that arrived after our last read (epoll only).
+    // And the kernel must not hold bytes that arrived after our last read (epoll and io_uring; NIO cannot tell).
     boolean confirmed = confirmQuiet >= 0 && quiet >= confirmQuiet
         && !KernelActivity.unreadInput(client, quiet) && !KernelActivity.unreadInput(up, quiet);
     confirmQuiet = -1;
@@ -434,7 +434,7 @@ final class TcpConnection {
       if (log.isDebugEnabled()) {
         log.debug("{}: closing gracefully ({}), quiet for {} ms, kernel: last received {} ms ago", this,
             closeIsShed ? "shed" : "drain", quiet / 1_000_000,
-            client instanceof EpollSocketChannel e ? e.tcpInfo().lastDataRecv() : -1);
+            KernelActivity.lastDataReceivedMillis(client));
       }
       close();
       return;

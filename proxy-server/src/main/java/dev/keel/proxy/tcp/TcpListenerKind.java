@@ -23,6 +23,8 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@code tcp} listener kind: an L4 relay whose connections are placed by weighted
@@ -38,13 +40,14 @@ import org.jspecify.annotations.Nullable;
  * {@code keel.proxy.splice=true}: Netty 4.2's {@code spliceTo} shuts the input down as soon as it
  * sees the peer's FIN although more bytes than one splice call takes may still be queued in the
  * socket, so a peer that sends a burst and then closes (or half-closes) loses its tail. Until that
- * is fixed upstream, splicing is only safe for peers that go quiet before they close.
+ * is fixed upstream, splicing is only safe for peers that go quiet before they close. Asking for
+ * it makes the whole process run on epoll ({@link Transport#best}); with the transport forced to
+ * io_uring or NIO it is off, and each tcp listener says so at start.
  */
 public final class TcpListenerKind implements ListenerKind {
   /** How often the connection balancer is asked for connections to shed. */
   static final Duration SHED_PERIOD = Duration.ofMillis(100);
-  /** System property that turns epoll splicing on ({@code true}); off by default, see above. */
-  public static final String SPLICE_PROPERTY = "keel.proxy.splice";
+  private static final Logger log = LoggerFactory.getLogger(TcpListenerKind.class);
 
   @Override
   public String protocol() {
@@ -56,8 +59,11 @@ public final class TcpListenerKind implements ListenerKind {
     Transport transport = env.transport();
     ListenerTls tls = new ListenerTls(TlsMaterial.load(config.tls(), config.upstream().tls()));
     // Splicing moves bytes kernel to kernel: nothing to decrypt or encrypt on the way.
-    boolean splice = transport == Transport.EPOLL && "true".equalsIgnoreCase(System.getProperty(SPLICE_PROPERTY))
-        && tls.material().isEmpty();
+    boolean splice = transport == Transport.EPOLL && Transport.spliceRequested() && tls.material().isEmpty();
+    if (Transport.spliceRequested() && transport != Transport.EPOLL) {
+      log.warn("tcp listener '{}': -D{}=true has no effect: transport {} cannot splice (only epoll can)", config.name(),
+          Transport.SPLICE_PROPERTY, transport);
+    }
     ConnectionGate gate = new ConnectionGate(config.maxConnections(), env.fds());
     Bootstrap upstream = new Bootstrap()
         .channel(transport.socketChannel())

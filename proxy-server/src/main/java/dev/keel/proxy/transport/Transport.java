@@ -11,36 +11,116 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
- * The I/O transport: native epoll when it loads (Linux), NIO otherwise. Set the system property
- * {@code keel.proxy.transport=nio} to force NIO. Epoll event loops run Netty's epoll handler with
+ * The I/O transport of the whole process, chosen once at start-up ({@link #best}): native io_uring
+ * when the kernel allows it (Linux 5.14+ for what Netty 4.2 needs, {@code kernel.io_uring_disabled}
+ * 0, no seccomp profile blocking {@code io_uring_setup}), else native epoll (Linux), else NIO. The
+ * system property {@code keel.proxy.transport} ({@code io_uring}, {@code epoll} or {@code nio})
+ * forces one; {@code keel.proxy.splice=true} chooses epoll, the only one that can splice. io_uring
+ * submits every socket's receives and sends of one event-loop turn with one {@code io_uring_enter}
+ * where epoll makes a system call for each. Epoll event loops run Netty's epoll handler with
  * {@link EpollKeepRegistered}'s fix for half-closed channels.
  */
 public enum Transport {
-  EPOLL(EpollServerSocketChannel.class, EpollSocketChannel.class),
-  NIO(NioServerSocketChannel.class, NioSocketChannel.class);
+  IO_URING("io_uring", IoUringServerSocketChannel.class, IoUringSocketChannel.class),
+  EPOLL("epoll", EpollServerSocketChannel.class, EpollSocketChannel.class),
+  NIO("nio", NioServerSocketChannel.class, NioSocketChannel.class);
 
+  /** The system property that forces a transport by its {@link #toString() name}. */
+  public static final String PROPERTY = "keel.proxy.transport";
+  /**
+   * The system property that turns zero-copy splicing of tcp listeners on ({@code true}; epoll only,
+   * off by default: see {@code TcpListenerKind}). Read here because it decides the transport.
+   */
+  public static final String SPLICE_PROPERTY = "keel.proxy.splice";
+
+  /**
+   * Whether splicing was asked for ({@link #SPLICE_PROPERTY} is {@code true}).
+   */
+  public static boolean spliceRequested() {
+    return "true".equalsIgnoreCase(System.getProperty(SPLICE_PROPERTY));
+  }
+
+  private final String name;
   private final Class<? extends ServerChannel> serverChannel;
   private final Class<? extends SocketChannel> socketChannel;
 
-  Transport(Class<? extends ServerChannel> serverChannel, Class<? extends SocketChannel> socketChannel) {
+  Transport(String name, Class<? extends ServerChannel> serverChannel, Class<? extends SocketChannel> socketChannel) {
+    this.name = name;
     this.serverChannel = serverChannel;
     this.socketChannel = socketChannel;
   }
 
-  /** Epoll when available and not disabled, else NIO. */
-  public static Transport best() {
-    if (!"nio".equalsIgnoreCase(System.getProperty("keel.proxy.transport")) && Epoll.isAvailable()) {
-      return EPOLL;
+  /**
+   * The transport of this process and why it was chosen: the one {@link #PROPERTY} names; else
+   * epoll when {@code spliceWanted} (splicing is the one thing epoll does that io_uring does not);
+   * else the first of io_uring, epoll and NIO that this machine runs.
+   *
+   * @throws IllegalArgumentException naming the property and its value when it names no transport
+   *     or one this machine cannot run
+   */
+  public static Choice best(boolean spliceWanted) {
+    return choose(System.getProperty(PROPERTY), spliceWanted);
+  }
+
+  static Choice choose(@Nullable String forced, boolean spliceWanted) {
+    if (forced != null && !forced.isBlank()) {
+      return new Choice(forced(forced), "-D" + PROPERTY + "=" + forced.trim());
     }
-    return NIO;
+    if (spliceWanted && EPOLL.isAvailable()) {
+      return new Choice(EPOLL, "-D" + SPLICE_PROPERTY + "=true needs epoll");
+    }
+    Throwable uring = IO_URING.unavailabilityCause();
+    if (uring == null) {
+      return new Choice(IO_URING, "the default");
+    }
+    String why = "io_uring not available: " + uring.getMessage();
+    Throwable epoll = EPOLL.unavailabilityCause();
+    return epoll == null ? new Choice(EPOLL, why) : new Choice(NIO, why + "; epoll not available: " + epoll.getMessage());
+  }
+
+  private static Transport forced(String value) {
+    Transport t = Arrays.stream(values()).filter(v -> v.name.equals(value.trim().toLowerCase(Locale.ROOT)))
+        .findFirst().orElseThrow(() -> new IllegalArgumentException(PROPERTY + ": " + value + " (expected: "
+            + Arrays.stream(values()).map(Transport::toString).collect(Collectors.joining(", ")) + ")"));
+    Throwable cause = t.unavailabilityCause();
+    if (cause != null) {
+      throw new IllegalArgumentException(PROPERTY + ": " + value + " (not available here: " + cause.getMessage() + ")",
+          cause);
+    }
+    return t;
+  }
+
+  /** Whether this transport's native part loads and works on this machine (NIO always does). */
+  public boolean isAvailable() {
+    return unavailabilityCause() == null;
+  }
+
+  private @Nullable Throwable unavailabilityCause() {
+    return switch (this) {
+      case IO_URING -> IoUring.unavailabilityCause();
+      case EPOLL -> Epoll.unavailabilityCause();
+      case NIO -> null;
+    };
   }
 
   /** A group of {@code threads} event loops named {@code name-N}. */
   public EventLoopGroup newGroup(int threads, String name) {
-    IoHandlerFactory io = this == EPOLL ? EpollKeepRegistered.factory() : NioIoHandler.newFactory();
+    IoHandlerFactory io = switch (this) {
+      case IO_URING -> IoUringIoHandler.newFactory();
+      case EPOLL -> EpollKeepRegistered.factory();
+      case NIO -> NioIoHandler.newFactory();
+    };
     return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true), io);
   }
 
@@ -50,5 +130,14 @@ public enum Transport {
 
   public Class<? extends SocketChannel> socketChannel() {
     return socketChannel;
+  }
+
+  /** A transport and, for the start-up log, why it was chosen. */
+  public record Choice(Transport transport, String reason) {}
+
+  /** The name {@link #PROPERTY} takes: {@code io_uring}, {@code epoll} or {@code nio}. */
+  @Override
+  public String toString() {
+    return name;
   }
 }
