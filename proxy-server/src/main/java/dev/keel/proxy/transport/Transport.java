@@ -22,14 +22,15 @@ import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The I/O transport of the whole process, chosen once at start-up ({@link #best}): native io_uring
- * when the kernel allows it (Linux 5.14+ for what Netty 4.2 needs, {@code kernel.io_uring_disabled}
- * 0, no seccomp profile blocking {@code io_uring_setup}), else native epoll (Linux), else NIO. The
- * system property {@code keel.proxy.transport} ({@code io_uring}, {@code epoll} or {@code nio})
- * forces one; {@code keel.proxy.splice=true} chooses epoll, the only one that can splice. io_uring
- * submits every socket's receives and sends of one event-loop turn with one {@code io_uring_enter}
- * where epoll makes a system call for each. Epoll event loops run Netty's epoll handler with
- * {@link EpollKeepRegistered}'s fix for half-closed channels.
+ * The I/O transport of the whole process, chosen once at start-up ({@link #best}): native epoll
+ * (Linux), else NIO. The system property {@code keel.proxy.transport} ({@code io_uring}, {@code
+ * epoll} or {@code nio}) forces one. io_uring (Linux 5.14+ for what Netty 4.2 needs, {@code
+ * kernel.io_uring_disabled} 0, no seccomp profile blocking {@code io_uring_setup}) submits every
+ * socket's receives and sends of one event-loop turn with one {@code io_uring_enter} where epoll
+ * makes a system call for each: it is opt-in because, measured, it costs less CPU on the HTTP/1.1
+ * path but proxies HTTP/2 clients slower than epoll, for a reason not found yet (docs/BENCHMARKS.md).
+ * Epoll event loops run Netty's epoll handler with {@link EpollKeepRegistered}'s fix for
+ * half-closed channels; {@code keel.proxy.splice=true} needs epoll, the only one that can splice.
  */
 public enum Transport {
   IO_URING("io_uring", IoUringServerSocketChannel.class, IoUringSocketChannel.class),
@@ -63,8 +64,7 @@ public enum Transport {
 
   /**
    * The transport of this process and why it was chosen: the one {@link #PROPERTY} names; else
-   * epoll when {@code spliceWanted} (splicing is the one thing epoll does that io_uring does not);
-   * else the first of io_uring, epoll and NIO that this machine runs.
+   * epoll where this machine runs it ({@code spliceWanted}: splicing needs it); else NIO.
    *
    * @throws IllegalArgumentException naming the property and its value when it names no transport
    *     or one this machine cannot run
@@ -77,16 +77,11 @@ public enum Transport {
     if (forced != null && !forced.isBlank()) {
       return new Choice(forced(forced), "-D" + PROPERTY + "=" + forced.trim());
     }
-    if (spliceWanted && EPOLL.isAvailable()) {
-      return new Choice(EPOLL, "-D" + SPLICE_PROPERTY + "=true needs epoll");
-    }
-    Throwable uring = IO_URING.unavailabilityCause();
-    if (uring == null) {
-      return new Choice(IO_URING, "the default");
-    }
-    String why = "io_uring not available: " + uring.getMessage();
     Throwable epoll = EPOLL.unavailabilityCause();
-    return epoll == null ? new Choice(EPOLL, why) : new Choice(NIO, why + "; epoll not available: " + epoll.getMessage());
+    if (epoll == null) {
+      return new Choice(EPOLL, spliceWanted ? "-D" + SPLICE_PROPERTY + "=true needs epoll" : "the default");
+    }
+    return new Choice(NIO, "epoll not available: " + epoll.getMessage());
   }
 
   private static Transport forced(String value) {

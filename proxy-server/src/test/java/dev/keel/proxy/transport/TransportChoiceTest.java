@@ -8,19 +8,26 @@ import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
-/** How the process's transport is chosen: forced by the property, epoll for splicing, else the best this machine runs. */
+/** How the process's transport is chosen: forced by the property, else epoll where it runs, else NIO. */
 class TransportChoiceTest {
   @Test
-  void withNothingForcedTheFirstAvailableOfIoUringEpollAndNioIsChosen() {
+  void withNothingForcedEpollIsChosenWhereItRunsElseNioAndIoUringOnlyWhenForced() {
     Transport.Choice c = Transport.choose(null, false);
-    Transport expected = Transport.IO_URING.isAvailable() ? Transport.IO_URING
-        : Transport.EPOLL.isAvailable() ? Transport.EPOLL : Transport.NIO;
-    assertThat(c.transport()).isEqualTo(expected);
-    if (expected == Transport.IO_URING) {
+    if (Transport.EPOLL.isAvailable()) {
+      assertThat(c.transport()).isEqualTo(Transport.EPOLL);
       assertThat(c.reason()).isEqualTo("the default");
     } else {
-      assertThat(c.reason()).startsWith("io_uring not available: ");
+      assertThat(c.transport()).isEqualTo(Transport.NIO);
+      assertThat(c.reason()).startsWith("epoll not available: ");
     }
+  }
+
+  @Test
+  void ioUringRunsWhenForced() {
+    assumeTrue(Transport.IO_URING.isAvailable(), "io_uring is not available here");
+    Transport.Choice c = Transport.choose("io_uring", false);
+    assertThat(c.transport()).isEqualTo(Transport.IO_URING);
+    assertThat(c.reason()).isEqualTo("-Dkeel.proxy.transport=io_uring");
   }
 
   @Test
