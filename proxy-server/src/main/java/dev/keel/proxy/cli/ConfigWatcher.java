@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +31,8 @@ final class ConfigWatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ConfigWatcher.class);
   /** Longest config error or warning logged whole: they name files, lines and what was expected. */
   static final int CONFIG_MESSAGE_CHARS = 2000;
+  /** A SIGHUP caught by {@link #holdHangUps} before {@link #start}. */
+  private static final AtomicBoolean EARLY_HANGUP = new AtomicBoolean();
 
   private final Path file;
   private final ProxyServer server;
@@ -55,15 +58,32 @@ final class ConfigWatcher implements AutoCloseable {
     this.lastTls = tlsFingerprint();
   }
 
+  /**
+   * Takes SIGHUP from now on, before the server starts: otherwise a SIGHUP in the moment between the
+   * listeners serving and {@link #start} reaches the JVM's own handler, which shuts the process down
+   * (a reload sent right after a start, as a service manager may). {@link #start} acts on one caught here.
+   */
+  static void holdHangUps() {
+    try {
+      Sighup.handle(() -> EARLY_HANGUP.set(true));
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      // start() says so
+    }
+  }
+
   void start() {
     thread.scheduleWithFixedDelay(() -> checkFiles(), 1, 1, TimeUnit.SECONDS);
+    Runnable onHangUp = () -> thread.execute(() -> {
+      server.reopenAccessLogs(); // even when the reload is refused: logrotate moved the files
+      reload("SIGHUP");
+    });
     try {
-      Sighup.handle(() -> thread.execute(() -> {
-        server.reopenAccessLogs(); // even when the reload is refused: logrotate moved the files
-        reload("SIGHUP");
-      }));
+      Sighup.handle(onHangUp);
     } catch (IllegalArgumentException | IllegalStateException e) {
       log.warn("SIGHUP cannot be handled here ({}); the config file is still watched", e.getMessage());
+    }
+    if (EARLY_HANGUP.getAndSet(false)) {
+      onHangUp.run();
     }
   }
 

@@ -111,6 +111,9 @@ public final class ProxyCommand implements Callable<Integer> {
       err.println("keel-proxy: " + e.getMessage());
       return 2;
     }
+    if (config != null) {
+      ConfigWatcher.holdHangUps(); // before the listeners serve: a SIGHUP from then on reloads, never stops
+    }
     ProxyServer server;
     try {
       server = ProxyServer.start(cfg, plugins);
