@@ -201,14 +201,7 @@ final class Http2Upstream implements RequestSink, H2StreamListener {
 
   @Override
   public void responseEnd(@Nullable Http2Headers trailers) {
-    ByteBuf lines = trailers == null ? null : H2Heads.trailerLines(trailers);
-    try {
-      listener.upstreamEnd(lines);
-    } finally {
-      if (lines != null) {
-        lines.release();
-      }
-    }
+    listener.upstreamEnd(trailers == null ? null : ResponseTrailers.fromHttp2(trailers));
   }
 
   @Override
