@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,6 +29,13 @@ class ResponseTrailersTest {
     return h;
   }
 
+  /** The trailers of {@code received}, which must leave something to forward. */
+  private static ResponseTrailers forwarded(Http2Headers received) {
+    ResponseTrailers t = ResponseTrailers.fromHttp2(received);
+    assertThat(t).as("forwardable trailers").isNotNull();
+    return Objects.requireNonNull(t);
+  }
+
   private static List<String> fields(Http2Headers h) {
     List<String> out = new ArrayList<>();
     for (Map.Entry<CharSequence, CharSequence> e : h) {
@@ -42,56 +50,50 @@ class ResponseTrailersTest {
 
   @Test
   void grpcStatusAndMessagePassUnchangedToAnHttp2Client() {
-    ResponseTrailers t = ResponseTrailers.fromHttp2(received("grpc-status", "0", "grpc-message", "ok"));
+    ResponseTrailers t = forwarded(received("grpc-status", "0", "grpc-message", "ok"));
 
-    assertThat(t).isNotNull();
     assertThat(fields(t.http2())).containsExactly("grpc-status=0", "grpc-message=ok");
   }
 
   @Test
   void connectionSpecificAndFramingFieldsAreDropped() {
-    ResponseTrailers t = ResponseTrailers.fromHttp2(received(
+    ResponseTrailers t = forwarded(received(
         "connection", "close", "keep-alive", "timeout=5", "proxy-connection", "close", "te", "trailers",
         "trailer", "grpc-status", "transfer-encoding", "chunked", "content-length", "0", "upgrade", "h2c",
         "host", "evil.example", "grpc-status", "0"));
 
-    assertThat(t).isNotNull();
     assertThat(fields(t.http2())).containsExactly("grpc-status=0");
     assertThat(text(t.lines())).isEqualTo("grpc-status: 0\r\n\r\n");
   }
 
   @Test
   void pseudoFieldsInTrailersAreDropped() {
-    ResponseTrailers t = ResponseTrailers.fromHttp2(received(":status", "200", ":path", "/x", "grpc-status", "0"));
+    ResponseTrailers t = forwarded(received(":status", "200", ":path", "/x", "grpc-status", "0"));
 
-    assertThat(t).isNotNull();
     assertThat(fields(t.http2())).containsExactly("grpc-status=0");
   }
 
   @Test
   void upperCaseNamesGoOutInLowerCase() {
-    ResponseTrailers t = ResponseTrailers.fromHttp2(received("Grpc-Status", "0", "CONNECTION", "close"));
+    ResponseTrailers t = forwarded(received("Grpc-Status", "0", "CONNECTION", "close"));
 
-    assertThat(t).isNotNull();
     assertThat(fields(t.http2())).containsExactly("grpc-status=0");
   }
 
   @Test
   void valuesWithCrLfOrNulAndNamesThatAreNoTokenAreDropped() {
-    ResponseTrailers t = ResponseTrailers.fromHttp2(received(
+    ResponseTrailers t = forwarded(received(
         "x-split", "a\r\nset-cookie: s=1", "x-lf", "a\nb", "x-nul", "a\0b", "bad name", "v", "x:colon", "v",
         "grpc-status", "0"));
 
-    assertThat(t).isNotNull();
     assertThat(fields(t.http2())).containsExactly("grpc-status=0");
     assertThat(text(t.lines())).isEqualTo("grpc-status: 0\r\n\r\n");
   }
 
   @Test
   void valuesLoseSurroundingWhitespaceOnly() {
-    ResponseTrailers t = ResponseTrailers.fromHttp2(received("grpc-message", " \tnot found \t"));
+    ResponseTrailers t = forwarded(received("grpc-message", " \tnot found \t"));
 
-    assertThat(t).isNotNull();
     assertThat(fields(t.http2())).containsExactly("grpc-message=not found");
   }
 
@@ -103,9 +105,8 @@ class ResponseTrailersTest {
 
   @Test
   void http2TrailersReachAnHttp1ClientAsFieldLines() {
-    ResponseTrailers t = ResponseTrailers.fromHttp2(received("grpc-status", "5", "x-checksum", "abc"));
+    ResponseTrailers t = forwarded(received("grpc-status", "5", "x-checksum", "abc"));
 
-    assertThat(t).isNotNull();
     assertThat(text(t.lines())).isEqualTo("grpc-status: 5\r\nx-checksum: abc\r\n\r\n");
   }
 
