@@ -97,13 +97,33 @@ final class H2Heads {
         continue;
       }
       length |= AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONTENT_LENGTH);
-      out.text(name).put(HeadBytes.COLON).text(e.getValue()).put(HeadBytes.CRLF);
+      oneLine(out, name).put(HeadBytes.COLON);
+      oneLine(out, e.getValue()).put(HeadBytes.CRLF);
     }
     if (endStream && !length && !headRequest && code >= 200 && code != 204 && code != 304) {
       out.put(CONTENT_LENGTH_0);
     }
     out.put(HeadBytes.CRLF);
     return into.readAssembled(out.array(), out.length(), headRequest);
+  }
+
+  /**
+   * A name or value that stays on its field line: a CR or LF in it (the decoder's validation lets
+   * none through, this does not depend on it) is written as NUL, which the parse refuses by name
+   * ("field name", "field value"), so the HEADERS are refused rather than read as more fields.
+   */
+  private static HeadBytes oneLine(HeadBytes out, CharSequence s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '\r' || c == '\n') {
+        for (int j = 0; j < s.length(); j++) {
+          char d = s.charAt(j);
+          out.put(d == '\r' || d == '\n' ? '\0' : d);
+        }
+        return out;
+      }
+    }
+    return out.text(s);
   }
 
   private static int parseStatus(CharSequence s) {
