@@ -43,12 +43,14 @@ listeners:
 YAML
 }
 
-# grpc_load OUTFILE PORT SECONDS CHANNELS CONCURRENCY : one GrpcLoad window (unary calls) against
-# 127.0.0.1:PORT; prints the RPCs that succeeded, nothing when any failed.
+# grpc_load OUTFILE PORT SECONDS CHANNELS CONCURRENCY [WARMUP] : one GrpcLoad window (unary calls)
+# against 127.0.0.1:PORT, after WARMUP seconds (default 0) of uncounted calls in the same client JVM;
+# prints the RPCs that succeeded in the window, nothing when any failed (warm-up included).
 grpc_load() {
   local outf=$1 failed
   run_client "$outf" "${CLIENT_PREFIX[@]}" "$JAVA" -Xmx512m -cp "$GRPC_CP" dev.keel.benchmarks.grpc.GrpcLoad \
-    --target "dns:///127.0.0.1:$2" --lb pick_first --channels "$4" --concurrency "$5" --duration "${3}s" || true
+    --target "dns:///127.0.0.1:$2" --lb pick_first --channels "$4" --concurrency "$5" --duration "${3}s" \
+    --warmup "${6:-0}s" || true
   failed=$(sed -n 's/^RPCs ok [0-9]*  failed \([0-9]*\).*/\1/p' "$outf")
   [[ ${failed:-1} == 0 ]] || { log "GrpcLoad on port $2 reports ${failed:-?} failed RPCs"; return 0; }
   sed -n 's/^RPCs ok \([0-9]*\) .*/\1/p' "$outf"

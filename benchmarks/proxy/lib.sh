@@ -153,14 +153,17 @@ ALLOCATED_PORTS=" "
 used_ports() {
   awk 'NR > 1 { split($2, a, ":"); print a[2] }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
 }
-# free_port : a loopback TCP port no socket uses, below the kernel's ephemeral range (so that the
-# source port of some client connection cannot take it between our check and the server's bind).
+# free_port : a loopback TCP port no socket uses, in [10000, 20000): below the kernel's ephemeral
+# range (so that the source port of some client connection cannot take it between our check and
+# the server's bind) and below the band the test suites pick from (test-support's RestartablePort,
+# [20000, 32000)), so a benchmark and a test run at the same time never race for a port.
 # Bounded: 300 tries.
 free_port() {
   local used p hex i lo=32768 span
   read -r lo _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
   ((lo > 12000)) || lo=32768
-  span=$((lo - 1 - 10000))
+  ((lo < 20000)) || lo=20000
+  span=$((lo - 10000))
   used=" $(used_ports | sort -u | tr '\n' ' ') "
   for ((i = 0; i < 300; i++)); do
     p=$((10000 + (RANDOM * 32768 + RANDOM) % span))

@@ -24,6 +24,8 @@ usage: benchmarks/proxy/run-h2.sh [options]
   --duration S         seconds per measurement (default 10, max 60)
   --clients N          h2load connections (default 16); --streams M concurrent streams each (default 16)
   --grpc-channels N    GrpcLoad channels (default 4); --grpc-concurrency C calling threads (default 32)
+  --grpc-client-warmup S  uncounted calls before each GrpcLoad window, in its own JVM, so the load
+                       client's JIT compilation is not measured (default 5; 0 = none)
   --targets LIST       subset of h2c-keel,h2c-nginx,h2c-haproxy,grpc-keel,grpc-haproxy (default all)
   --keel-warmup S      JIT warm-up of keel-proxy per protocol before round 1 (default 20)
   --keel-jar PATH      default proxy-server/target/keel-proxy.jar
@@ -37,7 +39,7 @@ EOF
 
 DEFAULT_KEEL_JVM_OPTS="-Xms256m -Xmx256m -XX:MaxDirectMemorySize=256m" # the systemd unit of docs/operations.md
 run_defaults "$DEFAULT_KEEL_JVM_OPTS"
-WORKERS=1; ROUNDS=3; DURATION=10; CLIENTS=16; STREAMS=16; GRPC_CHANNELS=4; GRPC_CONCURRENCY=32; KEEL_WARMUP=20
+WORKERS=1; ROUNDS=3; DURATION=10; CLIENTS=16; STREAMS=16; GRPC_CHANNELS=4; GRPC_CONCURRENCY=32; GRPC_CLIENT_WARMUP=5; KEEL_WARMUP=20
 TARGETS=h2c-keel,h2c-nginx,h2c-haproxy,grpc-keel,grpc-haproxy
 while (($#)); do
   case $1 in
@@ -48,6 +50,7 @@ while (($#)); do
     --streams) STREAMS=$2; shift ;;
     --grpc-channels) GRPC_CHANNELS=$2; shift ;;
     --grpc-concurrency) GRPC_CONCURRENCY=$2; shift ;;
+    --grpc-client-warmup) GRPC_CLIENT_WARMUP=$2; shift ;;
     --targets) TARGETS=$2; shift ;;
     --keel-warmup) KEEL_WARMUP=$2; shift ;;
     *) common_option "$@"; shift $((OPTION_WORDS - 1)) ;;
@@ -61,6 +64,7 @@ isnum "$CLIENTS" 1 1000 || die "--clients must be 1..1000"
 isnum "$STREAMS" 1 1000 || die "--streams must be 1..1000"
 isnum "$GRPC_CHANNELS" 1 100 || die "--grpc-channels must be 1..100"
 isnum "$GRPC_CONCURRENCY" 1 1000 || die "--grpc-concurrency must be 1..1000"
+isnum "$GRPC_CLIENT_WARMUP" 0 60 || die "--grpc-client-warmup must be 0..60"
 isnum "$KEEL_WARMUP" 0 300 || die "--keel-warmup must be 0..300"
 IFS=, read -r -a TARGET_LIST <<<"$TARGETS"
 for t in "${TARGET_LIST[@]}"; do
@@ -170,7 +174,7 @@ measure() {
       [[ ${failed:-1} == 0 ]] || { log "$t: h2load reports ${failed:-?} failed requests"; return 0; }
       sed -n 's/^finished in [^,]*, \([0-9.]*\) req\/s.*/\1/p' "$outf" ;;
     grpc-*)
-      local calls; calls=$(grpc_load "$outf" "${PORT[$t]}" "$secs" "$GRPC_CHANNELS" "$GRPC_CONCURRENCY")
+      local calls; calls=$(grpc_load "$outf" "${PORT[$t]}" "$secs" "$GRPC_CHANNELS" "$GRPC_CONCURRENCY" "$GRPC_CLIENT_WARMUP")
       [[ -n $calls ]] && sed -n 's/^RPCs ok .* \([0-9.]*\) RPC\/s$/\1/p' "$outf" ;;
   esac
 }
@@ -200,11 +204,23 @@ for ((r = 1; r <= ROUNDS; r++)); do
 done
 
 # --- summary --------------------------------------------------------------------------
+# ratio_row A B : A ÷ B round by round (the two were measured in the same round), their median and range.
+ratio_row() {
+  [[ -n ${RESULTS[$1]:-} && -n ${RESULTS[$2]:-} ]] || return 0
+  local -a a b; local r per=() med
+  read -r -a a <<<"${RESULTS[$1]}"; read -r -a b <<<"${RESULTS[$2]}"
+  for ((r = 0; r < ${#a[@]} && r < ${#b[@]}; r++)); do
+    per+=("$(awk -v x="${a[$r]}" -v y="${b[$r]}" 'BEGIN { printf "%.2f", (y > 0 ? x / y : 0) }')")
+  done
+  med=$(printf '%s\n' "${per[@]}" | median)
+  echo "| $1 ÷ $2 | $(printf '%.2f' "$med") ($(printf '%s\n' "${per[@]}" | sort -n | head -1)–$(printf '%s\n' "${per[@]}" | sort -n | tail -1)) | ${per[*]} |"
+}
+
 {
   echo "# HTTP/2 and gRPC through proxies, $STARTED_AT"
   echo
   echo "loopback, $WORKERS worker(s) each, $ROUNDS interleaved rounds of ${DURATION}s; load average at start: $LOAD_START, at end: $(loadavg)"
-  echo "h2load -t 1 -c $CLIENTS -m $STREAMS (h2c prior knowledge) to an HTTP/1.1 nginx backend; GrpcLoad --channels $GRPC_CHANNELS --concurrency $GRPC_CONCURRENCY, unary, to 2 grpc-java servers"
+  echo "h2load -t 1 -c $CLIENTS -m $STREAMS (h2c prior knowledge) to an HTTP/1.1 nginx backend; GrpcLoad --channels $GRPC_CHANNELS --concurrency $GRPC_CONCURRENCY --warmup ${GRPC_CLIENT_WARMUP}s, unary, to 2 grpc-java servers"
   echo "keel-proxy: $KEEL_JAR_INFO; JVM: $KEEL_JVM_OPTS"
   echo
   echo "| target | median | rounds |"
@@ -216,6 +232,12 @@ done
     echo "| $t | ${med:-n/a} $unit | ${RESULTS[$t]}|"
   done
   echo
-  echo "Goals (issue 17): h2c-keel >= h2c-nginx; grpc-keel >= 0.9 x grpc-haproxy. A round that failed counts 0."
+  echo "| ratio (median of the per-round ratios, min–max) | value | per round |"
+  echo "|---|---:|---|"
+  ratio_row h2c-keel h2c-nginx
+  ratio_row h2c-keel h2c-haproxy
+  ratio_row grpc-keel grpc-haproxy
+  echo
+  echo "Goals (issue 17): h2c-keel >= h2c-nginx; grpc-keel >= 0.9 x grpc-haproxy, as medians of the per-round ratios. A round that failed counts 0."
 } >"$OUT/summary.md"
 cat "$OUT/summary.md"

@@ -40,7 +40,9 @@ import java.util.concurrent.atomic.LongAdder;
  * Options: {@code --target T} (required), {@code --lb keel|keel_connection|round_robin|pick_first}
  * (default {@code keel}), {@code --keel-policy P} (Keel's policy for keel/keel_connection), {@code
  * --channels N} (1; calls go round the channels), {@code --concurrency C} (16 threads), {@code
- * --duration D} (10s), {@code --rpcs N} (no limit), {@code --deadline D} (5s), {@code --authority A}.
+ * --duration D} (10s), {@code --warmup W} (0s: calls made for W first, before the measured window,
+ * and not counted unless they fail, so the client's own JIT compilation stays out of the figures),
+ * {@code --rpcs N} (no limit), {@code --deadline D} (5s), {@code --authority A}.
  */
 public final class GrpcLoad {
   private static final long MAX_NANOS = Duration.ofMinutes(10).toNanos();
@@ -57,6 +59,7 @@ public final class GrpcLoad {
     int channelCount = Integer.parseInt(o.getOrDefault("channels", "1"));
     int concurrency = Integer.parseInt(o.getOrDefault("concurrency", "16"));
     long durationNanos = Math.min(MAX_NANOS, parse(o.getOrDefault("duration", "10s")).toNanos());
+    long warmupNanos = Math.min(MAX_NANOS, parse(o.getOrDefault("warmup", "0s")).toNanos());
     long rpcLimit = Long.parseLong(o.getOrDefault("rpcs", String.valueOf(Long.MAX_VALUE)));
     Duration deadline = parse(o.getOrDefault("deadline", "5s"));
     Map<String, Object> config = new HashMap<>();
@@ -77,21 +80,28 @@ public final class GrpcLoad {
     Map<String, LongAdder> answered = new ConcurrentHashMap<>();
     Map<Status.Code, LongAdder> failed = new ConcurrentHashMap<>();
     AtomicLong started = new AtomicLong();
-    long end = System.nanoTime() + durationNanos;
+    AtomicLong warming = new AtomicLong();
+    long t0 = System.nanoTime() + warmupNanos; // the measured window starts after the warm-up
+    long end = t0 + durationNanos;
     CountDownLatch done = new CountDownLatch(concurrency);
-    long t0 = System.nanoTime();
     for (int t = 0; t < concurrency; t++) {
       Thread worker = new Thread(() -> {
         try {
-          for (long n; System.nanoTime() < end && (n = started.getAndIncrement()) < rpcLimit; ) {
+          for (long s; (s = System.nanoTime()) < end; ) {
+            boolean measured = s >= t0;
+            long n = measured ? started.getAndIncrement() : warming.getAndIncrement();
+            if (measured && n >= rpcLimit) {
+              break;
+            }
             ManagedChannel c = channels.get((int) (n % channels.size()));
-            long s = System.nanoTime();
             try {
               String who = ClientCalls.blockingUnaryCall(c, Echo.WHO,
                   CallOptions.DEFAULT.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS), "x");
-              latencies.record(System.nanoTime() - s);
-              answered.computeIfAbsent(who, k -> new LongAdder()).increment();
-            } catch (StatusRuntimeException e) {
+              if (measured) {
+                latencies.record(System.nanoTime() - s);
+                answered.computeIfAbsent(who, k -> new LongAdder()).increment();
+              }
+            } catch (StatusRuntimeException e) { // a failure counts, in the warm-up too
               failed.computeIfAbsent(e.getStatus().getCode(), k -> new LongAdder()).increment();
             }
           }
@@ -106,8 +116,8 @@ public final class GrpcLoad {
     double seconds = (System.nanoTime() - t0) / 1e9;
     long ok = answered.values().stream().mapToLong(LongAdder::sum).sum();
     long bad = failed.values().stream().mapToLong(LongAdder::sum).sum();
-    System.out.printf(Locale.ROOT, "target %s lb %s%s, %d channel(s), %d threads, %.1f s%n", target, lb,
-        config.isEmpty() ? "" : " " + config, channelCount, concurrency, seconds);
+    System.out.printf(Locale.ROOT, "target %s lb %s%s, %d channel(s), %d threads, %.1f s after %.1f s of warm-up%n",
+        target, lb, config.isEmpty() ? "" : " " + config, channelCount, concurrency, seconds, warmupNanos / 1e9);
     System.out.printf(Locale.ROOT, "RPCs ok %d  failed %d  %.0f RPC/s%n", ok, bad, ok / seconds);
     System.out.printf(Locale.ROOT, "latency us: p50 %.0f  p90 %.0f  p99 %.0f  p99.9 %.0f%n",
         latencies.percentile(0.50) / 1e3, latencies.percentile(0.90) / 1e3,
