@@ -112,8 +112,8 @@ load() {
     run_client "$outf" timeout $((secs + 30)) "$@" wrk -t1 -c"$CONNS" -d"${secs}s" "http://127.0.0.1:${PORT[$t]}/"
   fi
 }
-# requests done, req/s, and requests that failed or waited over 2 s (wrk's timeouts; h2load's failed
-# and errored), of a load window's output
+# requests done, req/s, and requests that failed or waited over 2 s (wrk's timeouts; h2load's failed,
+# which include the errored), of a load window's output
 load_figures() {
   if ((H2C)); then
     # requests: N total, N started, N done, N succeeded, N failed, N errored, N timeout
@@ -156,8 +156,8 @@ for ((r = 1; r <= ROUNDS; r++)); do
     perf stat -x, -e task-clock -p "$BACKEND_PIDS" -o "$WORK/perf-backend-$t-$r.csv" -- sleep $((DURATION + 1)) &
     perf_backend=$!; STARTED_PIDS+=("$perf_backend")
     sleep 0.5
-    load "$WORK/logs/wrk-$t-$r.txt" "$DURATION" "$t" perf stat -x, -e task-clock -o "$WORK/perf-wrk-$t-$r.csv" -- ||
-      die "the load generator failed on $t: $(tail -3 "$WORK/logs/wrk-$t-$r.txt")"
+    load "$WORK/logs/load-$t-$r.txt" "$DURATION" "$t" perf stat -x, -e task-clock -o "$WORK/perf-wrk-$t-$r.csv" -- ||
+      die "the load generator failed on $t: $(tail -3 "$WORK/logs/load-$t-$r.txt")"
     wait "$perf_pid" || true
     wait "$perf_backend" || true
     wait "$perf_kinds" || true
@@ -166,8 +166,8 @@ for ((r = 1; r <= ROUNDS; r++)); do
     u1=$(cpu_utime ${PIDS[$t]}); s1=$(cpu_stime ${PIDS[$t]})
     # timeouts: requests not answered within wrk's 2 s (a stalled event loop shows here, not in the
     # CPU figures), or h2load's failed requests
-    read -r reqs rps timeouts < <(load_figures "$WORK/logs/wrk-$t-$r.txt")
-    ((reqs > 0)) || die "no request done on $t: $(tail -3 "$WORK/logs/wrk-$t-$r.txt")"
+    read -r reqs rps timeouts < <(load_figures "$WORK/logs/load-$t-$r.txt")
+    ((reqs > 0)) || die "no request done on $t: $(tail -3 "$WORK/logs/load-$t-$r.txt")"
     # the perf window is a little longer than wrk's: the idle proxy's CPU before and after is ~0
     awk -F, -v r="$r" -v t="$t" -v n="$reqs" -v rps="$rps" -v peers="$peers" -v to="$timeouts" -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v hz="$CLK_TCK" '
       $3 == "task-clock" { tc = $1 } $3 == "instructions" { ins = $1 } $3 == "cycles" { cyc = $1 }
