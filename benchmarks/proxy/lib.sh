@@ -315,7 +315,7 @@ nginx_backend() {
   [[ $(http_status "$B1") == 200 && $(http_status "$B2") == 200 ]] || die "backend does not answer 200"
 }
 
-# nginx_proxy_conf FILE PORT WORKERS : the nginx reverse proxy every HTTP benchmark compares
+# nginx_proxy_conf FILE PORT WORKERS [http2] : the nginx reverse proxy every HTTP benchmark compares
 # keel-proxy with: WORKERS workers, listening on 127.0.0.1:PORT, balancing over the backend's B1 and
 # B2 with kept-alive upstream connections, setting Host and X-Forwarded-For/-Proto/-Host as
 # keel-proxy does.
@@ -335,7 +335,7 @@ nginx_proxy_conf() {
     keepalive_timeout 300s;
   }
   server {
-    listen 127.0.0.1:$port backlog=4096;
+    listen 127.0.0.1:$port ${4:-} backlog=4096;
     location / {
       proxy_pass http://bench;
       proxy_http_version 1.1;

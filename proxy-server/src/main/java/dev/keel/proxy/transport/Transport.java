@@ -27,8 +27,11 @@ import org.jspecify.annotations.Nullable;
  * epoll} or {@code nio}) forces one. io_uring (Linux 5.14+ for what Netty 4.2 needs, {@code
  * kernel.io_uring_disabled} 0, no seccomp profile blocking {@code io_uring_setup}) submits every
  * socket's receives and sends of one event-loop turn with one {@code io_uring_enter} where epoll
- * makes a system call for each: it is opt-in because, measured, it costs less CPU on the HTTP/1.1
- * path but proxies HTTP/2 clients slower than epoll, for a reason not found yet (docs/BENCHMARKS.md).
+ * makes a system call for each. It is opt-in: measured, it costs less CPU on the HTTP/1.1 path,
+ * but HTTP/2 clients were proxied slower than on epoll, because the upstream pool closed and
+ * reopened connections around its idle cap, which io_uring's batched completions provoked more
+ * often (fixed in {@code UpstreamPool}; docs/BENCHMARKS.md, "h2c on io_uring"); whether it
+ * becomes the default waits for a run on a quiet machine.
  * Epoll event loops run Netty's epoll handler with {@link EpollKeepRegistered}'s fix for
  * half-closed channels; {@code keel.proxy.splice=true} needs epoll, the only one that can splice.
  */

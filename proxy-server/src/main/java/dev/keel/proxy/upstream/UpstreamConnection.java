@@ -26,6 +26,8 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   private @Nullable Object codec;
   /** Idle sweeps passed since it went back to the pool. */
   int quietTicks;
+  /** When it went back to the pool (the loop's ticker). */
+  long idleSince;
 
   UpstreamConnection(Backend backend, UpstreamPool pool) {
     this.backend = backend;

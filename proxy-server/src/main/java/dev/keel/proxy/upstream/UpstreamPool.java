@@ -10,6 +10,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
@@ -22,11 +23,22 @@ import org.jspecify.annotations.Nullable;
  * sweep every half idle timeout closes the connections that sat in the pool for three sweeps
  * (1 to 1.5 idle timeouts), which costs nothing per request.
  *
+ * <p>{@code maxIdlePerBackend} bounds the connections kept idle for longer than {@link
+ * #SURPLUS_GRACE_NANOS}, not how many may be idle at one instant: a connection offered beyond it
+ * is kept, and closed a grace period later if it is still idle and still beyond it (the least
+ * recently used first). Under bursty load — every response of a batch of streams finishing in one
+ * loop turn, the next batch of requests arriving a client round trip later, as with HTTP/2 clients
+ * and io_uring's batched completions — closing at once reopened a third of the connections per
+ * request, each a socket, a connect and a close (docs/BENCHMARKS.md, "h2c on io_uring"). Keeping
+ * them a little longer never raises the peak: they were all open a moment before.
+ *
  * <p>Confined to its event loop.
  */
 public final class UpstreamPool {
   /** Sweeps (every half idle timeout) a pooled connection may sit unused: 1 to 1.5 idle timeouts. */
   private static final int IDLE_SWEEPS = 3;
+  /** How long a connection beyond {@code maxIdlePerBackend} may stay idle before it is closed. */
+  static final long SURPLUS_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
   private final EventLoop loop;
   private final Dialer dialer;
   private final BiConsumer<Channel, Backend> pipeline;
@@ -34,6 +46,8 @@ public final class UpstreamPool {
   private final IdentityHashMap<Backend, ArrayDeque<UpstreamConnection>> idle = new IdentityHashMap<>();
   private final List<UpstreamConnection> expired = new ArrayList<>();
   private final @Nullable ScheduledFuture<?> sweeper;
+  private final Runnable trimTask = this::trimSurplus;
+  private boolean trimScheduled;
   private boolean closed;
 
   /**
@@ -124,14 +138,48 @@ public final class UpstreamPool {
       return;
     }
     ArrayDeque<UpstreamConnection> q = idle.computeIfAbsent(c.backend(), b -> new ArrayDeque<>());
-    if (q.size() >= maxIdlePerBackend) {
-      c.channel().close();
-      return;
-    }
     c.quietTicks = 0;
+    c.idleSince = loop.ticker().nanoTime();
     q.addFirst(c);
+    if (q.size() > maxIdlePerBackend) {
+      scheduleTrim();
+    }
     // One outstanding read lets an idle connection notice the server closing it.
     c.channel().read();
+  }
+
+  private void scheduleTrim() {
+    if (!trimScheduled) {
+      trimScheduled = true;
+      loop.schedule(trimTask, SURPLUS_GRACE_NANOS, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  /**
+   * Closes, per backend, the least recently used idle connections beyond {@code maxIdlePerBackend}
+   * that have been idle for the grace period; checks again later while a surplus remains.
+   */
+  private void trimSurplus() {
+    trimScheduled = false;
+    long before = loop.ticker().nanoTime() - SURPLUS_GRACE_NANOS;
+    boolean surplus = false;
+    for (ArrayDeque<UpstreamConnection> q : idle.values()) {
+      int over = q.size() - maxIdlePerBackend;
+      Iterator<UpstreamConnection> lru = q.descendingIterator();
+      while (over > 0 && lru.hasNext()) {
+        UpstreamConnection c = lru.next();
+        if (c.idleSince - before > 0) {
+          surplus = true; // this one and the more recent ones: not yet
+          break;
+        }
+        expired.add(c);
+        over--;
+      }
+    }
+    closeExpired();
+    if (surplus && !closed) {
+      scheduleTrim();
+    }
   }
 
   void remove(UpstreamConnection c) {
