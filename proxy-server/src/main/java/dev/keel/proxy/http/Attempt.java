@@ -99,7 +99,7 @@ final class Attempt implements UpstreamListener {
   }
 
   @Override
-  public void upstreamEnd(@Nullable ByteBuf trailers) {
+  public void upstreamEnd(@Nullable ResponseTrailers trailers) {
     if (current()) {
       exchange.upstreamEnd(this, trailers);
     }

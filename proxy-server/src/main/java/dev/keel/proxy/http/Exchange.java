@@ -299,7 +299,7 @@ final class Exchange {
   }
 
   /** The end of the response from the current attempt's upstream. */
-  void upstreamEnd(Attempt a, @Nullable ByteBuf trailers) {
+  void upstreamEnd(Attempt a, @Nullable ResponseTrailers trailers) {
     if (phase != Phase.STREAMING) {
       return;
     }

@@ -1,7 +1,5 @@
 package dev.keel.proxy.http;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -10,17 +8,16 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Map;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Heads between HTTP/1.1 and HTTP/2 towards an HTTP/2 instance (RFC 9113 §8.2.2, §8.3): a checked,
  * rewritten HTTP/1.1 request becomes HEADERS ({@code Host} → {@code :authority}, names lower case,
  * connection-specific fields out, {@code te: trailers} kept); a response's HEADERS become the
  * HTTP/1.1 lines a {@link ResponseHead} reads, so the exchange and the client side see one kind of
- * head whatever the instance speaks; trailers go both ways the same.
+ * head whatever the instance speaks. Request trailers become HEADERS the same way; response trailers
+ * travel as {@link ResponseTrailers}.
  */
 final class H2Heads {
   private static final byte[] HTTP11 = {'H', 'T', 'T', 'P', '/', '1', '.', '1', ' '};
@@ -29,10 +26,6 @@ final class H2Heads {
   /** Netty deprecates its constant (HTTP/1.0's field), and RFC 9113 still forbids it in HTTP/2. */
   private static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive");
   private static final AsciiString HTTP2_SETTINGS = AsciiString.cached("http2-settings");
-  /** Fields that frame or route a message: never from a response's trailers to an HTTP/1.1 client. */
-  private static final String[] NOT_IN_TRAILERS = {
-      "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "content-length", "upgrade",
-  };
 
   private H2Heads() {}
 
@@ -104,13 +97,33 @@ final class H2Heads {
         continue;
       }
       length |= AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONTENT_LENGTH);
-      out.text(name).put(HeadBytes.COLON).text(e.getValue()).put(HeadBytes.CRLF);
+      oneLine(out, name).put(HeadBytes.COLON);
+      oneLine(out, e.getValue()).put(HeadBytes.CRLF);
     }
     if (endStream && !length && !headRequest && code >= 200 && code != 204 && code != 304) {
       out.put(CONTENT_LENGTH_0);
     }
     out.put(HeadBytes.CRLF);
     return into.readAssembled(out.array(), out.length(), headRequest);
+  }
+
+  /**
+   * A name or value that stays on its field line: a CR or LF in it (the decoder's validation lets
+   * none through, this does not depend on it) is written as NUL, which the parse refuses by name
+   * ("field name", "field value"), so the HEADERS are refused rather than read as more fields.
+   */
+  private static HeadBytes oneLine(HeadBytes out, CharSequence s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '\r' || c == '\n') {
+        for (int j = 0; j < s.length(); j++) {
+          char d = s.charAt(j);
+          out.put(d == '\r' || d == '\n' ? '\0' : d);
+        }
+        return out;
+      }
+    }
+    return out.text(s);
   }
 
   private static int parseStatus(CharSequence s) {
@@ -123,55 +136,5 @@ final class H2Heads {
       code = code * 10 + (d - '0');
     }
     return code;
-  }
-
-  /**
-   * Response trailers as the field lines {@link ResponseSink#end} takes (ending with the empty
-   * line), or null when none is left: pseudo-fields, fields that frame or route a message, and
-   * fields an HTTP/1.1 message cannot carry (a name that is no token, a value with control bytes)
-   * are dropped. The buffer is an unpooled heap array of exactly the lines: every gRPC call ends
-   * with trailers, both sinks only read them ({@link Http2Responses#trailers} without a copy), and
-   * a pooled direct buffer would cost an arena allocation, a release and a copy back per call.
-   */
-  static @Nullable ByteBuf trailerLines(Http2Headers trailers) {
-    HeadBytes out = HeadBytes.local();
-    for (Map.Entry<CharSequence, CharSequence> e : trailers) {
-      CharSequence name = e.getKey();
-      CharSequence value = e.getValue();
-      if (name.length() == 0 || name.charAt(0) == ':' || framing(name) || !writable(name, value)) {
-        continue;
-      }
-      out.text(name).put(HeadBytes.COLON).text(value).put(HeadBytes.CRLF);
-    }
-    if (out.length() == 0) {
-      return null;
-    }
-    out.put(HeadBytes.CRLF);
-    return Unpooled.wrappedBuffer(Arrays.copyOf(out.array(), out.length()));
-  }
-
-  private static boolean framing(CharSequence name) {
-    for (String n : NOT_IN_TRAILERS) {
-      if (AsciiString.contentEqualsIgnoreCase(name, n)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static boolean writable(CharSequence name, CharSequence value) {
-    for (int i = 0; i < name.length(); i++) {
-      char c = name.charAt(i);
-      if (c > 0x7f || !FieldBytes.tchar((byte) c)) {
-        return false;
-      }
-    }
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      if (c > 0xff || !FieldBytes.fieldValueByte((byte) c)) {
-        return false;
-      }
-    }
-    return true;
   }
 }

@@ -111,10 +111,10 @@ final class Http1Response implements ResponseSink {
   }
 
   @Override
-  public void end(@Nullable ByteBuf trailers) {
+  public void end(@Nullable ResponseTrailers trailers) {
     writeHeld();
     if (framing == ResponseWriter.Framing.CHUNKED) {
-      ctx.write(ResponseWriter.lastChunk(ctx.alloc(), trailers), ctx.voidPromise());
+      ctx.write(ResponseWriter.lastChunk(ctx.alloc(), trailers == null ? null : trailers.lines()), ctx.voidPromise());
     }
     connection.responseDone(close);
   }

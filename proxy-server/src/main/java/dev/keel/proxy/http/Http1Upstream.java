@@ -216,7 +216,8 @@ final class Http1Upstream implements RequestSink, UpstreamOwner, ChannelFutureLi
       listener.upstreamHead(h);
     } else if (msg instanceof ResponseEnd e) {
       try {
-        listener.upstreamEnd(e.trailers());
+        ByteBuf lines = e.trailers();
+        listener.upstreamEnd(lines == null ? null : ResponseTrailers.fromLines(lines));
       } finally {
         e.release();
       }

@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -22,11 +23,67 @@ final class Http2Responses {
 
   private Http2Responses() {}
 
-  /** The HEADERS of a final response. */
+  /**
+   * The HEADERS of a final response. A head read from an HTTP/2 instance ({@link H2ResponseHead})
+   * without cookie edits gives its fields as received (the names and values the decoder validated,
+   * no copies); the head still decides which are hop-by-hop and what the length is.
+   */
   static Http2Headers head(ResponseHead head, ResponseWriter.@Nullable CookieEdit cookies) {
     FieldIndex fields = head.fields();
     Http2Headers out = new DefaultHttp2Headers(false, fields.count() + 2);
     out.status(AsciiString.of(Integer.toString(head.status())));
+    @Nullable Http2Headers received = cookies == null && head instanceof H2ResponseHead h ? h.received() : null;
+    if (received == null || !fieldsAsReceived(head, received, out)) {
+      fieldsFromBytes(head, cookies, out);
+    }
+    // a HEAD or 304 answer keeps the length of the body a GET would have had (as on HTTP/1.1)
+    if (head.hasLength() && head.status() != 204) {
+      out.setLong(HttpHeaderNames.CONTENT_LENGTH, Math.max(head.contentLength(), 0));
+    }
+    if (cookies != null) {
+      HeadBytes extra = HeadBytes.local();
+      cookies.extra(extra);
+      lines(extra.array(), 0, extra.length(), out);
+    }
+    return out;
+  }
+
+  /**
+   * Adds the regular fields of {@code received} that {@code head} (read from them) does not call
+   * hop-by-hop; false, adding nothing, when they do not line up with the head's fields.
+   */
+  private static boolean fieldsAsReceived(ResponseHead head, Http2Headers received, Http2Headers out) {
+    int regular = 0;
+    for (Map.Entry<CharSequence, CharSequence> e : received) {
+      regular += pseudo(e.getKey()) ? 0 : 1;
+    }
+    FieldIndex fields = head.fields();
+    int count = fields.count();
+    // one field more only when it is the content-length: 0 that H2Heads.response adds last
+    if (regular != count && (regular != count - 1 || fields.kind(count - 1) != FieldIndex.CONTENT_LENGTH)) {
+      return false;
+    }
+    int i = 0;
+    for (Map.Entry<CharSequence, CharSequence> e : received) {
+      CharSequence name = e.getKey();
+      if (pseudo(name)) {
+        continue;
+      }
+      if (!head.hopByHop(i)) {
+        // the head's parse accepted these bytes: no control byte is left, so trim() strips exactly OWS
+        out.add(AsciiString.of(name).toLowerCase(), AsciiString.of(e.getValue()).trim());
+      }
+      i++;
+    }
+    return true;
+  }
+
+  private static boolean pseudo(CharSequence name) {
+    return name.length() > 0 && name.charAt(0) == ':';
+  }
+
+  private static void fieldsFromBytes(ResponseHead head, ResponseWriter.@Nullable CookieEdit cookies, Http2Headers out) {
+    FieldIndex fields = head.fields();
     byte[] src = head.bytes();
     for (int i = 0; i < fields.count(); i++) {
       if (head.hopByHop(i)) {
@@ -41,16 +98,6 @@ final class Http2Responses {
       out.add(lowerName(src, fields.nameStart(i), fields.nameEnd(i) - fields.nameStart(i)),
           new AsciiString(src, fields.valueStart(i), fields.valueEnd(i) - fields.valueStart(i), true));
     }
-    // a HEAD or 304 answer keeps the length of the body a GET would have had (as on HTTP/1.1)
-    if (head.hasLength() && head.status() != 204) {
-      out.setLong(HttpHeaderNames.CONTENT_LENGTH, Math.max(head.contentLength(), 0));
-    }
-    if (cookies != null) {
-      HeadBytes extra = HeadBytes.local();
-      cookies.extra(extra);
-      lines(extra.array(), 0, extra.length(), out);
-    }
-    return out;
   }
 
   /** The HEADERS of an interim (1xx other than 101) response. */

@@ -121,8 +121,8 @@ final class Http2StreamResponse implements ResponseSink {
   }
 
   @Override
-  public void end(@Nullable ByteBuf trailers) {
-    @Nullable Http2Headers t = trailers == null ? null : Http2Responses.trailers(trailers);
+  public void end(@Nullable ResponseTrailers trailers) {
+    @Nullable Http2Headers t = trailers == null ? null : trailers.http2();
     boolean withTrailers = t != null && !t.isEmpty();
     sendHeld(!withTrailers);
     if (!ended) {

@@ -34,10 +34,10 @@ final class Http2Upstream implements RequestSink, H2StreamListener {
   private static final AsciiString HTTP = AsciiString.cached("http");
   private static final AsciiString HTTPS = AsciiString.cached("https");
   /** The response head: consumed during the listener's call, so one per event-loop thread serves every stream. */
-  private static final FastThreadLocal<ResponseHead> HEADS = new FastThreadLocal<>() {
+  private static final FastThreadLocal<H2ResponseHead> HEADS = new FastThreadLocal<>() {
     @Override
-    protected ResponseHead initialValue() {
-      return new ResponseHead();
+    protected H2ResponseHead initialValue() {
+      return new H2ResponseHead();
     }
   };
 
@@ -183,7 +183,7 @@ final class Http2Upstream implements RequestSink, H2StreamListener {
 
   @Override
   public void responseHead(Http2Headers headers, boolean endStream) {
-    ResponseHead head = HEADS.get();
+    H2ResponseHead head = HEADS.get();
     if (H2Heads.response(headers, head, headRequest, endStream) < 0) {
       String problem = head.problem();
       release(false);
@@ -191,7 +191,12 @@ final class Http2Upstream implements RequestSink, H2StreamListener {
           + " cannot be relayed: " + (problem == null ? "malformed" : problem)));
       return;
     }
-    listener.upstreamHead(head);
+    head.received(headers); // for an HTTP/2 client's sink: the fields as received, not copied back out
+    try {
+      listener.upstreamHead(head);
+    } finally {
+      head.received(null);
+    }
   }
 
   @Override
@@ -201,14 +206,7 @@ final class Http2Upstream implements RequestSink, H2StreamListener {
 
   @Override
   public void responseEnd(@Nullable Http2Headers trailers) {
-    ByteBuf lines = trailers == null ? null : H2Heads.trailerLines(trailers);
-    try {
-      listener.upstreamEnd(lines);
-    } finally {
-      if (lines != null) {
-        lines.release();
-      }
-    }
+    listener.upstreamEnd(trailers == null ? null : ResponseTrailers.fromHttp2(trailers));
   }
 
   @Override

@@ -10,7 +10,7 @@ import org.jspecify.annotations.Nullable;
  * decoder reads on. The head's bytes are copied once into an array that is reused: parsing it
  * needs no per-byte bounds or reference-count checks, and nothing is left to release.
  */
-final class ResponseHead {
+class ResponseHead { // not final: H2ResponseHead also keeps the HTTP/2 HEADERS a head was read from
   static final int NONE = 0;
   static final int LENGTH = 1;
   static final int CHUNKED = 2;

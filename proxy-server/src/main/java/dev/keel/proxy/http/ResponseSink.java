@@ -29,10 +29,10 @@ interface ResponseSink {
   void body(ByteBuf data);
 
   /**
-   * The end of the response, with the trailer field lines (as received, ending with their empty
-   * line; borrowed, not owned) or null. The exchange is {@link Phase#DONE} when this is called.
+   * The end of the response, with its trailers (borrowed, not owned; the sink takes the form it
+   * writes) or null. The exchange is {@link Phase#DONE} when this is called.
    */
-  void end(@Nullable ByteBuf trailers);
+  void end(@Nullable ResponseTrailers trailers);
 
   /** A 101 answering a WebSocket upgrade: after it, raw bytes both ways (HTTP/1.1 only). */
   void switching(ResponseHead head);

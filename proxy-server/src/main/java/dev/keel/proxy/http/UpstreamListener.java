@@ -23,8 +23,8 @@ interface UpstreamListener {
   /** A piece of the response body, or raw bytes in a tunnel; ownership passes to the listener. */
   void upstreamBody(ByteBuf data);
 
-  /** The end of the final response, with its trailer lines (borrowed: valid during the call) or null. */
-  void upstreamEnd(@Nullable ByteBuf trailers);
+  /** The end of the final response, with its trailers (borrowed: valid during the call) or null. */
+  void upstreamEnd(@Nullable ResponseTrailers trailers);
 
   /** The end of one read from the upstream: flush, and decide whether to read on. */
   void upstreamReadComplete();
