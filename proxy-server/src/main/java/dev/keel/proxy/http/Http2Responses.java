@@ -173,8 +173,11 @@ final class Http2Responses {
     }
   }
 
-  /** Fields that have no place in an HTTP/2 message (RFC 9113 §8.2.2), or in a trailer section. */
-  private static boolean connectionSpecific(AsciiString n) {
+  /**
+   * Fields that have no place in an HTTP/2 message (RFC 9113 §8.2.2), or in a trailer section;
+   * {@code n} in lower case. Also the filter of {@link ResponseTrailers#fromHttp2}.
+   */
+  static boolean connectionSpecific(AsciiString n) {
     return switch (n.length()) {
       case 2 -> n.contentEquals("te");
       case 4 -> n.contentEquals("host");

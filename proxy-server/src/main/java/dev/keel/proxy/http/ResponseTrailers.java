@@ -25,12 +25,6 @@ import org.jspecify.annotations.Nullable;
  * <p>Borrowed by the sink during {@link ResponseSink#end} only; confined to the event loop.
  */
 final class ResponseTrailers {
-  /** Fields that frame or route a message, or are connection-specific: never in forwarded trailers. */
-  private static final String[] NEVER = {
-      "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "content-length",
-      "upgrade", "host",
-  };
-
   private @Nullable ByteBuf lines;
   private @Nullable Http2Headers fields;
 
@@ -50,14 +44,18 @@ final class ResponseTrailers {
     for (Map.Entry<CharSequence, CharSequence> e : received) {
       CharSequence name = e.getKey();
       CharSequence value = e.getValue();
-      if (name.length() == 0 || name.charAt(0) == ':' || never(name) || !writable(name, value)) {
+      if (name.length() == 0 || name.charAt(0) == ':' || !writable(name, value)) {
+        continue;
+      }
+      AsciiString lower = AsciiString.of(name).toLowerCase();
+      if (Http2Responses.connectionSpecific(lower)) { // the filter trailers from HTTP/1.1 lines get too
         continue;
       }
       if (out == null) {
         out = new DefaultHttp2Headers(false, received.size());
       }
       // writable: the only bytes at or below SP left are SP and HTAB, so trim() strips exactly OWS
-      out.add(AsciiString.of(name).toLowerCase(), AsciiString.of(value).trim());
+      out.add(lower, AsciiString.of(value).trim());
     }
     return out == null ? null : new ResponseTrailers(null, out);
   }
@@ -89,15 +87,6 @@ final class ResponseTrailers {
       lines = l;
     }
     return l;
-  }
-
-  private static boolean never(CharSequence name) {
-    for (String n : NEVER) {
-      if (AsciiString.contentEqualsIgnoreCase(name, n)) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private static boolean writable(CharSequence name, CharSequence value) {
