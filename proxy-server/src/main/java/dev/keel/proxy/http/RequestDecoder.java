@@ -97,23 +97,13 @@ public final class RequestDecoder extends ByteToMessageDecoder {
     switch (state) {
       case HEAD -> readHead(in, out);
       case LENGTH -> {
-        int n = (int) Math.min(Math.min(remaining, in.readableBytes()), maxChunkSize);
-        if (n > 0) {
-          out.add(new DefaultHttpContent(in.readRetainedSlice(n)));
-          remaining -= n;
-        }
-        if (remaining == 0) {
+        if (readBody(in, out)) {
           end(out, LastHttpContent.EMPTY_LAST_CONTENT);
         }
       }
       case CHUNK_SIZE -> readChunkSize(in, out);
       case CHUNK_DATA -> {
-        int n = (int) Math.min(Math.min(remaining, in.readableBytes()), maxChunkSize);
-        if (n > 0) {
-          out.add(new DefaultHttpContent(in.readRetainedSlice(n)));
-          remaining -= n;
-        }
-        if (remaining == 0) {
+        if (readBody(in, out)) {
           state = CHUNK_END;
         }
       }
@@ -163,6 +153,16 @@ public final class RequestDecoder extends ByteToMessageDecoder {
     } else {
       end(out, LastHttpContent.EMPTY_LAST_CONTENT); // no length, no chunking: a request has no body
     }
+  }
+
+  /** Emits what has come of the body's {@link #remaining} bytes, slices of at most maxChunkSize; true when all came. */
+  private boolean readBody(ByteBuf in, List<Object> out) {
+    int n = (int) Math.min(Math.min(remaining, in.readableBytes()), maxChunkSize);
+    if (n > 0) {
+      out.add(new DefaultHttpContent(in.readRetainedSlice(n)));
+      remaining -= n;
+    }
+    return remaining == 0;
   }
 
   private void readChunkSize(ByteBuf in, List<Object> out) {

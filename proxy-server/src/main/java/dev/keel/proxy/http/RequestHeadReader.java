@@ -62,7 +62,7 @@ final class RequestHeadReader {
     transferEncoding = false;
     int lf = FieldBytes.indexOf(h, 0, n, (byte) '\n');
     if (lf <= 0 || h[lf - 1] != '\r') {
-      return refuse("request line not ended by CRLF");
+      return refuse("request line not ended by CRLF", h, 0, Math.max(lf, 0));
     }
     int eol = lf - 1;
     int m = 0;
@@ -70,21 +70,21 @@ final class RequestHeadReader {
       m++;
     }
     if (m == 0 || m == eol || h[m] != ' ') {
-      return refuse("method");
+      return refuse("method", h, 0, eol);
     }
     int t = m + 1;
     int te = t;
     while (te < eol && h[te] != ' ') {
       byte b = h[te];
       if ((b >= 0 && b < 0x21) || b == 0x7f) {
-        return refuse("control character in the request target"); // RFC 3986 allows none
+        return refuse("control character in the request target", h, 0, eol); // RFC 3986 allows none
       }
       te++;
     }
     int v = te + 1;
     if (te == t || eol - v != 8 || h[v] != 'H' || h[v + 1] != 'T' || h[v + 2] != 'T' || h[v + 3] != 'P'
         || h[v + 4] != '/' || !digit(h[v + 5]) || h[v + 6] != '.' || !digit(h[v + 7])) {
-      return refuse("request line");
+      return refuse("request line", h, 0, eol);
     }
     HttpVersion version = version(h[v + 5] - '0', h[v + 7] - '0');
     DefaultHttpRequest req = new DefaultHttpRequest(version, method(h, m),
@@ -97,7 +97,7 @@ final class RequestHeadReader {
       return refuse("both Transfer-Encoding and Content-Length");
     }
     if (transferEncoding && !HttpVersion.HTTP_1_1.equals(version)) {
-      return refuse("Transfer-Encoding in HTTP/1.0"); // RFC 9112 §6.1: faulty framing
+      return refuse("Transfer-Encoding in a request other than HTTP/1.1"); // RFC 9112 §6.1: faulty framing in 1.0
     }
     return req;
   }
@@ -116,7 +116,7 @@ final class RequestHeadReader {
         return false;
       }
       if (lf == p || h[lf - 1] != '\r') {
-        refuse("line not ended by CRLF");
+        refuse("line not ended by CRLF", h, p, lf);
         return false;
       }
       int eol = lf - 1;
@@ -124,7 +124,7 @@ final class RequestHeadReader {
         return true;
       }
       if (h[p] == ' ' || h[p] == '\t') {
-        refuse("obsolete line folding in the header block");
+        refuse("obsolete line folding in the header block", h, p, eol);
         return false;
       }
       int colon = p;
@@ -132,14 +132,14 @@ final class RequestHeadReader {
         colon++;
       }
       if (colon == p || colon == eol || h[colon] != ':') {
-        refuse("field name");
+        refuse("field name", h, p, eol);
         return false;
       }
       int vs = FieldBytes.skipOws(h, colon + 1, eol);
       int ve = FieldBytes.backOws(h, vs, eol);
       for (int i = vs; i < ve; i++) {
         if (!FieldBytes.fieldValueByte(h[i])) {
-          refuse("field value");
+          refuse("field value", h, p, eol);
           return false;
         }
       }
@@ -170,7 +170,7 @@ final class RequestHeadReader {
     if (len == 14 && FieldBytes.is(h, name, "content-length")) {
       long value = FieldBytes.contentLength(h, vs, ve, elements, false); // no lists: one number
       if (value < 0 || contentLength >= 0) {
-        refuse("Content-Length"); // invalid, or a second one (even an equal one: Netty refuses it as configured)
+        refuse("Content-Length", h, name, ve); // invalid, or a second one (even an equal one: Netty refuses it as configured)
       }
       contentLength = value;
       return;
@@ -179,7 +179,7 @@ final class RequestHeadReader {
       // one line, exactly "chunked": the only coding a request may use here (RequestHead refuses
       // others), and Netty's decoder refuses a list or a second line too
       if (transferEncoding || ve - vs != 7 || !FieldBytes.is(h, vs, "chunked")) {
-        refuse("Transfer-Encoding");
+        refuse("Transfer-Encoding", h, name, ve);
       }
       transferEncoding = true;
     }
@@ -187,6 +187,13 @@ final class RequestHeadReader {
 
   private @Nullable HttpRequest refuse(String why) {
     problem = why;
+    return null;
+  }
+
+  /** Refuses, quoting the offending line h[from, to) (at most 100 bytes) as received: the log escapes it. */
+  private @Nullable HttpRequest refuse(String why, byte[] h, int from, int to) {
+    int n = Math.min(to - from, 100);
+    problem = why + ": '" + new String(h, from, n, StandardCharsets.ISO_8859_1) + (to - from > n ? "...'" : "'");
     return null;
   }
 
