@@ -31,7 +31,7 @@ final class Http2Responses {
   static Http2Headers head(ResponseHead head, ResponseWriter.@Nullable CookieEdit cookies) {
     FieldIndex fields = head.fields();
     Http2Headers out = new DefaultHttp2Headers(false, fields.count() + 2);
-    out.status(AsciiString.of(Integer.toString(head.status())));
+    out.status(HttpResponseStatus.valueOf(head.status()).codeAsText()); // a shared constant for every registered code
     @Nullable Http2Headers received = cookies == null && head instanceof H2ResponseHead h ? h.received() : null;
     if (received == null || !fieldsAsReceived(head, received, out)) {
       fieldsFromBytes(head, cookies, out);
@@ -103,7 +103,7 @@ final class Http2Responses {
   /** The HEADERS of an interim (1xx other than 101) response. */
   static Http2Headers interim(ResponseHead head) {
     Http2Headers out = new DefaultHttp2Headers(false, 2);
-    out.status(AsciiString.of(Integer.toString(head.status())));
+    out.status(HttpResponseStatus.valueOf(head.status()).codeAsText()); // a shared constant for every registered code
     byte[] src = head.bytes();
     FieldIndex fields = head.fields();
     for (int i = 0; i < fields.count(); i++) {

@@ -186,8 +186,8 @@ public final class GrpcTestInstance implements AutoCloseable {
   }
 
   /** Back on the same port after {@link #stop} or {@link #kill}. */
-  public void restart() throws IOException {
-    server = start(port);
+  public void restart() {
+    server = RestartablePort.rebind(() -> start(port));
   }
 
   @Override

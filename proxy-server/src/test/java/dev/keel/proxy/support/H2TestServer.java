@@ -162,8 +162,8 @@ public final class H2TestServer implements AutoCloseable {
   }
 
   /** Listens again on the same port after {@link #stop()}. */
-  public void restart() throws InterruptedException {
-    server = bind(port);
+  public void restart() {
+    server = RestartablePort.rebind(() -> bind(port));
   }
 
   @Override
