@@ -11,7 +11,51 @@ import io.netty.buffer.ByteBuf;
  * size. Static, allocation-free.
  */
 final class ChunkExtensions {
+  /** {@link #size}: no hex digit first. */
+  static final long BAD_SIZE = -1;
+  /** {@link #size}: more than 2 GiB - 1. */
+  static final long TOO_LARGE = -2;
+  /** {@link #size}: the line does not end with CRLF. */
+  static final long NOT_CRLF = -3;
+  /** {@link #size}: what follows the digits is not a list of extensions. */
+  static final long BAD_EXTENSION = -4;
+
   private ChunkExtensions() {}
+
+  /**
+   * The size on the chunk size line in[r, lf] ({@code lf} the index of its LF), or one of the
+   * negative codes above. At most 2 GiB - 1 a chunk, as Netty's request decoder allows: both sides
+   * of the proxy (requests and responses) then agree on what a size line means. The line ends
+   * with CRLF, and extensions, ignored, must follow their grammar: a parser that reads an odd line
+   * differently (a bare LF, a CR or a quote inside) ends the chunk elsewhere.
+   */
+  static long size(ByteBuf in, int r, int lf) {
+    long size = 0;
+    int i = r;
+    for (; i < lf; i++) {
+      int d = Character.digit((char) in.getByte(i), 16);
+      if (d < 0) {
+        break;
+      }
+      size = size << 4 | d;
+      if (size > Integer.MAX_VALUE) {
+        return TOO_LARGE;
+      }
+    }
+    if (i == r) {
+      return BAD_SIZE;
+    }
+    if (lf == i || in.getByte(lf - 1) != '\r') {
+      return NOT_CRLF;
+    }
+    return valid(in, i, lf - 1) ? size : BAD_EXTENSION;
+  }
+
+  /** What a negative {@link #size} means, for an error message. */
+  static String problem(long code) {
+    return code == TOO_LARGE ? "chunk size too large" : code == NOT_CRLF ? "chunk size line not ended by CRLF"
+        : code == BAD_EXTENSION ? "bad chunk extension" : "bad chunk size";
+  }
 
   /**
    * True when bytes [from, to) of {@code in} (after the size digits, before the line's CRLF) are

@@ -235,7 +235,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     clocks().clientActive();
     ctx().flush();
     // what the decoder still holds comes out as a ByteBuf, to the tunnel
-    ctx().pipeline().remove(StrictRequestDecoder.class);
+    ctx().pipeline().remove(RequestDecoder.class);
   }
 
   /** Answers {@code status} (the proxy's own response) and closes. */

@@ -128,32 +128,9 @@ public final class UpstreamResponseDecoder extends ByteToMessageDecoder {
       }
       return;
     }
-    long size = 0;
-    int digits = 0;
-    int i = r;
-    for (; i < lf; i++) {
-      int d = Character.digit((char) in.getByte(i), 16);
-      if (d < 0) {
-        break;
-      }
-      size = size << 4 | d;
-      // at most 2 GiB - 1 a chunk, as Netty's request decoder allows on the client side: the two
-      // sides of the proxy then agree on what a chunk size line means
-      digits++;
-      if (size > Integer.MAX_VALUE) {
-        throw fail("chunk size too large");
-      }
-    }
-    if (digits == 0) {
-      throw fail("bad chunk size");
-    }
-    // the line ends with CRLF, and chunk extensions, ignored, must follow their grammar: a parser
-    // that reads an odd line differently (a bare LF, a CR or a quote inside) ends the chunk elsewhere
-    if (lf == i || in.getByte(lf - 1) != '\r') {
-      throw fail("chunk size line not ended by CRLF");
-    }
-    if (!ChunkExtensions.valid(in, i, lf - 1)) {
-      throw fail("bad chunk extension");
+    long size = ChunkExtensions.size(in, r, lf);
+    if (size < 0) {
+      throw fail(ChunkExtensions.problem(size));
     }
     in.readerIndex(lf + 1);
     if (size == 0) {

@@ -7,7 +7,7 @@ import dev.keel.proxy.http.Http2ProxyHandler;
 import dev.keel.proxy.http.HttpProxyHandler;
 import dev.keel.proxy.http.HttpRoute;
 import dev.keel.proxy.http.ReadDeadlines;
-import dev.keel.proxy.http.StrictRequestDecoder;
+import dev.keel.proxy.http.RequestDecoder;
 import dev.keel.proxy.http2.AlpnProtocols;
 import dev.keel.proxy.http2.PrefaceSniffer;
 import dev.keel.proxy.http2.Protocols;
@@ -70,7 +70,7 @@ final class HttpConnections implements Protocols {
       p.addLast("access-log", new ExchangeLog(accessLog));
     }
     ReadDeadlines deadlines = new ReadDeadlines(headerReadNanos, bodyReadNanos);
-    p.addLast("decoder", new StrictRequestDecoder(maxLine, maxHeader, MAX_CHUNK, deadlines));
+    p.addLast("decoder", new RequestDecoder(maxLine, maxHeader, MAX_CHUNK, deadlines));
     p.addLast("proxy", new HttpProxyHandler(route, deadlines));
   }
 

@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One client connection of an HTTP listener, run on Netty's {@link EmbeddedChannel}s: no sockets, no
- * threads, no sleeps. The client channel carries the real pipeline ({@link StrictRequestDecoder},
+ * threads, no sleeps. The client channel carries the real pipeline ({@link RequestDecoder},
  * {@link HttpProxyHandler}); every upstream connection the proxy opens is an embedded channel with
  * the real upstream pipeline ({@link UpstreamResponseDecoder}, the pool's connection handler), so
  * the whole exchange path runs as in production. Time is a {@link MockTicker} shared by all
@@ -90,7 +90,7 @@ final class ExchangeHarness implements AutoCloseable {
         config.timeouts().bodyRead().toNanos());
     handler = new HttpProxyHandler(route, deadlines);
     client = EmbeddedChannel.builder().ticker(ticker).handlers(new ReadCounter(),
-        new StrictRequestDecoder(config.limits().maxUriLength() + 64, config.limits().maxHeaderSize(), 64 * 1024,
+        new RequestDecoder(config.limits().maxUriLength() + 64, config.limits().maxHeaderSize(), 64 * 1024,
             deadlines), handler).build();
     client.config().setAutoRead(false); // as in production: the proxy reads when it can take more
   }
@@ -137,7 +137,7 @@ final class ExchangeHarness implements AutoCloseable {
   EmbeddedChannel newClient() {
     ReadDeadlines deadlines = new ReadDeadlines(config.timeouts().headerRead().toNanos(),
         config.timeouts().bodyRead().toNanos());
-    EmbeddedChannel ch = EmbeddedChannel.builder().ticker(ticker).handlers(new StrictRequestDecoder(
+    EmbeddedChannel ch = EmbeddedChannel.builder().ticker(ticker).handlers(new RequestDecoder(
         config.limits().maxUriLength() + 64, config.limits().maxHeaderSize(), 64 * 1024, deadlines),
         new HttpProxyHandler(route, deadlines)).build();
     ch.config().setAutoRead(false);

@@ -98,7 +98,7 @@ final class H2ExchangeHarness implements AutoCloseable {
 
   private EmbeddedChannel newClientChannel() {
     ReadDeadlines deadlines = new ReadDeadlines(config.timeouts().headerRead().toNanos(), config.timeouts().bodyRead().toNanos());
-    EmbeddedChannel ch = EmbeddedChannel.builder().ticker(ticker).handlers(new StrictRequestDecoder(
+    EmbeddedChannel ch = EmbeddedChannel.builder().ticker(ticker).handlers(new RequestDecoder(
         config.limits().maxUriLength() + 64, config.limits().maxHeaderSize(), 64 * 1024, deadlines),
         new HttpProxyHandler(route, deadlines)).build();
     ch.config().setAutoRead(false);

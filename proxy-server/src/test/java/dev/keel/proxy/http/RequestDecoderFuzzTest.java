@@ -19,7 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Fuzzes the client side of the HTTP front: {@link StrictRequestDecoder} and {@link RequestHead#check}
+ * Fuzzes the client side of the HTTP front: {@link RequestDecoder} and {@link RequestHead#check}
  * in an {@link EmbeddedChannel}, fed the input's bytes cut into fuzzer-chosen pieces. Properties:
  * no exception escapes the pipeline; every refusal is answered 4xx/5xx with the connection closed;
  * the input buffer and every decoded message are released (leak detection is paranoid, and
@@ -43,7 +43,7 @@ class RequestDecoderFuzzTest {
   /** Feeds {@code bytes} cut at {@code cuts} (clamped, ascending) and describes what came out. */
   static String run(byte[] bytes, int[] cuts) {
     Front front = new Front();
-    EmbeddedChannel ch = new EmbeddedChannel(new StrictRequestDecoder(256, 1024, 512), front);
+    EmbeddedChannel ch = new EmbeddedChannel(new RequestDecoder(256, 1024, 512), front);
     List<ByteBuf> fed = new ArrayList<>();
     int from = 0;
     int[] sorted = cuts.clone();
