@@ -5,7 +5,8 @@
 # Counts task-clock (CPU time of the proxy's threads/processes) always, and instructions and cycles
 # when the CPU's counters are visible (they are not in many VMs: then "-"); system calls (all, and
 # epoll_ctl alone) per request, exact however busy the machine is. Also user and system time from
-# /proc. Targets are interleaved round by round: nginx, then each --keel-jar in turn. Also the CPU
+# /proc. Targets are interleaved round by round: nginx, then each --keel-jar in turn, the order turned
+# by one each round so that no target is always measured first. Also the CPU
 # of the peers in the same window (wrk and the backend nginx, task-clock per request): a proxy that
 # looks cheaper only because the kernel now does part of its work in a peer's context (io_uring's
 # completions, for one) shows it there.
@@ -144,8 +145,14 @@ KINDS=$OUT/kinds.tsv
 { printf 'round\ttarget'; printf '\t%s_per_req' "${KIND_NAMES[@]}"; echo; } >"$KINDS"
 RAW=$OUT/raw.tsv
 echo -e "round\ttarget\trequests\treq_per_s\ttask_clock_us_per_req\tuser_us_per_req\tsys_us_per_req\tinstructions_per_req\tcycles_per_req\tsyscalls_per_req\tepoll_ctl_per_req\tpeers_task_clock_us_per_req\twrk_timeouts" >"$RAW"
+N_TARGETS=${#TARGETS[@]}
 for ((r = 1; r <= ROUNDS; r++)); do
-  for t in "${TARGETS[@]}"; do
+  # the order turns by one every round, as in run-http.sh: in a fixed order the targets measured
+  # later in a round came out several per cent dearer than the first (the same jar three times,
+  # 22:23 on 2026-12-07: 23.96, 28.24, 27.39 µs/request), which would favour whichever is listed first
+  order=()
+  for ((i = 0; i < N_TARGETS; i++)); do order+=("${TARGETS[(i + r - 1) % N_TARGETS]}"); done
+  for t in "${order[@]}"; do
     pids=$(echo "${PIDS[$t]}" | xargs | tr ' ' ',')
     # shellcheck disable=SC2086
     u0=$(cpu_utime ${PIDS[$t]}); s0=$(cpu_stime ${PIDS[$t]})
