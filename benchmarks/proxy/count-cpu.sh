@@ -148,8 +148,8 @@ echo -e "round\ttarget\trequests\treq_per_s\ttask_clock_us_per_req\tuser_us_per_
 N_TARGETS=${#TARGETS[@]}
 for ((r = 1; r <= ROUNDS; r++)); do
   # the order turns by one every round, as in run-http.sh: in a fixed order the targets measured
-  # later in a round came out several per cent dearer than the first (the same jar three times,
-  # 22:23 on 2026-12-07: 23.96, 28.24, 27.39 µs/request), which would favour whichever is listed first
+  # later in a round came out dearer than the first (two jars listed old, new, old, new on a quiet
+  # machine, 2026-12-07 23:00: 20.3, 21.3, 22.6, 22.8 µs/request), which favours whichever is listed first
   order=()
   for ((i = 0; i < N_TARGETS; i++)); do order+=("${TARGETS[(i + r - 1) % N_TARGETS]}"); done
   for t in "${order[@]}"; do
