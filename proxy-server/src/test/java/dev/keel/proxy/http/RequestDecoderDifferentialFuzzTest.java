@@ -50,11 +50,7 @@ class RequestDecoderDifferentialFuzzTest {
 
   @FuzzTest(maxDuration = "10s")
   void decode(FuzzedDataProvider data) {
-    int pieces = data.consumeInt(1, 8);
-    int[] cuts = new int[pieces - 1];
-    for (int i = 0; i < cuts.length; i++) {
-      cuts[i] = data.consumeInt(0, 4096);
-    }
+    int[] cuts = FuzzPieces.cuts(data);
     byte[] bytes = data.consumeRemainingAsBytes();
     List<String> oursWhole = run(new RequestDecoder(LIMIT, LIMIT, LIMIT), bytes, new int[0], true);
     List<String> ours = run(new RequestDecoder(LIMIT, LIMIT, LIMIT), bytes, cuts, true);
@@ -97,10 +93,10 @@ class RequestDecoderDifferentialFuzzTest {
     Transcript t = new Transcript();
     EmbeddedChannel ch = new EmbeddedChannel(decoder, t);
     int from = 0;
-    int[] sorted = cuts.clone();
-    Arrays.sort(sorted);
-    for (int i = 0; i <= sorted.length && !t.done; i++) {
-      int to = i < sorted.length ? Math.min(bytes.length, Math.max(from, sorted[i])) : bytes.length;
+    for (int to : FuzzPieces.ends(bytes.length, cuts)) {
+      if (t.done) {
+        break;
+      }
       ch.writeInbound(Unpooled.copiedBuffer(bytes, from, to - from));
       from = to;
     }

@@ -29,11 +29,7 @@ import java.util.List;
 class RequestDecoderFuzzTest {
   @FuzzTest(maxDuration = "10s")
   void decode(FuzzedDataProvider data) {
-    int pieces = data.consumeInt(1, 8);
-    int[] cuts = new int[pieces - 1];
-    for (int i = 0; i < cuts.length; i++) {
-      cuts[i] = data.consumeInt(0, 4096);
-    }
+    int[] cuts = FuzzPieces.cuts(data);
     byte[] bytes = data.consumeRemainingAsBytes();
     String whole = run(bytes, new int[0]);
     String split = run(bytes, cuts);
@@ -46,10 +42,10 @@ class RequestDecoderFuzzTest {
     EmbeddedChannel ch = new EmbeddedChannel(new RequestDecoder(256, 1024, 512), front);
     List<ByteBuf> fed = new ArrayList<>();
     int from = 0;
-    int[] sorted = cuts.clone();
-    java.util.Arrays.sort(sorted);
-    for (int i = 0; i <= sorted.length && ch.isOpen(); i++) {
-      int to = i < sorted.length ? Math.min(bytes.length, Math.max(from, sorted[i])) : bytes.length;
+    for (int to : FuzzPieces.ends(bytes.length, cuts)) {
+      if (!ch.isOpen()) {
+        break;
+      }
       ByteBuf b = Unpooled.buffer(to - from).writeBytes(bytes, from, to - from);
       fed.add(b);
       ch.writeInbound(b);

@@ -42,11 +42,7 @@ class ResponseDecoderFuzzTest {
   @FuzzTest(maxDuration = "10s")
   void decode(FuzzedDataProvider data) {
     boolean head = data.consumeBoolean();
-    int pieces = data.consumeInt(1, 8);
-    int[] cuts = new int[pieces - 1];
-    for (int i = 0; i < cuts.length; i++) {
-      cuts[i] = data.consumeInt(0, 4096);
-    }
+    int[] cuts = FuzzPieces.cuts(data);
     byte[] bytes = data.consumeRemainingAsBytes();
     List<String> oursWhole = run(new UpstreamResponseDecoder(), head, bytes, new int[0]);
     List<String> ours = run(new UpstreamResponseDecoder(), head, bytes, cuts);
@@ -98,10 +94,10 @@ class ResponseDecoderFuzzTest {
     }
     EmbeddedChannel ch = new EmbeddedChannel(decoder, t);
     int from = 0;
-    int[] sorted = cuts.clone();
-    Arrays.sort(sorted);
-    for (int i = 0; i <= sorted.length && ch.isOpen() && !t.stopped(); i++) {
-      int to = i < sorted.length ? Math.min(bytes.length, Math.max(from, sorted[i])) : bytes.length;
+    for (int to : FuzzPieces.ends(bytes.length, cuts)) {
+      if (!ch.isOpen() || t.stopped()) {
+        break;
+      }
       ch.writeInbound(Unpooled.copiedBuffer(bytes, from, to - from)); // a copy: a decoder compacts its input in place
       from = to;
     }
