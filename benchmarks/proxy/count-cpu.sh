@@ -39,12 +39,12 @@ usage: benchmarks/proxy/count-cpu.sh [--keel-jar PATH]... [--rounds N] [--durati
   --warmup S       JIT warm-up of each keel at full load before round 1 (default 20)
   --h2c            HTTP/2 clients: h2load -t1 -c N -m M (prior knowledge; --connections default 16,
                    --streams M default 16) instead of wrk -t1 -cN (default 64); nginx listens http2
-env: KEEL_JVM_OPTS (default "-Xms256m -Xmx256m -XX:MaxDirectMemorySize=256m", the systemd unit of docs/operations.md, as run-http.sh), JAVA
+env: KEEL_JVM_OPTS (default "$UNIT_JVM_OPTS", the systemd unit of docs/operations.md, as run-http.sh), JAVA
 EOF
 }
 
 JARS=(); JVMS=(); ROUNDS=5; DURATION=8; CONNS=""; STREAMS=16; WARMUP=20; WORKERS=1; NGINX=1; H2C=0
-run_defaults "-Xms256m -Xmx256m -XX:MaxDirectMemorySize=256m"
+run_defaults "$UNIT_JVM_OPTS"
 while (($#)); do
   case $1 in
     --keel-jar) JARS+=("$2"); JVMS+=(""); shift ;;

@@ -34,13 +34,13 @@ usage: benchmarks/proxy/grpc-cpu.sh [--keel-jar PATH]... [--rounds N] [--duratio
   --warmup S       JIT warm-up of each keel at full load before round 1 (default 20)
   --channels N     GrpcLoad channels (default 4)    --concurrency C  calling threads (default 32)
   --profile        then profile the first keel for --duration s with JFR (--perf: perf record first)
-env: KEEL_JVM_OPTS (default "-Xms256m -Xmx256m -XX:MaxDirectMemorySize=256m", as run-h2.sh), JAVA
+env: KEEL_JVM_OPTS (default "$UNIT_JVM_OPTS", as run-h2.sh), JAVA
 Needs the benchmarks module built (mvn -pl proxy-server,benchmarks -am package -DskipTests).
 EOF
 }
 
 JARS=(); ROUNDS=5; DURATION=10; WARMUP=20; CHANNELS=4; CONCURRENCY=32; WORKERS=1; HAPROXY=1; PROFILE=0; PERF=0
-run_defaults "-Xms256m -Xmx256m -XX:MaxDirectMemorySize=256m"
+run_defaults "$UNIT_JVM_OPTS"
 while (($#)); do
   case $1 in
     --keel-jar) JARS+=("$2"); shift ;;

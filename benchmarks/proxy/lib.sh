@@ -7,6 +7,12 @@ die() { log "ERROR: $*"; exit 1; }
 # isnum VALUE MIN MAX: VALUE is a whole number within MIN..MAX.
 isnum() { [[ $1 =~ ^[0-9]+$ ]] && (($1 >= $2 && $1 <= $3)); }
 
+# The JVM flags of the systemd unit in docs/operations.md, which every script runs keel-proxy with
+# unless KEEL_JVM_OPTS says otherwise: the benchmarks run what users run. Why ParallelGC:
+# docs/operations.md, "Sizing".
+# shellcheck disable=SC2034  # used by the sourcing scripts
+UNIT_JVM_OPTS="-Xms256m -Xmx256m -XX:MaxDirectMemorySize=256m -XX:+UseParallelGC"
+
 # --- packages ---------------------------------------------------------------------------
 # ensure_tools "cmd:debian-package" ... : installs the missing ones with apt-get when root.
 ensure_tools() {

@@ -19,7 +19,7 @@ source "$SCRIPT_DIR/jfr-report.sh"
 
 WORKERS=1; DURATION=20; WARMUP=30; CONNS=64; PERF=0; OUT=""; NO_INSTALL=0; PIN=none
 KEEL_JAR=$REPO_DIR/proxy-server/target/keel-proxy.jar
-KEEL_JVM_OPTS=${KEEL_JVM_OPTS:-"-Xms256m -Xmx256m -XX:MaxDirectMemorySize=256m"} # as run-http.sh
+KEEL_JVM_OPTS=${KEEL_JVM_OPTS:-$UNIT_JVM_OPTS} # as run-http.sh
 JAVA=${JAVA:-java}
 usage() {
   cat <<EOF

@@ -37,7 +37,7 @@ Needs: proxy-server/target/keel-proxy.jar and, for grpc-*, the benchmarks module
 EOF
 }
 
-DEFAULT_KEEL_JVM_OPTS="-Xms256m -Xmx256m -XX:MaxDirectMemorySize=256m" # the systemd unit of docs/operations.md
+DEFAULT_KEEL_JVM_OPTS=$UNIT_JVM_OPTS # the systemd unit of docs/operations.md
 run_defaults "$DEFAULT_KEEL_JVM_OPTS"
 WORKERS=1; ROUNDS=3; DURATION=10; CLIENTS=16; STREAMS=16; GRPC_CHANNELS=4; GRPC_CONCURRENCY=32; GRPC_CLIENT_WARMUP=5; KEEL_WARMUP=20
 TARGETS=h2c-keel,h2c-nginx,h2c-haproxy,grpc-keel,grpc-haproxy

@@ -40,7 +40,7 @@ env: KEEL_JVM_OPTS (default "$DEFAULT_KEEL_JVM_OPTS"), JAVA (default java)
 EOF
 }
 
-DEFAULT_KEEL_JVM_OPTS="-Xms256m -Xmx256m -XX:MaxDirectMemorySize=256m" # the systemd unit of docs/operations.md
+DEFAULT_KEEL_JVM_OPTS=$UNIT_JVM_OPTS # the systemd unit of docs/operations.md
 WORKERS=1; BACKEND_WORKERS=1; ROUNDS=3; DURATION=10; CONNS=64; WRK_THREADS=1
 RATES=5000,20000; RPS_PER_CONN=500; TARGETS=direct,nginx,haproxy,keel; PIN=none
 KEEL_JAR=$REPO_DIR/proxy-server/target/keel-proxy.jar; KEEL_WARMUP=30; OUT=""; MAX_MINUTES=14

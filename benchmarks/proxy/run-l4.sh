@@ -10,7 +10,7 @@ REPO_DIR=$(cd "$SCRIPT_DIR/../.." && pwd)
 # shellcheck source=lib.sh
 source "$SCRIPT_DIR/lib.sh"
 
-DEFAULT_KEEL_JVM_OPTS="-Xms256m -Xmx256m -XX:MaxDirectMemorySize=256m" # the systemd unit of docs/operations.md
+DEFAULT_KEEL_JVM_OPTS=$UNIT_JVM_OPTS # the systemd unit of docs/operations.md
 usage() {
   cat <<EOF
 usage: benchmarks/proxy/run-l4.sh [options]

@@ -24,13 +24,13 @@ usage: benchmarks/proxy/run-rebalance.sh [options]
   --keel-jar PATH    default proxy-server/target/keel-proxy.jar
   --out DIR          results directory (default benchmarks/proxy/results/rebalance-<timestamp>)
   --no-install       never apt-get install haproxy
-env: KEEL_JVM_OPTS (default "-Xms256m -Xmx256m -XX:+UseParallelGC"), JAVA (default java)
+env: KEEL_JVM_OPTS (default "$UNIT_JVM_OPTS", the systemd unit of docs/operations.md), JAVA (default java)
 USAGE
 }
 
 TARGETS=keel,haproxy; BACKENDS=10; CONNECTIONS=2000; WORKERS=1; OBSERVE=30; OUT=""; NO_INSTALL=0
 KEEL_JAR=$REPO_DIR/proxy-server/target/keel-proxy.jar
-KEEL_JVM_OPTS=${KEEL_JVM_OPTS:--Xms256m -Xmx256m -XX:+UseParallelGC}
+KEEL_JVM_OPTS=${KEEL_JVM_OPTS:-$UNIT_JVM_OPTS}
 JAVA=${JAVA:-java}
 ORIG_ARGS="$*"
 while (($#)); do

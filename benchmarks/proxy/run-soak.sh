@@ -10,7 +10,7 @@ REPO_DIR=$(cd "$SCRIPT_DIR/../.." && pwd)
 # shellcheck source=lib.sh
 source "$SCRIPT_DIR/lib.sh"
 
-DEFAULT_KEEL_JVM_OPTS="-Xms256m -Xmx256m -XX:MaxDirectMemorySize=256m"
+DEFAULT_KEEL_JVM_OPTS=$UNIT_JVM_OPTS
 usage() {
   cat <<EOF
 usage: benchmarks/proxy/run-soak.sh [options]

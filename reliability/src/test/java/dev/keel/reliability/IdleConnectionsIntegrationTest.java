@@ -35,10 +35,11 @@ class IdleConnectionsIntegrationTest {
   /** The proxy's default {@code upstream.max-idle-per-loop}: pooled upstream connections it may keep per loop after a burst. */
   private static final int MAX_IDLE_PER_LOOP = 64;
   /**
-   * The JVM flags of the systemd unit in docs/operations.md: a fixed 256 MiB heap and an explicit
-   * direct-memory limit, as an operator runs it.
+   * The JVM flags of the systemd unit in docs/operations.md: a fixed 256 MiB heap, an explicit
+   * direct-memory limit and the parallel collector, as an operator runs it.
    */
-  private static final List<String> JVM_FLAGS = List.of("-Xms256m", "-Xmx256m", "-XX:MaxDirectMemorySize=256m");
+  private static final List<String> JVM_FLAGS =
+      List.of("-Xms256m", "-Xmx256m", "-XX:MaxDirectMemorySize=256m", "-XX:+UseParallelGC");
   /**
    * Not a performance bound, a leak tripwire: heap and direct memory are capped at 256 MiB each and
    * metaspace, code cache and thread stacks take ~100 MiB, so a process above 1 GiB would be growing
