@@ -263,4 +263,14 @@ final class ClientRequest {
     drop(held);
     drop(sent);
   }
+
+  /**
+   * The exchange is over and waits for the connection's next request: the head (its header map and
+   * the bytes its values are views of) goes now, so that an idle keep-alive connection holds no
+   * request of the past.
+   */
+  void forget() {
+    release();
+    head = NONE;
+  }
 }

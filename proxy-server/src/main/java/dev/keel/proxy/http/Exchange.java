@@ -104,6 +104,11 @@ final class Exchange {
     deadlines.call(deadlineNanos);
   }
 
+  /** Over, and kept for the connection's next request: lets go of this one's head and body. */
+  void forget() {
+    body.forget();
+  }
+
   Phase phase() {
     return phase;
   }

@@ -211,6 +211,9 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     }
     boolean reusable = !close && !closing && !draining && e != null && e.requestDone();
     exchange = null;
+    if (e != null) {
+      e.forget();
+    }
     spare = e;
     clocks().clientActive(); // keep-alive idleness counts from the end of the response
     if (!reusable) {

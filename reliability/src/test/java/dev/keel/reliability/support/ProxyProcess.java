@@ -159,6 +159,11 @@ public final class ProxyProcess implements AutoCloseable {
           .map(e -> Map.entry(e.getKey(), e.getValue() - before.bytesByClass.getOrDefault(e.getKey(), 0L)))
           .sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(n).toList();
     }
+
+    /** Bytes of {@code className} more in this one than in {@code before}. */
+    public long growth(Histogram before, String className) {
+      return bytesByClass.getOrDefault(className, 0L) - before.bytesByClass.getOrDefault(className, 0L);
+    }
   }
 
   /**
